@@ -1,0 +1,93 @@
+/**
+ * The journal's unit of storage, and the batch that is stored all-or-nothing.
+ * @module
+ */
+import { validatePersistenceId } from './persistence-id.js';
+import {
+  invalidArgument,
+  validateOptionalObject,
+  validateOptionalString,
+  validateSequenceNr,
+  validateTags,
+  validateTimestamp,
+} from './validation.js';
+
+/** One event as the journal stores and replays it. */
+export interface PersistentRepr<E = unknown> {
+  readonly persistenceId: string;
+  readonly sequenceNr: number;
+  readonly event: E;
+  /** Epoch milliseconds when the event was persisted. */
+  readonly timestamp: number;
+  /** Type hint for event adapters and serializers (e.g. `order-placed.v2`). */
+  readonly manifest?: string | undefined;
+  readonly tags?: readonly string[] | undefined;
+  /** Identifies the process instance that wrote the event. */
+  readonly writerId?: string | undefined;
+  /** Free-form metadata stored beside the event, serialized with it. */
+  readonly metadata?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** Events of one persistence id with contiguous sequence numbers, stored all or none. */
+export interface AtomicWrite<E = unknown> {
+  readonly persistenceId: string;
+  readonly events: readonly PersistentRepr<E>[];
+}
+
+/** Fields of a {@link PersistentRepr} that may be left out when building one. */
+export type PersistentReprInit<E> = Omit<PersistentRepr<E>, 'timestamp'> & { timestamp?: number };
+
+/** Builds a {@link PersistentRepr}, stamping `Date.now()` when no timestamp is given. */
+export function persistentRepr<E>(init: PersistentReprInit<E>): PersistentRepr<E> {
+  const repr: PersistentRepr<E> = { ...init, timestamp: init.timestamp ?? Date.now() };
+  validatePersistentRepr(repr, 'repr');
+  return repr;
+}
+
+/** Checks one event's shape; `argument` names it in errors (e.g. `writes[0].events[2]`). */
+export function validatePersistentRepr(value: unknown, argument: string, persistenceId?: string): void {
+  if (typeof value !== 'object' || value === null) invalidArgument(argument, 'a PersistentRepr object', value, { persistenceId });
+  const repr = value as Record<string, unknown>;
+  validatePersistenceId(repr.persistenceId, `${argument}.persistenceId`);
+  const context = { persistenceId: repr.persistenceId as string };
+  if (persistenceId !== undefined && repr.persistenceId !== persistenceId) {
+    invalidArgument(
+      `${argument}.persistenceId`,
+      `the write's persistence id ${JSON.stringify(persistenceId)}`,
+      repr.persistenceId,
+      context,
+    );
+  }
+  validateSequenceNr(repr.sequenceNr, `${argument}.sequenceNr`, context);
+  validateTimestamp(repr.timestamp, `${argument}.timestamp`, context);
+  validateOptionalString(repr.manifest, `${argument}.manifest`, context);
+  validateTags(repr.tags, `${argument}.tags`, context);
+  validateOptionalString(repr.writerId, `${argument}.writerId`, context);
+  validateOptionalObject(repr.metadata, `${argument}.metadata`, context);
+}
+
+/**
+ * Checks a batch passed to `Journal.write`: each write non-empty, one persistence id per
+ * write, contiguous sequence numbers. Throws before anything is written.
+ */
+export function validateAtomicWrites(writes: unknown, argument = 'writes'): asserts writes is readonly AtomicWrite[] {
+  if (!Array.isArray(writes)) invalidArgument(argument, 'an array of AtomicWrite', writes);
+  writes.forEach((write: unknown, index) => {
+    const name = `${argument}[${index}]`;
+    if (typeof write !== 'object' || write === null) invalidArgument(name, 'an AtomicWrite object', write);
+    const { persistenceId, events } = write as Record<string, unknown>;
+    validatePersistenceId(persistenceId, `${name}.persistenceId`);
+    const context = { persistenceId };
+    if (!Array.isArray(events) || events.length === 0) invalidArgument(`${name}.events`, 'a non-empty array', events, context);
+    events.forEach((event: unknown, position) => {
+      validatePersistentRepr(event, `${name}.events[${position}]`, persistenceId);
+      if (position > 0) {
+        const expected = (events[0] as PersistentRepr).sequenceNr + position;
+        const found = (event as PersistentRepr).sequenceNr;
+        if (found !== expected) {
+          invalidArgument(`${name}.events[${position}].sequenceNr`, `${expected} (contiguous within the write)`, found, context);
+        }
+      }
+    });
+  });
+}

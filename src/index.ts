@@ -1,0 +1,31 @@
+/**
+ * Memento: event sourcing and snapshot persistence for TypeScript on Node.js.
+ *
+ * This entry point holds the core types, the plugin SPI, serialization and the memory
+ * stores. Plugins live in `memento/sqlite`, `memento/postgres`, `memento/s3`,
+ * `memento/fs`; the conformance kit in `memento/tck`.
+ * @module
+ */
+export * from './core/errors.js';
+export * from './core/persistence-id.js';
+export * from './core/persistent-repr.js';
+export * from './core/snapshot-metadata.js';
+export * from './core/snapshot-results.js';
+export * from './core/snapshot-selection-criteria.js';
+export { type ArgumentContext, MAX_SEQUENCE_NR } from './core/validation.js';
+export * from './memory/index.js';
+export * from './observability/hooks.js';
+export * from './observability/logger.js';
+export * from './serialization/envelope.js';
+export * from './serialization/json-serializer.js';
+export * from './serialization/msgpack-serializer.js';
+export * from './serialization/serialization.js';
+export type * from './serialization/serializer.js';
+export type * from './spi/durable-state-store.js';
+export * from './spi/durable-state-support.js';
+export type * from './spi/journal.js';
+export * from './spi/journal-support.js';
+export * from './spi/read-journal.js';
+export type * from './spi/snapshot-store.js';
+export * from './spi/snapshot-support.js';
+export * from './spi/store-options.js';

@@ -1,0 +1,3 @@
+export { MemoryDurableStateStore, type MemoryDurableStateStoreOptions } from './memory-durable-state-store.js';
+export { MemoryJournal, type MemoryJournalOptions } from './memory-journal.js';
+export { MemorySnapshotStore, type MemorySnapshotStoreOptions } from './memory-snapshot-store.js';

@@ -1,0 +1,74 @@
+/**
+ * In-memory durable state store: the reference implementation of the DurableStateStore SPI.
+ * @module
+ */
+import { validatePersistenceId } from '../core/persistence-id.js';
+import { measure } from '../observability/hooks.js';
+import { Serialization } from '../serialization/serialization.js';
+import type { DurableStateRecord, DurableStateStore } from '../spi/durable-state-store.js';
+import { revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
+import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
+
+const NAME = 'memory';
+
+interface Entry {
+  revision: number;
+  payload: Uint8Array | null;
+  tag: string | undefined;
+}
+
+/** Options of {@link MemoryDurableStateStore}. */
+export type MemoryDurableStateStoreOptions = StoreOptions;
+
+/** A durable state store held in process memory. */
+export class MemoryDurableStateStore implements DurableStateStore {
+  readonly #entries = new Map<string, Entry>();
+  readonly #serialization: Serialization;
+  readonly #hooks: StoreOptions['hooks'];
+  readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
+
+  constructor(options: MemoryDurableStateStoreOptions = {}) {
+    this.#serialization = options.serialization ?? new Serialization();
+    this.#hooks = options.hooks;
+  }
+
+  async get(persistenceId: string): Promise<DurableStateRecord> {
+    this.#lifecycle.assertOpen('get', persistenceId);
+    validatePersistenceId(persistenceId);
+    const entry = this.#entries.get(persistenceId);
+    if (!entry) return { value: null, revision: 0 };
+    const value = entry.payload === null ? null : this.#serialization.deserialize(entry.payload, { persistenceId, what: 'state' }).value;
+    return { value, revision: entry.revision };
+  }
+
+  async upsert(persistenceId: string, revision: number, value: unknown, tag?: string): Promise<void> {
+    this.#lifecycle.assertOpen('upsert', persistenceId);
+    const checked = validateStateChange(persistenceId, revision, tag);
+    const payload = this.#serialization.serialize(value, { persistenceId, sequenceNr: checked, what: 'state' });
+    await measure(this.#hooks, { operation: 'state.upsert', store: NAME, persistenceId }, async () =>
+      this.#change(persistenceId, checked, payload, tag, 'upsert'),
+    );
+  }
+
+  async delete(persistenceId: string, revision: number): Promise<void> {
+    this.#lifecycle.assertOpen('delete', persistenceId);
+    const checked = validateStateChange(persistenceId, revision);
+    this.#change(persistenceId, checked, null, undefined, 'delete');
+  }
+
+  #change(
+    persistenceId: string,
+    revision: number,
+    payload: Uint8Array | null,
+    tag: string | undefined,
+    operation: 'upsert' | 'delete',
+  ): void {
+    const current = this.#entries.get(persistenceId)?.revision ?? 0;
+    if (revision !== current + 1) throw revisionConflict(persistenceId, current, revision, operation, NAME);
+    this.#entries.set(persistenceId, { revision, payload, tag });
+  }
+
+  async close(): Promise<void> {
+    this.#lifecycle.close();
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Instrumentation hooks around journal writes, replays and snapshot saves/loads, so users
+ * can see where time goes without Memento depending on a telemetry library.
+ * @module
+ */
+import type { SnapshotMetadata } from '../core/snapshot-metadata.js';
+
+/** The operations that report timing. */
+export type OperationName =
+  | 'journal.write'
+  | 'journal.replay'
+  | 'journal.highestSequenceNr'
+  | 'journal.deleteTo'
+  | 'snapshot.save'
+  | 'snapshot.load'
+  | 'snapshot.delete'
+  | 'snapshot.deleteMatching'
+  | 'state.get'
+  | 'state.upsert'
+  | 'state.delete';
+
+/** One finished operation. */
+export interface OperationEvent {
+  readonly operation: OperationName;
+  /** Plugin name, e.g. `memory`, `sqlite`. */
+  readonly store: string;
+  readonly persistenceId?: string | undefined;
+  readonly durationMs: number;
+  /** Events written or replayed, when the operation counts them. */
+  readonly count?: number | undefined;
+  /** Bytes written or read, when known. */
+  readonly bytes?: number | undefined;
+  readonly error?: unknown;
+}
+
+/** A snapshot that `load` skipped because it could not be read. */
+export interface SkippedSnapshot {
+  readonly metadata: SnapshotMetadata;
+  readonly error: Error;
+}
+
+/** Callbacks a store or runtime calls; each is optional and must not throw. */
+export interface PersistenceHooks {
+  /** After every instrumented operation, successful or not. */
+  onOperation?(event: OperationEvent): void;
+  /** When a snapshot store skips an unreadable snapshot in favour of an older one. */
+  onSnapshotSkipped?(event: SkippedSnapshot & { store: string }): void;
+}
+
+/** Calls a hook, swallowing its errors: instrumentation must never break persistence. */
+export function callHook<T>(hook: ((event: T) => void) | undefined, event: T): void {
+  if (!hook) return;
+  try {
+    hook(event);
+  } catch {
+    // A broken hook is the user's bug, not a reason to fail a write.
+  }
+}
+
+/**
+ * Runs `work` and reports its duration to `hooks.onOperation`; `describe` adds counts
+ * from the result. Adds no cost beyond `performance.now()` when no hook is set.
+ */
+export async function measure<T>(
+  hooks: PersistenceHooks | undefined,
+  base: Omit<OperationEvent, 'durationMs' | 'error'>,
+  work: () => Promise<T>,
+  describe?: (result: T) => Partial<Pick<OperationEvent, 'count' | 'bytes'>>,
+): Promise<T> {
+  if (!hooks?.onOperation) return work();
+  const started = performance.now();
+  try {
+    const result = await work();
+    callHook(hooks.onOperation, { ...base, ...describe?.(result), durationMs: performance.now() - started });
+    return result;
+  } catch (error) {
+    callHook(hooks.onOperation, { ...base, durationMs: performance.now() - started, error });
+    throw error;
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The one binary envelope around every stored payload (events, snapshots, durable state):
+ *
+ * ```
+ * magic "ME" | version u8 | flags u8 | serializerId (u8 length + UTF-8)
+ * | manifest (u16 length + UTF-8) | [keyId (u8 length + UTF-8) | iv 12 | tag 16]
+ * | payload length u32 | payload | CRC-32 of every preceding byte, u32
+ * ```
+ *
+ * flags: bits 0-1 compression (0 none, 1 deflate-raw), bit 2 AES-256-GCM encryption.
+ * The checksum catches damaged and truncated bytes; with encryption the GCM tag, which
+ * also authenticates serializer id, manifest, flags and key id, catches tampering and
+ * wrong keys.
+ * @module
+ */
+import { crc32 } from 'node:zlib';
+import { CorruptDataError } from '../core/errors.js';
+
+/** Current envelope format version. */
+export const ENVELOPE_VERSION = 1;
+const MAGIC_0 = 0x4d; // 'M'
+const MAGIC_1 = 0x45; // 'E'
+const FLAG_ENCRYPTED = 0b100;
+const COMPRESSION_MASK = 0b011;
+
+/** Compression codes stored in the flags. */
+export const Compression = { none: 0, deflate: 1 } as const;
+/** One of {@link Compression}'s values. */
+export type CompressionCode = (typeof Compression)[keyof typeof Compression];
+
+/** Encryption fields of an envelope. */
+export interface EnvelopeEncryption {
+  readonly keyId: string;
+  readonly iv: Uint8Array;
+  readonly authTag: Uint8Array;
+}
+
+/** The decoded parts of an envelope; `payload` is still compressed/encrypted as flagged. */
+export interface EnvelopeParts {
+  readonly serializerId: string;
+  readonly manifest: string;
+  readonly compression: CompressionCode;
+  readonly encryption?: EnvelopeEncryption | undefined;
+  readonly payload: Uint8Array;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** The header bytes (everything before the payload length) for the given parts. */
+export function encodeEnvelopeHeader(parts: Omit<EnvelopeParts, 'payload'>): Buffer {
+  const serializerId = encoder.encode(parts.serializerId);
+  const manifest = encoder.encode(parts.manifest);
+  const keyId = parts.encryption ? encoder.encode(parts.encryption.keyId) : undefined;
+  if (serializerId.length === 0 || serializerId.length > 255) throw new RangeError('serializer id must be 1-255 UTF-8 bytes');
+  if (manifest.length > 0xffff) throw new RangeError('manifest must be at most 65535 UTF-8 bytes');
+  if (keyId && (keyId.length === 0 || keyId.length > 255)) throw new RangeError('key id must be 1-255 UTF-8 bytes');
+  const flags = (parts.compression & COMPRESSION_MASK) | (parts.encryption ? FLAG_ENCRYPTED : 0);
+  const size = 4 + 1 + serializerId.length + 2 + manifest.length + (keyId ? 1 + keyId.length + 12 + 16 : 0);
+  const header = Buffer.allocUnsafe(size);
+  let at = 0;
+  header[at++] = MAGIC_0;
+  header[at++] = MAGIC_1;
+  header[at++] = ENVELOPE_VERSION;
+  header[at++] = flags;
+  header[at++] = serializerId.length;
+  header.set(serializerId, at);
+  at += serializerId.length;
+  header.writeUInt16BE(manifest.length, at);
+  at += 2;
+  header.set(manifest, at);
+  at += manifest.length;
+  if (keyId && parts.encryption) {
+    header[at++] = keyId.length;
+    header.set(keyId, at);
+    at += keyId.length;
+    header.set(parts.encryption.iv, at);
+    at += 12;
+    header.set(parts.encryption.authTag, at);
+  }
+  return header;
+}
+
+/** Writes an envelope. */
+export function encodeEnvelope(parts: EnvelopeParts): Uint8Array {
+  const header = encodeEnvelopeHeader(parts);
+  const out = Buffer.allocUnsafe(header.length + 4 + parts.payload.length + 4);
+  header.copy(out, 0);
+  out.writeUInt32BE(parts.payload.length, header.length);
+  out.set(parts.payload, header.length + 4);
+  out.writeUInt32BE(crc32(out.subarray(0, out.length - 4)), out.length - 4);
+  return out;
+}
+
+/** True when the bytes start like an envelope (cheap; does not verify the checksum). */
+export function looksLikeEnvelope(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === MAGIC_0 && bytes[1] === MAGIC_1;
+}
+
+/**
+ * Reads an envelope, verifying magic, version, lengths and checksum. Throws
+ * {@link CorruptDataError} saying what was expected and found; never returns wrong parts.
+ * `describe` names the stored item in messages (e.g. `snapshot 12 of "order-1"`).
+ */
+export function decodeEnvelope(input: Uint8Array, describe = 'stored value', persistenceId?: string): EnvelopeParts {
+  const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const corrupt = (expected: string, actual: unknown): never => {
+    throw new CorruptDataError(`${describe}: expected ${expected}, found ${String(actual)}`, { persistenceId, expected, actual });
+  };
+  if (bytes.length < 4 + 1 + 2 + 4 + 4) corrupt('an envelope of at least 15 bytes', `${bytes.length} bytes`);
+  if (!looksLikeEnvelope(bytes)) corrupt('envelope magic 0x4d45', `0x${bytes.subarray(0, 2).toString('hex')}`);
+  const version = bytes[2] as number;
+  if (version !== ENVELOPE_VERSION) corrupt(`envelope version ${ENVELOPE_VERSION}`, `version ${version}`);
+  const stored = bytes.readUInt32BE(bytes.length - 4);
+  const computed = crc32(bytes.subarray(0, bytes.length - 4));
+  if (stored !== computed) {
+    corrupt(`checksum ${computed.toString(16).padStart(8, '0')}`, `${stored.toString(16).padStart(8, '0')} (damaged or truncated bytes)`);
+  }
+  const flags = bytes[3] as number;
+  let at = 4;
+  const need = (count: number) => {
+    if (at + count > bytes.length - 4) corrupt(`${count} more header bytes at offset ${at}`, `${bytes.length - 4 - at}`);
+  };
+  need(1);
+  const serializerLength = bytes[at++] as number;
+  need(serializerLength + 2);
+  const serializerId = decoder.decode(bytes.subarray(at, at + serializerLength));
+  at += serializerLength;
+  const manifestLength = bytes.readUInt16BE(at);
+  at += 2;
+  need(manifestLength);
+  const manifest = decoder.decode(bytes.subarray(at, at + manifestLength));
+  at += manifestLength;
+  let encryption: EnvelopeEncryption | undefined;
+  if (flags & FLAG_ENCRYPTED) {
+    need(1);
+    const keyLength = bytes[at++] as number;
+    need(keyLength + 28);
+    const keyId = decoder.decode(bytes.subarray(at, at + keyLength));
+    at += keyLength;
+    encryption = { keyId, iv: bytes.subarray(at, at + 12), authTag: bytes.subarray(at + 12, at + 28) };
+    at += 28;
+  }
+  need(4);
+  const payloadLength = bytes.readUInt32BE(at);
+  at += 4;
+  if (at + payloadLength !== bytes.length - 4) corrupt(`payload of ${bytes.length - 4 - at} bytes`, `length field ${payloadLength}`);
+  const compression = (flags & COMPRESSION_MASK) as CompressionCode;
+  if (compression !== Compression.none && compression !== Compression.deflate) corrupt('compression 0 or 1', compression);
+  return { serializerId, manifest, compression, encryption, payload: bytes.subarray(at, at + payloadLength) };
+}

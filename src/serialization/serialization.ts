@@ -1,0 +1,254 @@
+/**
+ * Values to stored bytes and back: picks the serializer, compresses large payloads,
+ * encrypts when configured, and wraps everything in the shared envelope.
+ * @module
+ */
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import { CorruptDataError, InvalidArgumentError, SerializationError } from '../core/errors.js';
+import { Compression, decodeEnvelope, encodeEnvelope } from './envelope.js';
+import { JsonSerializer } from './json-serializer.js';
+import { MessagePackSerializer } from './msgpack-serializer.js';
+import type { Serializer } from './serializer.js';
+
+/** Compression of large payloads. */
+export interface CompressionOptions {
+  /** Payloads of at least this many bytes are deflated. @default 65536 */
+  readonly thresholdBytes?: number;
+  /** zlib level 1 (fast) to 9 (small). @default 1 */
+  readonly level?: number;
+}
+
+/** AES-256-GCM encryption at rest, with key ids so keys can rotate. */
+export interface EncryptionOptions {
+  /** Every key that may have written data, by id: 32-byte Buffers or base64 strings. */
+  readonly keys: Readonly<Record<string, Uint8Array | string>>;
+  /** The key new data is written with; older keys stay readable while listed in `keys`. */
+  readonly activeKeyId: string;
+}
+
+/** Options of {@link Serialization}. */
+export interface SerializationOptions {
+  /** Extra serializers; `json` and `msgpack` are always registered. */
+  readonly serializers?: readonly Serializer[];
+  /** Id of the serializer new values are written with. @default 'json' */
+  readonly defaultSerializer?: string;
+  /** Chooses a serializer id per value, overriding the default (e.g. by event type). */
+  readonly serializerFor?: (value: unknown) => string | undefined;
+  /** `false` disables compression. @default { thresholdBytes: 65536, level: 1 } */
+  readonly compression?: CompressionOptions | false;
+  /** Encrypt stored payloads. @default undefined (no encryption) */
+  readonly encryption?: EncryptionOptions;
+}
+
+/** What a payload is, for error messages: `event 3 of "cart-1"`. */
+export interface SerializationContext {
+  readonly persistenceId?: string | undefined;
+  readonly sequenceNr?: number | undefined;
+  readonly what?: 'event' | 'snapshot' | 'state' | 'metadata' | undefined;
+}
+
+/** A decoded value and how it was stored. */
+export interface DeserializedValue {
+  readonly value: unknown;
+  readonly serializerId: string;
+  readonly manifest: string;
+}
+
+/** Renders a {@link SerializationContext} for messages. */
+export function describeContext(context: SerializationContext = {}): string {
+  const what = context.what ?? 'value';
+  const seq = context.sequenceNr === undefined ? '' : ` ${context.sequenceNr}`;
+  const id = context.persistenceId === undefined ? '' : ` of ${JSON.stringify(context.persistenceId)}`;
+  return `${what}${seq}${id}`;
+}
+
+function toKey(id: string, key: Uint8Array | string): Buffer {
+  const bytes = typeof key === 'string' ? Buffer.from(key, 'base64') : Buffer.from(key);
+  if (bytes.length !== 32) {
+    throw new InvalidArgumentError(`encryption.keys.${id}`, `encryption.keys.${id}: expected 32 bytes (AES-256), found ${bytes.length}`, {
+      expected: 32,
+      actual: bytes.length,
+    });
+  }
+  return bytes;
+}
+
+const additionalData = (flags: string, serializerId: string, manifest: string, keyId: string) =>
+  Buffer.from(JSON.stringify([flags, serializerId, manifest, keyId]), 'utf8');
+
+/** Serializes values into envelopes and back; one instance is shared by a store's operations. */
+export class Serialization {
+  readonly #serializers = new Map<string, Serializer>();
+  readonly #defaultSerializer: Serializer;
+  readonly #serializerFor: ((value: unknown) => string | undefined) | undefined;
+  readonly #compressionThreshold: number;
+  readonly #compressionLevel: number;
+  readonly #keys = new Map<string, Buffer>();
+  readonly #activeKeyId: string | undefined;
+
+  constructor(options: SerializationOptions = {}) {
+    for (const serializer of [new JsonSerializer(), new MessagePackSerializer(), ...(options.serializers ?? [])]) {
+      if (!serializer || typeof serializer.id !== 'string' || typeof serializer.toBinary !== 'function') {
+        throw new InvalidArgumentError('serializers', 'serializers: expected objects with id, manifest, toBinary and fromBinary', {
+          actual: serializer,
+        });
+      }
+      this.#serializers.set(serializer.id, serializer);
+    }
+    const defaultId = options.defaultSerializer ?? 'json';
+    const chosen = this.#serializers.get(defaultId);
+    if (!chosen) {
+      throw new InvalidArgumentError(
+        'defaultSerializer',
+        `defaultSerializer: expected one of ${this.serializerIds.join(', ')}, found ${JSON.stringify(defaultId)}`,
+        {
+          expected: this.serializerIds,
+          actual: defaultId,
+        },
+      );
+    }
+    this.#defaultSerializer = chosen;
+    this.#serializerFor = options.serializerFor;
+    const compression = options.compression === false ? undefined : (options.compression ?? {});
+    this.#compressionThreshold = compression ? (compression.thresholdBytes ?? 65536) : Number.POSITIVE_INFINITY;
+    this.#compressionLevel = compression?.level ?? 1;
+    if (options.encryption) {
+      for (const [id, key] of Object.entries(options.encryption.keys)) this.#keys.set(id, toKey(id, key));
+      if (!this.#keys.has(options.encryption.activeKeyId)) {
+        throw new InvalidArgumentError(
+          'encryption.activeKeyId',
+          `encryption.activeKeyId: expected one of the configured key ids (${[...this.#keys.keys()].join(', ')}), found ${JSON.stringify(options.encryption.activeKeyId)}`,
+          {
+            expected: [...this.#keys.keys()],
+            actual: options.encryption.activeKeyId,
+          },
+        );
+      }
+      this.#activeKeyId = options.encryption.activeKeyId;
+    }
+  }
+
+  /** Ids of the registered serializers. */
+  get serializerIds(): string[] {
+    return [...this.#serializers.keys()];
+  }
+
+  /** Encodes a value into an envelope; throws {@link SerializationError} naming the context. */
+  serialize(value: unknown, context: SerializationContext = {}): Uint8Array {
+    const serializer = this.#pick(value, context);
+    let manifest: string;
+    let payload: Uint8Array;
+    try {
+      manifest = serializer.manifest(value);
+      payload = serializer.toBinary(value);
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new SerializationError(`cannot serialize ${describeContext(context)} with serializer "${serializer.id}": ${reason}`, {
+        persistenceId: context.persistenceId,
+        expected: `a value serializer "${serializer.id}" can represent`,
+        actual: typeof value,
+        cause,
+      });
+    }
+    let compression: (typeof Compression)[keyof typeof Compression] = Compression.none;
+    if (payload.length >= this.#compressionThreshold) {
+      payload = deflateRawSync(payload, { level: this.#compressionLevel });
+      compression = Compression.deflate;
+    }
+    if (this.#activeKeyId === undefined) return encodeEnvelope({ serializerId: serializer.id, manifest, compression, payload });
+    const keyId = this.#activeKeyId;
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.#keys.get(keyId) as Buffer, iv);
+    cipher.setAAD(additionalData(String(compression), serializer.id, manifest, keyId));
+    const encrypted = Buffer.concat([cipher.update(payload), cipher.final()]);
+    return encodeEnvelope({
+      serializerId: serializer.id,
+      manifest,
+      compression,
+      encryption: { keyId, iv, authTag: cipher.getAuthTag() },
+      payload: encrypted,
+    });
+  }
+
+  /**
+   * Decodes an envelope. Damaged bytes and failed authentication throw
+   * {@link CorruptDataError}; an unknown serializer or key throws {@link SerializationError}.
+   */
+  deserialize(bytes: Uint8Array, context: SerializationContext = {}): DeserializedValue {
+    const described = describeContext(context);
+    const parts = decodeEnvelope(bytes, described, context.persistenceId);
+    const serializer = this.#serializers.get(parts.serializerId);
+    if (!serializer) {
+      throw new SerializationError(
+        `cannot read ${described}: written by serializer "${parts.serializerId}", which is not registered (registered: ${this.serializerIds.join(', ')})`,
+        {
+          persistenceId: context.persistenceId,
+          expected: this.serializerIds,
+          actual: parts.serializerId,
+        },
+      );
+    }
+    let payload = parts.payload;
+    if (parts.encryption) {
+      const { keyId, iv, authTag } = parts.encryption;
+      const key = this.#keys.get(keyId);
+      if (!key) {
+        const configured = this.#keys.size === 0 ? 'no encryption keys are configured' : `configured: ${[...this.#keys.keys()].join(', ')}`;
+        throw new SerializationError(`cannot read ${described}: encrypted with key "${keyId}", which is not configured (${configured})`, {
+          persistenceId: context.persistenceId,
+          expected: [...this.#keys.keys()],
+          actual: keyId,
+        });
+      }
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, iv);
+        decipher.setAAD(additionalData(String(parts.compression), parts.serializerId, parts.manifest, keyId));
+        decipher.setAuthTag(authTag);
+        payload = Buffer.concat([decipher.update(payload), decipher.final()]);
+      } catch (cause) {
+        throw new CorruptDataError(
+          `cannot read ${described}: decryption with key "${keyId}" failed authentication (wrong key material or tampered bytes)`,
+          {
+            persistenceId: context.persistenceId,
+            expected: 'a valid AES-256-GCM tag',
+            actual: 'authentication failure',
+            cause,
+          },
+        );
+      }
+    }
+    try {
+      if (parts.compression === Compression.deflate) payload = inflateRawSync(payload);
+      return { value: serializer.fromBinary(payload, parts.manifest), serializerId: parts.serializerId, manifest: parts.manifest };
+    } catch (cause) {
+      const reason = cause instanceof Error ? cause.message : String(cause);
+      throw new CorruptDataError(`cannot read ${described}: serializer "${parts.serializerId}" failed to decode it: ${reason}`, {
+        persistenceId: context.persistenceId,
+        expected: `bytes serializer "${parts.serializerId}" can decode`,
+        actual: reason,
+        cause,
+      });
+    }
+  }
+
+  #pick(value: unknown, context: SerializationContext): Serializer {
+    const id = this.#serializerFor?.(value);
+    if (id === undefined) return this.#defaultSerializer;
+    const serializer = this.#serializers.get(id);
+    if (!serializer) {
+      throw new SerializationError(
+        `cannot serialize ${describeContext(context)}: serializerFor chose "${id}", which is not registered (registered: ${this.serializerIds.join(', ')})`,
+        {
+          persistenceId: context.persistenceId,
+          expected: this.serializerIds,
+          actual: id,
+        },
+      );
+    }
+    return serializer;
+  }
+}
+
+/** The serialization used when none is configured: JSON, deflate above 64 KiB, no encryption. */
+export const defaultSerialization = (): Serialization => new Serialization();

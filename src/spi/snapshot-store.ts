@@ -1,0 +1,34 @@
+/**
+ * The snapshot store SPI.
+ * @module
+ */
+import type { SnapshotMetadata } from '../core/snapshot-metadata.js';
+import type { SelectedSnapshot } from '../core/snapshot-results.js';
+import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
+import type { SkippedSnapshot } from '../observability/hooks.js';
+
+/** Optional arguments of {@link SnapshotStore.load}. */
+export interface SnapshotLoadOptions {
+  /** Told about every snapshot skipped because it could not be read. */
+  readonly onSkipped?: (skipped: SkippedSnapshot) => void;
+}
+
+/** Stores snapshots of state by persistence id and sequence number. */
+export interface SnapshotStore {
+  /**
+   * The youngest snapshot matching the criteria, or null. A snapshot that cannot be read
+   * (corrupt bytes, failed checksum, unknown serializer) is skipped in favour of the next
+   * older one and reported through `options.onSkipped`, the logger and the hooks.
+   */
+  load(persistenceId: string, criteria: SnapshotSelectionCriteria, options?: SnapshotLoadOptions): Promise<SelectedSnapshot | null>;
+  /** Saves a snapshot; one at the same persistence id and sequence number is replaced. */
+  save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void>;
+  /** Deletes the snapshot at `metadata.sequenceNr` (the timestamp is not compared). */
+  delete(metadata: SnapshotMetadata): Promise<void>;
+  /** Deletes every snapshot of the id matching the criteria. */
+  deleteMatching(persistenceId: string, criteria: SnapshotSelectionCriteria): Promise<void>;
+  /** Metadata of the id's snapshots matching the criteria, oldest first. */
+  list(persistenceId: string, criteria?: SnapshotSelectionCriteria): AsyncIterable<SnapshotMetadata>;
+  /** Releases resources; later calls fail with StoreClosedError. Idempotent. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,133 @@
+/**
+ * Helpers every snapshot store uses: argument checks, the stored form, and the single
+ * implementation of "youngest readable snapshot, skipping damaged ones".
+ * @module
+ */
+import { CorruptSnapshotError, ErrorCodes, isMementoError } from '../core/errors.js';
+import { validatePersistenceId } from '../core/persistence-id.js';
+import { SnapshotMetadata, type SnapshotMetadataInit } from '../core/snapshot-metadata.js';
+import type { SelectedSnapshot } from '../core/snapshot-results.js';
+import { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
+import { callHook, type PersistenceHooks, type SkippedSnapshot } from '../observability/hooks.js';
+import type { Logger } from '../observability/logger.js';
+import type { Serialization } from '../serialization/serialization.js';
+import type { SnapshotLoadOptions } from './snapshot-store.js';
+
+/** A snapshot as stored: identity columns plus envelopes of the state and user metadata. */
+export interface StoredSnapshot {
+  readonly persistenceId: string;
+  readonly sequenceNr: number;
+  readonly timestamp: number;
+  /** Envelope of the snapshot value. */
+  readonly payload: Uint8Array;
+  /** Envelope of `SnapshotMetadata.metadata`, when present. */
+  readonly metadata: Uint8Array | undefined;
+}
+
+/** Validates save arguments and serializes the snapshot; throws before anything is stored. */
+export function encodeSnapshot(metadata: SnapshotMetadataInit, snapshot: unknown, serialization: Serialization): StoredSnapshot {
+  const checked = SnapshotMetadata.from(metadata);
+  const context = { persistenceId: checked.persistenceId, sequenceNr: checked.sequenceNr, what: 'snapshot' as const };
+  return {
+    persistenceId: checked.persistenceId,
+    sequenceNr: checked.sequenceNr,
+    timestamp: checked.timestamp,
+    payload: serialization.serialize(snapshot, context),
+    metadata: checked.metadata === undefined ? undefined : serialization.serialize(checked.metadata, { ...context, what: 'metadata' }),
+  };
+}
+
+/** Decodes a stored snapshot; any failure becomes {@link CorruptSnapshotError} naming it. */
+export function decodeSnapshot(row: StoredSnapshot, serialization: Serialization, source?: string): SelectedSnapshot {
+  const context = { persistenceId: row.persistenceId, sequenceNr: row.sequenceNr, what: 'snapshot' as const };
+  try {
+    const snapshot = serialization.deserialize(row.payload, context).value;
+    const metadata =
+      row.metadata === undefined ? undefined : serialization.deserialize(row.metadata, { ...context, what: 'metadata' }).value;
+    return {
+      metadata: new SnapshotMetadata({ persistenceId: row.persistenceId, sequenceNr: row.sequenceNr, timestamp: row.timestamp, metadata }),
+      snapshot,
+    };
+  } catch (cause) {
+    throw unreadableSnapshot(row.persistenceId, row.sequenceNr, cause, source);
+  }
+}
+
+/** Wraps a read failure of one snapshot into {@link CorruptSnapshotError}. */
+export function unreadableSnapshot(persistenceId: string, sequenceNr: number, cause: unknown, source?: string): CorruptSnapshotError {
+  if (cause instanceof CorruptSnapshotError) return cause;
+  const reason = cause instanceof Error ? cause.message.replace(/^(\[[^\]]+\] )+/, '') : String(cause);
+  return new CorruptSnapshotError(`snapshot ${sequenceNr} of ${JSON.stringify(persistenceId)} cannot be read: ${reason}`, {
+    persistenceId,
+    sequenceNr,
+    expected: 'a readable snapshot',
+    actual: reason,
+    cause,
+    source,
+  });
+}
+
+/** True for failures that mean "this snapshot's bytes are bad", as opposed to "the store is down". */
+export function isUnreadableSnapshotError(error: unknown): boolean {
+  return (
+    isMementoError(error, ErrorCodes.corruptSnapshot) ||
+    isMementoError(error, ErrorCodes.corruptData) ||
+    isMementoError(error, ErrorCodes.serialization)
+  );
+}
+
+/** Where skipped snapshots are reported. */
+export interface SkipReporting {
+  readonly source: string;
+  readonly logger: Logger;
+  readonly hooks?: PersistenceHooks | undefined;
+  readonly options?: SnapshotLoadOptions | undefined;
+}
+
+/**
+ * Walks candidates newest first and returns the first that reads; unreadable ones are
+ * reported and skipped; store failures (unavailable, closed) propagate unchanged.
+ */
+export async function loadYoungestReadable<
+  C extends { readonly sequenceNr: number; readonly timestamp: number; readonly persistenceId: string },
+>(
+  candidatesNewestFirst: Iterable<C> | AsyncIterable<C>,
+  read: (candidate: C) => Promise<SelectedSnapshot>,
+  reporting: SkipReporting,
+): Promise<SelectedSnapshot | null> {
+  for await (const candidate of candidatesNewestFirst) {
+    try {
+      return await read(candidate);
+    } catch (error) {
+      if (!isUnreadableSnapshotError(error)) throw error;
+      const wrapped = unreadableSnapshot(candidate.persistenceId, candidate.sequenceNr, error, reporting.source);
+      const skipped: SkippedSnapshot = {
+        metadata: new SnapshotMetadata({
+          persistenceId: candidate.persistenceId,
+          sequenceNr: candidate.sequenceNr,
+          timestamp: candidate.timestamp,
+        }),
+        error: wrapped,
+      };
+      reporting.logger.warn(`[memento] [${reporting.source}] skipped unreadable snapshot, trying the next older one`, {
+        persistenceId: candidate.persistenceId,
+        sequenceNr: candidate.sequenceNr,
+        error: wrapped.message,
+      });
+      callHook(reporting.hooks?.onSnapshotSkipped, { ...skipped, store: reporting.source });
+      callHook(reporting.options?.onSkipped, skipped);
+    }
+  }
+  return null;
+}
+
+/** Checks `load` / `list` / `deleteMatching` arguments and returns normalized criteria. */
+export function validateSnapshotQuery(persistenceId: unknown, criteria: unknown): SnapshotSelectionCriteria {
+  validatePersistenceId(persistenceId);
+  return SnapshotSelectionCriteria.from(criteria as SnapshotSelectionCriteria | undefined);
+}
+
+/** Checks a metadata argument (of `delete`) and returns it as a {@link SnapshotMetadata}. */
+export function validateSnapshotMetadata(metadata: unknown): SnapshotMetadata {
+  return SnapshotMetadata.from(metadata as SnapshotMetadataInit);
+}

@@ -1,0 +1,52 @@
+/**
+ * Options every store accepts, and the lifecycle guard every store uses.
+ * @module
+ */
+import { StoreClosedError } from '../core/errors.js';
+import type { PersistenceHooks } from '../observability/hooks.js';
+import type { Logger } from '../observability/logger.js';
+import type { Serialization } from '../serialization/serialization.js';
+
+/** Options shared by every journal, snapshot store and durable state store. */
+export interface StoreOptions {
+  /** How values become stored bytes. @default new Serialization() (JSON) */
+  readonly serialization?: Serialization;
+  /** Where warnings (e.g. skipped snapshots) go. @default silent */
+  readonly logger?: Logger;
+  /** Timing and skip callbacks. @default none */
+  readonly hooks?: PersistenceHooks;
+}
+
+/** Refuses use after `close()` with a {@link StoreClosedError} naming the store and operation. */
+export class StoreLifecycle {
+  #closed = false;
+
+  constructor(
+    private readonly source: string,
+    private readonly kind: string,
+  ) {}
+
+  /** True once `close()` was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Throws when the store is closed. */
+  assertOpen(operation: string, persistenceId?: string): void {
+    if (this.#closed) {
+      throw new StoreClosedError(`${this.kind}.${operation}: expected an open store, found it closed`, {
+        source: this.source,
+        persistenceId,
+        expected: 'open',
+        actual: 'closed',
+      });
+    }
+  }
+
+  /** Marks the store closed; returns false when it already was (close is idempotent). */
+  close(): boolean {
+    const wasOpen = !this.#closed;
+    this.#closed = true;
+    return wasOpen;
+  }
+}
