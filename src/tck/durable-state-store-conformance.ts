@@ -1,0 +1,154 @@
+/**
+ * The durable state store conformance suite: Akka's durable state checks plus revision
+ * conflicts, concurrent writers, hostile ids and large values.
+ * @module
+ */
+import { afterEach, beforeEach, describe, expect } from 'vitest';
+import { ErrorCodes, isMementoError } from '../core/errors.js';
+import type { DurableStateStore } from '../spi/durable-state-store.js';
+import {
+  type ConformanceOptions,
+  conformanceTest,
+  hostileIds,
+  invalidIds,
+  largeString,
+  type StoreFactory,
+  uniqueId,
+  unserializableValue,
+} from './support.js';
+
+/** Options of {@link durableStateStoreConformance}. */
+export interface DurableStateStoreConformanceOptions extends ConformanceOptions<DurableStateStore> {
+  /** Size of the large-value test. @default 10 MiB */
+  readonly largePayloadBytes?: number;
+}
+
+const isConflict = (error: unknown) => isMementoError(error, ErrorCodes.concurrency);
+
+/**
+ * Registers the durable state store conformance suite with vitest. `factory` builds a
+ * fresh store per test; the kit closes it afterwards.
+ */
+export function durableStateStoreConformance(
+  name: string,
+  factory: StoreFactory<DurableStateStore>,
+  options: DurableStateStoreConformanceOptions = {},
+): void {
+  describe(`${name}: durable state store conformance`, () => {
+    let store: DurableStateStore;
+    let pid: string;
+
+    beforeEach(async () => {
+      store = await factory();
+      pid = uniqueId('state');
+    });
+    afterEach(async () => {
+      await store?.close();
+      await options.teardown?.(store);
+    });
+
+    const test = conformanceTest(options);
+
+    test('returns no value and revision 0 when not found', async () => {
+      expect(await store.get(pid)).toEqual({ value: null, revision: 0 });
+    });
+    test('persists and gets a value', async () => {
+      await store.upsert(pid, 1, { count: 1, name: 'ünï' }, 'tag-a');
+      expect(await store.get(pid)).toEqual({ value: { count: 1, name: 'ünï' }, revision: 1 });
+    });
+    test('updates a value with the next revision', async () => {
+      await store.upsert(pid, 1, { count: 1 });
+      await store.upsert(pid, 2, { count: 2 });
+      expect(await store.get(pid)).toEqual({ value: { count: 2 }, revision: 2 });
+    });
+    test('deletes a value, keeping the revision', async () => {
+      await store.upsert(pid, 1, { count: 1 });
+      await store.delete(pid, 2);
+      expect(await store.get(pid)).toEqual({ value: null, revision: 2 });
+    });
+    test('upserts after delete with the next revision', async () => {
+      await store.upsert(pid, 1, 'first');
+      await store.delete(pid, 2);
+      await expect(store.upsert(pid, 1, 'reused')).rejects.toSatisfy(isConflict);
+      await store.upsert(pid, 3, 'again');
+      expect(await store.get(pid)).toEqual({ value: 'again', revision: 3 });
+    });
+    test('keeps ids independent', async () => {
+      const other = uniqueId('other');
+      await store.upsert(pid, 1, 'mine');
+      await store.upsert(other, 1, 'theirs');
+      await store.upsert(other, 2, 'theirs again');
+      await store.delete(other, 3);
+      expect(await store.get(pid)).toEqual({ value: 'mine', revision: 1 });
+      expect(await store.get(other)).toEqual({ value: null, revision: 3 });
+    });
+    test('rejects a stale or skipping revision on upsert with ConcurrencyError', async () => {
+      await store.upsert(pid, 1, 'v1');
+      await store.upsert(pid, 2, 'v2');
+      for (const revision of [1, 2, 4]) {
+        const error = await store.upsert(pid, revision, 'stale').then(
+          () => undefined,
+          (failure: unknown) => failure,
+        );
+        expect(isConflict(error)).toBe(true);
+        expect((error as { persistenceId?: string }).persistenceId).toBe(pid);
+        expect((error as { expected?: unknown }).expected).toBe(3);
+        expect((error as { actual?: unknown }).actual).toBe(revision);
+      }
+      expect(await store.get(pid)).toEqual({ value: 'v2', revision: 2 });
+    });
+    test('rejects a stale revision on delete with ConcurrencyError', async () => {
+      await store.upsert(pid, 1, 'v1');
+      await store.upsert(pid, 2, 'v2');
+      await expect(store.delete(pid, 2)).rejects.toSatisfy(isConflict);
+      await expect(store.delete(pid, 5)).rejects.toSatisfy(isConflict);
+      expect(await store.get(pid)).toEqual({ value: 'v2', revision: 2 });
+    });
+    test('lets exactly one of several concurrent writers of a revision win', async () => {
+      const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, writer) => store.upsert(pid, 1, `writer-${writer}`)));
+      const winners = outcomes.flatMap((outcome, writer) => (outcome.status === 'fulfilled' ? [writer] : []));
+      expect(winners).toHaveLength(1);
+      for (const outcome of outcomes) if (outcome.status === 'rejected') expect(isConflict(outcome.reason)).toBe(true);
+      expect(await store.get(pid)).toEqual({ value: `writer-${winners[0]}`, revision: 1 });
+    });
+    test('round-trips a large value', async () => {
+      const big = { blob: largeString(options.largePayloadBytes ?? 10 * 1024 * 1024) };
+      await store.upsert(pid, 1, big);
+      expect((await store.get(pid)).value).toEqual(big);
+    });
+    test('rejects an unserializable value and keeps the current one', async () => {
+      await store.upsert(pid, 1, 'kept');
+      await expect(store.upsert(pid, 2, unserializableValue())).rejects.toSatisfy((error) =>
+        isMementoError(error, ErrorCodes.serialization),
+      );
+      expect(await store.get(pid)).toEqual({ value: 'kept', revision: 1 });
+      await store.upsert(pid, 2, 'next');
+    });
+    test('keeps hostile persistence ids apart', async () => {
+      const ids = hostileIds();
+      for (const id of ids) await store.upsert(id, 1, `for ${id}`);
+      for (const id of ids) expect(await store.get(id)).toEqual({ value: `for ${id}`, revision: 1 });
+    });
+    test('rejects invalid persistence ids and revisions before storing anything', async () => {
+      for (const bad of invalidIds) {
+        const isInvalidId = (error: unknown) => isMementoError(error, ErrorCodes.invalidPersistenceId);
+        await expect(store.get(bad as string)).rejects.toSatisfy(isInvalidId);
+        await expect(store.upsert(bad as string, 1, 'x')).rejects.toSatisfy(isInvalidId);
+        await expect(store.delete(bad as string, 1)).rejects.toSatisfy(isInvalidId);
+      }
+      for (const revision of [0, -1, 1.5, Number.NaN]) {
+        await expect(store.upsert(pid, revision, 'x')).rejects.toSatisfy((error) => isMementoError(error, ErrorCodes.invalidArgument));
+      }
+      await expect(store.upsert(pid, 1, 'x', '' as string)).rejects.toSatisfy((error) => isMementoError(error, ErrorCodes.invalidArgument));
+      expect(await store.get(pid)).toEqual({ value: null, revision: 0 });
+    });
+    test('fails every operation after close with StoreClosedError', async () => {
+      await store.close();
+      const isClosed = (error: unknown) => isMementoError(error, ErrorCodes.storeClosed);
+      await expect(store.get(pid)).rejects.toSatisfy(isClosed);
+      await expect(store.upsert(pid, 1, 'x')).rejects.toSatisfy(isClosed);
+      await expect(store.delete(pid, 1)).rejects.toSatisfy(isClosed);
+      await store.close();
+    });
+  });
+}

@@ -1,0 +1,93 @@
+/**
+ * Shared pieces of the conformance suites: factories, skips, ids, hostile ids.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { it } from 'vitest';
+
+/** Builds a fresh store for one test; the kit closes it afterwards. */
+export type StoreFactory<S> = () => S | Promise<S>;
+
+/** A group of tests an implementation cannot pass, and why (printed as a skipped test). */
+export interface ConformanceSkip {
+  readonly reason: string;
+  readonly tests: readonly string[];
+}
+
+/** Options every conformance suite accepts. */
+export interface ConformanceOptions<S> {
+  /** Tests this store opts out of, each with a reason. @default [] */
+  readonly skip?: readonly ConformanceSkip[];
+  /** Runs after each test, after the store is closed (e.g. drop a schema). */
+  readonly teardown?: (store: S) => void | Promise<void>;
+}
+
+/** A unique persistence id per test, so stores may share one database between tests. */
+export const uniqueId = (label: string): string => `tck-${label}-${randomUUID()}`;
+
+/**
+ * Persistence ids that break naive key or path encodings. Each must round-trip and none
+ * may see another's data. The unique suffix keeps runs independent; the hostile part
+ * comes first so it is what a store's encoding meets.
+ */
+export function hostileIds(): string[] {
+  const suffix = randomUUID().slice(0, 8);
+  return [
+    `../x-${suffix}`,
+    `a/b-${suffix}`,
+    `%2F-${suffix}`,
+    `..-${suffix}`,
+    `.-${suffix}`,
+    `A-${suffix}`,
+    `a-${suffix}`,
+    `\\..\\..\\windows-${suffix}`,
+    `a%2Fb-${suffix}`,
+    `a／b-${suffix}`, // fullwidth solidus, a look-alike of '/'
+    `a∕b-${suffix}`, // division slash
+    `ａ-${suffix}`, // fullwidth a
+    `e\u0301-${suffix}`, // e + combining accent, distinct from é
+    `é-${suffix}`,
+    `${'é'.repeat(123)}${suffix}`, // 2-byte characters: 246 + 8 = 254 bytes
+    `${'🦀'.repeat(61)}${suffix.slice(0, 7)}`, // 4-byte characters: 244 + 7 = 251 bytes
+    `space and * ? " < > | :-${suffix}`,
+    `${'x'.repeat(255 - suffix.length)}${suffix}`, // exactly 255 bytes
+  ];
+}
+
+/** Ids that must be rejected with InvalidPersistenceIdError. */
+export const invalidIds: readonly unknown[] = ['', 'nul\u0000id', 'line\nbreak', 'del\u007f', `${'x'.repeat(256)}`, 42, null, undefined];
+
+/** Collects an async iterable into an array. */
+export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+/** A value no serializer can encode: reading its property throws. */
+export function unserializableValue(): unknown {
+  return {
+    get poison(): never {
+      throw new Error('this value cannot be serialized (tck)');
+    },
+  };
+}
+
+/** A string of about `bytes` bytes that does not compress to nothing. */
+export function largeString(bytes: number): string {
+  const chunk = randomUUID().replace(/-/g, '');
+  let out = '';
+  while (out.length < bytes) out += `${chunk}${out.length.toString(36)}`;
+  return out.slice(0, bytes);
+}
+
+/** Registers a test, or a visibly skipped one with its reason when the options list it. */
+export function conformanceTest(options: {
+  readonly skip?: readonly ConformanceSkip[];
+}): (title: string, body: () => Promise<void>) => void {
+  return (title, body) => {
+    const reason = options.skip?.find((entry) => entry.tests.includes(title))?.reason;
+    if (reason) it.skip(`${title} (skipped: ${reason})`, body);
+    else it(title, body);
+  };
+}

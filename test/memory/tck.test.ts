@@ -1,0 +1,12 @@
+import { MemoryDurableStateStore, MemoryJournal, MemorySnapshotStore } from '../../src/index.js';
+import { durableStateStoreConformance, journalConformance, snapshotStoreConformance } from '../../src/tck/index.js';
+
+journalConformance('memory', () => new MemoryJournal());
+snapshotStoreConformance('memory', () => new MemorySnapshotStore(), {
+  damageSnapshot: async (store, persistenceId, sequenceNr) => {
+    const bytes = store.storedBytes(persistenceId, sequenceNr);
+    if (!bytes) throw new Error(`no snapshot ${sequenceNr} of ${persistenceId} to damage`);
+    bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 0xff;
+  },
+});
+durableStateStoreConformance('memory', () => new MemoryDurableStateStore());
