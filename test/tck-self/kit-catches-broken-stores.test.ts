@@ -1,0 +1,90 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+interface AssertionResult {
+  fullName: string;
+  status: 'passed' | 'failed' | 'skipped' | 'pending' | 'todo';
+}
+
+// The broken suites run in a child vitest so their failures are data here, not failures of this run.
+let results: AssertionResult[] = [];
+let directory: string;
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'memento-tck-self-'));
+  const output = join(directory, 'report.json');
+  await promisify(execFile)(
+    process.execPath,
+    [
+      'node_modules/vitest/vitest.mjs',
+      'run',
+      '--config',
+      'test/tck-self/vitest.broken.config.ts',
+      '--reporter=json',
+      `--outputFile=${output}`,
+    ],
+    { cwd: process.cwd(), maxBuffer: 64 * 1024 * 1024 },
+  ).catch((error: { code?: number }) => {
+    // vitest exits 1 when tests fail, which is the point; anything else is a broken harness.
+    if (error.code !== 1) throw error;
+  });
+  const report = JSON.parse(await readFile(output, 'utf8')) as { testResults: { assertionResults: AssertionResult[] }[] };
+  results = report.testResults.flatMap((file) => file.assertionResults);
+}, 120_000);
+
+afterAll(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+const failedTests = (store: string) =>
+  results.filter((result) => result.fullName.startsWith(`${store}:`) && result.status === 'failed').map((r) => r.fullName);
+
+describe('the conformance kit catches broken stores', () => {
+  const cases: [store: string, defect: string, expectedFailures: string[]][] = [
+    [
+      'forgetful-highest',
+      'deleteTo also lowers the highest sequence number',
+      ['does not reset the highest sequence number after deleting every event'],
+    ],
+    [
+      'half-applied',
+      'an AtomicWrite is half applied when one event fails',
+      ['never stores part of an AtomicWrite', 'rejects one AtomicWrite that cannot be serialized without losing the others'],
+    ],
+    ['case-folding', 'ids that differ only in case share a stream', ['keeps hostile persistence ids apart']],
+    [
+      'oldest-first',
+      'load returns the oldest match instead of the youngest',
+      ['loads the most recent snapshot', 'loads the most recent snapshot under an upper sequence bound'],
+    ],
+    ['reversed-list', 'list returns newest first', ['lists snapshots oldest first']],
+    ['no-fallback', 'load gives up at a damaged snapshot', ['skips a damaged snapshot in favour of the next older one and reports it']],
+    [
+      'last-writer-wins',
+      'durable state ignores revisions',
+      [
+        'rejects a stale or skipping revision on upsert with ConcurrencyError',
+        'lets exactly one of several concurrent writers of a revision win',
+      ],
+    ],
+  ];
+
+  it('ran the broken suites', () => {
+    expect(results.length).toBeGreaterThan(100);
+  });
+
+  for (const [store, defect, expectedFailures] of cases) {
+    it(`reports the store whose ${defect}`, () => {
+      const failed = failedTests(store);
+      for (const title of expectedFailures)
+        expect(
+          failed.some((name) => name.endsWith(title)),
+          `${store}: "${title}" should fail`,
+        ).toBe(true);
+    });
+  }
+});
