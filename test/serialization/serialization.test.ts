@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  CorruptDataError,
+  decodeEnvelope,
+  ErrorCodes,
+  InvalidArgumentError,
+  isMementoError,
+  Serialization,
+  SerializationError,
+  type Serializer,
+} from '../../src/index.js';
+
+const context = { persistenceId: 'order-7', sequenceNr: 3, what: 'event' as const };
+
+describe('JSON serialization (default)', () => {
+  const serialization = new Serialization();
+
+  it('round-trips JSON values', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        // JSON has no -0; compare through JSON itself.
+        expect(serialization.deserialize(serialization.serialize(value)).value).toEqual(JSON.parse(JSON.stringify(value)));
+      }),
+    );
+  });
+
+  it('names the persistence id and sequence number when a value cannot be serialized', () => {
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    for (const value of [circular, { n: 10n }, undefined, () => 1]) {
+      try {
+        serialization.serialize(value, context);
+        expect.unreachable();
+      } catch (error) {
+        expect(error).toBeInstanceOf(SerializationError);
+        expect((error as Error).message).toContain('event 3 of "order-7"');
+        expect((error as SerializationError).persistenceId).toBe('order-7');
+      }
+    }
+  });
+});
+
+describe('MessagePack serialization', () => {
+  const serialization = new Serialization({ defaultSerializer: 'msgpack' });
+
+  it('round-trips Date, Map, Set, BigInt, typed arrays and undefined', () => {
+    const value = {
+      date: new Date('2026-11-23T10:00:00.000Z'),
+      map: new Map<unknown, unknown>([
+        [1, 'one'],
+        ['two', { nested: new Set(['a']) }],
+      ]),
+      set: new Set([1, 2, 3]),
+      big: 2n ** 80n,
+      small: -5n,
+      bytes: new Uint8Array([1, 2, 255]),
+      floats: new Float64Array([1.5, -0.25]),
+      ints: new Int32Array([-7, 7]),
+      missing: undefined,
+      plain: { a: [1, 'b', null] },
+    };
+    const back = serialization.deserialize(serialization.serialize(value)).value as typeof value;
+    expect(back).toEqual(value);
+    expect(back.map).toBeInstanceOf(Map);
+    expect(back.plain).not.toBeInstanceOf(Map);
+    expect(back.floats).toBeInstanceOf(Float64Array);
+    expect(typeof back.big).toBe('bigint');
+  });
+
+  it('round-trips arbitrary values', () => {
+    fc.assert(
+      fc.property(
+        fc.anything({ withDate: true, withMap: true, withSet: true, withBigInt: true, withTypedArray: true, withNullPrototype: false }),
+        (value) => {
+          expect(serialization.deserialize(serialization.serialize(value)).value).toEqual(value);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('reads values written by JSON in the same store', () => {
+    const json = new Serialization();
+    expect(serialization.deserialize(json.serialize({ a: 1 })).value).toEqual({ a: 1 });
+  });
+});
+
+describe('the envelope', () => {
+  const serialization = new Serialization({ compression: { thresholdBytes: 32 } });
+  const value = { text: 'hello world, hello world, hello world, hello world', n: 42 };
+  const stored = serialization.serialize(value);
+
+  it('records serializer id, manifest and compression', () => {
+    const parts = decodeEnvelope(stored);
+    expect(parts.serializerId).toBe('json');
+    expect(parts.compression).toBe(1);
+    expect(parts.encryption).toBeUndefined();
+  });
+
+  it('compresses only above the threshold', () => {
+    expect(decodeEnvelope(serialization.serialize('tiny')).compression).toBe(0);
+    expect(decodeEnvelope(new Serialization({ compression: false }).serialize('x'.repeat(100_000))).compression).toBe(0);
+  });
+
+  it('detects every single-byte change', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: stored.length - 1 }), fc.integer({ min: 1, max: 255 }), (index, flip) => {
+        const damaged = Uint8Array.from(stored);
+        damaged[index] = (damaged[index] as number) ^ flip;
+        expect(() => serialization.deserialize(damaged, context)).toThrow(CorruptDataError);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('detects truncation and trailing garbage', () => {
+    for (let length = 0; length < stored.length; length++) {
+      expect(() => serialization.deserialize(stored.subarray(0, length), context)).toThrow(CorruptDataError);
+    }
+    expect(() => serialization.deserialize(Buffer.concat([stored, Buffer.from([0])]), context)).toThrow(CorruptDataError);
+  });
+
+  it('says which item was damaged and what was found', () => {
+    const damaged = Uint8Array.from(stored);
+    damaged[damaged.length - 1] = (damaged[damaged.length - 1] as number) ^ 1;
+    try {
+      serialization.deserialize(damaged, context);
+      expect.unreachable();
+    } catch (error) {
+      expect((error as Error).message).toContain('event 3 of "order-7"');
+      expect((error as Error).message).toMatch(/expected checksum [0-9a-f]{8}, found [0-9a-f]{8}/);
+      expect((error as CorruptDataError).persistenceId).toBe('order-7');
+    }
+    expect(() => serialization.deserialize(Buffer.from('{"not":"an envelope"}'), context)).toThrow(/envelope magic/);
+  });
+
+  it('rejects a value written by an unknown serializer, naming it', () => {
+    const custom: Serializer = {
+      id: 'protobuf-orders',
+      manifest: () => 'Order',
+      toBinary: (v) => Buffer.from(String(v)),
+      fromBinary: (bytes) => Buffer.from(bytes).toString(),
+    };
+    const writer = new Serialization({ serializers: [custom], defaultSerializer: 'protobuf-orders' });
+    const bytes = writer.serialize('x');
+    expect(writer.deserialize(bytes).value).toBe('x');
+    expect(writer.deserialize(bytes).manifest).toBe('Order');
+    try {
+      new Serialization().deserialize(bytes, context);
+      expect.unreachable();
+    } catch (error) {
+      expect(isMementoError(error, ErrorCodes.serialization)).toBe(true);
+      expect((error as Error).message).toContain('"protobuf-orders", which is not registered (registered: json, msgpack)');
+    }
+  });
+
+  it('turns a serializer that fails to decode into CorruptDataError', () => {
+    const fragile: Serializer = {
+      id: 'fragile',
+      manifest: () => '',
+      toBinary: () => Buffer.from('x'),
+      fromBinary: () => {
+        throw new Error('unexpected tag 9');
+      },
+    };
+    const serialization = new Serialization({ serializers: [fragile], defaultSerializer: 'fragile' });
+    expect(() => serialization.deserialize(serialization.serialize(1), context)).toThrow(/fragile.*unexpected tag 9/);
+  });
+});
+
+describe('encryption', () => {
+  const k1 = randomBytes(32);
+  const k2 = randomBytes(32);
+
+  it('round-trips and hides the plaintext', () => {
+    const serialization = new Serialization({ encryption: { keys: { k1 }, activeKeyId: 'k1' } });
+    const bytes = serialization.serialize({ secret: 'swordfish' });
+    expect(Buffer.from(bytes).toString('latin1')).not.toContain('swordfish');
+    expect(decodeEnvelope(bytes).encryption?.keyId).toBe('k1');
+    expect(serialization.deserialize(bytes).value).toEqual({ secret: 'swordfish' });
+  });
+
+  it('rotates keys: old data stays readable while its key is listed', () => {
+    const before = new Serialization({ encryption: { keys: { k1 }, activeKeyId: 'k1' } });
+    const after = new Serialization({ encryption: { keys: { k1, k2: k2.toString('base64') }, activeKeyId: 'k2' } });
+    const old = before.serialize('old');
+    const fresh = after.serialize('new');
+    expect(decodeEnvelope(fresh).encryption?.keyId).toBe('k2');
+    expect(after.deserialize(old).value).toBe('old');
+    expect(after.deserialize(fresh).value).toBe('new');
+    expect(() => before.deserialize(fresh, context)).toThrow(/encrypted with key "k2", which is not configured \(configured: k1\)/);
+    expect(() => new Serialization().deserialize(fresh, context)).toThrow(/no encryption keys are configured/);
+  });
+
+  it('reports wrong key material as a failed authentication, never as wrong data', () => {
+    const writer = new Serialization({ encryption: { keys: { k1 }, activeKeyId: 'k1' } });
+    const impostor = new Serialization({ encryption: { keys: { k1: k2 }, activeKeyId: 'k1' } });
+    expect(() => impostor.deserialize(writer.serialize('x'), context)).toThrow(/failed authentication/);
+  });
+
+  it('authenticates the header: a changed manifest is caught even with a valid checksum', () => {
+    const custom: Serializer = {
+      id: 'raw',
+      manifest: (v) => String(v),
+      toBinary: (v) => Buffer.from(String(v)),
+      fromBinary: (b, m) => `${m}:${Buffer.from(b)}`,
+    };
+    const serialization = new Serialization({
+      serializers: [custom],
+      defaultSerializer: 'raw',
+      encryption: { keys: { k1 }, activeKeyId: 'k1' },
+    });
+    const bytes = Buffer.from(serialization.serialize('A'));
+    // Rewrite the one-byte manifest 'A' to 'B' and fix up the CRC so only GCM can notice.
+    const manifestAt = bytes.indexOf(Buffer.from('A'), 4 + 1 + 3 + 2);
+    bytes[manifestAt] = 'B'.charCodeAt(0);
+    bytes.writeUInt32BE(crc32(bytes.subarray(0, bytes.length - 4)), bytes.length - 4);
+    expect(() => serialization.deserialize(bytes, context)).toThrow(CorruptDataError);
+  });
+
+  it('rejects keys of the wrong size and an unknown active key', () => {
+    expect(() => new Serialization({ encryption: { keys: { short: randomBytes(16) }, activeKeyId: 'short' } })).toThrow(
+      InvalidArgumentError,
+    );
+    expect(() => new Serialization({ encryption: { keys: { k1 }, activeKeyId: 'k9' } })).toThrow(/found "k9"/);
+  });
+});
