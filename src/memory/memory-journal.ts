@@ -5,6 +5,7 @@
  * @module
  */
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
+import { validateInteger, validateOptionalString } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
 import type { Journal } from '../spi/journal.js';
@@ -17,6 +18,7 @@ import {
   validateHighestArguments,
   validateReplayArguments,
 } from '../spi/journal-support.js';
+import type { OrderedEvent, OrderingFilter, QueryableJournal } from '../spi/queryable-journal.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 
 const NAME = 'memory';
@@ -30,9 +32,12 @@ interface Stream {
 /** Options of {@link MemoryJournal}. */
 export type MemoryJournalOptions = StoreOptions;
 
-/** A journal held in process memory; lost when the process exits. */
-export class MemoryJournal implements Journal {
+/** A journal held in process memory; lost when the process exits. Serves queries too. */
+export class MemoryJournal implements QueryableJournal {
   readonly #streams = new Map<string, Stream>();
+  /** Every stored event in global order; index = ordering - 1; deleted events become undefined. */
+  readonly #log: (StoredEvent | undefined)[] = [];
+  readonly #listeners = new Set<(notification: { readonly ordering: number }) => void>();
   readonly #serialization: Serialization;
   readonly #hooks: StoreOptions['hooks'];
   readonly #lifecycle = new StoreLifecycle(NAME, 'journal');
@@ -57,10 +62,44 @@ export class MemoryJournal implements Journal {
           stream.events.push(...rows);
           stream.highest = rows[rows.length - 1]?.sequenceNr ?? stream.highest;
           this.#streams.set(write.persistenceId, stream);
+          this.#log.push(...rows);
           return undefined;
         }),
       (results) => ({ count: results.length }),
-    );
+    ).finally(() => this.#notify());
+  }
+
+  #notify(): void {
+    const notification = { ordering: this.#log.length };
+    for (const listener of this.#listeners) listener(notification);
+  }
+
+  async readByOrdering(afterOrdering: number, limit = 1000, filter: OrderingFilter = {}): Promise<OrderedEvent[]> {
+    this.#lifecycle.assertOpen('readByOrdering');
+    const after = validateInteger(afterOrdering, 'afterOrdering', {}, { min: 0 });
+    const max = validateInteger(limit, 'limit', {}, { min: 1 });
+    validateOptionalString(filter.tag, 'filter.tag');
+    const out: OrderedEvent[] = [];
+    for (let index = after; index < this.#log.length && out.length < max; index++) {
+      const row = this.#log[index];
+      if (!row || (filter.tag !== undefined && !row.tags?.includes(filter.tag))) continue;
+      out.push({ ordering: index + 1, repr: decodeEvent(row, this.#serialization) });
+    }
+    return out;
+  }
+
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    this.#lifecycle.assertOpen('listPersistenceIds');
+    validateOptionalString(afterId, 'afterId');
+    const max = validateInteger(limit, 'limit', {}, { min: 1 });
+    const ids = [...this.#streams.keys()].filter((id) => afterId === undefined || id > afterId).sort();
+    return ids.slice(0, max);
+  }
+
+  async subscribe(listener: (notification: { readonly ordering: number }) => void): Promise<{ close(): Promise<void> }> {
+    this.#lifecycle.assertOpen('subscribe');
+    this.#listeners.add(listener);
+    return { close: async () => void this.#listeners.delete(listener) };
   }
 
   async *replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
@@ -92,10 +131,18 @@ export class MemoryJournal implements Journal {
     const to = validateDeleteTo(persistenceId, toSequenceNr);
     const stream = this.#streams.get(persistenceId);
     if (!stream) return;
-    stream.events = stream.events.filter((row) => row.sequenceNr > to);
+    const kept = stream.events.filter((row) => row.sequenceNr > to);
+    const deleted = new Set(stream.events.slice(0, stream.events.length - kept.length));
+    stream.events = kept;
+    if (deleted.size === 0) return;
+    for (let index = 0; index < this.#log.length; index++) {
+      const row = this.#log[index];
+      if (row && deleted.has(row)) this.#log[index] = undefined;
+    }
   }
 
   async close(): Promise<void> {
     this.#lifecycle.close();
+    this.#listeners.clear();
   }
 }

@@ -1,0 +1,80 @@
+/**
+ * Waiting for "something may have changed" in live queries: a notification, a poll timer
+ * with back-off, or cancellation, whichever comes first. Timers never keep the process alive.
+ * @module
+ */
+import type { QueryableJournal } from '../spi/queryable-journal.js';
+
+/** Poll intervals of live queries. */
+export interface PollOptions {
+  /** First wait after an empty read. @default 50 */
+  readonly minPollMs?: number;
+  /** Longest wait between reads when nothing happens (and no notification arrives). @default 2000 */
+  readonly maxPollMs?: number;
+}
+
+/** Wakes a live query on notifications, a backing-off timer, or abort. */
+export class ChangeWaiter {
+  readonly #minMs: number;
+  readonly #maxMs: number;
+  #delayMs: number;
+  #wake: (() => void) | undefined;
+  #pending = false;
+  #subscription: Promise<{ close(): Promise<void> } | undefined> | undefined;
+
+  constructor(
+    private readonly journal: QueryableJournal,
+    private readonly signal: AbortSignal | undefined,
+    options: PollOptions = {},
+  ) {
+    this.#minMs = options.minPollMs ?? 50;
+    this.#maxMs = Math.max(options.maxPollMs ?? 2000, this.#minMs);
+    this.#delayMs = this.#minMs;
+  }
+
+  /** Starts listening for append notifications, when the journal offers them. */
+  start(): void {
+    if (!this.journal.subscribe || this.#subscription) return;
+    this.#subscription = this.journal
+      .subscribe(() => {
+        this.#pending = true;
+        this.#wake?.();
+      })
+      .catch(() => undefined); // Without notifications the timer still polls.
+  }
+
+  /** Call after a read that found something: the next wait starts short again. */
+  progressed(): void {
+    this.#delayMs = this.#minMs;
+  }
+
+  /** Resolves on the next notification, the poll timer, or abort (then returns false). */
+  async wait(): Promise<boolean> {
+    if (this.signal?.aborted) return false;
+    if (this.#pending) {
+      this.#pending = false;
+      return true;
+    }
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.signal?.removeEventListener('abort', done);
+        this.#wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, this.#delayMs);
+      timer.unref?.();
+      this.signal?.addEventListener('abort', done, { once: true });
+      this.#wake = done;
+    });
+    this.#pending = false;
+    this.#delayMs = Math.min(this.#delayMs * 2, this.#maxMs);
+    return !this.signal?.aborted;
+  }
+
+  /** Stops listening. */
+  async close(): Promise<void> {
+    const subscription = await this.#subscription;
+    await subscription?.close().catch(() => undefined);
+  }
+}

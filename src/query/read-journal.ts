@@ -1,0 +1,150 @@
+/**
+ * Persistence queries over any {@link QueryableJournal}: events by persistence id, by
+ * tag, and the ids themselves, finite or live. Live streams wake on the journal's append
+ * notifications when it has them and poll with back-off otherwise.
+ * @module
+ */
+import { InvalidArgumentError } from '../core/errors.js';
+import type { PersistentRepr } from '../core/persistent-repr.js';
+import { validateInteger } from '../core/validation.js';
+import type { Journal } from '../spi/journal.js';
+import { validateReplayArguments } from '../spi/journal-support.js';
+import { isQueryableJournal, type QueryableJournal } from '../spi/queryable-journal.js';
+import type { EventEnvelope, Offset, QueryOptions, ReadJournal } from '../spi/read-journal.js';
+import { ChangeWaiter, type PollOptions } from './change-waiter.js';
+
+/** Options of {@link createReadJournal}. */
+export interface ReadJournalOptions extends PollOptions {
+  /** Events read per round trip. @default 500 */
+  readonly pageSize?: number;
+}
+
+/** The offset after a given ordering. */
+export const sequenceOffset = (value: number): Offset => ({ type: 'sequence', value });
+
+function offsetValue(offset: Offset | undefined): number {
+  if (offset === undefined || offset.type === 'none') return 0;
+  if (offset.type === 'sequence') return validateInteger(offset.value, 'offset.value', {}, { min: 0 });
+  throw new InvalidArgumentError('offset', `offset: expected { type: 'sequence' | 'none' }, found ${JSON.stringify(offset)}`, {
+    expected: 'Offset',
+    actual: offset,
+  });
+}
+
+const envelope = (repr: PersistentRepr, offset: number): EventEnvelope => ({
+  offset: sequenceOffset(offset),
+  persistenceId: repr.persistenceId,
+  sequenceNr: repr.sequenceNr,
+  event: repr.event,
+  timestamp: repr.timestamp,
+  tags: repr.tags,
+});
+
+/** Builds the {@link ReadJournal} of a journal that implements {@link QueryableJournal}. */
+export function createReadJournal(journal: Journal, options: ReadJournalOptions = {}): ReadJournal {
+  if (!isQueryableJournal(journal)) {
+    throw new InvalidArgumentError(
+      'journal',
+      'journal: expected a journal with readByOrdering and listPersistenceIds (a QueryableJournal)',
+      {
+        expected: 'QueryableJournal',
+        actual: journal?.constructor?.name,
+      },
+    );
+  }
+  const pageSize = validateInteger(options.pageSize ?? 500, 'pageSize', {}, { min: 1 });
+  return new JournalReadJournal(journal, pageSize, options);
+}
+
+class JournalReadJournal implements ReadJournal {
+  constructor(
+    private readonly journal: QueryableJournal,
+    private readonly pageSize: number,
+    private readonly poll: PollOptions,
+  ) {}
+
+  /** Offsets of these envelopes are sequence numbers: resume with `from = offset + 1`. */
+  async *eventsByPersistenceId(id: string, from: number, to: number, opts: QueryOptions = {}): AsyncIterable<EventEnvelope> {
+    const bounds = validateReplayArguments(id, from, to);
+    let next = Math.max(bounds.from, 1);
+    const waiter = new ChangeWaiter(this.journal, opts.signal, this.poll);
+    if (opts.live) waiter.start();
+    try {
+      while (next <= bounds.to && !opts.signal?.aborted) {
+        let read = 0;
+        for await (const repr of this.journal.replay(id, next, bounds.to, this.pageSize)) {
+          read++;
+          next = repr.sequenceNr + 1;
+          yield envelope(repr, repr.sequenceNr);
+        }
+        if (read === this.pageSize) continue;
+        if (!opts.live) return;
+        if (read > 0) waiter.progressed();
+        if (!(await waiter.wait())) return;
+      }
+    } finally {
+      await waiter.close();
+    }
+  }
+
+  /** Offsets are the journal's global ordering: resume with the last envelope's offset. */
+  async *eventsByTag(tag: string, offset: Offset, opts: QueryOptions = {}): AsyncIterable<EventEnvelope> {
+    if (typeof tag !== 'string' || tag.length === 0) {
+      throw new InvalidArgumentError('tag', `tag: expected a non-empty string, found ${JSON.stringify(tag)}`, {
+        expected: 'non-empty string',
+        actual: tag,
+      });
+    }
+    let after = offsetValue(offset);
+    const waiter = new ChangeWaiter(this.journal, opts.signal, this.poll);
+    if (opts.live) waiter.start();
+    try {
+      while (!opts.signal?.aborted) {
+        const page = await this.journal.readByOrdering(after, this.pageSize, { tag });
+        for (const { ordering, repr } of page) {
+          after = ordering;
+          yield envelope(repr, ordering);
+        }
+        if (page.length === this.pageSize) continue;
+        if (!opts.live) return;
+        if (page.length > 0) waiter.progressed();
+        if (!(await waiter.wait())) return;
+      }
+    } finally {
+      await waiter.close();
+    }
+  }
+
+  /**
+   * Every persistence id once; live, new ids as they appear. A new id may sort before ids
+   * already seen, so each live round lists from the start and remembers what it yielded:
+   * memory grows with the number of ids.
+   */
+  async *persistenceIds(opts: QueryOptions = {}): AsyncIterable<string> {
+    const seen = new Set<string>();
+    const waiter = new ChangeWaiter(this.journal, opts.signal, this.poll);
+    if (opts.live) waiter.start();
+    try {
+      while (!opts.signal?.aborted) {
+        let after: string | undefined;
+        let found = 0;
+        for (;;) {
+          const page = await this.journal.listPersistenceIds(after, this.pageSize);
+          for (const id of page) {
+            after = id;
+            if (seen.has(id)) continue;
+            if (opts.live) seen.add(id);
+            found++;
+            yield id;
+          }
+          if (page.length < this.pageSize) break;
+        }
+        if (!opts.live) return;
+        if (found > 0) waiter.progressed();
+        if (!(await waiter.wait())) return;
+      }
+    } finally {
+      await waiter.close();
+    }
+  }
+}

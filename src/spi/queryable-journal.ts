@@ -1,0 +1,40 @@
+/**
+ * The capability a journal offers so persistence queries and projections can run on it:
+ * events in one global order, ids in order, and optional append notifications.
+ * @module
+ */
+import type { PersistentRepr } from '../core/persistent-repr.js';
+import type { Journal } from './journal.js';
+
+/** An event with its position in the journal's global order. */
+export interface OrderedEvent {
+  /** Strictly increasing across the journal; gaps are allowed (rolled-back writes). */
+  readonly ordering: number;
+  readonly repr: PersistentRepr;
+}
+
+/** Narrows {@link QueryableJournal.readByOrdering}. */
+export interface OrderingFilter {
+  /** Only events carrying this tag. */
+  readonly tag?: string;
+}
+
+/** A journal that can serve queries. */
+export interface QueryableJournal extends Journal {
+  /**
+   * Events with an ordering above `afterOrdering`, ascending, at most `limit`. Must never
+   * return an ordering while a lower one may still appear (a transaction committing late):
+   * a reader that resumes after the last returned ordering sees every event exactly once.
+   */
+  readByOrdering(afterOrdering: number, limit?: number, filter?: OrderingFilter): Promise<OrderedEvent[]>;
+  /** Persistence ids ever written, ascending (by code unit), after `afterId`, at most `limit`. */
+  listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]>;
+  /** Calls `listener` after appends, so live queries wake up instead of polling blindly. */
+  subscribe?(listener: (notification: { readonly ordering: number }) => void): Promise<{ close(): Promise<void> }>;
+}
+
+/** True when the journal implements {@link QueryableJournal}. */
+export function isQueryableJournal(journal: Journal): journal is QueryableJournal {
+  const candidate = journal as Partial<QueryableJournal>;
+  return typeof candidate.readByOrdering === 'function' && typeof candidate.listPersistenceIds === 'function';
+}
