@@ -1,0 +1,103 @@
+/**
+ * Projections: feed a query stream to a handler and remember how far it got, so a restart
+ * resumes from the stored offset.
+ * @module
+ */
+import { InvalidArgumentError } from '../core/errors.js';
+import { validateFunction } from '../core/validation.js';
+import { type Logger, silentLogger } from '../observability/logger.js';
+import type { EventEnvelope, Offset } from '../spi/read-journal.js';
+import { isTransactionalOffsetStore, type OffsetStore, type TransactionalOffsetStore } from './offset-store.js';
+
+/** What a handler receives besides the envelope. */
+export interface ProjectionContext<Transaction = unknown> {
+  readonly projectionName: string;
+  /** The open transaction when the offset store is transactional (exactly-once), else undefined. */
+  readonly transaction: Transaction | undefined;
+}
+
+/** Options of {@link runProjection}. */
+export interface ProjectionOptions<Transaction = unknown> {
+  /** Identifies the projection's stored offset. */
+  readonly name: string;
+  /** The events to project from an offset, e.g. `(offset) => queries.eventsByTag('orders', offset, { live: true, signal })`. */
+  readonly source: (offset: Offset) => AsyncIterable<EventEnvelope>;
+  /** Handles one event. Throwing stops the projection; the event is delivered again on restart. */
+  readonly handler: (envelope: EventEnvelope, context: ProjectionContext<Transaction>) => Promise<void> | void;
+  /** Where the offset lives. A {@link TransactionalOffsetStore} makes the projection exactly-once. */
+  readonly offsetStore: OffsetStore | TransactionalOffsetStore<Transaction>;
+  /**
+   * At-least-once only: save the offset after this many events (a crash repeats at most
+   * this many). @default 1
+   */
+  readonly saveEvery?: number;
+  readonly logger?: Logger;
+}
+
+/** A running projection. */
+export interface RunningProjection {
+  /** Resolves with the last processed offset when the source ends; rejects when the handler fails. */
+  readonly done: Promise<Offset>;
+}
+
+/**
+ * Runs a projection until its source ends (a finite query, or a live one aborted by its
+ * signal). At-least-once by default: each event is handled, then its offset saved, so a
+ * crash in between handles that event again. Exactly-once when the offset store is
+ * transactional: handler and offset update commit together.
+ */
+export function runProjection<Transaction = unknown>(options: ProjectionOptions<Transaction>): RunningProjection {
+  if (typeof options?.name !== 'string' || options.name.length === 0) {
+    throw new InvalidArgumentError('name', `name: expected a non-empty string, found ${JSON.stringify(options?.name)}`, {
+      expected: 'non-empty string',
+      actual: options?.name,
+    });
+  }
+  validateFunction(options.source, 'source');
+  validateFunction(options.handler, 'handler');
+  if (!options.offsetStore || typeof options.offsetStore.load !== 'function') {
+    throw new InvalidArgumentError('offsetStore', 'offsetStore: expected an OffsetStore', {
+      expected: 'OffsetStore',
+      actual: options.offsetStore,
+    });
+  }
+  const saveEvery = options.saveEvery ?? 1;
+  if (!Number.isSafeInteger(saveEvery) || saveEvery < 1) {
+    throw new InvalidArgumentError('saveEvery', `saveEvery: expected an integer >= 1, found ${saveEvery}`, {
+      expected: '>= 1',
+      actual: saveEvery,
+    });
+  }
+  return { done: project(options, saveEvery) };
+}
+
+async function project<Transaction>(options: ProjectionOptions<Transaction>, saveEvery: number): Promise<Offset> {
+  const { name, offsetStore } = options;
+  const logger = options.logger ?? silentLogger;
+  let offset = await offsetStore.load(name);
+  logger.info(`[memento] projection ${name} starting`, { offset });
+  let unsaved = 0;
+  try {
+    for await (const envelope of options.source(offset)) {
+      if (isTransactionalOffsetStore(offsetStore)) {
+        const store = offsetStore as TransactionalOffsetStore<Transaction>;
+        await store.transaction(async (transaction) => {
+          await options.handler(envelope, { projectionName: name, transaction });
+          await store.saveIn(transaction, name, envelope.offset);
+        });
+      } else {
+        await options.handler(envelope, { projectionName: name, transaction: undefined });
+        unsaved++;
+        if (unsaved >= saveEvery) {
+          await offsetStore.save(name, envelope.offset);
+          unsaved = 0;
+        }
+      }
+      offset = envelope.offset;
+    }
+  } finally {
+    // Whatever was handled is worth remembering, even when a later event failed.
+    if (unsaved > 0) await offsetStore.save(name, offset);
+  }
+  return offset;
+}
