@@ -1,0 +1,94 @@
+/**
+ * A reader over any Journal: replays one persistence id in pages and, when live, tails it
+ * by polling with back-off (woken at once by local JournalWriters).
+ * @module
+ */
+import { validatePersistenceId } from '../core/persistence-id.js';
+import { invalidArgument, MAX_SEQUENCE_NR, validateInteger } from '../core/validation.js';
+import type { Journal } from '../spi/journal.js';
+import type { Action } from './action.js';
+import { onAppended } from './append-signal.js';
+import { sequenceNrOfActionId, toAction } from './journal-action-codec.js';
+import type { Reader, ReadOptions } from './reader.js';
+import { sleep } from './timers.js';
+
+/** Options of {@link JournalReader}. */
+export interface JournalReaderOptions {
+  /** Keep reading new actions after catching up. @default true */
+  readonly live?: boolean;
+  /** First delay between polls once caught up, in ms. @default 100 */
+  readonly pollIntervalMs?: number;
+  /** Longest delay between polls: idle polls double the delay up to this. @default 2000 */
+  readonly maxPollIntervalMs?: number;
+  /** Events fetched per journal replay call. @default 5000 */
+  readonly pageSize?: number;
+  /** Ends every read started by this reader, in addition to the machine's signal. */
+  readonly signal?: AbortSignal;
+}
+
+/** Names the journal and persistence id a reader or recorder works on, for time travel. */
+export interface JournalSource {
+  /** The journal. */
+  readonly journal: Journal;
+  /** The persistence id within it. */
+  readonly persistenceId: string;
+}
+
+/** True when `value` exposes the journal it reads (time travel uses it). */
+export function isJournalSource(value: unknown): value is JournalSource {
+  const candidate = value as Partial<JournalSource> | null;
+  return typeof candidate === 'object' && candidate !== null && typeof candidate.persistenceId === 'string' && !!candidate.journal;
+}
+
+/** Reads the actions of one persistence id from a journal; action ids are sequence numbers. */
+export class JournalReader implements Reader, JournalSource {
+  /** The journal read. */
+  readonly journal: Journal;
+  /** Whose events are read. */
+  readonly persistenceId: string;
+  readonly #live: boolean;
+  readonly #pollIntervalMs: number;
+  readonly #maxPollIntervalMs: number;
+  readonly #pageSize: number;
+  readonly #signal: AbortSignal | undefined;
+
+  constructor(journal: Journal, persistenceId: string, options: JournalReaderOptions = {}) {
+    if (typeof journal?.replay !== 'function') invalidArgument('journal', 'a Journal', journal);
+    validatePersistenceId(persistenceId);
+    this.journal = journal;
+    this.persistenceId = persistenceId;
+    this.#live = options.live ?? true;
+    this.#pollIntervalMs = validateInteger(options.pollIntervalMs ?? 100, 'options.pollIntervalMs', { persistenceId }, { min: 1 });
+    this.#maxPollIntervalMs = validateInteger(
+      options.maxPollIntervalMs ?? Math.max(2000, this.#pollIntervalMs),
+      'options.maxPollIntervalMs',
+      { persistenceId },
+      { min: this.#pollIntervalMs },
+    );
+    this.#pageSize = validateInteger(options.pageSize ?? 5000, 'options.pageSize', { persistenceId }, { min: 1 });
+    this.#signal = options.signal;
+  }
+
+  /** Actions strictly after `afterId`; ends at the head unless live, else when aborted. */
+  async *read(afterId: string | null, options: ReadOptions): AsyncIterable<Action> {
+    let next = afterId === null ? 1 : sequenceNrOfActionId(afterId, 'afterId') + 1;
+    const signal = this.#signal ? AbortSignal.any([options.signal, this.#signal]) : options.signal;
+    let delay = this.#pollIntervalMs;
+    while (!signal.aborted) {
+      let count = 0;
+      for await (const repr of this.journal.replay(this.persistenceId, next, MAX_SEQUENCE_NR, this.#pageSize)) {
+        count++;
+        next = repr.sequenceNr + 1;
+        yield toAction(repr);
+        if (signal.aborted) return;
+      }
+      if (count === this.#pageSize) continue;
+      options.onCaughtUp?.();
+      if (!this.#live) return;
+      if (count > 0) delay = this.#pollIntervalMs;
+      // Woken early by local appends; otherwise back off so an idle reader costs little.
+      await sleep(delay, signal, (wake) => onAppended(this.journal, this.persistenceId, wake));
+      delay = Math.min(delay * 2, this.#maxPollIntervalMs);
+    }
+  }
+}

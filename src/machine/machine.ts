@@ -1,0 +1,388 @@
+/**
+ * The Machine: a state definition driven by a reader, fed by a writer, observed by a
+ * recorder. State changes only when the reader delivers an action, in the reader's order,
+ * so every machine reading one source agrees.
+ * @module
+ */
+import { describeValue, RecoveryError, StoreClosedError } from '../core/errors.js';
+import { invalidArgument, validateFunction } from '../core/validation.js';
+import { type Logger, silentLogger } from '../observability/logger.js';
+import type { HistoryEntry, HistoryOptions } from '../time-travel/history.js';
+import { type Action, type ActionDraft, validateAction } from './action.js';
+import { type Deferred, deferred } from './deferred.js';
+import { MachineEvents, type Unsubscribe } from './machine-events.js';
+import { machineHistory, machineStateAt } from './machine-history.js';
+import { MemoryRecorder } from './memory-recorder.js';
+import { PendingRuns } from './pending-runs.js';
+import type { Reader } from './reader.js';
+import type { Recorder, Snapshot } from './recorder.js';
+import { type ActionHandlers, hasActionType, type PayloadOf, type Reduction, reduce, type StateDefinition } from './state-definition.js';
+import type { Writer, WrittenAction } from './writer.js';
+
+/** Options of a {@link Machine}, the optional fifth constructor argument. */
+export interface MachineOptions<S> {
+  /** Where skipped actions and recorder failures are logged. @default silent */
+  readonly logger?: Logger;
+  /** Told about every skipped action (unknown type, failing handler) and recorder or reader failure. */
+  readonly onError?: (error: Error, action: Action | null, state: S) => void;
+}
+
+/** Lifecycle of a machine. */
+export type MachineStatus = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+/** One action a machine can run: a declared type and its payload. */
+export type MachineAction<H> = { [K in keyof H & string]: { readonly type: K; readonly payload: PayloadOf<H[K]> } }[keyof H & string];
+
+/** Events a machine emits. */
+export interface MachineEventMap<S> {
+  /** After each delivered action was applied (or skipped) and recorded. */
+  dispatch: (snapshot: Snapshot<S, Action>) => void;
+  /** An action was skipped, or the recorder or reader failed. */
+  error: (error: Error, action: Action | null) => void;
+}
+
+/** Runs a state definition over a reader, a writer and a recorder (default: {@link MemoryRecorder}). */
+export class Machine<S, H extends ActionHandlers<S>> {
+  /** The state definition this machine runs. */
+  readonly definition: StateDefinition<S, H>;
+  /** Where actions come from; the only thing that changes the state. */
+  readonly reader: Reader;
+  /** Where `run` sends actions. */
+  readonly writer: Writer;
+  /** Told after every dispatch; the source of the snapshot `start()` resumes from. */
+  readonly recorder: Recorder<S, Action>;
+  readonly #logger: Logger;
+  readonly #onError: MachineOptions<S>['onError'];
+  readonly #events = new MachineEvents<MachineEventMap<S>>();
+  #state: S;
+  #lastAction: Action | null = null;
+  #status: MachineStatus = 'idle';
+  #abort: AbortController | undefined;
+  #loop: Promise<void> | undefined;
+  #caughtUp: Deferred<S> = deferred();
+  readonly #pending = new PendingRuns<Reduction<S>>();
+  /** The action being applied right now, so stop() can let it finish. */
+  #dispatching: Promise<void> | undefined;
+
+  constructor(
+    definition: StateDefinition<S, H>,
+    reader: Reader,
+    writer: Writer,
+    // NoInfer: the definition alone decides S; a recorder typed loosely must not widen it.
+    recorder?: Recorder<NoInfer<S>, Action>,
+    options: MachineOptions<NoInfer<S>> = {},
+  ) {
+    if (typeof definition !== 'object' || definition === null || !Array.isArray(definition.actionTypes)) {
+      invalidArgument('definition', 'a state definition made by defineState()', definition);
+    }
+    if (typeof reader?.read !== 'function') invalidArgument('reader', 'a Reader (an object with read(afterId, options))', reader);
+    if (typeof writer?.write !== 'function') invalidArgument('writer', 'a Writer (an object with write(draft))', writer);
+    if (recorder !== undefined && typeof recorder?.afterDispatch !== 'function') {
+      invalidArgument('recorder', 'a Recorder (an object with afterDispatch(snapshot))', recorder);
+    }
+    if (options.onError !== undefined) validateFunction(options.onError, 'options.onError');
+    this.definition = definition;
+    this.reader = reader;
+    this.writer = writer;
+    this.recorder = recorder ?? new MemoryRecorder<S>();
+    this.#logger = options.logger ?? silentLogger;
+    this.#onError = options.onError;
+    this.#state = definition.initialState;
+  }
+
+  /** The definition's name. */
+  get name(): string {
+    return this.definition.name;
+  }
+
+  /** The current state: the result of every action delivered so far. */
+  get state(): S {
+    return this.#state;
+  }
+
+  /** The last action delivered (applied or skipped), or null. */
+  get lastAction(): Action | null {
+    return this.#lastAction;
+  }
+
+  /** Where the machine is in its lifecycle. */
+  get status(): MachineStatus {
+    return this.#status;
+  }
+
+  /** Subscribes to `dispatch` or `error` events. */
+  on<K extends keyof MachineEventMap<S>>(event: K, listener: MachineEventMap<S>[K]): Unsubscribe {
+    validateFunction(listener, 'listener');
+    return this.#events.on(event, listener);
+  }
+
+  /**
+   * Loads the recorder's latest snapshot (if it has `loadSnapshot`), tells the recorder the
+   * starting state, and starts reading strictly after the snapshot's action. Resolves once
+   * reading has begun; await {@link caughtUp} to wait for the source's head.
+   */
+  async start(): Promise<void> {
+    if (this.#status === 'starting' || this.#status === 'running') return;
+    if (this.#status === 'stopping') await this.#settled();
+    this.#status = 'starting';
+    this.#caughtUp = deferred();
+    let loaded: Snapshot<S, Action> | null;
+    try {
+      loaded = this.recorder.loadSnapshot ? await this.recorder.loadSnapshot() : null;
+      if (loaded !== null && loaded !== undefined) this.#checkLoaded(loaded);
+    } catch (cause) {
+      this.#status = 'failed';
+      throw new RecoveryError(
+        `[${this.name}] the recorder could not load the snapshot to start from: ${String((cause as Error)?.message ?? cause)}`,
+        {
+          cause,
+          source: 'machine',
+        },
+      );
+    }
+    this.#state = loaded ? loaded.state : this.definition.initialState;
+    this.#lastAction = loaded ? loaded.action : null;
+    await this.#record({ action: null, state: this.#state });
+    const abort = new AbortController();
+    this.#abort = abort;
+    this.#status = 'running';
+    this.#loop = this.#consume(this.#lastAction?.id ?? null, abort.signal);
+  }
+
+  /** Resolves with the state once the reader has delivered everything currently in the source. */
+  caughtUp(): Promise<S> {
+    if (this.#status === 'idle') {
+      return Promise.reject(
+        new StoreClosedError(`[${this.name}] caughtUp: expected a started machine, found it idle`, { source: 'machine' }),
+      );
+    }
+    return this.#caughtUp.promise;
+  }
+
+  /**
+   * Sends an action through the writer and resolves with the state after the reader has
+   * delivered it back and it was applied. Rejects when its handler failed (the action is
+   * skipped by every machine) or the machine stops first.
+   */
+  async run<K extends keyof H & string>(type: K, payload: PayloadOf<H[K]>): Promise<S> {
+    this.#assertRunning('run');
+    this.#checkType(type, 'type');
+    const [written] = await this.#write([{ type, payload, timestamp: Date.now() }]);
+    const outcome = await this.#outcomeOf(written as WrittenAction);
+    if (outcome.error) throw outcome.error;
+    return outcome.state;
+  }
+
+  /** Alias of {@link run}, in mintBlue's vocabulary. */
+  dispatch<K extends keyof H & string>(type: K, payload: PayloadOf<H[K]>): Promise<S> {
+    return this.run(type, payload);
+  }
+
+  /**
+   * Sends many actions in one writer call (`writeMany` when the writer has it) and
+   * resolves with the state after the last was applied. Skipped actions are reported
+   * through `onError` and the `error` event, not thrown.
+   */
+  async runMany(actions: readonly MachineAction<H>[]): Promise<S> {
+    this.#assertRunning('runMany');
+    if (!Array.isArray(actions)) invalidArgument('actions', 'an array of { type, payload }', actions);
+    if (actions.length === 0) return this.#state;
+    const timestamp = Date.now();
+    const drafts = actions.map((action: MachineAction<H>, index) => {
+      if (typeof action !== 'object' || action === null) invalidArgument(`actions[${index}]`, 'an action { type, payload }', action);
+      this.#checkType(action.type, `actions[${index}].type`);
+      return { type: action.type, payload: action.payload, timestamp };
+    });
+    const written = await this.#write(drafts);
+    return (await this.#outcomeOf(written[written.length - 1] as WrittenAction)).state;
+  }
+
+  /** Stores the current state through the recorder's `createSnapshot` (when it has one). */
+  async createSnapshot(): Promise<void> {
+    if (!this.recorder.createSnapshot) return;
+    await this.recorder.createSnapshot({ action: this.#lastAction, state: this.#state });
+  }
+
+  /**
+   * Stops reading, fails calls still waiting for their action, and lets the recorder write
+   * what it holds (`stop()`, else `flush()`). The machine can be started again.
+   */
+  async stop(): Promise<void> {
+    if (this.#status === 'idle' || this.#status === 'stopped') return;
+    this.#status = 'stopping';
+    this.#abort?.abort();
+    await this.#settled();
+    this.#rejectWaiters(
+      new StoreClosedError(`[${this.name}] the machine stopped before the action was delivered back`, { source: 'machine' }),
+    );
+    this.#caughtUp.resolve(this.#state);
+    try {
+      if (this.recorder.stop) await this.recorder.stop();
+      else if (this.recorder.flush) await this.recorder.flush();
+    } catch (cause) {
+      this.#report(cause, null);
+    }
+    this.#status = 'stopped';
+  }
+
+  /** Events and snapshots of this machine's source, oldest first (see docs/time-travel.md). */
+  history(options?: HistoryOptions): Promise<HistoryEntry[]> {
+    return machineHistory(this.#timeTravelContext(), options);
+  }
+
+  /** The state right after action `actionId` (null: the initial state), rebuilt from the nearest snapshot plus replay. */
+  stateAt(actionId: string | null): Promise<S> {
+    return machineStateAt(this.#timeTravelContext(), actionId);
+  }
+
+  #timeTravelContext() {
+    return { definition: this.definition, reader: this.reader, recorder: this.recorder };
+  }
+
+  async #consume(afterId: string | null, signal: AbortSignal): Promise<void> {
+    let iterator: AsyncIterator<Action> | undefined;
+    try {
+      iterator = this.reader.read(afterId, { signal, onCaughtUp: () => this.#caughtUp.resolve(this.#state) })[Symbol.asyncIterator]();
+      while (!signal.aborted) {
+        const next = await iterator.next();
+        // Delivered after stop(): the machine no longer applies anything.
+        if (next.done || signal.aborted) break;
+        const dispatching = this.#dispatch(next.value);
+        this.#dispatching = dispatching;
+        await dispatching;
+        this.#dispatching = undefined;
+      }
+      this.#caughtUp.resolve(this.#state);
+    } catch (cause) {
+      if (signal.aborted) return;
+      const error = new RecoveryError(
+        `[${this.name}] the reader failed after action ${describeValue(this.#lastAction?.id ?? null)}: ${String((cause as Error)?.message ?? cause)}`,
+        { cause, source: 'machine' },
+      );
+      this.#status = 'failed';
+      this.#report(error, null);
+      this.#caughtUp.reject(error);
+      this.#rejectWaiters(error);
+    } finally {
+      if (signal.aborted) iterator?.return?.()?.catch(() => {});
+    }
+  }
+
+  /**
+   * Resolves when the loop ended or, after an abort, once no action is being applied: a
+   * hand-written reader that ignores the signal may never settle its pending `next()`, and
+   * whatever it delivers later is dropped.
+   */
+  async #settled(): Promise<void> {
+    const loop = this.#loop;
+    if (!loop) return;
+    let ended = false;
+    void loop.then(() => {
+      ended = true;
+    });
+    await Promise.resolve();
+    while (!ended && this.#dispatching) await this.#dispatching;
+    if (!ended) await Promise.race([loop, new Promise((resolve) => setTimeout(resolve, 0))]);
+  }
+
+  async #dispatch(action: Action): Promise<void> {
+    try {
+      validateAction(action, 'delivered action');
+    } catch (error) {
+      // Without an id the machine cannot say where it is; skip without moving.
+      this.#report(error, null);
+      return;
+    }
+    const outcome = reduce(this.definition, this.#state, action);
+    this.#state = outcome.state;
+    this.#lastAction = action;
+    if (outcome.error) this.#report(outcome.error, action);
+    const snapshot = { action, state: outcome.state };
+    await this.#record(snapshot);
+    if (this.#events.has('dispatch')) this.#events.emit('dispatch', snapshot);
+    this.#pending.delivered(action.id, outcome);
+  }
+
+  async #record(snapshot: Snapshot<S, Action>): Promise<void> {
+    try {
+      const recorded = this.recorder.afterDispatch(snapshot);
+      // Skipping the await for recorders that return nothing saves a tick per action on replay.
+      if (recorded && typeof recorded.then === 'function') await recorded;
+    } catch (cause) {
+      this.#report(cause, snapshot.action);
+    }
+  }
+
+  /** Writes the drafts; the write stays counted as in flight until {@link #outcomeOf} claims it. */
+  async #write(drafts: ActionDraft[]): Promise<readonly WrittenAction[]> {
+    this.#pending.begin();
+    try {
+      let written: readonly WrittenAction[];
+      if (drafts.length > 1 && this.writer.writeMany) written = await this.writer.writeMany(drafts);
+      else {
+        const each: WrittenAction[] = [];
+        for (const draft of drafts) each.push(await this.writer.write(draft));
+        written = each;
+      }
+      if (!Array.isArray(written) || written.length !== drafts.length || written.some((w) => typeof w?.id !== 'string')) {
+        invalidArgument('writer result', `${drafts.length} written action(s) with string ids`, written);
+      }
+      return written;
+    } catch (error) {
+      this.#pending.abandon();
+      throw error;
+    }
+  }
+
+  /** Waits for the action with this id to be delivered back (or finds it already delivered). */
+  #outcomeOf(written: WrittenAction): Promise<Reduction<S>> {
+    const outcome = this.#pending.claim(written.id);
+    if (this.#status !== 'running' && this.#status !== 'starting') {
+      this.#pending.rejectAll(
+        new StoreClosedError(`[${this.name}] the machine stopped before action ${written.id} was delivered back`, { source: 'machine' }),
+      );
+    }
+    return outcome;
+  }
+
+  #rejectWaiters(error: Error): void {
+    this.#pending.rejectAll(error);
+  }
+
+  #assertRunning(operation: string): void {
+    if (this.#status !== 'running' && this.#status !== 'starting') {
+      throw new StoreClosedError(`[${this.name}] ${operation}: expected a started machine, found it ${this.#status}`, {
+        source: 'machine',
+        expected: 'running',
+        actual: this.#status,
+      });
+    }
+  }
+
+  #checkType(type: unknown, argument: string): void {
+    if (typeof type !== 'string' || !hasActionType(this.definition as never, type)) {
+      invalidArgument(argument, `one of ${this.definition.actionTypes.join(', ')}`, type, { source: 'machine' });
+    }
+  }
+
+  #checkLoaded(loaded: Snapshot<S, Action>): void {
+    if (typeof loaded !== 'object' || !('state' in loaded)) invalidArgument('loaded snapshot', 'a snapshot { action, state }', loaded);
+    if (loaded.action !== null) validateAction(loaded.action, 'loaded snapshot.action');
+  }
+
+  #report(cause: unknown, action: Action | null): void {
+    const error = cause instanceof Error ? cause : new Error(String(cause));
+    this.#logger.error(`[memento] [machine] ${error.message}`, {
+      machine: this.name,
+      actionId: action?.id,
+      actionType: action?.type,
+      error,
+    });
+    try {
+      this.#onError?.(error, action, this.#state);
+    } catch {
+      // The error callback's own failure must not stop the machine.
+    }
+    this.#events.emit('error', error, action);
+  }
+}

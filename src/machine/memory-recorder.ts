@@ -1,0 +1,57 @@
+/**
+ * The default recorder: keeps every snapshot in memory, so `getSnapshots()` is the full
+ * timeline (time travel without a store).
+ * @module
+ */
+import { validateInteger } from '../core/validation.js';
+import type { Action } from './action.js';
+import type { Recorder, Snapshot } from './recorder.js';
+
+/** Options of {@link MemoryRecorder}. */
+export interface MemoryRecorderOptions {
+  /** Keep at most this many snapshots, dropping the oldest. @default Infinity */
+  readonly limit?: number;
+}
+
+/** Keeps every snapshot it hears about, oldest first. */
+export class MemoryRecorder<S = unknown, A extends Action = Action> implements Recorder<S, A> {
+  readonly #snapshots: Snapshot<S, A>[] = [];
+  readonly #limit: number;
+
+  constructor(options: MemoryRecorderOptions = {}) {
+    this.#limit = validateInteger(options.limit ?? Number.POSITIVE_INFINITY, 'options.limit', {}, { min: 1, allowInfinity: true });
+  }
+
+  /** Records the snapshot. */
+  async afterDispatch(snapshot: Snapshot<S, A>): Promise<void> {
+    this.#push(snapshot);
+  }
+
+  /** Every recorded snapshot (within the limit), oldest first. */
+  async getSnapshots(): Promise<Snapshot<S, A>[]> {
+    return [...this.#snapshots];
+  }
+
+  /** Records the snapshot, as `afterDispatch` does. */
+  async createSnapshot(snapshot: Snapshot<S, A>): Promise<void> {
+    this.#push(snapshot);
+  }
+
+  /**
+   * The snapshot taken after action `id`, or the latest one that follows an action; null when
+   * there is none. Snapshots with `action: null` are skipped: resuming from one would replay
+   * from the start onto a state that already includes those actions.
+   */
+  async loadSnapshot(id?: string): Promise<Snapshot<S, A> | null> {
+    for (let index = this.#snapshots.length - 1; index >= 0; index--) {
+      const snapshot = this.#snapshots[index] as Snapshot<S, A>;
+      if (snapshot.action !== null && (id === undefined || snapshot.action.id === id)) return snapshot;
+    }
+    return null;
+  }
+
+  #push(snapshot: Snapshot<S, A>): void {
+    this.#snapshots.push(snapshot);
+    if (this.#snapshots.length > this.#limit) this.#snapshots.splice(0, this.#snapshots.length - this.#limit);
+  }
+}
