@@ -16,6 +16,7 @@ export const ErrorCodes = {
   invalidArgument: 'MEMENTO_INVALID_ARGUMENT',
   recovery: 'MEMENTO_RECOVERY',
   schemaVersion: 'MEMENTO_SCHEMA_VERSION',
+  invalidState: 'MEMENTO_INVALID_STATE',
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */
@@ -123,6 +124,13 @@ export class RecoveryError extends MementoError {
 export class SchemaVersionError extends MementoError {
   constructor(message: string, details: MementoErrorDetails = {}) {
     super(ErrorCodes.schemaVersion, message, details);
+  }
+}
+
+/** An object was used in the wrong lifecycle state (e.g. a machine run before start or after stop). */
+export class InvalidStateError extends MementoError {
+  constructor(message: string, details: MementoErrorDetails = {}) {
+    super(ErrorCodes.invalidState, message, details);
   }
 }
 

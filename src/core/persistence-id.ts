@@ -12,6 +12,8 @@ export type PersistenceId = string;
 export const MAX_PERSISTENCE_ID_BYTES = 255;
 
 // C0 controls, DEL and C1 controls: invisible in logs, unsafe in keys and file names.
+// TextEncoder rather than Buffer: this module also runs in the browser inspector.
+const utf8 = new TextEncoder();
 const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 
 /**
@@ -42,7 +44,7 @@ export function validatePersistenceId(value: unknown, argument = 'persistenceId'
     );
   }
   if (!value.isWellFormed()) fail('expected well-formed Unicode, found a lone surrogate', 'well-formed Unicode');
-  const bytes = Buffer.byteLength(value, 'utf8');
+  const bytes = utf8.encode(value).length;
   if (bytes > MAX_PERSISTENCE_ID_BYTES) {
     fail(`expected at most ${MAX_PERSISTENCE_ID_BYTES} UTF-8 bytes, found ${bytes}`, `<= ${MAX_PERSISTENCE_ID_BYTES} bytes`);
   }
@@ -65,7 +67,7 @@ export function encodePersistenceIdForKey(persistenceId: PersistenceId): string 
       out += char;
       continue;
     }
-    for (const byte of Buffer.from(char, 'utf8')) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    for (const byte of utf8.encode(char)) out += `%${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
 }

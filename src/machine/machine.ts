@@ -4,7 +4,7 @@
  * so every machine reading one source agrees.
  * @module
  */
-import { describeValue, RecoveryError, StoreClosedError } from '../core/errors.js';
+import { describeValue, InvalidStateError, RecoveryError } from '../core/errors.js';
 import { invalidArgument, validateFunction } from '../core/validation.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import type { HistoryEntry, HistoryOptions } from '../time-travel/history.js';
@@ -153,7 +153,7 @@ export class Machine<S, H extends ActionHandlers<S>> {
   caughtUp(): Promise<S> {
     if (this.#status === 'idle') {
       return Promise.reject(
-        new StoreClosedError(`[${this.name}] caughtUp: expected a started machine, found it idle`, { source: 'machine' }),
+        new InvalidStateError(`[${this.name}] caughtUp: expected a started machine, found it idle`, { source: 'machine' }),
       );
     }
     return this.#caughtUp.promise;
@@ -213,7 +213,7 @@ export class Machine<S, H extends ActionHandlers<S>> {
     this.#abort?.abort();
     await this.#settled();
     this.#rejectWaiters(
-      new StoreClosedError(`[${this.name}] the machine stopped before the action was delivered back`, { source: 'machine' }),
+      new InvalidStateError(`[${this.name}] the machine stopped before the action was delivered back`, { source: 'machine' }),
     );
     this.#caughtUp.resolve(this.#state);
     try {
@@ -339,7 +339,7 @@ export class Machine<S, H extends ActionHandlers<S>> {
     const outcome = this.#pending.claim(written.id);
     if (this.#status !== 'running' && this.#status !== 'starting') {
       this.#pending.rejectAll(
-        new StoreClosedError(`[${this.name}] the machine stopped before action ${written.id} was delivered back`, { source: 'machine' }),
+        new InvalidStateError(`[${this.name}] the machine stopped before action ${written.id} was delivered back`, { source: 'machine' }),
       );
     }
     return outcome;
@@ -351,7 +351,7 @@ export class Machine<S, H extends ActionHandlers<S>> {
 
   #assertRunning(operation: string): void {
     if (this.#status !== 'running' && this.#status !== 'starting') {
-      throw new StoreClosedError(`[${this.name}] ${operation}: expected a started machine, found it ${this.#status}`, {
+      throw new InvalidStateError(`[${this.name}] ${operation}: expected a started machine, found it ${this.#status}`, {
         source: 'machine',
         expected: 'running',
         actual: this.#status,

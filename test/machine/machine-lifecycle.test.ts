@@ -86,12 +86,12 @@ describe('Machine lifecycle', () => {
   it('refuses run before start and after stop', async () => {
     const journal = new MemoryJournal();
     const machine = new Machine(LedgerState, new JournalReader(journal, 'life'), new JournalWriter(journal, 'life'));
-    await expect(machine.run('add', { amount: 1 })).rejects.toMatchObject({ code: ErrorCodes.storeClosed });
+    await expect(machine.run('add', { amount: 1 })).rejects.toMatchObject({ code: ErrorCodes.invalidState });
     await machine.start();
     expect(machine.status).toBe('running');
     await machine.stop();
     expect(machine.status).toBe('stopped');
-    await expect(machine.run('add', { amount: 1 })).rejects.toMatchObject({ code: ErrorCodes.storeClosed });
+    await expect(machine.run('add', { amount: 1 })).rejects.toMatchObject({ code: ErrorCodes.invalidState });
   });
 
   it('fails a run still waiting when the machine stops', async () => {
@@ -112,7 +112,7 @@ describe('Machine lifecycle', () => {
     const pending = machine.run('add', { amount: 1 });
     await new Promise((resolve) => setTimeout(resolve, 5));
     await machine.stop();
-    await expect(pending).rejects.toMatchObject({ code: ErrorCodes.storeClosed });
+    await expect(pending).rejects.toMatchObject({ code: ErrorCodes.invalidState });
   });
 
   it('stops promptly even when a hand-written reader ignores the signal', async () => {
