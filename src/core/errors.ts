@@ -17,6 +17,11 @@ export const ErrorCodes = {
   recovery: 'MEMENTO_RECOVERY',
   schemaVersion: 'MEMENTO_SCHEMA_VERSION',
   invalidState: 'MEMENTO_INVALID_STATE',
+  stashOverflow: 'MEMENTO_STASH_OVERFLOW',
+  unhandledCommand: 'MEMENTO_UNHANDLED_COMMAND',
+  entityStopped: 'MEMENTO_ENTITY_STOPPED',
+  persistFailed: 'MEMENTO_PERSIST_FAILED',
+  persistenceClosed: 'MEMENTO_PERSISTENCE_CLOSED',
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */

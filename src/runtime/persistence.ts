@@ -1,0 +1,256 @@
+/**
+ * `createPersistence`: the registry of running entities over one set of stores. Both
+ * front ends spawn here (`entity` for typed definitions, `actorOf` for classic actors),
+ * and share its mailboxes, stash limit, passivation and store access.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { describeValue, InvalidArgumentError } from '../core/errors.js';
+import { invalidArgument, validateInteger } from '../core/validation.js';
+import type { PersistenceHooks } from '../observability/hooks.js';
+import { type Logger, silentLogger } from '../observability/logger.js';
+import type { DurableStateStore } from '../spi/durable-state-store.js';
+import type { Journal } from '../spi/journal.js';
+import type { SnapshotStore } from '../spi/snapshot-store.js';
+import type { EntitySpawner } from './entity-behavior.js';
+import { EntityCell } from './entity-cell.js';
+import { type EntityDefinition, isEntityDefinition } from './entity-definition.js';
+import { entityPersistenceId } from './entity-persistence-id.js';
+import type { ActorRef, EntityRef } from './entity-ref.js';
+import { replyChannel } from './mailbox.js';
+import type { PersistentActor } from './persistent-actor.js';
+import { PersistenceClosedError } from './runtime-errors.js';
+import { ActorSpawner, entitySpawner } from './spawners.js';
+
+/** When entities leave memory. */
+export interface PassivationOptions {
+  /** Drop an entity after this many milliseconds without messages. @default undefined (never) */
+  readonly idleMs?: number;
+  /** Keep at most this many entities in memory, dropping the least recently used idle ones. @default undefined (no limit) */
+  readonly maxEntities?: number;
+}
+
+/** Options of {@link createPersistence}. */
+export interface PersistenceOptions {
+  readonly journal: Journal;
+  readonly snapshotStore: SnapshotStore;
+  /** Closed with the others; not used by event-sourced entities. @default undefined */
+  readonly durableStateStore?: DurableStateStore;
+  /** Where recovery, persist and snapshot problems are reported. @default silent */
+  readonly logger?: Logger;
+  /** `onSnapshotSkipped` hears of snapshots recovery ignored for their version. @default none */
+  readonly hooks?: PersistenceHooks;
+  /** Commands that may wait per entity during recovery or a persist; more are refused. @default 1000 */
+  readonly stashCapacity?: number;
+  /** When idle entities leave memory. @default never */
+  readonly passivation?: PassivationOptions;
+}
+
+/** Default of {@link PersistenceOptions.stashCapacity}. */
+export const DEFAULT_STASH_CAPACITY = 1000;
+
+/** Runs entities and actors over one journal and snapshot store. */
+export class Persistence {
+  readonly journal: Journal;
+  readonly snapshotStore: SnapshotStore;
+  readonly durableStateStore: DurableStateStore | undefined;
+  readonly logger: Logger;
+  readonly #cells = new Map<string, EntityCell>();
+  readonly #retiring = new Set<Promise<void>>();
+  readonly #retired = new WeakSet<EntityCell>();
+  /** Passivations still finishing, by persistence id: the next incarnation waits for them. */
+  readonly #retiringById = new Map<string, Promise<void>>();
+  readonly #maxEntities: number | undefined;
+  readonly #deps: ConstructorParameters<typeof EntityCell>[1];
+  #closing: Promise<void> | undefined;
+
+  constructor(options: PersistenceOptions) {
+    if (typeof options !== 'object' || options === null) invalidArgument('options', 'a persistence options object', options);
+    requireStore(options.journal, 'options.journal', ['write', 'replay', 'highestSequenceNr', 'deleteTo', 'close']);
+    requireStore(options.snapshotStore, 'options.snapshotStore', ['load', 'save', 'delete', 'deleteMatching', 'list', 'close']);
+    if (options.durableStateStore !== undefined)
+      requireStore(options.durableStateStore, 'options.durableStateStore', ['get', 'upsert', 'delete', 'close']);
+    const stashCapacity =
+      options.stashCapacity === undefined
+        ? DEFAULT_STASH_CAPACITY
+        : validateInteger(options.stashCapacity, 'options.stashCapacity', {}, { min: 1 });
+    const passivation = options.passivation ?? {};
+    if (typeof passivation !== 'object' || passivation === null)
+      invalidArgument('options.passivation', 'a passivation options object', passivation);
+    const idleMs =
+      passivation.idleMs === undefined ? undefined : validateInteger(passivation.idleMs, 'options.passivation.idleMs', {}, { min: 1 });
+    this.#maxEntities =
+      passivation.maxEntities === undefined
+        ? undefined
+        : validateInteger(passivation.maxEntities, 'options.passivation.maxEntities', {}, { min: 1 });
+    this.journal = options.journal;
+    this.snapshotStore = options.snapshotStore;
+    this.durableStateStore = options.durableStateStore;
+    this.logger = options.logger ?? silentLogger;
+    this.#deps = {
+      journal: this.journal,
+      snapshotStore: this.snapshotStore,
+      logger: this.logger,
+      hooks: options.hooks,
+      writerId: randomUUID(),
+      stashCapacity,
+      idleMs,
+      onRetire: (cell) => this.#retire(cell),
+    };
+  }
+
+  /** Entities and actors currently in memory. */
+  get entitiesInMemory(): number {
+    return this.#cells.size;
+  }
+
+  /** A reference to entity `id` of `definition`; its persistence id is `name|id`. */
+  entity<State, Command, Event>(definition: EntityDefinition<State, Command, Event>, id: string): EntityRef<Command> {
+    if (!isEntityDefinition(definition)) invalidArgument('definition', 'a definition made by defineEntity', definition);
+    const persistenceId = entityPersistenceId(definition.name, id);
+    return this.#ref<Command>(entitySpawner(definition, id, persistenceId));
+  }
+
+  /** Spawns a classic actor (recovery starts now); `factory` is called again for each later recovery. */
+  actorOf<Message = unknown>(factory: () => PersistentActor): ActorRef<Message> {
+    this.#assertOpen();
+    const spawner = new ActorSpawner(factory);
+    if (this.#cells.has(spawner.persistenceId)) {
+      throw new InvalidArgumentError(
+        'factory',
+        `actorOf: an entity with persistence id ${JSON.stringify(spawner.persistenceId)} is already running`,
+        {
+          persistenceId: spawner.persistenceId,
+          expected: 'a persistence id not in use',
+          actual: spawner.persistenceId,
+        },
+      );
+    }
+    const ref = this.#ref<Message>(spawner);
+    spawner.self = ref;
+    this.#cellFor(spawner);
+    return ref;
+  }
+
+  /** Resolves when no entity has queued or running work and background snapshot work is done. */
+  async idle(): Promise<void> {
+    for (;;) {
+      await Promise.all([...[...this.#cells.values()].map((cell) => cell.idle()), ...this.#retiring]);
+      if (this.#retiring.size === 0 && [...this.#cells.values()].every((cell) => cell.isIdle)) return;
+    }
+  }
+
+  /** Finishes queued work, passivates every entity, then closes the stores. Idempotent. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    await this.idle();
+    for (const cell of [...this.#cells.values()]) this.#retire(cell);
+    await Promise.all(this.#retiring);
+    const stores = [this.journal, this.snapshotStore, this.durableStateStore].filter((store) => store !== undefined);
+    const results = await Promise.allSettled(stores.map((store) => store.close()));
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  #assertOpen(persistenceId?: string): void {
+    if (this.#closing) {
+      throw new PersistenceClosedError(`persistence is closed${persistenceId ? `: cannot send to ${JSON.stringify(persistenceId)}` : ''}`, {
+        persistenceId,
+        expected: 'open',
+        actual: 'closed',
+      });
+    }
+  }
+
+  #ref<Command>(spawner: EntitySpawner): EntityRef<Command> {
+    const send = (command: Command, onError?: (error: unknown) => void): Promise<unknown> => {
+      const { channel, promise } = replyChannel(onError);
+      try {
+        this.#assertOpen(spawner.persistenceId);
+        this.#cellFor(spawner).send(command, channel);
+      } catch (error) {
+        channel.reject(error);
+      }
+      return promise;
+    };
+    return {
+      persistenceId: spawner.persistenceId,
+      ask: <Reply>(command: Command) => send(command) as Promise<Reply>,
+      tell: (command: Command) => {
+        void send(command, (error) =>
+          this.logger.warn('[memento] [runtime] a command sent with tell failed', {
+            persistenceId: spawner.persistenceId,
+            error: String(error),
+          }),
+        );
+      },
+    };
+  }
+
+  #cellFor(spawner: EntitySpawner): EntityCell {
+    const existing = this.#cells.get(spawner.persistenceId);
+    if (existing) {
+      if (existing.spawner.key !== spawner.key) {
+        throw new InvalidArgumentError(
+          'definition',
+          `persistence id ${JSON.stringify(spawner.persistenceId)} is already in use by another definition or actor`,
+          {
+            persistenceId: spawner.persistenceId,
+            expected: 'one definition per persistence id',
+            actual: describeValue(spawner.key),
+          },
+        );
+      }
+      this.#cells.delete(spawner.persistenceId);
+      this.#cells.set(spawner.persistenceId, existing);
+      this.#evictBeyondLimit(existing);
+      return existing;
+    }
+    const cell = new EntityCell(spawner, this.#deps, this.#retiringById.get(spawner.persistenceId));
+    this.#cells.set(spawner.persistenceId, cell);
+    this.#evictBeyondLimit(cell);
+    return cell;
+  }
+
+  #evictBeyondLimit(keep: EntityCell): void {
+    if (this.#maxEntities === undefined) return;
+    for (const cell of this.#cells.values()) {
+      if (this.#cells.size <= this.#maxEntities) return;
+      if (cell !== keep && cell.isIdle) this.#retire(cell);
+    }
+  }
+
+  #retire(cell: EntityCell): void {
+    if (this.#retired.has(cell)) return;
+    this.#retired.add(cell);
+    if (this.#cells.get(cell.persistenceId) === cell) this.#cells.delete(cell.persistenceId);
+    const done = cell
+      .passivate()
+      .catch((error) =>
+        this.logger.error('[memento] [runtime] passivation failed', { persistenceId: cell.persistenceId, error: String(error) }),
+      );
+    this.#retiring.add(done);
+    this.#retiringById.set(cell.persistenceId, done);
+    void done.finally(() => {
+      this.#retiring.delete(done);
+      if (this.#retiringById.get(cell.persistenceId) === done) this.#retiringById.delete(cell.persistenceId);
+    });
+  }
+}
+
+/** Creates the runtime over a journal and snapshot store; close it with `close()`. */
+export function createPersistence(options: PersistenceOptions): Persistence {
+  return new Persistence(options);
+}
+
+function requireStore(store: unknown, argument: string, methods: readonly string[]): void {
+  const missing =
+    typeof store === 'object' && store !== null
+      ? methods.filter((name) => typeof (store as Record<string, unknown>)[name] !== 'function')
+      : methods;
+  if (missing.length > 0) invalidArgument(argument, `a store with ${methods.join(', ')}`, store);
+}

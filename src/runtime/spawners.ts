@@ -1,0 +1,96 @@
+/**
+ * Spawners: how the registry creates a behavior for a persistence id, one per front end.
+ * @module
+ */
+import { describeValue, InvalidArgumentError } from '../core/errors.js';
+import { validatePersistenceId } from '../core/persistence-id.js';
+import { validateFunction, validateInteger } from '../core/validation.js';
+import { ActorBehavior } from './actor-behavior.js';
+import type { BehaviorSettings, EntityBehavior, EntityHandle, EntitySpawner } from './entity-behavior.js';
+import type { EntityDefinition } from './entity-definition.js';
+import { validateAdapter } from './entity-definition.js';
+import type { ActorRef } from './entity-ref.js';
+import { PersistentActor } from './persistent-actor.js';
+import { recoverySettings } from './recovery-settings.js';
+import { retentionSettings } from './retention.js';
+import { DEFAULT_SNAPSHOT_VERSION, SnapshotCodec, validateSnapshotVersion } from './snapshot-versioning.js';
+import { TypedBehavior } from './typed-behavior.js';
+
+/** Spawns typed entities of one definition; recovers on the first command. */
+export function entitySpawner<S, C, E>(definition: EntityDefinition<S, C, E>, entityId: string, persistenceId: string): EntitySpawner {
+  return {
+    persistenceId,
+    key: definition,
+    eager: false,
+    settings: {
+      recovery: definition.recoverySettings,
+      retention: definition.retentionSettings,
+      codec: definition.codec as SnapshotCodec<unknown>,
+      snapshotAfterIdleMs: definition.snapshotAfterIdleMs,
+    },
+    create: (entity: EntityHandle): EntityBehavior => new TypedBehavior(definition, entity, entityId),
+  };
+}
+
+/** Spawns a classic actor from its factory; a fresh instance for every recovery. */
+export class ActorSpawner implements EntitySpawner {
+  readonly persistenceId: string;
+  readonly settings: BehaviorSettings;
+  readonly eager = true;
+  /** Set by the registry once the reference exists. */
+  self: ActorRef | undefined;
+  #spare: PersistentActor | undefined;
+
+  constructor(private readonly factory: () => PersistentActor) {
+    validateFunction(factory, 'factory');
+    const first = this.#instantiate();
+    this.#spare = first;
+    this.persistenceId = first.persistenceId;
+    const at = (field: string) => `${first.constructor.name}.${field} (persistence id ${JSON.stringify(first.persistenceId)})`;
+    if (first.snapshotAfterIdleMs !== undefined) validateInteger(first.snapshotAfterIdleMs, at('snapshotAfterIdleMs'), {}, { min: 1 });
+    validateAdapter(first.snapshotAdapter, at('snapshotAdapter'));
+    const version =
+      first.snapshotVersion === undefined
+        ? DEFAULT_SNAPSHOT_VERSION
+        : validateSnapshotVersion(first.snapshotVersion, at('snapshotVersion'));
+    this.settings = {
+      recovery: recoverySettings(first.recovery, at('recovery'), first.persistenceId),
+      retention: retentionSettings(first.retention, at('retention'), first.persistenceId),
+      codec: new SnapshotCodec<unknown>(version, first.snapshotAdapter),
+      snapshotAfterIdleMs: first.snapshotAfterIdleMs,
+    };
+  }
+
+  get key(): unknown {
+    return this.factory;
+  }
+
+  create(entity: EntityHandle): EntityBehavior {
+    const actor = this.#spare ?? this.#instantiate();
+    this.#spare = undefined;
+    if (actor.persistenceId !== this.persistenceId) {
+      throw new InvalidArgumentError(
+        'factory',
+        `factory: expected an actor with persistence id ${JSON.stringify(this.persistenceId)}, found ${describeValue(actor.persistenceId)}`,
+        {
+          persistenceId: this.persistenceId,
+          expected: this.persistenceId,
+          actual: actor.persistenceId,
+        },
+      );
+    }
+    return new ActorBehavior(actor, entity, this.self as ActorRef);
+  }
+
+  #instantiate(): PersistentActor {
+    const actor = this.factory();
+    if (!(actor instanceof PersistentActor)) {
+      throw new InvalidArgumentError('factory', `factory: expected it to return a PersistentActor, found ${describeValue(actor)}`, {
+        expected: 'PersistentActor',
+        actual: actor,
+      });
+    }
+    validatePersistenceId(actor.persistenceId, `${actor.constructor.name}.persistenceId`);
+    return actor;
+  }
+}

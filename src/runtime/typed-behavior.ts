@@ -1,0 +1,137 @@
+/**
+ * The typed front end's behavior: runs the command handler, carries out its Effect
+ * through the shared runtime, folds events into the state, answers the asker.
+ * @module
+ */
+import { invalidArgument } from '../core/validation.js';
+import { EffectBuilder } from './effect.js';
+import type { EntityBehavior, EntityHandle } from './entity-behavior.js';
+import type { EntityDefinition } from './entity-definition.js';
+import type { Envelope } from './mailbox.js';
+import type { RecoveryTarget } from './recovery.js';
+import { EntityStoppedError, UnhandledCommandError } from './runtime-errors.js';
+import type { Signal } from './signals.js';
+import { messageOf } from './snapshot-selection.js';
+
+/** One incarnation of a typed entity: its state and how it reacts. */
+export class TypedBehavior<State, Command, Event> implements EntityBehavior {
+  #state: State;
+  readonly recoveryTarget: RecoveryTarget<unknown>;
+
+  constructor(
+    private readonly definition: EntityDefinition<State, Command, Event>,
+    private readonly entity: EntityHandle,
+    private readonly entityId: string,
+  ) {
+    this.#state = definition.emptyState;
+    this.recoveryTarget = {
+      onSkipped: (skipped) => this.#signal(skipped),
+      onSnapshot: (offer) => {
+        this.#state = offer.snapshot as State;
+      },
+      onEvent: (repr) => {
+        this.#state = definition.eventHandler(this.#state, repr.event as Event);
+      },
+    };
+  }
+
+  snapshotState(): unknown {
+    return this.#state;
+  }
+
+  onRecoveryCompleted(signal: Signal): void {
+    this.#signal(signal);
+  }
+
+  onRecoveryFailed(signal: Signal): void {
+    this.#signal(signal);
+  }
+
+  onSignal(signal: Signal): void {
+    this.#signal(signal);
+  }
+
+  async handle(envelope: Envelope): Promise<void> {
+    const { persistenceId, lastSequenceNr, logger } = this.entity;
+    const effect = await this.definition.commandHandler(this.#state, envelope.message as Command, {
+      persistenceId,
+      entityId: this.entityId,
+      lastSequenceNr,
+      logger,
+    });
+    if (!(effect instanceof EffectBuilder)) {
+      invalidArgument(
+        `commandHandler result (entity ${JSON.stringify(persistenceId)})`,
+        'an Effect (Effect.persist, Effect.none, ...)',
+        effect,
+        {
+          persistenceId,
+        },
+      );
+    }
+    const spec = effect.spec;
+    if (spec.kind === 'unhandled') {
+      logger.debug('[memento] [runtime] unhandled command', { persistenceId });
+      envelope.reply.reject(
+        new UnhandledCommandError(`entity ${JSON.stringify(persistenceId)} does not handle this command in its current state`, {
+          persistenceId,
+        }),
+      );
+      return;
+    }
+    if (spec.kind === 'persist' && !(await this.#persist(spec.events, envelope))) return;
+    if (spec.snapshot) void this.entity.saveSnapshot(this.#state, spec.snapshot.metadata);
+    for (const sideEffect of spec.sideEffects) {
+      try {
+        sideEffect(this.#state);
+      } catch (error) {
+        logger.error('[memento] [runtime] side effect (thenRun) threw; events stay persisted', { persistenceId, error: String(error) });
+      }
+    }
+    envelope.reply.resolve(spec.replyWith ? spec.replyWith(this.#state) : undefined);
+    if (spec.stopAfter) this.entity.stop('Effect.stop');
+  }
+
+  /** Stores and applies events; false (and the asker told) when that failed. */
+  async #persist(events: readonly Event[], envelope: Envelope): Promise<boolean> {
+    const outcome = await this.entity.persist(events);
+    if (outcome.status !== 'stored') {
+      envelope.reply.reject(outcome.error);
+      return false;
+    }
+    let predicateHit = false;
+    for (const repr of outcome.reprs) {
+      const event = repr.event as Event;
+      try {
+        this.#state = this.definition.eventHandler(this.#state, event);
+        if (this.definition.snapshotWhen?.(this.#state, event, repr.sequenceNr)) predicateHit = true;
+      } catch (cause) {
+        const { persistenceId } = this.entity;
+        this.entity.stop('event handler threw');
+        envelope.reply.reject(
+          new EntityStoppedError(
+            `entity ${JSON.stringify(persistenceId)}: the event handler threw on event ${repr.sequenceNr} (stored); the entity stopped: ${messageOf(cause)}`,
+            { persistenceId, actual: repr.sequenceNr, cause },
+          ),
+        );
+        return false;
+      }
+    }
+    this.entity.eventsApplied(outcome.reprs.length, predicateHit);
+    return true;
+  }
+
+  #signal(signal: Signal): void {
+    const handler = this.definition.signalHandler;
+    if (!handler) return;
+    try {
+      handler(this.#state, signal);
+    } catch (error) {
+      this.entity.logger.error('[memento] [runtime] signalHandler threw', {
+        persistenceId: this.entity.persistenceId,
+        signal: signal.type,
+        error: String(error),
+      });
+    }
+  }
+}

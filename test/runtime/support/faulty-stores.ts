@@ -1,0 +1,130 @@
+/**
+ * Store wrappers for fault injection over any journal and snapshot store, so the entity
+ * suite can test failure handling on every backend. `close()` is a no-op: one set of
+ * stores outlives several runtimes (restarts); the suite closes the real stores itself.
+ */
+import {
+  type AtomicWrite,
+  CorruptSnapshotError,
+  type Journal,
+  type PersistentRepr,
+  type SelectedSnapshot,
+  type SnapshotLoadOptions,
+  type SnapshotMetadata,
+  type SnapshotSelectionCriteria,
+  type SnapshotStore,
+  StoreUnavailableError,
+} from '../../../src/index.js';
+
+/** A promise and the function that resolves it. */
+export function gate(): { promise: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const promise = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  return { promise, open };
+}
+
+/** A journal that can fail or hold writes on demand. */
+export class FaultyJournal implements Journal {
+  /** When set, `write` rejects as a whole with it (store down). */
+  writeFailure: Error | undefined;
+  /** When set, `highestSequenceNr` rejects with it. */
+  readFailure: Error | undefined;
+  /** When set, each write waits for it first. */
+  writeGate: Promise<void> | undefined;
+  /** Every successful write call, for assertions. */
+  readonly writes: AtomicWrite[] = [];
+
+  #arrivals: (() => void)[] = [];
+
+  constructor(readonly inner: Journal) {}
+
+  /** Resolves when the next `write` call arrives (before it waits for the gate). */
+  nextWrite(): Promise<void> {
+    return new Promise((resolve) => this.#arrivals.push(resolve));
+  }
+
+  async write(writes: readonly AtomicWrite[]): Promise<(Error | undefined)[]> {
+    for (const arrived of this.#arrivals.splice(0)) arrived();
+    if (this.writeGate) await this.writeGate;
+    if (this.writeFailure) throw this.writeFailure;
+    const results = await this.inner.write(writes);
+    writes.forEach((write, index) => {
+      if (results[index] === undefined) this.writes.push(write);
+    });
+    return results;
+  }
+
+  replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
+    return this.inner.replay(persistenceId, from, to, max);
+  }
+
+  async highestSequenceNr(persistenceId: string, from?: number): Promise<number> {
+    if (this.readFailure) throw this.readFailure;
+    return this.inner.highestSequenceNr(persistenceId, from);
+  }
+
+  deleteTo(persistenceId: string, toSequenceNr: number): Promise<void> {
+    return this.inner.deleteTo(persistenceId, toSequenceNr);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** A snapshot store that can fail, hold saves, or pretend snapshots are unreadable. */
+export class FaultySnapshotStore implements SnapshotStore {
+  loadFailure: Error | undefined;
+  saveFailure: Error | undefined;
+  saveGate: Promise<void> | undefined;
+  /** Sequence numbers whose snapshots `load` treats as unreadable, reporting them as a store would. */
+  readonly unreadable = new Set<number>();
+  /** Sequence numbers of successful saves, in completion order. */
+  readonly saved: number[] = [];
+
+  constructor(readonly inner: SnapshotStore) {}
+
+  async load(persistenceId: string, criteria: SnapshotSelectionCriteria, options?: SnapshotLoadOptions): Promise<SelectedSnapshot | null> {
+    if (this.loadFailure) throw this.loadFailure;
+    let current = criteria;
+    for (;;) {
+      const selected = await this.inner.load(persistenceId, current, options);
+      if (!selected) return null;
+      const sequenceNr = selected.metadata.sequenceNr;
+      if (!this.unreadable.has(sequenceNr)) return selected;
+      options?.onSkipped?.({
+        metadata: selected.metadata,
+        error: new CorruptSnapshotError(`snapshot ${sequenceNr} of ${persistenceId} cannot be read: checksum mismatch (simulated)`, {
+          persistenceId,
+          sequenceNr,
+        }),
+      });
+      if (sequenceNr - 1 < current.minSequenceNr) return null;
+      current = current.copy({ maxSequenceNr: sequenceNr - 1 });
+    }
+  }
+
+  async save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void> {
+    if (this.saveGate) await this.saveGate;
+    if (this.saveFailure) throw this.saveFailure;
+    await this.inner.save(metadata, snapshot);
+    this.saved.push(metadata.sequenceNr);
+  }
+
+  delete(metadata: SnapshotMetadata): Promise<void> {
+    return this.inner.delete(metadata);
+  }
+
+  deleteMatching(persistenceId: string, criteria: SnapshotSelectionCriteria): Promise<void> {
+    return this.inner.deleteMatching(persistenceId, criteria);
+  }
+
+  list(persistenceId: string, criteria?: SnapshotSelectionCriteria): AsyncIterable<SnapshotMetadata> {
+    return this.inner.list(persistenceId, criteria);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** The error a failing store raises. */
+export const storeDown = (): StoreUnavailableError => new StoreUnavailableError('store down (simulated)', { source: 'test' });
