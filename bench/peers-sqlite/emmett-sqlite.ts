@@ -1,0 +1,67 @@
+/**
+ * Emmett SQLite (@event-driven-io/emmett-sqlite 0.38.5) as a peer. It lives in
+ * bench/peers-sqlite/ with its own package.json because emmett-sqlite 0.38.5 needs
+ * @event-driven-io/emmett 0.38.5 as a peer, while emmett-postgresql 0.42.0 (bench/) needs
+ * 0.42.0; 0.42.x of emmett-sqlite cannot be installed from the registry here.
+ *
+ * The library's own API as its users call it: `getSQLiteEventStore({ fileName })`,
+ * `appendToStream` with `expectedStreamVersion`, `aggregateStream`. Emmett SQLite opens
+ * and closes a sqlite3 connection around every operation on a file database and has no
+ * close(); that cost is part of what is measured. Its pragmas are the library's defaults.
+ */
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { getSQLiteEventStore, type SQLiteEventStore } from '@event-driven-io/emmett-sqlite';
+import { type FoldState, foldStep, initialFold, type PeerEvent, type PeerEventStore, type PeerOptions } from '../peers/peer.js';
+
+type BenchEvent = { type: string; data: Record<string, unknown> };
+
+const version = (): string => {
+  try {
+    const url = new URL('./node_modules/@event-driven-io/emmett-sqlite/package.json', import.meta.url);
+    return (JSON.parse(readFileSync(url, 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+};
+
+export function createEmmettSqlitePeer(options: Pick<PeerOptions, 'sqliteDir'> & { fileName?: string }): PeerEventStore {
+  const file = join(options.sqliteDir, options.fileName ?? 'emmett-sqlite.db');
+  let store: SQLiteEventStore | undefined;
+
+  const opened = (): SQLiteEventStore => {
+    if (!store) throw new Error('emmett-sqlite peer: setup() first');
+    return store;
+  };
+
+  return {
+    name: `emmett-sqlite ${version()}`,
+
+    async setup() {
+      mkdirSync(options.sqliteDir, { recursive: true });
+      store ??= getSQLiteEventStore({ fileName: file });
+      // Emmett creates its schema on the first operation; make that happen here, untimed.
+      await store.readStream('memento-bench-setup');
+    },
+
+    async append(streamId: string, events: readonly PeerEvent[], expectedVersion: number) {
+      await opened().appendToStream<BenchEvent>(streamId, events as BenchEvent[], {
+        expectedStreamVersion: BigInt(expectedVersion),
+      });
+    },
+
+    async load(streamId: string) {
+      const { state } = await opened().aggregateStream<FoldState, BenchEvent>(streamId, {
+        initialState: initialFold,
+        evolve: (state: FoldState, event: BenchEvent) => foldStep(state, event.data),
+      });
+      return state.count;
+    },
+
+    async teardown() {
+      // Every operation already closed its connection; only the files remain.
+      store = undefined;
+      for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
+    },
+  };
+}
