@@ -1,0 +1,107 @@
+/**
+ * The byte layout of one stored snapshot, shared by the file and S3 stores: a small
+ * checksummed header naming the snapshot, then the metadata envelope, then the snapshot
+ * envelope. Pure (no `node:fs`), so `memento/s3` reuses it.
+ *
+ * ```
+ * "MSNP" | version u8 | id length u16 | id UTF-8 | sequenceNr u64 | timestamp u64
+ * | metadata length u32 | CRC-32 of the header so far, u32
+ * | metadata envelope (metadata length bytes; 0 = no user metadata) | snapshot envelope (the rest)
+ * ```
+ *
+ * Why one blob and not two files/objects: one atomic rename (or one PUT) stores the snapshot
+ * and its metadata together, so they can never disagree. Why the id, sequence number and
+ * timestamp are repeated inside: a file or object copied or renamed to the wrong name is
+ * detected instead of being read as another snapshot. Each envelope carries its own
+ * CRC-32, so every byte of the blob is covered by a checksum.
+ * @module
+ */
+import { crc32 } from 'node:zlib';
+import { CorruptDataError } from '../core/errors.js';
+import type { StoredSnapshot } from '../spi/snapshot-support.js';
+
+/** Format version written by this code. */
+export const SNAPSHOT_FRAME_VERSION = 1;
+const MAGIC = Buffer.from('MSNP', 'latin1');
+const FIXED_HEADER_BYTES = 4 + 1 + 2 + 8 + 8 + 4 + 4;
+
+/** Where a snapshot frame is expected to belong, taken from its file name or object key. */
+export interface SnapshotFrameIdentity {
+  readonly persistenceId: string;
+  readonly sequenceNr: number;
+  readonly timestamp: number;
+}
+
+/**
+ * The frame of a stored snapshot as separate buffers (header, metadata, payload), so a
+ * writer can hand them to `writev` or concatenate once, without copying the payload twice.
+ */
+export function encodeSnapshotFrame(row: StoredSnapshot): Uint8Array[] {
+  const id = Buffer.from(row.persistenceId, 'utf8');
+  const metadataLength = row.metadata?.length ?? 0;
+  const header = Buffer.allocUnsafe(FIXED_HEADER_BYTES + id.length);
+  let at = MAGIC.copy(header, 0);
+  header[at++] = SNAPSHOT_FRAME_VERSION;
+  header.writeUInt16BE(id.length, at);
+  at += 2;
+  at += id.copy(header, at);
+  header.writeBigUInt64BE(BigInt(row.sequenceNr), at);
+  at += 8;
+  header.writeBigUInt64BE(BigInt(row.timestamp), at);
+  at += 8;
+  header.writeUInt32BE(metadataLength, at);
+  at += 4;
+  header.writeUInt32BE(crc32(header.subarray(0, at)), at);
+  return row.metadata ? [header, row.metadata, row.payload] : [header, row.payload];
+}
+
+/** Total bytes of {@link encodeSnapshotFrame}'s parts. */
+export function frameLength(parts: readonly Uint8Array[]): number {
+  return parts.reduce((sum, part) => sum + part.length, 0);
+}
+
+/**
+ * Splits a frame back into a {@link StoredSnapshot}, checking magic, version, header
+ * checksum and that it belongs where it was found. Throws {@link CorruptDataError} (which
+ * `loadYoungestReadable` treats as "skip to the next older") otherwise. The envelopes are
+ * checked later by `decodeSnapshot`.
+ */
+export function decodeSnapshotFrame(input: Uint8Array, expected: SnapshotFrameIdentity, source: string): StoredSnapshot {
+  const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const what = `snapshot ${expected.sequenceNr} of ${JSON.stringify(expected.persistenceId)}`;
+  const corrupt = (wanted: string, found: unknown): never => {
+    throw new CorruptDataError(`${what}: expected ${wanted}, found ${String(found)}`, {
+      persistenceId: expected.persistenceId,
+      expected: wanted,
+      actual: found,
+      source,
+    });
+  };
+  if (bytes.length < FIXED_HEADER_BYTES) corrupt(`at least ${FIXED_HEADER_BYTES} bytes`, `${bytes.length} bytes`);
+  if (!bytes.subarray(0, 4).equals(MAGIC)) corrupt('frame magic "MSNP"', `0x${bytes.subarray(0, 4).toString('hex')}`);
+  if (bytes[4] !== SNAPSHOT_FRAME_VERSION) corrupt(`frame version ${SNAPSHOT_FRAME_VERSION}`, `version ${bytes[4]}`);
+  const idLength = bytes.readUInt16BE(5);
+  const headerEnd = FIXED_HEADER_BYTES + idLength;
+  if (bytes.length < headerEnd) corrupt(`a header of ${headerEnd} bytes`, `${bytes.length} bytes`);
+  const stored = bytes.readUInt32BE(headerEnd - 4);
+  const computed = crc32(bytes.subarray(0, headerEnd - 4));
+  if (stored !== computed) corrupt(`header checksum ${computed.toString(16)}`, `${stored.toString(16)} (damaged bytes)`);
+  let at = 7;
+  const persistenceId = bytes.toString('utf8', at, at + idLength);
+  at += idLength;
+  const sequenceNr = Number(bytes.readBigUInt64BE(at));
+  const timestamp = Number(bytes.readBigUInt64BE(at + 8));
+  const metadataLength = bytes.readUInt32BE(at + 16);
+  if (persistenceId !== expected.persistenceId)
+    corrupt(`persistence id ${JSON.stringify(expected.persistenceId)}`, JSON.stringify(persistenceId));
+  if (sequenceNr !== expected.sequenceNr) corrupt(`sequence number ${expected.sequenceNr}`, sequenceNr);
+  if (timestamp !== expected.timestamp) corrupt(`timestamp ${expected.timestamp}`, timestamp);
+  if (headerEnd + metadataLength > bytes.length) corrupt(`${metadataLength} bytes of metadata`, `${bytes.length - headerEnd} bytes left`);
+  return {
+    persistenceId,
+    sequenceNr,
+    timestamp,
+    metadata: metadataLength === 0 ? undefined : bytes.subarray(headerEnd, headerEnd + metadataLength),
+    payload: bytes.subarray(headerEnd + metadataLength),
+  };
+}

@@ -1,0 +1,165 @@
+/**
+ * Small S3 helpers, the ones users of the mintBlue S3 recorder know (create bucket, exists,
+ * upload, download, delete), each taking the client so nothing is global. They do not
+ * retry; the snapshot store wraps them in its retry loop.
+ * @module
+ */
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+
+/** Options every helper accepts. */
+export interface S3CallOptions {
+  /** Aborts the request (and the body download). */
+  readonly abortSignal?: AbortSignal;
+}
+
+/** The fields of an AWS SDK error the helpers look at. */
+interface S3ErrorShape {
+  readonly name?: string;
+  readonly Code?: string;
+  readonly code?: string;
+  readonly $metadata?: { readonly httpStatusCode?: number };
+}
+
+const shape = (error: unknown): S3ErrorShape => (typeof error === 'object' && error !== null ? (error as S3ErrorShape) : {});
+
+/** HTTP status of an SDK error, when it got a response. */
+export const httpStatusOf = (error: unknown): number | undefined => shape(error).$metadata?.httpStatusCode;
+
+/** True when the SDK error means "no such bucket/key" (servers disagree on the name; 404 is common). */
+export function isNotFound(error: unknown): boolean {
+  const { name, Code } = shape(error);
+  return name === 'NotFound' || name === 'NoSuchKey' || name === 'NoSuchBucket' || Code === 'NoSuchKey' || httpStatusOf(error) === 404;
+}
+
+/**
+ * Creates the bucket unless it exists. BucketAlreadyOwnedByYou and BucketAlreadyExists
+ * count as success (another process may create it at the same moment). Resolves true
+ * when this call created it.
+ */
+export async function createBucketIfMissing(client: S3Client, bucket: string, options: S3CallOptions = {}): Promise<boolean> {
+  try {
+    await client.send(new CreateBucketCommand({ Bucket: bucket }), { abortSignal: options.abortSignal });
+    return true;
+  } catch (error) {
+    const { name, Code } = shape(error);
+    const code = Code ?? name;
+    if (code === 'BucketAlreadyOwnedByYou' || code === 'BucketAlreadyExists') return false;
+    throw error;
+  }
+}
+
+/** True when the bucket exists and is reachable with these credentials; false on 404. */
+export async function bucketExists(client: S3Client, bucket: string, options: S3CallOptions = {}): Promise<boolean> {
+  try {
+    await client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: options.abortSignal });
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Stores bytes (or a string, as UTF-8) under a key in one PutObject. The body is a buffer,
+ * never a stream, so the SDK never sends it aws-chunked (which some S3-compatible servers
+ * store verbatim) and can resend it when retrying.
+ */
+export async function upload(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  body: Uint8Array | string,
+  options: S3CallOptions & { readonly contentType?: string } = {},
+): Promise<void> {
+  const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+  await client.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: bytes,
+      ContentLength: bytes.length,
+      ContentType: options.contentType ?? 'application/octet-stream',
+    }),
+    { abortSignal: options.abortSignal },
+  );
+}
+
+/** A body that did not match its Content-Length (cut short, usually): a transient network fault, worth a retry. */
+export class TruncatedBodyError extends Error {
+  /** Marks the error retryable for the store's retry loop. */
+  readonly $retryable = { throttling: false };
+  constructor(
+    readonly expectedBytes: number,
+    readonly receivedBytes: number,
+  ) {
+    super(`response body had ${receivedBytes} bytes where Content-Length announced ${expectedBytes}`);
+    this.name = 'TruncatedBodyError';
+  }
+}
+
+/**
+ * Reads a streamed response body into one buffer. With a known length the buffer is
+ * allocated once and filled as chunks arrive (peak memory: the object's size, not twice
+ * it). Aborting the signal destroys the stream.
+ */
+export async function readBody(body: unknown, expectedLength: number | undefined, signal?: AbortSignal): Promise<Buffer> {
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const stream = body as AsyncIterable<Uint8Array> & { destroy?: (error?: Error) => void };
+  const onAbort = () => stream.destroy?.(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
+  signal?.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (signal?.aborted) onAbort();
+    if (expectedLength !== undefined) {
+      const out = Buffer.allocUnsafe(expectedLength);
+      let at = 0;
+      for await (const chunk of stream) {
+        if (at + chunk.length > expectedLength) throw new TruncatedBodyError(expectedLength, at + chunk.length);
+        out.set(chunk, at);
+        at += chunk.length;
+      }
+      if (at !== expectedLength) throw new TruncatedBodyError(expectedLength, at);
+      return out;
+    }
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+}
+
+/** The object's bytes, or null when there is no such key. Streams the body into one buffer. */
+export async function download(client: S3Client, bucket: string, key: string, options: S3CallOptions = {}): Promise<Buffer | null> {
+  try {
+    const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: options.abortSignal });
+    return await readBody(response.Body, response.ContentLength, options.abortSignal);
+  } catch (error) {
+    if (isNotFound(error)) return null;
+    throw error;
+  }
+}
+
+/** Deletes a key; deleting a missing key succeeds (as S3 itself answers). */
+export async function deleteObject(client: S3Client, bucket: string, key: string, options: S3CallOptions = {}): Promise<void> {
+  await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: options.abortSignal });
+}
+
+/** True when the key exists (HeadObject); false on 404. */
+export async function objectExists(client: S3Client, bucket: string, key: string, options: S3CallOptions = {}): Promise<boolean> {
+  try {
+    await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: options.abortSignal });
+    return true;
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw error;
+  }
+}
