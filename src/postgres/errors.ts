@@ -1,0 +1,102 @@
+/**
+ * How PostgreSQL and network failures become Memento errors, and which of them a retry or
+ * an outcome check can deal with.
+ * @module
+ */
+import { isMementoError, SchemaVersionError, StoreUnavailableError } from '../core/errors.js';
+
+/** Plugin name used as `source` in errors and hooks. */
+export const NAME = 'postgres';
+
+/** SQLSTATE of the unique violation a concurrent writer's duplicate key raises. */
+export const UNIQUE_VIOLATION = '23505';
+
+interface PgErrorShape {
+  readonly code?: unknown;
+  readonly severity?: unknown;
+  readonly message?: unknown;
+}
+
+const sqlState = (error: unknown): string | undefined => {
+  const code = (error as PgErrorShape | null)?.code;
+  return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+};
+
+/** The SQLSTATE of a server error, if `error` is one. */
+export function pgErrorCode(error: unknown): string | undefined {
+  return sqlState(error);
+}
+
+// Rolled back by the server for reasons unrelated to the statement: try again.
+const RETRYABLE_STATES = new Set(['40001', '40P01', '55P03', '57014', '53300', '57P03', '53400']);
+
+/**
+ * True when the connection itself failed (reset, refused, terminated, server shutting
+ * down), as opposed to the server rejecting the statement.
+ */
+export function isConnectionFailure(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const code = sqlState(error);
+  if (code !== undefined) return code.startsWith('08') || code === '57P01' || code === '57P02';
+  const nodeCode = (error as PgErrorShape).code;
+  if (typeof nodeCode === 'string' && /^E[A-Z]+$/.test(nodeCode)) return true;
+  const message = String((error as PgErrorShape).message ?? '');
+  return /connection|terminated|timeout|timed out|socket|not queryable|ended/i.test(message);
+}
+
+/** True when retrying the same statement may succeed and cannot do harm for a read. */
+export function isTransient(error: unknown): boolean {
+  if (isMementoError(error)) return false;
+  const code = sqlState(error);
+  return (code !== undefined && RETRYABLE_STATES.has(code)) || isConnectionFailure(error);
+}
+
+/**
+ * True when the server answered the statement with an ERROR, which means its transaction
+ * was rolled back: nothing of it was committed. FATAL errors (a terminated backend) and
+ * lost connections do not say that: the commit may have happened before the failure.
+ */
+export function isDefiniteRollback(error: unknown): boolean {
+  const code = sqlState(error);
+  if (code === undefined) return false;
+  return (error as PgErrorShape).severity === 'ERROR' && !isConnectionFailure(error);
+}
+
+/** True when a table or schema is missing: `migrate()` was not run. */
+export function isMissingSchema(error: unknown): boolean {
+  const code = sqlState(error);
+  return code === '42P01' || code === '3F000';
+}
+
+/** Describes a failure for messages. */
+export function describeFailure(error: unknown): string {
+  const code = sqlState(error) ?? (error as PgErrorShape | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  return typeof code === 'string' ? `${message} (${code})` : message;
+}
+
+/**
+ * Wraps a failure of `operation` into a Memento error: a missing table into
+ * {@link SchemaVersionError}, everything else into {@link StoreUnavailableError}.
+ * Memento errors pass through unchanged.
+ */
+export function storeFailure(error: unknown, operation: string, persistenceId?: string, detail = ''): Error {
+  if (isMementoError(error)) return error;
+  const who = persistenceId === undefined ? '' : ` of ${JSON.stringify(persistenceId)}`;
+  if (isMissingSchema(error)) {
+    return new SchemaVersionError(`${operation}${who}: expected the Memento tables, found them missing; run migrate() first`, {
+      persistenceId,
+      expected: 'migrated schema',
+      actual: describeFailure(error),
+      cause: error,
+      source: NAME,
+    });
+  }
+  return new StoreUnavailableError(`${operation}${who}: PostgreSQL failed: ${describeFailure(error)}${detail}`, {
+    persistenceId,
+    expected: 'a reachable PostgreSQL server',
+    actual: describeFailure(error),
+    cause: error,
+    source: NAME,
+  });
+}

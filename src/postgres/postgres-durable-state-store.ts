@@ -1,0 +1,123 @@
+/**
+ * PostgreSQL durable state store: one row per id; a change names the revision it creates
+ * and is applied only where the stored revision is one less.
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import { validatePersistenceId } from '../core/persistence-id.js';
+import { measure } from '../observability/hooks.js';
+import type { DurableStateRecord, DurableStateStore } from '../spi/durable-state-store.js';
+import { revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
+import { StoreLifecycle } from '../spi/store-options.js';
+import { describeFailure, isDefiniteRollback, isTransient, NAME, storeFailure } from './errors.js';
+import type { MigrateResult } from './migrate.js';
+import { findStateSql, getStateSql, insertStateSql, updateStateSql } from './schema/state/index.js';
+import { PostgresBase, type PostgresOptions } from './store-base.js';
+
+/** Options of {@link PostgresDurableStateStore}. */
+export type PostgresDurableStateStoreOptions = PostgresOptions;
+
+/** Durable state in a PostgreSQL table (see docs/postgres.md for the schema). */
+export class PostgresDurableStateStore implements DurableStateStore {
+  readonly #base: PostgresBase;
+  readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
+
+  constructor(options: PostgresDurableStateStoreOptions) {
+    this.#base = new PostgresBase(options);
+  }
+
+  /** The schema holding the tables. */
+  get schema(): string {
+    return this.#base.schema;
+  }
+
+  /** Creates or upgrades the tables (idempotent, safe from several processes at once). */
+  migrate(): Promise<MigrateResult> {
+    return this.#base.migrate();
+  }
+
+  /** The current value and revision (`{ value: null, revision: 0 }` when never written). */
+  async get(persistenceId: string): Promise<DurableStateRecord> {
+    this.#lifecycle.assertOpen('get', persistenceId);
+    validatePersistenceId(persistenceId);
+    return measure(this.#base.hooks, { operation: 'state.get', store: NAME, persistenceId }, async () => {
+      const [row] = await this.#base.read<{ revision: string; payload: Buffer | null }>(
+        'state.get',
+        persistenceId,
+        getStateSql(this.#base.tables),
+        [persistenceId],
+      );
+      if (!row) return { value: null, revision: 0 };
+      const value = row.payload === null ? null : this.#base.serialization.deserialize(row.payload, { persistenceId, what: 'state' }).value;
+      return { value, revision: Number(row.revision) };
+    });
+  }
+
+  /** Stores `value` as `revision` (current + 1), else ConcurrencyError. */
+  async upsert(persistenceId: string, revision: number, value: unknown, tag?: string): Promise<void> {
+    this.#lifecycle.assertOpen('upsert', persistenceId);
+    const checked = validateStateChange(persistenceId, revision, tag);
+    const payload = this.#base.serialization.serialize(value, { persistenceId, sequenceNr: checked, what: 'state' });
+    await measure(this.#base.hooks, { operation: 'state.upsert', store: NAME, persistenceId, bytes: payload.length }, () =>
+      this.#change(persistenceId, checked, payload, tag ?? null, 'upsert'),
+    );
+  }
+
+  /** Deletes the value as change `revision` (current + 1); the revision stays. */
+  async delete(persistenceId: string, revision: number): Promise<void> {
+    this.#lifecycle.assertOpen('delete', persistenceId);
+    const checked = validateStateChange(persistenceId, revision);
+    await measure(this.#base.hooks, { operation: 'state.delete', store: NAME, persistenceId }, () =>
+      this.#change(persistenceId, checked, null, null, 'delete'),
+    );
+  }
+
+  async #change(persistenceId: string, revision: number, payload: Uint8Array | null, tag: string | null, operation: 'upsert' | 'delete') {
+    const t = this.#base.tables;
+    const sql = revision === 1 ? insertStateSql(t) : updateStateSql(t);
+    const name = `state.${operation}`;
+    for (let attempt = 1; ; attempt++) {
+      const marker = `memento:state:${randomUUID()}`;
+      const client = await this.#base.connect(name, persistenceId);
+      let changed: boolean;
+      try {
+        const result = await client.query(`/* ${marker} */ ${sql}`, [persistenceId, revision, payload, tag]);
+        client.release();
+        changed = result.rowCount === 1;
+      } catch (error) {
+        client.release(error as Error);
+        if (isDefiniteRollback(error)) {
+          if (isTransient(error) && attempt < this.#base.retry.attempts) continue;
+          throw storeFailure(error, name, persistenceId, '; nothing was stored');
+        }
+        changed = await this.#settle(name, persistenceId, marker, revision, payload, error);
+      }
+      if (changed) return;
+      throw revisionConflict(persistenceId, await this.#currentRevision(name, persistenceId), revision, operation, NAME);
+    }
+  }
+
+  /** The connection failed after the change was sent: true when it committed, else StoreUnavailableError. */
+  async #settle(name: string, persistenceId: string, marker: string, revision: number, payload: Uint8Array | null, cause: unknown) {
+    let found: unknown[];
+    try {
+      await this.#base.settleAbandoned(marker);
+      found = await this.#base.read(name, persistenceId, findStateSql(this.#base.tables), [persistenceId, revision, payload]);
+    } catch (checkError) {
+      throw storeFailure(cause, name, persistenceId, `; the outcome is unknown: the check failed too (${describeFailure(checkError)})`);
+    }
+    if (found.length > 0) return true;
+    throw storeFailure(cause, name, persistenceId, '; checked afterwards: nothing was stored, safe to retry');
+  }
+
+  async #currentRevision(operation: string, persistenceId: string): Promise<number> {
+    const [row] = await this.#base.read<{ revision: string }>(operation, persistenceId, getStateSql(this.#base.tables), [persistenceId]);
+    return row ? Number(row.revision) : 0;
+  }
+
+  /** Ends the pool if the store built it. Idempotent. */
+  async close(): Promise<void> {
+    if (!this.#lifecycle.close()) return;
+    await this.#base.release();
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * PostgreSQL journal. Concurrent `write` calls are grouped (see append-batcher.ts): writes
+ * queued while a batch is in flight go out together as one statement in which each
+ * AtomicWrite is checked and stored all-or-nothing on its own. Replays page through the
+ * history by keyset. Failures become StoreUnavailableError; a write whose outcome is
+ * unknown (connection lost after it was sent) is checked before it is reported.
+ * @module
+ */
+import { InvalidArgumentError } from '../core/errors.js';
+import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
+import { validateInteger } from '../core/validation.js';
+import { measure } from '../observability/hooks.js';
+import type { Journal } from '../spi/journal.js';
+import {
+  decodeEvent,
+  prepareWrites,
+  type StoredEvent,
+  validateDeleteTo,
+  validateHighestArguments,
+  validateReplayArguments,
+} from '../spi/journal-support.js';
+import { StoreLifecycle } from '../spi/store-options.js';
+import { AppendBatcher } from './append-batcher.js';
+import { NAME } from './errors.js';
+import { type AppendListener, listenForAppends } from './listen.js';
+import type { MigrateResult } from './migrate.js';
+import {
+  deleteEventsSql,
+  type EventRow,
+  highestSequenceNrSql,
+  type NotifyTarget,
+  readByOrderingSql,
+  readEventsSql,
+} from './schema/journal/index.js';
+import { PostgresBase, type PostgresOptions } from './store-base.js';
+
+/** Options of {@link PostgresJournal}. */
+export type PostgresJournalOptions = PostgresOptions & {
+  /** Most events fetched per replay query. @default 5000 */
+  readonly replayPageSize?: number;
+  /**
+   * Payload bytes per replay page, beyond its first event: small events come thousands
+   * per round trip, huge ones a few at a time. @default 8 MiB
+   */
+  readonly replayPageBytes?: number;
+  /** Most AtomicWrites grouped into one statement. @default 500 */
+  readonly maxBatchWrites?: number;
+  /** Channel NOTIFYed after each append (payload `{"schema","ordering"}`); `false` disables. @default 'memento_journal' */
+  readonly notifyChannel?: string | false;
+};
+
+/** An event with its global ordering, as {@link PostgresJournal.readByOrdering} returns it. */
+export interface OrderedEvent {
+  readonly ordering: number;
+  readonly repr: PersistentRepr;
+}
+
+/** Rows of an event page to the stored form. */
+const toStored = (row: EventRow): StoredEvent => ({
+  persistenceId: row.persistence_id,
+  sequenceNr: Number(row.sequence_nr),
+  timestamp: Number(row.timestamp_ms),
+  manifest: row.manifest ?? undefined,
+  tags: row.tags ?? undefined,
+  writerId: row.writer_id ?? undefined,
+  payload: row.payload,
+  metadata: row.metadata ?? undefined,
+});
+
+/** A journal in PostgreSQL tables (see docs/postgres.md for the schema). */
+export class PostgresJournal implements Journal {
+  readonly #base: PostgresBase;
+  readonly #lifecycle = new StoreLifecycle(NAME, 'journal');
+  readonly #pageSize: number;
+  readonly #pageBytes: number;
+  readonly #notify: NotifyTarget | undefined;
+  readonly #writer: AppendBatcher;
+
+  constructor(options: PostgresJournalOptions) {
+    this.#base = new PostgresBase(options);
+    this.#pageSize = validateInteger(options.replayPageSize ?? 5000, 'replayPageSize', { source: NAME }, { min: 1 });
+    this.#pageBytes = validateInteger(options.replayPageBytes ?? 8 * 1024 * 1024, 'replayPageBytes', { source: NAME }, { min: 1 });
+    const maxBatchWrites = validateInteger(options.maxBatchWrites ?? 500, 'maxBatchWrites', { source: NAME }, { min: 1 });
+    const channel = options.notifyChannel ?? 'memento_journal';
+    this.#notify = channel === false ? undefined : { channel, schema: this.#base.schema };
+    this.#writer = new AppendBatcher(this.#base, this.#notify, maxBatchWrites);
+  }
+
+  /** The schema holding the tables. */
+  get schema(): string {
+    return this.#base.schema;
+  }
+
+  /** Creates or upgrades the tables (idempotent, safe from several processes at once). */
+  migrate(): Promise<MigrateResult> {
+    return this.#base.migrate();
+  }
+
+  /** Stores each AtomicWrite all-or-nothing, grouped with concurrent calls into one statement. */
+  async write(writes: readonly AtomicWrite[]): Promise<(Error | undefined)[]> {
+    this.#lifecycle.assertOpen('write', Array.isArray(writes) ? writes[0]?.persistenceId : undefined);
+    const prepared = prepareWrites(writes, this.#base.serialization);
+    return measure(
+      this.#base.hooks,
+      { operation: 'journal.write', store: NAME, persistenceId: prepared.length === 1 ? prepared[0]?.write.persistenceId : undefined },
+      () => this.#writer.submit(prepared),
+      (results) => ({ count: results.length }),
+    );
+  }
+
+  async *replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
+    this.#lifecycle.assertOpen('replay', persistenceId);
+    const bounds = validateReplayArguments(persistenceId, from, to, max);
+    if (bounds.max === 0 || bounds.from > bounds.to) return;
+    const started = performance.now();
+    const sql = readEventsSql(this.#base.tables);
+    const fetchPage = (next: number, limit: number) =>
+      this.#base.read<EventRow>('journal.replay', persistenceId, sql, [persistenceId, next, bounds.to, limit, this.#pageBytes]);
+    let remaining = bounds.max;
+    let limit = Math.min(this.#pageSize, remaining);
+    let page = fetchPage(bounds.from, limit);
+    let count = 0;
+    try {
+      while (true) {
+        const rows = await page;
+        const last = rows[rows.length - 1];
+        remaining -= rows.length;
+        let bytes = 0;
+        for (const row of rows) bytes += row.payload.length;
+        // Under the byte budget, the page cannot have been cut short by it.
+        const cut = bytes >= this.#pageBytes;
+        const more = last !== undefined && remaining > 0 && (rows.length === limit || cut);
+        if (more) {
+          limit = Math.min(this.#pageSize, remaining);
+          // Fetch the next page while this one is decoded and consumed.
+          page = fetchPage(Number(last.sequence_nr) + 1, limit);
+          page.catch(() => {});
+        }
+        for (const row of rows) {
+          count++;
+          yield decodeEvent(toStored(row), this.#base.serialization);
+        }
+        if (!more) break;
+      }
+    } finally {
+      this.#base.hooks?.onOperation?.({
+        operation: 'journal.replay',
+        store: NAME,
+        persistenceId,
+        count,
+        durationMs: performance.now() - started,
+      });
+    }
+  }
+
+  /** The highest sequence number ever written for the id, surviving deletion. */
+  async highestSequenceNr(persistenceId: string, from?: number): Promise<number> {
+    this.#lifecycle.assertOpen('highestSequenceNr', persistenceId);
+    validateHighestArguments(persistenceId, from);
+    return measure(this.#base.hooks, { operation: 'journal.highestSequenceNr', store: NAME, persistenceId }, async () => {
+      const [row] = await this.#base.read<{ highest_sequence_nr: string }>(
+        'journal.highestSequenceNr',
+        persistenceId,
+        highestSequenceNrSql(this.#base.tables),
+        [persistenceId],
+      );
+      return row ? Number(row.highest_sequence_nr) : 0;
+    });
+  }
+
+  /** Deletes the id's events up to `toSequenceNr`; the highest stays. */
+  async deleteTo(persistenceId: string, toSequenceNr: number): Promise<void> {
+    this.#lifecycle.assertOpen('deleteTo', persistenceId);
+    const to = validateDeleteTo(persistenceId, toSequenceNr);
+    // Deleting is idempotent, so retrying after a lost connection is safe.
+    await measure(this.#base.hooks, { operation: 'journal.deleteTo', store: NAME, persistenceId }, () =>
+      this.#base.read('journal.deleteTo', persistenceId, deleteEventsSql(this.#base.tables), [persistenceId, to]),
+    );
+  }
+
+  /**
+   * Events with a global ordering above `afterOrdering`, ascending, at most `limit`. Never
+   * skips an event that commits later: see "Global ordering" in docs/postgres.md. Resume
+   * with the last returned ordering.
+   */
+  async readByOrdering(afterOrdering: number, limit = 1000): Promise<OrderedEvent[]> {
+    this.#lifecycle.assertOpen('readByOrdering');
+    const after = validateInteger(afterOrdering, 'afterOrdering', { source: NAME }, { min: 0 });
+    const max = validateInteger(limit, 'limit', { source: NAME }, { min: 1 });
+    const rows = await this.#base.read<EventRow>('journal.readByOrdering', undefined, readByOrderingSql(this.#base.tables), [after, max]);
+    return rows.map((row) => ({ ordering: Number(row.ordering), repr: decodeEvent(toStored(row), this.#base.serialization) }));
+  }
+
+  /**
+   * Calls `listener` with the highest ordering of every append to this schema, through
+   * LISTEN on a dedicated connection. Resolves once listening; `close()` the result to stop.
+   */
+  async subscribe(listener: AppendListener): Promise<{ close(): Promise<void> }> {
+    this.#lifecycle.assertOpen('subscribe');
+    const notify = this.#notify;
+    if (!notify) {
+      throw new InvalidArgumentError('notifyChannel', 'journal.subscribe: expected a notify channel, found notifyChannel: false', {
+        expected: 'a channel name',
+        actual: false,
+        source: NAME,
+      });
+    }
+    return listenForAppends(await this.#base.pool(), notify, listener);
+  }
+
+  /** Answers queued writes, then ends the pool if the journal built it. Idempotent. */
+  async close(): Promise<void> {
+    if (!this.#lifecycle.close()) return;
+    // Queued writes still get their answer before the pool goes away.
+    await this.#writer.drained();
+    await this.#base.release();
+  }
+}

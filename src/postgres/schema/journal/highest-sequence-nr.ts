@@ -1,0 +1,16 @@
+/**
+ * Highest sequence numbers, from the per-id table that deletion never touches.
+ * @module
+ */
+import type { TableNames } from '../../identifier.js';
+
+/** `$1` id; no row means 0. */
+export const highestSequenceNrSql = (t: TableNames): string => `SELECT highest_sequence_nr FROM ${t.streams} WHERE persistence_id = $1`;
+
+/** `$1` ids; rows for the ids that have any. */
+export const highestSequenceNrsSql = (t: TableNames): string =>
+  `SELECT persistence_id, highest_sequence_nr FROM ${t.streams} WHERE persistence_id = ANY($1::text[])`;
+
+/** `$1` id; the highest event row still stored, for duplicates found behind the table's back. */
+export const highestStoredEventSql = (t: TableNames): string =>
+  `SELECT max(sequence_nr) AS highest FROM ${t.journal} WHERE persistence_id = $1`;

@@ -1,0 +1,7 @@
+/**
+ * The snapshot store's SQL, one operation per file.
+ * @module
+ */
+export * from './delete-snapshots.js';
+export * from './read-snapshots.js';
+export * from './save-snapshot.js';

@@ -1,0 +1,155 @@
+/**
+ * PostgreSQL-specific journal behaviour: grouping, paging, conflicts between processes'
+ * pools, the stored row format, pool ownership.
+ */
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ErrorCodes, isMementoError } from '../../src/core/errors.js';
+import type { OperationEvent } from '../../src/observability/hooks.js';
+import { PostgresJournal } from '../../src/postgres/index.js';
+import { atomicWrite, collect, event } from '../../src/tck/index.js';
+import { connect, PG_URL, spyPool, useSchema } from './support.js';
+
+const pg = useSchema('journal');
+const id = (label: string) => `${label}-${randomUUID()}`;
+
+describe('PostgresJournal', () => {
+  it('groups concurrent writes into one statement and keeps each write all-or-nothing', async () => {
+    const operations: OperationEvent[] = [];
+    const seen: string[] = [];
+    const journal = new PostgresJournal({
+      pool: spyPool(pg.pool, seen),
+      schema: pg.schema,
+      hooks: { onOperation: (e) => operations.push(e) },
+    });
+    const ids = Array.from({ length: 50 }, (_, index) => id(`group-${index}`));
+    const results = await Promise.all(ids.map((pid) => journal.write([atomicWrite(pid, 1, 2)])));
+    expect(results.flat()).toEqual(ids.map(() => undefined));
+    // 50 calls issued in one tick went out as one statement.
+    expect(seen.filter((text) => text.startsWith('/* memento:write:'))).toHaveLength(1);
+    // A conflicting write in the middle of a group fails alone.
+    const mixed = await Promise.all([
+      journal.write([atomicWrite(ids[0]!, 3)]),
+      journal.write([atomicWrite(ids[1]!, 2)]),
+      journal.write([atomicWrite(ids[2]!, 5)]),
+      journal.write([atomicWrite(ids[3]!, 3, 4)]),
+    ]);
+    expect(mixed[0]).toEqual([undefined]);
+    expect(isMementoError(mixed[1]![0], ErrorCodes.concurrency)).toBe(true);
+    expect(mixed[1]![0]).toMatchObject({ persistenceId: ids[1], expected: 3, actual: 2, source: 'postgres' });
+    expect((mixed[1]![0] as Error).message).toContain('already written');
+    expect(mixed[2]![0]).toMatchObject({ expected: 3, actual: 5 });
+    expect((mixed[2]![0] as Error).message).toContain('gap');
+    expect(mixed[3]).toEqual([undefined]);
+    expect(await journal.highestSequenceNr(ids[3]!)).toBe(4);
+    expect(operations.filter((e) => e.operation === 'journal.write')).toHaveLength(54);
+    await journal.close();
+  });
+
+  it('lets exactly one of two journals on separate pools win the same sequence number', async () => {
+    const other = await connect(4);
+    const a = new PostgresJournal({ pool: pg.pool, schema: pg.schema });
+    const b = new PostgresJournal({ pool: other, schema: pg.schema });
+    try {
+      for (let round = 0; round < 20; round++) {
+        const pid = id('race');
+        const [ra, rb] = await Promise.all([a.write([atomicWrite(pid, 1, 2)]), b.write([atomicWrite(pid, 1)])]);
+        const outcomes = [ra[0], rb[0]];
+        expect(outcomes.filter((r) => r === undefined)).toHaveLength(1);
+        expect(outcomes.filter((r) => isMementoError(r, ErrorCodes.concurrency))).toHaveLength(1);
+        const winner = ra[0] === undefined ? 2 : 1;
+        expect(await a.highestSequenceNr(pid)).toBe(winner);
+        expect((await collect(b.replay(pid, 1, Number.POSITIVE_INFINITY))).map((r) => r.sequenceNr)).toEqual(winner === 2 ? [1, 2] : [1]);
+      }
+    } finally {
+      await a.close();
+      await b.close();
+      await other.end();
+    }
+  });
+
+  it('turns a duplicate key written around the journal into ConcurrencyError, not a pg error', async () => {
+    const journal = new PostgresJournal({ pool: pg.pool, schema: pg.schema });
+    const pid = id('around');
+    expect(await journal.write([atomicWrite(pid, 1)])).toEqual([undefined]);
+    // Someone inserted event 2 directly, without advancing the per-id highest.
+    await pg.pool.query(
+      `INSERT INTO "${pg.schema}".memento_journal (persistence_id, sequence_nr, timestamp_ms, payload, write_id) SELECT persistence_id, 2, timestamp_ms, payload, gen_random_uuid() FROM "${pg.schema}".memento_journal WHERE persistence_id = $1`,
+      [pid],
+    );
+    const other = id('bystander');
+    const [dup, fine] = await Promise.all([journal.write([atomicWrite(pid, 2)]), journal.write([atomicWrite(other, 1)])]);
+    expect(isMementoError(dup[0], ErrorCodes.concurrency)).toBe(true);
+    expect(dup[0]).toMatchObject({ persistenceId: pid, expected: 3, actual: 2 });
+    expect(fine).toEqual([undefined]);
+    await journal.close();
+  });
+
+  it('pages replays by keyset, never asking for more than a page', async () => {
+    const queries: string[] = [];
+    const journal = new PostgresJournal({ pool: spyPool(pg.pool, queries), schema: pg.schema, replayPageSize: 7 });
+    const pid = id('pages');
+    expect(await journal.write([atomicWrite(pid, ...Array.from({ length: 50 }, (_, i) => i + 1))])).toEqual([undefined]);
+    queries.length = 0;
+    const all = await collect(journal.replay(pid, 1, Number.POSITIVE_INFINITY));
+    expect(all.map((r) => r.sequenceNr)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+    expect(queries.filter((q) => q.includes(') AS start'))).toHaveLength(8);
+    queries.length = 0;
+    expect((await collect(journal.replay(pid, 10, 40, 9))).map((r) => r.sequenceNr)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18]);
+    expect(queries).toHaveLength(2);
+    // Pages also stop at a byte budget, always carrying at least one event.
+    queries.length = 0;
+    const small = new PostgresJournal({ pool: spyPool(pg.pool, queries), schema: pg.schema, replayPageBytes: 300 });
+    expect((await collect(small.replay(pid, 1, Number.POSITIVE_INFINITY))).map((r) => r.sequenceNr)).toEqual(
+      Array.from({ length: 50 }, (_, i) => i + 1),
+    );
+    expect(queries.length).toBeGreaterThan(2);
+    queries.length = 0;
+    const tiny = new PostgresJournal({ pool: spyPool(pg.pool, queries), schema: pg.schema, replayPageBytes: 1 });
+    expect((await collect(tiny.replay(pid, 45, 50))).map((r) => r.sequenceNr)).toEqual([45, 46, 47, 48, 49, 50]);
+    expect(queries).toHaveLength(7); // one event per page, then one empty page confirms the end
+    await Promise.all([small.close(), tiny.close()]);
+    // Stopping early does not leave a failed prefetch behind.
+    for await (const repr of journal.replay(pid, 1, Number.POSITIVE_INFINITY)) if (repr.sequenceNr === 3) break;
+    await journal.close();
+  });
+
+  it('stores payloads as bytea envelopes and writes larger-than-one-statement writes in one transaction', async () => {
+    const journal = new PostgresJournal({ pool: pg.pool, schema: pg.schema });
+    const pid = id('large');
+    const count = 12_000;
+    const events = Array.from({ length: count }, (_, i) => event(pid, i + 1, { n: i + 1 }));
+    expect(await journal.write([{ persistenceId: pid, events }])).toEqual([undefined]);
+    expect(await journal.highestSequenceNr(pid)).toBe(count);
+    const { rows } = await pg.pool.query(
+      `SELECT count(DISTINCT write_id)::int AS writes, count(*)::int AS events, min(get_byte(payload, 0)) AS m FROM "${pg.schema}".memento_journal WHERE persistence_id = $1`,
+      [pid],
+    );
+    expect(rows[0]).toEqual({ writes: 1, events: count, m: 0x4d });
+    const replayed = await collect(journal.replay(pid, 11_990, Number.POSITIVE_INFINITY));
+    expect(replayed.map((r) => r.event)).toEqual(Array.from({ length: 11 }, (_, i) => ({ n: 11_990 + i })));
+    // The same large write again conflicts as a whole.
+    const [again] = await journal.write([{ persistenceId: pid, events }]);
+    expect(isMementoError(again, ErrorCodes.concurrency)).toBe(true);
+    await journal.close();
+  });
+
+  it('builds and ends its own pool from a connection string, but never ends an injected one', async () => {
+    const owned = new PostgresJournal({ connectionString: PG_URL, schema: pg.schema });
+    const pid = id('owned');
+    expect(await owned.write([atomicWrite(pid, 1)])).toEqual([undefined]);
+    await owned.close();
+    await expect(owned.highestSequenceNr(pid)).rejects.toSatisfy((error) => isMementoError(error, ErrorCodes.storeClosed));
+    const shared = new PostgresJournal({ pool: pg.pool, schema: pg.schema });
+    await shared.close();
+    expect(await pg.pool.query('SELECT 1 AS one')).toMatchObject({ rows: [{ one: 1 }] });
+  });
+
+  it('answers writes queued before close', async () => {
+    const journal = new PostgresJournal({ pool: pg.pool, schema: pg.schema });
+    const pid = id('closing');
+    const pending = journal.write([atomicWrite(pid, 1)]);
+    await journal.close();
+    expect(await pending).toEqual([undefined]);
+  });
+});

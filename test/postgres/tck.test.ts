@@ -1,0 +1,26 @@
+/**
+ * The conformance suites against PostgreSQL, all stores sharing one schema (the kit uses
+ * a unique persistence id per test).
+ */
+
+import { PostgresDurableStateStore, PostgresJournal, PostgresSnapshotStore } from '../../src/postgres/index.js';
+import { durableStateStoreConformance, journalConformance, snapshotStoreConformance } from '../../src/tck/index.js';
+import { useSchema } from './support.js';
+
+const pg = useSchema('tck');
+
+journalConformance('postgres', () => new PostgresJournal({ pool: pg.pool, schema: pg.schema }));
+
+snapshotStoreConformance('postgres', () => new PostgresSnapshotStore({ pool: pg.pool, schema: pg.schema }), {
+  damageSnapshot: async (_store, persistenceId, sequenceNr) => {
+    const result = await pg.pool.query(
+      `UPDATE "${pg.schema}".memento_snapshots
+       SET payload = set_byte(payload, length(payload) / 2, get_byte(payload, length(payload) / 2) # 255)
+       WHERE persistence_id = $1 AND sequence_nr = $2`,
+      [persistenceId, sequenceNr],
+    );
+    if (result.rowCount !== 1) throw new Error(`no snapshot ${sequenceNr} of ${persistenceId} to damage`);
+  },
+});
+
+durableStateStoreConformance('postgres', () => new PostgresDurableStateStore({ pool: pg.pool, schema: pg.schema }));
