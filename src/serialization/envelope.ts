@@ -97,55 +97,63 @@ export function looksLikeEnvelope(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === MAGIC_0 && bytes[1] === MAGIC_1;
 }
 
+/** Names the stored item in messages; a function so the hot path never builds the text. */
+export type EnvelopeDescription = string | (() => string);
+
+function corrupt(describe: EnvelopeDescription, persistenceId: string | undefined, expected: string, actual: unknown): never {
+  const what = typeof describe === 'function' ? describe() : describe;
+  throw new CorruptDataError(`${what}: expected ${expected}, found ${String(actual)}`, { persistenceId, expected, actual });
+}
+
 /**
  * Reads an envelope, verifying magic, version, lengths and checksum. Throws
  * {@link CorruptDataError} saying what was expected and found; never returns wrong parts.
  * `describe` names the stored item in messages (e.g. `snapshot 12 of "order-1"`).
  */
-export function decodeEnvelope(input: Uint8Array, describe = 'stored value', persistenceId?: string): EnvelopeParts {
+export function decodeEnvelope(input: Uint8Array, describe: EnvelopeDescription = 'stored value', persistenceId?: string): EnvelopeParts {
   const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  const corrupt = (expected: string, actual: unknown): never => {
-    throw new CorruptDataError(`${describe}: expected ${expected}, found ${String(actual)}`, { persistenceId, expected, actual });
-  };
-  if (bytes.length < 4 + 1 + 2 + 4 + 4) corrupt('an envelope of at least 15 bytes', `${bytes.length} bytes`);
-  if (!looksLikeEnvelope(bytes)) corrupt('envelope magic 0x4d45', `0x${bytes.subarray(0, 2).toString('hex')}`);
+  const end = bytes.length - 4;
+  if (bytes.length < 4 + 1 + 2 + 4 + 4) corrupt(describe, persistenceId, 'an envelope of at least 15 bytes', `${bytes.length} bytes`);
+  if (!looksLikeEnvelope(bytes)) corrupt(describe, persistenceId, 'envelope magic 0x4d45', `0x${bytes.subarray(0, 2).toString('hex')}`);
   const version = bytes[2] as number;
-  if (version !== ENVELOPE_VERSION) corrupt(`envelope version ${ENVELOPE_VERSION}`, `version ${version}`);
-  const stored = bytes.readUInt32BE(bytes.length - 4);
-  const computed = crc32(bytes.subarray(0, bytes.length - 4));
+  if (version !== ENVELOPE_VERSION) corrupt(describe, persistenceId, `envelope version ${ENVELOPE_VERSION}`, `version ${version}`);
+  const stored = bytes.readUInt32BE(end);
+  const computed = crc32(bytes.subarray(0, end));
   if (stored !== computed) {
-    corrupt(`checksum ${computed.toString(16).padStart(8, '0')}`, `${stored.toString(16).padStart(8, '0')} (damaged or truncated bytes)`);
+    const found = `${stored.toString(16).padStart(8, '0')} (damaged or truncated bytes)`;
+    corrupt(describe, persistenceId, `checksum ${computed.toString(16).padStart(8, '0')}`, found);
   }
   const flags = bytes[3] as number;
   let at = 4;
-  const need = (count: number) => {
-    if (at + count > bytes.length - 4) corrupt(`${count} more header bytes at offset ${at}`, `${bytes.length - 4 - at}`);
-  };
-  need(1);
+  // The checksum passed, so these only fail for bytes written by a buggy encoder.
+  const truncatedAt = (count: number) => at + count > end;
+  if (truncatedAt(1)) corrupt(describe, persistenceId, 'a serializer id length', 'end of header');
   const serializerLength = bytes[at++] as number;
-  need(serializerLength + 2);
-  const serializerId = decoder.decode(bytes.subarray(at, at + serializerLength));
+  if (truncatedAt(serializerLength + 2)) corrupt(describe, persistenceId, `${serializerLength + 2} header bytes at ${at}`, 'end of header');
+  const serializerId = bytes.toString('utf8', at, at + serializerLength);
   at += serializerLength;
   const manifestLength = bytes.readUInt16BE(at);
   at += 2;
-  need(manifestLength);
-  const manifest = decoder.decode(bytes.subarray(at, at + manifestLength));
+  if (truncatedAt(manifestLength)) corrupt(describe, persistenceId, `${manifestLength} manifest bytes at ${at}`, 'end of header');
+  const manifest = manifestLength === 0 ? '' : decoder.decode(bytes.subarray(at, at + manifestLength));
   at += manifestLength;
   let encryption: EnvelopeEncryption | undefined;
   if (flags & FLAG_ENCRYPTED) {
-    need(1);
+    if (truncatedAt(1)) corrupt(describe, persistenceId, 'a key id length', 'end of header');
     const keyLength = bytes[at++] as number;
-    need(keyLength + 28);
+    if (truncatedAt(keyLength + 28))
+      corrupt(describe, persistenceId, `${keyLength + 28} encryption header bytes at ${at}`, 'end of header');
     const keyId = decoder.decode(bytes.subarray(at, at + keyLength));
     at += keyLength;
     encryption = { keyId, iv: bytes.subarray(at, at + 12), authTag: bytes.subarray(at + 12, at + 28) };
     at += 28;
   }
-  need(4);
+  if (truncatedAt(4)) corrupt(describe, persistenceId, 'a payload length', 'end of header');
   const payloadLength = bytes.readUInt32BE(at);
   at += 4;
-  if (at + payloadLength !== bytes.length - 4) corrupt(`payload of ${bytes.length - 4 - at} bytes`, `length field ${payloadLength}`);
+  if (at + payloadLength !== end) corrupt(describe, persistenceId, `payload of ${end - at} bytes`, `length field ${payloadLength}`);
   const compression = (flags & COMPRESSION_MASK) as CompressionCode;
-  if (compression !== Compression.none && compression !== Compression.deflate) corrupt('compression 0 or 1', compression);
+  if (compression !== Compression.none && compression !== Compression.deflate)
+    corrupt(describe, persistenceId, 'compression 0 or 1', compression);
   return { serializerId, manifest, compression, encryption, payload: bytes.subarray(at, at + payloadLength) };
 }

@@ -176,12 +176,12 @@ export class Serialization {
    * {@link CorruptDataError}; an unknown serializer or key throws {@link SerializationError}.
    */
   deserialize(bytes: Uint8Array, context: SerializationContext = {}): DeserializedValue {
-    const described = describeContext(context);
+    const described = () => describeContext(context);
     const parts = decodeEnvelope(bytes, described, context.persistenceId);
     const serializer = this.#serializers.get(parts.serializerId);
     if (!serializer) {
       throw new SerializationError(
-        `cannot read ${described}: written by serializer "${parts.serializerId}", which is not registered (registered: ${this.serializerIds.join(', ')})`,
+        `cannot read ${described()}: written by serializer "${parts.serializerId}", which is not registered (registered: ${this.serializerIds.join(', ')})`,
         {
           persistenceId: context.persistenceId,
           expected: this.serializerIds,
@@ -195,7 +195,7 @@ export class Serialization {
       const key = this.#keys.get(keyId);
       if (!key) {
         const configured = this.#keys.size === 0 ? 'no encryption keys are configured' : `configured: ${[...this.#keys.keys()].join(', ')}`;
-        throw new SerializationError(`cannot read ${described}: encrypted with key "${keyId}", which is not configured (${configured})`, {
+        throw new SerializationError(`cannot read ${described()}: encrypted with key "${keyId}", which is not configured (${configured})`, {
           persistenceId: context.persistenceId,
           expected: [...this.#keys.keys()],
           actual: keyId,
@@ -208,7 +208,7 @@ export class Serialization {
         payload = Buffer.concat([decipher.update(payload), decipher.final()]);
       } catch (cause) {
         throw new CorruptDataError(
-          `cannot read ${described}: decryption with key "${keyId}" failed authentication (wrong key material or tampered bytes)`,
+          `cannot read ${described()}: decryption with key "${keyId}" failed authentication (wrong key material or tampered bytes)`,
           {
             persistenceId: context.persistenceId,
             expected: 'a valid AES-256-GCM tag',
@@ -223,7 +223,7 @@ export class Serialization {
       return { value: serializer.fromBinary(payload, parts.manifest), serializerId: parts.serializerId, manifest: parts.manifest };
     } catch (cause) {
       const reason = cause instanceof Error ? cause.message : String(cause);
-      throw new CorruptDataError(`cannot read ${described}: serializer "${parts.serializerId}" failed to decode it: ${reason}`, {
+      throw new CorruptDataError(`cannot read ${described()}: serializer "${parts.serializerId}" failed to decode it: ${reason}`, {
         persistenceId: context.persistenceId,
         expected: `bytes serializer "${parts.serializerId}" can decode`,
         actual: reason,
