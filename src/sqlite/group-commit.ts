@@ -1,0 +1,195 @@
+/**
+ * Group commit: every journal write queued on a connection during one turn of the event
+ * loop is stored by one `BEGIN IMMEDIATE ... COMMIT`, so many entities share one fsync.
+ * Each AtomicWrite is all-or-nothing on its own: up to 16 untagged events go in one INSERT
+ * (SQLite undoes a failed statement whole), longer or tagged writes run inside a SAVEPOINT,
+ * so a rejected write is rolled back alone and the rest of the group commits.
+ * @module
+ */
+import type { PreparedWrite, StoredEvent } from '../spi/journal-support.js';
+import { sequenceConflict } from '../spi/journal-support.js';
+import type { SqliteStatement } from './client.js';
+import type { SqliteConnection } from './connection.js';
+import { isUniqueViolation } from './errors.js';
+import { NAME } from './options.js';
+import { insertEvents, insertTag, MAX_ROWS_PER_INSERT, selectHighest, selectMaxStored, upsertHighest } from './sql/journal-sql.js';
+
+const EXTENSION = 'journal.groupCommit';
+
+type WriteResults = (Error | undefined)[];
+
+/** Highest sequence numbers within one transaction: as stored when it began, and as advanced by its writes. */
+interface Highest {
+  readonly stored: Map<string, number>;
+  readonly current: Map<string, number>;
+}
+
+interface PendingCall {
+  readonly writes: readonly PreparedWrite[];
+  readonly resolve: (results: WriteResults) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** The write queue of one connection, shared by every journal on it. */
+export class GroupCommit {
+  #queue: PendingCall[] = [];
+  #scheduled: NodeJS.Immediate | undefined;
+  // Held in fields, not looked up per row: this loop is the journal's hot path.
+  readonly #begin: SqliteStatement;
+  readonly #commitStatement: SqliteStatement;
+  readonly #savepoint: SqliteStatement;
+  readonly #release: SqliteStatement;
+  readonly #rollbackTo: SqliteStatement;
+  readonly #selectHighest: SqliteStatement;
+  /** Multi-row inserts by row count: one statement per write instead of one per event. */
+  readonly #insertEvents: SqliteStatement[] = [];
+  readonly #insertTag: SqliteStatement;
+  readonly #upsertHighest: SqliteStatement;
+
+  constructor(private readonly connection: SqliteConnection) {
+    this.#begin = connection.statement('BEGIN IMMEDIATE');
+    this.#commitStatement = connection.statement('COMMIT');
+    this.#savepoint = connection.statement('SAVEPOINT memento_write');
+    this.#release = connection.statement('RELEASE memento_write');
+    this.#rollbackTo = connection.statement('ROLLBACK TO memento_write');
+    this.#selectHighest = connection.rawStatement(selectHighest);
+    this.#insertTag = connection.statement(insertTag);
+    this.#upsertHighest = connection.statement(upsertHighest);
+  }
+
+  /** The queue of `connection`, created on first use. */
+  static of(connection: SqliteConnection): GroupCommit {
+    return connection.extension(EXTENSION, () => new GroupCommit(connection));
+  }
+
+  /** Commits what is queued on `connection`, if a queue exists (close must not prepare statements). */
+  static flushPending(connection: SqliteConnection): void {
+    connection.peekExtension<GroupCommit>(EXTENSION)?.flush();
+  }
+
+  /**
+   * Queues one `Journal.write` call; resolves with its per-write results after the commit,
+   * rejects with a typed error when the transaction as a whole failed.
+   */
+  enqueue(writes: readonly PreparedWrite[]): Promise<WriteResults> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ writes, resolve, reject });
+      // setImmediate, not a microtask: writes issued after awaiting I/O in the same turn still join the group.
+      this.#scheduled ??= setImmediate(() => this.flush());
+    });
+  }
+
+  /** Commits everything queued now (also used by close, so no acknowledged call is dropped). */
+  flush(): void {
+    if (this.#scheduled) clearImmediate(this.#scheduled);
+    this.#scheduled = undefined;
+    const calls = this.#queue;
+    if (calls.length === 0) return;
+    this.#queue = [];
+    let results: WriteResults[];
+    try {
+      results = this.#commit(calls);
+    } catch (error) {
+      const failure = this.connection.failure(error, 'journal.write');
+      for (const call of calls) call.reject(failure);
+      return;
+    }
+    for (let index = 0; index < calls.length; index++) (calls[index] as PendingCall).resolve(results[index] as WriteResults);
+  }
+
+  #commit(calls: readonly PendingCall[]): WriteResults[] {
+    this.#begin.run();
+    try {
+      // Highest sequence numbers read and advanced during this transaction (we hold the write
+      // lock, so nobody else changes them): one lookup and one upsert per id, not per write.
+      const highest: Highest = { stored: new Map(), current: new Map() };
+      const results = calls.map((call) => call.writes.map((prepared) => this.#apply(prepared, highest)));
+      for (const [persistenceId, sequenceNr] of highest.current) {
+        if (highest.stored.get(persistenceId) !== sequenceNr) this.#upsertHighest.run(persistenceId, sequenceNr);
+      }
+      this.#commitStatement.run();
+      return results;
+    } catch (error) {
+      this.connection.rollback();
+      throw error;
+    }
+  }
+
+  /** Stores one AtomicWrite all-or-nothing; returns its rejection, throws on store failure. */
+  #apply(prepared: PreparedWrite, highestById: Highest): Error | undefined {
+    if (prepared.error) return prepared.error;
+    const persistenceId = prepared.write.persistenceId;
+    const rows = prepared.rows;
+    const first = (rows[0] as StoredEvent).sequenceNr;
+    let highest = highestById.current.get(persistenceId);
+    if (highest === undefined) {
+      highest = ((this.#selectHighest.get(persistenceId) as [number] | undefined)?.[0] ?? 0) as number;
+      highestById.stored.set(persistenceId, highest);
+      highestById.current.set(persistenceId, highest);
+    }
+    if (first !== highest + 1) return sequenceConflict(persistenceId, highest + 1, first, NAME);
+    // A write stored by one INSERT and touching no other table is already all-or-nothing
+    // (SQLite undoes a failed statement whole), so the savepoint is only needed for long or
+    // tagged writes. The common case costs one statement per write.
+    const guarded = rows.length > MAX_ROWS_PER_INSERT || rows.some((row) => row.tags !== undefined);
+    if (guarded) this.#savepoint.run();
+    try {
+      for (let at = 0; at < rows.length; at += MAX_ROWS_PER_INSERT) this.#insertChunk(persistenceId, rows, at);
+      if (guarded) this.#release.run();
+      highestById.current.set(persistenceId, (rows[rows.length - 1] as StoredEvent).sequenceNr);
+      return undefined;
+    } catch (error) {
+      const undone = guarded ? this.#undoWrite() : this.connection.db.inTransaction;
+      if (!undone || !isUniqueViolation(error)) throw error;
+      // journal_highest lagged behind the events (e.g. rows written by hand): report what is stored.
+      const stored = ((this.connection.rawStatement(selectMaxStored).get(persistenceId) as [number | null])[0] ?? 0) as number;
+      return sequenceConflict(persistenceId, Math.max(highest, stored) + 1, first, NAME);
+    }
+  }
+
+  /** Inserts up to MAX_ROWS_PER_INSERT rows starting at `at` with one statement, then their tags. */
+  #insertChunk(persistenceId: string, rows: readonly StoredEvent[], at: number): void {
+    const count = Math.min(MAX_ROWS_PER_INSERT, rows.length - at);
+    const params: unknown[] = new Array(count * 8);
+    let tagged = false;
+    for (let index = 0; index < count; index++) {
+      const row = rows[at + index] as StoredEvent;
+      const base = index * 8;
+      params[base] = persistenceId;
+      params[base + 1] = row.sequenceNr;
+      params[base + 2] = row.timestamp;
+      params[base + 3] = row.manifest ?? null;
+      params[base + 4] = row.writerId ?? null;
+      params[base + 5] = row.tags === undefined ? null : JSON.stringify(row.tags);
+      params[base + 6] = row.payload;
+      params[base + 7] = row.metadata ?? null;
+      tagged ||= row.tags !== undefined;
+    }
+    let statement = this.#insertEvents[count];
+    if (!statement) {
+      statement = this.connection.statement(insertEvents(count));
+      this.#insertEvents[count] = statement;
+    }
+    const { lastInsertRowid } = statement.run(params);
+    if (!tagged) return;
+    // One INSERT assigns consecutive orderings (AUTOINCREMENT, and we hold the write lock).
+    const firstOrdering = Number(lastInsertRowid) - count + 1;
+    for (let index = 0; index < count; index++) {
+      const tags = (rows[at + index] as StoredEvent).tags;
+      // A Set: a tag repeated on one event must not look like a key conflict.
+      if (tags !== undefined) for (const tag of new Set(tags)) this.#insertTag.run(tag, firstOrdering + index);
+    }
+  }
+
+  /** Rolls back to the write's savepoint; false when SQLite already rolled back the whole transaction (e.g. SQLITE_FULL). */
+  #undoWrite(): boolean {
+    if (!this.connection.db.inTransaction) return false;
+    try {
+      this.#rollbackTo.run();
+      this.#release.run();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}

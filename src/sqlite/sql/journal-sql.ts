@@ -1,0 +1,38 @@
+/**
+ * The journal's SQL, one statement per operation.
+ * @module
+ */
+
+/** Most events one INSERT stores: 16 rows x 8 parameters stays far below SQLite's parameter limit. */
+export const MAX_ROWS_PER_INSERT = 16;
+
+/** Stores `rows` events with one statement (statement-atomic: all rows or none); `ordering` is assigned by SQLite. */
+export const insertEvents = (rows: number): string =>
+  `INSERT INTO journal (persistence_id, sequence_nr, timestamp, manifest, writer_id, tags, payload, metadata) VALUES ${Array.from(
+    { length: rows },
+    () => '(?, ?, ?, ?, ?, ?, ?, ?)',
+  ).join(', ')}`;
+
+/** Indexes one tag of a stored event for eventsByTag. */
+export const insertTag = 'INSERT INTO event_tags (tag, ordering) VALUES (?, ?)';
+
+/** The highest sequence number ever written for an id. */
+export const selectHighest = 'SELECT highest FROM journal_highest WHERE persistence_id = ?';
+
+/** Records a new highest sequence number. */
+export const upsertHighest = `INSERT INTO journal_highest (persistence_id, highest) VALUES (?, ?)
+ON CONFLICT (persistence_id) DO UPDATE SET highest = excluded.highest`;
+
+/** The highest stored event, for explaining a unique violation when journal_highest lags. */
+export const selectMaxStored = 'SELECT max(sequence_nr) FROM journal WHERE persistence_id = ?';
+
+/** One page of a replay, keyset-paginated on sequence_nr. */
+export const selectPage = `SELECT sequence_nr, timestamp, manifest, writer_id, tags, payload, metadata FROM journal
+WHERE persistence_id = ? AND sequence_nr >= ? AND sequence_nr <= ? ORDER BY sequence_nr LIMIT ?`;
+
+/** Drops the tag rows of the events deleteTo removes (a primary-key lookup per tag). */
+export const deleteTags = `DELETE FROM event_tags WHERE (tag, ordering) IN
+(SELECT t.value, j.ordering FROM journal j, json_each(j.tags) t WHERE j.persistence_id = ? AND j.sequence_nr <= ? AND j.tags IS NOT NULL)`;
+
+/** Deletes events up to a sequence number. */
+export const deleteEvents = 'DELETE FROM journal WHERE persistence_id = ? AND sequence_nr <= ?';

@@ -1,0 +1,97 @@
+/**
+ * The SQLite durable state store: one row per persistence id; the revision check and the
+ * change run in one write transaction, so two processes cannot both take a revision.
+ * @module
+ */
+import { validatePersistenceId } from '../core/persistence-id.js';
+import { measure } from '../observability/hooks.js';
+import { Serialization } from '../serialization/serialization.js';
+import type { DurableStateRecord, DurableStateStore } from '../spi/durable-state-store.js';
+import { revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
+import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
+import { checkOptions, NAME, type SqliteDurableStateStoreOptions, type SqliteTarget } from './options.js';
+import { selectRevision, selectState, upsertState } from './sql/durable-state-sql.js';
+import { StoreConnection } from './store-connection.js';
+
+/** A durable state store in an SQLite file (or an open better-sqlite3 Database). */
+export class SqliteDurableStateStore implements DurableStateStore {
+  readonly #serialization: Serialization;
+  readonly #hooks: StoreOptions['hooks'];
+  readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
+  readonly #connection: StoreConnection;
+
+  constructor(database: SqliteTarget, options: SqliteDurableStateStoreOptions = {}) {
+    const settings = checkOptions(database, options);
+    this.#serialization = options.serialization ?? new Serialization();
+    this.#hooks = options.hooks;
+    this.#connection = new StoreConnection(database, settings, this.#lifecycle);
+  }
+
+  /** Opens the file and applies migrations now, so a bad path fails at startup rather than at first use. */
+  async ready(): Promise<void> {
+    this.#connection.get('ready');
+  }
+
+  /** The current value and revision (`{ value: null, revision: 0 }` when never written). */
+  async get(persistenceId: string): Promise<DurableStateRecord> {
+    this.#lifecycle.assertOpen('get', persistenceId);
+    validatePersistenceId(persistenceId);
+    const connection = this.#connection.get('get', persistenceId);
+    return measure(this.#hooks, { operation: 'state.get', store: NAME, persistenceId }, async () => {
+      let row: [number, Uint8Array | null] | undefined;
+      try {
+        row = connection.rawStatement(selectState).get(persistenceId) as [number, Uint8Array | null] | undefined;
+      } catch (error) {
+        throw connection.failure(error, 'durableState.get', persistenceId);
+      }
+      if (!row) return { value: null, revision: 0 };
+      const [revision, payload] = row;
+      const value = payload === null ? null : this.#serialization.deserialize(payload, { persistenceId, what: 'state' }).value;
+      return { value, revision };
+    });
+  }
+
+  /** Stores `value` as `revision` (current + 1, else ConcurrencyError), checked in the same transaction. */
+  async upsert(persistenceId: string, revision: number, value: unknown, tag?: string): Promise<void> {
+    this.#lifecycle.assertOpen('upsert', persistenceId);
+    const checked = validateStateChange(persistenceId, revision, tag);
+    const payload = this.#serialization.serialize(value, { persistenceId, sequenceNr: checked, what: 'state' });
+    await measure(this.#hooks, { operation: 'state.upsert', store: NAME, persistenceId, bytes: payload.length }, async () =>
+      this.#change(persistenceId, checked, payload, tag, 'upsert'),
+    );
+  }
+
+  /** Deletes the value as change `revision`; the row keeps the revision so it is never reused. */
+  async delete(persistenceId: string, revision: number): Promise<void> {
+    this.#lifecycle.assertOpen('delete', persistenceId);
+    const checked = validateStateChange(persistenceId, revision);
+    await measure(this.#hooks, { operation: 'state.delete', store: NAME, persistenceId }, async () =>
+      this.#change(persistenceId, checked, null, undefined, 'delete'),
+    );
+  }
+
+  #change(
+    persistenceId: string,
+    revision: number,
+    payload: Uint8Array | null,
+    tag: string | undefined,
+    operation: 'upsert' | 'delete',
+  ): void {
+    const connection = this.#connection.get(operation, persistenceId);
+    try {
+      connection.immediate(() => {
+        const current = ((connection.rawStatement(selectRevision).get(persistenceId) as [number] | undefined)?.[0] ?? 0) as number;
+        if (revision !== current + 1) throw revisionConflict(persistenceId, current, revision, operation, NAME);
+        connection.statement(upsertState).run(persistenceId, revision, payload, tag ?? null, Date.now());
+      });
+    } catch (error) {
+      throw connection.failure(error, `durableState.${operation}`, persistenceId);
+    }
+  }
+
+  /** Releases the connection (closed when no other store uses it). */
+  async close(): Promise<void> {
+    if (!this.#lifecycle.close()) return;
+    this.#connection.release();
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The SQLite journal: events in one table with a global ordering, tags indexed for
+ * queries, the highest sequence number kept apart so it survives deleteTo, and group
+ * commit of concurrent writes.
+ * @module
+ */
+import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
+import { measure } from '../observability/hooks.js';
+import { Serialization } from '../serialization/serialization.js';
+import type { Journal } from '../spi/journal.js';
+import { decodeEvent, prepareWrites, validateDeleteTo, validateHighestArguments, validateReplayArguments } from '../spi/journal-support.js';
+import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
+import { GroupCommit } from './group-commit.js';
+import { checkOptions, checkPageSize, NAME, type SqliteJournalOptions, type SqliteTarget } from './options.js';
+import { deleteEvents, deleteTags, selectHighest, selectPage } from './sql/journal-sql.js';
+import { StoreConnection } from './store-connection.js';
+
+type EventRow = [number, number, string | null, string | null, string | null, Uint8Array, Uint8Array | null];
+
+/**
+ * A journal in an SQLite file (or an open better-sqlite3 Database).
+ *
+ * @example
+ * const journal = new SqliteJournal('./data/memento.db', { synchronous: 'FULL' });
+ * await journal.write([{ persistenceId: 'cart-1', events: [persistentRepr({ persistenceId: 'cart-1', sequenceNr: 1, event: 'opened' })] }]);
+ */
+export class SqliteJournal implements Journal {
+  readonly #serialization: Serialization;
+  readonly #hooks: StoreOptions['hooks'];
+  readonly #pageSize: number;
+  readonly #lifecycle = new StoreLifecycle(NAME, 'journal');
+  readonly #connection: StoreConnection;
+
+  constructor(database: SqliteTarget, options: SqliteJournalOptions = {}) {
+    const settings = checkOptions(database, options);
+    this.#pageSize = checkPageSize(options.replayPageSize, 'options.replayPageSize', 1000);
+    this.#serialization = options.serialization ?? new Serialization();
+    this.#hooks = options.hooks;
+    this.#connection = new StoreConnection(database, settings, this.#lifecycle);
+  }
+
+  /** Opens the file and applies migrations now, so a bad path fails at startup rather than at first use. */
+  async ready(): Promise<void> {
+    this.#connection.get('ready');
+  }
+
+  /** Queues the writes for the next group commit; see Journal.write for the result contract. */
+  async write(writes: readonly AtomicWrite[]): Promise<(Error | undefined)[]> {
+    this.#lifecycle.assertOpen('write');
+    const prepared = prepareWrites(writes, this.#serialization);
+    const connection = this.#connection.get('write');
+    let queue: GroupCommit;
+    try {
+      queue = GroupCommit.of(connection);
+    } catch (error) {
+      throw connection.failure(error, 'journal.write');
+    }
+    return measure(
+      this.#hooks,
+      { operation: 'journal.write', store: NAME },
+      () => queue.enqueue(prepared),
+      () => ({ count: prepared.reduce((sum, { write }) => sum + write.events.length, 0) }),
+    );
+  }
+
+  /** Streams events in pages of `replayPageSize`, oldest first; never holds more than one page. */
+  async *replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
+    this.#lifecycle.assertOpen('replay', persistenceId);
+    const bounds = validateReplayArguments(persistenceId, from, to, max);
+    const started = performance.now();
+    let count = 0;
+    let next = bounds.from;
+    let remaining = bounds.max;
+    while (remaining > 0 && next <= bounds.to) {
+      // Re-checked per page: the store may be closed while a consumer is mid-stream.
+      const connection = this.#connection.get('replay', persistenceId);
+      const limit = Math.min(this.#pageSize, remaining);
+      let rows: EventRow[];
+      try {
+        rows = connection.rawStatement(selectPage).all(persistenceId, next, bounds.to, limit) as EventRow[];
+      } catch (error) {
+        throw connection.failure(error, 'journal.replay', persistenceId);
+      }
+      for (const row of rows) {
+        yield decodeEvent(
+          {
+            persistenceId,
+            sequenceNr: row[0],
+            timestamp: row[1],
+            manifest: row[2] ?? undefined,
+            writerId: row[3] ?? undefined,
+            tags: row[4] === null ? undefined : (JSON.parse(row[4]) as string[]),
+            payload: row[5],
+            metadata: row[6] ?? undefined,
+          },
+          this.#serialization,
+        );
+      }
+      count += rows.length;
+      if (rows.length < limit) break;
+      next = (rows[rows.length - 1] as EventRow)[0] + 1;
+      remaining -= rows.length;
+    }
+    this.#hooks?.onOperation?.({ operation: 'journal.replay', store: NAME, persistenceId, count, durationMs: performance.now() - started });
+  }
+
+  /** Reads the kept highest sequence number, which survives deleteTo. */
+  async highestSequenceNr(persistenceId: string, from?: number): Promise<number> {
+    this.#lifecycle.assertOpen('highestSequenceNr', persistenceId);
+    validateHighestArguments(persistenceId, from);
+    const connection = this.#connection.get('highestSequenceNr', persistenceId);
+    return measure(this.#hooks, { operation: 'journal.highestSequenceNr', store: NAME, persistenceId }, async () => {
+      try {
+        return ((connection.rawStatement(selectHighest).get(persistenceId) as [number] | undefined)?.[0] ?? 0) as number;
+      } catch (error) {
+        throw connection.failure(error, 'journal.highestSequenceNr', persistenceId);
+      }
+    });
+  }
+
+  /** Deletes events (and their tag rows) up to `toSequenceNr` in one transaction; the highest stays. */
+  async deleteTo(persistenceId: string, toSequenceNr: number): Promise<void> {
+    this.#lifecycle.assertOpen('deleteTo', persistenceId);
+    const to = validateDeleteTo(persistenceId, toSequenceNr);
+    const connection = this.#connection.get('deleteTo', persistenceId);
+    await measure(this.#hooks, { operation: 'journal.deleteTo', store: NAME, persistenceId }, async () => {
+      try {
+        connection.immediate(() => {
+          connection.statement(deleteTags).run(persistenceId, to);
+          connection.statement(deleteEvents).run(persistenceId, to);
+        });
+      } catch (error) {
+        throw connection.failure(error, 'journal.deleteTo', persistenceId);
+      }
+    });
+  }
+
+  /** Commits writes still queued, then releases the connection (closed when no other store uses it). */
+  async close(): Promise<void> {
+    if (!this.#lifecycle.close()) return;
+    const connection = this.#connection.current;
+    if (connection) GroupCommit.flushPending(connection);
+    this.#connection.release();
+  }
+}
