@@ -44,50 +44,47 @@ export interface EnvelopeParts {
   readonly payload: Uint8Array;
 }
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-/** The header bytes (everything before the payload length) for the given parts. */
-export function encodeEnvelopeHeader(parts: Omit<EnvelopeParts, 'payload'>): Buffer {
-  const serializerId = encoder.encode(parts.serializerId);
-  const manifest = encoder.encode(parts.manifest);
-  const keyId = parts.encryption ? encoder.encode(parts.encryption.keyId) : undefined;
+// Serializer ids and manifests repeat for every event; encode each distinct string once.
+const encodedStrings = new Map<string, Buffer>();
+function utf8Bytes(value: string): Buffer {
+  let bytes = encodedStrings.get(value);
+  if (bytes === undefined) {
+    bytes = Buffer.from(value, 'utf8');
+    if (encodedStrings.size < 4096) encodedStrings.set(value, bytes);
+  }
+  return bytes;
+}
+
+/** Writes an envelope in one allocation. */
+export function encodeEnvelope(parts: EnvelopeParts): Uint8Array {
+  const serializerId = utf8Bytes(parts.serializerId);
+  const manifest = utf8Bytes(parts.manifest);
+  const keyId = parts.encryption ? utf8Bytes(parts.encryption.keyId) : undefined;
   if (serializerId.length === 0 || serializerId.length > 255) throw new RangeError('serializer id must be 1-255 UTF-8 bytes');
   if (manifest.length > 0xffff) throw new RangeError('manifest must be at most 65535 UTF-8 bytes');
   if (keyId && (keyId.length === 0 || keyId.length > 255)) throw new RangeError('key id must be 1-255 UTF-8 bytes');
-  const flags = (parts.compression & COMPRESSION_MASK) | (parts.encryption ? FLAG_ENCRYPTED : 0);
-  const size = 4 + 1 + serializerId.length + 2 + manifest.length + (keyId ? 1 + keyId.length + 12 + 16 : 0);
-  const header = Buffer.allocUnsafe(size);
+  const headerSize = 4 + 1 + serializerId.length + 2 + manifest.length + (keyId ? 1 + keyId.length + 12 + 16 : 0);
+  const out = Buffer.allocUnsafe(headerSize + 4 + parts.payload.length + 4);
   let at = 0;
-  header[at++] = MAGIC_0;
-  header[at++] = MAGIC_1;
-  header[at++] = ENVELOPE_VERSION;
-  header[at++] = flags;
-  header[at++] = serializerId.length;
-  header.set(serializerId, at);
-  at += serializerId.length;
-  header.writeUInt16BE(manifest.length, at);
-  at += 2;
-  header.set(manifest, at);
-  at += manifest.length;
+  out[at++] = MAGIC_0;
+  out[at++] = MAGIC_1;
+  out[at++] = ENVELOPE_VERSION;
+  out[at++] = (parts.compression & COMPRESSION_MASK) | (parts.encryption ? FLAG_ENCRYPTED : 0);
+  out[at++] = serializerId.length;
+  at += serializerId.copy(out, at);
+  at = out.writeUInt16BE(manifest.length, at);
+  at += manifest.copy(out, at);
   if (keyId && parts.encryption) {
-    header[at++] = keyId.length;
-    header.set(keyId, at);
-    at += keyId.length;
-    header.set(parts.encryption.iv, at);
-    at += 12;
-    header.set(parts.encryption.authTag, at);
+    out[at++] = keyId.length;
+    at += keyId.copy(out, at);
+    out.set(parts.encryption.iv, at);
+    out.set(parts.encryption.authTag, at + 12);
+    at += 28;
   }
-  return header;
-}
-
-/** Writes an envelope. */
-export function encodeEnvelope(parts: EnvelopeParts): Uint8Array {
-  const header = encodeEnvelopeHeader(parts);
-  const out = Buffer.allocUnsafe(header.length + 4 + parts.payload.length + 4);
-  header.copy(out, 0);
-  out.writeUInt32BE(parts.payload.length, header.length);
-  out.set(parts.payload, header.length + 4);
+  at = out.writeUInt32BE(parts.payload.length, at);
+  out.set(parts.payload, at);
   out.writeUInt32BE(crc32(out.subarray(0, out.length - 4)), out.length - 4);
   return out;
 }

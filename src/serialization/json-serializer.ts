@@ -5,7 +5,6 @@
  */
 import type { Serializer } from './serializer.js';
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** JSON serializer, id `json`. */
@@ -20,7 +19,8 @@ export class JsonSerializer implements Serializer {
     const text = JSON.stringify(value);
     // JSON.stringify returns undefined for undefined, functions and symbols: nothing to store.
     if (text === undefined) throw new TypeError(`JSON cannot represent a value of type ${typeof value}`);
-    return encoder.encode(text);
+    // Buffer.from is several times faster than TextEncoder for the short strings of events.
+    return Buffer.from(text, 'utf8');
   }
 
   fromBinary(bytes: Uint8Array): unknown {
