@@ -22,6 +22,7 @@ export const ErrorCodes = {
   entityStopped: 'MEMENTO_ENTITY_STOPPED',
   persistFailed: 'MEMENTO_PERSIST_FAILED',
   persistenceClosed: 'MEMENTO_PERSISTENCE_CLOSED',
+  maxUnconfirmedMessagesExceeded: 'MEMENTO_MAX_UNCONFIRMED_MESSAGES_EXCEEDED',
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */

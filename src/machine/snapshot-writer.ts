@@ -32,6 +32,7 @@ export class SnapshotWriter<S, A extends Action> {
   #wanted: Snapshot<S, A> | null = null;
   #running: Promise<void> | null = null;
   #lastSaved = 0;
+  #lastAttempted = 0;
 
   constructor(options: SnapshotWriterOptions<S, A>) {
     this.#options = options;
@@ -47,6 +48,11 @@ export class SnapshotWriter<S, A extends Action> {
     if (this.#wanted && this.position(this.#wanted) >= this.position(snapshot)) return;
     this.#wanted = snapshot;
     this.#running ??= this.#drain();
+  }
+
+  /** Position of the newest snapshot a queued save tried to write, saved or not. */
+  get lastAttempted(): number {
+    return this.#lastAttempted;
   }
 
   /** Resolves when nothing is queued or being saved. */
@@ -75,6 +81,7 @@ export class SnapshotWriter<S, A extends Action> {
     try {
       while (this.#wanted) {
         const next = this.#wanted;
+        this.#lastAttempted = Math.max(this.#lastAttempted, this.position(next));
         await this.save(next);
         if (this.#wanted === next) this.#wanted = null;
       }

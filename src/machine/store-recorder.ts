@@ -129,7 +129,10 @@ export class StoreRecorder<S = unknown, A extends Action = Action> implements Re
       clearTimeout(this.#timer);
       this.#timer = undefined;
     }
-    if (this.#latest) this.#writer.enqueue(this.#latest);
+    // The queued every-N snapshot first, so the latest state never displaces it; a latest
+    // state that was just tried (and failed) is reported once, not retried here.
+    await this.#writer.flush();
+    if (this.#latest && this.#writer.position(this.#latest) > this.#writer.lastAttempted) this.#writer.enqueue(this.#latest);
     await this.#writer.flush();
   }
 

@@ -8,9 +8,8 @@
  */
 import { InvalidArgumentError } from '../core/errors.js';
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
-import { validateInteger } from '../core/validation.js';
+import { validateInteger, validateOptionalString } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
-import type { Journal } from '../spi/journal.js';
 import {
   decodeEvent,
   prepareWrites,
@@ -19,6 +18,7 @@ import {
   validateHighestArguments,
   validateReplayArguments,
 } from '../spi/journal-support.js';
+import type { OrderedEvent, OrderingFilter, QueryableJournal } from '../spi/queryable-journal.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { AppendBatcher } from './append-batcher.js';
 import { NAME } from './errors.js';
@@ -28,8 +28,10 @@ import {
   deleteEventsSql,
   type EventRow,
   highestSequenceNrSql,
+  listPersistenceIdsSql,
   type NotifyTarget,
   readByOrderingSql,
+  readByTagAndOrderingSql,
   readEventsSql,
 } from './schema/journal/index.js';
 import { PostgresBase, type PostgresOptions } from './store-base.js';
@@ -50,10 +52,7 @@ export type PostgresJournalOptions = PostgresOptions & {
 };
 
 /** An event with its global ordering, as {@link PostgresJournal.readByOrdering} returns it. */
-export interface OrderedEvent {
-  readonly ordering: number;
-  readonly repr: PersistentRepr;
-}
+export type { OrderedEvent } from '../spi/queryable-journal.js';
 
 /** Rows of an event page to the stored form. */
 const toStored = (row: EventRow): StoredEvent => ({
@@ -68,7 +67,7 @@ const toStored = (row: EventRow): StoredEvent => ({
 });
 
 /** A journal in PostgreSQL tables (see docs/postgres.md for the schema). */
-export class PostgresJournal implements Journal {
+export class PostgresJournal implements QueryableJournal {
   readonly #base: PostgresBase;
   readonly #lifecycle = new StoreLifecycle(NAME, 'journal');
   readonly #pageSize: number;
@@ -183,12 +182,34 @@ export class PostgresJournal implements Journal {
    * skips an event that commits later: see "Global ordering" in docs/postgres.md. Resume
    * with the last returned ordering.
    */
-  async readByOrdering(afterOrdering: number, limit = 1000): Promise<OrderedEvent[]> {
+  async readByOrdering(afterOrdering: number, limit = 1000, filter: OrderingFilter = {}): Promise<OrderedEvent[]> {
     this.#lifecycle.assertOpen('readByOrdering');
     const after = validateInteger(afterOrdering, 'afterOrdering', { source: NAME }, { min: 0 });
     const max = validateInteger(limit, 'limit', { source: NAME }, { min: 1 });
-    const rows = await this.#base.read<EventRow>('journal.readByOrdering', undefined, readByOrderingSql(this.#base.tables), [after, max]);
+    validateOptionalString(filter.tag, 'filter.tag', { source: NAME });
+    const rows =
+      filter.tag === undefined
+        ? await this.#base.read<EventRow>('journal.readByOrdering', undefined, readByOrderingSql(this.#base.tables), [after, max])
+        : await this.#base.read<EventRow>('journal.readByOrdering', undefined, readByTagAndOrderingSql(this.#base.tables), [
+            after,
+            max,
+            filter.tag,
+          ]);
     return rows.map((row) => ({ ordering: Number(row.ordering), repr: decodeEvent(toStored(row), this.#base.serialization) }));
+  }
+
+  /** Persistence ids ever written (deleted or not), in byte order. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    this.#lifecycle.assertOpen('listPersistenceIds');
+    validateOptionalString(afterId, 'afterId', { source: NAME });
+    const max = validateInteger(limit, 'limit', { source: NAME }, { min: 1 });
+    const rows = await this.#base.read<{ persistence_id: string }>(
+      'journal.listPersistenceIds',
+      undefined,
+      listPersistenceIdsSql(this.#base.tables),
+      [afterId ?? '', max],
+    );
+    return rows.map((row) => row.persistence_id);
   }
 
   /**

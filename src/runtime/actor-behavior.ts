@@ -11,7 +11,7 @@ import { invalidArgument, validateFunction, validateInteger } from '../core/vali
 import type { EntityBehavior, EntityHandle } from './entity-behavior.js';
 import type { ActorRef } from './entity-ref.js';
 import type { Envelope, ReplyChannel } from './mailbox.js';
-import { type ActorRuntime, bindActor, type PersistentActor } from './persistent-actor.js';
+import { type ActorRuntime, bindActor, extensionOf, type PersistentActor } from './persistent-actor.js';
 import type { RecoveryTarget } from './recovery.js';
 import { EntityStoppedError, UnhandledCommandError } from './runtime-errors.js';
 import { type ActorResultMessage, DeleteMessagesFailure, type RecoveryCompleted, type RecoveryFailed, type Signal } from './signals.js';
@@ -76,6 +76,15 @@ export class ActorBehavior implements EntityBehavior, ActorRuntime {
         error: String(error),
       });
     }
+    extensionOf(this.actor)?.recovered();
+  }
+
+  onStopped(): void {
+    extensionOf(this.actor)?.stopped();
+  }
+
+  notify(message: unknown): void {
+    this.entity.notify(message);
   }
 
   onRecoveryFailed(signal: RecoveryFailed): void {

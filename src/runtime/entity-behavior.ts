@@ -15,9 +15,10 @@ import type {
 } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import type { Logger } from '../observability/logger.js';
+import type { EventAdapters } from './event-adapters.js';
 import type { PersistOutcome } from './event-writer.js';
 import type { Envelope } from './mailbox.js';
-import type { RecoveryTarget } from './recovery.js';
+import type { RecoveryOutcome, RecoveryTarget } from './recovery.js';
 import type { RecoverySettings } from './recovery-settings.js';
 import type { Retention } from './retention.js';
 import type {
@@ -37,6 +38,8 @@ export interface BehaviorSettings {
   readonly recovery: RecoverySettings;
   readonly retention: Retention;
   readonly codec: SnapshotCodec<unknown>;
+  /** How events are stored and read back. */
+  readonly eventAdapters: EventAdapters;
   /** Snapshot after this long without new events. @default undefined (never) */
   readonly snapshotAfterIdleMs: number | undefined;
 }
@@ -53,6 +56,10 @@ export interface EntityBehavior {
   handle(envelope: Envelope): Promise<void>;
   /** The state automatic snapshots store; without it there are no automatic snapshots. */
   snapshotState?(): unknown;
+  /** Loads the state itself (durable state) instead of the runtime's snapshot + replay recovery. */
+  load?(): Promise<RecoveryOutcome>;
+  /** Told when the runtime drops this incarnation (stop, failure, passivation): cancel its timers. */
+  onStopped?(): void;
 }
 
 /** Creates behaviors for one persistence id: once per recovery. */

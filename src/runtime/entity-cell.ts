@@ -128,12 +128,19 @@ export class EntityCell implements EntityHandle {
     if (this.#status === 'running' && this.#policy.idlePending) void this.#autoSnapshot();
     this.#policy.cancel();
     this.#status = 'invalid';
-    this.#behavior = undefined;
+    this.#release();
     await this.#writer.idle();
   }
 
   async persist(events: readonly unknown[]): Promise<PersistOutcome> {
-    const outcome = await writeEvents(this.deps.journal, this.persistenceId, this.#lastSequenceNr, events, this.deps.writerId);
+    const outcome = await writeEvents(
+      this.deps.journal,
+      this.persistenceId,
+      this.#lastSequenceNr,
+      events,
+      this.deps.writerId,
+      this.spawner.settings.eventAdapters,
+    );
     if (outcome.status === 'stored') {
       this.#lastSequenceNr = outcome.reprs[outcome.reprs.length - 1]?.sequenceNr ?? this.#lastSequenceNr;
       return outcome;
@@ -274,19 +281,23 @@ export class EntityCell implements EntityHandle {
     await this.#writer.idle();
     this.#lastSequenceNr = 0;
     this.#snapshotSequenceNr = 0;
+    this.#release();
     let behavior: EntityBehavior | undefined;
     try {
       behavior = this.spawner.create(this);
       this.#behavior = behavior;
       const created = behavior;
-      const outcome = await recover({
-        persistenceId: this.persistenceId,
-        journal: this.deps.journal,
-        snapshotStore: this.deps.snapshotStore,
-        settings: this.spawner.settings.recovery,
-        codec: this.spawner.settings.codec,
-        target: { ...created.recoveryTarget, onSkipped: (skipped, byRuntime) => this.#reportSkipped(created, skipped, byRuntime) },
-      });
+      const outcome = created.load
+        ? await created.load()
+        : await recover({
+            persistenceId: this.persistenceId,
+            journal: this.deps.journal,
+            snapshotStore: this.deps.snapshotStore,
+            settings: this.spawner.settings.recovery,
+            codec: this.spawner.settings.codec,
+            adapters: this.spawner.settings.eventAdapters,
+            target: { ...created.recoveryTarget, onSkipped: (skipped, byRuntime) => this.#reportSkipped(created, skipped, byRuntime) },
+          });
       this.#lastSequenceNr = outcome.lastSequenceNr;
       this.#snapshotSequenceNr = outcome.snapshotSequenceNr;
       this.#policy.reset(outcome.lastSequenceNr - outcome.snapshotSequenceNr);
@@ -296,7 +307,7 @@ export class EntityCell implements EntityHandle {
       return true;
     } catch (error) {
       this.#status = 'invalid';
-      this.#behavior = undefined;
+      this.#release();
       this.logger.error('[memento] [runtime] recovery failed; waiting commands failed', {
         persistenceId: this.persistenceId,
         error: String(error),
@@ -327,6 +338,17 @@ export class EntityCell implements EntityHandle {
     this.#stopRequested = false;
     // No final snapshot: a stop may follow a failed event handler, whose state is suspect.
     this.#invalidate();
+    this.#release();
+  }
+
+  /** Forgets the current behavior, telling it first so it can cancel its timers. */
+  #release(): void {
+    const behavior = this.#behavior;
     this.#behavior = undefined;
+    try {
+      behavior?.onStopped?.();
+    } catch (error) {
+      this.logger.error('[memento] [runtime] onStopped threw', { persistenceId: this.persistenceId, error: String(error) });
+    }
   }
 }

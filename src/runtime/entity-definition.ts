@@ -7,10 +7,13 @@ import { invalidArgument, validateFunction, validateInteger } from '../core/vali
 import type { Logger } from '../observability/logger.js';
 import type { Effect } from './effect.js';
 import { validateEntityName } from './entity-persistence-id.js';
+import type { EventAdapterBinding } from './event-adapter.js';
+import { EventAdapters } from './event-adapters.js';
 import { type RecoveryOptions, type RecoverySettings, recoverySettings } from './recovery-settings.js';
 import { type Retention, type RetentionOptions, retentionSettings } from './retention.js';
 import type { Signal } from './signals.js';
 import { DEFAULT_SNAPSHOT_VERSION, type SnapshotAdapter, SnapshotCodec, validateSnapshotVersion } from './snapshot-versioning.js';
+import { type TypedDeliveryOptions, type TypedDeliverySettings, typedDeliverySettings } from './typed-delivery.js';
 
 /** What a command handler may look at besides state and command. */
 export interface CommandContext {
@@ -46,6 +49,10 @@ export interface EntityOptions<State, Command, Event> {
   readonly snapshotVersion?: number;
   /** Stores another shape than the in-memory state and migrates older versions. @default none */
   readonly snapshotAdapter?: SnapshotAdapter<State>;
+  /** Adapters between domain events and their stored form (schema evolution); see docs/event-adapters.md. @default none */
+  readonly eventAdapters?: readonly EventAdapterBinding<Event>[];
+  /** At-least-once delivery of the deliveries the state keeps (see docs/delivery.md). @default none */
+  readonly atLeastOnceDelivery?: TypedDeliveryOptions<State>;
 }
 
 /** A validated entity type, ready for `persistence.entity(definition, id)`. */
@@ -54,6 +61,8 @@ export interface EntityDefinition<State, Command, Event> extends EntityOptions<S
   readonly recoverySettings: RecoverySettings;
   readonly retentionSettings: Retention;
   readonly codec: SnapshotCodec<State>;
+  readonly eventAdapterSet: EventAdapters;
+  readonly deliverySettings: TypedDeliverySettings<State> | undefined;
 }
 
 /** Describes a typed event-sourced entity type; validates every option eagerly. */
@@ -88,6 +97,8 @@ function checkedDefinition<State, Command, Event>(options: EntityOptions<State, 
     recoverySettings: recoverySettings(options.recovery, 'options.recovery'),
     retentionSettings: retentionSettings(options.retention, 'options.retention'),
     codec: new SnapshotCodec<State>(version, options.snapshotAdapter),
+    eventAdapterSet: EventAdapters.from(options.eventAdapters, 'options.eventAdapters'),
+    deliverySettings: typedDeliverySettings(options.atLeastOnceDelivery, 'options.atLeastOnceDelivery'),
   });
 }
 

@@ -1,13 +1,16 @@
 /**
  * Writes one batch of events as one AtomicWrite and classifies the outcome the way the
  * runtime must react to it: stored, rejected (that command fails), conflict (another
- * writer won; reload), or failed (the store is down; stop the entity).
+ * writer won; reload), or failed (the store is down; stop the entity). Event adapters
+ * turn the events into their stored form; a stored outcome carries the domain events
+ * again, for the handlers.
  * @module
  */
 import { isConcurrencyError } from '../core/errors.js';
 import { type PersistentRepr, persistentRepr } from '../core/persistent-repr.js';
 import type { Logger } from '../observability/logger.js';
 import type { Journal } from '../spi/journal.js';
+import type { EventAdapters } from './event-adapters.js';
 import { asError, PersistFailedError } from './runtime-errors.js';
 
 /** Outcome of {@link writeEvents}. */
@@ -22,12 +25,19 @@ export async function writeEvents(
   lastSequenceNr: number,
   events: readonly unknown[],
   writerId: string,
+  adapters: EventAdapters,
 ): Promise<PersistOutcome> {
   const timestamp = Date.now();
   let reprs: PersistentRepr[];
   try {
     reprs = events.map((event, index) =>
-      persistentRepr({ persistenceId, sequenceNr: lastSequenceNr + 1 + index, event, timestamp, writerId }),
+      persistentRepr({
+        ...adapters.toJournal(event, persistenceId),
+        persistenceId,
+        sequenceNr: lastSequenceNr + 1 + index,
+        timestamp,
+        writerId,
+      }),
     );
   } catch (error) {
     return { status: 'rejected', error: asError(error) };
@@ -39,7 +49,9 @@ export async function writeEvents(
     return { status: isConcurrencyError(error) ? 'conflict' : 'failed', error: asError(error) };
   }
   const error = results[0];
-  if (error === undefined) return { status: 'stored', reprs };
+  if (error === undefined) {
+    return { status: 'stored', reprs: adapters.empty ? reprs : reprs.map((repr, index) => ({ ...repr, event: events[index] })) };
+  }
   return { status: isConcurrencyError(error) ? 'conflict' : 'rejected', error: asError(error) };
 }
 

@@ -5,13 +5,14 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { describeValue, InvalidArgumentError } from '../core/errors.js';
+import { describeValue, InvalidArgumentError, InvalidStateError } from '../core/errors.js';
 import { invalidArgument, validateInteger } from '../core/validation.js';
 import type { PersistenceHooks } from '../observability/hooks.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import type { DurableStateStore } from '../spi/durable-state-store.js';
 import type { Journal } from '../spi/journal.js';
 import type { SnapshotStore } from '../spi/snapshot-store.js';
+import { type DurableEntityDefinition, isDurableEntityDefinition } from './durable-entity-definition.js';
 import type { EntitySpawner } from './entity-behavior.js';
 import { EntityCell } from './entity-cell.js';
 import { type EntityDefinition, isEntityDefinition } from './entity-definition.js';
@@ -20,7 +21,7 @@ import type { ActorRef, EntityRef } from './entity-ref.js';
 import { replyChannel } from './mailbox.js';
 import type { PersistentActor } from './persistent-actor.js';
 import { PersistenceClosedError } from './runtime-errors.js';
-import { ActorSpawner, entitySpawner } from './spawners.js';
+import { ActorSpawner, durableSpawner, entitySpawner } from './spawners.js';
 
 /** When entities leave memory. */
 export interface PassivationOptions {
@@ -34,7 +35,7 @@ export interface PassivationOptions {
 export interface PersistenceOptions {
   readonly journal: Journal;
   readonly snapshotStore: SnapshotStore;
-  /** Closed with the others; not used by event-sourced entities. @default undefined */
+  /** Where durable state entities (`durableEntity`) keep their state; closed with the others. @default undefined */
   readonly durableStateStore?: DurableStateStore;
   /** Where recovery, persist and snapshot problems are reported. @default silent */
   readonly logger?: Logger;
@@ -109,6 +110,20 @@ export class Persistence {
     if (!isEntityDefinition(definition)) invalidArgument('definition', 'a definition made by defineEntity', definition);
     const persistenceId = entityPersistenceId(definition.name, id);
     return this.#ref<Command>(entitySpawner(definition, id, persistenceId));
+  }
+
+  /** A reference to durable state entity `id` of `definition` (persistence id `name|id`); needs `durableStateStore`. */
+  durableEntity<State, Command>(definition: DurableEntityDefinition<State, Command>, id: string): EntityRef<Command> {
+    if (!isDurableEntityDefinition(definition)) invalidArgument('definition', 'a definition made by defineDurableEntity', definition);
+    const persistenceId = entityPersistenceId(definition.name, id);
+    const store = this.durableStateStore;
+    if (!store) {
+      throw new InvalidStateError(
+        `durableEntity(${JSON.stringify(definition.name)}): no durable state store configured; pass createPersistence({ durableStateStore })`,
+        { persistenceId, expected: 'a durableStateStore in createPersistence options', actual: 'none' },
+      );
+    }
+    return this.#ref<Command>(durableSpawner(definition, store, id, persistenceId));
   }
 
   /** Spawns a classic actor (recovery starts now); `factory` is called again for each later recovery. */

@@ -17,6 +17,7 @@ import type {
 import type { SnapshotSelectionCriteria, SnapshotSelectionCriteriaInit } from '../core/snapshot-selection-criteria.js';
 import type { Logger } from '../observability/logger.js';
 import type { ActorRef } from './entity-ref.js';
+import type { EventAdapterBinding } from './event-adapter.js';
 import type { RecoveryOptions } from './recovery-settings.js';
 import type { RetentionOptions } from './retention.js';
 import { EntityStoppedError } from './runtime-errors.js';
@@ -37,6 +38,8 @@ export interface ActorRuntime {
   readonly recoveryRunning: boolean;
   readonly log: Logger;
   readonly self: ActorRef;
+  /** Delivers a runtime message to the actor's `receiveCommand`, in mailbox order (dropped if it stopped). */
+  notify(message: unknown): void;
   persist(events: readonly unknown[], handler: (event: never) => void): void;
   reply(value: unknown): void;
   unhandled(message: unknown): void;
@@ -61,6 +64,40 @@ export function bindActor(actor: PersistentActor, runtime: ActorRuntime): void {
   runtimes.set(actor, runtime);
 }
 
+/** @internal What the runtime tells an extension of PersistentActor (at-least-once delivery) about its lifecycle. */
+export interface ActorExtension {
+  /** Checks the actor's extension options; `at(field)` names a field in errors. */
+  validate(at: (field: string) => string): void;
+  /** Recovery completed (after `receiveRecover(RecoveryCompleted)`). */
+  recovered(): void;
+  /** This incarnation was dropped (stop, failure, passivation): cancel timers. */
+  stopped(): void;
+}
+
+const extensions = new WeakMap<PersistentActor, ActorExtension>();
+
+/** @internal Registers an actor's extension; called by Memento's own PersistentActor subclasses. */
+export function extendActor(actor: PersistentActor, extension: ActorExtension): void {
+  extensions.set(actor, extension);
+}
+
+/** @internal The actor's extension, if any. */
+export function extensionOf(actor: PersistentActor): ActorExtension | undefined {
+  return extensions.get(actor);
+}
+
+/** @internal The runtime an actor runs on; throws EntityStoppedError outside the runtime. */
+export function runtimeOf(actor: PersistentActor): ActorRuntime {
+  const runtime = runtimes.get(actor);
+  if (!runtime) {
+    throw new EntityStoppedError('this PersistentActor is not running: spawn it with persistence.actorOf(() => new Actor(...))', {
+      expected: 'an actor spawned by persistence.actorOf',
+      actual: 'an actor used outside the runtime',
+    });
+  }
+  return runtime;
+}
+
 /** Messages `receiveRecover` gets: a snapshot offer, each event, then RecoveryCompleted. */
 export type RecoveryMessage<Event, Snapshot> = Event | SnapshotOffer<Snapshot> | RecoveryCompleted;
 
@@ -81,6 +118,8 @@ export abstract class PersistentActor<Command = unknown, Event = unknown, Snapsh
   readonly snapshotAdapter: SnapshotAdapter<Snapshot> | undefined = undefined;
   /** Snapshot `snapshotState()` after this long without new events. @default undefined (never) */
   readonly snapshotAfterIdleMs: number | undefined = undefined;
+  /** Adapters between domain events and their stored form (schema evolution); see docs/event-adapters.md. @default none */
+  readonly eventAdapters: readonly EventAdapterBinding<Event>[] | undefined = undefined;
 
   /** When defined, the state `retention.snapshotEvery` and `snapshotAfterIdleMs` snapshot automatically. */
   snapshotState?(): Snapshot;
@@ -98,14 +137,7 @@ export abstract class PersistentActor<Command = unknown, Event = unknown, Snapsh
   onPersistRejected(_cause: Error, _event: Event, _sequenceNr: number): void {}
 
   #runtime(): ActorRuntime {
-    const runtime = runtimes.get(this);
-    if (!runtime) {
-      throw new EntityStoppedError('this PersistentActor is not running: spawn it with persistence.actorOf(() => new Actor(...))', {
-        expected: 'an actor spawned by persistence.actorOf',
-        actual: 'an actor used outside the runtime',
-      });
-    }
-    return runtime;
+    return runtimeOf(this);
   }
 
   /** The id snapshots are stored under: the persistence id. */

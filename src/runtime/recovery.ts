@@ -9,6 +9,7 @@ import type { PersistentRepr } from '../core/persistent-repr.js';
 import type { SnapshotOffer } from '../core/snapshot-results.js';
 import type { Journal } from '../spi/journal.js';
 import type { SnapshotStore } from '../spi/snapshot-store.js';
+import type { EventAdapters } from './event-adapters.js';
 import type { RecoverySettings } from './recovery-settings.js';
 import type { SnapshotSkipped } from './signals.js';
 import { messageOf, selectSnapshot } from './snapshot-selection.js';
@@ -36,6 +37,8 @@ export interface RecoveryInput<State> {
   readonly snapshotStore: SnapshotStore;
   readonly settings: RecoverySettings;
   readonly codec: SnapshotCodec<State>;
+  /** Turn stored events back into domain events (upcasting). */
+  readonly adapters: EventAdapters;
   readonly target: RecoveryTarget<State>;
 }
 
@@ -60,7 +63,7 @@ export async function recover<State>(input: RecoveryInput<State>): Promise<Recov
     await guard(persistenceId, 'replaying events', async () => {
       for await (const repr of journal.replay(persistenceId, from, to, settings.replayMax)) {
         if (repr.sequenceNr !== expected) throw missingEvents(persistenceId, expected, repr.sequenceNr - 1, selection.skipped);
-        applyEvent(target, repr);
+        for (const event of input.adapters.fromJournal(repr)) applyEvent(target, event === repr.event ? repr : { ...repr, event });
         expected++;
         replayed++;
       }

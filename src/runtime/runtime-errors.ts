@@ -39,6 +39,13 @@ export class PersistenceClosedError extends MementoError {
   }
 }
 
+/** `deliver` was called while `maxUnconfirmedMessages` deliveries were unconfirmed; nothing was delivered. */
+export class MaxUnconfirmedMessagesExceededError extends MementoError {
+  constructor(message: string, details: MementoErrorDetails = {}) {
+    super(ErrorCodes.maxUnconfirmedMessagesExceeded, message, details);
+  }
+}
+
 /** Normalises anything thrown into an Error, so callers always get a stack and message. */
 export function asError(cause: unknown): Error {
   return cause instanceof Error ? cause : new Error(String(cause));

@@ -6,6 +6,7 @@
  */
 import type { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot, SnapshotResult } from '../core/snapshot-results.js';
+import type { UnconfirmedWarning } from './delivery-types.js';
 import { asError } from './runtime-errors.js';
 
 /** Recovery finished; commands are handled from now on. */
@@ -60,11 +61,24 @@ export interface LoadSnapshotFailed {
   readonly cause: Error;
 }
 
-/** Everything a typed entity's `signalHandler` may receive. */
-export type Signal = RecoveryCompleted | RecoveryFailed | SnapshotSkipped | SnapshotResult | DeleteMessagesSuccess | DeleteMessagesFailure;
+/** Everything a typed entity's `signalHandler` may receive (UnconfirmedWarning: with `atLeastOnceDelivery` only). */
+export type Signal =
+  | RecoveryCompleted
+  | RecoveryFailed
+  | SnapshotSkipped
+  | SnapshotResult
+  | DeleteMessagesSuccess
+  | DeleteMessagesFailure
+  | UnconfirmedWarning;
 
-/** Results delivered to a classic actor's `receiveCommand` as messages. */
-export type ActorResultMessage = SnapshotResult | DeleteMessagesSuccess | DeleteMessagesFailure | LoadSnapshotResult | LoadSnapshotFailed;
+/** Results delivered to a classic actor's `receiveCommand` as messages (UnconfirmedWarning: at-least-once delivery only). */
+export type ActorResultMessage =
+  | SnapshotResult
+  | DeleteMessagesSuccess
+  | DeleteMessagesFailure
+  | LoadSnapshotResult
+  | LoadSnapshotFailed
+  | UnconfirmedWarning;
 
 /** Builds a {@link RecoveryCompleted}. */
 export const RecoveryCompleted = (lastSequenceNr: number, snapshotSequenceNr: number, replayed: number): RecoveryCompleted => ({

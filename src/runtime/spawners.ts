@@ -5,14 +5,18 @@
 import { describeValue, InvalidArgumentError } from '../core/errors.js';
 import { validatePersistenceId } from '../core/persistence-id.js';
 import { validateFunction, validateInteger } from '../core/validation.js';
+import type { DurableStateStore } from '../spi/durable-state-store.js';
 import { ActorBehavior } from './actor-behavior.js';
+import { DurableBehavior } from './durable-behavior.js';
+import type { DurableEntityDefinition } from './durable-entity-definition.js';
 import type { BehaviorSettings, EntityBehavior, EntityHandle, EntitySpawner } from './entity-behavior.js';
 import type { EntityDefinition } from './entity-definition.js';
 import { validateAdapter } from './entity-definition.js';
 import type { ActorRef } from './entity-ref.js';
-import { PersistentActor } from './persistent-actor.js';
-import { recoverySettings } from './recovery-settings.js';
-import { retentionSettings } from './retention.js';
+import { EventAdapters } from './event-adapters.js';
+import { extensionOf, PersistentActor } from './persistent-actor.js';
+import { DEFAULT_RECOVERY, recoverySettings } from './recovery-settings.js';
+import { NO_RETENTION, retentionSettings } from './retention.js';
 import { DEFAULT_SNAPSHOT_VERSION, SnapshotCodec, validateSnapshotVersion } from './snapshot-versioning.js';
 import { TypedBehavior } from './typed-behavior.js';
 
@@ -27,8 +31,32 @@ export function entitySpawner<S, C, E>(definition: EntityDefinition<S, C, E>, en
       retention: definition.retentionSettings,
       codec: definition.codec as SnapshotCodec<unknown>,
       snapshotAfterIdleMs: definition.snapshotAfterIdleMs,
+      eventAdapters: definition.eventAdapterSet,
     },
     create: (entity: EntityHandle): EntityBehavior => new TypedBehavior(definition, entity, entityId),
+  };
+}
+
+/** Spawns durable state entities of one definition; loads on the first command. */
+export function durableSpawner<S, C>(
+  definition: DurableEntityDefinition<S, C>,
+  store: DurableStateStore,
+  entityId: string,
+  persistenceId: string,
+): EntitySpawner {
+  return {
+    persistenceId,
+    key: definition,
+    eager: false,
+    // Durable entities take no snapshots and replay no events: the settings stay at their defaults.
+    settings: {
+      recovery: DEFAULT_RECOVERY,
+      retention: NO_RETENTION,
+      codec: new SnapshotCodec<unknown>(DEFAULT_SNAPSHOT_VERSION, undefined),
+      snapshotAfterIdleMs: undefined,
+      eventAdapters: EventAdapters.none,
+    },
+    create: (entity: EntityHandle): EntityBehavior => new DurableBehavior(definition, store, entity, entityId),
   };
 }
 
@@ -49,6 +77,7 @@ export class ActorSpawner implements EntitySpawner {
     const at = (field: string) => `${first.constructor.name}.${field} (persistence id ${JSON.stringify(first.persistenceId)})`;
     if (first.snapshotAfterIdleMs !== undefined) validateInteger(first.snapshotAfterIdleMs, at('snapshotAfterIdleMs'), {}, { min: 1 });
     validateAdapter(first.snapshotAdapter, at('snapshotAdapter'));
+    extensionOf(first)?.validate(at);
     const version =
       first.snapshotVersion === undefined
         ? DEFAULT_SNAPSHOT_VERSION
@@ -58,6 +87,7 @@ export class ActorSpawner implements EntitySpawner {
       retention: retentionSettings(first.retention, at('retention'), first.persistenceId),
       codec: new SnapshotCodec<unknown>(version, first.snapshotAdapter),
       snapshotAfterIdleMs: first.snapshotAfterIdleMs,
+      eventAdapters: EventAdapters.from(first.eventAdapters, at('eventAdapters')),
     };
   }
 

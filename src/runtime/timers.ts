@@ -4,7 +4,7 @@
  * @module
  */
 
-/** A cancellable one-shot timer. */
+/** A cancellable timer (one-shot or repeating). */
 export interface OneShotTimer {
   cancel(): void;
 }
@@ -14,6 +14,13 @@ export function startTimer(ms: number, fn: () => void): OneShotTimer {
   const handle = setTimeout(fn, ms);
   (handle as { unref?: () => void }).unref?.();
   return { cancel: () => clearTimeout(handle) };
+}
+
+/** Runs `fn` every `ms` milliseconds on an unref'd interval until cancelled. */
+export function startRepeating(ms: number, fn: () => void): OneShotTimer {
+  const handle = setInterval(fn, ms);
+  (handle as { unref?: () => void }).unref?.();
+  return { cancel: () => clearInterval(handle) };
 }
 
 /** Restarts on every `touch()`; fires once `ms` passed without one (a debounce). */

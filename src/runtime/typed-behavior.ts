@@ -12,11 +12,13 @@ import type { RecoveryTarget } from './recovery.js';
 import { EntityStoppedError, UnhandledCommandError } from './runtime-errors.js';
 import type { Signal } from './signals.js';
 import { messageOf } from './snapshot-selection.js';
+import { TypedDelivery } from './typed-delivery.js';
 
 /** One incarnation of a typed entity: its state and how it reacts. */
 export class TypedBehavior<State, Command, Event> implements EntityBehavior {
   #state: State;
   readonly recoveryTarget: RecoveryTarget<unknown>;
+  readonly #delivery: TypedDelivery<State> | undefined;
 
   constructor(
     private readonly definition: EntityDefinition<State, Command, Event>,
@@ -24,6 +26,7 @@ export class TypedBehavior<State, Command, Event> implements EntityBehavior {
     private readonly entityId: string,
   ) {
     this.#state = definition.emptyState;
+    this.#delivery = definition.deliverySettings && new TypedDelivery(definition.deliverySettings, entity);
     this.recoveryTarget = {
       onSkipped: (skipped) => this.#signal(skipped),
       onSnapshot: (offer) => {
@@ -41,6 +44,11 @@ export class TypedBehavior<State, Command, Event> implements EntityBehavior {
 
   onRecoveryCompleted(signal: Signal): void {
     this.#signal(signal);
+    this.#delivery?.recovered(this.#state);
+  }
+
+  onStopped(): void {
+    this.#delivery?.stopped();
   }
 
   onRecoveryFailed(signal: Signal): void {
@@ -94,6 +102,7 @@ export class TypedBehavior<State, Command, Event> implements EntityBehavior {
 
   /** Stores and applies events; false (and the asker told) when that failed. */
   async #persist(events: readonly Event[], envelope: Envelope): Promise<boolean> {
+    if (this.#delivery && !this.#withinDeliveryLimit(events, envelope)) return false;
     const outcome = await this.entity.persist(events);
     if (outcome.status !== 'stored') {
       envelope.reply.reject(outcome.error);
@@ -118,7 +127,25 @@ export class TypedBehavior<State, Command, Event> implements EntityBehavior {
       }
     }
     this.entity.eventsApplied(outcome.reprs.length, predicateHit);
+    this.#delivery?.applied(this.#state);
     return true;
+  }
+
+  /** Folds the events ahead (the event handler is pure) to refuse a command that would exceed maxUnconfirmedMessages. */
+  #withinDeliveryLimit(events: readonly Event[], envelope: Envelope): boolean {
+    let after: State;
+    try {
+      after = events.reduce((state, event) => this.definition.eventHandler(state, event), this.#state);
+    } catch {
+      return true; // a poison event: persisting reports it as it always does
+    }
+    try {
+      this.#delivery?.assertCapacity(this.#state, after);
+      return true;
+    } catch (error) {
+      envelope.reply.reject(error);
+      return false;
+    }
   }
 
   #signal(signal: Signal): void {

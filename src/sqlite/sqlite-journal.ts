@@ -5,17 +5,48 @@
  * @module
  */
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
+import { validateInteger, validateOptionalString } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
-import type { Journal } from '../spi/journal.js';
-import { decodeEvent, prepareWrites, validateDeleteTo, validateHighestArguments, validateReplayArguments } from '../spi/journal-support.js';
+import {
+  decodeEvent,
+  prepareWrites,
+  type StoredEvent,
+  validateDeleteTo,
+  validateHighestArguments,
+  validateReplayArguments,
+} from '../spi/journal-support.js';
+import type { OrderedEvent, OrderingFilter, QueryableJournal } from '../spi/queryable-journal.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 import { GroupCommit } from './group-commit.js';
 import { checkOptions, checkPageSize, NAME, type SqliteJournalOptions, type SqliteTarget } from './options.js';
-import { deleteEvents, deleteTags, selectHighest, selectPage } from './sql/journal-sql.js';
+import {
+  deleteEvents,
+  deleteTags,
+  selectByOrdering,
+  selectByTagAndOrdering,
+  selectHighest,
+  selectPage,
+  selectPersistenceIds,
+} from './sql/journal-sql.js';
 import { StoreConnection } from './store-connection.js';
 
 type EventRow = [number, number, string | null, string | null, string | null, Uint8Array, Uint8Array | null];
+type OrderedRow = [number, string, ...EventRow];
+
+/** A row of the journal table (from sequence_nr on) in the stored form decodeEvent reads. */
+function storedEvent(persistenceId: string, row: EventRow): StoredEvent {
+  return {
+    persistenceId,
+    sequenceNr: row[0],
+    timestamp: row[1],
+    manifest: row[2] ?? undefined,
+    writerId: row[3] ?? undefined,
+    tags: row[4] === null ? undefined : (JSON.parse(row[4]) as string[]),
+    payload: row[5],
+    metadata: row[6] ?? undefined,
+  };
+}
 
 /**
  * A journal in an SQLite file (or an open better-sqlite3 Database).
@@ -24,7 +55,8 @@ type EventRow = [number, number, string | null, string | null, string | null, Ui
  * const journal = new SqliteJournal('./data/memento.db', { synchronous: 'FULL' });
  * await journal.write([{ persistenceId: 'cart-1', events: [persistentRepr({ persistenceId: 'cart-1', sequenceNr: 1, event: 'opened' })] }]);
  */
-export class SqliteJournal implements Journal {
+export class SqliteJournal implements QueryableJournal {
+  readonly #listeners = new Set<(notification: { readonly ordering: number }) => void>();
   readonly #serialization: Serialization;
   readonly #hooks: StoreOptions['hooks'];
   readonly #pageSize: number;
@@ -55,12 +87,60 @@ export class SqliteJournal implements Journal {
     } catch (error) {
       throw connection.failure(error, 'journal.write');
     }
-    return measure(
+    const results = await measure(
       this.#hooks,
       { operation: 'journal.write', store: NAME },
       () => queue.enqueue(prepared),
       () => ({ count: prepared.reduce((sum, { write }) => sum + write.events.length, 0) }),
     );
+    if (this.#listeners.size > 0 && results.includes(undefined)) for (const listener of this.#listeners) listener({ ordering: 0 });
+    return results;
+  }
+
+  /** Events after a global ordering (optionally one tag's), ascending; see QueryableJournal. */
+  async readByOrdering(afterOrdering: number, limit = 1000, filter: OrderingFilter = {}): Promise<OrderedEvent[]> {
+    this.#lifecycle.assertOpen('readByOrdering');
+    const after = validateInteger(afterOrdering, 'afterOrdering', { source: NAME }, { min: 0 });
+    const max = validateInteger(limit, 'limit', { source: NAME }, { min: 1 });
+    validateOptionalString(filter.tag, 'filter.tag', { source: NAME });
+    const connection = this.#connection.get('readByOrdering');
+    let rows: OrderedRow[];
+    try {
+      rows = (
+        filter.tag === undefined
+          ? connection.rawStatement(selectByOrdering).all(after, max)
+          : connection.rawStatement(selectByTagAndOrdering).all(filter.tag, after, max)
+      ) as OrderedRow[];
+    } catch (error) {
+      throw connection.failure(error, 'journal.readByOrdering');
+    }
+    return rows.map(([ordering, persistenceId, ...rest]) => ({
+      ordering,
+      repr: decodeEvent(storedEvent(persistenceId, rest), this.#serialization),
+    }));
+  }
+
+  /** Persistence ids ever written (deleted or not), in byte order. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    this.#lifecycle.assertOpen('listPersistenceIds');
+    validateOptionalString(afterId, 'afterId', { source: NAME });
+    const max = validateInteger(limit, 'limit', { source: NAME }, { min: 1 });
+    const connection = this.#connection.get('listPersistenceIds');
+    try {
+      return (connection.rawStatement(selectPersistenceIds).all(afterId ?? '', max) as [string][]).map(([id]) => id);
+    } catch (error) {
+      throw connection.failure(error, 'journal.listPersistenceIds');
+    }
+  }
+
+  /**
+   * Tells `listener` after this journal object's writes commit. Writes by other processes
+   * (or other journal objects on the file) are not seen here; live queries poll for those.
+   */
+  async subscribe(listener: (notification: { readonly ordering: number }) => void): Promise<{ close(): Promise<void> }> {
+    this.#lifecycle.assertOpen('subscribe');
+    this.#listeners.add(listener);
+    return { close: async () => void this.#listeners.delete(listener) };
   }
 
   /** Streams events in pages of `replayPageSize`, oldest first; never holds more than one page. */
@@ -82,19 +162,7 @@ export class SqliteJournal implements Journal {
         throw connection.failure(error, 'journal.replay', persistenceId);
       }
       for (const row of rows) {
-        yield decodeEvent(
-          {
-            persistenceId,
-            sequenceNr: row[0],
-            timestamp: row[1],
-            manifest: row[2] ?? undefined,
-            writerId: row[3] ?? undefined,
-            tags: row[4] === null ? undefined : (JSON.parse(row[4]) as string[]),
-            payload: row[5],
-            metadata: row[6] ?? undefined,
-          },
-          this.#serialization,
-        );
+        yield decodeEvent(storedEvent(persistenceId, row), this.#serialization);
       }
       count += rows.length;
       if (rows.length < limit) break;
@@ -138,6 +206,7 @@ export class SqliteJournal implements Journal {
   /** Commits writes still queued, then releases the connection (closed when no other store uses it). */
   async close(): Promise<void> {
     if (!this.#lifecycle.close()) return;
+    this.#listeners.clear();
     const connection = this.#connection.current;
     if (connection) GroupCommit.flushPending(connection);
     this.#connection.release();

@@ -1,5 +1,5 @@
 import { MemoryDurableStateStore, MemoryJournal, MemorySnapshotStore } from '../../src/index.js';
-import { durableStateStoreConformance, journalConformance, snapshotStoreConformance } from '../../src/tck/index.js';
+import { durableStateStoreConformance, journalConformance, queryConformance, snapshotStoreConformance } from '../../src/tck/index.js';
 
 journalConformance('memory', () => new MemoryJournal());
 snapshotStoreConformance('memory', () => new MemorySnapshotStore(), {
@@ -10,3 +10,4 @@ snapshotStoreConformance('memory', () => new MemorySnapshotStore(), {
   },
 });
 durableStateStoreConformance('memory', () => new MemoryDurableStateStore());
+queryConformance('memory', () => new MemoryJournal());

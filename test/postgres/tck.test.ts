@@ -4,7 +4,7 @@
  */
 
 import { PostgresDurableStateStore, PostgresJournal, PostgresSnapshotStore } from '../../src/postgres/index.js';
-import { durableStateStoreConformance, journalConformance, snapshotStoreConformance } from '../../src/tck/index.js';
+import { durableStateStoreConformance, journalConformance, queryConformance, snapshotStoreConformance } from '../../src/tck/index.js';
 import { useSchema } from './support.js';
 
 const pg = useSchema('tck');
@@ -24,3 +24,5 @@ snapshotStoreConformance('postgres', () => new PostgresSnapshotStore({ pool: pg.
 });
 
 durableStateStoreConformance('postgres', () => new PostgresDurableStateStore({ pool: pg.pool, schema: pg.schema }));
+
+queryConformance('postgres', () => new PostgresJournal({ pool: pg.pool, schema: pg.schema }));

@@ -5,6 +5,7 @@
 import { describe } from 'vitest';
 import { classicActorTests } from './suite/classic-actor.js';
 import { concurrencyTests } from './suite/concurrency.js';
+import { eventAdapterTests } from './suite/event-adapters.js';
 import { propertyTests } from './suite/properties.js';
 import { recoveryTests } from './suite/recovery.js';
 import { snapshotTests } from './suite/snapshots.js';
@@ -27,6 +28,7 @@ export function entitySuite(name: string, makeStores: MakeStores, options: Entit
     snapshotTests(makeStores);
     concurrencyTests(makeStores);
     classicActorTests(makeStores);
+    eventAdapterTests(makeStores);
     propertyTests(makeStores, options.propertyRuns ?? 25);
   });
 }

@@ -10,10 +10,16 @@ import {
   type Signal,
   SnapshotSelectionCriteria,
 } from '../../src/index.js';
+import { durableEntitySuite } from './durable-suite.js';
 import { entitySuite } from './entity-suite.js';
 import { type CounterState, counter } from './support/counter.js';
 
 entitySuite('memory', async () => ({ journal: new MemoryJournal(), snapshotStore: new MemorySnapshotStore() }), { propertyRuns: 60 });
+durableEntitySuite('memory', async () => ({
+  journal: new MemoryJournal(),
+  snapshotStore: new MemorySnapshotStore(),
+  durableStateStore: new MemoryDurableStateStore(),
+}));
 
 function setup(options: Partial<Parameters<typeof createPersistence>[0]> = {}) {
   const journal = new MemoryJournal();

@@ -1,6 +1,6 @@
 import { afterAll } from 'vitest';
 import { SqliteDurableStateStore, SqliteJournal, SqliteSnapshotStore } from '../../src/sqlite/index.js';
-import { durableStateStoreConformance, journalConformance, snapshotStoreConformance } from '../../src/tck/index.js';
+import { durableStateStoreConformance, journalConformance, queryConformance, snapshotStoreConformance } from '../../src/tck/index.js';
 import { damageSnapshot, removeTempDirs, tempFile } from './helpers.js';
 
 // One file for every test: the kit uses unique persistence ids, and the stores share a connection.
@@ -12,3 +12,4 @@ snapshotStoreConformance('sqlite', () => new SqliteSnapshotStore(file, { listPag
   damageSnapshot: (_store, persistenceId, sequenceNr) => damageSnapshot(file, persistenceId, sequenceNr),
 });
 durableStateStoreConformance('sqlite', () => new SqliteDurableStateStore(file));
+queryConformance('sqlite', () => new SqliteJournal(file, { replayPageSize: 100 }));

@@ -36,3 +36,14 @@ export const deleteTags = `DELETE FROM event_tags WHERE (tag, ordering) IN
 
 /** Deletes events up to a sequence number. */
 export const deleteEvents = 'DELETE FROM journal WHERE persistence_id = ? AND sequence_nr <= ?';
+
+/** Events after a global ordering, for queries; SQLite's single writer makes orderings commit in order. */
+export const selectByOrdering = `SELECT ordering, persistence_id, sequence_nr, timestamp, manifest, writer_id, tags, payload, metadata
+FROM journal WHERE ordering > ? ORDER BY ordering LIMIT ?`;
+
+/** Tagged events after a global ordering, through the tag index. */
+export const selectByTagAndOrdering = `SELECT j.ordering, j.persistence_id, j.sequence_nr, j.timestamp, j.manifest, j.writer_id, j.tags, j.payload, j.metadata
+FROM event_tags t JOIN journal j ON j.ordering = t.ordering WHERE t.tag = ? AND t.ordering > ? ORDER BY t.ordering LIMIT ?`;
+
+/** Persistence ids ever written, in byte order, after a given one. */
+export const selectPersistenceIds = 'SELECT persistence_id FROM journal_highest WHERE persistence_id > ? ORDER BY persistence_id LIMIT ?';

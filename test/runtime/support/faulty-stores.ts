@@ -6,6 +6,8 @@
 import {
   type AtomicWrite,
   CorruptSnapshotError,
+  type DurableStateRecord,
+  type DurableStateStore,
   type Journal,
   type PersistentRepr,
   type SelectedSnapshot,
@@ -121,6 +123,41 @@ export class FaultySnapshotStore implements SnapshotStore {
 
   list(persistenceId: string, criteria?: SnapshotSelectionCriteria): AsyncIterable<SnapshotMetadata> {
     return this.inner.list(persistenceId, criteria);
+  }
+
+  async close(): Promise<void> {}
+}
+
+/** A durable state store that can fail or hold changes on demand, and records them. */
+export class FaultyDurableStateStore implements DurableStateStore {
+  /** When set, `get` rejects with it. */
+  getFailure: Error | undefined;
+  /** When set, `upsert` and `delete` reject with it (store down). */
+  writeFailure: Error | undefined;
+  /** When set, each change waits for it first. */
+  writeGate: Promise<void> | undefined;
+  /** Every successful change, for assertions. */
+  readonly changes: { persistenceId: string; revision: number; value?: unknown; tag?: string | undefined; deleted?: true }[] = [];
+
+  constructor(readonly inner: DurableStateStore) {}
+
+  async get(persistenceId: string): Promise<DurableStateRecord> {
+    if (this.getFailure) throw this.getFailure;
+    return this.inner.get(persistenceId);
+  }
+
+  async upsert(persistenceId: string, revision: number, value: unknown, tag?: string): Promise<void> {
+    if (this.writeGate) await this.writeGate;
+    if (this.writeFailure) throw this.writeFailure;
+    await this.inner.upsert(persistenceId, revision, value, tag);
+    this.changes.push({ persistenceId, revision, value, tag });
+  }
+
+  async delete(persistenceId: string, revision: number): Promise<void> {
+    if (this.writeGate) await this.writeGate;
+    if (this.writeFailure) throw this.writeFailure;
+    await this.inner.delete(persistenceId, revision);
+    this.changes.push({ persistenceId, revision, deleted: true });
   }
 
   async close(): Promise<void> {}

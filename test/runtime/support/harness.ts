@@ -4,14 +4,23 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach } from 'vitest';
-import { createPersistence, type Journal, type Persistence, type PersistenceOptions, type SnapshotStore } from '../../../src/index.js';
-import { FaultyJournal, FaultySnapshotStore } from './faulty-stores.js';
+import {
+  createPersistence,
+  type DurableStateStore,
+  type Journal,
+  type Persistence,
+  type PersistenceOptions,
+  type SnapshotStore,
+} from '../../../src/index.js';
+import { FaultyDurableStateStore, FaultyJournal, FaultySnapshotStore } from './faulty-stores.js';
 import { RecordingLogger } from './recording-logger.js';
 
 /** What a backend gives the suite. */
 export interface RuntimeStores {
   readonly journal: Journal;
   readonly snapshotStore: SnapshotStore;
+  /** Needed by the durable state suite only. */
+  readonly durableStateStore?: DurableStateStore;
   /** Runs after the stores are closed (drop a schema, remove a temp dir). */
   readonly cleanup?: () => Promise<void>;
 }
@@ -23,6 +32,8 @@ export type MakeStores = () => Promise<RuntimeStores>;
 export interface Harness {
   readonly journal: FaultyJournal;
   readonly snapshotStore: FaultySnapshotStore;
+  /** Present when the factory gave a durable state store. */
+  readonly durableStateStore: FaultyDurableStateStore | undefined;
   readonly logger: RecordingLogger;
   /** A runtime over the test's stores; stores survive its close, so tests can restart. */
   start(options?: Partial<PersistenceOptions>): Persistence;
@@ -38,13 +49,15 @@ export function useHarness(makeStores: MakeStores): () => Harness {
     const runtimes: Persistence[] = [];
     const journal = new FaultyJournal(stores.journal);
     const snapshotStore = new FaultySnapshotStore(stores.snapshotStore);
+    const durableStateStore = stores.durableStateStore && new FaultyDurableStateStore(stores.durableStateStore);
     const logger = new RecordingLogger();
     current = {
       journal,
       snapshotStore,
+      durableStateStore,
       logger,
       start: (options = {}) => {
-        const persistence = createPersistence({ journal, snapshotStore, logger, ...options });
+        const persistence = createPersistence({ journal, snapshotStore, durableStateStore, logger, ...options });
         runtimes.push(persistence);
         return persistence;
       },
@@ -52,9 +65,11 @@ export function useHarness(makeStores: MakeStores): () => Harness {
       dispose: async () => {
         journal.writeFailure = journal.readFailure = journal.writeGate = undefined;
         snapshotStore.loadFailure = snapshotStore.saveFailure = snapshotStore.saveGate = undefined;
+        if (durableStateStore) durableStateStore.getFailure = durableStateStore.writeFailure = durableStateStore.writeGate = undefined;
         await Promise.allSettled(runtimes.map((runtime) => runtime.close()));
         await stores.journal.close();
         await stores.snapshotStore.close();
+        await stores.durableStateStore?.close();
         await stores.cleanup?.();
       },
     };

@@ -10,3 +10,11 @@ import { EVENT_ROW_COLUMNS } from './read-events.js';
 /** `$1` after (exclusive), `$2` limit. */
 export const readByOrderingSql = (t: TableNames): string =>
   `SELECT ${EVENT_ROW_COLUMNS} FROM ${t.journal} WHERE ordering > $1 ORDER BY ordering LIMIT $2`;
+
+/** `$1` after (exclusive), `$2` limit, `$3` tag: tagged events only, through the GIN index. */
+export const readByTagAndOrderingSql = (t: TableNames): string =>
+  `SELECT ${EVENT_ROW_COLUMNS} FROM ${t.journal} WHERE ordering > $1 AND tags @> ARRAY[$3::text] ORDER BY ordering LIMIT $2`;
+
+/** `$1` after (exclusive, '' for the start), `$2` limit: ids ever written, in byte order (COLLATE "C"). */
+export const listPersistenceIdsSql = (t: TableNames): string =>
+  `SELECT persistence_id FROM ${t.streams} WHERE persistence_id > $1 ORDER BY persistence_id LIMIT $2`;

@@ -1,0 +1,154 @@
+/**
+ * The query conformance suite: a journal's global ordering, tag filter and id listing, and
+ * the read journal built on them (by tag, by id, live, resume without skips or repeats).
+ * @module
+ */
+import { afterEach, beforeEach, describe, expect } from 'vitest';
+import type { AtomicWrite } from '../core/persistent-repr.js';
+import { createReadJournal } from '../query/read-journal.js';
+import type { QueryableJournal } from '../spi/queryable-journal.js';
+import { type EventEnvelope, NoOffset, type Offset } from '../spi/read-journal.js';
+import { type ConformanceOptions, collect, conformanceTest, type StoreFactory, uniqueId } from './support.js';
+
+/** Options of {@link queryConformance}. */
+export type QueryConformanceOptions = ConformanceOptions<QueryableJournal>;
+
+const write = (persistenceId: string, from: number, count: number, tags?: string[]): AtomicWrite => ({
+  persistenceId,
+  events: Array.from({ length: count }, (_, index) => ({
+    persistenceId,
+    sequenceNr: from + index,
+    event: `${persistenceId}:${from + index}`,
+    timestamp: 1,
+    tags,
+  })),
+});
+
+async function take<T>(iterable: AsyncIterable<T>, count: number): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) {
+    out.push(item);
+    if (out.length >= count) break;
+  }
+  return out;
+}
+
+/**
+ * Registers the query conformance suite with vitest for a journal implementing
+ * `QueryableJournal`. Tags and ids are unique per test, so a shared database is fine.
+ */
+export function queryConformance(name: string, factory: StoreFactory<QueryableJournal>, options: QueryConformanceOptions = {}): void {
+  describe(`${name}: query conformance`, () => {
+    let journal: QueryableJournal;
+    let tag: string;
+    beforeEach(async () => {
+      journal = await factory();
+      tag = uniqueId('tag');
+    });
+    afterEach(async () => {
+      await journal?.close();
+      await options.teardown?.(journal);
+    });
+    const test = conformanceTest(options);
+    const tagged = async (after = 0) => (await journal.readByOrdering(after, 10_000, { tag })).map((entry) => entry.repr.event);
+
+    test('reads events in commit order with strictly increasing orderings', async () => {
+      const [a, b] = [uniqueId('a'), uniqueId('b')];
+      await journal.write([write(a, 1, 2, [tag])]);
+      await journal.write([write(b, 1, 1, [tag]), write(a, 3, 1, [tag])]);
+      const entries = await journal.readByOrdering(0, 100_000, { tag });
+      expect(entries.map((entry) => entry.repr.event)).toEqual([`${a}:1`, `${a}:2`, `${b}:1`, `${a}:3`]);
+      const orderings = entries.map((entry) => entry.ordering);
+      expect(orderings.every((ordering, index) => index === 0 || ordering > (orderings[index - 1] as number))).toBe(true);
+      const afterSecond = await journal.readByOrdering(orderings[1] as number, 100_000, { tag });
+      expect(afterSecond.map((entry) => entry.repr.event)).toEqual([`${b}:1`, `${a}:3`]);
+    });
+    test('filters by tag, listing an event under each of its tags', async () => {
+      const other = uniqueId('other-tag');
+      const id = uniqueId('tags');
+      await journal.write([write(id, 1, 1, [tag]), write(id, 2, 1, [other]), write(id, 3, 1, [tag, other]), write(id, 4, 1)]);
+      expect(await tagged()).toEqual([`${id}:1`, `${id}:3`]);
+      expect((await journal.readByOrdering(0, 10_000, { tag: other })).map((entry) => entry.repr.event)).toEqual([`${id}:2`, `${id}:3`]);
+      const limited = await journal.readByOrdering(0, 1, { tag });
+      expect(limited.map((entry) => entry.repr.event)).toEqual([`${id}:1`]);
+    });
+    test('does not return deleted events', async () => {
+      const id = uniqueId('deleted');
+      await journal.write([write(id, 1, 4, [tag])]);
+      await journal.deleteTo(id, 2);
+      expect(await tagged()).toEqual([`${id}:3`, `${id}:4`]);
+    });
+    test('lists every persistence id once, in pages, including fully deleted ones', async () => {
+      const prefix = uniqueId('ids');
+      const ids = Array.from({ length: 7 }, (_, index) => `${prefix}-${index}`);
+      for (const id of ids) await journal.write([write(id, 1, 1)]);
+      await journal.deleteTo(ids[3] as string, 1);
+      const listed: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await journal.listPersistenceIds(after, 2);
+        listed.push(...page);
+        if (page.length < 2) break;
+        after = page[page.length - 1];
+      }
+      expect(listed.filter((id) => id.startsWith(prefix))).toEqual(ids);
+      expect(new Set(listed).size).toBe(listed.length);
+    });
+    test('resumes eventsByTag from a stored offset without skipping or repeating', async () => {
+      const queries = createReadJournal(journal, { pageSize: 3 });
+      const ids = [uniqueId('r1'), uniqueId('r2')];
+      await journal.write([write(ids[0] as string, 1, 5, [tag]), write(ids[1] as string, 1, 2, [tag])]);
+      const firstRun = await take(queries.eventsByTag(tag, NoOffset), 4);
+      const stored: Offset = (firstRun[firstRun.length - 1] as EventEnvelope).offset;
+      await journal.write([write(ids[1] as string, 3, 3, [tag])]);
+      const secondRun = await collect(queries.eventsByTag(tag, stored));
+      const seen = [...firstRun, ...secondRun].map((envelope) => envelope.event);
+      expect(seen).toEqual(await tagged());
+      expect(seen).toHaveLength(10);
+    });
+    test('delivers new events to live queries without restarting them', async () => {
+      const queries = createReadJournal(journal, { minPollMs: 10, maxPollMs: 50 });
+      const controller = new AbortController();
+      const id = uniqueId('live');
+      const byTag = take(queries.eventsByTag(tag, NoOffset, { live: true, signal: controller.signal }), 3);
+      const byId = take(queries.eventsByPersistenceId(id, 1, Number.POSITIVE_INFINITY, { live: true, signal: controller.signal }), 3);
+      await journal.write([write(id, 1, 1, [tag])]);
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      await journal.write([write(id, 2, 2, [tag])]);
+      expect((await byTag).map((envelope) => envelope.sequenceNr)).toEqual([1, 2, 3]);
+      expect((await byId).map((envelope) => envelope.sequenceNr)).toEqual([1, 2, 3]);
+      controller.abort();
+    });
+    test('a reader polling during concurrent writes sees every event exactly once, in order', async () => {
+      const ids = Array.from({ length: 6 }, (_, index) => uniqueId(`concurrent-${index}`));
+      const perId = 20;
+      const writers = ids.map(async (id) => {
+        for (let nr = 1; nr <= perId; nr += 2) {
+          const [result] = await journal.write([write(id, nr, 2, [tag])]);
+          if (result) throw result;
+        }
+      });
+      const seen: number[] = [];
+      let after = 0;
+      let writing = true;
+      const done = Promise.all(writers).then(() => {
+        writing = false;
+      });
+      for (;;) {
+        // Only a read that began after the last write may end the loop.
+        const writersFinished = !writing;
+        const page = await journal.readByOrdering(after, 7, { tag });
+        for (const entry of page) {
+          seen.push(entry.ordering);
+          after = entry.ordering;
+        }
+        if (page.length > 0) continue;
+        if (writersFinished) break;
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      await done;
+      expect(seen).toHaveLength(ids.length * perId);
+      expect(seen.every((ordering, index) => index === 0 || ordering > (seen[index - 1] as number))).toBe(true);
+    });
+  });
+}
