@@ -31,6 +31,7 @@ export interface TableNames {
   readonly streams: string;
   readonly snapshots: string;
   readonly state: string;
+  readonly offsets: string;
 }
 
 /** The quoted table names in `schema`; every table is prefixed `memento_` so `public` stays tidy. */
@@ -43,5 +44,6 @@ export function tableNames(schema: string): TableNames {
     streams: `${q}.memento_journal_streams`,
     snapshots: `${q}.memento_snapshots`,
     state: `${q}.memento_durable_state`,
+    offsets: `${q}.memento_projection_offsets`,
   };
 }

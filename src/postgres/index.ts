@@ -19,6 +19,7 @@ export { MIGRATION_LOCK_CLASS, type MigrateOptions, type MigrateResult, migrate,
 export type { PgPool, PgPoolClient, PgPoolConfig, PgQueryResult } from './pg-client.js';
 export { PostgresDurableStateStore, type PostgresDurableStateStoreOptions } from './postgres-durable-state-store.js';
 export { type OrderedEvent, PostgresJournal, type PostgresJournalOptions } from './postgres-journal.js';
+export { PostgresOffsetStore, type PostgresProjectionTransaction } from './postgres-offset-store.js';
 export { PostgresSnapshotStore, type PostgresSnapshotStoreOptions } from './postgres-snapshot-store.js';
 export type { RetryOptions } from './retry.js';
 export { JOURNAL_LOCK_CLASS } from './schema/journal/append-events.js';

@@ -1,4 +1,12 @@
 export { ChangeWaiter, type PollOptions } from './change-waiter.js';
-export { isTransactionalOffsetStore, MemoryOffsetStore, type OffsetStore, type TransactionalOffsetStore } from './offset-store.js';
+export {
+  isTransactionalOffsetStore,
+  MemoryOffsetStore,
+  type OffsetStore,
+  offsetFromNumber,
+  offsetToNumber,
+  type TransactionalOffsetStore,
+  validateProjectionName,
+} from './offset-store.js';
 export { type ProjectionContext, type ProjectionOptions, type RunningProjection, runProjection } from './projection.js';
 export { createReadJournal, type ReadJournalOptions, sequenceOffset } from './read-journal.js';

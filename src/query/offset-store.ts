@@ -2,8 +2,8 @@
  * Where projections keep their position.
  * @module
  */
-import type { Offset } from '../spi/read-journal.js';
-import { NoOffset } from '../spi/read-journal.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { NoOffset, type Offset } from '../spi/read-journal.js';
 
 /** Stores the last processed offset per projection name. */
 export interface OffsetStore {
@@ -14,31 +14,61 @@ export interface OffsetStore {
 }
 
 /**
- * An offset store that can run the handler and the offset update in one transaction of the
- * database the handler writes to: that makes a projection exactly-once.
+ * An offset store in the database the handler writes to: the handler's writes and the
+ * offset update commit in one transaction, which makes a projection exactly-once.
  */
 export interface TransactionalOffsetStore<Transaction> extends OffsetStore {
-  /** Runs `work` in a transaction; `save` inside it must use `saveIn`. Commits when `work` resolves. */
-  transaction<T>(work: (transaction: Transaction) => Promise<T>): Promise<T>;
-  /** Saves the offset inside a transaction begun by {@link transaction}. */
-  saveIn(transaction: Transaction, projectionName: string, offset: Offset): Promise<void>;
+  /** Runs `work` and stores `offset` in one transaction; neither is kept if either fails. */
+  inTransaction(projectionName: string, offset: Offset, work: (transaction: Transaction) => void | Promise<void>): Promise<void>;
 }
 
 /** True when the store offers transactions. */
 export function isTransactionalOffsetStore(store: OffsetStore): store is TransactionalOffsetStore<unknown> {
-  const candidate = store as Partial<TransactionalOffsetStore<unknown>>;
-  return typeof candidate.transaction === 'function' && typeof candidate.saveIn === 'function';
+  return typeof (store as Partial<TransactionalOffsetStore<unknown>>).inTransaction === 'function';
 }
+
+/** Checks a projection name. */
+export function validateProjectionName(name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 255) {
+    throw new InvalidArgumentError(
+      'projectionName',
+      `projectionName: expected a non-empty string of at most 255 characters, found ${JSON.stringify(name)}`,
+      {
+        expected: 'non-empty string',
+        actual: name,
+      },
+    );
+  }
+  return name;
+}
+
+/** The stored number of an offset (0 for NoOffset). */
+export function offsetToNumber(offset: Offset): number {
+  if (offset?.type === 'none') return 0;
+  if (offset?.type === 'sequence' && Number.isSafeInteger(offset.value) && offset.value >= 0) return offset.value;
+  throw new InvalidArgumentError(
+    'offset',
+    `offset: expected NoOffset or { type: 'sequence', value: integer >= 0 }, found ${JSON.stringify(offset)}`,
+    {
+      expected: 'Offset',
+      actual: offset,
+    },
+  );
+}
+
+/** The offset of a stored number (0 means NoOffset). */
+export const offsetFromNumber = (value: number): Offset => (value === 0 ? NoOffset : { type: 'sequence', value });
 
 /** Offsets in process memory, for tests and throwaway projections. */
 export class MemoryOffsetStore implements OffsetStore {
   readonly #offsets = new Map<string, Offset>();
 
   async load(projectionName: string): Promise<Offset> {
-    return this.#offsets.get(projectionName) ?? NoOffset;
+    return this.#offsets.get(validateProjectionName(projectionName)) ?? NoOffset;
   }
 
   async save(projectionName: string, offset: Offset): Promise<void> {
-    this.#offsets.set(projectionName, offset);
+    offsetToNumber(offset);
+    this.#offsets.set(validateProjectionName(projectionName), offset);
   }
 }

@@ -81,10 +81,7 @@ async function project<Transaction>(options: ProjectionOptions<Transaction>, sav
     for await (const envelope of options.source(offset)) {
       if (isTransactionalOffsetStore(offsetStore)) {
         const store = offsetStore as TransactionalOffsetStore<Transaction>;
-        await store.transaction(async (transaction) => {
-          await options.handler(envelope, { projectionName: name, transaction });
-          await store.saveIn(transaction, name, envelope.offset);
-        });
+        await store.inTransaction(name, envelope.offset, (transaction) => options.handler(envelope, { projectionName: name, transaction }));
       } else {
         await options.handler(envelope, { projectionName: name, transaction: undefined });
         unsaved++;

@@ -20,4 +20,5 @@ export type {
 } from './options.js';
 export { SqliteDurableStateStore } from './sqlite-durable-state-store.js';
 export { SqliteJournal } from './sqlite-journal.js';
+export { SqliteOffsetStore, type SqliteProjectionTransaction } from './sqlite-offset-store.js';
 export { SqliteSnapshotStore } from './sqlite-snapshot-store.js';

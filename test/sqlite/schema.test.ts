@@ -37,6 +37,7 @@ describe('SQLite schema and migrations', () => {
         { type: 'table', name: 'event_tags' },
         { type: 'table', name: 'journal' },
         { type: 'table', name: 'journal_highest' },
+        { type: 'table', name: 'projection_offsets' },
         { type: 'table', name: 'snapshots' },
       ]);
       const plan = db

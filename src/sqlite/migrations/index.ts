@@ -3,6 +3,7 @@
  * @module
  */
 import { initialSchema } from './0001-initial-schema.js';
+import { projectionOffsets } from './0002-projection-offsets.js';
 import type { Migration } from './migration.js';
 
 export { APPLICATION_ID } from './0001-initial-schema.js';
@@ -10,7 +11,7 @@ export { migrate } from './migrate.js';
 export type { Migration } from './migration.js';
 
 /** The migrations in order; `migrations[i].version === i + 1`. */
-export const migrations: readonly Migration[] = [initialSchema];
+export const migrations: readonly Migration[] = [initialSchema, projectionOffsets];
 
 /** The schema version this release writes and reads. */
 export const SCHEMA_VERSION: number = migrations.length;
