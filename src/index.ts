@@ -24,7 +24,7 @@ export * from './serialization/json-serializer.js';
 export * from './serialization/msgpack-serializer.js';
 export * from './serialization/serialization.js';
 export type * from './serialization/serializer.js';
-export type * from './spi/durable-state-store.js';
+export * from './spi/durable-state-store.js';
 export * from './spi/durable-state-support.js';
 export type * from './spi/journal.js';
 export * from './spi/journal-support.js';

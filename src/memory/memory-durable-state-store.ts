@@ -3,9 +3,10 @@
  * @module
  */
 import { validatePersistenceId } from '../core/persistence-id.js';
+import { validateInteger, validateOptionalString } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
-import type { DurableStateRecord, DurableStateStore } from '../spi/durable-state-store.js';
+import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
 import { revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 
@@ -15,14 +16,19 @@ interface Entry {
   revision: number;
   payload: Uint8Array | null;
   tag: string | undefined;
+  /** Position of the latest change in the store's global order. */
+  ordering: number;
+  timestamp: number;
 }
 
 /** Options of {@link MemoryDurableStateStore}. */
 export type MemoryDurableStateStoreOptions = StoreOptions;
 
 /** A durable state store held in process memory. */
-export class MemoryDurableStateStore implements DurableStateStore {
+export class MemoryDurableStateStore implements QueryableDurableStateStore {
   readonly #entries = new Map<string, Entry>();
+  readonly #listeners = new Set<(notification: { readonly ordering: number }) => void>();
+  #ordering = 0;
   readonly #serialization: Serialization;
   readonly #hooks: StoreOptions['hooks'];
   readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
@@ -53,7 +59,8 @@ export class MemoryDurableStateStore implements DurableStateStore {
   async delete(persistenceId: string, revision: number): Promise<void> {
     this.#lifecycle.assertOpen('delete', persistenceId);
     const checked = validateStateChange(persistenceId, revision);
-    this.#change(persistenceId, checked, null, undefined, 'delete');
+    // The tag stays, so tagged change queries see the deletion.
+    this.#change(persistenceId, checked, null, this.#entries.get(persistenceId)?.tag, 'delete');
   }
 
   #change(
@@ -65,7 +72,32 @@ export class MemoryDurableStateStore implements DurableStateStore {
   ): void {
     const current = this.#entries.get(persistenceId)?.revision ?? 0;
     if (revision !== current + 1) throw revisionConflict(persistenceId, current, revision, operation, NAME);
-    this.#entries.set(persistenceId, { revision, payload, tag });
+    this.#ordering++;
+    this.#entries.set(persistenceId, { revision, payload, tag, ordering: this.#ordering, timestamp: Date.now() });
+    for (const listener of this.#listeners) listener({ ordering: this.#ordering });
+  }
+
+  async readChangesByTag(tag: string, afterOrdering: number, limit: number): Promise<DurableStateChange[]> {
+    this.#lifecycle.assertOpen('readChangesByTag');
+    validateOptionalString(tag, 'tag');
+    const after = validateInteger(afterOrdering, 'afterOrdering', {}, { min: 0 });
+    const max = validateInteger(limit, 'limit', {}, { min: 1 });
+    const matching = [...this.#entries].filter(([, entry]) => entry.tag === tag && entry.ordering > after);
+    matching.sort(([, a], [, b]) => a.ordering - b.ordering);
+    return matching.slice(0, max).map(([persistenceId, entry]) => ({
+      persistenceId,
+      revision: entry.revision,
+      value: entry.payload === null ? null : this.#serialization.deserialize(entry.payload, { persistenceId, what: 'state' }).value,
+      tag: entry.tag,
+      ordering: entry.ordering,
+      timestamp: entry.timestamp,
+    }));
+  }
+
+  async subscribe(listener: (notification: { readonly ordering: number }) => void): Promise<{ close(): Promise<void> }> {
+    this.#lifecycle.assertOpen('subscribe');
+    this.#listeners.add(listener);
+    return { close: async () => void this.#listeners.delete(listener) };
   }
 
   async close(): Promise<void> {

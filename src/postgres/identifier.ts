@@ -32,6 +32,7 @@ export interface TableNames {
   readonly snapshots: string;
   readonly state: string;
   readonly offsets: string;
+  readonly stateOrdering: string;
 }
 
 /** The quoted table names in `schema`; every table is prefixed `memento_` so `public` stays tidy. */
@@ -45,5 +46,6 @@ export function tableNames(schema: string): TableNames {
     snapshots: `${q}.memento_snapshots`,
     state: `${q}.memento_durable_state`,
     offsets: `${q}.memento_projection_offsets`,
+    stateOrdering: `${q}.memento_durable_state_ordering_seq`,
   };
 }

@@ -5,20 +5,21 @@
  */
 import { randomUUID } from 'node:crypto';
 import { validatePersistenceId } from '../core/persistence-id.js';
+import { validateInteger, validateOptionalString } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
-import type { DurableStateRecord, DurableStateStore } from '../spi/durable-state-store.js';
+import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
 import { revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { describeFailure, isDefiniteRollback, isTransient, NAME, storeFailure } from './errors.js';
 import type { MigrateResult } from './migrate.js';
-import { findStateSql, getStateSql, insertStateSql, updateStateSql } from './schema/state/index.js';
+import { changesByTagSql, findStateSql, getStateSql, insertStateSql, updateStateSql } from './schema/state/index.js';
 import { PostgresBase, type PostgresOptions } from './store-base.js';
 
 /** Options of {@link PostgresDurableStateStore}. */
 export type PostgresDurableStateStoreOptions = PostgresOptions;
 
 /** Durable state in a PostgreSQL table (see docs/postgres.md for the schema). */
-export class PostgresDurableStateStore implements DurableStateStore {
+export class PostgresDurableStateStore implements QueryableDurableStateStore {
   readonly #base: PostgresBase;
   readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
 
@@ -113,6 +114,33 @@ export class PostgresDurableStateStore implements DurableStateStore {
   async #currentRevision(operation: string, persistenceId: string): Promise<number> {
     const [row] = await this.#base.read<{ revision: string }>(operation, persistenceId, getStateSql(this.#base.tables), [persistenceId]);
     return row ? Number(row.revision) : 0;
+  }
+
+  /** Latest changes of ids tagged `tag` after `afterOrdering`; see QueryableDurableStateStore. */
+  async readChangesByTag(tag: string, afterOrdering: number, limit: number): Promise<DurableStateChange[]> {
+    this.#lifecycle.assertOpen('readChangesByTag');
+    validateOptionalString(tag, 'tag', { source: NAME });
+    const after = validateInteger(afterOrdering, 'afterOrdering', { source: NAME }, { min: 0 });
+    const max = validateInteger(limit, 'limit', { source: NAME }, { min: 1 });
+    const rows = await this.#base.read<{
+      persistence_id: string;
+      revision: string;
+      payload: Uint8Array | null;
+      tag: string;
+      ordering: string;
+      timestamp_ms: string;
+    }>('state.readChangesByTag', undefined, changesByTagSql(this.#base.tables), [tag, after, max]);
+    return rows.map((row) => ({
+      persistenceId: row.persistence_id,
+      revision: Number(row.revision),
+      value:
+        row.payload === null
+          ? null
+          : this.#base.serialization.deserialize(row.payload, { persistenceId: row.persistence_id, what: 'state' }).value,
+      tag: row.tag,
+      ordering: Number(row.ordering),
+      timestamp: Number(row.timestamp_ms),
+    }));
   }
 
   /** Ends the pool if the store built it. Idempotent. */

@@ -5,6 +5,9 @@
  */
 import type { QueryableJournal } from '../spi/queryable-journal.js';
 
+/** Anything that may announce changes (a journal, a durable state store). */
+export type ChangeSource = Partial<Pick<QueryableJournal, 'subscribe'>>;
+
 /** Poll intervals of live queries. */
 export interface PollOptions {
   /** First wait after an empty read. @default 50 */
@@ -23,7 +26,7 @@ export class ChangeWaiter {
   #subscription: Promise<{ close(): Promise<void> } | undefined> | undefined;
 
   constructor(
-    private readonly journal: QueryableJournal,
+    private readonly journal: ChangeSource,
     private readonly signal: AbortSignal | undefined,
     options: PollOptions = {},
   ) {

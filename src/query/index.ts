@@ -1,4 +1,5 @@
 export { ChangeWaiter, type PollOptions } from './change-waiter.js';
+export { createDurableStateQueries, type DurableStateChangeEnvelope, type DurableStateQueries } from './durable-state-queries.js';
 export {
   isTransactionalOffsetStore,
   MemoryOffsetStore,

@@ -21,3 +21,33 @@ export interface DurableStateStore {
   /** Releases resources; later calls fail with StoreClosedError. Idempotent. */
   close(): Promise<void>;
 }
+
+/** One durable state change as queries deliver it: the id's latest revision at `ordering`. */
+export interface DurableStateChange<S = unknown> {
+  readonly persistenceId: string;
+  readonly revision: number;
+  /** The state after the change; null for a deletion. */
+  readonly value: S | null;
+  readonly tag: string | undefined;
+  /** Position in the store's global order of changes; resume after the last one seen. */
+  readonly ordering: number;
+  /** Epoch milliseconds of the change. */
+  readonly timestamp: number;
+}
+
+/** A durable state store that can serve `changesByTag`. */
+export interface QueryableDurableStateStore extends DurableStateStore {
+  /**
+   * Ids whose latest change carries `tag` and has an ordering above `afterOrdering`, by
+   * ordering, at most `limit`. Each id appears once, at its latest change (older revisions
+   * are overwritten, as in Akka's durable state queries).
+   */
+  readChangesByTag(tag: string, afterOrdering: number, limit: number): Promise<DurableStateChange[]>;
+  /** Calls `listener` after changes, so live queries wake up instead of polling blindly. */
+  subscribe?(listener: (notification: { readonly ordering: number }) => void): Promise<{ close(): Promise<void> }>;
+}
+
+/** True when the store implements {@link QueryableDurableStateStore}. */
+export function isQueryableDurableStateStore(store: DurableStateStore): store is QueryableDurableStateStore {
+  return typeof (store as Partial<QueryableDurableStateStore>).readChangesByTag === 'function';
+}

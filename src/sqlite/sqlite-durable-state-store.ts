@@ -4,17 +4,18 @@
  * @module
  */
 import { validatePersistenceId } from '../core/persistence-id.js';
+import { validateInteger, validateOptionalString } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
-import type { DurableStateRecord, DurableStateStore } from '../spi/durable-state-store.js';
+import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
 import { revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 import { checkOptions, NAME, type SqliteDurableStateStoreOptions, type SqliteTarget } from './options.js';
-import { selectRevision, selectState, upsertState } from './sql/durable-state-sql.js';
+import { selectChangesByTag, selectRevision, selectState, upsertState } from './sql/durable-state-sql.js';
 import { StoreConnection } from './store-connection.js';
 
 /** A durable state store in an SQLite file (or an open better-sqlite3 Database). */
-export class SqliteDurableStateStore implements DurableStateStore {
+export class SqliteDurableStateStore implements QueryableDurableStateStore {
   readonly #serialization: Serialization;
   readonly #hooks: StoreOptions['hooks'];
   readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
@@ -80,13 +81,39 @@ export class SqliteDurableStateStore implements DurableStateStore {
     const connection = this.#connection.get(operation, persistenceId);
     try {
       connection.immediate(() => {
-        const current = ((connection.rawStatement(selectRevision).get(persistenceId) as [number] | undefined)?.[0] ?? 0) as number;
+        const row = connection.rawStatement(selectRevision).get(persistenceId) as [number, string | null] | undefined;
+        const current = row?.[0] ?? 0;
         if (revision !== current + 1) throw revisionConflict(persistenceId, current, revision, operation, NAME);
-        connection.statement(upsertState).run(persistenceId, revision, payload, tag ?? null, Date.now());
+        // A deletion keeps the tag, so tagged change queries see it.
+        const storedTag = operation === 'delete' ? (row?.[1] ?? null) : (tag ?? null);
+        connection.statement(upsertState).run(persistenceId, revision, payload, storedTag, Date.now());
       });
     } catch (error) {
       throw connection.failure(error, `durableState.${operation}`, persistenceId);
     }
+  }
+
+  /** Latest changes of ids tagged `tag` after `afterOrdering`; see QueryableDurableStateStore. */
+  async readChangesByTag(tag: string, afterOrdering: number, limit: number): Promise<DurableStateChange[]> {
+    this.#lifecycle.assertOpen('readChangesByTag');
+    validateOptionalString(tag, 'tag', { source: NAME });
+    const after = validateInteger(afterOrdering, 'afterOrdering', { source: NAME }, { min: 0 });
+    const max = validateInteger(limit, 'limit', { source: NAME }, { min: 1 });
+    const connection = this.#connection.get('readChangesByTag');
+    let rows: [string, number, Uint8Array | null, string, number, number][];
+    try {
+      rows = connection.rawStatement(selectChangesByTag).all(tag, after, max) as typeof rows;
+    } catch (error) {
+      throw connection.failure(error, 'durableState.readChangesByTag');
+    }
+    return rows.map(([persistenceId, revision, payload, storedTag, ordering, timestamp]) => ({
+      persistenceId,
+      revision,
+      value: payload === null ? null : this.#serialization.deserialize(payload, { persistenceId, what: 'state' }).value,
+      tag: storedTag,
+      ordering,
+      timestamp,
+    }));
   }
 
   /** Releases the connection (closed when no other store uses it). */

@@ -8,6 +8,8 @@
  * ```
  * @module
  */
+
+export { type DurableStateQueryConformanceOptions, durableStateQueryConformance } from './durable-state-query-conformance.js';
 export { type DurableStateStoreConformanceOptions, durableStateStoreConformance } from './durable-state-store-conformance.js';
 export { atomicWrite, event, type JournalConformanceOptions, journalConformance } from './journal-conformance.js';
 export { type QueryConformanceOptions, queryConformance } from './query-conformance.js';

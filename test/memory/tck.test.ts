@@ -1,5 +1,11 @@
 import { MemoryDurableStateStore, MemoryJournal, MemorySnapshotStore } from '../../src/index.js';
-import { durableStateStoreConformance, journalConformance, queryConformance, snapshotStoreConformance } from '../../src/tck/index.js';
+import {
+  durableStateQueryConformance,
+  durableStateStoreConformance,
+  journalConformance,
+  queryConformance,
+  snapshotStoreConformance,
+} from '../../src/tck/index.js';
 
 journalConformance('memory', () => new MemoryJournal());
 snapshotStoreConformance('memory', () => new MemorySnapshotStore(), {
@@ -11,3 +17,4 @@ snapshotStoreConformance('memory', () => new MemorySnapshotStore(), {
 });
 durableStateStoreConformance('memory', () => new MemoryDurableStateStore());
 queryConformance('memory', () => new MemoryJournal());
+durableStateQueryConformance('memory', () => new MemoryDurableStateStore());

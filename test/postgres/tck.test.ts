@@ -4,7 +4,13 @@
  */
 
 import { PostgresDurableStateStore, PostgresJournal, PostgresSnapshotStore } from '../../src/postgres/index.js';
-import { durableStateStoreConformance, journalConformance, queryConformance, snapshotStoreConformance } from '../../src/tck/index.js';
+import {
+  durableStateQueryConformance,
+  durableStateStoreConformance,
+  journalConformance,
+  queryConformance,
+  snapshotStoreConformance,
+} from '../../src/tck/index.js';
 import { useSchema } from './support.js';
 
 const pg = useSchema('tck');
@@ -26,3 +32,4 @@ snapshotStoreConformance('postgres', () => new PostgresSnapshotStore({ pool: pg.
 durableStateStoreConformance('postgres', () => new PostgresDurableStateStore({ pool: pg.pool, schema: pg.schema }));
 
 queryConformance('postgres', () => new PostgresJournal({ pool: pg.pool, schema: pg.schema }));
+durableStateQueryConformance('postgres', () => new PostgresDurableStateStore({ pool: pg.pool, schema: pg.schema }));

@@ -32,7 +32,9 @@ describe('SQLite schema and migrations', () => {
         name: string;
       }[];
       expect(objects).toEqual([
+        { type: 'index', name: 'durable_state_by_ordering' },
         { type: 'index', name: 'durable_state_by_tag' },
+        { type: 'index', name: 'durable_state_by_tag_ordering' },
         { type: 'table', name: 'durable_state' },
         { type: 'table', name: 'event_tags' },
         { type: 'table', name: 'journal' },

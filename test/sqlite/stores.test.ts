@@ -68,7 +68,7 @@ describe('SqliteDurableStateStore', () => {
       const row = db
         .prepare("SELECT revision, payload, tag, typeof(updated_at) AS updated FROM durable_state WHERE persistence_id = 'd'")
         .get();
-      expect(row).toEqual({ revision: 3, payload: null, tag: null, updated: 'integer' });
+      expect(row).toEqual({ revision: 3, payload: null, tag: 'counter', updated: 'integer' });
     });
     await expect(store.upsert('d', 3, { n: 3 })).rejects.toMatchObject({ code: ErrorCodes.concurrency, expected: 4, actual: 3 });
     await store.upsert('d', 4, { n: 4 }, 'again');

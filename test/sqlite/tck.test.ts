@@ -1,6 +1,12 @@
 import { afterAll } from 'vitest';
 import { SqliteDurableStateStore, SqliteJournal, SqliteSnapshotStore } from '../../src/sqlite/index.js';
-import { durableStateStoreConformance, journalConformance, queryConformance, snapshotStoreConformance } from '../../src/tck/index.js';
+import {
+  durableStateQueryConformance,
+  durableStateStoreConformance,
+  journalConformance,
+  queryConformance,
+  snapshotStoreConformance,
+} from '../../src/tck/index.js';
 import { damageSnapshot, removeTempDirs, tempFile } from './helpers.js';
 
 // One file for every test: the kit uses unique persistence ids, and the stores share a connection.
@@ -13,3 +19,4 @@ snapshotStoreConformance('sqlite', () => new SqliteSnapshotStore(file, { listPag
 });
 durableStateStoreConformance('sqlite', () => new SqliteDurableStateStore(file));
 queryConformance('sqlite', () => new SqliteJournal(file, { replayPageSize: 100 }));
+durableStateQueryConformance('sqlite', () => new SqliteDurableStateStore(file));

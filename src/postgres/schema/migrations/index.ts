@@ -7,12 +7,20 @@ import { createSnapshots } from './0002-create-snapshots.js';
 import { createDurableState } from './0003-create-durable-state.js';
 import { indexTags } from './0004-index-tags.js';
 import { createProjectionOffsets } from './0005-create-projection-offsets.js';
+import { durableStateOrdering } from './0006-durable-state-ordering.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
 
 /** The migrations of the current release, oldest first. */
-export const MIGRATIONS: readonly Migration[] = [createJournal, createSnapshots, createDurableState, indexTags, createProjectionOffsets];
+export const MIGRATIONS: readonly Migration[] = [
+  createJournal,
+  createSnapshots,
+  createDurableState,
+  indexTags,
+  createProjectionOffsets,
+  durableStateOrdering,
+];
 
 /** The schema version this release writes and expects. */
 export const SCHEMA_VERSION = MIGRATIONS.length;

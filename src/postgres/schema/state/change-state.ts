@@ -6,14 +6,27 @@
  */
 import type { TableNames } from '../../identifier.js';
 
+/**
+ * The next change ordering, drawn only once the state advisory lock is held (it stays held
+ * to commit), so readers see orderings in increasing order.
+ */
+const nextOrdering = (t: TableNames): string =>
+  `(SELECT nextval('${t.stateOrdering.replace(/'/g, "''")}') FROM (SELECT pg_advisory_xact_lock(hashtext('memento_durable_state'), hashtext('${t.schema.replace(/'/g, "''")}'))) AS l)`;
+
 /** `$1` id, `$2` revision (1), `$3` payload or null, `$4` tag. */
 export const insertStateSql = (t: TableNames): string =>
-  `INSERT INTO ${t.state} (persistence_id, revision, payload, tag, updated_at) VALUES ($1, $2, $3, $4, now())
+  `INSERT INTO ${t.state} (persistence_id, revision, payload, tag, updated_at, ordering) VALUES ($1, $2, $3, $4, now(), ${nextOrdering(t)})
 ON CONFLICT (persistence_id) DO NOTHING`;
 
-/** `$1` id, `$2` revision (> 1), `$3` payload or null, `$4` tag. */
+/** `$1` id, `$2` revision (> 1), `$3` payload or null (a deletion, which keeps the tag), `$4` tag. */
 export const updateStateSql = (t: TableNames): string =>
-  `UPDATE ${t.state} SET revision = $2, payload = $3, tag = $4, updated_at = now() WHERE persistence_id = $1 AND revision = $2 - 1`;
+  `UPDATE ${t.state} SET revision = $2, payload = $3, tag = CASE WHEN $3::bytea IS NULL THEN tag ELSE $4 END, updated_at = now(),
+  ordering = ${nextOrdering(t)} WHERE persistence_id = $1 AND revision = $2 - 1`;
+
+/** `$1` tag, `$2` after ordering, `$3` limit: the latest change of each tagged id, by ordering. */
+export const changesByTagSql = (t: TableNames): string =>
+  `SELECT persistence_id, revision, payload, tag, ordering, (extract(epoch FROM updated_at) * 1000)::bigint AS timestamp_ms
+FROM ${t.state} WHERE tag = $1 AND ordering > $2 ORDER BY ordering LIMIT $3`;
 
 /** The outcome check after a lost connection: `$1` id, `$2` revision, `$3` payload; a row when that change is stored. */
 export const findStateSql = (t: TableNames): string =>

@@ -1,0 +1,76 @@
+/**
+ * `changesByTag` over any {@link QueryableDurableStateStore}: the durable state counterpart
+ * of `eventsByTag`, finite or live.
+ * @module
+ */
+import { InvalidArgumentError } from '../core/errors.js';
+import { validateInteger } from '../core/validation.js';
+import {
+  type DurableStateChange,
+  type DurableStateStore,
+  isQueryableDurableStateStore,
+  type QueryableDurableStateStore,
+} from '../spi/durable-state-store.js';
+import type { Offset, QueryOptions } from '../spi/read-journal.js';
+import { ChangeWaiter, type PollOptions } from './change-waiter.js';
+import { offsetToNumber } from './offset-store.js';
+
+/** A change with the offset to resume after it. */
+export interface DurableStateChangeEnvelope<S = unknown> extends DurableStateChange<S> {
+  readonly offset: Offset;
+}
+
+/** Queries over durable state. */
+export interface DurableStateQueries {
+  /** Changes of ids tagged `tag` after `offset`; live, new changes as they happen. */
+  changesByTag(tag: string, offset: Offset, opts?: QueryOptions): AsyncIterable<DurableStateChangeEnvelope>;
+}
+
+/** Builds {@link DurableStateQueries} for a store implementing {@link QueryableDurableStateStore}. */
+export function createDurableStateQueries(
+  store: DurableStateStore,
+  options: PollOptions & { pageSize?: number } = {},
+): DurableStateQueries {
+  if (!isQueryableDurableStateStore(store)) {
+    throw new InvalidArgumentError('store', 'store: expected a durable state store with readChangesByTag (a QueryableDurableStateStore)', {
+      expected: 'QueryableDurableStateStore',
+      actual: store?.constructor?.name,
+    });
+  }
+  const pageSize = validateInteger(options.pageSize ?? 500, 'pageSize', {}, { min: 1 });
+  return { changesByTag: (tag, offset, opts = {}) => changesByTag(store, pageSize, options, tag, offset, opts) };
+}
+
+async function* changesByTag(
+  store: QueryableDurableStateStore,
+  pageSize: number,
+  poll: PollOptions,
+  tag: string,
+  offset: Offset,
+  opts: QueryOptions,
+): AsyncIterable<DurableStateChangeEnvelope> {
+  if (typeof tag !== 'string' || tag.length === 0) {
+    throw new InvalidArgumentError('tag', `tag: expected a non-empty string, found ${JSON.stringify(tag)}`, {
+      expected: 'non-empty string',
+      actual: tag,
+    });
+  }
+  let after = offsetToNumber(offset);
+  const waiter = new ChangeWaiter(store, opts.signal, poll);
+  if (opts.live) waiter.start();
+  try {
+    while (!opts.signal?.aborted) {
+      const page = await store.readChangesByTag(tag, after, pageSize);
+      for (const change of page) {
+        after = change.ordering;
+        yield { ...change, offset: { type: 'sequence', value: change.ordering } };
+      }
+      if (page.length === pageSize) continue;
+      if (!opts.live) return;
+      if (page.length > 0) waiter.progressed();
+      if (!(await waiter.wait())) return;
+    }
+  } finally {
+    await waiter.close();
+  }
+}

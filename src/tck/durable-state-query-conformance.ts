@@ -1,0 +1,86 @@
+/**
+ * The durable state query conformance suite: `changesByTag` over a store implementing
+ * `QueryableDurableStateStore`.
+ * @module
+ */
+import { afterEach, beforeEach, describe, expect } from 'vitest';
+import { createDurableStateQueries, type DurableStateChangeEnvelope } from '../query/durable-state-queries.js';
+import type { QueryableDurableStateStore } from '../spi/durable-state-store.js';
+import { NoOffset } from '../spi/read-journal.js';
+import { type ConformanceOptions, collect, conformanceTest, type StoreFactory, uniqueId } from './support.js';
+
+/** Options of {@link durableStateQueryConformance}. */
+export type DurableStateQueryConformanceOptions = ConformanceOptions<QueryableDurableStateStore>;
+
+const summary = (changes: DurableStateChangeEnvelope[]) => changes.map((change) => [change.persistenceId, change.revision, change.value]);
+
+/** Registers the durable state query suite with vitest. */
+export function durableStateQueryConformance(
+  name: string,
+  factory: StoreFactory<QueryableDurableStateStore>,
+  options: DurableStateQueryConformanceOptions = {},
+): void {
+  describe(`${name}: durable state query conformance`, () => {
+    let store: QueryableDurableStateStore;
+    let tag: string;
+    beforeEach(async () => {
+      store = await factory();
+      tag = uniqueId('state-tag');
+    });
+    afterEach(async () => {
+      await store?.close();
+      await options.teardown?.(store);
+    });
+    const test = conformanceTest(options);
+
+    test('delivers the latest change of each tagged id, in change order', async () => {
+      const [a, b, c] = [uniqueId('a'), uniqueId('b'), uniqueId('c')];
+      await store.upsert(a, 1, 'a1', tag);
+      await store.upsert(b, 1, 'b1', tag);
+      await store.upsert(c, 1, 'c1', uniqueId('other'));
+      await store.upsert(a, 2, 'a2', tag);
+      const changes = await collect(createDurableStateQueries(store, { pageSize: 1 }).changesByTag(tag, NoOffset));
+      expect(summary(changes)).toEqual([
+        [b, 1, 'b1'],
+        [a, 2, 'a2'],
+      ]);
+      expect(changes[0]?.tag).toBe(tag);
+      expect((changes[1]?.ordering ?? 0) > (changes[0]?.ordering ?? 0)).toBe(true);
+    });
+    test('resumes after an offset with only what changed since', async () => {
+      const queries = createDurableStateQueries(store);
+      const [a, b] = [uniqueId('a'), uniqueId('b')];
+      await store.upsert(a, 1, 'a1', tag);
+      await store.upsert(b, 1, 'b1', tag);
+      const first = await collect(queries.changesByTag(tag, NoOffset));
+      await store.upsert(a, 2, 'a2', tag);
+      const resumed = await collect(queries.changesByTag(tag, first[first.length - 1]?.offset ?? NoOffset));
+      expect(summary(resumed)).toEqual([[a, 2, 'a2']]);
+    });
+    test('reports a deletion as a change with no value', async () => {
+      const id = uniqueId('deleted');
+      await store.upsert(id, 1, 'v1', tag);
+      await store.delete(id, 2);
+      expect(summary(await collect(createDurableStateQueries(store).changesByTag(tag, NoOffset)))).toEqual([[id, 2, null]]);
+    });
+    test('delivers new changes to a live query', async () => {
+      const controller = new AbortController();
+      const id = uniqueId('live');
+      const seen: number[] = [];
+      const done = (async () => {
+        for await (const change of createDurableStateQueries(store, { minPollMs: 10, maxPollMs: 50 }).changesByTag(tag, NoOffset, {
+          live: true,
+          signal: controller.signal,
+        })) {
+          seen.push(change.revision);
+          if (seen.length === 2) controller.abort();
+        }
+      })();
+      await store.upsert(id, 1, 'v1', tag);
+      await new Promise((resolve) => setTimeout(resolve, 60));
+      await store.upsert(id, 2, 'v2', tag);
+      await done;
+      expect(seen).toEqual([1, 2]);
+    });
+  });
+}
