@@ -3,11 +3,11 @@
  * @module
  */
 import { validatePersistenceId } from '../core/persistence-id.js';
-import { validateInteger, validateOptionalString } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
 import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
 import { revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
+import { validateOrderingRead } from '../spi/queryable-journal.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 
 const NAME = 'memory';
@@ -79,9 +79,7 @@ export class MemoryDurableStateStore implements QueryableDurableStateStore {
 
   async readChangesByTag(tag: string, afterOrdering: number, limit: number): Promise<DurableStateChange[]> {
     this.#lifecycle.assertOpen('readChangesByTag');
-    validateOptionalString(tag, 'tag');
-    const after = validateInteger(afterOrdering, 'afterOrdering', {}, { min: 0 });
-    const max = validateInteger(limit, 'limit', {}, { min: 1 });
+    const { after, max } = validateOrderingRead(afterOrdering, limit, tag, { tagRequired: true });
     const matching = [...this.#entries].filter(([, entry]) => entry.tag === tag && entry.ordering > after);
     matching.sort(([, a], [, b]) => a.ordering - b.ordering);
     return matching.slice(0, max).map(([persistenceId, entry]) => ({

@@ -5,10 +5,8 @@
  * @module
  */
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
-import { validateInteger, validateOptionalString } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
-import type { Journal } from '../spi/journal.js';
 import {
   decodeEvent,
   prepareWrites,
@@ -18,7 +16,13 @@ import {
   validateHighestArguments,
   validateReplayArguments,
 } from '../spi/journal-support.js';
-import type { OrderedEvent, OrderingFilter, QueryableJournal } from '../spi/queryable-journal.js';
+import {
+  type OrderedEvent,
+  type OrderingFilter,
+  type QueryableJournal,
+  validateIdListing,
+  validateOrderingRead,
+} from '../spi/queryable-journal.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 
 const NAME = 'memory';
@@ -76,9 +80,7 @@ export class MemoryJournal implements QueryableJournal {
 
   async readByOrdering(afterOrdering: number, limit = 1000, filter: OrderingFilter = {}): Promise<OrderedEvent[]> {
     this.#lifecycle.assertOpen('readByOrdering');
-    const after = validateInteger(afterOrdering, 'afterOrdering', {}, { min: 0 });
-    const max = validateInteger(limit, 'limit', {}, { min: 1 });
-    validateOptionalString(filter.tag, 'filter.tag');
+    const { after, max } = validateOrderingRead(afterOrdering, limit, filter.tag);
     const out: OrderedEvent[] = [];
     for (let index = after; index < this.#log.length && out.length < max; index++) {
       const row = this.#log[index];
@@ -90,8 +92,7 @@ export class MemoryJournal implements QueryableJournal {
 
   async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
     this.#lifecycle.assertOpen('listPersistenceIds');
-    validateOptionalString(afterId, 'afterId');
-    const max = validateInteger(limit, 'limit', {}, { min: 1 });
+    const max = validateIdListing(afterId, limit);
     const ids = [...this.#streams.keys()].filter((id) => afterId === undefined || id > afterId).sort();
     return ids.slice(0, max);
   }

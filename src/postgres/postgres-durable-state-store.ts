@@ -5,10 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { validatePersistenceId } from '../core/persistence-id.js';
-import { validateInteger, validateOptionalString } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
 import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
 import { revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
+import { validateOrderingRead } from '../spi/queryable-journal.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { describeFailure, isDefiniteRollback, isTransient, NAME, storeFailure } from './errors.js';
 import type { MigrateResult } from './migrate.js';
@@ -119,9 +119,7 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore {
   /** Latest changes of ids tagged `tag` after `afterOrdering`; see QueryableDurableStateStore. */
   async readChangesByTag(tag: string, afterOrdering: number, limit: number): Promise<DurableStateChange[]> {
     this.#lifecycle.assertOpen('readChangesByTag');
-    validateOptionalString(tag, 'tag', { source: NAME });
-    const after = validateInteger(afterOrdering, 'afterOrdering', { source: NAME }, { min: 0 });
-    const max = validateInteger(limit, 'limit', { source: NAME }, { min: 1 });
+    const { after, max } = validateOrderingRead(afterOrdering, limit, tag, { tagRequired: true, source: NAME });
     const rows = await this.#base.read<{
       persistence_id: string;
       revision: string;

@@ -8,7 +8,7 @@
  */
 import { InvalidArgumentError } from '../core/errors.js';
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
-import { validateInteger, validateOptionalString } from '../core/validation.js';
+import { validateInteger, } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
 import {
   decodeEvent,
@@ -18,7 +18,13 @@ import {
   validateHighestArguments,
   validateReplayArguments,
 } from '../spi/journal-support.js';
-import type { OrderedEvent, OrderingFilter, QueryableJournal } from '../spi/queryable-journal.js';
+import {
+  type OrderedEvent,
+  type OrderingFilter,
+  type QueryableJournal,
+  validateIdListing,
+  validateOrderingRead,
+} from '../spi/queryable-journal.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { AppendBatcher } from './append-batcher.js';
 import { NAME } from './errors.js';
@@ -184,9 +190,7 @@ export class PostgresJournal implements QueryableJournal {
    */
   async readByOrdering(afterOrdering: number, limit = 1000, filter: OrderingFilter = {}): Promise<OrderedEvent[]> {
     this.#lifecycle.assertOpen('readByOrdering');
-    const after = validateInteger(afterOrdering, 'afterOrdering', { source: NAME }, { min: 0 });
-    const max = validateInteger(limit, 'limit', { source: NAME }, { min: 1 });
-    validateOptionalString(filter.tag, 'filter.tag', { source: NAME });
+    const { after, max } = validateOrderingRead(afterOrdering, limit, filter.tag, { source: NAME });
     const rows =
       filter.tag === undefined
         ? await this.#base.read<EventRow>('journal.readByOrdering', undefined, readByOrderingSql(this.#base.tables), [after, max])
@@ -201,8 +205,7 @@ export class PostgresJournal implements QueryableJournal {
   /** Persistence ids ever written (deleted or not), in byte order. */
   async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
     this.#lifecycle.assertOpen('listPersistenceIds');
-    validateOptionalString(afterId, 'afterId', { source: NAME });
-    const max = validateInteger(limit, 'limit', { source: NAME }, { min: 1 });
+    const max = validateIdListing(afterId, limit, NAME);
     const rows = await this.#base.read<{ persistence_id: string }>(
       'journal.listPersistenceIds',
       undefined,

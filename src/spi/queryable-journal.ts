@@ -4,6 +4,7 @@
  * @module
  */
 import type { PersistentRepr } from '../core/persistent-repr.js';
+import { invalidArgument, validateInteger, validateOptionalString } from '../core/validation.js';
 import type { Journal } from './journal.js';
 
 /** An event with its position in the journal's global order. */
@@ -37,4 +38,29 @@ export interface QueryableJournal extends Journal {
 export function isQueryableJournal(journal: Journal): journal is QueryableJournal {
   const candidate = journal as Partial<QueryableJournal>;
   return typeof candidate.readByOrdering === 'function' && typeof candidate.listPersistenceIds === 'function';
+}
+
+/**
+ * Checks the arguments of an ordering read (`readByOrdering`, `readChangesByTag`); `tag`
+ * is checked when given, and required when `tagRequired`.
+ */
+export function validateOrderingRead(
+  afterOrdering: unknown,
+  limit: unknown,
+  tag: unknown,
+  options: { readonly tagRequired?: boolean; readonly source?: string } = {},
+): { after: number; max: number } {
+  const context = { source: options.source };
+  if (options.tagRequired && tag === undefined) invalidArgument('tag', 'a non-empty string', tag, context);
+  validateOptionalString(tag, options.tagRequired ? 'tag' : 'filter.tag', context);
+  return {
+    after: validateInteger(afterOrdering, 'afterOrdering', context, { min: 0 }),
+    max: validateInteger(limit, 'limit', context, { min: 1 }),
+  };
+}
+
+/** Checks the arguments of `listPersistenceIds` and returns the limit. */
+export function validateIdListing(afterId: unknown, limit: unknown, source?: string): number {
+  validateOptionalString(afterId, 'afterId', { source });
+  return validateInteger(limit, 'limit', { source }, { min: 1 });
 }

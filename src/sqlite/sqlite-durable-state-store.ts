@@ -4,11 +4,11 @@
  * @module
  */
 import { validatePersistenceId } from '../core/persistence-id.js';
-import { validateInteger, validateOptionalString } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
 import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
 import { revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
+import { validateOrderingRead } from '../spi/queryable-journal.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 import { checkOptions, NAME, type SqliteDurableStateStoreOptions, type SqliteTarget } from './options.js';
 import { selectChangesByTag, selectRevision, selectState, upsertState } from './sql/durable-state-sql.js';
@@ -96,9 +96,7 @@ export class SqliteDurableStateStore implements QueryableDurableStateStore {
   /** Latest changes of ids tagged `tag` after `afterOrdering`; see QueryableDurableStateStore. */
   async readChangesByTag(tag: string, afterOrdering: number, limit: number): Promise<DurableStateChange[]> {
     this.#lifecycle.assertOpen('readChangesByTag');
-    validateOptionalString(tag, 'tag', { source: NAME });
-    const after = validateInteger(afterOrdering, 'afterOrdering', { source: NAME }, { min: 0 });
-    const max = validateInteger(limit, 'limit', { source: NAME }, { min: 1 });
+    const { after, max } = validateOrderingRead(afterOrdering, limit, tag, { tagRequired: true, source: NAME });
     const connection = this.#connection.get('readChangesByTag');
     let rows: [string, number, Uint8Array | null, string, number, number][];
     try {

@@ -5,7 +5,6 @@
  * @module
  */
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
-import { validateInteger, validateOptionalString } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
 import {
@@ -16,7 +15,13 @@ import {
   validateHighestArguments,
   validateReplayArguments,
 } from '../spi/journal-support.js';
-import type { OrderedEvent, OrderingFilter, QueryableJournal } from '../spi/queryable-journal.js';
+import {
+  type OrderedEvent,
+  type OrderingFilter,
+  type QueryableJournal,
+  validateIdListing,
+  validateOrderingRead,
+} from '../spi/queryable-journal.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 import { GroupCommit } from './group-commit.js';
 import { checkOptions, checkPageSize, NAME, type SqliteJournalOptions, type SqliteTarget } from './options.js';
@@ -100,9 +105,7 @@ export class SqliteJournal implements QueryableJournal {
   /** Events after a global ordering (optionally one tag's), ascending; see QueryableJournal. */
   async readByOrdering(afterOrdering: number, limit = 1000, filter: OrderingFilter = {}): Promise<OrderedEvent[]> {
     this.#lifecycle.assertOpen('readByOrdering');
-    const after = validateInteger(afterOrdering, 'afterOrdering', { source: NAME }, { min: 0 });
-    const max = validateInteger(limit, 'limit', { source: NAME }, { min: 1 });
-    validateOptionalString(filter.tag, 'filter.tag', { source: NAME });
+    const { after, max } = validateOrderingRead(afterOrdering, limit, filter.tag, { source: NAME });
     const connection = this.#connection.get('readByOrdering');
     let rows: OrderedRow[];
     try {
@@ -123,8 +126,7 @@ export class SqliteJournal implements QueryableJournal {
   /** Persistence ids ever written (deleted or not), in byte order. */
   async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
     this.#lifecycle.assertOpen('listPersistenceIds');
-    validateOptionalString(afterId, 'afterId', { source: NAME });
-    const max = validateInteger(limit, 'limit', { source: NAME }, { min: 1 });
+    const max = validateIdListing(afterId, limit, NAME);
     const connection = this.#connection.get('listPersistenceIds');
     try {
       return (connection.rawStatement(selectPersistenceIds).all(afterId ?? '', max) as [string][]).map(([id]) => id);
