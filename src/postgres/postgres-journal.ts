@@ -8,7 +8,7 @@
  */
 import { InvalidArgumentError } from '../core/errors.js';
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
-import { validateInteger, } from '../core/validation.js';
+import { validateInteger } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
 import {
   decodeEvent,
