@@ -1,0 +1,186 @@
+/**
+ * `npm run bench`: every scenario of issue 7, each figure a ratio against a reference
+ * measured in the same run (median of several rounds). Prints a table per scenario and
+ * writes bench/results/latest.json, bench/results/recovery.svg and docs/performance.md.
+ *
+ * Options: --quick, --rounds N, --append-events N, --replay-events N,
+ * --recovery-sizes a,b,c, --memory-events a,b, --peer-events N, --only a,b, --no-peers,
+ * --no-docs, --no-setup. Env MEMENTO_PG_URL selects the PostgreSQL server.
+ * @module
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { type BenchReport, formatMarkdown, formatText, recoverySvg } from './report/format.js';
+import { runAppendScenario } from './scenarios/append.js';
+import { type BenchSettings, codeFrom, root, type ScenarioResult } from './scenarios/common.js';
+import { buildFixtures, type Fixtures } from './scenarios/fixtures.js';
+import { runMemoryScenario } from './scenarios/memory.js';
+import { runPeersScenario } from './scenarios/peers.js';
+import type { RecoveryPoint } from './scenarios/recovery.js';
+import { runRecoveryScenario } from './scenarios/recovery.js';
+import { runReplayScenario } from './scenarios/replay.js';
+import { runSnapshotScenario } from './scenarios/snapshots.js';
+
+const SCENARIOS = ['append', 'replay', 'recovery', 'snapshots', 'memory', 'peers'] as const;
+type ScenarioId = (typeof SCENARIOS)[number];
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const value = (name: string): string | undefined => {
+  const at = argv.indexOf(`--${name}`);
+  if (at !== -1) return argv[at + 1];
+  return argv.find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+};
+const numberOf = (name: string, fallback: number) => {
+  const raw = value(name);
+  if (raw === undefined) return fallback;
+  const parsed = Number(raw.replaceAll('_', ''));
+  if (!Number.isSafeInteger(parsed) || parsed <= 0) throw new Error(`--${name} wants a positive integer, got ${raw}`);
+  return parsed;
+};
+const listOf = (name: string, fallback: number[]) => {
+  const raw = value(name);
+  return raw === undefined ? fallback : raw.split(',').map((item) => Number(item.replaceAll('_', '')));
+};
+
+const quick = flag('quick');
+const only = (value('only')?.split(',') ?? [...SCENARIOS]).filter((id) => !(id === 'peers' && flag('no-peers'))) as ScenarioId[];
+for (const id of only) if (!SCENARIOS.includes(id)) throw new Error(`unknown scenario ${id}; known: ${SCENARIOS.join(', ')}`);
+const settings: BenchSettings = {
+  quick,
+  rounds: numberOf('rounds', quick ? 2 : 5),
+  appendEvents: numberOf('append-events', quick ? 10_000 : 100_000),
+  appendEntities: numberOf('append-entities', 100),
+  replayEvents: numberOf('replay-events', quick ? 100_000 : 1_000_000),
+  recoverySizes: listOf('recovery-sizes', quick ? [1000, 10_000, 100_000] : [1000, 100_000, 1_000_000]).sort((a, b) => a - b),
+  memoryEvents: listOf('memory-events', quick ? [10_000, 100_000] : [100_000, 1_000_000]),
+  peerEvents: numberOf('peer-events', quick ? 2000 : 20_000),
+  peerSqliteEvents: numberOf('peer-sqlite-events', quick ? 1000 : 5000),
+  peerLoadEvents: numberOf('peer-load-events', 10_000),
+  latencyWrites: numberOf('latency-writes', quick ? 100 : 500),
+  log: (line: string) => console.log(`  … ${line}`),
+};
+
+/** Installs bench/'s peer libraries (`npm ci --prefix bench`) unless already installed from the current lockfile. */
+function ensurePeers(): void {
+  const lock = join(root, 'bench', 'package-lock.json');
+  const installed = join(root, 'bench', 'node_modules', '.package-lock.json');
+  const upToDate = existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs;
+  if (upToDate) return;
+  console.log('installing the peer libraries: npm ci --prefix bench (compiles sqlite3 the first time, a few minutes)');
+  const result = spawnSync('npm', ['ci', '--prefix', join(root, 'bench'), '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: root });
+  if (result.status !== 0) console.log('peer install failed; the peers scenario will report what is missing');
+}
+
+const version = (dir: string, name: string): string | undefined => {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return undefined;
+  }
+};
+
+function packageVersions(): Record<string, string> {
+  const versions: Record<string, string> = {
+    memento: (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version,
+  };
+  for (const name of ['better-sqlite3', 'pg', '@aws-sdk/client-s3', 's3rver', 'msgpackr', 'tsx', 'typescript']) {
+    const v = version(root, name);
+    if (v) versions[name] = v;
+  }
+  for (const name of ['@event-driven-io/emmett-postgresql', '@castore/event-storage-adapter-postgres', 'postgres']) {
+    const v = version(join(root, 'bench'), name);
+    if (v) versions[name] = v;
+  }
+  const v = version(join(root, 'bench', 'peers-sqlite'), '@event-driven-io/emmett-sqlite');
+  if (v) versions['@event-driven-io/emmett-sqlite'] = v;
+  const sqlite3 = version(join(root, 'bench', 'peers-sqlite'), 'sqlite3');
+  if (sqlite3) versions.sqlite3 = sqlite3;
+  return versions;
+}
+
+const started = performance.now();
+if (only.includes('peers') && !flag('no-setup')) ensurePeers();
+const code = codeFrom();
+console.log(
+  `memento bench: ${only.join(', ')}; measuring ${code === 'dist' ? 'dist/' : 'src/ through tsx (run npm run build to measure dist/)'}`,
+);
+const scenarios: ScenarioResult[] = [];
+const errors: { scenario: string; message: string }[] = [];
+const dir = mkdtempSync(join(os.tmpdir(), 'memento-bench-run-'));
+let fixtures: Fixtures | undefined;
+try {
+  const needs = (id: ScenarioId) => only.includes(id);
+  const sqliteLengths = [
+    ...(needs('replay') ? [settings.replayEvents] : []),
+    ...(needs('recovery') ? settings.recoverySizes : []),
+    ...(needs('memory') ? settings.memoryEvents : []),
+    ...(needs('peers') ? [settings.peerLoadEvents] : []),
+  ];
+  const pgLengths = [
+    ...(needs('replay') ? [settings.replayEvents] : []),
+    ...(needs('memory') ? settings.memoryEvents : []),
+    ...(needs('peers') ? [settings.peerLoadEvents] : []),
+  ];
+  const run = async (id: ScenarioId, work: () => Promise<ScenarioResult>) => {
+    if (!needs(id)) return;
+    console.log(`\n[${id}]`);
+    const at = performance.now();
+    try {
+      const result = await work();
+      scenarios.push(result);
+      console.log(formatText(result));
+      console.log(`  (${((performance.now() - at) / 1000).toFixed(0)} s)`);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      errors.push({ scenario: id, message });
+      console.log(`scenario ${id} failed: ${error instanceof Error ? error.stack : message}`);
+    }
+  };
+  await run('append', () => runAppendScenario(settings));
+  if (sqliteLengths.length > 0) {
+    console.log('\n[fixtures]');
+    fixtures = await buildFixtures(dir, sqliteLengths, pgLengths, settings.log);
+  }
+  const f = fixtures as Fixtures;
+  await run('replay', () => runReplayScenario(settings, f));
+  await run('recovery', () => runRecoveryScenario(settings, f, dir));
+  await run('memory', () => runMemoryScenario(settings, f));
+  await run('snapshots', () => runSnapshotScenario(settings));
+  await run('peers', () => runPeersScenario(settings, f));
+} finally {
+  await fixtures?.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const { log: _log, ...printable } = settings;
+const report: BenchReport = {
+  date: new Date().toISOString(),
+  command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
+  code,
+  machine: {
+    cpus: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    loadavg: os.loadavg(),
+  },
+  node: process.version,
+  packages: packageVersions(),
+  settings: printable,
+  durationSeconds: (performance.now() - started) / 1000,
+  scenarios,
+  errors,
+};
+const results = join(root, 'bench', 'results');
+mkdirSync(results, { recursive: true });
+writeFileSync(join(results, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
+const recovery = scenarios.find((scenario) => scenario.id === 'recovery');
+if (recovery) writeFileSync(join(results, 'recovery.svg'), recoverySvg(recovery.data as RecoveryPoint[]));
+if (!flag('no-docs')) writeFileSync(join(root, 'docs', 'performance.md'), formatMarkdown(report));
+console.log(
+  `\nwrote bench/results/latest.json${recovery ? ', bench/results/recovery.svg' : ''}${flag('no-docs') ? '' : ', docs/performance.md'} in ${Math.round(report.durationSeconds)} s`,
+);
+if (errors.length > 0) process.exitCode = 1;
