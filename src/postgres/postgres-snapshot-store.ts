@@ -25,7 +25,11 @@ import { PostgresBase, type PostgresOptions } from './store-base.js';
 
 /** Options of {@link PostgresSnapshotStore}. */
 export type PostgresSnapshotStoreOptions = PostgresOptions & {
-  /** Candidates fetched per query while looking for a readable snapshot. @default 4 */
+  /**
+   * Candidates fetched per query while looking for a readable snapshot. One, because each
+   * carries its payload: the youngest almost always reads, and fetching more would move
+   * several large snapshots to read one. @default 1
+   */
   readonly loadPageSize?: number;
   /** Metadata rows fetched per query by `list` and `deleteMatching`. @default 1000 */
   readonly listPageSize?: number;
@@ -47,7 +51,7 @@ export class PostgresSnapshotStore implements SnapshotStore {
 
   constructor(options: PostgresSnapshotStoreOptions) {
     this.#base = new PostgresBase(options);
-    this.#loadPageSize = validateInteger(options.loadPageSize ?? 4, 'loadPageSize', { source: NAME }, { min: 1 });
+    this.#loadPageSize = validateInteger(options.loadPageSize ?? 1, 'loadPageSize', { source: NAME }, { min: 1 });
     this.#listPageSize = validateInteger(options.listPageSize ?? 1000, 'listPageSize', { source: NAME }, { min: 1 });
   }
 
@@ -75,7 +79,7 @@ export class PostgresSnapshotStore implements SnapshotStore {
     );
   }
 
-  /** Matching snapshots newest first, a few per query: usually the first one reads. */
+  /** Matching snapshots newest first, `loadPageSize` per query: usually the first one reads. */
   async *#candidates(persistenceId: string, criteria: SnapshotSelectionCriteria): AsyncIterable<StoredSnapshot> {
     const sql = snapshotCandidatesSql(this.#base.tables);
     const [min, , minTime, maxTime] = boundsOf(criteria) as [number, number, number, number];
