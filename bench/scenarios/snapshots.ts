@@ -181,7 +181,7 @@ export async function runSnapshotScenario(settings: BenchSettings): Promise<Scen
     rows,
     notes: [
       'Ours includes serializing (save) or deserializing (load) the state, which the raw references skip: they write and read bytes already encoded. "serializer alone" is that CPU cost measured on its own, and ours / (raw + serializer) compares the store with raw I/O plus the serializer. The state is a random base64 string of the given size, compression off.',
-      'PostgresSnapshotStore.load fetches up to `loadPageSize` (default 4) candidate rows per query, payloads included, newest first, so that it can skip unreadable ones; with several 10 MB snapshots of the id stored, that is up to 4 payloads read where the raw SELECT reads one.',
+      'PostgresSnapshotStore.load fetches `loadPageSize` candidate rows per query, payloads included, newest first, so that it can skip unreadable ones; the default is 1 since the run of 2026-11-23 13:13 (it was 4, which read up to four 10 MB payloads where the raw SELECT reads one).',
       'fs and S3 rows come from bench/snapshots.ts, which measures the TypeScript sources through tsx; SQLite and PostgreSQL rows measure dist/.',
     ],
   };
