@@ -48,7 +48,10 @@ export function persistentRepr<E>(init: PersistentReprInit<E>): PersistentRepr<E
 export function validatePersistentRepr(value: unknown, argument: string, persistenceId?: string): void {
   if (typeof value !== 'object' || value === null) invalidArgument(argument, 'a PersistentRepr object', value, { persistenceId });
   const repr = value as Record<string, unknown>;
-  validatePersistenceId(repr.persistenceId, `${argument}.persistenceId`);
+  // Inside a write whose id was already validated, equality is the whole check (and cheap).
+  if (persistenceId === undefined || repr.persistenceId !== persistenceId) {
+    validatePersistenceId(repr.persistenceId, `${argument}.persistenceId`);
+  }
   const context = { persistenceId: repr.persistenceId as string };
   if (persistenceId !== undefined && repr.persistenceId !== persistenceId) {
     invalidArgument(
