@@ -78,7 +78,7 @@ async function time(rounds: number, work: (round: number) => Promise<unknown>): 
 }
 
 /** Medians of every case, running each case once per round (after one warm-up round). */
-async function timeInterleaved<K extends string>(
+export async function timeInterleaved<K extends string>(
   rounds: number,
   cases: Record<K, (round: number) => Promise<unknown>>,
 ): Promise<Record<K, number>> {

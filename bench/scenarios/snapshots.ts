@@ -11,14 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { SqliteDriver } from '../../src/sqlite/client.js';
-import { runSnapshotBench } from '../snapshots.js';
+import { timeInterleaved as interleaved, runSnapshotBench } from '../snapshots.js';
 import {
   type BenchSettings,
   loadMemento,
   loadPostgres,
   loadSnapshotSupport,
   loadSqlite,
-  median,
   pgUrl,
   type Row,
   type ScenarioResult,
@@ -29,23 +28,6 @@ const SIZES = [
   { label: '1 MB', bytes: 1024 * 1024 },
   { label: '10 MB', bytes: 10 * 1024 * 1024 },
 ] as const;
-
-/** Medians of each case, every case once per round after a warm-up round. */
-async function interleaved<K extends string>(
-  rounds: number,
-  cases: Record<K, (round: number) => Promise<unknown>>,
-): Promise<Record<K, number>> {
-  const names = Object.keys(cases) as K[];
-  const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as unknown as Record<K, number[]>;
-  for (let round = -1; round < rounds; round++) {
-    for (const name of names) {
-      const started = performance.now();
-      await cases[name](round);
-      if (round >= 0) samples[name].push(performance.now() - started);
-    }
-  }
-  return Object.fromEntries(names.map((name) => [name, median(samples[name])])) as Record<K, number>;
-}
 
 const row = (
   store: string,

@@ -7,7 +7,7 @@ import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
 import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
 import { revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
-import { validateOrderingRead } from '../spi/queryable-journal.js';
+import { ChangeListeners, validateOrderingRead } from '../spi/queryable-journal.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 
 const NAME = 'memory';
@@ -27,7 +27,7 @@ export type MemoryDurableStateStoreOptions = StoreOptions;
 /** A durable state store held in process memory. */
 export class MemoryDurableStateStore implements QueryableDurableStateStore {
   readonly #entries = new Map<string, Entry>();
-  readonly #listeners = new Set<(notification: { readonly ordering: number }) => void>();
+  readonly #listeners = new ChangeListeners();
   #ordering = 0;
   readonly #serialization: Serialization;
   readonly #hooks: StoreOptions['hooks'];
@@ -74,7 +74,7 @@ export class MemoryDurableStateStore implements QueryableDurableStateStore {
     if (revision !== current + 1) throw revisionConflict(persistenceId, current, revision, operation, NAME);
     this.#ordering++;
     this.#entries.set(persistenceId, { revision, payload, tag, ordering: this.#ordering, timestamp: Date.now() });
-    for (const listener of this.#listeners) listener({ ordering: this.#ordering });
+    this.#listeners.notify(this.#ordering);
   }
 
   async readChangesByTag(tag: string, afterOrdering: number, limit: number): Promise<DurableStateChange[]> {
@@ -94,11 +94,11 @@ export class MemoryDurableStateStore implements QueryableDurableStateStore {
 
   async subscribe(listener: (notification: { readonly ordering: number }) => void): Promise<{ close(): Promise<void> }> {
     this.#lifecycle.assertOpen('subscribe');
-    this.#listeners.add(listener);
-    return { close: async () => void this.#listeners.delete(listener) };
+    return this.#listeners.add(listener);
   }
 
   async close(): Promise<void> {
     this.#lifecycle.close();
+    this.#listeners.clear();
   }
 }

@@ -17,6 +17,7 @@ import {
   validateReplayArguments,
 } from '../spi/journal-support.js';
 import {
+  ChangeListeners,
   type OrderedEvent,
   type OrderingFilter,
   type QueryableJournal,
@@ -41,7 +42,7 @@ export class MemoryJournal implements QueryableJournal {
   readonly #streams = new Map<string, Stream>();
   /** Every stored event in global order; index = ordering - 1; deleted events become undefined. */
   readonly #log: (StoredEvent | undefined)[] = [];
-  readonly #listeners = new Set<(notification: { readonly ordering: number }) => void>();
+  readonly #listeners = new ChangeListeners();
   readonly #serialization: Serialization;
   readonly #hooks: StoreOptions['hooks'];
   readonly #lifecycle = new StoreLifecycle(NAME, 'journal');
@@ -70,12 +71,7 @@ export class MemoryJournal implements QueryableJournal {
           return undefined;
         }),
       (results) => ({ count: results.length }),
-    ).finally(() => this.#notify());
-  }
-
-  #notify(): void {
-    const notification = { ordering: this.#log.length };
-    for (const listener of this.#listeners) listener(notification);
+    ).finally(() => this.#listeners.notify(this.#log.length));
   }
 
   async readByOrdering(afterOrdering: number, limit = 1000, filter: OrderingFilter = {}): Promise<OrderedEvent[]> {
@@ -99,8 +95,7 @@ export class MemoryJournal implements QueryableJournal {
 
   async subscribe(listener: (notification: { readonly ordering: number }) => void): Promise<{ close(): Promise<void> }> {
     this.#lifecycle.assertOpen('subscribe');
-    this.#listeners.add(listener);
-    return { close: async () => void this.#listeners.delete(listener) };
+    return this.#listeners.add(listener);
   }
 
   async *replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {

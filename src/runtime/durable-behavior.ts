@@ -13,7 +13,7 @@ import type { EntityBehavior, EntityHandle } from './entity-behavior.js';
 import type { Envelope } from './mailbox.js';
 import type { RecoveryOutcome, RecoveryTarget } from './recovery.js';
 import { UnhandledCommandError } from './runtime-errors.js';
-import type { RecoveryFailed } from './signals.js';
+import { deliverSignal, type RecoveryFailed } from './signals.js';
 import { messageOf } from './snapshot-selection.js';
 import { type StateChange, writeState } from './state-writer.js';
 
@@ -117,16 +117,6 @@ export class DurableBehavior<State, Command> implements EntityBehavior {
   }
 
   #signal(signal: DurableSignal): void {
-    const handler = this.definition.signalHandler;
-    if (!handler) return;
-    try {
-      handler(this.#state, signal);
-    } catch (error) {
-      this.entity.logger.error('[memento] [runtime] signalHandler threw', {
-        persistenceId: this.entity.persistenceId,
-        signal: signal.type,
-        error: String(error),
-      });
-    }
+    deliverSignal(this.definition.signalHandler, this.#state, signal, this.entity);
   }
 }

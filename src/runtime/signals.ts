@@ -6,6 +6,7 @@
  */
 import type { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot, SnapshotResult } from '../core/snapshot-results.js';
+import type { Logger } from '../observability/logger.js';
 import type { UnconfirmedWarning } from './delivery-types.js';
 import { asError } from './runtime-errors.js';
 
@@ -112,3 +113,25 @@ export const LoadSnapshotResult = (snapshot: SelectedSnapshot | null, toSequence
 });
 /** Builds a {@link LoadSnapshotFailed}. */
 export const LoadSnapshotFailed = (cause: unknown): LoadSnapshotFailed => ({ type: 'LoadSnapshotFailed', cause: asError(cause) });
+
+/**
+ * Calls an entity's signal handler; a handler that throws is logged, never allowed to
+ * break recovery or persistence.
+ */
+export function deliverSignal<S, G extends { readonly type: string }>(
+  handler: ((state: S, signal: G) => void) | undefined,
+  state: S,
+  signal: G,
+  entity: { readonly logger: Logger; readonly persistenceId: string },
+): void {
+  if (!handler) return;
+  try {
+    handler(state, signal);
+  } catch (error) {
+    entity.logger.error('[memento] [runtime] signalHandler threw', {
+      persistenceId: entity.persistenceId,
+      signal: signal.type,
+      error: String(error),
+    });
+  }
+}

@@ -10,7 +10,7 @@ import type { EntityDefinition } from './entity-definition.js';
 import type { Envelope } from './mailbox.js';
 import type { RecoveryTarget } from './recovery.js';
 import { EntityStoppedError, UnhandledCommandError } from './runtime-errors.js';
-import type { Signal } from './signals.js';
+import { deliverSignal, type Signal } from './signals.js';
 import { messageOf } from './snapshot-selection.js';
 import { TypedDelivery } from './typed-delivery.js';
 
@@ -149,16 +149,6 @@ export class TypedBehavior<State, Command, Event> implements EntityBehavior {
   }
 
   #signal(signal: Signal): void {
-    const handler = this.definition.signalHandler;
-    if (!handler) return;
-    try {
-      handler(this.#state, signal);
-    } catch (error) {
-      this.entity.logger.error('[memento] [runtime] signalHandler threw', {
-        persistenceId: this.entity.persistenceId,
-        signal: signal.type,
-        error: String(error),
-      });
-    }
+    deliverSignal(this.definition.signalHandler, this.#state, signal, this.entity);
   }
 }

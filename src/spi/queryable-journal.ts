@@ -64,3 +64,33 @@ export function validateIdListing(afterId: unknown, limit: unknown, source?: str
   validateOptionalString(afterId, 'afterId', { source });
   return validateInteger(limit, 'limit', { source }, { min: 1 });
 }
+
+/** A change notification: the newest ordering known to the notifier (0 when it does not know). */
+export type ChangeListener = (notification: { readonly ordering: number }) => void;
+
+/** In-process listeners of a store's changes, for stores without a native notification channel. */
+export class ChangeListeners {
+  readonly #listeners = new Set<ChangeListener>();
+
+  /** Adds a listener; closing the result removes it. */
+  add(listener: ChangeListener): { close(): Promise<void> } {
+    this.#listeners.add(listener);
+    return { close: async () => void this.#listeners.delete(listener) };
+  }
+
+  /** Tells every listener; a listener that throws does not stop the others or the write. */
+  notify(ordering: number): void {
+    for (const listener of this.#listeners) {
+      try {
+        listener({ ordering });
+      } catch {
+        // A query's wake-up failing is its own problem, never the writer's.
+      }
+    }
+  }
+
+  /** Drops every listener (on close). */
+  clear(): void {
+    this.#listeners.clear();
+  }
+}

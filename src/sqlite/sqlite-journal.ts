@@ -16,6 +16,7 @@ import {
   validateReplayArguments,
 } from '../spi/journal-support.js';
 import {
+  ChangeListeners,
   type OrderedEvent,
   type OrderingFilter,
   type QueryableJournal,
@@ -61,7 +62,7 @@ function storedEvent(persistenceId: string, row: EventRow): StoredEvent {
  * await journal.write([{ persistenceId: 'cart-1', events: [persistentRepr({ persistenceId: 'cart-1', sequenceNr: 1, event: 'opened' })] }]);
  */
 export class SqliteJournal implements QueryableJournal {
-  readonly #listeners = new Set<(notification: { readonly ordering: number }) => void>();
+  readonly #listeners = new ChangeListeners();
   readonly #serialization: Serialization;
   readonly #hooks: StoreOptions['hooks'];
   readonly #pageSize: number;
@@ -98,7 +99,7 @@ export class SqliteJournal implements QueryableJournal {
       () => queue.enqueue(prepared),
       () => ({ count: prepared.reduce((sum, { write }) => sum + write.events.length, 0) }),
     );
-    if (this.#listeners.size > 0 && results.includes(undefined)) for (const listener of this.#listeners) listener({ ordering: 0 });
+    if (results.includes(undefined)) this.#listeners.notify(0);
     return results;
   }
 
@@ -141,8 +142,7 @@ export class SqliteJournal implements QueryableJournal {
    */
   async subscribe(listener: (notification: { readonly ordering: number }) => void): Promise<{ close(): Promise<void> }> {
     this.#lifecycle.assertOpen('subscribe');
-    this.#listeners.add(listener);
-    return { close: async () => void this.#listeners.delete(listener) };
+    return this.#listeners.add(listener);
   }
 
   /** Streams events in pages of `replayPageSize`, oldest first; never holds more than one page. */

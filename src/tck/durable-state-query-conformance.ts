@@ -3,11 +3,11 @@
  * `QueryableDurableStateStore`.
  * @module
  */
-import { afterEach, beforeEach, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { createDurableStateQueries, type DurableStateChangeEnvelope } from '../query/durable-state-queries.js';
 import type { QueryableDurableStateStore } from '../spi/durable-state-store.js';
 import { NoOffset } from '../spi/read-journal.js';
-import { type ConformanceOptions, collect, conformanceTest, type StoreFactory, uniqueId } from './support.js';
+import { type ConformanceOptions, collect, conformanceTest, freshStorePerTest, type StoreFactory, uniqueId } from './support.js';
 
 /** Options of {@link durableStateQueryConformance}. */
 export type DurableStateQueryConformanceOptions = ConformanceOptions<QueryableDurableStateStore>;
@@ -23,13 +23,9 @@ export function durableStateQueryConformance(
   describe(`${name}: durable state query conformance`, () => {
     let store: QueryableDurableStateStore;
     let tag: string;
-    beforeEach(async () => {
-      store = await factory();
+    freshStorePerTest(factory, options, (created) => {
+      store = created;
       tag = uniqueId('state-tag');
-    });
-    afterEach(async () => {
-      await store?.close();
-      await options.teardown?.(store);
     });
     const test = conformanceTest(options);
 

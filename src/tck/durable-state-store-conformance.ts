@@ -3,12 +3,13 @@
  * conflicts, concurrent writers, hostile ids and large values.
  * @module
  */
-import { afterEach, beforeEach, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { ErrorCodes, isMementoError } from '../core/errors.js';
 import type { DurableStateStore } from '../spi/durable-state-store.js';
 import {
   type ConformanceOptions,
   conformanceTest,
+  freshStorePerTest,
   hostileIds,
   invalidIds,
   largeString,
@@ -38,13 +39,9 @@ export function durableStateStoreConformance(
     let store: DurableStateStore;
     let pid: string;
 
-    beforeEach(async () => {
-      store = await factory();
+    freshStorePerTest(factory, options, (created) => {
+      store = created;
       pid = uniqueId('state');
-    });
-    afterEach(async () => {
-      await store?.close();
-      await options.teardown?.(store);
     });
 
     const test = conformanceTest(options);

@@ -3,7 +3,7 @@
  * gaps, duplicates, partial writes, concurrent writers, hostile ids and large payloads.
  * @module
  */
-import { afterEach, beforeEach, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { ErrorCodes, isMementoError } from '../core/errors.js';
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
 import type { Journal } from '../spi/journal.js';
@@ -11,6 +11,7 @@ import {
   type ConformanceOptions,
   collect,
   conformanceTest,
+  freshStorePerTest,
   hostileIds,
   invalidIds,
   largeString,
@@ -50,13 +51,9 @@ export function journalConformance(name: string, factory: StoreFactory<Journal>,
     let journal: Journal;
     let pid: string;
 
-    beforeEach(async () => {
-      journal = await factory();
+    freshStorePerTest(factory, options, (created) => {
+      journal = created;
       pid = uniqueId('journal');
-    });
-    afterEach(async () => {
-      await journal?.close();
-      await options.teardown?.(journal);
     });
 
     const test = conformanceTest(options);

@@ -3,12 +3,12 @@
  * the read journal built on them (by tag, by id, live, resume without skips or repeats).
  * @module
  */
-import { afterEach, beforeEach, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import type { AtomicWrite } from '../core/persistent-repr.js';
 import { createReadJournal } from '../query/read-journal.js';
 import type { QueryableJournal } from '../spi/queryable-journal.js';
 import { type EventEnvelope, NoOffset, type Offset } from '../spi/read-journal.js';
-import { type ConformanceOptions, collect, conformanceTest, type StoreFactory, uniqueId } from './support.js';
+import { type ConformanceOptions, collect, conformanceTest, freshStorePerTest, type StoreFactory, uniqueId } from './support.js';
 
 /** Options of {@link queryConformance}. */
 export type QueryConformanceOptions = ConformanceOptions<QueryableJournal>;
@@ -41,13 +41,9 @@ export function queryConformance(name: string, factory: StoreFactory<QueryableJo
   describe(`${name}: query conformance`, () => {
     let journal: QueryableJournal;
     let tag: string;
-    beforeEach(async () => {
-      journal = await factory();
+    freshStorePerTest(factory, options, (created) => {
+      journal = created;
       tag = uniqueId('tag');
-    });
-    afterEach(async () => {
-      await journal?.close();
-      await options.teardown?.(journal);
     });
     const test = conformanceTest(options);
     const tagged = async (after = 0) => (await journal.readByOrdering(after, 10_000, { tag })).map((entry) => entry.repr.event);

@@ -3,7 +3,7 @@
  * fallback past damaged snapshots, concurrent saves, list order, hostile ids, large states.
  * @module
  */
-import { afterEach, beforeEach, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { ErrorCodes, isMementoError } from '../core/errors.js';
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
@@ -13,6 +13,7 @@ import {
   type ConformanceOptions,
   collect,
   conformanceTest,
+  freshStorePerTest,
   hostileIds,
   invalidIds,
   largeString,
@@ -49,13 +50,9 @@ export function snapshotStoreConformance<S extends SnapshotStore>(
     let store: S;
     let pid: string;
 
-    beforeEach(async () => {
-      store = await factory();
+    freshStorePerTest(factory, options, (created) => {
+      store = created;
       pid = uniqueId('snapshot');
-    });
-    afterEach(async () => {
-      await store?.close();
-      await options.teardown?.(store);
     });
 
     const test = conformanceTest(options);

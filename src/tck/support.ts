@@ -3,7 +3,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { it } from 'vitest';
+import { afterEach, beforeEach, it } from 'vitest';
 
 /** Builds a fresh store for one test; the kit closes it afterwards. */
 export type StoreFactory<S> = () => S | Promise<S>;
@@ -90,4 +90,26 @@ export function conformanceTest(options: {
     if (reason) it.skip(`${title} (skipped: ${reason})`, body);
     else it(title, body);
   };
+}
+
+/**
+ * Gives every test a fresh store from `factory` (handed to `onCreate`), and closes it and
+ * runs the options' teardown afterwards.
+ */
+export function freshStorePerTest<S extends { close(): Promise<void> }>(
+  factory: StoreFactory<S>,
+  options: ConformanceOptions<S>,
+  onCreate: (store: S) => void,
+): void {
+  let current: S | undefined;
+  beforeEach(async () => {
+    current = await factory();
+    onCreate(current);
+  });
+  afterEach(async () => {
+    if (!current) return;
+    await current.close();
+    await options.teardown?.(current);
+    current = undefined;
+  });
 }

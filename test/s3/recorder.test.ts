@@ -1,25 +1,12 @@
 /** The tutorial-style S3 recorder (examples/recorders/s3-recorder.ts) against the real S3-protocol server. */
-import type { S3Client } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createS3Recorder } from '../../examples/recorders/s3-recorder.js';
 import { JournalReader, JournalWriter, Machine, MemoryJournal } from '../../src/index.js';
-import { createBucketIfMissing } from '../../src/s3/index.js';
 import { type Ledger, LedgerState } from '../machine/ledger.js';
-import { type S3TestServer, startS3Server } from '../support/s3-server.js';
+import { useS3Bucket } from '../support/s3-server.js';
 
 const bucket = 'memento-recorder';
-let server: S3TestServer;
-let client: S3Client;
-
-beforeAll(async () => {
-  server = await startS3Server();
-  client = server.client();
-  await createBucketIfMissing(client, bucket);
-});
-afterAll(async () => {
-  client?.destroy();
-  await server?.stop();
-});
+const s3 = useS3Bucket(bucket);
 
 describe('the S3 recorder over StoreRecorder and S3SnapshotStore', () => {
   it('uploads the last state on stop, keeps only it, and resumes after it on start', async () => {
@@ -27,7 +14,11 @@ describe('the S3 recorder over StoreRecorder and S3SnapshotStore', () => {
     const name = `forest-${Date.now()}`;
     const writer = new JournalWriter(journal, name);
     const start = async () => {
-      const { recorder, store } = createS3Recorder<Ledger>({ store: { client, bucket, prefix: 'recorders/' }, name, debounceMs: 60_000 });
+      const { recorder, store } = createS3Recorder<Ledger>({
+        store: { client: s3.client, bucket, prefix: 'recorders/' },
+        name,
+        debounceMs: 60_000,
+      });
       const machine = new Machine(
         LedgerState,
         new JournalReader(journal, name, { live: false }),

@@ -15,6 +15,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll } from 'vitest';
+import { createBucketIfMissing } from '../../src/s3/index.js';
 
 /** s3rver's fixed credentials (test-only, not secrets). */
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -139,6 +141,33 @@ export async function startS3Server(): Promise<S3TestServer> {
         clearTimeout(timer);
       }
       await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts a server and a client with `bucket` for the test file, stopping both afterwards. */
+export function useS3Bucket(bucket: string): { readonly client: S3Client; readonly server: S3TestServer } {
+  let server: S3TestServer | undefined;
+  let client: S3Client | undefined;
+  beforeAll(async () => {
+    server = await startS3Server();
+    client = server.client();
+    await createBucketIfMissing(client, bucket);
+  });
+  afterAll(async () => {
+    client?.destroy();
+    await server?.stop();
+  });
+  const ready = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`useS3Bucket: the ${what} is used before beforeAll started it`);
+    return value;
+  };
+  return {
+    get client() {
+      return ready(client, 'client');
+    },
+    get server() {
+      return ready(server, 'server');
     },
   };
 }
