@@ -57,6 +57,20 @@ function utf8Bytes(value: string): Buffer {
   return bytes;
 }
 
+// Reading an id repeats for every event of a replay; the last one read is reused when its bytes match.
+let lastSerializerId = { bytes: Buffer.alloc(0), text: '' };
+function serializerIdAt(bytes: Buffer, at: number, length: number): string {
+  const cached = lastSerializerId;
+  if (cached.bytes.length === length) {
+    let index = 0;
+    while (index < length && cached.bytes[index] === bytes[at + index]) index++;
+    if (index === length) return cached.text;
+  }
+  const text = bytes.toString('utf8', at, at + length);
+  lastSerializerId = { bytes: Buffer.from(text, 'utf8'), text };
+  return text;
+}
+
 /** Writes an envelope in one allocation. */
 export function encodeEnvelope(parts: EnvelopeParts): Uint8Array {
   const serializerId = utf8Bytes(parts.serializerId);
@@ -127,7 +141,7 @@ export function decodeEnvelope(input: Uint8Array, describe: EnvelopeDescription 
   if (truncatedAt(1)) corrupt(describe, persistenceId, 'a serializer id length', 'end of header');
   const serializerLength = bytes[at++] as number;
   if (truncatedAt(serializerLength + 2)) corrupt(describe, persistenceId, `${serializerLength + 2} header bytes at ${at}`, 'end of header');
-  const serializerId = bytes.toString('utf8', at, at + serializerLength);
+  const serializerId = serializerIdAt(bytes, at, serializerLength);
   at += serializerLength;
   const manifestLength = bytes.readUInt16BE(at);
   at += 2;

@@ -15,6 +15,7 @@ import {
   validateHighestArguments,
   validateReplayArguments,
 } from '../spi/journal-support.js';
+import { pagedIterable } from '../spi/paged-iterable.js';
 import {
   ChangeListeners,
   type OrderedEvent,
@@ -24,6 +25,8 @@ import {
   validateOrderingRead,
 } from '../spi/queryable-journal.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
+import type { SqliteConnection } from './connection.js';
+import { type PackedPageRow, PageSizer, type UnpackedPage, unpackPage } from './event-pages.js';
 import { GroupCommit } from './group-commit.js';
 import { checkOptions, checkPageSize, NAME, type SqliteJournalOptions, type SqliteTarget } from './options.js';
 import {
@@ -36,23 +39,6 @@ import {
   selectPersistenceIds,
 } from './sql/journal-sql.js';
 import { StoreConnection } from './store-connection.js';
-
-type EventRow = [number, number, string | null, string | null, string | null, Uint8Array, Uint8Array | null];
-type OrderedRow = [number, string, ...EventRow];
-
-/** A row of the journal table (from sequence_nr on) in the stored form decodeEvent reads. */
-function storedEvent(persistenceId: string, row: EventRow): StoredEvent {
-  return {
-    persistenceId,
-    sequenceNr: row[0],
-    timestamp: row[1],
-    manifest: row[2] ?? undefined,
-    writerId: row[3] ?? undefined,
-    tags: row[4] === null ? undefined : (JSON.parse(row[4]) as string[]),
-    payload: row[5],
-    metadata: row[6] ?? undefined,
-  };
-}
 
 /**
  * A journal in an SQLite file (or an open better-sqlite3 Database).
@@ -107,21 +93,25 @@ export class SqliteJournal implements QueryableJournal {
   async readByOrdering(afterOrdering: number, limit = 1000, filter: OrderingFilter = {}): Promise<OrderedEvent[]> {
     this.#lifecycle.assertOpen('readByOrdering');
     const { after, max } = validateOrderingRead(afterOrdering, limit, filter.tag, { source: NAME });
-    const connection = this.#connection.get('readByOrdering');
-    let rows: OrderedRow[];
-    try {
-      rows = (
+    const sizer = new PageSizer(max);
+    const result: OrderedEvent[] = [];
+    let cursor = after;
+    while (result.length < max) {
+      const connection = this.#connection.get('readByOrdering');
+      const rows = Math.min(sizer.limit, max - result.length);
+      const page = this.#readPage(connection, sizer, 'journal.readByOrdering', undefined, () =>
         filter.tag === undefined
-          ? connection.rawStatement(selectByOrdering).all(after, max)
-          : connection.rawStatement(selectByTagAndOrdering).all(filter.tag, after, max)
-      ) as OrderedRow[];
-    } catch (error) {
-      throw connection.failure(error, 'journal.readByOrdering');
+          ? connection.rawStatement(selectByOrdering).get(cursor, rows)
+          : connection.rawStatement(selectByTagAndOrdering).get(filter.tag, cursor, rows),
+      );
+      if (page === undefined) continue;
+      page.events.forEach((stored, index) => {
+        result.push({ ordering: page.orderings[index] as number, repr: decodeEvent(stored, this.#serialization) });
+      });
+      if (page.events.length < rows) break;
+      cursor = page.orderings[page.orderings.length - 1] as number;
     }
-    return rows.map(([ordering, persistenceId, ...rest]) => ({
-      ordering,
-      repr: decodeEvent(storedEvent(persistenceId, rest), this.#serialization),
-    }));
+    return result;
   }
 
   /** Persistence ids ever written (deleted or not), in byte order. */
@@ -145,33 +135,69 @@ export class SqliteJournal implements QueryableJournal {
     return this.#listeners.add(listener);
   }
 
-  /** Streams events in pages of `replayPageSize`, oldest first; never holds more than one page. */
-  async *replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
-    this.#lifecycle.assertOpen('replay', persistenceId);
-    const bounds = validateReplayArguments(persistenceId, from, to, max);
-    const started = performance.now();
-    let count = 0;
-    let next = bounds.from;
-    let remaining = bounds.max;
-    while (remaining > 0 && next <= bounds.to) {
-      // Re-checked per page: the store may be closed while a consumer is mid-stream.
-      const connection = this.#connection.get('replay', persistenceId);
-      const limit = Math.min(this.#pageSize, remaining);
-      let rows: EventRow[];
-      try {
-        rows = connection.rawStatement(selectPage).all(persistenceId, next, bounds.to, limit) as EventRow[];
-      } catch (error) {
-        throw connection.failure(error, 'journal.replay', persistenceId);
+  /**
+   * Streams events in pages of at most `replayPageSize` (fewer when events are large, so a
+   * page stays near 16 MiB), oldest first; never holds more than one page.
+   */
+  replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
+    let cursor: { next: number; remaining: number; to: number; ended: boolean; count: number; started: number } | undefined;
+    let sizer: PageSizer | undefined;
+    const nextPage = (): readonly StoredEvent[] | undefined => {
+      if (cursor === undefined || sizer === undefined) {
+        this.#lifecycle.assertOpen('replay', persistenceId);
+        const bounds = validateReplayArguments(persistenceId, from, to, max);
+        cursor = { next: bounds.from, remaining: bounds.max, to: bounds.to, ended: false, count: 0, started: performance.now() };
+        sizer = new PageSizer(this.#pageSize);
       }
-      for (const row of rows) {
-        yield decodeEvent(storedEvent(persistenceId, row), this.#serialization);
+      while (!cursor.ended && cursor.remaining > 0 && cursor.next <= cursor.to) {
+        // Re-checked per page: the store may be closed while a consumer is mid-stream.
+        const connection = this.#connection.get('replay', persistenceId);
+        const rows = Math.min(sizer.limit, cursor.remaining);
+        const { next, to } = cursor;
+        const page = this.#readPage(connection, sizer, 'journal.replay', persistenceId, () =>
+          connection.rawStatement(selectPage).get(persistenceId, next, to, rows),
+        );
+        if (page === undefined) continue;
+        const { events } = page;
+        cursor.count += events.length;
+        cursor.remaining -= events.length;
+        if (events.length < rows) cursor.ended = true;
+        else cursor.next = (events[events.length - 1] as StoredEvent).sequenceNr + 1;
+        if (events.length > 0) return events;
       }
-      count += rows.length;
-      if (rows.length < limit) break;
-      next = (rows[rows.length - 1] as EventRow)[0] + 1;
-      remaining -= rows.length;
+      const { count, started } = cursor;
+      this.#hooks?.onOperation?.({
+        operation: 'journal.replay',
+        store: NAME,
+        persistenceId,
+        count,
+        durationMs: performance.now() - started,
+      });
+      return undefined;
+    };
+    return pagedIterable(nextPage, (stored) => decodeEvent(stored, this.#serialization));
+  }
+
+  /**
+   * Runs one packed page query; `undefined` when SQLite refused the page as too big and the
+   * sizer shrank it (the caller retries with the smaller limit).
+   */
+  #readPage(
+    connection: SqliteConnection,
+    sizer: PageSizer,
+    operation: string,
+    persistenceId: string | undefined,
+    query: () => unknown,
+  ): UnpackedPage | undefined {
+    let packed: PackedPageRow;
+    try {
+      packed = query() as PackedPageRow;
+    } catch (error) {
+      if (sizer.shrink(error)) return undefined;
+      throw connection.failure(error, operation, persistenceId);
     }
-    this.#hooks?.onOperation?.({ operation: 'journal.replay', store: NAME, persistenceId, count, durationMs: performance.now() - started });
+    sizer.record(packed[0], (packed[1]?.length ?? 0) + (packed[2]?.length ?? 0));
+    return unpackPage(packed, persistenceId === undefined ? 'ordering' : 'sequenceNr', persistenceId);
   }
 
   /** Reads the kept highest sequence number, which survives deleteTo. */

@@ -2,6 +2,7 @@
  * The journal's SQL, one statement per operation.
  * @module
  */
+import { packedPageQuery } from '../event-pages.js';
 
 /** Most events one INSERT stores: 16 rows x 8 parameters stays far below SQLite's parameter limit. */
 export const MAX_ROWS_PER_INSERT = 16;
@@ -26,9 +27,12 @@ ON CONFLICT (persistence_id) DO UPDATE SET highest = excluded.highest`;
 /** The highest stored event, for explaining a unique violation when journal_highest lags. */
 export const selectMaxStored = 'SELECT max(sequence_nr) FROM journal WHERE persistence_id = ?';
 
-/** One page of a replay, keyset-paginated on sequence_nr. */
-export const selectPage = `SELECT sequence_nr, timestamp, manifest, writer_id, tags, payload, metadata FROM journal
-WHERE persistence_id = ? AND sequence_nr >= ? AND sequence_nr <= ? ORDER BY sequence_nr LIMIT ?`;
+/** One page of a replay, keyset-paginated on sequence_nr, packed into one row (see event-pages). */
+export const selectPage = packedPageQuery(
+  `SELECT ordering, sequence_nr, timestamp, manifest, writer_id, tags, payload, metadata FROM journal
+WHERE persistence_id = ? AND sequence_nr >= ? AND sequence_nr <= ? ORDER BY sequence_nr LIMIT ?`,
+  false,
+);
 
 /** Drops the tag rows of the events deleteTo removes (a primary-key lookup per tag). */
 export const deleteTags = `DELETE FROM event_tags WHERE (tag, ordering) IN
@@ -37,13 +41,20 @@ export const deleteTags = `DELETE FROM event_tags WHERE (tag, ordering) IN
 /** Deletes events up to a sequence number. */
 export const deleteEvents = 'DELETE FROM journal WHERE persistence_id = ? AND sequence_nr <= ?';
 
-/** Events after a global ordering, for queries; SQLite's single writer makes orderings commit in order. */
-export const selectByOrdering = `SELECT ordering, persistence_id, sequence_nr, timestamp, manifest, writer_id, tags, payload, metadata
-FROM journal WHERE ordering > ? ORDER BY ordering LIMIT ?`;
+/** Events after a global ordering, for queries, packed; SQLite's single writer makes orderings commit in order. */
+export const selectByOrdering = packedPageQuery(
+  `SELECT ordering, persistence_id, sequence_nr, timestamp, manifest, writer_id, tags, payload, metadata
+FROM journal WHERE ordering > ? ORDER BY ordering LIMIT ?`,
+  true,
+);
 
-/** Tagged events after a global ordering, through the tag index. */
-export const selectByTagAndOrdering = `SELECT j.ordering, j.persistence_id, j.sequence_nr, j.timestamp, j.manifest, j.writer_id, j.tags, j.payload, j.metadata
-FROM event_tags t JOIN journal j ON j.ordering = t.ordering WHERE t.tag = ? AND t.ordering > ? ORDER BY t.ordering LIMIT ?`;
+/** Tagged events after a global ordering, through the tag index, packed. */
+export const selectByTagAndOrdering = packedPageQuery(
+  `SELECT j.ordering AS ordering, j.persistence_id AS persistence_id, j.sequence_nr AS sequence_nr, j.timestamp AS timestamp,
+j.manifest AS manifest, j.writer_id AS writer_id, j.tags AS tags, j.payload AS payload, j.metadata AS metadata
+FROM event_tags t JOIN journal j ON j.ordering = t.ordering WHERE t.tag = ? AND t.ordering > ? ORDER BY t.ordering LIMIT ?`,
+  true,
+);
 
 /** Persistence ids ever written, in byte order, after a given one. */
 export const selectPersistenceIds = 'SELECT persistence_id FROM journal_highest WHERE persistence_id > ? ORDER BY persistence_id LIMIT ?';

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { pagedIterable } from '../../src/spi/paged-iterable.js';
+
+/** Pages handed out in order, counting fetches; `async` wraps each in a promise. */
+function pages<T>(all: T[][], options: { async?: boolean; failAt?: number } = {}) {
+  let fetched = 0;
+  const source = () => {
+    const index = fetched++;
+    if (index === options.failAt) {
+      const error = new Error(`page ${index} failed`);
+      if (options.async) return Promise.reject(error);
+      throw error;
+    }
+    const page = all[index];
+    return options.async ? Promise.resolve(page) : page;
+  };
+  return { source, fetches: () => fetched };
+}
+
+async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) out.push(item);
+  return out;
+}
+
+describe('pagedIterable', () => {
+  for (const async of [false, true]) {
+    const kind = async ? 'asynchronous' : 'synchronous';
+
+    it(`maps every entry of ${kind} pages in order and stops at an empty page`, async () => {
+      const { source, fetches } = pages([[1, 2], [3], [], [4]], { async });
+      expect(await collect(pagedIterable(source, (n) => n * 10))).toEqual([10, 20, 30]);
+      expect(fetches()).toBe(3);
+    });
+
+    it(`fetches nothing before the first next() and no page after a break (${kind})`, async () => {
+      const { source, fetches } = pages([[1, 2], [3, 4], [5]], { async });
+      const iterable = pagedIterable(source, (n) => n);
+      expect(fetches()).toBe(0);
+      const seen: number[] = [];
+      for await (const n of iterable) {
+        seen.push(n);
+        if (n === 2) break;
+      }
+      expect(seen).toEqual([1, 2]);
+      expect(fetches()).toBe(1);
+    });
+
+    it(`rejects the next() whose page fails, after the items before it, then ends (${kind})`, async () => {
+      const { source } = pages([[1], [2]], { async, failAt: 1 });
+      const iterator = pagedIterable(source, (n) => n)[Symbol.asyncIterator]();
+      expect(await iterator.next()).toEqual({ done: false, value: 1 });
+      await expect(iterator.next()).rejects.toThrow('page 1 failed');
+      expect(await iterator.next()).toEqual({ done: true, value: undefined });
+    });
+  }
+
+  it('rejects the next() whose item fails to map, and ends', async () => {
+    const { source } = pages([[1, 2, 3]]);
+    const iterator = pagedIterable(source, (n) => {
+      if (n === 2) throw new Error('cannot map 2');
+      return n;
+    })[Symbol.asyncIterator]();
+    expect((await iterator.next()).value).toBe(1);
+    await expect(iterator.next()).rejects.toThrow('cannot map 2');
+    expect((await iterator.next()).done).toBe(true);
+  });
+
+  it('fetches a page once when next() is called again before the fetch resolves', async () => {
+    const { source, fetches } = pages([[1, 2], [3]], { async: true });
+    const iterator = pagedIterable(source, (n) => n)[Symbol.asyncIterator]();
+    const results = await Promise.all([iterator.next(), iterator.next(), iterator.next(), iterator.next()]);
+    expect(results.map((result) => result.value)).toEqual([1, 2, 3, undefined]);
+    expect(fetches()).toBe(3);
+  });
+});
