@@ -17,7 +17,7 @@ import { FileSnapshotStore } from '../src/fs/index.js';
 import { decodeSnapshotFrame, encodeSnapshotFrame } from '../src/fs/snapshot-frame.js';
 import { Serialization, SnapshotMetadata, SnapshotSelectionCriteria } from '../src/index.js';
 import { createBucketIfMissing, readBody, S3SnapshotStore } from '../src/s3/index.js';
-import { decodeSnapshot, encodeSnapshot } from '../src/spi/snapshot-support.js';
+import { decodeSnapshot } from '../src/spi/snapshot-support.js';
 import { startS3Server } from '../test/support/s3-server.js';
 
 /** Options of {@link runSnapshotBench}. */
@@ -145,7 +145,7 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
       const persistenceId = `bench-${size.bytes}`;
       const meta = (sequenceNr: number) => new SnapshotMetadata({ persistenceId, sequenceNr, timestamp: 1_700_000_000_000 + sequenceNr });
       // The exact bytes the stores write, for the raw baselines.
-      const bytes = Buffer.concat(encodeSnapshotFrame(encodeSnapshot(meta(1), state, serialization)));
+      const bytes = Buffer.from(encodeSnapshotFrame(meta(1), state, serialization).frame);
       log(`${size.label}: ${bytes.length} stored bytes`);
       const multipart = new S3SnapshotStore({
         client,
@@ -156,7 +156,7 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
       });
       // Interleaved: every round runs each case once, so load from other processes hits all alike.
       const cases = {
-        encode: async () => encodeSnapshotFrame(encodeSnapshot(meta(1), state, serialization)),
+        encode: async () => encodeSnapshotFrame(meta(1), state, serialization),
         decode: async () => decodeSnapshot(decodeSnapshotFrame(bytes, meta(1), 'bench'), serialization),
         fsSave: (round: number) => fsStore.save(meta(round + 2), state),
         fsRawSave: (round: number) => rawFsWrite(join(rawDir, `${size.bytes}-${round + 2}.snap`), bytes),
@@ -205,7 +205,7 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
       // Seeding only: straight PutObjects of what the store would write (no listing per save).
       await pool(many, 32, async (index) => {
         const metadata = meta(index + 1);
-        const body = Buffer.concat(encodeSnapshotFrame(encodeSnapshot(metadata, { index }, serialization)));
+        const body = encodeSnapshotFrame(metadata, { index }, serialization).frame;
         const Key = s3Store.keyOf(persistenceId, metadata.sequenceNr, metadata.timestamp);
         await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: body, ContentLength: body.length }));
       });

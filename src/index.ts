@@ -19,6 +19,7 @@ export * from './observability/hooks.js';
 export * from './observability/logger.js';
 export * from './query/index.js';
 export * from './runtime/index.js';
+export * from './serialization/bytes-serializer.js';
 export * from './serialization/envelope.js';
 export * from './serialization/json-serializer.js';
 export * from './serialization/msgpack-serializer.js';

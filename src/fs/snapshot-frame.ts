@@ -18,7 +18,9 @@
  */
 import { crc32 } from 'node:zlib';
 import { CorruptDataError } from '../core/errors.js';
-import type { StoredSnapshot } from '../spi/snapshot-support.js';
+import type { SnapshotMetadataInit } from '../core/snapshot-metadata.js';
+import type { Serialization } from '../serialization/serialization.js';
+import { encodeSnapshot, type StoredSnapshot } from '../spi/snapshot-support.js';
 
 /** Format version written by this code. */
 export const SNAPSHOT_FRAME_VERSION = 1;
@@ -32,32 +34,44 @@ export interface SnapshotFrameIdentity {
   readonly timestamp: number;
 }
 
-/**
- * The frame of a stored snapshot as separate buffers (header, metadata, payload), so a
- * writer can hand them to `writev` or concatenate once, without copying the payload twice.
- */
-export function encodeSnapshotFrame(row: StoredSnapshot): Uint8Array[] {
-  const id = Buffer.from(row.persistenceId, 'utf8');
-  const metadataLength = row.metadata?.length ?? 0;
-  const header = Buffer.allocUnsafe(FIXED_HEADER_BYTES + id.length);
-  let at = MAGIC.copy(header, 0);
-  header[at++] = SNAPSHOT_FRAME_VERSION;
-  header.writeUInt16BE(id.length, at);
-  at += 2;
-  at += id.copy(header, at);
-  header.writeBigUInt64BE(BigInt(row.sequenceNr), at);
-  at += 8;
-  header.writeBigUInt64BE(BigInt(row.timestamp), at);
-  at += 8;
-  header.writeUInt32BE(metadataLength, at);
-  at += 4;
-  header.writeUInt32BE(crc32(header.subarray(0, at)), at);
-  return row.metadata ? [header, row.metadata, row.payload] : [header, row.payload];
+/** Bytes of a frame before the metadata envelope: the fixed fields plus the id. */
+function headerLength(persistenceId: string): number {
+  return FIXED_HEADER_BYTES + Buffer.byteLength(persistenceId, 'utf8');
 }
 
-/** Total bytes of {@link encodeSnapshotFrame}'s parts. */
-export function frameLength(parts: readonly Uint8Array[]): number {
-  return parts.reduce((sum, part) => sum + part.length, 0);
+/**
+ * Serializes a snapshot straight into its frame: the header and metadata go into room the
+ * serializer leaves in front of the payload envelope, so the frame is one allocation and
+ * the payload (10 MB, say) is never copied after encoding. `row` is the same snapshot as
+ * envelopes, for stores that keep the parts apart.
+ */
+export function encodeSnapshotFrame(
+  metadata: SnapshotMetadataInit,
+  snapshot: unknown,
+  serialization: Serialization,
+): { readonly row: StoredSnapshot; readonly frame: Buffer } {
+  let prefix = 0;
+  const row = encodeSnapshot(metadata, snapshot, serialization, (head) => {
+    prefix = headerLength(head.persistenceId) + (head.metadata?.length ?? 0);
+    return prefix;
+  });
+  const frame = Buffer.from(row.payload.buffer, row.payload.byteOffset - prefix, prefix + row.payload.byteLength);
+  const id = Buffer.from(row.persistenceId, 'utf8');
+  let at = MAGIC.copy(frame, 0);
+  frame[at++] = SNAPSHOT_FRAME_VERSION;
+  frame.writeUInt16BE(id.length, at);
+  at += 2;
+  at += id.copy(frame, at);
+  frame.writeBigUInt64BE(BigInt(row.sequenceNr), at);
+  at += 8;
+  frame.writeBigUInt64BE(BigInt(row.timestamp), at);
+  at += 8;
+  frame.writeUInt32BE(row.metadata?.length ?? 0, at);
+  at += 4;
+  frame.writeUInt32BE(crc32(frame.subarray(0, at)), at);
+  at += 4;
+  if (row.metadata) frame.set(row.metadata, at);
+  return { row, frame };
 }
 
 /**

@@ -16,18 +16,12 @@ import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { KeyedLock } from '../fs/keyed-lock.js';
-import { decodeSnapshotFrame, encodeSnapshotFrame, frameLength } from '../fs/snapshot-frame.js';
+import { decodeSnapshotFrame, encodeSnapshotFrame } from '../fs/snapshot-frame.js';
 import { measure } from '../observability/hooks.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import { Serialization } from '../serialization/serialization.js';
 import type { SnapshotLoadOptions, SnapshotStore } from '../spi/snapshot-store.js';
-import {
-  decodeSnapshot,
-  encodeSnapshot,
-  loadYoungestReadable,
-  validateSnapshotMetadata,
-  validateSnapshotQuery,
-} from '../spi/snapshot-support.js';
+import { decodeSnapshot, loadYoungestReadable, validateSnapshotMetadata, validateSnapshotQuery } from '../spi/snapshot-support.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 import { createBucketIfMissing, httpStatusOf, isNotFound, readBody } from './helpers.js';
 import {
@@ -47,9 +41,9 @@ const MIN_PART_BYTES = 5 * 1024 * 1024;
 /** S3's limit of keys per DeleteObjects request. */
 const DELETE_BATCH = 1000;
 /** `load` asks for a short first page: the newest snapshot is first, rarely more are needed. */
-const LOAD_FIRST_PAGE = 32;
+const LOAD_FIRST_PAGE = 2;
 /** Page size when looking for the objects of one sequence number (normally one). */
-const SIBLINGS_PAGE = 8;
+const SIBLINGS_PAGE = 2;
 
 /** Options of {@link S3SnapshotStore}. */
 export interface S3SnapshotStoreOptions extends StoreOptions {
@@ -221,10 +215,9 @@ export class S3SnapshotStore implements SnapshotStore {
 
   async save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void> {
     this.#lifecycle.assertOpen('save', metadata?.persistenceId);
-    const row = encodeSnapshot(metadata, snapshot, this.#serialization);
+    const { row, frame } = encodeSnapshotFrame(metadata, snapshot, this.#serialization);
     const { persistenceId, sequenceNr, timestamp } = row;
-    const parts = encodeSnapshotFrame(row);
-    const bytes = frameLength(parts);
+    const bytes = frame.length;
     await measure(this.#hooks, { operation: 'snapshot.save', store: NAME, persistenceId, bytes }, () =>
       this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
         await this.#ready(persistenceId);
@@ -232,9 +225,7 @@ export class S3SnapshotStore implements SnapshotStore {
         // Look for objects this save replaces while the upload runs; delete them only after it succeeded.
         const siblings = this.#keysOfSequenceNr(persistenceId, sequenceNr, 'save');
         siblings.catch(() => undefined);
-        const body = Buffer.concat(parts, bytes);
-        parts.length = 0;
-        await this.#put(persistenceId, key, body);
+        await this.#put(persistenceId, key, frame);
         const replaced = (await siblings).filter((other) => other !== key);
         await this.#deleteKeys(persistenceId, replaced, 'save');
       }),

@@ -71,8 +71,12 @@ function serializerIdAt(bytes: Buffer, at: number, length: number): string {
   return text;
 }
 
-/** Writes an envelope in one allocation. */
-export function encodeEnvelope(parts: EnvelopeParts): Uint8Array {
+/**
+ * Writes an envelope in one allocation. With `headroom`, the buffer returned starts with
+ * that many unwritten bytes and the envelope follows, so a caller can put its own header
+ * in front without copying the payload again.
+ */
+export function encodeEnvelope(parts: EnvelopeParts, headroom = 0): Buffer {
   const serializerId = utf8Bytes(parts.serializerId);
   const manifest = utf8Bytes(parts.manifest);
   const keyId = parts.encryption ? utf8Bytes(parts.encryption.keyId) : undefined;
@@ -80,7 +84,9 @@ export function encodeEnvelope(parts: EnvelopeParts): Uint8Array {
   if (manifest.length > 0xffff) throw new RangeError('manifest must be at most 65535 UTF-8 bytes');
   if (keyId && (keyId.length === 0 || keyId.length > 255)) throw new RangeError('key id must be 1-255 UTF-8 bytes');
   const headerSize = 4 + 1 + serializerId.length + 2 + manifest.length + (keyId ? 1 + keyId.length + 12 + 16 : 0);
-  const out = Buffer.allocUnsafe(headerSize + 4 + parts.payload.length + 4);
+  const size = headerSize + 4 + parts.payload.length + 4;
+  const whole = Buffer.allocUnsafe(headroom + size);
+  const out = headroom === 0 ? whole : whole.subarray(headroom);
   let at = 0;
   out[at++] = MAGIC_0;
   out[at++] = MAGIC_1;
@@ -100,7 +106,7 @@ export function encodeEnvelope(parts: EnvelopeParts): Uint8Array {
   at = out.writeUInt32BE(parts.payload.length, at);
   out.set(parts.payload, at);
   out.writeUInt32BE(crc32(out.subarray(0, out.length - 4)), out.length - 4);
-  return out;
+  return whole;
 }
 
 /** True when the bytes start like an envelope (cheap; does not verify the checksum). */

@@ -6,6 +6,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { CorruptDataError, InvalidArgumentError, SerializationError } from '../core/errors.js';
+import { BytesSerializer } from './bytes-serializer.js';
 import { Compression, decodeEnvelope, encodeEnvelope } from './envelope.js';
 import { JsonSerializer } from './json-serializer.js';
 import { MessagePackSerializer } from './msgpack-serializer.js';
@@ -29,11 +30,14 @@ export interface EncryptionOptions {
 
 /** Options of {@link Serialization}. */
 export interface SerializationOptions {
-  /** Extra serializers; `json` and `msgpack` are always registered. */
+  /** Extra serializers; `json`, `msgpack` and `bytes` are always registered. */
   readonly serializers?: readonly Serializer[];
   /** Id of the serializer new values are written with. @default 'json' */
   readonly defaultSerializer?: string;
-  /** Chooses a serializer id per value, overriding the default (e.g. by event type). */
+  /**
+   * Chooses a serializer id per value, overriding the default (e.g. by event type). When it
+   * returns undefined, a Uint8Array goes to `bytes` and anything else to the default.
+   */
   readonly serializerFor?: (value: unknown) => string | undefined;
   /** `false` disables compression. @default { thresholdBytes: 65536, level: 1 } */
   readonly compression?: CompressionOptions | false;
@@ -88,7 +92,7 @@ export class Serialization {
   readonly #activeKeyId: string | undefined;
 
   constructor(options: SerializationOptions = {}) {
-    for (const serializer of [new JsonSerializer(), new MessagePackSerializer(), ...(options.serializers ?? [])]) {
+    for (const serializer of [new JsonSerializer(), new MessagePackSerializer(), new BytesSerializer(), ...(options.serializers ?? [])]) {
       if (!serializer || typeof serializer.id !== 'string' || typeof serializer.toBinary !== 'function') {
         throw new InvalidArgumentError('serializers', 'serializers: expected objects with id, manifest, toBinary and fromBinary', {
           actual: serializer,
@@ -134,8 +138,12 @@ export class Serialization {
     return [...this.#serializers.keys()];
   }
 
-  /** Encodes a value into an envelope; throws {@link SerializationError} naming the context. */
-  serialize(value: unknown, context: SerializationContext = {}): Uint8Array {
+  /**
+   * Encodes a value into an envelope; throws {@link SerializationError} naming the context.
+   * `headroom` leaves that many bytes in front of the envelope in the same buffer (see
+   * {@link encodeEnvelope}); the envelope is then `result.subarray(headroom)`.
+   */
+  serialize(value: unknown, context: SerializationContext = {}, headroom = 0): Uint8Array {
     const serializer = this.#pick(value, context);
     let manifest: string;
     let payload: Uint8Array;
@@ -156,19 +164,22 @@ export class Serialization {
       payload = deflateRawSync(payload, { level: this.#compressionLevel });
       compression = Compression.deflate;
     }
-    if (this.#activeKeyId === undefined) return encodeEnvelope({ serializerId: serializer.id, manifest, compression, payload });
+    if (this.#activeKeyId === undefined) return encodeEnvelope({ serializerId: serializer.id, manifest, compression, payload }, headroom);
     const keyId = this.#activeKeyId;
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.#keys.get(keyId) as Buffer, iv);
     cipher.setAAD(additionalData(String(compression), serializer.id, manifest, keyId));
     const encrypted = Buffer.concat([cipher.update(payload), cipher.final()]);
-    return encodeEnvelope({
-      serializerId: serializer.id,
-      manifest,
-      compression,
-      encryption: { keyId, iv, authTag: cipher.getAuthTag() },
-      payload: encrypted,
-    });
+    return encodeEnvelope(
+      {
+        serializerId: serializer.id,
+        manifest,
+        compression,
+        encryption: { keyId, iv, authTag: cipher.getAuthTag() },
+        payload: encrypted,
+      },
+      headroom,
+    );
   }
 
   /**
@@ -234,7 +245,7 @@ export class Serialization {
 
   #pick(value: unknown, context: SerializationContext): Serializer {
     const id = this.#serializerFor?.(value);
-    if (id === undefined) return this.#defaultSerializer;
+    if (id === undefined) return value instanceof Uint8Array ? (this.#serializers.get('bytes') as Serializer) : this.#defaultSerializer;
     const serializer = this.#serializers.get(id);
     if (!serializer) {
       throw new SerializationError(

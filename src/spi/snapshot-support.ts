@@ -24,17 +24,31 @@ export interface StoredSnapshot {
   readonly metadata: Uint8Array | undefined;
 }
 
-/** Validates save arguments and serializes the snapshot; throws before anything is stored. */
-export function encodeSnapshot(metadata: SnapshotMetadataInit, snapshot: unknown, serialization: Serialization): StoredSnapshot {
+/** Identity and user metadata of a snapshot being encoded, before its payload exists. */
+export type SnapshotHead = Omit<StoredSnapshot, 'payload'>;
+
+/**
+ * Validates save arguments and serializes the snapshot; throws before anything is stored.
+ * `headroom(head)` asks for bytes to be left free in front of the payload envelope, in the
+ * same buffer, for a header written without copying the payload (see snapshot frames).
+ */
+export function encodeSnapshot(
+  metadata: SnapshotMetadataInit,
+  snapshot: unknown,
+  serialization: Serialization,
+  headroom?: (head: SnapshotHead) => number,
+): StoredSnapshot {
   const checked = SnapshotMetadata.from(metadata);
   const context = { persistenceId: checked.persistenceId, sequenceNr: checked.sequenceNr, what: 'snapshot' as const };
-  return {
+  const head: SnapshotHead = {
     persistenceId: checked.persistenceId,
     sequenceNr: checked.sequenceNr,
     timestamp: checked.timestamp,
-    payload: serialization.serialize(snapshot, context),
     metadata: checked.metadata === undefined ? undefined : serialization.serialize(checked.metadata, { ...context, what: 'metadata' }),
   };
+  const reserved = headroom?.(head) ?? 0;
+  const payload = serialization.serialize(snapshot, context, reserved);
+  return { ...head, payload: reserved === 0 ? payload : payload.subarray(reserved) };
 }
 
 /** Decodes a stored snapshot; any failure becomes {@link CorruptSnapshotError} naming it. */

@@ -89,7 +89,7 @@ describe('S3SnapshotStore', () => {
       expect(selected?.metadata.sequenceNr).toBe(COUNT);
       expect(selected?.snapshot).toEqual({ nr: COUNT });
       expect(lists()).toHaveLength(1);
-      expect(lists()[0]?.url).toContain('max-keys=32');
+      expect(lists()[0]?.url).toContain('max-keys=2');
       expect(proxy.requests).toHaveLength(2);
     });
 

@@ -1,0 +1,43 @@
+import { randomBytes } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { ErrorCodes, isMementoError } from '../../src/core/errors.js';
+import { SnapshotMetadata } from '../../src/core/snapshot-metadata.js';
+import { decodeSnapshotFrame, encodeSnapshotFrame } from '../../src/fs/snapshot-frame.js';
+import { Serialization } from '../../src/serialization/serialization.js';
+import { decodeSnapshot } from '../../src/spi/snapshot-support.js';
+
+const identity = { persistenceId: 'cart|é-1', sequenceNr: 42, timestamp: 1_700_000_000_042 };
+
+describe('snapshot frames', () => {
+  it('encode in one buffer shared with the payload envelope, and decode back, with and without metadata', () => {
+    const serialization = new Serialization({ compression: false });
+    for (const metadata of [undefined, { reason: 'nightly', n: 3 }]) {
+      for (const state of [{ items: ['a', 'b'] }, randomBytes(200_000)]) {
+        const { row, frame } = encodeSnapshotFrame(new SnapshotMetadata({ ...identity, metadata }), state, serialization);
+        // The payload envelope is the tail of the frame itself: nothing was copied after serializing.
+        expect(row.payload.buffer).toBe(frame.buffer);
+        expect(row.payload.byteOffset + row.payload.byteLength).toBe(frame.byteOffset + frame.byteLength);
+        const decoded = decodeSnapshot(decodeSnapshotFrame(frame, identity, 'test'), serialization);
+        expect(decoded.metadata.metadata).toEqual(metadata);
+        expect(decoded.metadata.sequenceNr).toBe(42);
+        expect(decoded.snapshot).toEqual(state instanceof Uint8Array ? new Uint8Array(state) : state);
+      }
+    }
+  });
+
+  it('refuses a frame found under another identity or with a damaged header', () => {
+    const { frame } = encodeSnapshotFrame(new SnapshotMetadata(identity), { n: 1 }, new Serialization());
+    const refused = (bytes: Uint8Array, where: typeof identity) => {
+      try {
+        decodeSnapshotFrame(bytes, where, 'test');
+      } catch (error) {
+        return isMementoError(error, ErrorCodes.corruptData) ? (error as Error).message : `unexpected ${String(error)}`;
+      }
+      return 'accepted';
+    };
+    expect(refused(frame, { ...identity, sequenceNr: 43 })).toMatch(/expected sequence number 43, found 42/);
+    const damaged = Buffer.from(frame);
+    damaged[8] = (damaged[8] as number) ^ 0x01;
+    expect(refused(damaged, identity)).toMatch(/header checksum/);
+  });
+});
