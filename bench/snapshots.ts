@@ -55,11 +55,20 @@ export interface SnapshotBenchResult {
   readonly multipart: { readonly size: string; readonly partsMs: number; readonly onePutMs: number }[];
 }
 
+/**
+ * JSON states (an object holding a random base64 string of the size) at three sizes, and a
+ * 10 MB state that is bytes (a Uint8Array, stored verbatim by the bytes serializer): the
+ * store's own cost with next to no serializer cost, which is what the 1.3x target is about.
+ */
 const SIZES = [
-  { label: '1 KB', bytes: 1024 },
-  { label: '1 MB', bytes: 1024 * 1024 },
-  { label: '10 MB', bytes: 10 * 1024 * 1024 },
+  { label: '1 KB', bytes: 1024, kind: 'json' },
+  { label: '1 MB', bytes: 1024 * 1024, kind: 'json' },
+  { label: '10 MB', bytes: 10 * 1024 * 1024, kind: 'json' },
+  { label: '10 MB bytes', bytes: 10 * 1024 * 1024, kind: 'bytes' },
 ] as const;
+
+/** The label of the row the issue's 10 MB target applies to. */
+export const TARGET_SIZE_LABEL = '10 MB bytes';
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -125,6 +134,9 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
   const server = await startS3Server();
   const directory = await mkdtemp(join(tmpdir(), 'memento-bench-'));
   const client: S3Client = server.client();
+  // The stores get a client that does not retry by itself, as docs/s3.md recommends: the
+  // store retries, and can then stream a frame's buffers instead of copying them into one.
+  const storeClient: S3Client = server.client({ maxAttempts: 1 });
   const bucket = 'memento-bench';
   const rows: SnapshotBenchRow[] = [];
   const multipartRows: SnapshotBenchResult['multipart'][number][] = [];
@@ -132,23 +144,29 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
   try {
     await createBucketIfMissing(client, bucket);
     const fsStore = new FileSnapshotStore({ directory: join(directory, 'store'), serialization });
-    const s3Store = new S3SnapshotStore({ client, bucket, prefix: 'bench/', serialization });
+    const s3Store = new S3SnapshotStore({ client: storeClient, bucket, prefix: 'bench/', serialization });
     const rawDir = join(directory, 'raw');
     await mkdir(rawDir, { recursive: true });
 
     for (const size of SIZES) {
-      const state = {
-        data: randomBytes(Math.ceil((size.bytes * 3) / 4))
-          .toString('base64')
-          .slice(0, size.bytes),
-      };
-      const persistenceId = `bench-${size.bytes}`;
+      const state =
+        size.kind === 'bytes'
+          ? randomBytes(size.bytes)
+          : {
+              data: randomBytes(Math.ceil((size.bytes * 3) / 4))
+                .toString('base64')
+                .slice(0, size.bytes),
+            };
+      const persistenceId = `bench-${size.kind}-${size.bytes}`;
       const meta = (sequenceNr: number) => new SnapshotMetadata({ persistenceId, sequenceNr, timestamp: 1_700_000_000_000 + sequenceNr });
       // The exact bytes the stores write, for the raw baselines.
-      const bytes = Buffer.from(encodeSnapshotFrame(meta(1), state, serialization).frame);
+      const bytes = Buffer.concat(encodeSnapshotFrame(meta(1), state, serialization).parts);
       log(`${size.label}: ${bytes.length} stored bytes`);
+      // The raw loads read round 1's objects, written here so they exist before the first round.
+      await rawFsWrite(join(rawDir, `${persistenceId}-1.snap`), bytes);
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: `raw/${persistenceId}-1`, Body: bytes, ContentLength: bytes.length }));
       const multipart = new S3SnapshotStore({
-        client,
+        client: storeClient,
         bucket,
         prefix: 'bench-mp/',
         serialization,
@@ -159,24 +177,25 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
         encode: async () => encodeSnapshotFrame(meta(1), state, serialization),
         decode: async () => decodeSnapshot(decodeSnapshotFrame(bytes, meta(1), 'bench'), serialization),
         fsSave: (round: number) => fsStore.save(meta(round + 2), state),
-        fsRawSave: (round: number) => rawFsWrite(join(rawDir, `${size.bytes}-${round + 2}.snap`), bytes),
+        fsRawSave: (round: number) => rawFsWrite(join(rawDir, `${persistenceId}-${round + 2}.snap`), bytes),
         fsLoad: () => fsStore.load(persistenceId, SnapshotSelectionCriteria.Latest),
-        fsRawLoad: () => readFile(join(rawDir, `${size.bytes}-1.snap`)),
+        fsRawLoad: () => readFile(join(rawDir, `${persistenceId}-1.snap`)),
         s3Save: (round: number) => s3Store.save(meta(round + 2), state),
         s3RawSave: (round: number) =>
           client.send(
-            new PutObjectCommand({ Bucket: bucket, Key: `raw/${size.bytes}-${round + 2}`, Body: bytes, ContentLength: bytes.length }),
+            new PutObjectCommand({ Bucket: bucket, Key: `raw/${persistenceId}-${round + 2}`, Body: bytes, ContentLength: bytes.length }),
           ),
-        s3MultipartSave: (round: number) => (bytes.length >= 8 * 1024 * 1024 ? multipart.save(meta(round + 2), state) : Promise.resolve()),
+        s3MultipartSave: (round: number) =>
+          bytes.length >= 8 * 1024 * 1024 && size.kind === 'json' ? multipart.save(meta(round + 2), state) : Promise.resolve(),
         s3Load: () => s3Store.load(persistenceId, SnapshotSelectionCriteria.Latest),
         s3RawLoad: async () => {
-          const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `raw/${size.bytes}-1` }));
+          const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `raw/${persistenceId}-1` }));
           return readBody(response.Body, response.ContentLength);
         },
       } satisfies Record<string, (round: number) => Promise<unknown>>;
       const m = await timeInterleaved(rounds, cases);
       await multipart.close();
-      if (bytes.length >= 8 * 1024 * 1024) {
+      if (bytes.length >= 8 * 1024 * 1024 && size.kind === 'json') {
         multipartRows.push({ size: size.label, partsMs: m.s3MultipartSave, onePutMs: m.s3Save });
         log(
           `${size.label}: s3 save in 8 MiB parts (multipartThresholdBytes: 8 MiB) ${m.s3MultipartSave.toFixed(2)} ms vs ${m.s3Save.toFixed(2)} ms in one PUT`,
@@ -205,7 +224,7 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
       // Seeding only: straight PutObjects of what the store would write (no listing per save).
       await pool(many, 32, async (index) => {
         const metadata = meta(index + 1);
-        const body = encodeSnapshotFrame(metadata, { index }, serialization).frame;
+        const body = Buffer.concat(encodeSnapshotFrame(metadata, { index }, serialization).parts);
         const Key = s3Store.keyOf(persistenceId, metadata.sequenceNr, metadata.timestamp);
         await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: body, ContentLength: body.length }));
       });
@@ -226,6 +245,7 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
     await s3Store.close();
   } finally {
     client.destroy();
+    storeClient.destroy();
     await server.stop();
     await rm(directory, { recursive: true, force: true });
   }
@@ -235,7 +255,7 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
   log(`median of ${rounds} rounds (ms)   store       raw   ratio   serializer   store / (raw + serializer)`);
   for (const row of rows) {
     log(
-      `${row.backend.padEnd(3)} ${row.operation.padEnd(5)} ${row.size.padEnd(6)}    ${fmt(row.storeMs)} ${fmt(row.rawMs)}   ${row.ratio.toFixed(2).padStart(5)}x ${fmt(row.serializationMs)}      ${row.ioRatio.toFixed(2)}x`,
+      `${row.backend.padEnd(3)} ${row.operation.padEnd(5)} ${row.size.padEnd(11)}    ${fmt(row.storeMs)} ${fmt(row.rawMs)}   ${row.ratio.toFixed(2).padStart(5)}x ${fmt(row.serializationMs)}      ${row.ioRatio.toFixed(2)}x`,
     );
   }
   if (loadLatestOfMany) {

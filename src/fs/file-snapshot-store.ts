@@ -130,15 +130,14 @@ export class FileSnapshotStore implements SnapshotStore {
 
   async save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void> {
     this.#lifecycle.assertOpen('save', metadata?.persistenceId);
-    const { row, frame } = encodeSnapshotFrame(metadata, snapshot, this.#serialization);
-    const bytes = frame.length;
+    const { head: row, parts, length: bytes } = encodeSnapshotFrame(metadata, snapshot, this.#serialization);
     const { persistenceId, sequenceNr } = row;
     await measure(this.#hooks, { operation: 'snapshot.save', store: NAME, persistenceId, bytes }, () =>
       this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
         const dir = this.directoryOf(persistenceId);
         const name = snapshotFileName(sequenceNr, row.timestamp);
         await this.#io('save', persistenceId, dir, () => this.#mkdirDurable(dir));
-        await this.#writeAtomically(persistenceId, dir, name, frame);
+        await this.#writeAtomically(persistenceId, dir, name, parts);
         // Only now, with the new file durable, remove what it replaces and crash left-overs.
         const listing = await this.#scan(persistenceId, dir, 'save');
         const replaced = [...listing.snapshots, ...listing.duplicates].filter(
@@ -246,7 +245,7 @@ export class FileSnapshotStore implements SnapshotStore {
   }
 
   /** Temp file, write, fsync, rename over the real name, fsync the directory. */
-  async #writeAtomically(persistenceId: string, dir: string, name: string, frame: Uint8Array): Promise<void> {
+  async #writeAtomically(persistenceId: string, dir: string, name: string, parts: Uint8Array[]): Promise<void> {
     const temp = `.${name}.${process.pid}-${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`;
     const tempPath = join(dir, temp);
     this.#inFlight.add(tempPath);
@@ -254,7 +253,11 @@ export class FileSnapshotStore implements SnapshotStore {
       await this.#io('save', persistenceId, tempPath, async () => {
         const handle = await open(tempPath, 'wx');
         try {
-          await handle.writeFile(frame);
+          let remaining = parts;
+          while (remaining.length > 0) {
+            const { bytesWritten } = await handle.writev(remaining);
+            remaining = advance(remaining, bytesWritten);
+          }
           if (this.#fsync) await handle.sync();
         } finally {
           await handle.close();
@@ -340,4 +343,19 @@ export class FileSnapshotStore implements SnapshotStore {
       source: NAME,
     });
   }
+}
+
+/** The buffers still to write after `written` bytes of `parts` went out (writev may be partial). */
+function advance(parts: readonly Uint8Array[], written: number): Uint8Array[] {
+  const rest: Uint8Array[] = [];
+  let skip = written;
+  for (const part of parts) {
+    if (skip >= part.length) {
+      skip -= part.length;
+      continue;
+    }
+    rest.push(skip > 0 ? part.subarray(skip) : part);
+    skip = 0;
+  }
+  return rest;
 }

@@ -20,7 +20,7 @@ import { crc32 } from 'node:zlib';
 import { CorruptDataError } from '../core/errors.js';
 import type { SnapshotMetadataInit } from '../core/snapshot-metadata.js';
 import type { Serialization } from '../serialization/serialization.js';
-import { encodeSnapshot, type StoredSnapshot } from '../spi/snapshot-support.js';
+import { encodeSnapshotParts, type SnapshotHead, type StoredSnapshot } from '../spi/snapshot-support.js';
 
 /** Format version written by this code. */
 export const SNAPSHOT_FRAME_VERSION = 1;
@@ -40,38 +40,38 @@ function headerLength(persistenceId: string): number {
 }
 
 /**
- * Serializes a snapshot straight into its frame: the header and metadata go into room the
- * serializer leaves in front of the payload envelope, so the frame is one allocation and
- * the payload (10 MB, say) is never copied after encoding. `row` is the same snapshot as
- * envelopes, for stores that keep the parts apart.
+ * Serializes a snapshot into its frame, as buffers to write one after the other: the frame
+ * header and metadata go into room left in front of the payload envelope's header, and the
+ * payload (10 MB, say) is never copied after serializing (a Uint8Array state not at all).
  */
 export function encodeSnapshotFrame(
   metadata: SnapshotMetadataInit,
   snapshot: unknown,
   serialization: Serialization,
-): { readonly row: StoredSnapshot; readonly frame: Buffer } {
+): { readonly head: SnapshotHead; readonly parts: Uint8Array[]; readonly length: number } {
   let prefix = 0;
-  const row = encodeSnapshot(metadata, snapshot, serialization, (head) => {
-    prefix = headerLength(head.persistenceId) + (head.metadata?.length ?? 0);
+  const { head, payload: parts } = encodeSnapshotParts(metadata, snapshot, serialization, (snapshotHead) => {
+    prefix = headerLength(snapshotHead.persistenceId) + (snapshotHead.metadata?.length ?? 0);
     return prefix;
   });
-  const frame = Buffer.from(row.payload.buffer, row.payload.byteOffset - prefix, prefix + row.payload.byteLength);
-  const id = Buffer.from(row.persistenceId, 'utf8');
+  const first = parts[0] as Uint8Array;
+  const frame = Buffer.from(first.buffer, first.byteOffset, prefix);
+  const id = Buffer.from(head.persistenceId, 'utf8');
   let at = MAGIC.copy(frame, 0);
   frame[at++] = SNAPSHOT_FRAME_VERSION;
   frame.writeUInt16BE(id.length, at);
   at += 2;
   at += id.copy(frame, at);
-  frame.writeBigUInt64BE(BigInt(row.sequenceNr), at);
+  frame.writeBigUInt64BE(BigInt(head.sequenceNr), at);
   at += 8;
-  frame.writeBigUInt64BE(BigInt(row.timestamp), at);
+  frame.writeBigUInt64BE(BigInt(head.timestamp), at);
   at += 8;
-  frame.writeUInt32BE(row.metadata?.length ?? 0, at);
+  frame.writeUInt32BE(head.metadata?.length ?? 0, at);
   at += 4;
   frame.writeUInt32BE(crc32(frame.subarray(0, at)), at);
   at += 4;
-  if (row.metadata) frame.set(row.metadata, at);
-  return { row, frame };
+  if (head.metadata) frame.set(head.metadata, at);
+  return { head, parts, length: parts.reduce((sum, part) => sum + part.length, 0) };
 }
 
 /**

@@ -2,6 +2,8 @@
  * Snapshot store over any S3-compatible bucket: one object per snapshot, the listing as index.
  * @module
  */
+
+import { Readable } from 'node:stream';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -215,9 +217,8 @@ export class S3SnapshotStore implements SnapshotStore {
 
   async save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void> {
     this.#lifecycle.assertOpen('save', metadata?.persistenceId);
-    const { row, frame } = encodeSnapshotFrame(metadata, snapshot, this.#serialization);
-    const { persistenceId, sequenceNr, timestamp } = row;
-    const bytes = frame.length;
+    const { head, parts, length: bytes } = encodeSnapshotFrame(metadata, snapshot, this.#serialization);
+    const { persistenceId, sequenceNr, timestamp } = head;
     await measure(this.#hooks, { operation: 'snapshot.save', store: NAME, persistenceId, bytes }, () =>
       this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
         await this.#ready(persistenceId);
@@ -225,7 +226,7 @@ export class S3SnapshotStore implements SnapshotStore {
         // Look for objects this save replaces while the upload runs; delete them only after it succeeded.
         const siblings = this.#keysOfSequenceNr(persistenceId, sequenceNr, 'save');
         siblings.catch(() => undefined);
-        await this.#put(persistenceId, key, frame);
+        await this.#put(persistenceId, key, parts, bytes);
         const replaced = (await siblings).filter((other) => other !== key);
         await this.#deleteKeys(persistenceId, replaced, 'save');
       }),
@@ -409,17 +410,26 @@ export class S3SnapshotStore implements SnapshotStore {
   }
 
   /** One PutObject, or a multipart upload from the threshold on; retried as a whole. */
-  async #put(persistenceId: string, key: string, body: Buffer): Promise<void> {
-    const multipart = body.length >= this.#multipartThreshold ? await this.#loadLibStorage() : undefined;
+  async #put(persistenceId: string, key: string, parts: readonly Uint8Array[], length: number): Promise<void> {
+    const multipart = length >= this.#multipartThreshold ? await this.#loadLibStorage() : undefined;
+    const resends = multipart ? false : await this.#clientRetries();
     const context = { operation: 'save', command: multipart ? 'multipart Upload' : 'PutObject', persistenceId, key };
     await this.#call(context, async (signal) => {
+      // The frame's buffers go out as a stream, so a large payload is never copied into one
+      // body, unless the client may re-send the body itself, which a stream cannot survive.
+      const body =
+        parts.length === 1
+          ? (parts[0] as Uint8Array)
+          : resends
+            ? Buffer.concat(parts, length)
+            : Readable.from(parts, { objectMode: false });
       if (!multipart) {
         await this.client.send(
           new PutObjectCommand({
             Bucket: this.#bucket,
             Key: key,
             Body: body,
-            ContentLength: body.length,
+            ContentLength: length,
             ContentType: 'application/octet-stream',
           }),
           { abortSignal: signal },
@@ -441,6 +451,18 @@ export class S3SnapshotStore implements SnapshotStore {
         signal.removeEventListener('abort', abort);
       }
     });
+  }
+
+  /** Whether the client retries requests itself (`maxAttempts` above 1, the SDK's default is 3). */
+  async #clientRetries(): Promise<boolean> {
+    if (this.#ownsClient) return false;
+    const setting = (this.client.config as { maxAttempts?: unknown }).maxAttempts;
+    try {
+      const attempts = typeof setting === 'function' ? await (setting as () => Promise<unknown>)() : setting;
+      return typeof attempts !== 'number' || attempts > 1;
+    } catch {
+      return true;
+    }
   }
 
   /** lib-storage is an optional peer: without it, large snapshots go up in one PutObject. */

@@ -71,22 +71,29 @@ function serializerIdAt(bytes: Buffer, at: number, length: number): string {
   return text;
 }
 
-/**
- * Writes an envelope in one allocation. With `headroom`, the buffer returned starts with
- * that many unwritten bytes and the envelope follows, so a caller can put its own header
- * in front without copying the payload again.
- */
-export function encodeEnvelope(parts: EnvelopeParts, headroom = 0): Buffer {
+/** The encoded header fields of an envelope, and the bytes they take before the payload. */
+interface HeaderFields {
+  readonly serializerId: Buffer;
+  readonly manifest: Buffer;
+  readonly keyId: Buffer | undefined;
+  /** Magic through the payload length field. */
+  readonly size: number;
+}
+
+function headerFields(parts: EnvelopeParts): HeaderFields {
   const serializerId = utf8Bytes(parts.serializerId);
   const manifest = utf8Bytes(parts.manifest);
   const keyId = parts.encryption ? utf8Bytes(parts.encryption.keyId) : undefined;
   if (serializerId.length === 0 || serializerId.length > 255) throw new RangeError('serializer id must be 1-255 UTF-8 bytes');
   if (manifest.length > 0xffff) throw new RangeError('manifest must be at most 65535 UTF-8 bytes');
   if (keyId && (keyId.length === 0 || keyId.length > 255)) throw new RangeError('key id must be 1-255 UTF-8 bytes');
-  const headerSize = 4 + 1 + serializerId.length + 2 + manifest.length + (keyId ? 1 + keyId.length + 12 + 16 : 0);
-  const size = headerSize + 4 + parts.payload.length + 4;
-  const whole = Buffer.allocUnsafe(headroom + size);
-  const out = headroom === 0 ? whole : whole.subarray(headroom);
+  const size = 4 + 1 + serializerId.length + 2 + manifest.length + (keyId ? 1 + keyId.length + 12 + 16 : 0) + 4;
+  return { serializerId, manifest, keyId, size };
+}
+
+/** Writes the header (through the payload length) at the start of `out`. */
+function writeHeader(out: Buffer, parts: EnvelopeParts, fields: HeaderFields): void {
+  const { serializerId, manifest, keyId } = fields;
   let at = 0;
   out[at++] = MAGIC_0;
   out[at++] = MAGIC_1;
@@ -103,10 +110,33 @@ export function encodeEnvelope(parts: EnvelopeParts, headroom = 0): Buffer {
     out.set(parts.encryption.authTag, at + 12);
     at += 28;
   }
-  at = out.writeUInt32BE(parts.payload.length, at);
-  out.set(parts.payload, at);
+  out.writeUInt32BE(parts.payload.length, at);
+}
+
+/** Writes an envelope in one allocation (the form for small payloads such as events). */
+export function encodeEnvelope(parts: EnvelopeParts): Buffer {
+  const fields = headerFields(parts);
+  const out = Buffer.allocUnsafe(fields.size + parts.payload.length + 4);
+  writeHeader(out, parts, fields);
+  out.set(parts.payload, fields.size);
   out.writeUInt32BE(crc32(out.subarray(0, out.length - 4)), out.length - 4);
-  return whole;
+  return out;
+}
+
+/**
+ * The same envelope as {@link encodeEnvelope}, as three buffers whose concatenation is it:
+ * header, the payload itself (not copied) and the checksum. A large snapshot is then never
+ * copied after serializing: the store writes the parts. The first buffer starts with
+ * `headroom` unwritten bytes for a header of the caller's (a snapshot frame's).
+ */
+export function encodeEnvelopeParts(parts: EnvelopeParts, headroom = 0): [Buffer, Uint8Array, Buffer] {
+  const fields = headerFields(parts);
+  const head = Buffer.allocUnsafe(headroom + fields.size);
+  const header = head.subarray(headroom);
+  writeHeader(header, parts, fields);
+  const trailer = Buffer.allocUnsafe(4);
+  trailer.writeUInt32BE(crc32(parts.payload, crc32(header)));
+  return [head, parts.payload, trailer];
 }
 
 /** True when the bytes start like an envelope (cheap; does not verify the checksum). */

@@ -7,7 +7,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { CorruptDataError, InvalidArgumentError, SerializationError } from '../core/errors.js';
 import { BytesSerializer } from './bytes-serializer.js';
-import { Compression, decodeEnvelope, encodeEnvelope } from './envelope.js';
+import { Compression, decodeEnvelope, type EnvelopeParts, encodeEnvelope, encodeEnvelopeParts } from './envelope.js';
 import { JsonSerializer } from './json-serializer.js';
 import { MessagePackSerializer } from './msgpack-serializer.js';
 import type { Serializer } from './serializer.js';
@@ -138,12 +138,21 @@ export class Serialization {
     return [...this.#serializers.keys()];
   }
 
+  /** Encodes a value into an envelope; throws {@link SerializationError} naming the context. */
+  serialize(value: unknown, context: SerializationContext = {}): Uint8Array {
+    return encodeEnvelope(this.#encode(value, context));
+  }
+
   /**
-   * Encodes a value into an envelope; throws {@link SerializationError} naming the context.
-   * `headroom` leaves that many bytes in front of the envelope in the same buffer (see
-   * {@link encodeEnvelope}); the envelope is then `result.subarray(headroom)`.
+   * The envelope of {@link serialize} as [header, payload, checksum] buffers, the payload not
+   * copied (see {@link encodeEnvelopeParts}); `headroom` bytes are left free at the start of
+   * the header buffer. For large values written straight to a file or an upload.
    */
-  serialize(value: unknown, context: SerializationContext = {}, headroom = 0): Uint8Array {
+  serializeParts(value: unknown, context: SerializationContext = {}, headroom = 0): Uint8Array[] {
+    return encodeEnvelopeParts(this.#encode(value, context), headroom);
+  }
+
+  #encode(value: unknown, context: SerializationContext): EnvelopeParts {
     const serializer = this.#pick(value, context);
     let manifest: string;
     let payload: Uint8Array;
@@ -164,22 +173,19 @@ export class Serialization {
       payload = deflateRawSync(payload, { level: this.#compressionLevel });
       compression = Compression.deflate;
     }
-    if (this.#activeKeyId === undefined) return encodeEnvelope({ serializerId: serializer.id, manifest, compression, payload }, headroom);
+    if (this.#activeKeyId === undefined) return { serializerId: serializer.id, manifest, compression, payload };
     const keyId = this.#activeKeyId;
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.#keys.get(keyId) as Buffer, iv);
     cipher.setAAD(additionalData(String(compression), serializer.id, manifest, keyId));
     const encrypted = Buffer.concat([cipher.update(payload), cipher.final()]);
-    return encodeEnvelope(
-      {
-        serializerId: serializer.id,
-        manifest,
-        compression,
-        encryption: { keyId, iv, authTag: cipher.getAuthTag() },
-        payload: encrypted,
-      },
-      headroom,
-    );
+    return {
+      serializerId: serializer.id,
+      manifest,
+      compression,
+      encryption: { keyId, iv, authTag: cipher.getAuthTag() },
+      payload: encrypted,
+    };
   }
 
   /**

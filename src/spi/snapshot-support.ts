@@ -24,20 +24,11 @@ export interface StoredSnapshot {
   readonly metadata: Uint8Array | undefined;
 }
 
-/** Identity and user metadata of a snapshot being encoded, before its payload exists. */
+/** Identity and user metadata of a snapshot, as stored, without its payload. */
 export type SnapshotHead = Omit<StoredSnapshot, 'payload'>;
 
-/**
- * Validates save arguments and serializes the snapshot; throws before anything is stored.
- * `headroom(head)` asks for bytes to be left free in front of the payload envelope, in the
- * same buffer, for a header written without copying the payload (see snapshot frames).
- */
-export function encodeSnapshot(
-  metadata: SnapshotMetadataInit,
-  snapshot: unknown,
-  serialization: Serialization,
-  headroom?: (head: SnapshotHead) => number,
-): StoredSnapshot {
+/** Validates save arguments and serializes the user metadata; the payload comes next. */
+function snapshotHead(metadata: SnapshotMetadataInit, serialization: Serialization) {
   const checked = SnapshotMetadata.from(metadata);
   const context = { persistenceId: checked.persistenceId, sequenceNr: checked.sequenceNr, what: 'snapshot' as const };
   const head: SnapshotHead = {
@@ -46,9 +37,27 @@ export function encodeSnapshot(
     timestamp: checked.timestamp,
     metadata: checked.metadata === undefined ? undefined : serialization.serialize(checked.metadata, { ...context, what: 'metadata' }),
   };
-  const reserved = headroom?.(head) ?? 0;
-  const payload = serialization.serialize(snapshot, context, reserved);
-  return { ...head, payload: reserved === 0 ? payload : payload.subarray(reserved) };
+  return { head, context };
+}
+
+/** Validates save arguments and serializes the snapshot; throws before anything is stored. */
+export function encodeSnapshot(metadata: SnapshotMetadataInit, snapshot: unknown, serialization: Serialization): StoredSnapshot {
+  const { head, context } = snapshotHead(metadata, serialization);
+  return { ...head, payload: serialization.serialize(snapshot, context) };
+}
+
+/**
+ * {@link encodeSnapshot} with the payload envelope as parts (see `Serialization.serializeParts`),
+ * `headroom(head)` bytes left free in front of it for a header written by the caller.
+ */
+export function encodeSnapshotParts(
+  metadata: SnapshotMetadataInit,
+  snapshot: unknown,
+  serialization: Serialization,
+  headroom: (head: SnapshotHead) => number,
+): { readonly head: SnapshotHead; readonly payload: Uint8Array[] } {
+  const { head, context } = snapshotHead(metadata, serialization);
+  return { head, payload: serialization.serializeParts(snapshot, context, headroom(head)) };
 }
 
 /** Decodes a stored snapshot; any failure becomes {@link CorruptSnapshotError} naming it. */

@@ -213,6 +213,38 @@ describe('S3SnapshotStore', () => {
     expect(await seqs(store, id)).toEqual([4]);
   });
 
+  it('streams the frame to a client that does not retry, and hands one buffer to a client that re-sends bodies itself', async () => {
+    const bodies: string[] = [];
+    const recording = (maxAttempts?: number) => {
+      const recorded = server.client(maxAttempts === undefined ? {} : { maxAttempts });
+      recorded.middlewareStack.add(
+        (next) => async (args) => {
+          const body = (args.request as { body?: unknown }).body;
+          if ((args.request as { method?: string }).method === 'PUT') bodies.push(body instanceof Readable ? 'stream' : 'buffer');
+          return next(args);
+        },
+        { step: 'finalizeRequest' },
+      );
+      return recorded;
+    };
+    const state = randomBytes(300_000);
+    for (const [maxAttempts, expected] of [
+      [1, 'stream'],
+      [undefined, 'buffer'],
+    ] as const) {
+      const own = recording(maxAttempts);
+      const store = new S3SnapshotStore({ client: own, bucket, prefix: 'bodies/' });
+      const id = newId(`body-${expected}`);
+      await store.save(meta(id, 1), state);
+      expect(new Uint8Array((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot as Uint8Array)).toEqual(
+        new Uint8Array(state),
+      );
+      await store.close();
+      own.destroy();
+      expect(bodies.splice(0)).toEqual([expected]);
+    }
+  });
+
   it('builds its own client lazily, creates the bucket, and destroys only its own client', async () => {
     const ownBucket = `memento-own-${randomUUID().slice(0, 8)}`;
     const own = new S3SnapshotStore({

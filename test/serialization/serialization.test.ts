@@ -7,6 +7,7 @@ import {
   decodeEnvelope,
   ErrorCodes,
   encodeEnvelope,
+  encodeEnvelopeParts,
   InvalidArgumentError,
   isMementoError,
   Serialization,
@@ -295,5 +296,40 @@ describe('JSON serialization of large values', () => {
     payload[50_000] = 0xff;
     const stored = encodeEnvelope({ serializerId: 'json', manifest: '', compression: 0, payload });
     expect(() => serialization.deserialize(stored, context)).toThrow(CorruptDataError);
+  });
+});
+
+describe('envelope parts', () => {
+  it('concatenate to exactly the one-buffer envelope, after any headroom, with the payload not copied', () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 2000 }),
+        fc.string({ maxLength: 20 }),
+        fc.constantFrom(0, 1),
+        fc.nat({ max: 64 }),
+        fc.option(
+          fc.record({
+            keyId: fc.string({ minLength: 1, maxLength: 10 }),
+            iv: fc.uint8Array({ minLength: 12, maxLength: 12 }),
+            authTag: fc.uint8Array({ minLength: 16, maxLength: 16 }),
+          }),
+          { nil: undefined },
+        ),
+        (payload, manifest, compression, headroom, encryption) => {
+          const parts = { serializerId: 'json', manifest, compression: compression as 0 | 1, payload, encryption };
+          const [head, body, trailer] = encodeEnvelopeParts(parts, headroom);
+          expect(body).toBe(payload);
+          expect(Buffer.concat([head.subarray(headroom), body, trailer]).equals(encodeEnvelope(parts))).toBe(true);
+        },
+      ),
+    );
+  });
+
+  it('serializeParts gives the same envelope serialize does', () => {
+    const serialization = new Serialization({ compression: false });
+    const value = { items: ['a', 'b'], n: 3 };
+    expect(Buffer.concat(serialization.serializeParts(value, context)).equals(Buffer.from(serialization.serialize(value, context)))).toBe(
+      true,
+    );
   });
 });
