@@ -66,6 +66,7 @@ export async function runReplayScenario(settings: BenchSettings, fixtures: Fixtu
     unit: 'events/s',
     ratio: median(ours) / median(raw),
     ratioNote: 'ours / raw',
+    ...(events === 1_000_000 ? { target: '>= 500,000 events/s (issue #3)', met: median(ours) >= 500_000 } : {}),
   });
 
   if (fixtures.pgLengths.includes(events)) {
@@ -116,6 +117,7 @@ export async function runReplayScenario(settings: BenchSettings, fixtures: Fixtu
     rows,
     notes: [
       `History length ${events.toLocaleString('en-US')} events (${events === 1_000_000 ? "the issue's 1M" : "smaller than the issue's 1M; run with --replay-events 1000000"}). Ours decodes every event into a PersistentRepr; the raw reference only fetches the rows.`,
+      'SqliteJournal reads each page as one packed row (SQLite concatenates the envelopes; the other columns come as one JSON array), so it beats the raw driver reading the rows one by one: better-sqlite3 allocates a Buffer per BLOB value.',
     ],
   };
 }
