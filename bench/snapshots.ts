@@ -254,7 +254,9 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
 
   const fmt = (ms: number) => ms.toFixed(2).padStart(9);
   log('');
-  log(`median of ${rounds} rounds, ${Math.max(rounds, 15)} at 10 MB (ms)   store       raw   ratio   serializer   store / (raw + serializer)`);
+  log(
+    `median of ${rounds} rounds, ${Math.max(rounds, 15)} at 10 MB (ms)   store       raw   ratio   serializer   store / (raw + serializer)`,
+  );
   for (const row of rows) {
     log(
       `${row.backend.padEnd(3)} ${row.operation.padEnd(5)} ${row.size.padEnd(11)}    ${fmt(row.storeMs)} ${fmt(row.rawMs)}   ${row.ratio.toFixed(2).padStart(5)}x ${fmt(row.serializationMs)}      ${row.ioRatio.toFixed(2)}x`,
