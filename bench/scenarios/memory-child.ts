@@ -1,6 +1,6 @@
 /**
- * Child process of the memory scenario: replays one history and prints, as JSON, the RSS
- * before the replay and the peak RSS sampled during it.
+ * Child process of the memory scenario: replays one history (MEMORY_PASSES times, default
+ * once) and prints, as JSON, the RSS before the replay and the peak RSS sampled during it.
  * Usage: memory-child.ts sqlite <file> <persistenceId> | postgres <url> <schema> <persistenceId>
  * @module
  */
@@ -36,8 +36,10 @@ const sample = () => {
 };
 const timer = setInterval(sample, 5);
 let events = 0;
-for await (const _ of journal.replay(id, 1, Number.POSITIVE_INFINITY)) {
-  if (++events % 1000 === 0) sample();
+for (let pass = 0; pass < Number(process.env.MEMORY_PASSES ?? 1); pass++) {
+  for await (const _ of journal.replay(id, 1, Number.POSITIVE_INFINITY)) {
+    if (++events % 1000 === 0) sample();
+  }
 }
 sample();
 clearInterval(timer);
