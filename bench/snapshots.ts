@@ -86,7 +86,11 @@ async function time(rounds: number, work: (round: number) => Promise<unknown>): 
   return median(samples);
 }
 
-/** Medians of every case, running each case once per round (after one warm-up round). */
+/**
+ * Medians of every case, running each case once per round after one warm-up round in the
+ * given order. Each round starts one case further along, so no case always follows the same
+ * neighbour (a 10 MB fsync'd write slows whatever touches the disk next).
+ */
 export async function timeInterleaved<K extends string>(
   rounds: number,
   cases: Record<K, (round: number) => Promise<unknown>>,
@@ -94,7 +98,8 @@ export async function timeInterleaved<K extends string>(
   const names = Object.keys(cases) as K[];
   const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as unknown as Record<K, number[]>;
   for (let round = -1; round < rounds; round++) {
-    for (const name of names) {
+    const shift = round < 0 ? 0 : round % names.length;
+    for (const name of [...names.slice(shift), ...names.slice(0, shift)]) {
       const started = performance.now();
       await cases[name](round);
       if (round >= 0) samples[name].push(performance.now() - started);
@@ -194,8 +199,8 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
         },
       } satisfies Record<string, (round: number) => Promise<unknown>>;
       // s3rver's 10 MB GETs and PUTs vary 3x from one request to the next on this machine:
-      // the 10 MB cases (the target's) take at least 15 rounds so the medians settle.
-      const m = await timeInterleaved(size.bytes >= 10 * 1024 * 1024 ? Math.max(rounds, 15) : rounds, cases);
+      // the 10 MB cases (the target's) take at least 21 rounds so the medians settle.
+      const m = await timeInterleaved(size.bytes >= 10 * 1024 * 1024 ? Math.max(rounds, 21) : rounds, cases);
       await multipart.close();
       if (bytes.length >= 8 * 1024 * 1024 && size.kind === 'json') {
         multipartRows.push({ size: size.label, partsMs: m.s3MultipartSave, onePutMs: m.s3Save });
@@ -255,7 +260,7 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
   const fmt = (ms: number) => ms.toFixed(2).padStart(9);
   log('');
   log(
-    `median of ${rounds} rounds, ${Math.max(rounds, 15)} at 10 MB (ms)   store       raw   ratio   serializer   store / (raw + serializer)`,
+    `median of ${rounds} rounds, ${Math.max(rounds, 21)} at 10 MB (ms)   store       raw   ratio   serializer   store / (raw + serializer)`,
   );
   for (const row of rows) {
     log(
