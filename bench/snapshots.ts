@@ -37,7 +37,10 @@ export interface SnapshotBenchRow {
   readonly size: string;
   readonly storeMs: number;
   readonly rawMs: number;
+  /** storeMs / rawMs (ratio of the medians). */
   readonly ratio: number;
+  /** Median of the per-round store / raw ratios (see {@link pairedRatio}). */
+  readonly pairedRatio: number;
   /** Median ms the serializer alone takes (encode for save, decode for load): CPU every store pays. */
   readonly serializationMs: number;
   /** store / (raw + serialization): the store against raw I/O of bytes the serializer just produced. */
@@ -87,14 +90,14 @@ async function time(rounds: number, work: (round: number) => Promise<unknown>): 
 }
 
 /**
- * Medians of every case, running each case once per round after one warm-up round in the
- * given order. Each round starts one case further along, so no case always follows the same
- * neighbour (a 10 MB fsync'd write slows whatever touches the disk next).
+ * Times every case once per round after one warm-up round in the given order, and returns
+ * each case's samples (one per round). Each round starts one case further along, so no case
+ * always follows the same neighbour (a 10 MB fsync'd write slows whatever touches the disk next).
  */
-export async function timeInterleaved<K extends string>(
+export async function timeInterleavedSamples<K extends string>(
   rounds: number,
   cases: Record<K, (round: number) => Promise<unknown>>,
-): Promise<Record<K, number>> {
+): Promise<Record<K, number[]>> {
   const names = Object.keys(cases) as K[];
   const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as unknown as Record<K, number[]>;
   for (let round = -1; round < rounds; round++) {
@@ -105,7 +108,25 @@ export async function timeInterleaved<K extends string>(
       if (round >= 0) samples[name].push(performance.now() - started);
     }
   }
-  return Object.fromEntries(names.map((name) => [name, median(samples[name])])) as Record<K, number>;
+  return samples;
+}
+
+/** Medians of {@link timeInterleavedSamples}. */
+export async function timeInterleaved<K extends string>(
+  rounds: number,
+  cases: Record<K, (round: number) => Promise<unknown>>,
+): Promise<Record<K, number>> {
+  const samples = await timeInterleavedSamples(rounds, cases);
+  return Object.fromEntries(Object.entries<number[]>(samples).map(([name, values]) => [name, median(values)])) as Record<K, number>;
+}
+
+/**
+ * The median over rounds of ours / reference measured in the same round: both saw the same
+ * moment of a shared machine, so a slow stretch (another tenant, s3rver's GC) cancels out
+ * instead of landing on whichever case it happened to hit.
+ */
+export function pairedRatio(ours: readonly number[], reference: readonly number[]): number {
+  return median(ours.map((value, round) => value / (reference[round] as number)));
 }
 
 async function rawFsWrite(path: string, bytes: Uint8Array): Promise<void> {
@@ -200,7 +221,11 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
       } satisfies Record<string, (round: number) => Promise<unknown>>;
       // s3rver's 10 MB GETs and PUTs vary 3x from one request to the next on this machine:
       // the 10 MB cases (the target's) take at least 21 rounds so the medians settle.
-      const m = await timeInterleaved(size.bytes >= 10 * 1024 * 1024 ? Math.max(rounds, 21) : rounds, cases);
+      const samples = await timeInterleavedSamples(size.bytes >= 10 * 1024 * 1024 ? Math.max(rounds, 21) : rounds, cases);
+      const m = Object.fromEntries(Object.entries<number[]>(samples).map(([name, values]) => [name, median(values)])) as Record<
+        keyof typeof cases,
+        number
+      >;
       await multipart.close();
       if (bytes.length >= 8 * 1024 * 1024 && size.kind === 'json') {
         multipartRows.push({ size: size.label, partsMs: m.s3MultipartSave, onePutMs: m.s3Save });
@@ -211,15 +236,25 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
       const [encodeMs, decodeMs] = [m.encode, m.decode];
       const [fsSave, fsRawSave, fsLoad, fsRawLoad] = [m.fsSave, m.fsRawSave, m.fsLoad, m.fsRawLoad];
       const [s3Save, s3RawSave, s3Load, s3RawLoad] = [m.s3Save, m.s3RawSave, m.s3Load, m.s3RawLoad];
-      const row = (backend: 'fs' | 's3', operation: 'save' | 'load', storeMs: number, rawMs: number) => {
+      const row = (backend: 'fs' | 's3', operation: 'save' | 'load', storeMs: number, rawMs: number, paired: number) => {
         const serializationMs = operation === 'save' ? encodeMs : decodeMs;
         const ioRatio = storeMs / (rawMs + serializationMs);
-        rows.push({ backend, operation, size: size.label, storeMs, rawMs, ratio: storeMs / rawMs, serializationMs, ioRatio });
+        rows.push({
+          backend,
+          operation,
+          size: size.label,
+          storeMs,
+          rawMs,
+          ratio: storeMs / rawMs,
+          pairedRatio: paired,
+          serializationMs,
+          ioRatio,
+        });
       };
-      row('fs', 'save', fsSave, fsRawSave);
-      row('fs', 'load', fsLoad, fsRawLoad);
-      row('s3', 'save', s3Save, s3RawSave);
-      row('s3', 'load', s3Load, s3RawLoad);
+      row('fs', 'save', fsSave, fsRawSave, pairedRatio(samples.fsSave, samples.fsRawSave));
+      row('fs', 'load', fsLoad, fsRawLoad, pairedRatio(samples.fsLoad, samples.fsRawLoad));
+      row('s3', 'save', s3Save, s3RawSave, pairedRatio(samples.s3Save, samples.s3RawSave));
+      row('s3', 'load', s3Load, s3RawLoad, pairedRatio(samples.s3Load, samples.s3RawLoad));
     }
 
     if (many > 0) {
@@ -260,11 +295,11 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
   const fmt = (ms: number) => ms.toFixed(2).padStart(9);
   log('');
   log(
-    `median of ${rounds} rounds, ${Math.max(rounds, 21)} at 10 MB (ms)   store       raw   ratio   serializer   store / (raw + serializer)`,
+    `median of ${rounds} rounds, ${Math.max(rounds, 21)} at 10 MB (ms)   store       raw   ratio  paired   serializer   store / (raw + serializer)`,
   );
   for (const row of rows) {
     log(
-      `${row.backend.padEnd(3)} ${row.operation.padEnd(5)} ${row.size.padEnd(11)}    ${fmt(row.storeMs)} ${fmt(row.rawMs)}   ${row.ratio.toFixed(2).padStart(5)}x ${fmt(row.serializationMs)}      ${row.ioRatio.toFixed(2)}x`,
+      `${row.backend.padEnd(3)} ${row.operation.padEnd(5)} ${row.size.padEnd(11)}    ${fmt(row.storeMs)} ${fmt(row.rawMs)}   ${row.ratio.toFixed(2).padStart(5)}x  ${row.pairedRatio.toFixed(2).padStart(5)}x ${fmt(row.serializationMs)}      ${row.ioRatio.toFixed(2)}x`,
     );
   }
   if (loadLatestOfMany) {

@@ -38,6 +38,7 @@ const row = (
   referenceName: string,
   serializerMs: number,
   target?: string,
+  paired?: number,
 ): Row => ({
   name: `${store} ${operation} ${size}`,
   ours,
@@ -46,8 +47,10 @@ const row = (
   unit: 'ms',
   ratio: ours / reference,
   ratioNote: 'ours / raw (time; lower is better)',
-  extra: `serializer alone ${serializerMs.toFixed(2)} ms; ours / (raw + serializer) ${(ours / (reference + serializerMs)).toFixed(2)}x`,
-  ...(target ? { target, met: ours / reference <= 1.3 } : {}),
+  extra: `${paired === undefined ? '' : `paired per round ${paired.toFixed(2)}x; `}serializer alone ${serializerMs.toFixed(2)} ms; ours / (raw + serializer) ${(ours / (reference + serializerMs)).toFixed(2)}x`,
+  // The target is judged on the paired ratio where there is one (both sides of each round
+  // saw the same moment of the shared machine), and shown beside the ratio of medians.
+  ...(target ? { target, met: (paired ?? ours / reference) <= 1.3 } : {}),
 });
 
 export async function runSnapshotScenario(settings: BenchSettings): Promise<ScenarioResult> {
@@ -152,7 +155,8 @@ export async function runSnapshotScenario(settings: BenchSettings): Promise<Scen
         r.rawMs,
         referenceName,
         r.serializationMs,
-        r.backend === 's3' && r.size === TARGET_SIZE_LABEL ? '<= 1.3x raw S3' : undefined,
+        r.backend === 's3' && r.size === TARGET_SIZE_LABEL ? '<= 1.3x raw S3 (median of per-round ratios)' : undefined,
+        r.pairedRatio,
       ),
     );
   }
