@@ -113,25 +113,49 @@ export class TruncatedBodyError extends Error {
 export async function readBody(body: unknown, expectedLength: number | undefined, signal?: AbortSignal): Promise<Buffer> {
   if (body === undefined || body === null) return Buffer.alloc(0);
   if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-  const stream = body as AsyncIterable<Uint8Array> & { destroy?: (error?: Error) => void };
+  if (expectedLength !== undefined) {
+    const out = Buffer.allocUnsafe(expectedLength);
+    await readBodyInto(body, out, 0, expectedLength, signal);
+    return out;
+  }
+  return withAbort(body, signal, async (stream) => {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  });
+}
+
+/**
+ * Reads a streamed body of exactly `length` bytes into `target` at `offset` (one range of
+ * a larger download); a body longer or shorter than that is a {@link TruncatedBodyError}.
+ */
+export async function readBodyInto(body: unknown, target: Uint8Array, offset: number, length: number, signal?: AbortSignal): Promise<void> {
+  if (body instanceof Uint8Array) {
+    if (body.byteLength !== length) throw new TruncatedBodyError(length, body.byteLength);
+    target.set(body, offset);
+    return;
+  }
+  await withAbort(body, signal, async (stream) => {
+    let at = 0;
+    for await (const chunk of stream) {
+      if (at + chunk.length > length) throw new TruncatedBodyError(length, at + chunk.length);
+      target.set(chunk, offset + at);
+      at += chunk.length;
+    }
+    if (at !== length) throw new TruncatedBodyError(length, at);
+  });
+}
+
+type BodyStream = AsyncIterable<Uint8Array> & { destroy?: (error?: Error) => void };
+
+/** Runs `read` over a body stream, destroying the stream when `signal` aborts. */
+async function withAbort<T>(body: unknown, signal: AbortSignal | undefined, read: (stream: BodyStream) => Promise<T>): Promise<T> {
+  const stream = (body ?? []) as BodyStream;
   const onAbort = () => stream.destroy?.(signal?.reason instanceof Error ? signal.reason : new Error('aborted'));
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     if (signal?.aborted) onAbort();
-    if (expectedLength !== undefined) {
-      const out = Buffer.allocUnsafe(expectedLength);
-      let at = 0;
-      for await (const chunk of stream) {
-        if (at + chunk.length > expectedLength) throw new TruncatedBodyError(expectedLength, at + chunk.length);
-        out.set(chunk, at);
-        at += chunk.length;
-      }
-      if (at !== expectedLength) throw new TruncatedBodyError(expectedLength, at);
-      return out;
-    }
-    const chunks: Uint8Array[] = [];
-    for await (const chunk of stream) chunks.push(chunk);
-    return Buffer.concat(chunks);
+    return await read(stream);
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }

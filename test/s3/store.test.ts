@@ -245,6 +245,71 @@ describe('S3SnapshotStore', () => {
     }
   });
 
+  describe('ranged downloads', () => {
+    const keyGets = (key: string) =>
+      proxy.requests.filter(
+        (entry) => entry.method === 'GET' && !entry.url.includes('list-type') && entry.url.includes(key.split('/').pop() as string),
+      );
+
+    it('downloads a large snapshot as parallel ranges into one buffer, retrying a failed range alone', async () => {
+      const store = open({
+        client: counted,
+        rangedDownloadThresholdBytes: 1024 * 1024,
+        downloadConcurrency: 3,
+        retry: { baseDelayMs: 5, maxDelayMs: 20 },
+      });
+      const id = newId('ranged');
+      const state = randomBytes(3_500_000);
+      await store.save(meta(id, 1), state);
+      const key = (await store.findKey(id, 1)) as string;
+      proxy.reset();
+      proxy.inject({ method: 'GET', path: key.split('/').pop() as string, fault: { kind: 'status', status: 503 }, times: 1 });
+      const loaded = await store.load(id, SnapshotSelectionCriteria.Latest);
+      expect(Buffer.from(loaded?.snapshot as Uint8Array).equals(state)).toBe(true);
+      // Three ranges, one of them answered 503 once and asked again.
+      expect(keyGets(key)).toHaveLength(4);
+      expect(keyGets(key).filter((entry) => entry.fault === 'status')).toHaveLength(1);
+    });
+
+    it('reads a snapshot below the threshold in one GET', async () => {
+      const store = open({ client: counted, rangedDownloadThresholdBytes: 8 * 1024 * 1024 });
+      const id = newId('whole');
+      await store.save(meta(id, 1), randomBytes(2_000_000));
+      const key = (await store.findKey(id, 1)) as string;
+      proxy.reset();
+      expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.metadata.sequenceNr).toBe(1);
+      expect(keyGets(key)).toHaveLength(1);
+    });
+
+    it('falls back to one whole GET when the object is replaced during a ranged download, never mixing versions', async () => {
+      const id = newId('replaced');
+      const first = randomBytes(2_500_000);
+      const second = randomBytes(3_000_000);
+      const replacing = server.client();
+      let replaced = false;
+      replacing.middlewareStack.add(
+        (next) => async (args) => {
+          const input = args.input as { Range?: string; Key?: string };
+          if (input.Range !== undefined && !replaced) {
+            replaced = true;
+            // Same id, sequence number and timestamp, so the same key, with another state.
+            const writer = new S3SnapshotStore({ client, bucket, prefix: 'store/' });
+            await writer.save(meta(id, 1), second);
+            await writer.close();
+          }
+          return next(args);
+        },
+        { step: 'initialize' },
+      );
+      const store = open({ client: replacing, rangedDownloadThresholdBytes: 1024 * 1024, downloadConcurrency: 2 });
+      await store.save(meta(id, 1), first);
+      const loaded = await store.load(id, SnapshotSelectionCriteria.Latest);
+      replacing.destroy();
+      expect(replaced).toBe(true);
+      expect(Buffer.from(loaded?.snapshot as Uint8Array).equals(second)).toBe(true);
+    });
+  });
+
   it('builds its own client lazily, creates the bucket, and destroys only its own client', async () => {
     const ownBucket = `memento-own-${randomUUID().slice(0, 8)}`;
     const own = new S3SnapshotStore({
