@@ -82,7 +82,9 @@ export interface S3SnapshotStoreOptions extends StoreOptions {
   /**
    * Snapshots of at least this many stored bytes are downloaded as parallel ranged GETs
    * (`downloadConcurrency` ranges of at least 1 MiB), written straight into one buffer:
-   * one HTTP stream is slower than a few, on S3 as on s3rver. @default 8 MiB
+   * S3 serves each connection at a limited rate, so a few streams beat one for large
+   * objects. On loopback s3rver the gain at 10 MB was inconsistent (docs/s3.md), hence the
+   * conservative default. @default 32 MiB
    */
   readonly rangedDownloadThresholdBytes?: number;
   /** Ranges of one snapshot downloaded at once; 1 turns ranged downloads off. @default 4 */
@@ -181,7 +183,7 @@ export class S3SnapshotStore implements SnapshotStore {
     this.#multipartThreshold = positive(options.multipartThresholdBytes, 'multipartThresholdBytes', 16 * 1024 * 1024);
     this.#partSize = positive(options.partSizeBytes, 'partSizeBytes', 8 * 1024 * 1024, MIN_PART_BYTES);
     this.#multipartConcurrency = positive(options.multipartConcurrency, 'multipartConcurrency', 4);
-    this.#rangedThreshold = positive(options.rangedDownloadThresholdBytes, 'rangedDownloadThresholdBytes', 8 * 1024 * 1024);
+    this.#rangedThreshold = positive(options.rangedDownloadThresholdBytes, 'rangedDownloadThresholdBytes', 32 * 1024 * 1024);
     this.#downloadConcurrency = positive(options.downloadConcurrency, 'downloadConcurrency', 4);
     this.#pageSize = Math.min(1000, positive(options.listPageSize, 'listPageSize', 1000));
     this.#retry = resolveRetryOptions(options.retry);
