@@ -71,29 +71,16 @@ function serializerIdAt(bytes: Buffer, at: number, length: number): string {
   return text;
 }
 
-/** The encoded header fields of an envelope, and the bytes they take before the payload. */
-interface HeaderFields {
-  readonly serializerId: Buffer;
-  readonly manifest: Buffer;
-  readonly keyId: Buffer | undefined;
-  /** Magic through the payload length field. */
-  readonly size: number;
-}
-
-function headerFields(parts: EnvelopeParts): HeaderFields {
-  const serializerId = utf8Bytes(parts.serializerId);
-  const manifest = utf8Bytes(parts.manifest);
-  const keyId = parts.encryption ? utf8Bytes(parts.encryption.keyId) : undefined;
+/** Checks the header strings' sizes; returns the bytes from magic through the payload length field. */
+function headerSize(serializerId: Buffer, manifest: Buffer, keyId: Buffer | undefined): number {
   if (serializerId.length === 0 || serializerId.length > 255) throw new RangeError('serializer id must be 1-255 UTF-8 bytes');
   if (manifest.length > 0xffff) throw new RangeError('manifest must be at most 65535 UTF-8 bytes');
   if (keyId && (keyId.length === 0 || keyId.length > 255)) throw new RangeError('key id must be 1-255 UTF-8 bytes');
-  const size = 4 + 1 + serializerId.length + 2 + manifest.length + (keyId ? 1 + keyId.length + 12 + 16 : 0) + 4;
-  return { serializerId, manifest, keyId, size };
+  return 4 + 1 + serializerId.length + 2 + manifest.length + (keyId ? 1 + keyId.length + 12 + 16 : 0) + 4;
 }
 
 /** Writes the header (through the payload length) at the start of `out`. */
-function writeHeader(out: Buffer, parts: EnvelopeParts, fields: HeaderFields): void {
-  const { serializerId, manifest, keyId } = fields;
+function writeHeader(out: Buffer, parts: EnvelopeParts, serializerId: Buffer, manifest: Buffer, keyId: Buffer | undefined): void {
   let at = 0;
   out[at++] = MAGIC_0;
   out[at++] = MAGIC_1;
@@ -115,10 +102,13 @@ function writeHeader(out: Buffer, parts: EnvelopeParts, fields: HeaderFields): v
 
 /** Writes an envelope in one allocation (the form for small payloads such as events). */
 export function encodeEnvelope(parts: EnvelopeParts): Buffer {
-  const fields = headerFields(parts);
-  const out = Buffer.allocUnsafe(fields.size + parts.payload.length + 4);
-  writeHeader(out, parts, fields);
-  out.set(parts.payload, fields.size);
+  const serializerId = utf8Bytes(parts.serializerId);
+  const manifest = utf8Bytes(parts.manifest);
+  const keyId = parts.encryption ? utf8Bytes(parts.encryption.keyId) : undefined;
+  const size = headerSize(serializerId, manifest, keyId);
+  const out = Buffer.allocUnsafe(size + parts.payload.length + 4);
+  writeHeader(out, parts, serializerId, manifest, keyId);
+  out.set(parts.payload, size);
   out.writeUInt32BE(crc32(out.subarray(0, out.length - 4)), out.length - 4);
   return out;
 }
@@ -130,10 +120,12 @@ export function encodeEnvelope(parts: EnvelopeParts): Buffer {
  * `headroom` unwritten bytes for a header of the caller's (a snapshot frame's).
  */
 export function encodeEnvelopeParts(parts: EnvelopeParts, headroom = 0): [Buffer, Uint8Array, Buffer] {
-  const fields = headerFields(parts);
-  const head = Buffer.allocUnsafe(headroom + fields.size);
+  const serializerId = utf8Bytes(parts.serializerId);
+  const manifest = utf8Bytes(parts.manifest);
+  const keyId = parts.encryption ? utf8Bytes(parts.encryption.keyId) : undefined;
+  const head = Buffer.allocUnsafe(headroom + headerSize(serializerId, manifest, keyId));
   const header = head.subarray(headroom);
-  writeHeader(header, parts, fields);
+  writeHeader(header, parts, serializerId, manifest, keyId);
   const trailer = Buffer.allocUnsafe(4);
   trailer.writeUInt32BE(crc32(parts.payload, crc32(header)));
   return [head, parts.payload, trailer];
