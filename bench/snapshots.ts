@@ -111,13 +111,17 @@ export async function timeInterleavedSamples<K extends string>(
   return samples;
 }
 
+/** The median of each case's samples. */
+function medians<K extends string>(samples: Record<K, number[]>): Record<K, number> {
+  return Object.fromEntries(Object.entries<number[]>(samples).map(([name, values]) => [name, median(values)])) as Record<K, number>;
+}
+
 /** Medians of {@link timeInterleavedSamples}. */
 export async function timeInterleaved<K extends string>(
   rounds: number,
   cases: Record<K, (round: number) => Promise<unknown>>,
 ): Promise<Record<K, number>> {
-  const samples = await timeInterleavedSamples(rounds, cases);
-  return Object.fromEntries(Object.entries<number[]>(samples).map(([name, values]) => [name, median(values)])) as Record<K, number>;
+  return medians(await timeInterleavedSamples(rounds, cases));
 }
 
 /**
@@ -222,10 +226,7 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
       // s3rver's 10 MB GETs and PUTs vary 3x from one request to the next on this machine:
       // the 10 MB cases (the target's) take at least 21 rounds so the medians settle.
       const samples = await timeInterleavedSamples(size.bytes >= 10 * 1024 * 1024 ? Math.max(rounds, 21) : rounds, cases);
-      const m = Object.fromEntries(Object.entries<number[]>(samples).map(([name, values]) => [name, median(values)])) as Record<
-        keyof typeof cases,
-        number
-      >;
+      const m = medians(samples);
       await multipart.close();
       if (bytes.length >= 8 * 1024 * 1024 && size.kind === 'json') {
         multipartRows.push({ size: size.label, partsMs: m.s3MultipartSave, onePutMs: m.s3Save });

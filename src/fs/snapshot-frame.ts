@@ -34,9 +34,9 @@ export interface SnapshotFrameIdentity {
   readonly timestamp: number;
 }
 
-/** Bytes of a frame before the metadata envelope: the fixed fields plus the id. */
-function headerLength(persistenceId: string): number {
-  return FIXED_HEADER_BYTES + Buffer.byteLength(persistenceId, 'utf8');
+/** Bytes of a frame before the snapshot envelope: the fixed fields, the id and the metadata envelope. */
+function prefixLength(head: SnapshotHead): number {
+  return FIXED_HEADER_BYTES + Buffer.byteLength(head.persistenceId, 'utf8') + (head.metadata?.length ?? 0);
 }
 
 /**
@@ -49,13 +49,9 @@ export function encodeSnapshotFrame(
   snapshot: unknown,
   serialization: Serialization,
 ): { readonly head: SnapshotHead; readonly parts: Uint8Array[]; readonly length: number } {
-  let prefix = 0;
-  const { head, payload: parts } = encodeSnapshotParts(metadata, snapshot, serialization, (snapshotHead) => {
-    prefix = headerLength(snapshotHead.persistenceId) + (snapshotHead.metadata?.length ?? 0);
-    return prefix;
-  });
+  const { head, payload: parts } = encodeSnapshotParts(metadata, snapshot, serialization, prefixLength);
   const first = parts[0] as Uint8Array;
-  const frame = Buffer.from(first.buffer, first.byteOffset, prefix);
+  const frame = Buffer.from(first.buffer, first.byteOffset, prefixLength(head));
   const id = Buffer.from(head.persistenceId, 'utf8');
   let at = MAGIC.copy(frame, 0);
   frame[at++] = SNAPSHOT_FRAME_VERSION;

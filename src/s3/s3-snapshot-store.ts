@@ -107,9 +107,7 @@ interface ListedSnapshot extends SnapshotKey {
 /** Smallest range of a ranged download. */
 const MIN_RANGE_BYTES = 1024 * 1024;
 
-/** The object changed (or the server ignored the Range) during a ranged download: read it whole instead. */
-class RangedDownloadAbandoned extends Error {}
-/** A range reply that does not belong to the listed object. */
+/** A range reply that does not belong to the listed object (replaced meanwhile, or Range ignored). */
 const ABANDONED = Symbol('abandoned');
 
 /** Names an operation in error messages. */
@@ -411,13 +409,8 @@ export class S3SnapshotStore implements SnapshotStore {
 
   /** GETs and decodes one snapshot; a vanished object counts as unreadable (skip to older). */
   async #read(found: ListedSnapshot): Promise<SelectedSnapshot> {
-    let bytes: Buffer | undefined | null = null;
-    if (found.size !== undefined && found.size >= this.#rangedThreshold && this.#downloadConcurrency > 1) {
-      bytes = await this.#getRanges(found, found.size).catch((error: unknown) => {
-        if (error instanceof RangedDownloadAbandoned) return null;
-        throw error;
-      });
-    }
+    const ranged = found.size !== undefined && found.size >= this.#rangedThreshold && this.#downloadConcurrency > 1;
+    let bytes = ranged ? await this.#getRanges(found, found.size as number) : null;
     if (bytes === null) bytes = await this.#getWhole(found);
     if (bytes === undefined) {
       throw new CorruptSnapshotError(`snapshot ${found.sequenceNr} of ${JSON.stringify(found.persistenceId)} was deleted while loading`, {
@@ -448,10 +441,10 @@ export class S3SnapshotStore implements SnapshotStore {
   /**
    * The object in parallel ranged GETs written into one buffer, each range retried on its
    * own; undefined when it no longer exists. Every range must report the listed size and
-   * the same ETag: an object replaced meanwhile (or a server ignoring Range) abandons the
-   * ranges for one whole GET, so parts of two versions are never mixed.
+   * the same ETag: an object replaced meanwhile (or a server ignoring Range) gives null,
+   * and the caller reads it in one whole GET, so parts of two versions are never mixed.
    */
-  async #getRanges(found: ListedSnapshot, size: number): Promise<Buffer | undefined> {
+  async #getRanges(found: ListedSnapshot, size: number): Promise<Buffer | undefined | null> {
     const count = Math.max(1, Math.min(this.#downloadConcurrency, Math.floor(size / MIN_RANGE_BYTES)));
     const span = Math.ceil(size / count);
     const out = Buffer.allocUnsafe(size);
@@ -480,8 +473,7 @@ export class S3SnapshotStore implements SnapshotStore {
       }),
     );
     if (tags.includes(undefined)) return undefined;
-    if (tags.includes(ABANDONED) || new Set(tags).size !== 1) throw new RangedDownloadAbandoned();
-    return out;
+    return tags.includes(ABANDONED) || new Set(tags).size !== 1 ? null : out;
   }
 
   /** One PutObject, or a multipart upload from the threshold on; retried as a whole. */

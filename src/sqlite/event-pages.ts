@@ -46,11 +46,15 @@ ${forQueries ? 'json_group_array(persistence_id)' : 'NULL'}
 FROM (${rows})`;
 }
 
+const pageOf = (persistenceId: string | undefined): string =>
+  `journal page${persistenceId === undefined ? '' : ` of ${JSON.stringify(persistenceId)}`}`;
+
 const truncated = (persistenceId: string | undefined, expected: number, found: number): CorruptDataError =>
-  new CorruptDataError(
-    `journal page${persistenceId === undefined ? '' : ` of ${JSON.stringify(persistenceId)}`}: expected ${expected} envelope bytes, found ${found}`,
-    { persistenceId, expected: `${expected} bytes`, actual: `${found} bytes` },
-  );
+  new CorruptDataError(`${pageOf(persistenceId)}: expected ${expected} envelope bytes, found ${found}`, {
+    persistenceId,
+    expected: `${expected} bytes`,
+    actual: `${found} bytes`,
+  });
 
 /**
  * Splits a packed page into stored events ordered by `key` (sequence_nr for replay,
@@ -112,10 +116,11 @@ export function unpackPage(row: PackedPageRow, key: 'sequenceNr' | 'ordering', p
 }
 
 const unmatched = (persistenceId: string | undefined, left: number): CorruptDataError =>
-  new CorruptDataError(
-    `journal page${persistenceId === undefined ? '' : ` of ${JSON.stringify(persistenceId)}`}: expected every optional column to belong to a row of the page, found ${left} left over`,
-    { persistenceId, expected: 'no optional columns left over', actual: `${left} left over` },
-  );
+  new CorruptDataError(`${pageOf(persistenceId)}: expected every optional column to belong to a row of the page, found ${left} left over`, {
+    persistenceId,
+    expected: 'no optional columns left over',
+    actual: `${left} left over`,
+  });
 
 /** Restores key order; never needed with SQLite's aggregates as they are, cheap insurance if that changes. */
 function sortPage(events: StoredEvent[], orderings: number[], key: 'sequenceNr' | 'ordering'): UnpackedPage {

@@ -140,15 +140,26 @@ export class SqliteJournal implements QueryableJournal {
    * page stays near 16 MiB), oldest first; never holds more than one page.
    */
   replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
-    let cursor: { next: number; remaining: number; to: number; ended: boolean; count: number; started: number } | undefined;
-    let sizer: PageSizer | undefined;
+    let cursor:
+      | { next: number; remaining: number; to: number; ended: boolean; count: number; started: number; sizer: PageSizer }
+      | undefined;
     const nextPage = (): readonly StoredEvent[] | undefined => {
-      if (cursor === undefined || sizer === undefined) {
+      if (cursor === undefined) {
+        // Checked at the first next(), as a generator would: replay() itself never throws.
         this.#lifecycle.assertOpen('replay', persistenceId);
         const bounds = validateReplayArguments(persistenceId, from, to, max);
-        cursor = { next: bounds.from, remaining: bounds.max, to: bounds.to, ended: false, count: 0, started: performance.now() };
-        sizer = new PageSizer(this.#pageSize);
+        const started = performance.now();
+        cursor = {
+          next: bounds.from,
+          remaining: bounds.max,
+          to: bounds.to,
+          ended: false,
+          count: 0,
+          started,
+          sizer: new PageSizer(this.#pageSize),
+        };
       }
+      const { sizer } = cursor;
       while (!cursor.ended && cursor.remaining > 0 && cursor.next <= cursor.to) {
         // Re-checked per page: the store may be closed while a consumer is mid-stream.
         const connection = this.#connection.get('replay', persistenceId);
