@@ -67,13 +67,20 @@ export type PreparedWrite =
  */
 export function prepareWrites(writes: readonly AtomicWrite[], serialization: Serialization): PreparedWrite[] {
   validateAtomicWrites(writes);
-  return writes.map((write) => {
-    try {
-      return { write, rows: write.events.map((event) => encodeEvent(event, serialization)) };
-    } catch (error) {
-      return { write, error: error instanceof Error ? error : new Error(String(error)) };
-    }
-  });
+  return writes.map((write) => prepareWrite(write, serialization));
+}
+
+/**
+ * Serializes one validated AtomicWrite; a failure becomes the write's rejection. A store
+ * may call this just before storing the write instead of through {@link prepareWrites}, so
+ * the stored form of a large batch is never all alive at once.
+ */
+export function prepareWrite(write: AtomicWrite, serialization: Serialization): PreparedWrite {
+  try {
+    return { write, rows: write.events.map((event) => encodeEvent(event, serialization)) };
+  } catch (error) {
+    return { write, error: error instanceof Error ? error : new Error(String(error)) };
+  }
 }
 
 /** The error for a write whose first sequence number is not highest + 1. */

@@ -11,6 +11,8 @@ export interface Journal {
    * `undefined` when stored, an Error when rejected (serialization, or
    * {@link ConcurrencyError} when its first sequence number is not highest + 1).
    * Rejects as a whole when the store itself failed or the arguments are malformed.
+   * A store may read the events until the returned promise settles (the SQLite journal
+   * serializes them when its group commits), so do not change them before then.
    */
   write(writes: readonly AtomicWrite[]): Promise<(Error | undefined)[]>;
   /** Events with `from <= sequenceNr <= to`, oldest first, at most `max` of them. */

@@ -6,8 +6,9 @@
  * so a rejected write is rolled back alone and the rest of the group commits.
  * @module
  */
-import type { PreparedWrite, StoredEvent } from '../spi/journal-support.js';
-import { sequenceConflict } from '../spi/journal-support.js';
+import type { AtomicWrite } from '../core/persistent-repr.js';
+import type { Serialization } from '../serialization/serialization.js';
+import { type PreparedWrite, prepareWrite, type StoredEvent, sequenceConflict } from '../spi/journal-support.js';
 import type { SqliteStatement } from './client.js';
 import type { SqliteConnection } from './connection.js';
 import { isUniqueViolation } from './errors.js';
@@ -25,7 +26,9 @@ interface Highest {
 }
 
 interface PendingCall {
-  readonly writes: readonly PreparedWrite[];
+  /** Validated, not yet serialized: each is serialized right before its INSERT. */
+  readonly writes: readonly AtomicWrite[];
+  readonly serialization: Serialization;
   readonly resolve: (results: WriteResults) => void;
   readonly reject: (error: unknown) => void;
 }
@@ -68,12 +71,12 @@ export class GroupCommit {
   }
 
   /**
-   * Queues one `Journal.write` call; resolves with its per-write results after the commit,
+   * Queues one validated `Journal.write` call; resolves with its per-write results after the commit,
    * rejects with a typed error when the transaction as a whole failed.
    */
-  enqueue(writes: readonly PreparedWrite[]): Promise<WriteResults> {
+  enqueue(writes: readonly AtomicWrite[], serialization: Serialization): Promise<WriteResults> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ writes, resolve, reject });
+      this.#queue.push({ writes, serialization, resolve, reject });
       // setImmediate, not a microtask: writes issued after awaiting I/O in the same turn still join the group.
       this.#scheduled ??= setImmediate(() => this.flush());
     });
@@ -103,7 +106,7 @@ export class GroupCommit {
       // Highest sequence numbers read and advanced during this transaction (we hold the write
       // lock, so nobody else changes them): one lookup and one upsert per id, not per write.
       const highest: Highest = { stored: new Map(), current: new Map() };
-      const results = calls.map((call) => call.writes.map((prepared) => this.#apply(prepared, highest)));
+      const results = calls.map((call) => call.writes.map((write) => this.#apply(prepareWrite(write, call.serialization), highest)));
       for (const [persistenceId, sequenceNr] of highest.current) {
         if (highest.stored.get(persistenceId) !== sequenceNr) this.#upsertHighest.run(persistenceId, sequenceNr);
       }
