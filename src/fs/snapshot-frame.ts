@@ -16,9 +16,9 @@
  * CRC-32, so every byte of the blob is covered by a checksum.
  * @module
  */
-import { crc32 } from 'node:zlib';
 import { CorruptDataError } from '../core/errors.js';
 import type { SnapshotMetadataInit } from '../core/snapshot-metadata.js';
+import { checksum } from '../serialization/checksum.js';
 import type { Serialization } from '../serialization/serialization.js';
 import { encodeSnapshotParts, type SnapshotHead, type StoredSnapshot } from '../spi/snapshot-support.js';
 
@@ -64,7 +64,7 @@ export function encodeSnapshotFrame(
   at += 8;
   frame.writeUInt32BE(head.metadata?.length ?? 0, at);
   at += 4;
-  frame.writeUInt32BE(crc32(frame.subarray(0, at)), at);
+  frame.writeUInt32BE(checksum(frame.subarray(0, at)), at);
   at += 4;
   if (head.metadata) frame.set(head.metadata, at);
   return { head, parts, length: parts.reduce((sum, part) => sum + part.length, 0) };
@@ -94,7 +94,7 @@ export function decodeSnapshotFrame(input: Uint8Array, expected: SnapshotFrameId
   const headerEnd = FIXED_HEADER_BYTES + idLength;
   if (bytes.length < headerEnd) corrupt(`a header of ${headerEnd} bytes`, `${bytes.length} bytes`);
   const stored = bytes.readUInt32BE(headerEnd - 4);
-  const computed = crc32(bytes.subarray(0, headerEnd - 4));
+  const computed = checksum(bytes.subarray(0, headerEnd - 4));
   if (stored !== computed) corrupt(`header checksum ${computed.toString(16)}`, `${stored.toString(16)} (damaged bytes)`);
   let at = 7;
   const persistenceId = bytes.toString('utf8', at, at + idLength);

@@ -13,8 +13,8 @@
  * wrong keys.
  * @module
  */
-import { crc32 } from 'node:zlib';
 import { CorruptDataError } from '../core/errors.js';
+import { checksum } from './checksum.js';
 
 /** Current envelope format version. */
 export const ENVELOPE_VERSION = 1;
@@ -109,7 +109,7 @@ export function encodeEnvelope(parts: EnvelopeParts): Buffer {
   const out = Buffer.allocUnsafe(size + parts.payload.length + 4);
   writeHeader(out, parts, serializerId, manifest, keyId);
   out.set(parts.payload, size);
-  out.writeUInt32BE(crc32(out.subarray(0, out.length - 4)), out.length - 4);
+  out.writeUInt32BE(checksum(out.subarray(0, out.length - 4)), out.length - 4);
   return out;
 }
 
@@ -127,7 +127,7 @@ export function encodeEnvelopeParts(parts: EnvelopeParts, headroom = 0): [Buffer
   const header = head.subarray(headroom);
   writeHeader(header, parts, serializerId, manifest, keyId);
   const trailer = Buffer.allocUnsafe(4);
-  trailer.writeUInt32BE(crc32(parts.payload, crc32(header)));
+  trailer.writeUInt32BE(checksum(parts.payload, checksum(header)));
   return [head, parts.payload, trailer];
 }
 
@@ -157,7 +157,7 @@ export function decodeEnvelope(input: Uint8Array, describe: EnvelopeDescription 
   const version = bytes[2] as number;
   if (version !== ENVELOPE_VERSION) corrupt(describe, persistenceId, `envelope version ${ENVELOPE_VERSION}`, `version ${version}`);
   const stored = bytes.readUInt32BE(end);
-  const computed = crc32(bytes.subarray(0, end));
+  const computed = checksum(bytes.subarray(0, end));
   if (stored !== computed) {
     const found = `${stored.toString(16).padStart(8, '0')} (damaged or truncated bytes)`;
     corrupt(describe, persistenceId, `checksum ${computed.toString(16).padStart(8, '0')}`, found);

@@ -1,0 +1,34 @@
+import { crc32 } from 'node:zlib';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { checksum } from '../../src/serialization/checksum.js';
+
+// Sizes on both sides of the switch from the JS table to zlib's native loop.
+const bytes = fc.uint8Array({ minLength: 0, maxLength: 700 });
+
+describe('checksum', () => {
+  it('is zlib CRC-32 for inputs of any size', () => {
+    fc.assert(
+      fc.property(bytes, (input) => {
+        expect(checksum(input)).toBe(crc32(input));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('continues a checksum across pieces, whichever way each piece is computed', () => {
+    fc.assert(
+      fc.property(bytes, bytes, (first, second) => {
+        const whole = Buffer.concat([first, second]);
+        expect(checksum(second, checksum(first))).toBe(crc32(whole));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('matches the standard check value', () => {
+    // CRC-32/ISO-HDLC of the ASCII digits 1-9.
+    expect(checksum(Buffer.from('123456789'))).toBe(0xcbf43926);
+    expect(checksum(Buffer.alloc(0))).toBe(0);
+  });
+});
