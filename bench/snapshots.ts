@@ -33,7 +33,12 @@ export interface SnapshotBenchOptions {
 /** One measured row: store vs raw, medians in milliseconds. */
 export interface SnapshotBenchRow {
   readonly backend: 'fs' | 's3';
-  readonly operation: 'save' | 'load';
+  /**
+   * `load` is by the store that saved the snapshot (it starts the GET of the key it knows
+   * while the listing runs); `cold load` by a new store object, as after a restart, which
+   * waits for the listing before its GET.
+   */
+  readonly operation: 'save' | 'load' | 'cold load';
   readonly size: string;
   readonly storeMs: number;
   readonly rawMs: number;
@@ -218,6 +223,14 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
         s3MultipartSave: (round: number) =>
           bytes.length >= 8 * 1024 * 1024 && size.kind === 'json' ? multipart.save(meta(round + 2), state) : Promise.resolve(),
         s3Load: () => s3Store.load(persistenceId, SnapshotSelectionCriteria.Latest),
+        s3ColdLoad: async () => {
+          const fresh = new S3SnapshotStore({ client: storeClient, bucket, prefix: 'bench/', serialization });
+          try {
+            return await fresh.load(persistenceId, SnapshotSelectionCriteria.Latest);
+          } finally {
+            await fresh.close();
+          }
+        },
         s3RawLoad: async () => {
           const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `raw/${persistenceId}-1` }));
           return readBody(response.Body, response.ContentLength);
@@ -237,7 +250,7 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
       const [encodeMs, decodeMs] = [m.encode, m.decode];
       const [fsSave, fsRawSave, fsLoad, fsRawLoad] = [m.fsSave, m.fsRawSave, m.fsLoad, m.fsRawLoad];
       const [s3Save, s3RawSave, s3Load, s3RawLoad] = [m.s3Save, m.s3RawSave, m.s3Load, m.s3RawLoad];
-      const row = (backend: 'fs' | 's3', operation: 'save' | 'load', storeMs: number, rawMs: number, paired: number) => {
+      const row = (backend: 'fs' | 's3', operation: SnapshotBenchRow['operation'], storeMs: number, rawMs: number, paired: number) => {
         const serializationMs = operation === 'save' ? encodeMs : decodeMs;
         const ioRatio = storeMs / (rawMs + serializationMs);
         rows.push({
@@ -256,6 +269,7 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
       row('fs', 'load', fsLoad, fsRawLoad, pairedRatio(samples.fsLoad, samples.fsRawLoad));
       row('s3', 'save', s3Save, s3RawSave, pairedRatio(samples.s3Save, samples.s3RawSave));
       row('s3', 'load', s3Load, s3RawLoad, pairedRatio(samples.s3Load, samples.s3RawLoad));
+      row('s3', 'cold load', m.s3ColdLoad, s3RawLoad, pairedRatio(samples.s3ColdLoad, samples.s3RawLoad));
     }
 
     if (many > 0) {
@@ -272,7 +286,12 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
         await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: body, ContentLength: body.length }));
       });
       const fsMs = await time(rounds, () => fsStore.load(persistenceId, SnapshotSelectionCriteria.Latest));
-      const s3Ms = await time(rounds, () => s3Store.load(persistenceId, SnapshotSelectionCriteria.Latest));
+      // A new store object per load: what the key layout gives without the key a store remembers.
+      const s3Ms = await time(rounds, async () => {
+        const fresh = new S3SnapshotStore({ client: storeClient, bucket, prefix: 'bench/', serialization });
+        await fresh.load(persistenceId, SnapshotSelectionCriteria.Latest);
+        await fresh.close();
+      });
       // What a forward-ordered layout would need: the whole listing before the newest key.
       const base = s3Store.keyOf(persistenceId, 1, 0).replace(/[^/]+$/, '');
       const s3ListAllMs = await time(rounds, async () => {
@@ -300,7 +319,7 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
   );
   for (const row of rows) {
     log(
-      `${row.backend.padEnd(3)} ${row.operation.padEnd(5)} ${row.size.padEnd(11)}    ${fmt(row.storeMs)} ${fmt(row.rawMs)}   ${row.ratio.toFixed(2).padStart(5)}x  ${row.pairedRatio.toFixed(2).padStart(5)}x ${fmt(row.serializationMs)}      ${row.ioRatio.toFixed(2)}x`,
+      `${row.backend.padEnd(3)} ${row.operation.padEnd(9)} ${row.size.padEnd(11)}    ${fmt(row.storeMs)} ${fmt(row.rawMs)}   ${row.ratio.toFixed(2).padStart(5)}x  ${row.pairedRatio.toFixed(2).padStart(5)}x ${fmt(row.serializationMs)}      ${row.ioRatio.toFixed(2)}x`,
     );
   }
   if (loadLatestOfMany) {

@@ -107,6 +107,21 @@ interface ListedSnapshot extends SnapshotKey {
 /** Smallest range of a ranged download. */
 const MIN_RANGE_BYTES = 1024 * 1024;
 
+/** Ids whose newest known key a store remembers (oldest forgotten first); about 200 bytes each. */
+const REMEMBERED_IDS = 1024;
+
+/** The key this store last saved or loaded for an id: where the next load's GET may start. */
+interface KnownKey extends SnapshotKey {
+  readonly size: number;
+}
+
+/** A GET started before the listing answered; used only when the listing names the same key first. */
+interface EarlyRead {
+  readonly key: string;
+  readonly bytes: Promise<Buffer | undefined>;
+  readonly cancel: AbortController;
+}
+
 /** A range reply that does not belong to the listed object (replaced meanwhile, or Range ignored). */
 const ABANDONED = Symbol('abandoned');
 
@@ -145,6 +160,8 @@ export class S3SnapshotStore implements SnapshotStore {
   readonly #lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
   /** Saves and deletes of one (id, sequence number) in this process run one at a time. */
   readonly #locks = new KeyedLock();
+  /** Per id, the key this store saved or loaded last (insertion order = age, for forgetting). */
+  readonly #knownKeys = new Map<string, KnownKey>();
   #libStorage: Promise<LibStorage | undefined> | undefined;
 
   constructor(options: S3SnapshotStoreOptions) {
@@ -227,13 +244,19 @@ export class S3SnapshotStore implements SnapshotStore {
     const checked = validateSnapshotQuery(persistenceId, criteria);
     return measure(this.#hooks, { operation: 'snapshot.load', store: NAME, persistenceId }, async () => {
       await this.#ready(persistenceId);
-      const listing = this.#listNewestFirst(persistenceId, checked, 'load', LOAD_FIRST_PAGE);
-      return loadYoungestReadable(matching(listing, checked), (found) => this.#read(found), {
-        source: NAME,
-        logger: this.#logger,
-        hooks: this.#hooks,
-        options,
-      });
+      // The listing stays the index: an early GET only saves waiting for it when the listing
+      // then names the key this store knows as the youngest match; otherwise it is cancelled.
+      const early = this.#startEarlyRead(persistenceId, checked);
+      try {
+        const listing = this.#listNewestFirst(persistenceId, checked, 'load', LOAD_FIRST_PAGE);
+        return await loadYoungestReadable(
+          matching(listing, checked),
+          (found) => this.#read(found, early?.key === found.key ? early : undefined),
+          { source: NAME, logger: this.#logger, hooks: this.#hooks, options },
+        );
+      } finally {
+        early?.cancel.abort();
+      }
     });
   }
 
@@ -249,6 +272,7 @@ export class S3SnapshotStore implements SnapshotStore {
         const siblings = this.#keysOfSequenceNr(persistenceId, sequenceNr, 'save');
         siblings.catch(() => undefined);
         await this.#put(persistenceId, key, parts, bytes);
+        this.#remember(persistenceId, { key, sequenceNr, timestamp, size: bytes });
         const replaced = (await siblings).filter((other) => other !== key);
         await this.#deleteKeys(persistenceId, replaced, 'save');
       }),
@@ -261,6 +285,7 @@ export class S3SnapshotStore implements SnapshotStore {
     await measure(this.#hooks, { operation: 'snapshot.delete', store: NAME, persistenceId }, () =>
       this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
         await this.#ready(persistenceId);
+        this.#knownKeys.delete(persistenceId);
         await this.#deleteKeys(persistenceId, await this.#keysOfSequenceNr(persistenceId, sequenceNr, 'delete'), 'delete');
       }),
     );
@@ -271,6 +296,7 @@ export class S3SnapshotStore implements SnapshotStore {
     const checked = validateSnapshotQuery(persistenceId, criteria);
     await measure(this.#hooks, { operation: 'snapshot.deleteMatching', store: NAME, persistenceId }, async () => {
       await this.#ready(persistenceId);
+      this.#knownKeys.delete(persistenceId);
       let batch: string[] = [];
       for await (const found of this.#listNewestFirst(persistenceId, checked, 'deleteMatching', this.#pageSize)) {
         // Duplicates are garbage whatever the criteria say.
@@ -407,11 +433,37 @@ export class S3SnapshotStore implements SnapshotStore {
     }
   }
 
-  /** GETs and decodes one snapshot; a vanished object counts as unreadable (skip to older). */
-  async #read(found: ListedSnapshot): Promise<SelectedSnapshot> {
-    const ranged = found.size !== undefined && found.size >= this.#rangedThreshold && this.#downloadConcurrency > 1;
+  /**
+   * Starts the GET of the key this store saved or loaded last for `persistenceId`, when that
+   * snapshot matches `criteria` and is below the ranged-download size; undefined otherwise.
+   */
+  #startEarlyRead(persistenceId: string, criteria: SnapshotSelectionCriteria): EarlyRead | undefined {
+    const known = this.#knownKeys.get(persistenceId);
+    if (!known || known.size >= this.#rangedThreshold || !criteria.matches(known)) return undefined;
+    const cancel = new AbortController();
+    const bytes = this.#getWhole({ persistenceId, key: known.key }, cancel.signal);
+    // Awaited only when the listing confirms the key; a cancelled or unused one must not surface.
+    bytes.catch(() => undefined);
+    return { key: known.key, bytes, cancel };
+  }
+
+  /** Notes the newest key this store wrote or read for an id, forgetting the oldest id past the limit. */
+  #remember(persistenceId: string, known: KnownKey): void {
+    const current = this.#knownKeys.get(persistenceId);
+    if (current && current.sequenceNr > known.sequenceNr) return;
+    this.#knownKeys.delete(persistenceId);
+    this.#knownKeys.set(persistenceId, known);
+    if (this.#knownKeys.size > REMEMBERED_IDS) this.#knownKeys.delete(this.#knownKeys.keys().next().value as string);
+  }
+
+  /**
+   * GETs and decodes one snapshot (or takes the bytes of an early GET of the same key); a
+   * vanished object counts as unreadable (skip to older).
+   */
+  async #read(found: ListedSnapshot, early?: EarlyRead): Promise<SelectedSnapshot> {
+    const ranged = !early && found.size !== undefined && found.size >= this.#rangedThreshold && this.#downloadConcurrency > 1;
     let bytes = ranged ? await this.#getRanges(found, found.size as number) : null;
-    if (bytes === null) bytes = await this.#getWhole(found);
+    if (bytes === null) bytes = await (early?.bytes ?? this.#getWhole(found));
     if (bytes === undefined) {
       throw new CorruptSnapshotError(`snapshot ${found.sequenceNr} of ${JSON.stringify(found.persistenceId)} was deleted while loading`, {
         persistenceId: found.persistenceId,
@@ -421,21 +473,28 @@ export class S3SnapshotStore implements SnapshotStore {
         source: NAME,
       });
     }
-    return decodeSnapshot(decodeSnapshotFrame(bytes, found, NAME), this.#serialization, NAME);
+    const selected = decodeSnapshot(decodeSnapshotFrame(bytes, found, NAME), this.#serialization, NAME);
+    this.#remember(found.persistenceId, { key: found.key, sequenceNr: found.sequenceNr, timestamp: found.timestamp, size: bytes.length });
+    return selected;
   }
 
-  /** One GET of the whole object; undefined when it no longer exists. */
-  #getWhole(found: ListedSnapshot): Promise<Buffer | undefined> {
+  /** One GET of the whole object; undefined when it no longer exists. `cancel` stops it for good (no retry). */
+  #getWhole(found: { readonly persistenceId: string; readonly key: string }, cancel?: AbortSignal): Promise<Buffer | undefined> {
     const context = { operation: 'load', command: 'GetObject', persistenceId: found.persistenceId, key: found.key };
-    return this.#call(context, async (signal) => {
-      try {
-        const response = await this.client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: found.key }), { abortSignal: signal });
-        return await readBody(response.Body, response.ContentLength, signal);
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-        return undefined;
-      }
-    });
+    return this.#call(
+      context,
+      async (attemptSignal) => {
+        const signal = cancel ? AbortSignal.any([attemptSignal, cancel]) : attemptSignal;
+        try {
+          const response = await this.client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: found.key }), { abortSignal: signal });
+          return await readBody(response.Body, response.ContentLength, signal);
+        } catch (error) {
+          if (!isNotFound(error)) throw error;
+          return undefined;
+        }
+      },
+      cancel,
+    );
   }
 
   /**
@@ -566,12 +625,12 @@ export class S3SnapshotStore implements SnapshotStore {
   }
 
   /** Runs one S3 call under the retry policy; failures become StoreUnavailableError. */
-  #call<T>(context: CallContext, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  #call<T>(context: CallContext, attempt: (signal: AbortSignal) => Promise<T>, cancel?: AbortSignal): Promise<T> {
     return withRetry(
       this.#retry,
       attempt,
       (failure) => this.#unavailable(context, failure),
-      () => this.#lifecycle.closed,
+      () => this.#lifecycle.closed || cancel?.aborted === true,
     );
   }
 
