@@ -77,6 +77,8 @@ const SIZES = [
 
 /** The label of the row the issue's 10 MB target applies to. */
 export const TARGET_SIZE_LABEL = '10 MB bytes';
+/** Rounds of the 10 MB cases: per-request times vary 2-3x here, a per-round ratio more. */
+const TARGET_ROUNDS = 41;
 
 const median = (values: number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -94,10 +96,32 @@ async function time(rounds: number, work: (round: number) => Promise<unknown>): 
   return median(samples);
 }
 
+/** Park-Miller generator: the same case orders in every run, so runs stay comparable. */
+function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 48271) % 2147483647;
+    return state / 2147483647;
+  };
+}
+
+/** A Fisher-Yates shuffle of a copy of `items`. */
+function shuffled<T>(items: readonly T[], random: () => number): T[] {
+  const out = [...items];
+  for (let index = out.length - 1; index > 0; index--) {
+    const other = Math.floor(random() * (index + 1));
+    [out[index], out[other]] = [out[other] as T, out[index] as T];
+  }
+  return out;
+}
+
 /**
  * Times every case once per round after one warm-up round in the given order, and returns
- * each case's samples (one per round). Each round starts one case further along, so no case
- * always follows the same neighbour (a 10 MB fsync'd write slows whatever touches the disk next).
+ * each case's samples (one per round). Every round runs the cases in a new random order
+ * (seeded), so no case always follows the same neighbour: a 10 MB PUT leaves s3rver busy
+ * for whatever comes next, and a fsync'd write slows the next disk access. (Rotating one
+ * order kept almost every neighbour: until 2026-12-02 the store's S3 load always came right
+ * after the raw 10 MB PUT, while the raw GET followed a GET.)
  */
 export async function timeInterleavedSamples<K extends string>(
   rounds: number,
@@ -105,9 +129,9 @@ export async function timeInterleavedSamples<K extends string>(
 ): Promise<Record<K, number[]>> {
   const names = Object.keys(cases) as K[];
   const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as unknown as Record<K, number[]>;
+  const random = seededRandom(20261202);
   for (let round = -1; round < rounds; round++) {
-    const shift = round < 0 ? 0 : round % names.length;
-    for (const name of [...names.slice(shift), ...names.slice(0, shift)]) {
+    for (const name of round < 0 ? names : shuffled(names, random)) {
       const started = performance.now();
       await cases[name](round);
       if (round >= 0) samples[name].push(performance.now() - started);
@@ -237,8 +261,8 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
         },
       } satisfies Record<string, (round: number) => Promise<unknown>>;
       // s3rver's 10 MB GETs and PUTs vary 3x from one request to the next on this machine:
-      // the 10 MB cases (the target's) take at least 21 rounds so the medians settle.
-      const samples = await timeInterleavedSamples(size.bytes >= 10 * 1024 * 1024 ? Math.max(rounds, 21) : rounds, cases);
+      // the 10 MB cases (the target's) take at least 41 rounds so the medians settle.
+      const samples = await timeInterleavedSamples(size.bytes >= 10 * 1024 * 1024 ? Math.max(rounds, TARGET_ROUNDS) : rounds, cases);
       const m = medians(samples);
       await multipart.close();
       if (bytes.length >= 8 * 1024 * 1024 && size.kind === 'json') {
@@ -315,7 +339,7 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
   const fmt = (ms: number) => ms.toFixed(2).padStart(9);
   log('');
   log(
-    `median of ${rounds} rounds, ${Math.max(rounds, 21)} at 10 MB (ms)   store       raw   ratio  paired   serializer   store / (raw + serializer)`,
+    `median of ${rounds} rounds, ${Math.max(rounds, TARGET_ROUNDS)} at 10 MB (ms)   store       raw   ratio  paired   serializer   store / (raw + serializer)`,
   );
   for (const row of rows) {
     log(
