@@ -311,10 +311,15 @@ describe('S3SnapshotStore', () => {
   });
 
   describe('loading a key this store knows', () => {
-    /** A client through the proxy that logs `start`/`end` of each command with its key. */
-    const recording = () => {
+    const recorders: S3Client[] = [];
+    afterEach(() => {
+      for (const recorder of recorders.splice(0)) recorder.destroy();
+    });
+    /** A store whose client goes through the proxy and logs `start`/`end` of each command with its key. */
+    const recordingStore = () => {
       const events: string[] = [];
       const recorder = server.client({ endpoint: proxy.endpoint });
+      recorders.push(recorder);
       recorder.middlewareStack.add(
         (next, context) => async (args) => {
           const name = `${context.commandName?.replace('Command', '')} ${(args.input as { Key?: string }).Key ?? ''}`.trim();
@@ -327,22 +332,24 @@ describe('S3SnapshotStore', () => {
         },
         { step: 'initialize' },
       );
-      return { recorder, events };
+      return { store: open({ client: recorder }), events };
+    };
+    /** A new id with snapshots of `sequenceNrs` (state `{ n }`) saved through `store`. */
+    const savedId = async (store: S3SnapshotStore, label: string, ...sequenceNrs: number[]) => {
+      const id = newId(label);
+      for (const n of sequenceNrs) await store.save(meta(id, n), { n });
+      return id;
     };
     const slowListing = () =>
       proxy.inject({ method: 'GET', test: (_method, url) => url.includes('list-type=2'), fault: { kind: 'slow', delayMs: 300 } });
 
     it('downloads the snapshot it saved while the listing runs, and returns it once the listing names it', async () => {
-      const { recorder, events } = recording();
-      const store = open({ client: recorder });
-      const id = newId('early');
-      await store.save(meta(id, 1), { n: 1 });
-      await store.save(meta(id, 2), { n: 2 });
+      const { store, events } = recordingStore();
+      const id = await savedId(store, 'early', 1, 2);
       const key = (await store.findKey(id, 2)) as string;
       events.length = 0;
       slowListing();
       const loaded = await store.load(id, SnapshotSelectionCriteria.Latest);
-      recorder.destroy();
       expect(loaded?.snapshot).toEqual({ n: 2 });
       expect(events.filter((event) => event.startsWith('start GetObject'))).toEqual([`start GetObject ${key}`]);
       // The GET finished while the (slowed) listing was still out: the two overlapped.
@@ -350,31 +357,24 @@ describe('S3SnapshotStore', () => {
     });
 
     it('remembers what it loaded, so the next load of the id starts its GET early too', async () => {
-      const id = newId('loaded');
-      const writer = open();
-      await writer.save(meta(id, 3), { n: 3 });
-      const { recorder, events } = recording();
-      const store = open({ client: recorder });
+      const id = await savedId(open(), 'loaded', 3);
+      const { store, events } = recordingStore();
       expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 3 });
       expect(events.indexOf('end ListObjectsV2')).toBeLessThan(events.findIndex((event) => event.startsWith('start GetObject')));
       events.length = 0;
       expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 3 });
       expect(events.findIndex((event) => event.startsWith('start GetObject'))).toBeLessThan(events.indexOf('end ListObjectsV2'));
-      recorder.destroy();
     });
 
     it('returns a newer snapshot saved by another process, not the one it knows', async () => {
-      const { recorder, events } = recording();
-      const store = open({ client: recorder });
-      const id = newId('newer');
-      await store.save(meta(id, 1), { n: 1 });
+      const { store, events } = recordingStore();
+      const id = await savedId(store, 'newer', 1);
       const known = (await store.findKey(id, 1)) as string;
       await open().save(meta(id, 2), { n: 2 });
       const newer = (await store.findKey(id, 2)) as string;
       events.length = 0;
       slowListing();
       const loaded = await store.load(id, SnapshotSelectionCriteria.Latest);
-      recorder.destroy();
       expect(loaded?.snapshot).toEqual({ n: 2 });
       expect(events.filter((event) => event.startsWith('start GetObject'))).toEqual([
         `start GetObject ${known}`,
@@ -384,9 +384,7 @@ describe('S3SnapshotStore', () => {
 
     it('does not return the snapshot it knows once another process deleted it', async () => {
       const store = open();
-      const id = newId('deleted');
-      await store.save(meta(id, 1), { n: 1 });
-      await store.save(meta(id, 2), { n: 2 });
+      const id = await savedId(store, 'deleted', 1, 2);
       await open().delete(meta(id, 2));
       expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 1 });
       await open().deleteMatching(id, SnapshotSelectionCriteria.Latest);
@@ -397,22 +395,16 @@ describe('S3SnapshotStore', () => {
 
     it('falls back to the next older snapshot when the known object was damaged by another writer', async () => {
       const store = open();
-      const id = newId('damaged');
-      await store.save(meta(id, 1), { n: 1 });
-      await store.save(meta(id, 2), { n: 2 });
+      const id = await savedId(store, 'damaged', 1, 2);
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: (await store.findKey(id, 2)) as string, Body: randomBytes(200) }));
       expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 1 });
     });
 
     it('starts no early GET when the known snapshot does not match the criteria', async () => {
-      const { recorder, events } = recording();
-      const store = open({ client: recorder });
-      const id = newId('criteria');
-      await store.save(meta(id, 1), { n: 1 });
-      await store.save(meta(id, 5), { n: 5 });
+      const { store, events } = recordingStore();
+      const id = await savedId(store, 'criteria', 1, 5);
       events.length = 0;
       const loaded = await store.load(id, new SnapshotSelectionCriteria({ maxSequenceNr: 3 }));
-      recorder.destroy();
       expect(loaded?.snapshot).toEqual({ n: 1 });
       expect(events.filter((event) => event.startsWith('start GetObject'))).toEqual([`start GetObject ${await store.findKey(id, 1)}`]);
     });
