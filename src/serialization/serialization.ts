@@ -78,6 +78,9 @@ function toKey(id: string, key: Uint8Array | string): Buffer {
   return bytes;
 }
 
+/** Bytes of a large payload deflated first to see whether deflating all of it pays. */
+const COMPRESSION_PROBE_BYTES = 64 * 1024;
+
 const additionalData = (flags: string, serializerId: string, manifest: string, keyId: string) =>
   Buffer.from(JSON.stringify([flags, serializerId, manifest, keyId]), 'utf8');
 
@@ -169,9 +172,12 @@ export class Serialization {
       });
     }
     let compression: (typeof Compression)[keyof typeof Compression] = Compression.none;
-    if (payload.length >= this.#compressionThreshold) {
-      payload = deflateRawSync(payload, { level: this.#compressionLevel });
-      compression = Compression.deflate;
+    if (payload.length >= this.#compressionThreshold && this.#worthDeflating(payload)) {
+      const deflated = deflateRawSync(payload, { level: this.#compressionLevel });
+      if (deflated.length < payload.length) {
+        payload = deflated;
+        compression = Compression.deflate;
+      }
     }
     if (this.#activeKeyId === undefined) return { serializerId: serializer.id, manifest, compression, payload };
     const keyId = this.#activeKeyId;
@@ -247,6 +253,16 @@ export class Serialization {
         cause,
       });
     }
+  }
+
+  /**
+   * False when the payload's first 64 KiB deflate to more than 90% of their size: already
+   * compressed, encrypted or random bytes, which would cost deflate's time (about 200 ms per
+   * 10 MB here) to come out no smaller.
+   */
+  #worthDeflating(payload: Uint8Array): boolean {
+    const sample = payload.subarray(0, COMPRESSION_PROBE_BYTES);
+    return deflateRawSync(sample, { level: this.#compressionLevel }).length <= sample.length * 0.9;
   }
 
   #pick(value: unknown, context: SerializationContext): Serializer {

@@ -135,6 +135,23 @@ describe('the envelope', () => {
     expect(decodeEnvelope(new Serialization({ compression: false }).serialize('x'.repeat(100_000))).compression).toBe(0);
   });
 
+  it('stores bytes that do not compress as they are, and still compresses what does', () => {
+    const defaults = new Serialization();
+    const random = new Uint8Array(randomBytes(300_000));
+    const stored = decodeEnvelope(defaults.serialize(random));
+    expect(stored.compression).toBe(0);
+    expect(Buffer.from(stored.payload).equals(random)).toBe(true);
+    // Compressible after a random first 64 KiB: the probe says no, so it is stored plain too.
+    const randomHead = Buffer.concat([randomBytes(64 * 1024), Buffer.alloc(200_000, 7)]);
+    expect(decodeEnvelope(defaults.serialize(new Uint8Array(randomHead))).compression).toBe(0);
+    const text = { text: 'hello world '.repeat(20_000) };
+    const compressed = defaults.serialize(text);
+    expect(decodeEnvelope(compressed).compression).toBe(1);
+    expect(compressed.length).toBeLessThan(JSON.stringify(text).length / 10);
+    expect(defaults.deserialize(compressed).value).toEqual(text);
+    expect(Buffer.from(defaults.deserialize(defaults.serialize(random)).value as Uint8Array).equals(random)).toBe(true);
+  });
+
   it('detects every single-byte change', () => {
     fc.assert(
       fc.property(fc.nat({ max: stored.length - 1 }), fc.integer({ min: 1, max: 255 }), (index, flip) => {
