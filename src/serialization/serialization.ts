@@ -261,6 +261,8 @@ export class Serialization {
    * 10 MB here) to come out no smaller.
    */
   #worthDeflating(payload: Uint8Array): boolean {
+    // A payload no bigger than the probe is deflated once, and kept only if smaller.
+    if (payload.length <= COMPRESSION_PROBE_BYTES) return true;
     const sample = payload.subarray(0, COMPRESSION_PROBE_BYTES);
     return deflateRawSync(sample, { level: this.#compressionLevel }).length <= sample.length * 0.9;
   }
