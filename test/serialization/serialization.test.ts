@@ -135,6 +135,13 @@ describe('the envelope', () => {
     expect(decodeEnvelope(new Serialization({ compression: false }).serialize('x'.repeat(100_000))).compression).toBe(0);
   });
 
+  it('keeps a small payload above the threshold plain when deflating makes it bigger', () => {
+    const random = new Uint8Array(randomBytes(1_000));
+    const stored = decodeEnvelope(serialization.serialize(random));
+    expect(stored.compression).toBe(0);
+    expect(Buffer.from(stored.payload).equals(random)).toBe(true);
+  });
+
   it('stores bytes that do not compress as they are, and still compresses what does', () => {
     const defaults = new Serialization();
     const random = new Uint8Array(randomBytes(300_000));
