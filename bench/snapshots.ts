@@ -203,7 +203,17 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
   try {
     await createBucketIfMissing(client, bucket);
     const fsStore = new FileSnapshotStore({ directory: join(directory, 'store'), serialization });
-    const s3Store = new S3SnapshotStore({ client: storeClient, bucket, prefix: 'bench/', serialization });
+    const s3Options = { client: storeClient, bucket, prefix: 'bench/', serialization };
+    const s3Store = new S3SnapshotStore(s3Options);
+    /** Loads the latest snapshot through a new store object, which knows no key yet (as after a restart). */
+    const coldLoad = async (persistenceId: string) => {
+      const fresh = new S3SnapshotStore(s3Options);
+      try {
+        return await fresh.load(persistenceId, SnapshotSelectionCriteria.Latest);
+      } finally {
+        await fresh.close();
+      }
+    };
     const rawDir = join(directory, 'raw');
     await mkdir(rawDir, { recursive: true });
 
@@ -247,14 +257,7 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
         s3MultipartSave: (round: number) =>
           bytes.length >= 8 * 1024 * 1024 && size.kind === 'json' ? multipart.save(meta(round + 2), state) : Promise.resolve(),
         s3Load: () => s3Store.load(persistenceId, SnapshotSelectionCriteria.Latest),
-        s3ColdLoad: async () => {
-          const fresh = new S3SnapshotStore({ client: storeClient, bucket, prefix: 'bench/', serialization });
-          try {
-            return await fresh.load(persistenceId, SnapshotSelectionCriteria.Latest);
-          } finally {
-            await fresh.close();
-          }
-        },
+        s3ColdLoad: () => coldLoad(persistenceId),
         s3RawLoad: async () => {
           const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `raw/${persistenceId}-1` }));
           return readBody(response.Body, response.ContentLength);
@@ -311,11 +314,7 @@ export async function runSnapshotBench(options: SnapshotBenchOptions = {}): Prom
       });
       const fsMs = await time(rounds, () => fsStore.load(persistenceId, SnapshotSelectionCriteria.Latest));
       // A new store object per load: what the key layout gives without the key a store remembers.
-      const s3Ms = await time(rounds, async () => {
-        const fresh = new S3SnapshotStore({ client: storeClient, bucket, prefix: 'bench/', serialization });
-        await fresh.load(persistenceId, SnapshotSelectionCriteria.Latest);
-        await fresh.close();
-      });
+      const s3Ms = await time(rounds, () => coldLoad(persistenceId));
       // What a forward-ordered layout would need: the whole listing before the newest key.
       const base = s3Store.keyOf(persistenceId, 1, 0).replace(/[^/]+$/, '');
       const s3ListAllMs = await time(rounds, async () => {
