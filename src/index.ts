@@ -2,8 +2,8 @@
  * Memento: event sourcing and snapshot persistence for TypeScript on Node.js.
  *
  * This entry point holds the core types, the plugin SPI, serialization and the memory
- * stores. Plugins live in `memento/sqlite`, `memento/postgres`, `memento/s3`,
- * `memento/fs`; the conformance kit in `memento/tck`.
+ * stores. Plugins live in `memento-es/sqlite`, `memento-es/postgres`, `memento-es/s3`,
+ * `memento-es/fs`; the conformance kit in `memento-es/tck`.
  * @module
  */
 export * from './core/errors.js';

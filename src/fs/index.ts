@@ -1,9 +1,9 @@
 /**
- * `memento/fs`: a snapshot store over a directory, one atomically written file per
+ * `memento-es/fs`: a snapshot store over a directory, one atomically written file per
  * snapshot. No dependency beyond Node.js. See docs/fs.md.
  *
  * ```ts
- * import { FileSnapshotStore } from 'memento/fs';
+ * import { FileSnapshotStore } from 'memento-es/fs';
  * const snapshots = new FileSnapshotStore({ directory: './data/snapshots' });
  * ```
  * @module

@@ -1,10 +1,10 @@
 /**
- * `memento/postgres`: journal, snapshot store and durable state store on PostgreSQL,
+ * `memento-es/postgres`: journal, snapshot store and durable state store on PostgreSQL,
  * through `pg` (an optional peer dependency: pass a `pg.Pool`, or a connection string and
  * the plugin imports `pg` when it first connects).
  *
  * ```ts
- * import { PostgresJournal, migrate } from 'memento/postgres';
+ * import { PostgresJournal, migrate } from 'memento-es/postgres';
  * await migrate({ pool, schema: 'app' });
  * const journal = new PostgresJournal({ pool, schema: 'app' });
  * ```

@@ -1,10 +1,10 @@
 /**
- * `memento/s3`: a snapshot store over any S3-compatible bucket (AWS S3, MinIO, R2,
+ * `memento-es/s3`: a snapshot store over any S3-compatible bucket (AWS S3, MinIO, R2,
  * s3rver), on `@aws-sdk/client-s3` (an optional peer dependency; `@aws-sdk/lib-storage`
  * too, for multipart uploads). See docs/s3.md.
  *
  * ```ts
- * import { S3SnapshotStore } from 'memento/s3';
+ * import { S3SnapshotStore } from 'memento-es/s3';
  * const snapshots = new S3SnapshotStore({ bucket: 'my-app', prefix: 'snapshots/' });
  * ```
  * @module

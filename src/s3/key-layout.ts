@@ -7,7 +7,7 @@
  * ```
  *
  * - The id is encoded with `encodePersistenceIdForKey` (`[a-z0-9_-]` and `%XX`, no `/`)
- *   and cut into segments exactly as `memento/fs` names directories: chunks of at most
+ *   and cut into segments exactly as `memento-es/fs` names directories: chunks of at most
  *   200 characters, `+` ending a chunk that continues and `~` ending the last. Servers that
  *   map keys to files (MinIO, s3rver) refuse path segments over 255 bytes, and an encoded
  *   id reaches 765 characters. `~` occurs once, right before the id's final `/`, so no

@@ -63,7 +63,7 @@ let driver: SqliteDriver | undefined;
 
 /**
  * Loads better-sqlite3 on first use: it is an optional peer dependency, so importing
- * `memento/sqlite` must not fail for users who only pass an open Database.
+ * `memento-es/sqlite` must not fail for users who only pass an open Database.
  */
 export function loadDriver(): SqliteDriver {
   if (driver) return driver;

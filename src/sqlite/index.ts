@@ -1,9 +1,9 @@
 /**
- * `memento/sqlite`: journal, snapshot store and durable state store in one SQLite file,
+ * `memento-es/sqlite`: journal, snapshot store and durable state store in one SQLite file,
  * on better-sqlite3 (an optional peer dependency, loaded on first use). See docs/sqlite.md.
  *
  * @example
- * import { SqliteJournal, SqliteSnapshotStore } from 'memento/sqlite';
+ * import { SqliteJournal, SqliteSnapshotStore } from 'memento-es/sqlite';
  * const journal = new SqliteJournal('./memento.db');
  * const snapshots = new SqliteSnapshotStore('./memento.db'); // shares the journal's connection
  * @module

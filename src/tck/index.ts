@@ -1,9 +1,9 @@
 /**
- * `memento/tck`: conformance suites every storage plugin runs, as vitest suites a
+ * `memento-es/tck`: conformance suites every storage plugin runs, as vitest suites a
  * plugin's test file calls in a few lines:
  *
  * ```ts
- * import { journalConformance } from 'memento/tck';
+ * import { journalConformance } from 'memento-es/tck';
  * journalConformance('my-store', () => new MyJournal({ url }));
  * ```
  * @module
