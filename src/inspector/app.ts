@@ -1,0 +1,104 @@
+/**
+ * The inspector's HTTP application (Hono): access checks first, then the page's files,
+ * the JSON API and the event stream, with one error shape for every failure.
+ * @module
+ */
+import { Hono } from 'hono';
+import type { Inspection } from '../inspect/inspection.js';
+import { hostOfHeader, isLoopbackHost, presentedToken, tokenMatches } from './access.js';
+import { registerApiRoutes } from './api-routes.js';
+import { registerEventStream } from './event-stream.js';
+import type { PageAssets } from './page-assets.js';
+import { errorJson } from './responses.js';
+
+/** What the application needs. */
+export interface InspectorAppSettings {
+  readonly inspection: Inspection;
+  readonly assets: PageAssets;
+  readonly allowDelete: boolean;
+  /** Required on every request when set. */
+  readonly token: string | undefined;
+  /** Name of the cookie that carries the token after the first visit. */
+  readonly cookieName: string;
+  /** Aborts when the server closes (ends event streams). */
+  readonly closing: AbortSignal;
+}
+
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+const failure = (status: number, code: string, message: string) =>
+  new Response(JSON.stringify({ error: { status, code, message } }), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+  });
+
+/** Builds the application. */
+export function createInspectorApp(settings: InspectorAppSettings): Hono {
+  const { assets, token, cookieName } = settings;
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    const host = c.req.header('host');
+    if (token === undefined && !isLoopbackHost(hostOfHeader(host) ?? '')) {
+      return failure(
+        403,
+        'FORBIDDEN',
+        `Host header: expected a loopback name (127.0.0.1, localhost, [::1]), found ${JSON.stringify(host ?? null)}`,
+      );
+    }
+    const origin = c.req.header('origin');
+    if (origin !== undefined && origin !== `http://${host}`) {
+      return failure(
+        403,
+        'FORBIDDEN',
+        `Origin header: expected http://${host} (requests from other sites are refused), found ${JSON.stringify(origin)}`,
+      );
+    }
+    if (token !== undefined && !tokenMatches(token, presentedToken(c.req, cookieName))) {
+      return failure(
+        401,
+        'UNAUTHORIZED',
+        'token: expected the token the server was started with (?token=..., or Authorization: Bearer ...), found none or another',
+      );
+    }
+    await next();
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
+    return undefined;
+  });
+
+  app.get('/', (c) => {
+    const page = assets.get('/');
+    if (page === undefined) return failure(500, 'INTERNAL', 'the inspector page is missing from the build');
+    const presented = new URL(c.req.url).searchParams.get('token');
+    if (token !== undefined && presented !== null) {
+      // Keep the token in a cookie for the page's own requests and drop it from the address bar.
+      c.header('set-cookie', `${cookieName}=${encodeURIComponent(presented)}; Path=/; HttpOnly; SameSite=Strict`);
+      return c.redirect('/', 303);
+    }
+    return c.body(page.body, 200, { 'content-type': page.contentType });
+  });
+  for (const [path, asset] of assets) {
+    if (path !== '/') app.get(path, (c) => c.body(asset.body, 200, { 'content-type': asset.contentType }));
+  }
+
+  registerApiRoutes(app, settings);
+  registerEventStream(app, settings.inspection, settings.closing);
+
+  app.notFound((c) =>
+    failure(404, 'NOT_FOUND', `path: expected / or one of the /api routes (docs/inspector.md), found ${JSON.stringify(c.req.path)}`),
+  );
+  app.onError((error) => {
+    const body = errorJson(error);
+    return new Response(JSON.stringify(body), {
+      status: body.error.status,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
+  });
+  return app;
+}

@@ -1,0 +1,8 @@
+/**
+ * `memento-es/inspector`: the web time-travel inspector over an {@link Inspection}: a JSON
+ * API and a bundled page (docs/inspector.md). `memento serve` starts it.
+ * @module
+ */
+export type { JsonView, TaggedValue } from './json-view.js';
+export { createInspectorServer, DEFAULT_INSPECTOR_PORT, type InspectorServer, type InspectorServerOptions } from './server.js';
+export type { Timeline, TimelineSample } from './timeline.js';
