@@ -71,6 +71,7 @@ export function EntityView({ id, routeAt, info }: { id: string; routeAt: number 
   const setAt = useCallback(
     (next: number) => {
       const clamped = Math.max(0, Math.min(next, highestRef.current));
+      setJumpError(undefined);
       setAtState(clamped);
       history.replaceState(null, '', entityHash(id, clamped));
     },
