@@ -12,7 +12,7 @@ import { EventsPanel } from './events-panel.js';
 import { formatCount, formatTime } from './format.js';
 import { changeMarks, JsonTree } from './json-tree.js';
 import { entityHash } from './route.js';
-import { SnapshotsPanel } from './snapshots-panel.js';
+import { SnapshotsPanel, snapshotAnchor } from './snapshots-panel.js';
 import { type TimelineAxis, TimelineChart } from './timeline-chart.js';
 import { useLatest } from './use-latest.js';
 import { VerifyPanel } from './verify-panel.js';
@@ -20,7 +20,7 @@ import { VerifyPanel } from './verify-panel.js';
 const BUCKETS = 500;
 const EVENTS_AROUND = 5;
 /** While events stream in, the timeline and snapshots are refetched at most this often. */
-const REFRESH_MS = 3000;
+const REFRESH_MS = 5000;
 
 interface Point {
   readonly state: StateJson;
@@ -49,7 +49,8 @@ async function loadPoint(id: string, at: number, comparison: number | null, sign
 /** The view of `id`, opened at `routeAt` (default: the latest event). */
 export function EntityView({ id, routeAt, info }: { id: string; routeAt: number | undefined; info: Info | undefined }) {
   const [timeline, setTimeline] = useState<TimelineJson | undefined>(undefined);
-  const [snapshots, setSnapshots] = useState<readonly SnapshotJson[]>([]);
+  const [allSnapshots, setAllSnapshots] = useState<readonly SnapshotJson[] | undefined>(undefined);
+  const [showAllSnapshots, setShowAllSnapshots] = useState(false);
   const [loadError, setLoadError] = useState<string | undefined>(undefined);
   const [at, setAtState] = useState<number | undefined>(routeAt);
   const [pinned, setPinned] = useState<number | null>(null);
@@ -84,10 +85,11 @@ export function EntityView({ id, routeAt, info }: { id: string; routeAt: number 
 
   useEffect(() => {
     const controller = new AbortController();
-    Promise.all([api.timeline(id, BUCKETS, controller.signal), api.snapshots(id, controller.signal)])
-      .then(([loaded, listed]) => {
+    setAllSnapshots(undefined);
+    api
+      .timeline(id, BUCKETS, controller.signal)
+      .then((loaded) => {
         setTimeline(loaded);
-        setSnapshots(listed.snapshots);
         setLoadError(undefined);
         highestRef.current = loaded.summary.highestSequenceNr;
         if (atRef.current === undefined) setAt(loaded.summary.highestSequenceNr);
@@ -101,6 +103,18 @@ export function EntityView({ id, routeAt, info }: { id: string; routeAt: number 
   useEffect(() => {
     if (at !== undefined) setSeqInput(String(at));
   }, [at]);
+
+  // The timeline carries the snapshots thinned to its markers; the full list only on request.
+  const markersComplete = timeline !== undefined && timeline.snapshots.length === timeline.snapshotCount;
+  useEffect(() => {
+    if (!showAllSnapshots || markersComplete || allSnapshots !== undefined) return;
+    const controller = new AbortController();
+    api.snapshots(id, controller.signal).then(
+      (listed) => setAllSnapshots(listed.snapshots),
+      (error: Error) => setJumpError(error.message),
+    );
+    return () => controller.abort();
+  }, [id, showAllSnapshots, markersComplete, allSnapshots]);
 
   // Live mode: new events extend the timeline at once; the summary is refetched now and then.
   useEffect(() => {
@@ -134,8 +148,15 @@ export function EntityView({ id, routeAt, info }: { id: string; routeAt: number 
         if (wasAtHead) setAt(event.sequenceNr);
         refresh ??= setTimeout(() => {
           refresh = undefined;
-          void api.snapshots(id).then(
-            (listed) => setSnapshots(listed.snapshots),
+          setAllSnapshots(undefined);
+          void api.timeline(id, BUCKETS).then(
+            (fetched) =>
+              setTimeline((current) => {
+                if (current === undefined || fetched.summary.highestSequenceNr >= current.summary.highestSequenceNr) return fetched;
+                // Events that came while it was fetched stay.
+                const newer = current.samples.filter((sample) => sample.sequenceNr > fetched.summary.highestSequenceNr);
+                return { ...fetched, summary: current.summary, samples: [...fetched.samples, ...newer] };
+              }),
             () => undefined,
           );
         }, REFRESH_MS);
@@ -159,6 +180,34 @@ export function EntityView({ id, routeAt, info }: { id: string; routeAt: number 
     api.events(id, { from: eventsFrom as number, limit: 2 * EVENTS_AROUND + 1 }, signal),
   );
   const marks = useMemo(() => changeMarks(point.value?.differences), [point.value]);
+  const listedSnapshots = (showAllSnapshots ? allSnapshots : undefined) ?? timeline?.snapshots ?? [];
+  const anchor = snapshotAnchor(listedSnapshots, at ?? 0);
+  const allowDelete = info?.allowDelete ?? false;
+  const deleteSnapshot = useCallback(
+    (sequenceNr: number) => {
+      api.deleteSnapshot(id, sequenceNr).then(
+        () => setReload((count) => count + 1),
+        (error: Error) => setJumpError(error.message),
+      );
+    },
+    [id],
+  );
+  // Rebuilt only when its rows change, not on every step of the slider.
+  const snapshotsPanel = useMemo(
+    () => (
+      <SnapshotsPanel
+        snapshots={listedSnapshots}
+        total={timeline?.snapshotCount ?? 0}
+        anchor={showAllSnapshots ? 0 : anchor}
+        showAll={showAllSnapshots}
+        allowDelete={allowDelete}
+        onShowAll={setShowAllSnapshots}
+        onJump={setAt}
+        onDelete={deleteSnapshot}
+      />
+    ),
+    [listedSnapshots, timeline?.snapshotCount, showAllSnapshots ? 0 : anchor, showAllSnapshots, allowDelete, setAt, deleteSnapshot],
+  );
 
   if (loadError) {
     return (
@@ -359,17 +408,7 @@ export function EntityView({ id, routeAt, info }: { id: string; routeAt: number 
 
       <section class="panel">
         <h3>Snapshots</h3>
-        <SnapshotsPanel
-          snapshots={snapshots}
-          allowDelete={info?.allowDelete ?? false}
-          onJump={setAt}
-          onDelete={(sequenceNr) => {
-            api.deleteSnapshot(id, sequenceNr).then(
-              () => setReload((count) => count + 1),
-              (error: Error) => setJumpError(error.message),
-            );
-          }}
-        />
+        {snapshotsPanel}
       </section>
     </div>
   );

@@ -5,6 +5,7 @@
  * the current point and the pinned one are vertical lines; a click jumps there.
  * @module
  */
+import { useMemo } from 'preact/hooks';
 import type { SnapshotJson, TimelineJson } from './api.js';
 import { formatCount, formatTime } from './format.js';
 
@@ -79,16 +80,6 @@ export function TimelineChart({ timeline, axis, at, pinned, onJump }: ChartProps
     axis === 'sequence'
       ? PLOT_BOTTOM - ((timestamp - firstTime) / timeSpan) * height
       : PLOT_BOTTOM - (highest === 0 ? 0 : (sequenceNr / highest) * height);
-  const line = samples
-    .map(
-      (sample, index) =>
-        `${index === 0 ? 'M' : 'L'}${x(sample.sequenceNr, sample.timestamp).toFixed(1)},${y(sample.sequenceNr, sample.timestamp).toFixed(1)}`,
-    )
-    .join('');
-  const shownMarkers =
-    snapshots.length <= MARKERS
-      ? snapshots
-      : snapshots.filter((s, index) => !s.readable || index % Math.ceil(snapshots.length / MARKERS) === 0);
 
   const jumpTo = (event: MouseEvent) => {
     const box = (event.currentTarget as HTMLElement).getBoundingClientRect();
@@ -105,24 +96,21 @@ export function TimelineChart({ timeline, axis, at, pinned, onJump }: ChartProps
     onJump(at + step);
   };
 
-  const ticks = [0, 0.25, 0.5, 0.75, 1];
-  return (
-    <div
-      class="timeline"
-      data-testid="timeline"
-      role="slider"
-      tabIndex={0}
-      aria-label={`timeline of ${formatCount(highest)} events and ${formatCount(timeline.snapshotCount)} snapshots`}
-      aria-valuemin={0}
-      aria-valuemax={highest}
-      aria-valuenow={at}
-      onClick={jumpTo}
-      onKeyDown={onKey}
-    >
-      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} aria-hidden="true">
+  // Everything but the two cursors depends on the data only: drawn once per timeline, not per slider step.
+  const background = useMemo(() => {
+    const line = samples
+      .map(
+        (sample, index) =>
+          `${index === 0 ? 'M' : 'L'}${x(sample.sequenceNr, sample.timestamp).toFixed(1)},${y(sample.sequenceNr, sample.timestamp).toFixed(1)}`,
+      )
+      .join('');
+    const every = Math.ceil(snapshots.length / MARKERS);
+    const markers = snapshots.length <= MARKERS ? snapshots : snapshots.filter((s, index) => !s.readable || index % every === 0);
+    return (
+      <g>
         <rect class="timeline-plot" x={LEFT} y={TOP} width={span} height={height} />
         <path class="timeline-line" d={line} />
-        {shownMarkers.map((snapshot) => {
+        {markers.map((snapshot) => {
           const mx = x(snapshot.sequenceNr, snapshot.timestamp);
           return (
             <g
@@ -133,7 +121,7 @@ export function TimelineChart({ timeline, axis, at, pinned, onJump }: ChartProps
               <title>{markerTitle(snapshot)}</title>
               <line x1={mx} x2={mx} y1={TOP} y2={PLOT_BOTTOM} />
               <path d={`M${mx - 5},${PLOT_BOTTOM + 12} L${mx + 5},${PLOT_BOTTOM + 12} L${mx},${PLOT_BOTTOM + 3} Z`} />
-              {shownMarkers.length <= 20 && snapshot.version !== null && (
+              {markers.length <= 20 && snapshot.version !== null && (
                 <text x={mx} y={PLOT_BOTTOM + 24} text-anchor="middle">
                   v{snapshot.version}
                 </text>
@@ -141,9 +129,7 @@ export function TimelineChart({ timeline, axis, at, pinned, onJump }: ChartProps
             </g>
           );
         })}
-        {pinned !== null && <line class="timeline-pinned" x1={x(pinned, undefined)} x2={x(pinned, undefined)} y1={TOP} y2={PLOT_BOTTOM} />}
-        <line class="timeline-cursor" x1={x(at, undefined)} x2={x(at, undefined)} y1={TOP - 4} y2={PLOT_BOTTOM} />
-        {ticks.map((fraction) => (
+        {[0, 0.25, 0.5, 0.75, 1].map((fraction) => (
           <text
             key={fraction}
             class="timeline-tick"
@@ -158,6 +144,27 @@ export function TimelineChart({ timeline, axis, at, pinned, onJump }: ChartProps
                   .slice(0, 19)}
           </text>
         ))}
+      </g>
+    );
+  }, [timeline, axis]);
+
+  return (
+    <div
+      class="timeline"
+      data-testid="timeline"
+      role="slider"
+      tabIndex={0}
+      aria-label={`timeline of ${formatCount(highest)} events and ${formatCount(timeline.snapshotCount)} snapshots`}
+      aria-valuemin={0}
+      aria-valuemax={highest}
+      aria-valuenow={at}
+      onClick={jumpTo}
+      onKeyDown={onKey}
+    >
+      <svg viewBox={`0 0 ${WIDTH} ${HEIGHT}`} aria-hidden="true">
+        {background}
+        {pinned !== null && <line class="timeline-pinned" x1={x(pinned, undefined)} x2={x(pinned, undefined)} y1={TOP} y2={PLOT_BOTTOM} />}
+        <line class="timeline-cursor" x1={x(at, undefined)} x2={x(at, undefined)} y1={TOP - 4} y2={PLOT_BOTTOM} />
       </svg>
     </div>
   );
