@@ -1,7 +1,7 @@
 /**
  * Bundles the web inspector's page (src/inspector/page/, Preact) into
  * dist/inspector/assets/{index.html,app.js,app.css}, so `memento serve` needs nothing at
- * run time. Run by `npm run build` after tsc. The page may not import node:* modules:
+ * run time. Run by `npm run build` after scripts/build.ts. The page may not import node:* modules:
  * the browser platform fails the build if it does.
  * @module
  */
