@@ -197,6 +197,25 @@ describe('a fresh project using the package', () => {
     }
   });
 
+  it('serves the inspector page from the installed package: the bundle ships, nothing is built at run time', async () => {
+    writeProjectFile(
+      'serve-inspector.mjs',
+      `import { createInspectorServer } from 'memento-es/inspector';
+// Only the page's files are fetched here; the store behind it is not asked anything.
+const unused = () => { throw new Error('not used by this check'); };
+const names = ['ids', 'events', 'follow', 'snapshots', 'definitions', 'stateAt', 'diff', 'verify', 'deleteSnapshot', 'close'];
+const server = await createInspectorServer({ inspection: Object.fromEntries(names.map((name) => [name, unused])), port: 0 });
+const page = await (await fetch(server.url)).text();
+const script = await fetch(new URL('/app.js', server.url));
+console.log(JSON.stringify({ page: page.includes('src="/app.js"'), status: script.status, bytes: (await script.text()).length }));
+await server.close();
+`,
+    );
+    const served = JSON.parse(await node('serve-inspector.mjs')) as { page: boolean; status: number; bytes: number };
+    expect(served).toEqual({ page: true, status: 200, bytes: expect.any(Number) });
+    expect(served.bytes).toBeGreaterThan(10_000);
+  });
+
   // The TypeScript compiler reads about a thousand declaration files here (Node's, vitest's
   // and the AWS SDK's, which the tck and s3 entry points reference): several seconds of CPU
   // per run even with skipLibCheck, a quarter minute without.
