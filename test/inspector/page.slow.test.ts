@@ -23,6 +23,10 @@ const apiState = async (id: string, at: number) =>
     state: unknown;
     sequenceNr: number;
   };
+const apiDiff = async (id: string, from: number, to: number) =>
+  (await (await fetch(new URL(`/api/entities/${encodeURIComponent(id)}/diff?from=${from}&to=${to}`, server.url))).json()) as {
+    differences: unknown[];
+  };
 const text = async (testId: string) => (await page.getByTestId(testId).textContent()) ?? '';
 
 beforeAll(async () => {
@@ -85,6 +89,17 @@ describe('the inspector page in Chromium', () => {
     await page.keyboard.press('ArrowLeft');
     await page.getByTestId('state-at').filter({ hasText: /^776$/ }).waitFor();
 
+    // A pinned point is what every later point is compared with.
+    await page.getByTestId('pin').click();
+    await page.getByTestId('seq-input').fill('790');
+    await page.getByTestId('seq-go').click();
+    await page.getByTestId('state-at').filter({ hasText: /^790$/ }).waitFor();
+    await page.getByRole('heading', { name: 'Changes from 776 (pinned)' }).waitFor();
+    const pinnedDiff = await apiDiff('counter|a', 776, 790);
+    expect(await page.locator('[data-testid="diff-list"] li').count()).toBe(pinnedDiff.differences.length);
+    await page.getByRole('button', { name: 'unpin 776' }).click();
+    await page.getByRole('heading', { name: 'Changes from 789' }).waitFor();
+
     // A time jumps to the last event at or before it.
     await page.getByTestId('time-input').fill(new Date(timeOfEvent(432) + 500).toISOString());
     await page.getByTestId('time-input').press('Enter');
@@ -106,6 +121,39 @@ describe('the inspector page in Chromium', () => {
     await page.getByTestId('verify-result').waitFor();
     expect(await text('verify-result')).toMatch(/1 problem.*snapshot 300 damaged/s);
     await page.screenshot({ path: join(OUTPUT, 'entity.png'), fullPage: true });
+    expect(failures).toEqual([]);
+  });
+
+  it('never loads a whole history: opening and scrubbing a long one asks for bounded pages', async () => {
+    await store.append('counter|long', 1, 50_000, 1000);
+    const responses: { url: string; bytes: number }[] = [];
+    page.on('response', (response) => {
+      if (new URL(response.url()).pathname.startsWith('/api/')) {
+        void response.body().then(
+          (body) => responses.push({ url: response.url(), bytes: body.length }),
+          () => undefined,
+        );
+      }
+    });
+    await page.goto(entityUrl('counter|long', 25_000));
+    await page
+      .getByTestId('state-at')
+      .filter({ hasText: /^25000$/ })
+      .waitFor();
+    // The focused timeline moves by a hundredth of the history per Page Up.
+    await page.getByTestId('timeline').focus();
+    for (let step = 0; step < 10; step++) await page.keyboard.press('PageUp');
+    await page
+      .getByTestId('state-at')
+      .filter({ hasText: /^30000$/ })
+      .waitFor();
+    await page.getByTestId('rebuilt').filter({ hasText: 'from snapshot 30000 + 0 events' }).waitFor();
+    const events = responses.filter((response) => /\/events\?/.test(response.url));
+    expect(events.length).toBeGreaterThan(0);
+    for (const response of events) expect(Number(new URL(response.url).searchParams.get('limit'))).toBeLessThanOrEqual(11);
+    // The history's events alone would be megabytes of JSON; everything the page fetched is a small fraction.
+    const total = responses.reduce((sum, response) => sum + response.bytes, 0);
+    expect(total).toBeLessThan(300_000);
     expect(failures).toEqual([]);
   });
 
