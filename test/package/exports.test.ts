@@ -12,6 +12,7 @@ const expectedSymbols: Record<string, string[]> = {
   '.': ['SnapshotSelectionCriteria', 'MemoryJournal', 'Serialization', 'createPersistence', 'defineEntity', 'Machine', 'createReadJournal'],
   './sqlite': ['SqliteJournal', 'SqliteSnapshotStore', 'SqliteDurableStateStore'],
   './postgres': ['PostgresJournal', 'PostgresSnapshotStore', 'PostgresDurableStateStore', 'migrate'],
+  './dynamodb': ['DynamoDbJournal', 'DynamoDbSnapshotStore', 'DynamoDbDurableStateStore', 'createTable', 'tableDefinition'],
   './s3': ['S3SnapshotStore', 'createBucketIfMissing'],
   './fs': ['FileSnapshotStore'],
   './tck': ['journalConformance', 'snapshotStoreConformance', 'durableStateStoreConformance'],
