@@ -257,7 +257,8 @@ export class DynamoDbJournal implements Journal {
 
   /**
    * Events oldest first, in Query pages of `replayPageSize` items (strongly consistent). An
-   * item that starts below `from` may still hold it: it is read by a second Query, at once.
+   * item that starts below `from` may still hold it: it is read by a second Query, at once,
+   * unless `from - 1` is the highest this journal knows (a reader polling the tail).
    */
   replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
     let state:
@@ -266,6 +267,8 @@ export class DynamoDbJournal implements Journal {
           from: number;
           to: number;
           remaining: number;
+          /** Lowest sort key the ascending pages ask for. */
+          firstKey: number;
           straddling?: Promise<QueryPage>;
           start?: Item;
           ended: boolean;
@@ -294,8 +297,17 @@ export class DynamoDbJournal implements Journal {
         const bounds = validateReplayArguments(persistenceId, from, to, max);
         const ready = this.#connection.ready('replay', persistenceId);
         const lower = Math.max(bounds.from, 1);
-        state = { ready, from: lower, to: bounds.to, remaining: bounds.max, ended: lower > bounds.to || bounds.max === 0 };
-        if (!state.ended && lower > 1) {
+        // An item starting below `from` may hold it, unless `from - 1` is where an item ends.
+        const straddles = lower > 1 && this.#highest.peek(persistenceId) !== lower - 1;
+        state = {
+          ready,
+          from: lower,
+          to: bounds.to,
+          remaining: bounds.max,
+          ended: lower > bounds.to || bounds.max === 0,
+          firstKey: straddles ? lower + 1 : lower,
+        };
+        if (!state.ended && straddles) {
           state.straddling = ready.then((r) => this.#query(r, persistenceId, { from: 1, to: lower, descending: true, limit: 1 }));
           state.straddling.catch(() => {}); // awaited below; never an unhandled rejection meanwhile
         }
@@ -310,11 +322,10 @@ export class DynamoDbJournal implements Journal {
         }
         while (!state.ended && state.remaining > 0) {
           this.#lifecycle.assertOpen('replay', persistenceId);
-          // Items starting at `from` or above; one starting below it was the straddling one.
-          const lower = state.from > 1 ? state.from + 1 : 1;
-          if (lower > state.to) break;
+          // Items starting at `from` or above (above it when the straddling query covered `from`).
+          if (state.firstKey > state.to) break;
           const page = await this.#query(ready, persistenceId, {
-            from: lower,
+            from: state.firstKey,
             to: state.to,
             limit: Math.min(this.#pageSize, state.remaining),
             start: state.start,

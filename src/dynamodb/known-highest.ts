@@ -22,6 +22,11 @@ export class KnownHighest {
     return value;
   }
 
+  /** The remembered highest without refreshing its place (for reads that only optimise). */
+  peek(persistenceId: string): number | undefined {
+    return this.#entries.get(persistenceId);
+  }
+
   /** Remembers a highest that was true when seen. */
   set(persistenceId: string, highest: number): void {
     this.#entries.delete(persistenceId);
