@@ -145,6 +145,20 @@ describe('DynamoDbJournal across journal objects (as across processes)', () => {
     await Promise.all([a.close(), b.close()]);
   });
 
+  it('replays from inside or at the start of a write another journal stored since', async () => {
+    const [a, b] = [journal(), journal()];
+    const id = uniqueId('straddle');
+    await a.write([atomicWrite(id, 1)]);
+    expect(await b.highestSequenceNr(id)).toBe(1);
+    await b.write([atomicWrite(id, 2, 3, 4)]);
+    // `a` still remembers 1 as the highest: from 2 it may skip the straddling Query, from 3 it may not.
+    const replayed = async (from: number) => (await collect(a.replay(id, from, Number.POSITIVE_INFINITY))).map((repr) => repr.sequenceNr);
+    expect(await replayed(2)).toEqual([2, 3, 4]);
+    expect(await replayed(3)).toEqual([3, 4]);
+    expect(await replayed(4)).toEqual([4]);
+    await Promise.all([a.close(), b.close()]);
+  });
+
   it('treats its own put, sent again after a lost answer, as stored', async () => {
     // A client that sends each PutItem twice, as the SDK does when the first answer is lost.
     const twice = {
