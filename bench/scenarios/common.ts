@@ -62,7 +62,8 @@ export const percentile = (values: readonly number[], p: number): number => {
 /** Which code is measured: dist/ when built (what users run), else the sources through tsx. */
 export const codeFrom = (): 'dist' | 'src' => (existsSync(join(root, 'dist', 'index.js')) ? 'dist' : 'src');
 
-async function importCode<T>(subpath: string): Promise<T> {
+/** Imports a module of the code under test (dist/ or src/) by its path below it, without extension. */
+export async function importCode<T>(subpath: string): Promise<T> {
   const from = codeFrom();
   const file = join(root, from, `${subpath}.${from === 'dist' ? 'js' : 'ts'}`);
   return (await import(pathToFileURL(file).href)) as T;
@@ -101,6 +102,8 @@ export interface BenchSettings {
   readonly peerLoadEvents: number;
   readonly memoryEvents: readonly number[];
   readonly latencyWrites: number;
+  /** Events of the DynamoDB scenario's append and replay (on dynalite). */
+  readonly dynamodbEvents: number;
   readonly log: (line: string) => void;
 }
 

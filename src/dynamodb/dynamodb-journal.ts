@@ -42,7 +42,7 @@ import { Attribute, JOURNAL_META_SORT_KEY, Kind, partitionKey, sliceKey } from '
 
 /** Options of {@link DynamoDbJournal}. */
 export interface DynamoDbJournalOptions extends DynamoDbOptions {
-  /** Items (one per AtomicWrite) asked for per Query page during replay; DynamoDB also stops a page at 1 MB. @default 100 */
+  /** Items (one per AtomicWrite) asked for per Query page during replay; DynamoDB also stops a page at 1 MB. @default 1000 */
   readonly replayPageSize?: number;
   /** AtomicWrites of different ids one `write` call stores at once (one id's writes go in order). @default 16 */
   readonly writeConcurrency?: number;
@@ -80,7 +80,7 @@ export class DynamoDbJournal implements Journal {
   constructor(options: DynamoDbJournalOptions = {}) {
     this.#connection = new DynamoDbConnection(options, this.#lifecycle);
     const context = { source: NAME };
-    this.#pageSize = validateInteger(options.replayPageSize ?? 100, 'options.replayPageSize', context, { min: 1 });
+    this.#pageSize = validateInteger(options.replayPageSize ?? 1000, 'options.replayPageSize', context, { min: 1 });
     this.#writeConcurrency = validateInteger(options.writeConcurrency ?? 16, 'options.writeConcurrency', context, { min: 1 });
     this.#highest = new KnownHighest(validateInteger(options.knownIds ?? 10_000, 'options.knownIds', context, { min: 0 }));
     this.#serialization = options.serialization ?? new Serialization();
