@@ -81,7 +81,7 @@ export class DynamoDbConnection {
   }
 
   async #connect(): Promise<Ready> {
-    const sdk = await loadDynamoDb();
+    const sdk = loadDynamoDb();
     let client = this.#given;
     if (!client) {
       const config = this.#config;

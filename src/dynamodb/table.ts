@@ -93,7 +93,7 @@ export async function createTable(client: DynamoDBClient, options: TableOptions 
   const definition = tableDefinition(options);
   const table = definition.TableName as string;
   const timeoutMs = validateInteger(options.timeoutMs ?? 120_000, 'options.timeoutMs', { source: NAME }, { min: 0 });
-  const sdk = await loadDynamoDb();
+  const sdk = loadDynamoDb();
   let created = false;
   try {
     await client.send(new sdk.CreateTableCommand(definition));

@@ -100,15 +100,17 @@ describe('the DynamoDB table', () => {
     expect(() => tableDefinition({ tableName: 'ab' })).toThrow(/tableName/);
   });
 
-  it('says how to install the SDK when @aws-sdk/client-dynamodb is missing', async () => {
-    // A child process in which resolving the SDK fails, as on an install without it.
+  it('says how to install the SDK when @aws-sdk/client-dynamodb is missing, at first use and not at import', async () => {
+    // A child process in which require() cannot find the SDK, as on an install without it.
     const script = `
-      import { register } from 'node:module';
-      register('data:text/javascript,' + encodeURIComponent(
-        'export async function resolve(specifier, context, next) {' +
-        '  if (specifier === "@aws-sdk/client-dynamodb") throw Object.assign(new Error("Cannot find package \\'@aws-sdk/client-dynamodb\\'"), { code: "ERR_MODULE_NOT_FOUND" });' +
-        '  return next(specifier, context);' +
-        '}'));
+      import Module from 'node:module';
+      const resolve = Module._resolveFilename;
+      Module._resolveFilename = function (request, ...rest) {
+        if (request === '@aws-sdk/client-dynamodb') {
+          throw Object.assign(new Error("Cannot find module '@aws-sdk/client-dynamodb'"), { code: 'MODULE_NOT_FOUND' });
+        }
+        return resolve.call(this, request, ...rest);
+      };
       const { DynamoDbJournal } = await import('memento-es/dynamodb');
       const journal = new DynamoDbJournal({ clientConfig: { region: 'us-east-1' } });
       try { await journal.highestSequenceNr('x'); } catch (error) { console.log(JSON.stringify({ code: error.code, message: error.message })); }
@@ -119,8 +121,10 @@ describe('the DynamoDB table', () => {
       ),
     );
     const reported = JSON.parse(output.trim().split('\n').pop() ?? '{}') as { code?: string; message?: string };
-    expect(reported.code).toBe(ErrorCodes.storeUnavailable);
-    expect(reported.message).toContain('install it with "npm install @aws-sdk/client-dynamodb"');
-    expect(isMementoError(reported, ErrorCodes.storeUnavailable)).toBe(true);
+    expect(reported.code).toBe(ErrorCodes.peerDependency);
+    expect(reported.message).toBe(
+      '[memento] [dynamodb] @aws-sdk/client-dynamodb is not installed; install it with "npm install @aws-sdk/client-dynamodb"',
+    );
+    expect(isMementoError(reported, ErrorCodes.peerDependency)).toBe(true);
   });
 });
