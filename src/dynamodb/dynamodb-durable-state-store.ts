@@ -14,7 +14,7 @@ import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 import { binaryValue, numberValue, readNumber, readOptionalBinary, readOptionalString, stringValue } from './attributes.js';
 import type { Item } from './client.js';
 import { DynamoDbConnection, type DynamoDbOptions, type Ready } from './connection.js';
-import { isConditionFailure, NAME } from './errors.js';
+import { isConditionFailure, mayHaveBeenSentBefore, NAME } from './errors.js';
 import { itemSize, MAX_ITEM_BYTES } from './item-size.js';
 import { Attribute, Kind, partitionKey, sliceKey } from './layout.js';
 
@@ -184,7 +184,8 @@ export class DynamoDbDurableStateStore implements DurableStateStore {
         throw this.#connection.failure(readError, `durableState.${operation}`, persistenceId);
       }
       const currentRevision = current ? readNumber(current, Attribute.revision, persistenceId) : 0;
-      if (currentRevision === revision && current && readOptionalString(current, Attribute.writeToken, persistenceId) === token) return;
+      const ours = current && readOptionalString(current, Attribute.writeToken, persistenceId) === token;
+      if (currentRevision === revision && ours && mayHaveBeenSentBefore(error)) return;
       throw revisionConflict(persistenceId, currentRevision, revision, operation, NAME);
     }
   }

@@ -34,7 +34,7 @@ import {
 } from './attributes.js';
 import type { Item } from './client.js';
 import { DynamoDbConnection, type DynamoDbOptions, type Ready } from './connection.js';
-import { isConditionFailure, NAME } from './errors.js';
+import { isConditionFailure, mayHaveBeenSentBefore, NAME } from './errors.js';
 import { packEvents, unpackEvents } from './event-frame.js';
 import { itemSize, MAX_ITEM_BYTES } from './item-size.js';
 import { KnownHighest } from './known-highest.js';
@@ -179,7 +179,7 @@ export class DynamoDbJournal implements Journal {
         throw error;
       }
       // The SDK retries a put whose answer was lost; its second attempt then meets our own item.
-      if ((await this.#tokenAt(ready, id, first)) === token) {
+      if (mayHaveBeenSentBefore(error) && (await this.#tokenAt(ready, id, first)) === token) {
         this.#highest.set(id, last);
         return undefined;
       }

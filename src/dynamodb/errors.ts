@@ -28,6 +28,15 @@ export function isConditionFailure(error: unknown): boolean {
   return awsErrorName(error) === 'ConditionalCheckFailedException';
 }
 
+/**
+ * False when the SDK sent the request once: a failed condition then cannot be our own earlier
+ * attempt. True when it retried, or when the error does not say (a client of another kind).
+ */
+export function mayHaveBeenSentBefore(error: unknown): boolean {
+  const attempts = (error as { $metadata?: { attempts?: unknown } } | null)?.$metadata?.attempts;
+  return typeof attempts !== 'number' || attempts > 1;
+}
+
 const THROTTLED = new Set([
   'ProvisionedThroughputExceededException',
   'ThrottlingException',

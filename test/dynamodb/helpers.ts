@@ -20,3 +20,10 @@ export async function damageSnapshotItem(client: DynamoDBClient, table: string, 
   damaged[damaged.length >> 1] = (damaged[damaged.length >> 1] ?? 0) ^ 0xff;
   await client.send(new PutItemCommand({ TableName: table, Item: { ...item, [Attribute.payload]: { B: damaged } } }));
 }
+
+/** Marks an error as the SDK marks the failure of a retried request: its second attempt. */
+export function secondAttempt(error: unknown): never {
+  const metadata = (error as { $metadata?: Record<string, unknown> }).$metadata ?? {};
+  Object.assign(error as object, { $metadata: { ...metadata, attempts: 2 } });
+  throw error;
+}

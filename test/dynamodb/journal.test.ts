@@ -12,6 +12,7 @@ import { Attribute, DynamoDbJournal, Kind, MAX_ITEM_BYTES, partitionKey, sliceKe
 import { sliceOf } from '../../src/spi/slices.js';
 import { atomicWrite, collect, event, uniqueId } from '../../src/tck/index.js';
 import { useDynamoTable } from '../support/dynalite.js';
+import { secondAttempt } from './helpers.js';
 
 const dynamo = useDynamoTable('journal');
 const journal = (client: DynamoDBClient = dynamo.client) => new DynamoDbJournal({ client, tableName: dynamo.tableName });
@@ -163,8 +164,9 @@ describe('DynamoDbJournal across journal objects (as across processes)', () => {
     // A client that sends each PutItem twice, as the SDK does when the first answer is lost.
     const twice = {
       send: async (command: unknown) => {
-        if (command instanceof PutItemCommand) await dynamo.client.send(command);
-        return dynamo.client.send(command as PutItemCommand);
+        if (!(command instanceof PutItemCommand)) return dynamo.client.send(command as PutItemCommand);
+        await dynamo.client.send(command);
+        return dynamo.client.send(command).catch(secondAttempt);
       },
       destroy: () => {},
     } as unknown as DynamoDBClient;
@@ -174,6 +176,28 @@ describe('DynamoDbJournal across journal objects (as across processes)', () => {
     expect(await store.write([atomicWrite(id, 3)])).toEqual([undefined]);
     expect(await sequenceNrs(store, id)).toEqual([1, 2, 3]);
     await store.close();
+  });
+});
+
+describe('DynamoDbJournal conflicts', () => {
+  it('reads no write token when the SDK sent the losing put only once', async () => {
+    const sent: string[] = [];
+    const counting = {
+      send: (command: { constructor: { name: string } }) => {
+        sent.push(command.constructor.name);
+        return dynamo.client.send(command as PutItemCommand);
+      },
+      destroy: () => {},
+    } as unknown as DynamoDBClient;
+    const [a, b] = [journal(counting), journal()];
+    const id = uniqueId('one-attempt');
+    await a.write([atomicWrite(id, 1)]);
+    await b.write([atomicWrite(id, 2)]);
+    sent.length = 0;
+    const [result] = await a.write([atomicWrite(id, 2)]);
+    expect(result).toMatchObject({ code: ErrorCodes.concurrency, expected: 3, actual: 2 });
+    expect(sent).toEqual(['PutItemCommand', 'QueryCommand']);
+    await Promise.all([a.close(), b.close()]);
   });
 });
 
