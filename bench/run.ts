@@ -4,7 +4,8 @@
  * writes bench/results/latest.json, bench/results/recovery.svg and docs/performance.md.
  *
  * Options: --quick, --rounds N, --append-events N, --replay-events N,
- * --recovery-sizes a,b,c, --memory-events a,b, --peer-events N, --dynamodb-events N, --only a,b, --no-peers,
+ * --recovery-sizes a,b,c, --memory-events a,b, --peer-events N, --dynamodb-events N, --inspector-events N,
+ * --inspector-points N, --only a,b, --no-peers,
  * --no-docs, --no-setup. Env MEMENTO_PG_URL selects the PostgreSQL server.
  * @module
  */
@@ -17,6 +18,7 @@ import { runAppendScenario } from './scenarios/append.js';
 import { type BenchSettings, codeFrom, root, type ScenarioResult } from './scenarios/common.js';
 import { runDynamoDbScenario } from './scenarios/dynamodb.js';
 import { buildFixtures, type Fixtures } from './scenarios/fixtures.js';
+import { runInspectorScenario } from './scenarios/inspector.js';
 import { runMemoryScenario } from './scenarios/memory.js';
 import { runPeersScenario } from './scenarios/peers.js';
 import type { RecoveryPoint } from './scenarios/recovery.js';
@@ -25,7 +27,7 @@ import { runReplayScenario } from './scenarios/replay.js';
 import { runSnapshotScenario } from './scenarios/snapshots.js';
 import { runWorkloadScenario, type WorkloadData } from './scenarios/workload.js';
 
-const SCENARIOS = ['append', 'replay', 'recovery', 'snapshots', 'memory', 'peers', 'workload', 'dynamodb'] as const;
+const SCENARIOS = ['append', 'replay', 'recovery', 'snapshots', 'memory', 'peers', 'workload', 'dynamodb', 'inspector'] as const;
 type ScenarioId = (typeof SCENARIOS)[number];
 
 const argv = process.argv.slice(2);
@@ -66,6 +68,8 @@ const settings: BenchSettings = {
   peerLoadEvents: numberOf('peer-load-events', 10_000),
   latencyWrites: numberOf('latency-writes', quick ? 100 : 500),
   dynamodbEvents: numberOf('dynamodb-events', quick ? 2_000 : 10_000),
+  inspectorEvents: numberOf('inspector-events', quick ? 100_000 : 1_000_000),
+  inspectorPoints: numberOf('inspector-points', quick ? 30 : 100),
   workload: {
     entities: numberOf('workload-entities', 10_000),
     rate: numberOf('workload-rate', quick ? 500 : 2000),
@@ -134,6 +138,7 @@ try {
     ...(needs('recovery') ? recoveryLengths(settings.recoverySizes) : []),
     ...(needs('memory') ? settings.memoryEvents : []),
     ...(needs('peers') ? [settings.peerLoadEvents] : []),
+    ...(needs('inspector') ? [settings.inspectorEvents] : []),
   ];
   const pgLengths = [
     ...(needs('replay') ? [settings.replayEvents] : []),
@@ -168,6 +173,7 @@ try {
   await run('peers', () => runPeersScenario(settings, f));
   await run('workload', () => runWorkloadScenario(settings));
   await run('dynamodb', () => runDynamoDbScenario(settings));
+  await run('inspector', () => runInspectorScenario(settings, f, dir));
 } finally {
   await fixtures?.close();
   rmSync(dir, { recursive: true, force: true });

@@ -17,6 +17,15 @@ export type S3Module = typeof import('../../src/s3/index.js');
 export type FsModule = typeof import('../../src/fs/index.js');
 export type SnapshotFrameModule = typeof import('../../src/fs/snapshot-frame.js');
 export type SnapshotSupportModule = typeof import('../../src/spi/snapshot-support.js');
+export type InspectorModule = typeof import('../../src/inspector/index.js');
+/** What the inspector scenario uses of src/inspect/ (createInspection lands there from the cli branch). */
+export interface InspectModule {
+  createInspection(options: {
+    journal: import('../../src/index.js').Journal;
+    snapshotStore?: import('../../src/index.js').SnapshotStore;
+    definitions?: readonly unknown[];
+  }): import('../../src/inspect/inspection.js').Inspection;
+}
 
 /** Smallest, median and largest of a set of samples, and how many there were. */
 export interface Stats {
@@ -125,6 +134,15 @@ export const loadS3 = () => importCode<S3Module>('s3/index');
 export const loadFs = () => importCode<FsModule>('fs/index');
 export const loadSnapshotFrame = () => importCode<SnapshotFrameModule>('fs/snapshot-frame');
 export const loadSnapshotSupport = () => importCode<SnapshotSupportModule>('spi/snapshot-support');
+export const loadInspect = async (): Promise<InspectModule> => {
+  const file = join(root, codeFrom(), `inspect/index.${codeFrom() === 'dist' ? 'js' : 'ts'}`);
+  if (!existsSync(file))
+    throw new Error(
+      `the inspector scenario needs createInspection (src/inspect/index.ts, from the cli branch): expected ${file}, found none`,
+    );
+  return importCode<InspectModule>('inspect/index');
+};
+export const loadInspector = () => importCode<InspectorModule>('inspector/index');
 
 /** Times `work`, in milliseconds. */
 export async function timed(work: () => Promise<unknown>): Promise<number> {
@@ -241,6 +259,10 @@ export interface BenchSettings {
   readonly peerLoadEvents: number;
   readonly memoryEvents: readonly number[];
   readonly latencyWrites: number;
+  /** Length of the history the inspector scenario rebuilds states of. */
+  readonly inspectorEvents: number;
+  /** Random points the inspector scenario asks for, each directly and through HTTP. */
+  readonly inspectorPoints: number;
   /** Events of the DynamoDB scenario's append and replay (on dynalite). */
   readonly dynamodbEvents: number;
   readonly workload: WorkloadSettings;

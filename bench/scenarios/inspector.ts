@@ -1,0 +1,135 @@
+/**
+ * The web inspector: the state at random points of a long history (1M events, a snapshot
+ * every 1000) through its HTTP API, against the direct `inspection.stateAt` call in the
+ * same run, alternating which goes first. Issue 16's goals: at most 1.5x the direct call,
+ * and a median under 100 ms.
+ * @module
+ */
+import { join } from 'node:path';
+import {
+  type BenchSettings,
+  loadInspect,
+  loadInspector,
+  loadMemento,
+  loadSqlite,
+  median,
+  percentile,
+  type Row,
+  type ScenarioResult,
+  timed,
+} from './common.js';
+import { counterEntity, stateAt as counterValueAt } from './entity.js';
+import { type Fixtures, historyId } from './fixtures.js';
+
+const SNAPSHOT_EVERY = 1000;
+const WARM_UP = 10;
+
+/** A seeded generator (mulberry32), so every run asks for the same points. */
+function randomPoints(count: number, highest: number, seed = 16): number[] {
+  let state = seed;
+  const next = () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return Array.from({ length: count }, () => 1 + Math.floor(next() * highest));
+}
+
+export async function runInspectorScenario(settings: BenchSettings, fixtures: Fixtures, dir: string): Promise<ScenarioResult> {
+  const { log } = settings;
+  const events = settings.inspectorEvents;
+  const id = historyId(events);
+  const memento = await loadMemento();
+  const sqlite = await loadSqlite();
+  const { createInspection } = await loadInspect();
+  const { createInspectorServer } = await loadInspector();
+
+  const snapshotFile = join(dir, 'inspector-snapshots.db');
+  const seeder = new sqlite.SqliteSnapshotStore(snapshotFile, { synchronous: 'NORMAL' });
+  for (let sequenceNr = SNAPSHOT_EVERY; sequenceNr <= events; sequenceNr += SNAPSHOT_EVERY) {
+    await seeder.save(
+      new memento.SnapshotMetadata({ persistenceId: id, sequenceNr, timestamp: Date.now(), metadata: { memento: { version: 1 } } }),
+      { value: counterValueAt(sequenceNr) },
+    );
+  }
+  await seeder.close();
+  log(`inspector: ${Math.floor(events / SNAPSHOT_EVERY)} snapshots saved for the ${events}-event history`);
+
+  const journal = new sqlite.SqliteJournal(fixtures.sqliteFile);
+  const snapshotStore = new sqlite.SqliteSnapshotStore(snapshotFile);
+  const inspection = createInspection({ journal, snapshotStore, definitions: [counterEntity(memento)] });
+  const server = await createInspectorServer({ inspection, port: 0 });
+  const stateUrl = (at: number) => new URL(`/api/entities/${encodeURIComponent(id)}/state?at=${at}`, server.url);
+  const check = (at: number, value: unknown) => {
+    if (value !== counterValueAt(at)) throw new Error(`state at ${at}: expected ${counterValueAt(at)}, found ${String(value)}`);
+  };
+  const direct = async (at: number) => check(at, ((await inspection.stateAt(id, { sequenceNr: at })).state as { value: number }).value);
+  const overHttp = async (at: number) => {
+    const response = await fetch(stateUrl(at));
+    if (!response.ok) throw new Error(`GET ${stateUrl(at)}: ${response.status} ${await response.text()}`);
+    check(at, ((await response.json()) as { state: { value: number } }).state.value);
+  };
+
+  const directMs: number[] = [];
+  const httpMs: number[] = [];
+  let timelineMs = 0;
+  try {
+    for (const at of randomPoints(WARM_UP, events, 1)) {
+      await direct(at);
+      await overHttp(at);
+    }
+    const points = randomPoints(settings.inspectorPoints, events);
+    for (const [index, at] of points.entries()) {
+      // Alternate which goes first, so neither always finds the pages the other just read.
+      if (index % 2 === 0) {
+        directMs.push(await timed(() => direct(at)));
+        httpMs.push(await timed(() => overHttp(at)));
+      } else {
+        httpMs.push(await timed(() => overHttp(at)));
+        directMs.push(await timed(() => direct(at)));
+      }
+    }
+    timelineMs = await timed(async () => {
+      const response = await fetch(new URL(`/api/entities/${encodeURIComponent(id)}/timeline`, server.url));
+      if (!response.ok) throw new Error(`timeline: ${response.status} ${await response.text()}`);
+      await response.json();
+    });
+  } finally {
+    await server.close();
+    await inspection.close();
+    await snapshotStore.close();
+    await journal.close();
+  }
+  const http = median(httpMs);
+  const reference = median(directMs);
+  log(`inspector: state over HTTP median ${http.toFixed(2)} ms, direct ${reference.toFixed(2)} ms, timeline ${timelineMs.toFixed(0)} ms`);
+  const label = events.toLocaleString('en-US');
+  const rows: Row[] = [
+    {
+      name: `state at a random point of ${label} events over HTTP (GET /api/entities/:id/state)`,
+      ours: http,
+      reference,
+      referenceName: 'inspection.stateAt, the same point, same process',
+      unit: 'ms (median)',
+      ratio: http / reference,
+      ratioNote: 'HTTP / direct (time; lower is better)',
+      extra: `p90 ${percentile(httpMs, 90).toFixed(2)} ms over HTTP, ${percentile(directMs, 90).toFixed(2)} ms direct`,
+      target: '<= 1.5x the direct call, and a median < 100 ms (issue #16)',
+      met: http / reference <= 1.5 && http < 100,
+    },
+  ];
+  return {
+    id: 'inspector',
+    title: 'Web inspector',
+    settings: { events, snapshotEvery: SNAPSHOT_EVERY, points: settings.inspectorPoints },
+    rows,
+    notes: [
+      `${settings.inspectorPoints} random points (seeded, the same every run) of a ${label}-event SQLite history with a snapshot every ${SNAPSHOT_EVERY}: each rebuilds from the snapshot at or before the point plus up to ${SNAPSHOT_EVERY - 1} events. Over HTTP adds the request, the exact JSON encoding of the state and the response's parsing (Node's fetch, keep-alive, loopback); both are checked against the expected value.`,
+      `Opening the page's timeline of this history (GET timeline: 500 sampled events and every snapshot's metadata and readability) took ${timelineMs.toFixed(0)} ms, once.`,
+      ...(events === 1_000_000
+        ? []
+        : [`History length ${label} events: smaller than the issue's 1M; run with --inspector-events 1000000.`]),
+    ],
+  };
+}
