@@ -23,7 +23,9 @@ async function importTypeScript(file: string): Promise<Record<string, unknown>> 
     const specifier = 'tsx/esm/api';
     tsx = (await import(specifier)) as typeof tsx;
   } catch {
-    throw new CliError(`--definitions ${file}: a TypeScript module needs tsx to load (npm install --save-dev tsx), or pass the compiled .js`);
+    throw new CliError(
+      `--definitions ${file}: a TypeScript module needs tsx to load (npm install --save-dev tsx), or pass the compiled .js`,
+    );
   }
   return (await tsx.tsImport(pathToFileURL(file).href, import.meta.url)) as Record<string, unknown>;
 }
@@ -34,9 +36,7 @@ export async function loadDefinitions(module: string, cwd: string): Promise<Defi
   if (!existsSync(file)) throw new CliError(`--definitions ${module}: no such file ${file}`);
   let exports: Record<string, unknown>;
   try {
-    exports = TYPESCRIPT.test(file)
-      ? await importTypeScript(file)
-      : ((await import(pathToFileURL(file).href)) as Record<string, unknown>);
+    exports = TYPESCRIPT.test(file) ? await importTypeScript(file) : ((await import(pathToFileURL(file).href)) as Record<string, unknown>);
   } catch (error) {
     if (error instanceof CliError) throw error;
     throw new CliError(`--definitions ${module}: the module failed to load: ${oneLine(error)}`);

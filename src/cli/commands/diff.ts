@@ -3,6 +3,7 @@
  * @module
  */
 import type { Command } from 'commander';
+import type { TimePoint } from '../../time-travel/point-in-time.js';
 import { diffStates, type StateDifference, summarizeDiff } from '../../time-travel/state-diff.js';
 import { describePoint, parseTimePoint } from '../arguments.js';
 import { action } from '../context.js';
@@ -47,9 +48,11 @@ export function registerCommands(program: Command, io: CliIo): void {
         const differences = diffStates(before.state, after.state);
         if (options.json) return printJson(io, { from: before, to: after, differences });
         const { created, removed, changed } = summarizeDiff(differences);
+        const shown = (point: TimePoint, sequenceNr: number) =>
+          'sequenceNr' in point ? `#${sequenceNr}` : `${describePoint(point)} (#${sequenceNr})`;
         println(
           io,
-          `${JSON.stringify(id)} ${describePoint(from)} (#${before.sequenceNr}) → ${describePoint(to)} (#${after.sequenceNr}): ${created} created, ${removed} removed, ${changed} changed`,
+          `${JSON.stringify(id)} ${shown(from, before.sequenceNr)} → ${shown(to, after.sequenceNr)}: ${created} created, ${removed} removed, ${changed} changed`,
         );
         println(io, `  from: ${provenance(before)}`);
         println(io, `  to:   ${provenance(after)}`);

@@ -67,7 +67,7 @@ export function registerCommands(program: Command, io: CliIo): void {
           release();
           if (spool !== undefined) await rm(spool, { recursive: true, force: true });
         }
-        if (options.json) return printJson(io, { ...summary, store: stores.storeUrl, snapshots: stores.snapshotsUrl });
+        if (options.json) return printJson(io, { ...summary, store: stores.storeUrl, snapshotStore: stores.snapshotsUrl });
         const skipped =
           summary.skippedEvents + summary.skippedSnapshots > 0
             ? `; kept what was there: ${plural(summary.skippedEvents, 'event')}, ${plural(summary.skippedSnapshots, 'snapshot')}`
