@@ -12,4 +12,12 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
+// Node prints warnings through its own 'warning' listener; ours keeps them to one line and
+// drops the AWS SDK's notice that its future versions need Node 22 (memento supports Node 20).
+process.removeAllListeners('warning');
+process.on('warning', (warning) => {
+  if (warning.name === 'NodeVersionSupportWarning' || warning.message.startsWith('NodeVersionSupportWarning')) return;
+  process.stderr.write(`memento: warning: ${warning.name}: ${warning.message.replace(/\s*\n\s*/g, ' ')}\n`);
+});
+
 process.exitCode = await run(process.argv.slice(2), processIo());

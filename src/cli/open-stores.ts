@@ -127,9 +127,13 @@ async function openPostgres(
     await Promise.allSettled([journal.close(), snapshotStore.close(), durableStateStore.close()]);
     await pool.end();
   };
-  const migrate = async () => {
-    const result = await postgres.migrate({ pool, ...(schema === undefined ? {} : { schema }) });
-    return `PostgreSQL schema ${JSON.stringify(schema ?? 'public')} at version ${postgres.SCHEMA_VERSION}${describeMigration(result)}`;
+  // Opening in `create` mode migrates; `memento migrate` then reports that run, not a second no-op one.
+  let migration: Promise<string> | undefined;
+  const migrate = () => {
+    migration ??= postgres
+      .migrate({ pool, ...(schema === undefined ? {} : { schema }) })
+      .then((result) => `PostgreSQL schema ${JSON.stringify(schema ?? 'public')} at version ${postgres.SCHEMA_VERSION}${describeMigration(result)}`);
+    return migration;
   };
   try {
     await pool.query('SELECT 1');
