@@ -132,7 +132,10 @@ async function openPostgres(
   const migrate = () => {
     migration ??= postgres
       .migrate({ pool, ...(schema === undefined ? {} : { schema }) })
-      .then((result) => `PostgreSQL schema ${JSON.stringify(schema ?? 'public')} at version ${postgres.SCHEMA_VERSION}${describeMigration(result)}`);
+      .then(
+        (result) =>
+          `PostgreSQL schema ${JSON.stringify(schema ?? 'public')} at version ${postgres.SCHEMA_VERSION}${describeMigration(result)}`,
+      );
     return migration;
   };
   try {
