@@ -4,7 +4,7 @@
  * writes bench/results/latest.json, bench/results/recovery.svg and docs/performance.md.
  *
  * Options: --quick, --rounds N, --append-events N, --replay-events N,
- * --recovery-sizes a,b,c, --memory-events a,b, --peer-events N, --only a,b, --no-peers,
+ * --recovery-sizes a,b,c, --memory-events a,b, --peer-events N, --dynamodb-events N, --only a,b, --no-peers,
  * --no-docs, --no-setup. Env MEMENTO_PG_URL selects the PostgreSQL server.
  * @module
  */
@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { type BenchReport, formatMarkdown, formatText, type HistoryEntry, latencySvg, recoverySvg, verdictsOf } from './report/format.js';
 import { runAppendScenario } from './scenarios/append.js';
 import { type BenchSettings, codeFrom, root, type ScenarioResult } from './scenarios/common.js';
+import { runDynamoDbScenario } from './scenarios/dynamodb.js';
 import { buildFixtures, type Fixtures } from './scenarios/fixtures.js';
 import { runMemoryScenario } from './scenarios/memory.js';
 import { runPeersScenario } from './scenarios/peers.js';
@@ -24,7 +25,7 @@ import { runReplayScenario } from './scenarios/replay.js';
 import { runSnapshotScenario } from './scenarios/snapshots.js';
 import { runWorkloadScenario, type WorkloadData } from './scenarios/workload.js';
 
-const SCENARIOS = ['append', 'replay', 'recovery', 'snapshots', 'memory', 'peers', 'workload'] as const;
+const SCENARIOS = ['append', 'replay', 'recovery', 'snapshots', 'memory', 'peers', 'workload', 'dynamodb'] as const;
 type ScenarioId = (typeof SCENARIOS)[number];
 
 const argv = process.argv.slice(2);
@@ -64,6 +65,7 @@ const settings: BenchSettings = {
   peerSqliteEvents: numberOf('peer-sqlite-events', quick ? 1000 : 5000),
   peerLoadEvents: numberOf('peer-load-events', 10_000),
   latencyWrites: numberOf('latency-writes', quick ? 100 : 500),
+  dynamodbEvents: numberOf('dynamodb-events', quick ? 2_000 : 10_000),
   workload: {
     entities: numberOf('workload-entities', 10_000),
     rate: numberOf('workload-rate', quick ? 500 : 2000),
@@ -165,6 +167,7 @@ try {
   await run('snapshots', () => runSnapshotScenario(settings));
   await run('peers', () => runPeersScenario(settings, f));
   await run('workload', () => runWorkloadScenario(settings));
+  await run('dynamodb', () => runDynamoDbScenario(settings));
 } finally {
   await fixtures?.close();
   rmSync(dir, { recursive: true, force: true });

@@ -111,7 +111,8 @@ export const stats = (values: readonly number[]): Stats => ({
 /** Which code is measured: dist/ when built (what users run), else the sources through tsx. */
 export const codeFrom = (): 'dist' | 'src' => (existsSync(join(root, 'dist', 'index.js')) ? 'dist' : 'src');
 
-async function importCode<T>(subpath: string): Promise<T> {
+/** Imports a module of the code under test (dist/ or src/) by its path below it, without extension. */
+export async function importCode<T>(subpath: string): Promise<T> {
   const from = codeFrom();
   const file = join(root, from, `${subpath}.${from === 'dist' ? 'js' : 'ts'}`);
   return (await import(pathToFileURL(file).href)) as T;
@@ -240,6 +241,8 @@ export interface BenchSettings {
   readonly peerLoadEvents: number;
   readonly memoryEvents: readonly number[];
   readonly latencyWrites: number;
+  /** Events of the DynamoDB scenario's append and replay (on dynalite). */
+  readonly dynamodbEvents: number;
   readonly workload: WorkloadSettings;
   readonly log: (line: string) => void;
 }
