@@ -11,9 +11,9 @@ import {
   isQueryableDurableStateStore,
   type QueryableDurableStateStore,
 } from '../spi/durable-state-store.js';
+import { offsetToNumber } from '../spi/offset-store.js';
 import type { Offset, QueryOptions } from '../spi/read-journal.js';
 import { ChangeWaiter, type PollOptions } from './change-waiter.js';
-import { offsetToNumber } from './offset-store.js';
 
 /** A change with the offset to resume after it. */
 export interface DurableStateChangeEnvelope<S = unknown> extends DurableStateChange<S> {

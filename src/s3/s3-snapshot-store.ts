@@ -17,11 +17,11 @@ import { CorruptSnapshotError, InvalidArgumentError, StoreUnavailableError } fro
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
-import { KeyedLock } from '../fs/keyed-lock.js';
-import { decodeSnapshotFrame, encodeSnapshotFrame } from '../fs/snapshot-frame.js';
 import { measure } from '../observability/hooks.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import { Serialization } from '../serialization/serialization.js';
+import { KeyedLock } from '../spi/keyed-lock.js';
+import { decodeSnapshotFrame, encodeSnapshotFrame } from '../spi/snapshot-frame.js';
 import type { SnapshotLoadOptions, SnapshotStore } from '../spi/snapshot-store.js';
 import { decodeSnapshot, loadYoungestReadable, validateSnapshotMetadata, validateSnapshotQuery } from '../spi/snapshot-support.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { decodeSnapshotFrame } from '../../src/fs/snapshot-frame.js';
 import {
   ErrorCodes,
   isMementoError,
@@ -13,6 +12,7 @@ import {
   SnapshotSelectionCriteria,
 } from '../../src/index.js';
 import { createBucketIfMissing, download, parseSnapshotKey, S3SnapshotStore } from '../../src/s3/index.js';
+import { decodeSnapshotFrame } from '../../src/spi/snapshot-frame.js';
 import { decodeSnapshot } from '../../src/spi/snapshot-support.js';
 import { type S3FaultProxy, startS3FaultProxy } from '../support/s3-fault-proxy.js';
 import { type S3TestServer, startS3Server } from '../support/s3-server.js';

@@ -1,7 +1,7 @@
 /**
  * The byte layout of one stored snapshot, shared by the file and S3 stores: a small
  * checksummed header naming the snapshot, then the metadata envelope, then the snapshot
- * envelope. Pure (no `node:fs`), so `memento-es/s3` reuses it.
+ * envelope. Pure (no `node:fs`).
  *
  * ```
  * "MSNP" | version u8 | id length u16 | id UTF-8 | sequenceNr u64 | timestamp u64

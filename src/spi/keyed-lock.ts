@@ -1,5 +1,5 @@
 /**
- * Serializes async work per key inside one process (pure; shared with `memento-es/s3`).
+ * Serializes async work per key inside one process (pure; the file and S3 stores use it).
  * @module
  */
 

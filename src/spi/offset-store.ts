@@ -1,5 +1,7 @@
 /**
- * Where projections keep their position.
+ * Where projections keep their position: the offset-store SPI a plugin implements (the
+ * SQLite and PostgreSQL stores make projections exactly-once) and the rules every store
+ * shares (projection names, offsets as stored numbers).
  * @module
  */
 import { InvalidArgumentError } from '../core/errors.js';
@@ -58,17 +60,3 @@ export function offsetToNumber(offset: Offset): number {
 
 /** The offset of a stored number (0 means NoOffset). */
 export const offsetFromNumber = (value: number): Offset => (value === 0 ? NoOffset : { type: 'sequence', value });
-
-/** Offsets in process memory, for tests and throwaway projections. */
-export class MemoryOffsetStore implements OffsetStore {
-  readonly #offsets = new Map<string, Offset>();
-
-  async load(projectionName: string): Promise<Offset> {
-    return this.#offsets.get(validateProjectionName(projectionName)) ?? NoOffset;
-  }
-
-  async save(projectionName: string, offset: Offset): Promise<void> {
-    offsetToNumber(offset);
-    this.#offsets.set(validateProjectionName(projectionName), offset);
-  }
-}
