@@ -4,10 +4,11 @@
  * @module
  */
 import type { Logger } from '../observability/logger.js';
+import { withRetry } from '../spi/retry.js';
 import { loadLibStorage, loadS3Sdk, type S3ClientLike, type S3LibStorage, type S3Sdk } from './client.js';
 import { type CallContext, unavailable } from './errors.js';
 import type { S3StoreSettings } from './options.js';
-import { withRetry } from './retry.js';
+import { isTransientS3Error } from './retry.js';
 
 /** What one attempt of a call gets. */
 export interface S3Attempt {
@@ -57,12 +58,11 @@ export class S3Bucket {
   /** Runs one S3 call under the retry policy; failures become StoreUnavailableError. `cancel` stops it for good. */
   async call<T>(context: CallContext, attempt: (access: S3Attempt) => Promise<T>, cancel?: AbortSignal): Promise<T> {
     const { client, sdk } = await this.connect();
-    return withRetry(
-      this.settings.retry,
-      (signal) => attempt({ signal, client, sdk }),
-      (failure) => unavailable(this.name, context, failure),
-      () => this.stopped() || cancel?.aborted === true,
-    );
+    return withRetry(this.settings.retry, (signal) => attempt({ signal, client, sdk }), {
+      isTransient: isTransientS3Error,
+      shouldStop: () => this.stopped() || cancel?.aborted === true,
+      fail: (failure) => unavailable(this.name, context, failure),
+    });
   }
 
   /** Whether the client retries requests itself (`maxAttempts` above 1, the SDK's default is 3). */

@@ -5,9 +5,9 @@
  * @module
  */
 import { StoreUnavailableError } from '../core/errors.js';
+import type { RetryFailure } from '../spi/retry.js';
 import type { DeleteObjectsOutput } from './client.js';
 import { httpStatusOf } from './helpers.js';
-import type { RetryFailure } from './retry.js';
 
 /** The plugin name in errors, logs and hooks. */
 export const S3_SOURCE = 's3';

@@ -4,10 +4,11 @@
  * @module
  */
 import { InvalidArgumentError } from '../core/errors.js';
+import type { RetryPolicy } from '../spi/retry.js';
 import type { StoreOptions } from '../spi/store-options.js';
 import type { S3ClientLike, S3ClientSettings } from './client.js';
 import { MAX_PREFIX_BYTES, normalizePrefix } from './key-layout.js';
-import { type ResolvedRetryOptions, resolveRetryOptions, type S3RetryOptions } from './retry.js';
+import { resolveRetryOptions, type S3RetryOptions } from './retry.js';
 
 /** Smallest part S3 accepts in a multipart upload (all but the last). */
 const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -73,7 +74,7 @@ export interface S3StoreSettings {
   readonly multipartConcurrency: number;
   readonly rangedThreshold: number;
   readonly downloadConcurrency: number;
-  readonly retry: ResolvedRetryOptions;
+  readonly retry: RetryPolicy;
   readonly pageSize: number;
 }
 

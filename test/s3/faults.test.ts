@@ -46,7 +46,7 @@ function proxiedStore(retry: { deadlineMs?: number; attemptTimeoutMs?: number } 
     bucket,
     prefix: 'faults/',
     clientConfig: { endpoint: proxy.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } },
-    retry: { deadlineMs: 4_000, baseDelayMs: 10, maxDelayMs: 100, attemptTimeoutMs: 2_000, ...retry },
+    retry: { deadlineMs: 4_000, initialDelayMs: 10, maxDelayMs: 100, attemptTimeoutMs: 2_000, ...retry },
   });
   stores.push(store);
   return store;
@@ -198,7 +198,7 @@ describe('S3SnapshotStore under faults', () => {
         forcePathStyle: true,
         credentials: { accessKeyId: 'AKIA-TEST-KEY-ID', secretAccessKey: SECRET },
       },
-      retry: { deadlineMs: 600, baseDelayMs: 10, maxDelayMs: 50, attemptTimeoutMs: 1_000 },
+      retry: { deadlineMs: 600, initialDelayMs: 10, maxDelayMs: 50, attemptTimeoutMs: 1_000 },
     });
     stores.push(store);
     proxy.inject({ method: 'PUT', path: pid, fault: { kind: 'status', status: 503 } });

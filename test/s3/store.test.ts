@@ -256,7 +256,7 @@ describe('S3SnapshotStore', () => {
         client: counted,
         rangedDownloadThresholdBytes: 1024 * 1024,
         downloadConcurrency: 3,
-        retry: { baseDelayMs: 5, maxDelayMs: 20 },
+        retry: { initialDelayMs: 5, maxDelayMs: 20 },
       });
       const id = newId('ranged');
       const state = randomBytes(3_500_000);
