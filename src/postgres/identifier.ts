@@ -1,8 +1,10 @@
 /**
- * Schema names: validated, then always quoted, so no option can inject SQL.
+ * Schema names: validated, then always quoted (by `pg`'s own `escapeIdentifier`), so no
+ * option can inject SQL.
  * @module
  */
-import { InvalidArgumentError } from '../core/errors.js';
+import { createRequire } from 'node:module';
+import { InvalidArgumentError, StoreUnavailableError } from '../core/errors.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -18,9 +20,27 @@ export function validateSchemaName(value: unknown, argument = 'schema'): string 
   return value;
 }
 
-/** Quotes an identifier; callers pass validated names only, quoting keeps case as written. */
+let escapeIdentifier: ((name: string) => string) | undefined;
+
+/**
+ * Quotes an identifier with `pg`'s `escapeIdentifier` (loaded on first use: `pg` is an
+ * optional peer dependency); callers pass validated names only, quoting keeps case as written.
+ */
 export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
+  if (!escapeIdentifier) {
+    try {
+      escapeIdentifier = (createRequire(import.meta.url)('pg') as { escapeIdentifier: (name: string) => string }).escapeIdentifier;
+    } catch (cause) {
+      const reason = cause instanceof Error ? (cause.message.split('\n')[0] as string) : String(cause);
+      throw new StoreUnavailableError(`cannot load pg (${reason}); install it with "npm install pg"`, {
+        source: 'postgres',
+        expected: 'pg installed',
+        actual: reason,
+        cause,
+      });
+    }
+  }
+  return escapeIdentifier(name);
 }
 
 /** Fully qualified, quoted names of every table of one schema. */

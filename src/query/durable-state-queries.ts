@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from '../core/errors.js';
 import { validateInteger } from '../core/validation.js';
+import { ChangeWaiter, type PollOptions } from '../spi/change-waiter.js';
 import {
   type DurableStateChange,
   type DurableStateStore,
@@ -13,7 +14,6 @@ import {
 } from '../spi/durable-state-store.js';
 import { offsetToNumber } from '../spi/offset-store.js';
 import type { Offset, QueryOptions } from '../spi/read-journal.js';
-import { ChangeWaiter, type PollOptions } from './change-waiter.js';
 
 /** A change with the offset to resume after it. */
 export interface DurableStateChangeEnvelope<S = unknown> extends DurableStateChange<S> {

@@ -7,11 +7,11 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import type { PersistentRepr } from '../core/persistent-repr.js';
 import { validateInteger } from '../core/validation.js';
+import { ChangeWaiter, type PollOptions } from '../spi/change-waiter.js';
 import type { Journal } from '../spi/journal.js';
 import { validateReplayArguments } from '../spi/journal-support.js';
 import { isQueryableJournal, type QueryableJournal } from '../spi/queryable-journal.js';
 import type { EventEnvelope, Offset, QueryOptions, ReadJournal } from '../spi/read-journal.js';
-import { ChangeWaiter, type PollOptions } from './change-waiter.js';
 
 /** Options of {@link createReadJournal}. */
 export interface ReadJournalOptions extends PollOptions {

@@ -5,6 +5,7 @@
  * @module
  */
 import { describeValue } from '../core/errors.js';
+import { type OneShotTimer, startRepeating } from '../core/timers.js';
 import { invalidArgument, validateFunction, validateInteger } from '../core/validation.js';
 import type { Logger } from '../observability/logger.js';
 import type { DeliverySettings } from './delivery-options.js';
@@ -15,7 +16,6 @@ import {
   UnconfirmedWarning,
 } from './delivery-types.js';
 import { MaxUnconfirmedMessagesExceededError } from './runtime-errors.js';
-import { type OneShotTimer, startRepeating } from './timers.js';
 
 /** What the tracker needs from its actor. */
 export interface DeliveryTrackerDeps {

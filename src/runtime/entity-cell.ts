@@ -7,6 +7,7 @@
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import { SaveSnapshotFailure, type SaveSnapshotSuccess } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
+import { type OneShotTimer, startTimer } from '../core/timers.js';
 import { callHook, type PersistenceHooks } from '../observability/hooks.js';
 import type { Logger } from '../observability/logger.js';
 import type { Journal } from '../spi/journal.js';
@@ -19,7 +20,6 @@ import { RecoveryCompleted, RecoveryFailed, type SnapshotSkipped } from './signa
 import { SnapshotPolicy } from './snapshot-policy.js';
 import { loadSnapshotResult } from './snapshot-selection.js';
 import { SnapshotWriter } from './snapshot-writer.js';
-import { type OneShotTimer, startTimer } from './timers.js';
 
 /** What every cell of one Persistence shares. */
 export interface CellDeps {

@@ -5,7 +5,7 @@
  * recorder does it).
  * @module
  */
-import { Debounce } from './timers.js';
+import { Debounce } from '../core/timers.js';
 
 /** Counts events since the last snapshot and runs the idle debounce. */
 export class SnapshotPolicy {

@@ -14,9 +14,10 @@ import {
   SaveSnapshotSuccess,
   type SnapshotResult,
 } from '../core/snapshot-results.js';
-import { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
+import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import type { Logger } from '../observability/logger.js';
 import type { Journal } from '../spi/journal.js';
+import { planSnapshotPruning, type SnapshotPruning } from '../spi/snapshot-pruning.js';
 import type { SnapshotStore } from '../spi/snapshot-store.js';
 import type { Retention } from './retention.js';
 import { DeleteMessagesFailure, DeleteMessagesSuccess } from './signals.js';
@@ -123,10 +124,9 @@ export class SnapshotWriter {
   async #applyRetention(): Promise<void> {
     const { keepNSnapshots, deleteEventsOnSnapshot } = this.deps.retention;
     if (keepNSnapshots === undefined && !deleteEventsOnSnapshot) return;
-    let sequenceNrs: number[];
+    let pruning: SnapshotPruning;
     try {
-      sequenceNrs = [];
-      for await (const metadata of this.deps.snapshotStore.list(this.deps.persistenceId)) sequenceNrs.push(metadata.sequenceNr);
+      pruning = await planSnapshotPruning(this.deps.snapshotStore, this.deps.persistenceId, keepNSnapshots ?? Number.POSITIVE_INFINITY);
     } catch (cause) {
       this.deps.logger.warn('[memento] [runtime] listing snapshots for retention failed', {
         persistenceId: this.deps.persistenceId,
@@ -134,10 +134,9 @@ export class SnapshotWriter {
       });
       return;
     }
-    let kept = sequenceNrs;
-    if (keepNSnapshots !== undefined && sequenceNrs.length > keepNSnapshots) {
-      kept = sequenceNrs.slice(-keepNSnapshots);
-      const outcome = await this.#deleteMatching(new SnapshotSelectionCriteria({ maxSequenceNr: (kept[0] as number) - 1 }));
+    const { kept, older } = pruning;
+    if (older) {
+      const outcome = await this.#deleteMatching(older);
       if (outcome.type === 'DeleteSnapshotsFailure') return;
     }
     const oldestKept = kept[0];

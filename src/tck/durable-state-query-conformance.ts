@@ -3,6 +3,7 @@
  * `QueryableDurableStateStore`.
  * @module
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect } from 'vitest';
 import { createDurableStateQueries, type DurableStateChangeEnvelope } from '../query/durable-state-queries.js';
 import type { QueryableDurableStateStore } from '../spi/durable-state-store.js';
@@ -73,7 +74,7 @@ export function durableStateQueryConformance(
         }
       })();
       await store.upsert(id, 1, 'v1', tag);
-      await new Promise((resolve) => setTimeout(resolve, 60));
+      await sleep(60);
       await store.upsert(id, 2, 'v2', tag);
       await done;
       expect(seen).toEqual([1, 2]);

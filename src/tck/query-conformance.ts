@@ -3,6 +3,7 @@
  * the read journal built on them (by tag, by id, live, resume without skips or repeats).
  * @module
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect } from 'vitest';
 import type { AtomicWrite } from '../core/persistent-repr.js';
 import { createReadJournal } from '../query/read-journal.js';
@@ -109,7 +110,7 @@ export function queryConformance(name: string, factory: StoreFactory<QueryableJo
       const byTag = take(queries.eventsByTag(tag, NoOffset, { live: true, signal: controller.signal }), 3);
       const byId = take(queries.eventsByPersistenceId(id, 1, Number.POSITIVE_INFINITY, { live: true, signal: controller.signal }), 3);
       await journal.write([write(id, 1, 1, [tag])]);
-      await new Promise((resolve) => setTimeout(resolve, 60));
+      await sleep(60);
       await journal.write([write(id, 2, 2, [tag])]);
       expect((await byTag).map((envelope) => envelope.sequenceNr)).toEqual([1, 2, 3]);
       expect((await byId).map((envelope) => envelope.sequenceNr)).toEqual([1, 2, 3]);
@@ -140,7 +141,7 @@ export function queryConformance(name: string, factory: StoreFactory<QueryableJo
         }
         if (page.length > 0) continue;
         if (writersFinished) break;
-        await new Promise((resolve) => setTimeout(resolve, 2));
+        await sleep(2);
       }
       await done;
       expect(seen).toHaveLength(ids.length * perId);

@@ -1,6 +1,8 @@
 /**
- * Timers that never keep the process alive: idle snapshots and passivation are
- * optimisations, so a pending one must not delay exit.
+ * The one timers module: timers that never keep the process alive (idle snapshots,
+ * passivation, recorder debounces and live-query polls are background work, so a pending
+ * one must not delay exit), a debounce, and a sleep that an abort or a wake-up cuts short.
+ * Free of node:* imports, so machines run in a browser too.
  * @module
  */
 
@@ -51,4 +53,24 @@ export class Debounce {
     this.#timer?.cancel();
     this.#timer = undefined;
   }
+}
+
+/**
+ * Resolves after `ms`, or earlier when `signal` aborts or `subscribe` calls its wake-up
+ * function (`subscribe` returns the unsubscribe function). Never rejects.
+ */
+export function sleep(ms: number, signal?: AbortSignal, subscribe?: (wake: () => void) => () => void): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    let unsubscribe: (() => void) | undefined;
+    const done = (): void => {
+      timer.cancel();
+      signal?.removeEventListener('abort', done);
+      unsubscribe?.();
+      resolve();
+    };
+    const timer = startTimer(ms, done);
+    signal?.addEventListener('abort', done, { once: true });
+    unsubscribe = subscribe?.(done);
+  });
 }

@@ -1,9 +1,12 @@
 /**
- * Waiting for "something may have changed" in live queries: a notification, a poll timer
- * with back-off, or cancellation, whichever comes first. Timers never keep the process alive.
+ * The one poll-with-backoff tailer: waiting for "something may have changed" in a live
+ * read (persistence queries, a machine's journal reader): a notification, a poll timer
+ * backing off while nothing happens, or cancellation, whichever comes first. Timers never
+ * keep the process alive.
  * @module
  */
-import type { QueryableJournal } from '../spi/queryable-journal.js';
+import { sleep } from '../core/timers.js';
+import type { QueryableJournal } from './queryable-journal.js';
 
 /** Anything that may announce changes (a journal, a durable state store). */
 export type ChangeSource = Partial<Pick<QueryableJournal, 'subscribe'>>;
@@ -58,17 +61,11 @@ export class ChangeWaiter {
       this.#pending = false;
       return true;
     }
-    await new Promise<void>((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.signal?.removeEventListener('abort', done);
+    await sleep(this.#delayMs, this.signal, (wake) => {
+      this.#wake = wake;
+      return () => {
         this.#wake = undefined;
-        resolve();
       };
-      const timer = setTimeout(done, this.#delayMs);
-      timer.unref?.();
-      this.signal?.addEventListener('abort', done, { once: true });
-      this.#wake = done;
     });
     this.#pending = false;
     this.#delayMs = Math.min(this.#delayMs * 2, this.#maxMs);

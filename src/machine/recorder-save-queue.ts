@@ -4,14 +4,14 @@
  * @module
  */
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
-import { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import type { Logger } from '../observability/logger.js';
+import { planSnapshotPruning } from '../spi/snapshot-pruning.js';
 import type { SnapshotStore } from '../spi/snapshot-store.js';
 import type { Action } from './action.js';
 import type { Snapshot } from './recorder.js';
 
-/** What a {@link SnapshotWriter} needs. */
-export interface SnapshotWriterOptions<S, A extends Action> {
+/** What a {@link RecorderSaveQueue} needs. */
+export interface RecorderSaveQueueOptions<S, A extends Action> {
   /** Where snapshots are saved. */
   readonly store: SnapshotStore;
   /** Whose snapshots. */
@@ -27,14 +27,14 @@ export interface SnapshotWriterOptions<S, A extends Action> {
 }
 
 /** The save queue behind {@link StoreRecorder}. */
-export class SnapshotWriter<S, A extends Action> {
-  readonly #options: SnapshotWriterOptions<S, A>;
+export class RecorderSaveQueue<S, A extends Action> {
+  readonly #options: RecorderSaveQueueOptions<S, A>;
   #wanted: Snapshot<S, A> | null = null;
   #running: Promise<void> | null = null;
   #lastSaved = 0;
   #lastAttempted = 0;
 
-  constructor(options: SnapshotWriterOptions<S, A>) {
+  constructor(options: RecorderSaveQueueOptions<S, A>) {
     this.#options = options;
   }
 
@@ -93,11 +93,8 @@ export class SnapshotWriter<S, A extends Action> {
   /** Deletes all but the newest `keep` snapshots. */
   async #prune(keep: number): Promise<void> {
     const { store, persistenceId } = this.#options;
-    const sequenceNrs: number[] = [];
-    for await (const metadata of store.list(persistenceId)) sequenceNrs.push(metadata.sequenceNr);
-    if (sequenceNrs.length <= keep) return;
-    const newestDropped = sequenceNrs[sequenceNrs.length - keep - 1] as number;
-    await store.deleteMatching(persistenceId, new SnapshotSelectionCriteria({ maxSequenceNr: newestDropped }));
+    const { older } = await planSnapshotPruning(store, persistenceId, keep);
+    if (older) await store.deleteMatching(persistenceId, older);
   }
 
   #report(error: Error, snapshot: Snapshot<S, A>): void {
