@@ -72,8 +72,8 @@ export class SqliteJournal implements QueryableJournal {
     this.#lifecycle.assertOpen('write');
     validateAtomicWrites(writes);
     // Serialized by the group commit just before each write's INSERT: a large batch's stored
-    // form then never lives all at once (the garbage collector no longer promotes it), which
-    // cut the batched append of 100,000 events by about a third.
+    // form then never lives all at once, so the garbage collector no longer promotes it
+    // (the gain is in docs/performance.md).
     const queued = [...writes];
     const connection = this.#connection.get('write');
     let queue: GroupCommit;
