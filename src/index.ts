@@ -25,6 +25,7 @@ export * from './serialization/json-serializer.js';
 export * from './serialization/msgpack-serializer.js';
 export * from './serialization/serialization.js';
 export type * from './serialization/serializer.js';
+export * from './spi/capabilities.js';
 export * from './spi/durable-state-store.js';
 export * from './spi/durable-state-support.js';
 export type * from './spi/journal.js';

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { validatePersistenceId } from '../core/persistence-id.js';
 import { measure } from '../observability/hooks.js';
+import type { DurableStateCapabilities } from '../spi/capabilities.js';
 import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
 import { revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
 import { validateOrderingRead } from '../spi/queryable-journal.js';
@@ -21,6 +22,8 @@ export type PostgresDurableStateStoreOptions = PostgresOptions;
 
 /** Durable state in a PostgreSQL table (see docs/postgres.md for the schema). */
 export class PostgresDurableStateStore implements QueryableDurableStateStore {
+  /** ChangesByTag queries; live queries poll (no notifications). */
+  readonly capabilities: DurableStateCapabilities = { queries: true, live: false };
   readonly #base: PostgresBase;
   readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
 

@@ -7,6 +7,7 @@
 import { type AtomicWrite, type PersistentRepr, validateAtomicWrites } from '../core/persistent-repr.js';
 import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
+import type { JournalCapabilities } from '../spi/capabilities.js';
 import {
   decodeEvent,
   type StoredEvent,
@@ -47,6 +48,8 @@ import { StoreConnection } from './store-connection.js';
  * await journal.write([{ persistenceId: 'cart-1', events: [persistentRepr({ persistenceId: 'cart-1', sequenceNr: 1, event: 'opened' })] }]);
  */
 export class SqliteJournal implements QueryableJournal {
+  /** Queries by global ordering, tags and live notifications. */
+  readonly capabilities: JournalCapabilities = { queries: true, tags: true, live: true };
   readonly #listeners = new ChangeListeners();
   readonly #serialization: Serialization;
   readonly #hooks: StoreOptions['hooks'];

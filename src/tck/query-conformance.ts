@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect } from 'vitest';
 import type { AtomicWrite } from '../core/persistent-repr.js';
 import { createReadJournal } from '../query/read-journal.js';
+import { journalCapabilities } from '../spi/capabilities.js';
 import type { QueryableJournal } from '../spi/queryable-journal.js';
 import { type EventEnvelope, NoOffset, type Offset } from '../spi/read-journal.js';
 import { type ConformanceOptions, collect, conformanceTest, freshStorePerTest, type StoreFactory, uniqueId } from './support.js';
@@ -48,6 +49,30 @@ export function queryConformance(name: string, factory: StoreFactory<QueryableJo
     });
     const test = conformanceTest(options);
     const tagged = async (after = 0) => (await journal.readByOrdering(after, 10_000, { tag })).map((entry) => entry.repr.event);
+
+    test('declares the queries and tags capabilities this suite tests', async () => {
+      expect(journalCapabilities(journal)).toMatchObject({ queries: true, tags: true });
+    });
+
+    test('tells subscribers about appends when it declares live', async (context) => {
+      if (!journalCapabilities(journal).live) context.skip('the journal declares no live capability: live queries poll');
+      const heard: number[] = [];
+      let wake: () => void = () => {};
+      const woken = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      const subscription = await (journal.subscribe as NonNullable<QueryableJournal['subscribe']>)((notification) => {
+        heard.push(notification.ordering);
+        wake();
+      });
+      try {
+        await journal.write([write(uniqueId('live'), 1, 1, [tag])]);
+        await woken;
+        expect(heard.length).toBeGreaterThan(0);
+      } finally {
+        await subscription.close();
+      }
+    });
 
     test('reads events in commit order with strictly increasing orderings', async () => {
       const [a, b] = [uniqueId('a'), uniqueId('b')];
