@@ -3,8 +3,8 @@
  * option can inject SQL.
  * @module
  */
-import { createRequire } from 'node:module';
-import { InvalidArgumentError, StoreUnavailableError } from '../core/errors.js';
+import { InvalidArgumentError } from '../core/errors.js';
+import { requireOptionalPeer } from '../core/optional-peer.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -27,19 +27,10 @@ let escapeIdentifier: ((name: string) => string) | undefined;
  * optional peer dependency); callers pass validated names only, quoting keeps case as written.
  */
 export function quoteIdentifier(name: string): string {
-  if (!escapeIdentifier) {
-    try {
-      escapeIdentifier = (createRequire(import.meta.url)('pg') as { escapeIdentifier: (name: string) => string }).escapeIdentifier;
-    } catch (cause) {
-      const reason = cause instanceof Error ? (cause.message.split('\n')[0] as string) : String(cause);
-      throw new StoreUnavailableError(`cannot load pg (${reason}); install it with "npm install pg"`, {
-        source: 'postgres',
-        expected: 'pg installed',
-        actual: reason,
-        cause,
-      });
-    }
-  }
+  escapeIdentifier ??= requireOptionalPeer<{ escapeIdentifier: (name: string) => string }>({
+    name: 'pg',
+    source: 'postgres',
+  }).escapeIdentifier;
   return escapeIdentifier(name);
 }
 

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Readable } from 'node:stream';
-import { StoreUnavailableError } from '../core/errors.js';
+import { importOptionalPeer } from '../core/optional-peer.js';
 
 /** A command built by the SDK; `Output` is what sending it resolves with. */
 export interface S3Command<Output = unknown> {
@@ -115,32 +115,27 @@ export interface S3LibStorage {
 export const send = <Output>(client: S3ClientLike, command: S3Command<Output>, signal?: AbortSignal): Promise<Output> =>
   client.send(command, { abortSignal: signal }) as Promise<Output>;
 
-const CLIENT_S3 = '@aws-sdk/client-s3';
 let sdk: Promise<S3Sdk> | undefined;
 
 /**
  * Loads `@aws-sdk/client-s3` on first use (one import per process). A missing SDK rejects
- * with a {@link StoreUnavailableError} that says how to install it; the next call tries again.
+ * with a `PeerDependencyError` that says how to install it; the next call tries again.
  */
 export function loadS3Sdk(): Promise<S3Sdk> {
   // Typed against the installed SDK here, so the compiler checks the subset above matches it.
-  sdk ??= import('@aws-sdk/client-s3')
-    .then((module): S3Sdk => module)
-    .catch((cause: unknown) => {
-      sdk = undefined;
-      const reason = cause instanceof Error ? (cause.message.split('\n')[0] as string) : String(cause);
-      throw new StoreUnavailableError(`cannot load ${CLIENT_S3} (${reason}); install it with "npm install ${CLIENT_S3}"`, {
-        source: 's3',
-        expected: `${CLIENT_S3} installed`,
-        actual: reason,
-        cause,
-      });
-    });
+  sdk ??= importOptionalPeer<typeof import('@aws-sdk/client-s3')>({ name: '@aws-sdk/client-s3', source: 's3' }).then(
+    (module): S3Sdk => module,
+  );
+  sdk.catch(() => {
+    sdk = undefined;
+  });
   return sdk;
 }
 
-/** Loads `@aws-sdk/lib-storage` (multipart uploads); rejects when it is not installed. */
+/** Loads `@aws-sdk/lib-storage` (multipart uploads); rejects with a `PeerDependencyError` when it is not installed. */
 export function loadLibStorage(): Promise<S3LibStorage> {
   // Upload's client type is the SDK's own S3Client, which every S3ClientLike given here is.
-  return import('@aws-sdk/lib-storage').then((module) => module as unknown as S3LibStorage);
+  return importOptionalPeer<typeof import('@aws-sdk/lib-storage')>({ name: '@aws-sdk/lib-storage', source: 's3' }).then(
+    (module) => module as unknown as S3LibStorage,
+  );
 }

@@ -5,11 +5,11 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { CorruptDataError, InvalidArgumentError, SerializationError } from '../core/errors.js';
+import { CorruptDataError, ErrorCodes, InvalidArgumentError, isMementoError, SerializationError } from '../core/errors.js';
 import { BytesSerializer } from './bytes-serializer.js';
 import { Compression, decodeEnvelope, type EnvelopeParts, encodeEnvelope, encodeEnvelopeParts } from './envelope.js';
 import { JsonSerializer } from './json-serializer.js';
-import { MessagePackSerializer } from './msgpack-serializer.js';
+import { loadMsgpackr, MessagePackSerializer } from './msgpack-serializer.js';
 import type { Serializer } from './serializer.js';
 
 /** Compression of large payloads. */
@@ -115,6 +115,8 @@ export class Serialization {
         },
       );
     }
+    // Fail at startup, not at the first write, when MessagePack is chosen but not installed.
+    if (chosen instanceof MessagePackSerializer) loadMsgpackr();
     this.#defaultSerializer = chosen;
     this.#serializerFor = options.serializerFor;
     const compression = options.compression === false ? undefined : (options.compression ?? {});
@@ -163,6 +165,7 @@ export class Serialization {
       manifest = serializer.manifest(value);
       payload = serializer.toBinary(value);
     } catch (cause) {
+      if (isMementoError(cause, ErrorCodes.peerDependency)) throw cause;
       const reason = cause instanceof Error ? cause.message : String(cause);
       throw new SerializationError(`cannot serialize ${describeContext(context)} with serializer "${serializer.id}": ${reason}`, {
         persistenceId: context.persistenceId,
@@ -245,6 +248,9 @@ export class Serialization {
       if (parts.compression === Compression.deflate) payload = inflateRawSync(payload);
       return { value: serializer.fromBinary(payload, parts.manifest), serializerId: parts.serializerId, manifest: parts.manifest };
     } catch (cause) {
+      // A serializer whose library is not installed has not judged the bytes: reporting
+      // them as corrupt would let a snapshot store skip every snapshot it wrote.
+      if (isMementoError(cause, ErrorCodes.peerDependency)) throw cause;
       const reason = cause instanceof Error ? cause.message : String(cause);
       throw new CorruptDataError(`cannot read ${described()}: serializer "${parts.serializerId}" failed to decode it: ${reason}`, {
         persistenceId: context.persistenceId,

@@ -52,7 +52,7 @@ describe('memento-es/s3 without @aws-sdk/client-s3', () => {
     expect(result.direct).toBe('ERR_MODULE_NOT_FOUND');
     expect(result.exports).toBeGreaterThan(0);
     for (const failure of [result.outcome, result.helper]) {
-      expect(failure.code).toBe('MEMENTO_STORE_UNAVAILABLE');
+      expect(failure.code).toBe('MEMENTO_PEER_DEPENDENCY');
       expect(failure.message).toContain('npm install @aws-sdk/client-s3');
     }
   });
