@@ -15,7 +15,7 @@ export type SqliteModule = typeof import('../../src/sqlite/index.js');
 export type PostgresModule = typeof import('../../src/postgres/index.js');
 export type S3Module = typeof import('../../src/s3/index.js');
 export type FsModule = typeof import('../../src/fs/index.js');
-export type SnapshotFrameModule = typeof import('../../src/fs/snapshot-frame.js');
+export type SnapshotFrameModule = typeof import('../../src/spi/snapshot-frame.js');
 export type SnapshotSupportModule = typeof import('../../src/spi/snapshot-support.js');
 export type InspectorModule = typeof import('../../src/inspector/index.js');
 /** What the inspector scenario uses of src/inspect/ (createInspection lands there from the cli branch). */

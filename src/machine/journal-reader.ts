@@ -1,16 +1,17 @@
 /**
  * A reader over any Journal: replays one persistence id in pages and, when live, tails it
- * by polling with back-off (woken at once by local JournalWriters).
+ * with the shared poll-with-backoff tailer (`ChangeWaiter`), woken at once by local
+ * JournalWriters.
  * @module
  */
 import { validatePersistenceId } from '../core/persistence-id.js';
 import { invalidArgument, MAX_SEQUENCE_NR, validateInteger } from '../core/validation.js';
+import { type ChangeSource, ChangeWaiter } from '../spi/change-waiter.js';
 import type { Journal } from '../spi/journal.js';
 import type { Action } from './action.js';
 import { onAppended } from './append-signal.js';
 import { sequenceNrOfActionId, toAction } from './journal-action-codec.js';
 import type { Reader, ReadOptions } from './reader.js';
-import { sleep } from './timers.js';
 
 /** Options of {@link JournalReader}. */
 export interface JournalReaderOptions {
@@ -73,22 +74,36 @@ export class JournalReader implements Reader, JournalSource {
   async *read(afterId: string | null, options: ReadOptions): AsyncIterable<Action> {
     let next = afterId === null ? 1 : sequenceNrOfActionId(afterId, 'afterId') + 1;
     const signal = this.#signal ? AbortSignal.any([options.signal, this.#signal]) : options.signal;
-    let delay = this.#pollIntervalMs;
-    while (!signal.aborted) {
-      let count = 0;
-      for await (const repr of this.journal.replay(this.persistenceId, next, MAX_SEQUENCE_NR, this.#pageSize)) {
-        count++;
-        next = repr.sequenceNr + 1;
-        yield toAction(repr);
-        if (signal.aborted) return;
+    // Woken early by local appends; otherwise backs off so an idle reader costs little.
+    const waiter = new ChangeWaiter(this.#appends(), signal, { minPollMs: this.#pollIntervalMs, maxPollMs: this.#maxPollIntervalMs });
+    if (this.#live) waiter.start();
+    try {
+      while (!signal.aborted) {
+        let count = 0;
+        for await (const repr of this.journal.replay(this.persistenceId, next, MAX_SEQUENCE_NR, this.#pageSize)) {
+          count++;
+          next = repr.sequenceNr + 1;
+          yield toAction(repr);
+          if (signal.aborted) return;
+        }
+        if (count === this.#pageSize) continue;
+        options.onCaughtUp?.();
+        if (!this.#live) return;
+        if (count > 0) waiter.progressed();
+        if (!(await waiter.wait())) return;
       }
-      if (count === this.#pageSize) continue;
-      options.onCaughtUp?.();
-      if (!this.#live) return;
-      if (count > 0) delay = this.#pollIntervalMs;
-      // Woken early by local appends; otherwise back off so an idle reader costs little.
-      await sleep(delay, signal, (wake) => onAppended(this.journal, this.persistenceId, wake));
-      delay = Math.min(delay * 2, this.#maxPollIntervalMs);
+    } finally {
+      await waiter.close();
     }
+  }
+
+  /** Local appends to this reader's id, as a change source. */
+  #appends(): ChangeSource {
+    return {
+      subscribe: async (listener) => {
+        const unsubscribe = onAppended(this.journal, this.persistenceId, () => listener({ ordering: 0 }));
+        return { close: async () => unsubscribe() };
+      },
+    };
   }
 }
