@@ -18,14 +18,7 @@ export type FsModule = typeof import('../../src/fs/index.js');
 export type SnapshotFrameModule = typeof import('../../src/spi/snapshot-frame.js');
 export type SnapshotSupportModule = typeof import('../../src/spi/snapshot-support.js');
 export type InspectorModule = typeof import('../../src/inspector/index.js');
-/** What the inspector scenario uses of src/inspect/ (createInspection lands there from the cli branch). */
-export interface InspectModule {
-  createInspection(options: {
-    journal: import('../../src/index.js').Journal;
-    snapshotStore?: import('../../src/index.js').SnapshotStore;
-    definitions?: readonly unknown[];
-  }): import('../../src/inspect/inspection.js').Inspection;
-}
+export type InspectModule = typeof import('../../src/inspect/index.js');
 
 /** Smallest, median and largest of a set of samples, and how many there were. */
 export interface Stats {
@@ -134,14 +127,7 @@ export const loadS3 = () => importCode<S3Module>('s3/index');
 export const loadFs = () => importCode<FsModule>('fs/index');
 export const loadSnapshotFrame = () => importCode<SnapshotFrameModule>('fs/snapshot-frame');
 export const loadSnapshotSupport = () => importCode<SnapshotSupportModule>('spi/snapshot-support');
-export const loadInspect = async (): Promise<InspectModule> => {
-  const file = join(root, codeFrom(), `inspect/index.${codeFrom() === 'dist' ? 'js' : 'ts'}`);
-  if (!existsSync(file))
-    throw new Error(
-      `the inspector scenario needs createInspection (src/inspect/index.ts, from the cli branch): expected ${file}, found none`,
-    );
-  return importCode<InspectModule>('inspect/index');
-};
+export const loadInspect = () => importCode<InspectModule>('inspect/index');
 export const loadInspector = () => importCode<InspectorModule>('inspector/index');
 
 /** Times `work`, in milliseconds. */

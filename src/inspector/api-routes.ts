@@ -108,14 +108,16 @@ export function registerApiRoutes(app: Hono, { inspection, allowDelete }: ApiSet
 
   app.get('/api/entities/:id/state', async (c) => {
     const id = entityId(c);
-    const query = new QueryParameters(c.req.url, ['at']);
-    return c.json(stateJson(await inspection.stateAt(id, query.point('at'))));
+    const query = new QueryParameters(c.req.url, ['at', 'definition']);
+    const options = { definition: query.nonEmptyString('definition'), signal: c.req.raw.signal };
+    return c.json(stateJson(await inspection.stateAt(id, query.point('at'), options)));
   });
 
   app.get('/api/entities/:id/diff', async (c) => {
     const id = entityId(c);
-    const query = new QueryParameters(c.req.url, ['from', 'to']);
-    const result = await inspection.diff(id, query.point('from'), query.point('to'));
+    const query = new QueryParameters(c.req.url, ['from', 'to', 'definition']);
+    const options = { definition: query.nonEmptyString('definition'), signal: c.req.raw.signal };
+    const result = await inspection.diff(id, query.point('from'), query.point('to'), options);
     return c.json({ from: stateJson(result.from), to: stateJson(result.to), differences: result.differences.map(differenceJson) });
   });
 

@@ -48,6 +48,8 @@ export function stateJson(view: StateView) {
     timestamp: view.timestamp ?? null,
     snapshotSequenceNr: view.snapshotSequenceNr,
     replayed: view.replayed,
+    /** Snapshots the rebuild passed over (damaged, or a version nothing reads), newest first. */
+    skippedSnapshots: view.skippedSnapshots ?? [],
     state: toJsonView(view.state),
   };
 }
@@ -71,6 +73,8 @@ export function differenceJson(difference: StateDifference): {
 export function verifyJson(report: VerifyReport) {
   return {
     ...report,
+    unverified: report.unverified ?? [],
+    interrupted: report.interrupted ?? false,
     problems: report.problems.map((problem) => ({ ...problem, differences: (problem.differences ?? []).map(differenceJson) })),
   };
 }

@@ -87,12 +87,18 @@ describe('inspector API', () => {
         timestamp: direct.timestamp ?? null,
         snapshotSequenceNr: direct.snapshotSequenceNr,
         replayed: direct.replayed,
+        skippedSnapshots: direct.skippedSnapshots ?? [],
         state: direct.state,
       });
     }
     const byTime = await get(`${entity('counter|a')}/state?at=${new Date(timeOfEvent(250) + 500).toISOString()}`);
     expect(byTime.body.sequenceNr).toBe(250);
     expect(byTime.body.snapshotSequenceNr).toBe(200);
+    const named = await get(`${entity('counter|a')}/state?at=10&definition=counter`);
+    expect(named.body.definition).toBe('counter');
+    const unknown = await get(`${entity('counter|a')}/state?at=10&definition=nope`);
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error?.message).toMatch(/nope/);
   });
 
   it('serves ids with slashes, spaces and reserved characters through the path', async () => {

@@ -13,6 +13,7 @@ import * as ids from './ids.js';
 import * as importCommand from './import.js';
 import * as importRecorderJson from './import-recorder-json.js';
 import * as migrate from './migrate.js';
+import * as serve from './serve.js';
 import * as snapshots from './snapshots.js';
 import * as state from './state.js';
 import * as verify from './verify.js';
@@ -35,4 +36,5 @@ export const commandModules: readonly CommandModule[] = [
   importRecorderJson,
   deleteSnapshot,
   migrate,
+  serve,
 ];

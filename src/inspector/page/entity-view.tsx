@@ -80,7 +80,9 @@ export function EntityView({ id, routeAt, info }: { id: string; routeAt: number 
   );
 
   useEffect(() => {
-    if (routeAt !== undefined) setAtState(routeAt);
+    if (routeAt === undefined) return;
+    setJumpError(undefined);
+    setAtState(routeAt);
   }, [routeAt]);
 
   useEffect(() => {
@@ -372,6 +374,12 @@ export function EntityView({ id, routeAt, info }: { id: string; routeAt: number 
               after event {shown.sequenceNr} ({formatTime(shown.timestamp)}), rebuilt by {shown.definition} from{' '}
               {shown.snapshotSequenceNr === null ? 'the initial state' : `snapshot ${shown.snapshotSequenceNr}`} +{' '}
               {formatCount(shown.replayed)} events
+              {shown.skippedSnapshots.length > 0 &&
+                `; passed over ${shown.skippedSnapshots
+                  .map(
+                    (skipped) => `snapshot ${skipped.sequenceNr} (${skipped.reason === 'version' ? 'a version nothing reads' : 'damaged'})`,
+                  )
+                  .join(', ')}`}
             </p>
           )}
           {point.error && (

@@ -84,7 +84,7 @@ export function SnapshotsPanel({ snapshots, total, anchor, showAll, allowDelete,
               </td>
               <td>{snapshot.version ?? '—'}</td>
               <td>{snapshot.serializer ?? '—'}</td>
-              <td>{formatSize(snapshot.size)}</td>
+              <td class="number">{formatSize(snapshot.size)}</td>
               <td>
                 {allowDelete && (
                   <button

@@ -37,6 +37,14 @@ export function VerifyPanel({ id, onJump }: { id: string; onJump: (sequenceNr: n
               : `✗ ${report.problems.length} problem${report.problems.length === 1 ? '' : 's'}`}
             : {formatCount(report.snapshotsChecked)} snapshots checked, {formatCount(report.eventsReplayed)} events replayed.
           </p>
+          {report.interrupted && <p class="bad">Stopped before the end: the result covers what was checked.</p>}
+          {report.unverified.length > 0 && (
+            <p class="muted">
+              {report.unverified.length} snapshot{report.unverified.length === 1 ? '' : 's'} taken as a baseline, not compared (the events
+              before {report.unverified.length === 1 ? 'it were' : 'them were'} deleted):{' '}
+              {report.unverified.map((u) => u.sequenceNr).join(', ')}
+            </p>
+          )}
           <ul>
             {report.problems.map((problem) => (
               <li key={`${problem.kind}${problem.sequenceNr}`}>

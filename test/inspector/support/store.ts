@@ -4,11 +4,10 @@
  * @module
  */
 import { join } from 'node:path';
-import { SnapshotMetadata } from '../../../src/index.js';
-import type { Inspection } from '../../../src/inspect/inspection.js';
+import { defineEntity, Effect, SnapshotMetadata } from '../../../src/index.js';
+import { createInspection, type Inspection, ObservedSerialization } from '../../../src/inspect/index.js';
 import { SqliteJournal, SqliteSnapshotStore } from '../../../src/sqlite/index.js';
 import { tempDir } from '../../sqlite/helpers.js';
-import { sqliteInspection } from './sqlite-inspection.js';
 
 /** A counter's state. */
 export interface CounterState {
@@ -35,6 +34,14 @@ export function applyAdded(state: CounterState, event: Added): CounterState {
   };
 }
 
+/** The counter entity: persistence ids `counter|<id>`. */
+export const CounterEntity = defineEntity<CounterState, Added, Added>({
+  name: 'counter',
+  emptyState: initialCounter,
+  commandHandler: (_state, command) => Effect.persist(command),
+  eventHandler: applyAdded,
+});
+
 /** The n-th event of every counter in these tests. */
 export const addedEvent = (n: number): Added => ({ type: 'added', key: `k${n % 7}`, amount: (n % 5) + 1 });
 
@@ -58,8 +65,16 @@ export async function createTestStore(): Promise<TestStore> {
   const journal = new SqliteJournal(file);
   const snapshotStore = new SqliteSnapshotStore(file);
   const states = new Map<string, CounterState>();
-  const inspection = sqliteInspection(file, {
-    counter: { initialState: initialCounter, apply: (state, event) => applyAdded(state as CounterState, event as Added) },
+  // The inspector reads through its own stores, as `memento serve` would: the test writes through the ones above.
+  const serialization = new ObservedSerialization();
+  const inspectedJournal = new SqliteJournal(file);
+  const inspectedSnapshots = new SqliteSnapshotStore(file, { serialization });
+  const inspection = createInspection({
+    journal: inspectedJournal,
+    snapshotStore: inspectedSnapshots,
+    definitions: [CounterEntity],
+    serialization,
+    closeStores: true,
   });
   const append = async (id: string, from: number, count: number, snapshotEvery = 0) => {
     let state = states.get(id) ?? initialCounter;
