@@ -1,8 +1,11 @@
 /**
  * A reader over any Journal: replays one persistence id in pages and, when live, tails it
- * by polling with back-off (woken at once by local JournalWriters).
+ * by polling with back-off (woken at once by local JournalWriters). A hole in the actions,
+ * or a first catch-up below the journal's recorded highest sequence number (a deleted tail),
+ * fails the read with a RecoveryError instead of resuming a machine in a wrong state.
  * @module
  */
+import { RecoveryError } from '../core/errors.js';
 import { validatePersistenceId } from '../core/persistence-id.js';
 import { invalidArgument, MAX_SEQUENCE_NR, validateInteger } from '../core/validation.js';
 import type { Journal } from '../spi/journal.js';
@@ -74,15 +77,28 @@ export class JournalReader implements Reader, JournalSource {
     let next = afterId === null ? 1 : sequenceNrOfActionId(afterId, 'afterId') + 1;
     const signal = this.#signal ? AbortSignal.any([options.signal, this.#signal]) : options.signal;
     let delay = this.#pollIntervalMs;
+    // Until the first catch-up is confirmed against the journal's recorded highest sequence
+    // number, the highest read before the latest pass (a pass that then ends below it found a
+    // deleted tail, not a write still on its way).
+    let resumed = false;
+    let highestBeforePass = 0;
     while (!signal.aborted) {
       let count = 0;
       for await (const repr of this.journal.replay(this.persistenceId, next, MAX_SEQUENCE_NR, this.#pageSize)) {
+        if (repr.sequenceNr !== next) throw missingActions(this.persistenceId, next, repr.sequenceNr - 1);
         count++;
         next = repr.sequenceNr + 1;
         yield toAction(repr);
         if (signal.aborted) return;
       }
       if (count === this.#pageSize) continue;
+      if (!resumed) {
+        if (highestBeforePass >= next) throw missingActions(this.persistenceId, next, highestBeforePass);
+        highestBeforePass = await this.journal.highestSequenceNr(this.persistenceId);
+        // Written since this pass began, or missing: the next pass tells which.
+        if (highestBeforePass >= next) continue;
+        resumed = true;
+      }
       options.onCaughtUp?.();
       if (!this.#live) return;
       if (count > 0) delay = this.#pollIntervalMs;
@@ -91,4 +107,13 @@ export class JournalReader implements Reader, JournalSource {
       delay = Math.min(delay * 2, this.#maxPollIntervalMs);
     }
   }
+}
+
+/** The error for actions the journal no longer holds although later ones (or its recorded highest) exist. */
+function missingActions(persistenceId: string, from: number, to: number): RecoveryError {
+  const range = from === to ? `action ${from} is` : `actions ${from} to ${to} are`;
+  return new RecoveryError(
+    `cannot resume ${JSON.stringify(persistenceId)}: ${range} no longer in the journal (deleted?), so reading on would build a wrong state`,
+    { persistenceId, expected: `actions from ${from}`, actual: 'missing', source: 'machine' },
+  );
 }
