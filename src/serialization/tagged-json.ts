@@ -138,12 +138,15 @@ export function needsTags(value: unknown, ancestors: object[] = []): boolean {
     if (prototype === Object.prototype || prototype === null) {
       if (Object.getOwnPropertySymbols(object).length > 0) throw new UnrepresentableValueError('', 'an object with symbol keys');
       let tagged = prototype === null;
-      for (const key in object) {
-        try {
+      // One try around the loop (not one per key): the key at fault is the last one started.
+      let current = '';
+      try {
+        for (const key in object) {
+          current = key;
           if (needsTags((object as Record<string, unknown>)[key], ancestors)) tagged = true;
-        } catch (error) {
-          throw error instanceof UnrepresentableValueError ? error.within(keySegment(key)) : error;
         }
+      } catch (error) {
+        throw error instanceof UnrepresentableValueError ? error.within(keySegment(current)) : error;
       }
       return tagged;
     }
@@ -187,17 +190,16 @@ export function needsTags(value: unknown, ancestors: object[] = []): boolean {
 function arrayNeedsTags(array: unknown[], ancestors: object[]): boolean {
   if (Object.getOwnPropertySymbols(array).length > 0) throw new UnrepresentableValueError('', 'an array with symbol keys');
   let tagged = false;
-  for (let index = 0; index < array.length; index++) {
-    const item = array[index];
-    if (item === undefined && !(index in array)) {
-      tagged = true; // a hole
-      continue;
+  let index = 0;
+  try {
+    for (; index < array.length; index++) {
+      const item = array[index];
+      if (item === undefined && !(index in array))
+        tagged = true; // a hole
+      else if (needsTags(item, ancestors)) tagged = true;
     }
-    try {
-      if (needsTags(item, ancestors)) tagged = true;
-    } catch (error) {
-      throw error instanceof UnrepresentableValueError ? error.within(`[${index}]`) : error;
-    }
+  } catch (error) {
+    throw error instanceof UnrepresentableValueError ? error.within(`[${index}]`) : error;
   }
   return tagged;
 }
