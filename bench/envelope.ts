@@ -1,56 +1,33 @@
 /**
  * Micro-benchmark of the per-event serialization path: `Serialization.serialize` and
  * `deserialize` of a typical small event (the envelope, its checksum and place binding, and
- * the JSON serializer), plus the default serializer alone on plain values and on values
- * holding Map, Set, Date and BigInt (its tagged form).
+ * the JSON serializer), plus the default serializer alone on a plain state (its fast path)
+ * and on a state holding Map, Set, Date and BigInt (its tagged form).
  *
- * Run: `npx tsx bench/envelope.ts [--rounds N] [--ops N]` (MEMENTO_BENCH_SRC=/path/to/src/index.ts
- * measures another copy of the sources, e.g. the previous commit's). Prints the median of the rounds,
- * in nanoseconds per operation. Figures go in docs/performance.md, never into tests.
+ * Run: `npx tsx bench/envelope.ts [--rounds N] [--ops N] [--compare /other/src/index.ts]`.
+ * With `--compare`, the other copy of the sources (say the previous commit's, checked out
+ * elsewhere with a node_modules link) is measured in alternating rounds in the same process,
+ * so both see the same machine load. Prints medians in nanoseconds per operation. Figures go
+ * in the docs, never into tests.
  * @module
  */
-
-// MEMENTO_BENCH_SRC points at another copy of src/index.ts, to compare two versions in one sitting.
-const source = process.env.MEMENTO_BENCH_SRC ?? '../src/index.js';
-const { JsonSerializer, Serialization } = (await import(source)) as typeof import('../src/index.js');
+type Module = typeof import('../src/index.js');
 
 const argv = process.argv.slice(2);
-const option = (name: string, fallback: number) => {
+const option = (name: string): string | undefined => {
   const at = argv.indexOf(`--${name}`);
-  return at === -1 ? fallback : Number(argv[at + 1]);
+  return at === -1 ? undefined : argv[at + 1];
 };
-const rounds = option('rounds', 9);
-const ops = option('ops', 200_000);
+const rounds = Number(option('rounds') ?? 15);
+const ops = Number(option('ops') ?? 20_000);
+const compare = option('compare');
 
-/** Median nanoseconds per call of `work` over `rounds` rounds of `ops` calls (after a warm-up round). */
-function measure(work: (index: number) => unknown): number {
-  const results: number[] = [];
-  let sink: unknown;
-  for (let round = -1; round < rounds; round++) {
-    const started = process.hrtime.bigint();
-    for (let index = 0; index < ops; index++) sink = work(index);
-    const elapsed = Number(process.hrtime.bigint() - started) / ops;
-    if (round >= 0) results.push(elapsed);
-  }
-  if (sink === Symbol.for('never')) console.log(sink);
-  results.sort((a, b) => a - b);
-  return results[Math.floor(results.length / 2)] as number;
-}
+const implementations: [string, Module][] = [['this', await import('../src/index.js')]];
+if (compare) implementations.unshift(['compared', (await import(compare)) as Module]);
 
-const serialization = new Serialization();
 const event = { type: 'item-added', cartId: 'cart-4711', sku: 'sku-123456', quantity: 2, price: 1999, at: 1_700_000_000_000 };
 const persistenceId = 'cart|4711-2c1f-4e0b-9a7d';
 const contexts = Array.from({ length: 1024 }, (_, index) => ({ persistenceId, sequenceNr: index + 1, what: 'event' as const }));
-const envelopes = contexts.map((context) => serialization.serialize(event, context));
-
-const rows: [string, number][] = [];
-rows.push(['serialize one event (envelope + JSON)', measure((index) => serialization.serialize(event, contexts[index & 1023]))]);
-rows.push([
-  'deserialize one event (envelope + JSON)',
-  measure((index) => serialization.deserialize(envelopes[index & 1023] as Uint8Array, contexts[index & 1023])),
-]);
-
-const json: import('../src/index.js').Serializer = new JsonSerializer();
 const plainState = {
   items: [
     { sku: 'a', quantity: 1 },
@@ -71,24 +48,63 @@ const richState = {
   big: 12n,
   open: true,
 };
-const encode = (value: unknown) => {
-  const encoder = json as unknown as { encode?: (value: unknown) => { manifest: string; bytes: Uint8Array } };
-  return encoder.encode ? encoder.encode(value) : { manifest: json.manifest(value), bytes: json.toBinary(value) };
-};
-for (const [label, value] of [
-  ['plain state', plainState],
-  ['Map/Set/Date/BigInt state', richState],
-] as const) {
-  let encoded: { manifest: string; bytes: Uint8Array };
-  try {
-    encoded = encode(value);
-  } catch {
-    rows.push([`JSON serializer, ${label}: not representable`, Number.NaN]);
-    continue;
-  }
-  rows.push([`JSON serializer encode, ${label}`, measure(() => encode(value))]);
-  rows.push([`JSON serializer decode, ${label}`, measure(() => json.fromBinary(encoded.bytes, encoded.manifest))]);
+
+/** Named operations of one implementation; undefined where it cannot do the case. */
+function cases(module: Module): [string, ((index: number) => unknown) | undefined][] {
+  const serialization = new module.Serialization();
+  const envelopes = contexts.map((context) => serialization.serialize(event, context));
+  const json: import('../src/index.js').Serializer = new module.JsonSerializer();
+  const encode = (value: unknown) => (json.encode ? json.encode(value) : { manifest: json.manifest(value), bytes: json.toBinary(value) });
+  const encoded = (value: unknown) => {
+    try {
+      return encode(value);
+    } catch {
+      return undefined;
+    }
+  };
+  const [plain, rich] = [encoded(plainState), encoded(richState)];
+  return [
+    ['serialize one event (envelope + JSON)', (index) => serialization.serialize(event, contexts[index & 1023])],
+    [
+      'deserialize one event (envelope + JSON)',
+      (index) => serialization.deserialize(envelopes[index & 1023] as Uint8Array, contexts[index & 1023]),
+    ],
+    ['JSON encode, plain state', () => encode(plainState)],
+    ['JSON decode, plain state', plain && (() => json.fromBinary(plain.bytes, plain.manifest))],
+    ['JSON encode, Map/Set/Date/BigInt state', rich && (() => encode(richState))],
+    ['JSON decode, Map/Set/Date/BigInt state', rich && (() => json.fromBinary(rich.bytes, rich.manifest))],
+  ];
 }
 
+function time(work: (index: number) => unknown): number {
+  let sink: unknown;
+  const started = process.hrtime.bigint();
+  for (let index = 0; index < ops; index++) sink = work(index);
+  if (sink === Symbol.for('never')) console.log(sink);
+  return Number(process.hrtime.bigint() - started) / ops;
+}
+
+const table = implementations.map(([name, module]) => ({ name, cases: cases(module), samples: new Map<string, number[]>() }));
+for (let round = -1; round < rounds; round++) {
+  for (const implementation of table) {
+    for (const [label, work] of implementation.cases) {
+      if (!work) continue;
+      const nanos = time(work);
+      if (round < 0) continue; // warm-up
+      const samples = implementation.samples.get(label) ?? [];
+      samples.push(nanos);
+      implementation.samples.set(label, samples);
+    }
+  }
+}
+
+const median = (values: number[] | undefined) => {
+  if (!values) return '-';
+  const sorted = [...values].sort((a, b) => a - b);
+  return (sorted[sorted.length >> 1] as number).toFixed(0);
+};
 console.log(`node ${process.version}, ${rounds} rounds x ${ops} ops, median ns/op`);
-for (const [label, nanos] of rows) console.log(`${label.padEnd(52)} ${Number.isNaN(nanos) ? '-' : nanos.toFixed(0).padStart(6)}`);
+console.log(`${''.padEnd(42)} ${table.map((implementation) => implementation.name.padStart(10)).join(' ')}`);
+for (const [label] of table[0]?.cases ?? []) {
+  console.log(`${label.padEnd(42)} ${table.map((implementation) => median(implementation.samples.get(label)).padStart(10)).join(' ')}`);
+}
