@@ -86,7 +86,8 @@ function time(work: (index: number) => unknown): number {
 
 const table = implementations.map(([name, module]) => ({ name, cases: cases(module), samples: new Map<string, number[]>() }));
 for (let round = -1; round < rounds; round++) {
-  for (const implementation of table) {
+  // Alternate which implementation goes first, so neither always inherits the other's garbage.
+  for (const implementation of round % 2 === 0 ? table : [...table].reverse()) {
     for (const [label, work] of implementation.cases) {
       if (!work) continue;
       const nanos = time(work);
