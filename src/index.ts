@@ -7,6 +7,7 @@
  * @module
  */
 export * from './core/errors.js';
+export * from './core/optional-peer.js';
 export * from './core/persistence-id.js';
 export * from './core/persistent-repr.js';
 export * from './core/snapshot-metadata.js';
@@ -22,7 +23,7 @@ export * from './runtime/index.js';
 export * from './serialization/bytes-serializer.js';
 export * from './serialization/envelope.js';
 export * from './serialization/json-serializer.js';
-export * from './serialization/msgpack-serializer.js';
+export { MessagePackSerializer } from './serialization/msgpack-serializer.js';
 export * from './serialization/round-trip.js';
 export * from './serialization/serialization.js';
 export type * from './serialization/serializer.js';

@@ -23,6 +23,7 @@ export const ErrorCodes = {
   persistFailed: 'MEMENTO_PERSIST_FAILED',
   persistenceClosed: 'MEMENTO_PERSISTENCE_CLOSED',
   maxUnconfirmedMessagesExceeded: 'MEMENTO_MAX_UNCONFIRMED_MESSAGES_EXCEEDED',
+  peerDependency: 'MEMENTO_PEER_DEPENDENCY',
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */
@@ -137,6 +138,19 @@ export class SchemaVersionError extends MementoError {
 export class InvalidStateError extends MementoError {
   constructor(message: string, details: MementoErrorDetails = {}) {
     super(ErrorCodes.invalidState, message, details);
+  }
+}
+
+/**
+ * An optional peer dependency a feature needs (a driver, MessagePack, the AWS SDK) is not
+ * installed or failed to load. Not retryable: the message says what to install.
+ */
+export class PeerDependencyError extends MementoError {
+  /** The npm package that is missing or broken, e.g. `better-sqlite3`. */
+  readonly dependency: string;
+  constructor(dependency: string, message: string, details: MementoErrorDetails = {}) {
+    super(ErrorCodes.peerDependency, message, details);
+    this.dependency = dependency;
   }
 }
 

@@ -4,6 +4,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../core/errors.js';
+import { importOptionalPeer } from '../core/optional-peer.js';
 import type { Logger } from '../observability/logger.js';
 import { NAME } from './errors.js';
 import type { PgPool, PgPoolConfig } from './pg-client.js';
@@ -33,22 +34,15 @@ export interface PoolHandle {
 
 /** Builds a `pg.Pool` from a connection string, importing `pg` only now. */
 export async function createPool(connectionString: string, config: PgPoolConfig = {}, logger?: Logger): Promise<PgPool> {
-  let pg: { Pool: new (options: Record<string, unknown>) => PgPool & { on(event: 'error', listener: (error: Error) => void): unknown } };
-  try {
-    const imported = (await import('pg')) as unknown as { default?: typeof pg } & typeof pg;
-    pg = imported.default ?? imported;
-  } catch (cause) {
-    throw new InvalidArgumentError(
-      'connectionString',
-      'connectionString: building a pool needs the optional peer dependency "pg"; run npm install pg',
-      {
-        expected: 'pg installed',
-        actual: 'pg missing',
-        cause,
-        source: NAME,
-      },
-    );
-  }
+  type PgModule = {
+    Pool: new (options: Record<string, unknown>) => PgPool & { on(event: 'error', listener: (error: Error) => void): unknown };
+  };
+  const imported = await importOptionalPeer<{ default?: PgModule } & PgModule>({
+    name: 'pg',
+    source: NAME,
+    alternative: 'or pass a pool ({ pool })',
+  });
+  const pg = imported.default ?? imported;
   const pool = new pg.Pool({ max: 10, connectionTimeoutMillis: 10_000, ...config, connectionString });
   // An idle connection dropped by a server restart is reported here; without a listener
   // Node would crash the process. The next query simply opens a new connection.

@@ -5,11 +5,11 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import { CorruptDataError, InvalidArgumentError, SerializationError } from '../core/errors.js';
+import { CorruptDataError, ErrorCodes, InvalidArgumentError, isMementoError, SerializationError } from '../core/errors.js';
 import { BytesSerializer } from './bytes-serializer.js';
 import { Compression, decodeEnvelope, type EnvelopeParts, encodeEnvelope, encodeEnvelopeParts } from './envelope.js';
 import { JsonSerializer } from './json-serializer.js';
-import { MessagePackSerializer } from './msgpack-serializer.js';
+import { loadMsgpackr, MessagePackSerializer } from './msgpack-serializer.js';
 import { formatPlace, placeOf, placeText } from './place.js';
 import type { Serializer } from './serializer.js';
 import { UnrepresentableValueError } from './tagged-json.js';
@@ -126,6 +126,8 @@ export class Serialization {
         },
       );
     }
+    // Fail at startup, not at the first write, when MessagePack is chosen but not installed.
+    if (chosen instanceof MessagePackSerializer) loadMsgpackr();
     this.#defaultSerializer = chosen;
     this.#serializerFor = options.serializerFor;
     const compression = options.compression === false ? undefined : (options.compression ?? {});
@@ -178,6 +180,7 @@ export class Serialization {
         payload = serializer.toBinary(value);
       }
     } catch (cause) {
+      if (isMementoError(cause, ErrorCodes.peerDependency)) throw cause;
       // A refusal names the path inside the value, from its root: `state.items[2] is a function`.
       const reason =
         cause instanceof UnrepresentableValueError
@@ -279,6 +282,9 @@ export class Serialization {
       if (parts.compression === Compression.deflate) payload = inflateRawSync(payload);
       return { value: serializer.fromBinary(payload, parts.manifest), serializerId: parts.serializerId, manifest: parts.manifest };
     } catch (cause) {
+      // A serializer whose library is not installed has not judged the bytes: reporting
+      // them as corrupt would let a snapshot store skip every snapshot it wrote.
+      if (isMementoError(cause, ErrorCodes.peerDependency)) throw cause;
       const reason = cause instanceof Error ? cause.message : String(cause);
       throw new CorruptDataError(`cannot read ${described()}: serializer "${parts.serializerId}" failed to decode it: ${reason}`, {
         persistenceId: context.persistenceId,

@@ -73,6 +73,8 @@ export function decodeSnapshot(row: StoredSnapshot, serialization: Serialization
       snapshot,
     };
   } catch (cause) {
+    // A missing serializer library says nothing about the bytes: never skip the snapshot for it.
+    if (isMementoError(cause, ErrorCodes.peerDependency)) throw cause;
     throw unreadableSnapshot(row.persistenceId, row.sequenceNr, cause, source);
   }
 }

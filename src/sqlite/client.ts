@@ -3,8 +3,7 @@
  * depend on the driver's types, and the lazy loader for the driver itself.
  * @module
  */
-import { createRequire } from 'node:module';
-import { StoreUnavailableError } from '../core/errors.js';
+import { requireOptionalPeer } from '../core/optional-peer.js';
 
 /** Result of running a statement that changes rows. */
 export interface SqliteRunResult {
@@ -66,17 +65,12 @@ let driver: SqliteDriver | undefined;
  * `memento-es/sqlite` must not fail for users who only pass an open Database.
  */
 export function loadDriver(): SqliteDriver {
-  if (driver) return driver;
-  try {
-    driver = createRequire(import.meta.url)('better-sqlite3') as SqliteDriver;
-    return driver;
-  } catch (cause) {
-    const reason = cause instanceof Error ? cause.message.split('\n')[0] : String(cause);
-    throw new StoreUnavailableError(
-      `cannot load better-sqlite3 (${reason}); install it with "npm install better-sqlite3" (see docs/sqlite.md for building it from source), or pass an open Database`,
-      { source: 'sqlite', expected: 'better-sqlite3 installed', actual: reason, cause },
-    );
-  }
+  driver ??= requireOptionalPeer<SqliteDriver>({
+    name: 'better-sqlite3',
+    source: 'sqlite',
+    alternative: 'or pass an open Database (docs/sqlite.md says how to build it from source)',
+  });
+  return driver;
 }
 
 /** True when `value` looks like an open-able better-sqlite3 Database (duck-typed, not instanceof). */

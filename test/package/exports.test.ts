@@ -1,12 +1,33 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
 
-// Imports each built entry by the package's own name, as a user would: catches an
-// `exports` map that drifts from what the build emits. `npm test` builds first.
-const manifest = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+// Imports and requires each built entry by the package's own name, as a user would:
+// catches an `exports` map that drifts from what the build emits. `npm test` builds first.
+// The consumer's view (a packed tarball in a fresh project) is test/package/consumer.slow.test.ts.
+interface Conditions {
+  readonly types: string;
+  readonly default: string;
+}
+interface Manifest {
   name: string;
-  exports: Record<string, string | { types: string; import: string }>;
-};
+  license: string;
+  engines: { node: string };
+  files: string[];
+  repository: { url: string };
+  homepage: string;
+  bugs: { url: string };
+  keywords: string[];
+  types: string;
+  typesVersions: Record<string, Record<string, string[]>>;
+  exports: Record<string, string | { import: Conditions; require: Conditions }>;
+  dependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
+  peerDependenciesMeta: Record<string, { optional?: boolean }>;
+}
+const root = new URL('../../', import.meta.url);
+const manifest = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as Manifest;
+const requireFromHere = createRequire(import.meta.url);
 
 const expectedSymbols: Record<string, string[]> = {
   '.': ['SnapshotSelectionCriteria', 'MemoryJournal', 'Serialization', 'createPersistence', 'defineEntity', 'Machine', 'createReadJournal'],
@@ -17,20 +38,79 @@ const expectedSymbols: Record<string, string[]> = {
   './tck': ['journalConformance', 'snapshotStoreConformance', 'durableStateStoreConformance'],
 };
 
-describe('package exports', () => {
-  const subpaths = Object.keys(manifest.exports).filter((key) => key !== './package.json');
+const subpaths = Object.keys(manifest.exports).filter((key) => key !== './package.json');
+const specifierOf = (subpath: string) => (subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`);
 
+/**
+ * The one layout every subpath follows: `./x` is built to `dist/x/index.js`, with ESM
+ * declarations beside it and CommonJS ones under `dist/commonjs-types/x/` (scripts/build.ts).
+ * `typesVersions` relies on it for `moduleResolution: node10`. A new subpath copies this.
+ */
+function expectedEntry(subpath: string) {
+  const folder = subpath === '.' ? '' : `${subpath.slice(2)}/`;
+  return {
+    import: { types: `./dist/${folder}index.d.ts`, default: `./dist/${folder}index.js` },
+    require: { types: `./dist/commonjs-types/${folder}index.d.ts`, default: `./dist/${folder}index.js` },
+  };
+}
+
+describe('package exports', () => {
   it('declares every plugin subpath', () => {
     expect(subpaths.sort()).toEqual(Object.keys(expectedSymbols).sort());
   });
 
   for (const subpath of subpaths) {
-    it(`${subpath} resolves to built files that export its public API`, async () => {
-      const target = manifest.exports[subpath] as { types: string; import: string };
-      expect(existsSync(new URL(`../../${target.types}`, import.meta.url)), `${target.types} is built`).toBe(true);
-      const specifier = subpath === '.' ? manifest.name : `${manifest.name}/${subpath.slice(2)}`;
-      const module = (await import(/* @vite-ignore */ specifier)) as Record<string, unknown>;
-      for (const symbol of expectedSymbols[subpath] ?? []) expect(module[symbol], `${specifier} exports ${symbol}`).toBeDefined();
+    it(`${subpath} follows the one layout, with import and require conditions`, () => {
+      expect(manifest.exports[subpath]).toEqual(expectedEntry(subpath));
+    });
+
+    it(`${subpath} resolves to built files that export its public API, by import and by require`, async () => {
+      const entry = expectedEntry(subpath);
+      for (const file of [entry.import.types, entry.import.default, entry.require.types]) {
+        expect(existsSync(new URL(file, root)), `${file} is built`).toBe(true);
+      }
+      const specifier = specifierOf(subpath);
+      const imported = (await import(/* @vite-ignore */ specifier)) as Record<string, unknown>;
+      // Node >= 20.19 loads the ES module through require (vitest's own loader makes a second
+      // instance here; the consumer test checks that plain Node gives the same one).
+      const required = requireFromHere(specifier) as Record<string, unknown>;
+      for (const symbol of expectedSymbols[subpath] ?? []) {
+        expect(imported[symbol], `${specifier} exports ${symbol}`).toBeDefined();
+        expect(typeof required[symbol], `require(${JSON.stringify(specifier)}).${symbol}`).toBe(typeof imported[symbol]);
+      }
     });
   }
+
+  it('marks the CommonJS declarations as CommonJS, and types every subpath for moduleResolution node10', () => {
+    const marker = JSON.parse(readFileSync(new URL('dist/commonjs-types/package.json', root), 'utf8')) as { type: string };
+    expect(marker.type).toBe('commonjs');
+    expect(manifest.types).toBe(expectedEntry('.').import.types);
+    expect(manifest.typesVersions).toEqual({
+      '*': { 'dist/index.d.ts': ['./dist/index.d.ts'], 'package.json': ['./package.json'], '*': ['./dist/*/index.d.ts'] },
+    });
+  });
+});
+
+describe('package metadata', () => {
+  it('ships a license, the sources its maps point at, and says where the project lives', () => {
+    expect(manifest.license).toBe('MIT');
+    expect(readFileSync(new URL('LICENSE', root), 'utf8')).toContain('Copyright (c) 2026 the Memento authors');
+    expect(manifest.files).toEqual(expect.arrayContaining(['dist', 'src', 'docs']));
+    expect(manifest.repository.url).toMatch(/^git\+https:\/\/github\.com\/.+\.git$/);
+    expect(manifest.homepage).toMatch(/^https:\/\/github\.com\//);
+    expect(manifest.bugs.url).toMatch(/^https:\/\/github\.com\/.+\/issues$/);
+    expect(manifest.keywords).toEqual(expect.arrayContaining(['event-sourcing', 'snapshots']));
+  });
+
+  it('needs Node >= 20.19, where require loads ES modules', () => {
+    expect(manifest.engines.node).toBe('^20.19.0 || >=22.12.0');
+  });
+
+  it('keeps drivers, MessagePack and the AWS SDK optional peers, never dependencies', () => {
+    for (const peer of ['better-sqlite3', 'pg', 'msgpackr', '@aws-sdk/client-s3']) {
+      expect(manifest.dependencies[peer], `${peer} is not a dependency`).toBeUndefined();
+      expect(manifest.peerDependencies[peer], `${peer} is a peer`).toBeDefined();
+      expect(manifest.peerDependenciesMeta[peer]?.optional, `${peer} is optional`).toBe(true);
+    }
+  });
 });
