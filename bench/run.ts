@@ -4,7 +4,7 @@
  * writes bench/results/latest.json, bench/results/recovery.svg and docs/performance.md.
  *
  * Options: --quick, --rounds N, --append-events N, --replay-events N,
- * --recovery-sizes a,b,c, --memory-events a,b, --peer-events N, --only a,b, --no-peers,
+ * --recovery-sizes a,b,c, --memory-events a,b, --peer-events N, --dynamodb-events N, --only a,b, --no-peers,
  * --no-docs, --no-setup. Env MEMENTO_PG_URL selects the PostgreSQL server.
  * @module
  */
@@ -12,18 +12,20 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
-import { type BenchReport, formatMarkdown, formatText, recoverySvg } from './report/format.js';
+import { type BenchReport, formatMarkdown, formatText, type HistoryEntry, latencySvg, recoverySvg, verdictsOf } from './report/format.js';
 import { runAppendScenario } from './scenarios/append.js';
 import { type BenchSettings, codeFrom, root, type ScenarioResult } from './scenarios/common.js';
+import { runDynamoDbScenario } from './scenarios/dynamodb.js';
 import { buildFixtures, type Fixtures } from './scenarios/fixtures.js';
 import { runMemoryScenario } from './scenarios/memory.js';
 import { runPeersScenario } from './scenarios/peers.js';
 import type { RecoveryPoint } from './scenarios/recovery.js';
-import { runRecoveryScenario } from './scenarios/recovery.js';
+import { recoveryLengths, runRecoveryScenario } from './scenarios/recovery.js';
 import { runReplayScenario } from './scenarios/replay.js';
 import { runSnapshotScenario } from './scenarios/snapshots.js';
+import { runWorkloadScenario, type WorkloadData } from './scenarios/workload.js';
 
-const SCENARIOS = ['append', 'replay', 'recovery', 'snapshots', 'memory', 'peers'] as const;
+const SCENARIOS = ['append', 'replay', 'recovery', 'snapshots', 'memory', 'peers', 'workload', 'dynamodb'] as const;
 type ScenarioId = (typeof SCENARIOS)[number];
 
 const argv = process.argv.slice(2);
@@ -50,16 +52,29 @@ const only = (value('only')?.split(',') ?? [...SCENARIOS]).filter((id) => !(id =
 for (const id of only) if (!SCENARIOS.includes(id)) throw new Error(`unknown scenario ${id}; known: ${SCENARIOS.join(', ')}`);
 const settings: BenchSettings = {
   quick,
-  rounds: numberOf('rounds', quick ? 2 : 5),
+  rounds: numberOf('rounds', quick ? 3 : 7),
   appendEvents: numberOf('append-events', quick ? 10_000 : 100_000),
   appendEntities: numberOf('append-entities', 100),
+  runtimeCommands: numberOf('runtime-commands', quick ? 5_000 : 50_000),
   replayEvents: numberOf('replay-events', quick ? 100_000 : 1_000_000),
   recoverySizes: listOf('recovery-sizes', quick ? [1000, 10_000, 100_000] : [1000, 100_000, 1_000_000]).sort((a, b) => a - b),
+  snapshotRounds: numberOf('snapshot-rounds', quick ? 5 : 41),
+  peerRounds: numberOf('peer-rounds', quick ? 3 : 15),
   memoryEvents: listOf('memory-events', quick ? [10_000, 100_000] : [100_000, 1_000_000]),
   peerEvents: numberOf('peer-events', quick ? 2000 : 20_000),
   peerSqliteEvents: numberOf('peer-sqlite-events', quick ? 1000 : 5000),
   peerLoadEvents: numberOf('peer-load-events', 10_000),
   latencyWrites: numberOf('latency-writes', quick ? 100 : 500),
+  dynamodbEvents: numberOf('dynamodb-events', quick ? 2_000 : 10_000),
+  workload: {
+    entities: numberOf('workload-entities', 10_000),
+    rate: numberOf('workload-rate', quick ? 500 : 2000),
+    seconds: numberOf('workload-seconds', quick ? 5 : 30),
+    zipf: Number(value('workload-zipf') ?? 1),
+    writeShare: 0.8,
+    killAfterSeconds: numberOf('workload-kill-after', quick ? 3 : 15),
+    peers: !flag('no-peers'),
+  },
   log: (line: string) => console.log(`  … ${line}`),
 };
 
@@ -102,7 +117,8 @@ function packageVersions(): Record<string, string> {
 }
 
 const started = performance.now();
-if (only.includes('peers') && !flag('no-setup')) ensurePeers();
+const loadAtStart = os.loadavg();
+if ((only.includes('peers') || only.includes('workload')) && !flag('no-setup')) ensurePeers();
 const code = codeFrom();
 console.log(
   `memento bench: ${only.join(', ')}; measuring ${code === 'dist' ? 'dist/' : 'src/ through tsx (run npm run build to measure dist/)'}`,
@@ -115,7 +131,7 @@ try {
   const needs = (id: ScenarioId) => only.includes(id);
   const sqliteLengths = [
     ...(needs('replay') ? [settings.replayEvents] : []),
-    ...(needs('recovery') ? settings.recoverySizes : []),
+    ...(needs('recovery') ? recoveryLengths(settings.recoverySizes) : []),
     ...(needs('memory') ? settings.memoryEvents : []),
     ...(needs('peers') ? [settings.peerLoadEvents] : []),
   ];
@@ -142,7 +158,7 @@ try {
   await run('append', () => runAppendScenario(settings));
   if (sqliteLengths.length > 0) {
     console.log('\n[fixtures]');
-    fixtures = await buildFixtures(dir, sqliteLengths, pgLengths, settings.log);
+    fixtures = await buildFixtures(dir, sqliteLengths, pgLengths, needs('replay') ? [settings.replayEvents] : [], settings.log);
   }
   const f = fixtures as Fixtures;
   await run('replay', () => runReplayScenario(settings, f));
@@ -150,22 +166,28 @@ try {
   await run('memory', () => runMemoryScenario(settings, f));
   await run('snapshots', () => runSnapshotScenario(settings));
   await run('peers', () => runPeersScenario(settings, f));
+  await run('workload', () => runWorkloadScenario(settings));
+  await run('dynamodb', () => runDynamoDbScenario(settings));
 } finally {
   await fixtures?.close();
   rmSync(dir, { recursive: true, force: true });
 }
 
 const { log: _log, ...printable } = settings;
+// Only a run with every scenario at the default sizes counts towards "three full runs in a row".
+const full = !quick && argv.every((arg) => ['--no-setup', '--no-docs'].includes(arg));
 const report: BenchReport = {
   date: new Date().toISOString(),
   command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
   code,
+  full,
   machine: {
     cpus: os.cpus()[0]?.model ?? 'unknown',
     cores: os.cpus().length,
     memoryGiB: Math.round((os.totalmem() / 1024 ** 3) * 10) / 10,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
-    loadavg: os.loadavg(),
+    loadavg: loadAtStart,
+    loadavgAtEnd: os.loadavg(),
   },
   node: process.version,
   packages: packageVersions(),
@@ -176,11 +198,27 @@ const report: BenchReport = {
 };
 const results = join(root, 'bench', 'results');
 mkdirSync(results, { recursive: true });
-writeFileSync(join(results, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`);
-const recovery = scenarios.find((scenario) => scenario.id === 'recovery');
-if (recovery) writeFileSync(join(results, 'recovery.svg'), recoverySvg(recovery.data as RecoveryPoint[]));
-if (!flag('no-docs')) writeFileSync(join(root, 'docs', 'performance.md'), formatMarkdown(report));
+const written: string[] = [];
+const write = (file: string, text: string) => {
+  writeFileSync(join(root, file), text);
+  written.push(file);
+};
+if (full) {
+  write('bench/results/latest.json', `${JSON.stringify(report, null, 2)}\n`);
+  const historyFile = join(results, 'history.json');
+  const history: HistoryEntry[] = existsSync(historyFile) ? (JSON.parse(readFileSync(historyFile, 'utf8')) as HistoryEntry[]) : [];
+  history.push({ date: report.date, command: report.command, loadavg: loadAtStart, targets: verdictsOf(report) });
+  write('bench/results/history.json', `${JSON.stringify(history, null, 2)}\n`);
+  const recovery = scenarios.find((scenario) => scenario.id === 'recovery');
+  if (recovery) write('bench/results/recovery.svg', recoverySvg(recovery.data as RecoveryPoint[]));
+  const workload = scenarios.find((scenario) => scenario.id === 'workload');
+  if (workload) write('bench/results/latency.svg', latencySvg(workload.data as WorkloadData));
+  if (!flag('no-docs')) write('docs/performance.md', formatMarkdown(report, history, { workload: workload !== undefined }));
+} else {
+  // A partial or quick run never replaces the full run's figures.
+  write('bench/results/partial.json', `${JSON.stringify(report, null, 2)}\n`);
+}
 console.log(
-  `\nwrote bench/results/latest.json${recovery ? ', bench/results/recovery.svg' : ''}${flag('no-docs') ? '' : ', docs/performance.md'} in ${Math.round(report.durationSeconds)} s`,
+  `\nwrote ${written.join(', ')} in ${Math.round(report.durationSeconds)} s${full ? '' : ' (not a full run: latest.json, history.json and docs/performance.md untouched)'}`,
 );
 if (errors.length > 0) process.exitCode = 1;

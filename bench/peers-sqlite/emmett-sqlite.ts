@@ -8,6 +8,13 @@
  * `appendToStream` with `expectedStreamVersion`, `aggregateStream`. Emmett SQLite opens
  * and closes a sqlite3 connection around every operation on a file database and has no
  * close(); that cost is part of what is measured. Its pragmas are the library's defaults.
+ *
+ * One operation at a time: the store keeps one connection in a shared variable and closes
+ * it when any operation ends, so a second operation running at the same time fails
+ * (`SQLITE_MISUSE: Database is closed`, or `SQLITE_BUSY: cannot commit transaction - SQL
+ * statements in progress`). Its documentation presents it for development, tests and
+ * embedded use, one caller at a time; so this adapter queues every call behind the previous
+ * one, which is how such a store must be used from concurrent code.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,6 +35,12 @@ const version = (): string => {
 export function createEmmettSqlitePeer(options: Pick<PeerOptions, 'sqliteDir'> & { fileName?: string }): PeerEventStore {
   const file = join(options.sqliteDir, options.fileName ?? 'emmett-sqlite.db');
   let store: SQLiteEventStore | undefined;
+  let tail: Promise<unknown> = Promise.resolve();
+  const oneAtATime = <T>(work: () => Promise<T>): Promise<T> => {
+    const next = tail.then(work, work);
+    tail = next.catch(() => {});
+    return next;
+  };
 
   const opened = (): SQLiteEventStore => {
     if (!store) throw new Error('emmett-sqlite peer: setup() first');
@@ -45,16 +58,20 @@ export function createEmmettSqlitePeer(options: Pick<PeerOptions, 'sqliteDir'> &
     },
 
     async append(streamId: string, events: readonly PeerEvent[], expectedVersion: number) {
-      await opened().appendToStream<BenchEvent>(streamId, events as BenchEvent[], {
-        expectedStreamVersion: BigInt(expectedVersion),
-      });
+      await oneAtATime(() =>
+        opened().appendToStream<BenchEvent>(streamId, events as BenchEvent[], {
+          expectedStreamVersion: BigInt(expectedVersion),
+        }),
+      );
     },
 
     async load(streamId: string) {
-      const { state } = await opened().aggregateStream<FoldState, BenchEvent>(streamId, {
-        initialState: initialFold,
-        evolve: (state: FoldState, event: BenchEvent) => foldStep(state, event.data),
-      });
+      const { state } = await oneAtATime(() =>
+        opened().aggregateStream<FoldState, BenchEvent>(streamId, {
+          initialState: initialFold,
+          evolve: (state: FoldState, event: BenchEvent) => foldStep(state, event.data),
+        }),
+      );
       return state.count;
     },
 

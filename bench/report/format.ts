@@ -1,22 +1,29 @@
 /**
- * Renders bench/run.ts results: text tables for stdout, docs/performance.md, and the
- * recovery chart (hand-written SVG, no dependency).
+ * Renders bench/run.ts results: text tables for stdout, docs/performance.md, and the charts
+ * (hand-written SVG, bench/report/svg.ts).
  * @module
  */
-import type { Row, ScenarioResult } from '../scenarios/common.js';
+import { formatValue, type Row, type ScenarioResult, type Stats } from '../scenarios/common.js';
 import type { RecoveryPoint } from '../scenarios/recovery.js';
+import type { WorkloadData } from '../scenarios/workload.js';
+import type { WorkloadRunResult } from '../scenarios/workload-child.js';
+import { lineChart } from './svg.js';
 
 /** Everything one run produced, as written to bench/results/latest.json. */
 export interface BenchReport {
   readonly date: string;
   readonly command: string;
   readonly code: 'dist' | 'src';
+  /** A full run: default sizes, every scenario; only those count towards "three full runs in a row". */
+  readonly full: boolean;
   readonly machine: {
     readonly cpus: string;
     readonly cores: number;
     readonly memoryGiB: number;
     readonly platform: string;
     readonly loadavg: number[];
+    /** Load average when the run ended. */
+    readonly loadavgAtEnd?: number[];
   };
   readonly node: string;
   readonly packages: Record<string, string>;
@@ -26,49 +33,87 @@ export interface BenchReport {
   readonly errors: { readonly scenario: string; readonly message: string }[];
 }
 
-export const formatNumber = (value: number, unit: string): string => {
-  if (!Number.isFinite(value)) return 'n/a';
-  if (unit === 'events/s') return Math.round(value).toLocaleString('en-US');
-  if (unit === 'MB') return value.toFixed(1);
-  if (value >= 100) return value.toFixed(0);
-  if (value >= 10) return value.toFixed(1);
-  return value.toFixed(2);
-};
+/** One target's verdict in one run, as kept in bench/results/history.json. */
+export interface TargetVerdict {
+  readonly scenario: string;
+  readonly name: string;
+  readonly target: string;
+  readonly ratio: number;
+  readonly met: boolean;
+}
+
+/** One full run in bench/results/history.json. */
+export interface HistoryEntry {
+  readonly date: string;
+  readonly command: string;
+  readonly loadavg: number[];
+  readonly targets: TargetVerdict[];
+}
+
+/** The target verdicts of a report. */
+export const verdictsOf = (report: BenchReport): TargetVerdict[] =>
+  report.scenarios.flatMap((scenario) =>
+    scenario.rows
+      .filter((row) => row.target !== undefined)
+      .map((row) => ({ scenario: scenario.id, name: row.name, target: row.target as string, ratio: row.ratio, met: row.met === true })),
+  );
+
+export const formatNumber = formatValue;
+
+const spread = (s: Stats | undefined, unit: string) =>
+  s === undefined ? '' : ` [${formatValue(s.min, unit)}–${formatValue(s.max, unit)}, n=${s.n}]`;
 
 const verdict = (row: Row): string => (row.met === undefined ? '' : row.met ? 'met' : 'MISSED');
+const ratioText = (row: Row) => `${Number.isFinite(row.ratio) ? row.ratio.toFixed(2) : 'n/a'}x`;
 
 /** Plain-text table of one scenario. */
 export function formatText(scenario: ScenarioResult): string {
-  const header = ['case', 'ours', 'reference', 'ratio', 'target'];
-  const body = scenario.rows.map((row) => [
-    row.name,
-    `${formatNumber(row.ours, row.unit)} ${row.unit}`,
-    `${formatNumber(row.reference, row.unit)} ${row.unit} (${row.referenceName})`,
-    `${Number.isFinite(row.ratio) ? row.ratio.toFixed(2) : 'n/a'}x ${row.ratioNote}${row.extra ? ` (${row.extra})` : ''}`,
-    row.target ? `${row.target}: ${verdict(row)}` : '',
-  ]);
-  const widths = header.map((_, column) => Math.max(...[header, ...body].map((line) => (line[column] as string).length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((cell, column) => cell.padEnd(widths[column] as number))
-      .join('  ')
-      .trimEnd();
-  return [`== ${scenario.title} ==`, line(header), ...body.map(line), ...scenario.notes.map((note) => `  note: ${note}`)].join('\n');
+  const lines = [`== ${scenario.title} ==`];
+  for (const row of scenario.rows) {
+    lines.push(`- ${row.name}`);
+    lines.push(`    ours      ${formatValue(row.ours, row.unit)} ${row.unit}${spread(row.oursStats, row.unit)}`);
+    lines.push(
+      `    reference ${formatValue(row.reference, row.unit)} ${row.unit}${spread(row.referenceStats, row.unit)}: ${row.referenceName}`,
+    );
+    lines.push(
+      `    ratio     ${ratioText(row)} ${row.ratioNote}${row.extra ? ` (${row.extra})` : ''}${row.target ? `   target ${row.target}: ${verdict(row)}` : ''}`,
+    );
+  }
+  for (const row of scenario.rows.filter((r) => (r.strategies?.length ?? 0) > 1)) {
+    lines.push(`  raw strategies for "${row.name}" (median, best first):`);
+    for (const strategy of row.strategies ?? [])
+      lines.push(`    ${formatValue(strategy.stats.median, row.unit)} ${row.unit}${spread(strategy.stats, row.unit)}  ${strategy.name}`);
+  }
+  for (const note of scenario.notes) lines.push(`  note: ${note}`);
+  return lines.join('\n');
 }
 
 const mdCell = (text: string) => text.replaceAll('|', '\\|');
 
+/** "met"/"missed" of a target in a past run, by row name. */
+const pastVerdict = (entry: HistoryEntry | undefined, name: string): string => {
+  if (!entry) return '';
+  const found = entry.targets.find((target) => target.name === name);
+  return found ? `${found.met ? 'met' : 'missed'} (${found.ratio.toFixed(2)}x)` : 'not run';
+};
+
 /** docs/performance.md. */
-export function formatMarkdown(report: BenchReport): string {
+export function formatMarkdown(report: BenchReport, history: readonly HistoryEntry[], charts: { workload: boolean }): string {
   const targets = report.scenarios.flatMap((scenario) => scenario.rows.filter((row) => row.target !== undefined));
+  // The runs before this one, newest first: with this run, three in a row decide a target.
+  const previous = history
+    .filter((entry) => entry.date !== report.date)
+    .slice(-2)
+    .reverse();
   const lines: string[] = [
     '# Performance',
     '',
     `<!-- Generated by \`npm run bench\` (bench/run.ts) on ${report.date}. Do not edit by hand: rerun the benchmark. -->`,
     '',
-    'Every figure below is compared with a reference measured **in the same run on the same machine**: the raw',
-    'driver doing the same work, a peer library, or another size of the same case. Figures are medians of',
-    `several rounds. The machine is shared and noisy, so read the ratios rather than the absolute numbers.`,
+    'Every figure below is compared with a reference measured **in the same run on the same machine**, named',
+    'exactly in its row: the best of several raw-driver strategies doing the same work (every strategy tried is',
+    'listed with its figure), a peer library, or another size of the same case. Every contender is warmed up,',
+    'runs once per round in a new random order, and is reported as the median with [min–max, rounds].',
     '',
     '## How to reproduce',
     '',
@@ -77,21 +122,23 @@ export function formatMarkdown(report: BenchReport): string {
     '```',
     '',
     'Needs PostgreSQL (`MEMENTO_PG_URL`, default `postgres://postgres@127.0.0.1:5432/test`); the S3 server',
-    '(s3rver) is started by the benchmark. `npm run bench` builds `dist/`, installs the peer libraries',
-    '(`npm run bench:setup`, i.e. `npm ci --prefix bench`; skipped when `bench/node_modules` is up to date) and',
-    'runs `bench/run.ts`. Options: `--quick` (small smoke run), `--rounds N`, `--replay-events N`,',
-    '`--recovery-sizes 1000,100000,1000000`, `--memory-events 100000,1000000`, `--append-events N`,',
-    '`--peer-events N`, `--only append,replay,recovery,snapshots,memory,peers`, `--no-peers`, `--no-docs`.',
-    'Results also go to `bench/results/latest.json`.',
+    '(s3rver) is started by the benchmark. `npm run bench` builds `dist/` and measures it everywhere, installs the',
+    'peer libraries (`npm run bench:setup`; skipped when `bench/node_modules` is up to date) and runs `bench/run.ts`.',
+    'Options: `--quick` (small smoke run), `--rounds N`, `--snapshot-rounds N`, `--peer-rounds N`, `--replay-events N`,',
+    '`--recovery-sizes 1000,100000,1000000`, `--append-events N`, `--runtime-commands N`, `--workload-rate N`,',
+    '`--workload-seconds N`, `--only append,replay,recovery,snapshots,memory,peers,workload`, `--no-peers`, `--no-docs`.',
+    'A full run writes `bench/results/latest.json` (every figure, ratio, min/max and strategy) and appends its',
+    'target verdicts to `bench/results/history.json`; other runs write `bench/results/partial.json` only.',
     '',
     '## Run',
     '',
-    `| | |`,
-    `| --- | --- |`,
+    '| | |',
+    '| --- | --- |',
     `| date | ${report.date} |`,
-    `| machine | ${report.machine.cores} cores (${report.machine.cpus}), ${report.machine.memoryGiB} GiB memory, ${report.machine.platform}, load average at start ${report.machine.loadavg.map((v) => v.toFixed(2)).join(' ')} |`,
+    `| full run | ${report.full ? 'yes' : 'no (partial or quick: does not count towards the targets)'} |`,
+    `| machine | ${report.machine.cores} cores (${report.machine.cpus}), ${report.machine.memoryGiB} GiB memory, ${report.machine.platform}; load average at start ${report.machine.loadavg.map((v) => v.toFixed(2)).join(' ')}${report.machine.loadavgAtEnd ? `, at end ${report.machine.loadavgAtEnd.map((v) => v.toFixed(2)).join(' ')}` : ''} |`,
     `| Node.js | ${report.node} |`,
-    `| code measured | ${report.code === 'dist' ? 'the compiled `dist/` (as users run it)' : 'the TypeScript sources through tsx'} |`,
+    `| code measured | ${report.code === 'dist' ? 'the compiled `dist/` (as users run it), in every scenario' : 'the TypeScript sources through tsx'} |`,
     `| packages | ${Object.entries(report.packages)
       .map(([name, version]) => `${name} ${version}`)
       .join(', ')} |`,
@@ -100,11 +147,14 @@ export function formatMarkdown(report: BenchReport): string {
     '',
     '## Targets',
     '',
-    '| target | case | ours | reference | ratio | result |',
-    '| --- | --- | --- | --- | --- | --- |',
+    'A target is met when it holds in three full runs in a row. This run and the two full runs before it',
+    `(${previous.length === 0 ? 'none recorded yet' : previous.map((entry) => entry.date).join(', ')}):`,
+    '',
+    '| target | case | ours | reference | ratio | this run | previous run | the one before |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
     ...targets.map(
       (row) =>
-        `| ${mdCell(row.target as string)} | ${mdCell(row.name)} | ${formatNumber(row.ours, row.unit)} ${row.unit} | ${formatNumber(row.reference, row.unit)} ${row.unit} | ${Number.isFinite(row.ratio) ? row.ratio.toFixed(2) : 'n/a'}x | ${row.met ? 'met' : '**missed**'} |`,
+        `| ${mdCell(row.target as string)} | ${mdCell(row.name)} | ${formatValue(row.ours, row.unit)} ${row.unit} | ${formatValue(row.reference, row.unit)} ${row.unit} | ${ratioText(row)} | ${row.met ? 'met' : '**missed**'} | ${pastVerdict(previous[0], row.name)} | ${pastVerdict(previous[1], row.name)} |`,
     ),
     '',
   ];
@@ -116,74 +166,112 @@ export function formatMarkdown(report: BenchReport): string {
   for (const scenario of report.scenarios) {
     lines.push(`## ${scenario.title}`, '');
     lines.push(`Settings: \`${JSON.stringify(scenario.settings)}\``, '');
-    lines.push('| case | ours | reference | ratio |', '| --- | --- | --- | --- |');
+    lines.push('| case | ours [min–max, n] | reference [min–max, n] | ratio |', '| --- | --- | --- | --- |');
     for (const row of scenario.rows) {
       lines.push(
-        `| ${mdCell(row.name)} | ${formatNumber(row.ours, row.unit)} ${row.unit} | ${formatNumber(row.reference, row.unit)} ${row.unit} (${mdCell(row.referenceName)}) | ${Number.isFinite(row.ratio) ? row.ratio.toFixed(2) : 'n/a'}x ${mdCell(row.ratioNote)}${row.extra ? `; ${mdCell(row.extra)}` : ''}${row.target ? ` — target ${mdCell(row.target)}: ${row.met ? 'met' : '**missed**'}` : ''} |`,
+        `| ${mdCell(row.name)} | ${formatValue(row.ours, row.unit)} ${row.unit}${spread(row.oursStats, row.unit)} | ${formatValue(row.reference, row.unit)} ${row.unit}${spread(row.referenceStats, row.unit)}: ${mdCell(row.referenceName)} | ${ratioText(row)} ${mdCell(row.ratioNote)}${row.extra ? `; ${mdCell(row.extra)}` : ''}${row.target ? ` — target ${mdCell(row.target)}: ${row.met ? 'met' : '**missed**'}` : ''} |`,
       );
     }
     lines.push('');
     if (scenario.id === 'recovery') lines.push('![Recovery time against history length](../bench/results/recovery.svg)', '');
+    if (scenario.id === 'workload') {
+      lines.push(...workloadTable(scenario.data as WorkloadData), '');
+      if (charts.workload) lines.push('![Latency by percentile, realistic workload](../bench/results/latency.svg)', '');
+    }
     for (const note of scenario.notes) lines.push(`- ${note}`);
     lines.push('');
+    const tried = scenario.rows.filter((row) => (row.strategies?.length ?? 0) > 1);
+    if (tried.length > 0) {
+      lines.push('Raw strategies tried (median [min–max]; the first is the reference):', '');
+      for (const row of tried) {
+        lines.push(`- ${mdCell(row.name)}:`);
+        for (const strategy of row.strategies ?? []) {
+          lines.push(
+            `  - ${mdCell(strategy.name)}: ${formatValue(strategy.stats.median, row.unit)} ${row.unit}${spread(strategy.stats, row.unit)}`,
+          );
+        }
+      }
+      lines.push('');
+    }
   }
   return `${lines.join('\n').trimEnd()}\n`;
 }
 
 /** Recovery time (log scale) against history length (log scale), with and without snapshots. */
 export function recoverySvg(points: readonly RecoveryPoint[]): string {
-  const width = 640;
-  const height = 400;
-  const margin = { left: 70, right: 20, top: 40, bottom: 60 };
-  const plotW = width - margin.left - margin.right;
-  const plotH = height - margin.top - margin.bottom;
-  const xs = points.map((p) => p.events);
-  const ys = points.flatMap((p) => [p.withSnapshotsMs, p.withoutSnapshotsMs]).filter((v) => v > 0);
-  const xMin = Math.log10(Math.min(...xs));
-  const xMax = Math.max(Math.log10(Math.max(...xs)), xMin + 1);
-  const yMin = Math.floor(Math.log10(Math.min(...ys)));
-  const yMax = Math.max(Math.ceil(Math.log10(Math.max(...ys))), yMin + 1);
-  const x = (events: number) => margin.left + ((Math.log10(events) - xMin) / (xMax - xMin)) * plotW;
-  const y = (ms: number) => margin.top + plotH - ((Math.log10(Math.max(ms, 10 ** yMin)) - yMin) / (yMax - yMin)) * plotH;
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="12">`,
-    `<rect width="${width}" height="${height}" fill="white"/>`,
-    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="14">Recovery time vs history length (SQLite, entity runtime)</text>`,
+  const label = (ms: number) => `${ms.toFixed(ms < 10 ? 1 : 0)} ms`;
+  const tails = [...new Set(points.map((p) => p.tail))];
+  const colors = ['#1f77b4', '#2ca02c', '#d62728', '#ff7f0e'];
+  return lineChart({
+    title: 'Recovery time vs history length (SQLite, entity runtime)',
+    x: { label: 'events in the history (log scale)', log: true },
+    y: { label: 'ms (log scale)', log: true },
+    series: [
+      ...tails.map((tail, index) => ({
+        label: `snapshot every 1000, tail of ${tail} replayed`,
+        color: colors[index % colors.length] as string,
+        points: points
+          .filter((p) => p.tail === tail)
+          .map((p) => ({ x: p.events, y: p.withSnapshots.median, label: label(p.withSnapshots.median) })),
+      })),
+      {
+        label: 'no snapshots (every event replayed)',
+        color: '#d62728',
+        dashed: true,
+        points: points
+          .filter((p) => p.tail === tails[0])
+          .map((p) => ({ x: p.events, y: p.withoutSnapshots.median, label: label(p.withoutSnapshots.median) })),
+      },
+    ],
+  });
+}
+
+/** Latency by percentile (the usual HdrHistogram-style plot) of every backend of the realistic workload. */
+export function latencySvg(data: WorkloadData): string {
+  const colors: Record<string, string> = {
+    'memento-sqlite': '#1f77b4',
+    'memento-postgres': '#2ca02c',
+    'emmett-postgresql': '#d62728',
+    'castore-postgres': '#ff7f0e',
+    'emmett-sqlite': '#9467bd',
+  };
+  const nines = (p: number) => -Math.log10(1 - p / 100);
+  return lineChart({
+    title: `Latency by percentile, ${data.rate} commands/s offered (open loop)`,
+    x: {
+      label: 'percentile',
+      log: false,
+      ticks: [50, 90, 99, 99.9, 99.99].map((p) => ({ at: nines(p), text: `${p}%` })),
+    },
+    y: { label: 'latency, ms (log scale)', log: true },
+    series: data.runs
+      .filter((run) => run.result)
+      .map((run) => ({
+        label: `${run.backend} (${run.store})`,
+        color: colors[run.backend] ?? '#555',
+        dashed: !run.backend.startsWith('memento-'),
+        points: (run.result as WorkloadRunResult).curve.map(([p, ms]) => ({ x: nines(p), y: ms })),
+      })),
+  });
+}
+
+/** The realistic workload's own table (every backend's percentiles, throughput and crash recovery). */
+export function workloadTable(data: WorkloadData): string[] {
+  const ms = (value: number) => formatValue(value, 'ms');
+  const lines = [
+    '| backend | store | achieved / offered (commands/s) | p50 ms | p99 ms | p99.9 ms | max ms | failed / unfinished | recovery after SIGKILL | acknowledged writes lost |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  for (let e = yMin; e <= yMax; e++) {
-    const yy = y(10 ** e).toFixed(1);
-    parts.push(`<line x1="${margin.left}" y1="${yy}" x2="${width - margin.right}" y2="${yy}" stroke="#ddd"/>`);
-    parts.push(
-      `<text x="${margin.left - 8}" y="${yy}" text-anchor="end" dominant-baseline="middle">${10 ** e >= 1 ? (10 ** e).toLocaleString('en-US') : (10 ** e).toString()} ms</text>`,
+  for (const run of data.runs) {
+    if (!run.result) {
+      lines.push(`| ${run.backend} | ${run.store} | failed: ${mdCell(run.error ?? 'unknown')} | | | | | | | |`);
+      continue;
+    }
+    const r = run.result;
+    const crash = run.crash;
+    lines.push(
+      `| ${run.backend} | ${run.store} | ${Math.round(r.achievedPerSecond).toLocaleString('en-US')} / ${data.rate.toLocaleString('en-US')} | ${ms(r.latencyMs.p50)} | ${ms(r.latencyMs.p99)} | ${ms(r.latencyMs.p999)} | ${ms(r.latencyMs.max)} | ${r.failed} / ${r.unfinished} | ${crash ? `${ms(crash.recoveryMs)} ms (${crash.recoveredEntities.toLocaleString('en-US')} entities, ${crash.recoveredEvents.toLocaleString('en-US')} events)` : ''} | ${crash ? Math.max(0, crash.ackedBeforeKill - crash.recoveredEvents) : ''} |`,
     );
   }
-  for (const events of xs) {
-    const xx = x(events).toFixed(1);
-    parts.push(`<line x1="${xx}" y1="${margin.top}" x2="${xx}" y2="${margin.top + plotH}" stroke="#eee"/>`);
-    parts.push(`<text x="${xx}" y="${margin.top + plotH + 18}" text-anchor="middle">${events.toLocaleString('en-US')}</text>`);
-  }
-  parts.push(`<text x="${margin.left + plotW / 2}" y="${height - 18}" text-anchor="middle">events in the history (log scale)</text>`);
-  parts.push(
-    `<line x1="${margin.left}" y1="${margin.top + plotH}" x2="${width - margin.right}" y2="${margin.top + plotH}" stroke="#333"/>`,
-  );
-  parts.push(`<line x1="${margin.left}" y1="${margin.top}" x2="${margin.left}" y2="${margin.top + plotH}" stroke="#333"/>`);
-  const series = [
-    { label: 'snapshot every 1000 events', color: '#1f77b4', value: (p: RecoveryPoint) => p.withSnapshotsMs },
-    { label: 'no snapshots', color: '#d62728', value: (p: RecoveryPoint) => p.withoutSnapshotsMs },
-  ];
-  series.forEach((s, index) => {
-    const path = points.map((p) => `${x(p.events).toFixed(1)},${y(s.value(p)).toFixed(1)}`).join(' ');
-    parts.push(`<polyline points="${path}" fill="none" stroke="${s.color}" stroke-width="2"/>`);
-    for (const p of points) {
-      parts.push(`<circle cx="${x(p.events).toFixed(1)}" cy="${y(s.value(p)).toFixed(1)}" r="3.5" fill="${s.color}"/>`);
-      parts.push(
-        `<text x="${(x(p.events) + 6).toFixed(1)}" y="${(y(s.value(p)) - 6).toFixed(1)}" fill="${s.color}" font-size="10">${s.value(p).toFixed(s.value(p) < 10 ? 1 : 0)} ms</text>`,
-      );
-    }
-    const ly = margin.top + 8 + index * 18;
-    parts.push(`<line x1="${margin.left + 12}" y1="${ly}" x2="${margin.left + 36}" y2="${ly}" stroke="${s.color}" stroke-width="2"/>`);
-    parts.push(`<text x="${margin.left + 42}" y="${ly}" dominant-baseline="middle">${s.label}</text>`);
-  });
-  parts.push('</svg>');
-  return `${parts.join('\n')}\n`;
+  return lines;
 }

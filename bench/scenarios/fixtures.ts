@@ -1,13 +1,16 @@
 /**
  * Histories shared by the replay, recovery, memory and peer-load scenarios: one SQLite file
  * and one PostgreSQL schema holding `counter|h-<n>` for every length needed, written
- * straight to the journal in big batches (fast), as the issue allows.
+ * straight to the journal in big batches (fast), as the issue allows; and, for the raw
+ * replay references, the same histories as an application would store them (plain JSON
+ * payloads, no envelope) in `raw_journal` tables next to the journal's.
  * @module
  */
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import pg from 'pg';
-import { check, historyBatch, loadPostgres, loadSqlite, pgUrl } from './common.js';
+import { createRawJournal } from '../raw/postgres.js';
+import { openRaw } from '../raw/sqlite.js';
+import { benchEvent, check, historyBatch, loadPostgres, loadSqlite, pg, pgUrl } from './common.js';
 
 export const historyId = (events: number): string => `counter|h-${events}`;
 
@@ -16,17 +19,25 @@ const BATCH = 5000;
 export interface Fixtures {
   readonly sqliteFile: string;
   readonly pgSchema: string;
-  readonly pool: pg.Pool;
+  readonly pool: InstanceType<typeof pg.Pool>;
   /** Lengths present in PostgreSQL. */
   readonly pgLengths: readonly number[];
+  /** `raw_journal` in the SQLite file (a copy of the journal table's definition). */
+  readonly sqliteRawTable: string;
+  /** `raw_journal` in the PostgreSQL schema. */
+  readonly pgRawTable: string;
   close(): Promise<void>;
 }
 
-/** Writes every history length into `dir`/fixtures.db (all lengths) and a fresh PostgreSQL schema (`pgLengths`). */
+/**
+ * Writes every history length into `dir`/fixtures.db (all lengths) and a fresh PostgreSQL
+ * schema (`pgLengths`), and the `rawLengths` as plain JSON rows into both raw tables.
+ */
 export async function buildFixtures(
   dir: string,
   lengths: readonly number[],
   pgLengths: readonly number[],
+  rawLengths: readonly number[],
   log: (line: string) => void,
 ): Promise<Fixtures> {
   const sqlite = await loadSqlite();
@@ -49,6 +60,17 @@ export async function buildFixtures(
     log(`fixtures: sqlite history of ${length} events written in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   await journal.close();
+  const raw = await openRaw(sqlite, sqliteFile, 'NORMAL');
+  raw.exec(`CREATE TABLE IF NOT EXISTS raw_journal (
+  ordering INTEGER PRIMARY KEY AUTOINCREMENT, persistence_id TEXT NOT NULL, sequence_nr INTEGER NOT NULL, timestamp INTEGER NOT NULL,
+  manifest TEXT, writer_id TEXT, tags TEXT, payload BLOB NOT NULL, metadata BLOB, UNIQUE (persistence_id, sequence_nr))`);
+  const insertRaw = raw.prepare('INSERT INTO raw_journal (persistence_id, sequence_nr, timestamp, payload) VALUES (?, ?, ?, ?)');
+  for (const length of [...new Set(rawLengths)]) {
+    raw.transaction(() => {
+      for (let nr = 1; nr <= length; nr++) insertRaw.run(historyId(length), nr, timestamp, Buffer.from(JSON.stringify(benchEvent(nr))));
+    })();
+  }
+  raw.close();
 
   const pool = new pg.Pool({ connectionString: pgUrl(), max: 10 });
   const pgSchema = `memento_bench_fx_${randomBytes(4).toString('hex')}`;
@@ -69,11 +91,26 @@ export async function buildFixtures(
     log(`fixtures: postgres history of ${length} events written in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   }
   await pgJournal.close();
+  const pgRawTable = await createRawJournal(pool, pgSchema);
+  for (const length of [...new Set(rawLengths)].filter((n) => pgLengths.includes(n))) {
+    for (let from = 1; from <= length; from += BATCH) {
+      const count = Math.min(BATCH, length - from + 1);
+      const numbers = Array.from({ length: count }, (_, k) => from + k);
+      await pool.query(
+        `INSERT INTO ${pgRawTable} (persistence_id, sequence_nr, timestamp_ms, payload) SELECT $1, * FROM unnest($2::bigint[], $3::bigint[], $4::bytea[])`,
+        [historyId(length), numbers, numbers.map(() => timestamp), numbers.map((nr) => Buffer.from(JSON.stringify(benchEvent(nr))))],
+      );
+    }
+  }
+  await pool.query(`ANALYZE ${pgRawTable}`);
+  await pool.query(`ANALYZE "${pgSchema}".memento_journal`);
   return {
     sqliteFile,
     pgSchema,
     pool,
     pgLengths: [...new Set(pgLengths)],
+    sqliteRawTable: 'raw_journal',
+    pgRawTable,
     async close() {
       await pool.query(`DROP SCHEMA IF EXISTS "${pgSchema}" CASCADE`).catch(() => {});
       await pool.end();

@@ -4,7 +4,7 @@
  * Usage: memory-child.ts sqlite <file> <persistenceId> | postgres <url> <schema> <persistenceId>
  * @module
  */
-import { loadPostgres, loadSqlite } from './common.js';
+import { loadPostgres, loadSqlite, pg } from './common.js';
 
 const [kind, a, b, c] = process.argv.slice(2) as [string, string, string, string | undefined];
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -17,9 +17,10 @@ if (kind === 'sqlite') {
   await j.ready();
   journal = j;
   id = b;
+  // Warm the statements and the code path so the baseline includes them, as for PostgreSQL.
+  for await (const _ of journal.replay(id, 1, 10)) void _;
 } else {
   const postgres = await loadPostgres();
-  const pg = (await import('pg')).default;
   const p = new pg.Pool({ connectionString: a, max: 2 });
   pool = p;
   journal = new postgres.PostgresJournal({ pool: p, schema: b });

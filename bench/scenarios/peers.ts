@@ -1,6 +1,7 @@
 /**
  * Peers: append throughput and loading a 10k-event stream, Memento against Emmett
- * (PostgreSQL, SQLite) and Castore (PostgreSQL) on the same server / directory, same run.
+ * (PostgreSQL, SQLite) and Castore (PostgreSQL) on the same server / directory, same run,
+ * every contender interleaved in a new random order each round, 15 rounds by default.
  * Peer libraries come from bench/package.json (bench/peers/README.md); they are loaded
  * dynamically so Memento's typecheck never needs them.
  * @module
@@ -9,24 +10,24 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import { counterEntity } from './append.js';
 import {
   type BenchSettings,
   check,
   historyBatch,
+  interleave,
   loadMemento,
   loadPostgres,
   loadSqlite,
-  median,
+  pg,
   pgUrl,
   type Row,
   rate,
   root,
   type ScenarioResult,
-  timed,
+  stats,
 } from './common.js';
-import { type Fixtures, historyId } from './fixtures.js';
+import { counterEntity } from './entity.js';
+import type { Fixtures } from './fixtures.js';
 
 interface PeerEvent {
   readonly type: string;
@@ -44,23 +45,21 @@ type PeersModule = { createPeers(options: { pgUrl: string; sqliteDir: string }):
 const STREAMS = 100;
 const PER_WRITE = 10;
 
-/** Appends `total` events over 100 concurrent streams, each awaiting its writes of 10 one after another. */
-async function appendConcurrently(
-  total: number,
-  prefix: string,
-  write: (stream: string, from: number, count: number) => Promise<void>,
-  concurrent = true,
-): Promise<number> {
+/** Appends `total` events over 100 concurrent streams, each awaiting its writes of 10 one after another; returns ms. */
+async function appendConcurrently(total: number, prefix: string, write: (stream: string, from: number, count: number) => Promise<void>) {
   const perStream = Math.ceil(total / STREAMS);
-  const stream = async (s: number) => {
-    for (let from = 1; from <= perStream; from += PER_WRITE) await write(`${prefix}-${s}`, from, Math.min(PER_WRITE, perStream - from + 1));
-  };
-  const ms = await timed(async () => {
-    if (concurrent) await Promise.all(Array.from({ length: STREAMS }, (_, s) => stream(s)));
-    else for (let s = 0; s < STREAMS; s++) await stream(s);
-  });
-  return rate(perStream * STREAMS, ms);
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: STREAMS }, async (_, s) => {
+      for (let from = 1; from <= perStream; from += PER_WRITE)
+        await write(`${prefix}-${s}`, from, Math.min(PER_WRITE, perStream - from + 1));
+    }),
+  );
+  return performance.now() - started;
 }
+
+/** The margin a win needs: the issue's 1.2x on the median of the rounds. */
+const MARGIN = 1.2;
 
 const peerEvents = (from: number, count: number): PeerEvent[] =>
   Array.from({ length: count }, (_, k) => ({
@@ -69,7 +68,8 @@ const peerEvents = (from: number, count: number): PeerEvent[] =>
   }));
 
 export async function runPeersScenario(settings: BenchSettings, fixtures: Fixtures): Promise<ScenarioResult> {
-  const { rounds, log } = settings;
+  const { log } = settings;
+  const rounds = settings.peerRounds;
   const rows: Row[] = [];
   const notes: string[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'memento-bench-peers-'));
@@ -87,125 +87,118 @@ export async function runPeersScenario(settings: BenchSettings, fixtures: Fixtur
   const loadEvents = settings.peerLoadEvents;
   const pool = new pg.Pool({ connectionString: pgUrl(), max: 10 });
   const schema = `memento_bench_peers_${randomBytes(4).toString('hex')}`;
+  const ready: PeerEventStore[] = [];
   try {
     await postgres.migrate({ pool, schema });
-    // Ours, append: the same shape on the same server / directory.
-    const oursPg: number[] = [];
-    const oursSqlite: number[] = [];
-    for (let round = 0; round < rounds; round++) {
-      const journal = new postgres.PostgresJournal({ pool, schema });
-      oursPg.push(
-        await appendConcurrently(settings.peerEvents, `pg-${round}`, async (stream, from, count) => {
-          check(await journal.write([{ persistenceId: stream, events: historyBatch(stream, from, count, Date.now()) }]));
-        }),
-      );
-      await journal.close();
-      const sqliteJournal = new sqlite.SqliteJournal(join(dir, `memento-${round}.db`));
-      await sqliteJournal.ready();
-      // Emmett SQLite opens a connection per call and fails with SQLITE_BUSY under concurrent writers: one stream at a time, for both.
-      oursSqlite.push(
-        await appendConcurrently(
-          settings.peerSqliteEvents,
-          `sq-${round}`,
-          async (stream, from, count) => {
-            check(await sqliteJournal.write([{ persistenceId: stream, events: historyBatch(stream, from, count, Date.now()) }]));
-          },
-          false,
-        ),
-      );
-      await sqliteJournal.close();
-    }
+    const pgJournal = new postgres.PostgresJournal({ pool, schema });
+    const appendEvents = (onSqlite: boolean) => (onSqlite ? settings.peerSqliteEvents : settings.peerEvents);
     // Ours, load: recover a `loadEvents`-event entity through the runtime (no snapshots).
     const recover = async (kind: 'pg' | 'sqlite') => {
-      const samples: number[] = [];
-      // Round -1 warms the code paths up, untimed (each peer gets the same below).
-      for (let round = -1; round < rounds; round++) {
-        const journal =
-          kind === 'pg'
-            ? new postgres.PostgresJournal({ pool: fixtures.pool, schema: fixtures.pgSchema })
-            : new sqlite.SqliteJournal(fixtures.sqliteFile);
-        const snapshotStore = new memento.MemorySnapshotStore();
-        const persistence = memento.createPersistence({ journal, snapshotStore });
-        const ms = await timed(() => persistence.entity(counterEntity(memento), `h-${loadEvents}`).ask({ type: 'get' }));
-        if (round >= 0) samples.push(ms);
-        await persistence.close();
-      }
-      return median(samples);
+      const journal =
+        kind === 'pg'
+          ? new postgres.PostgresJournal({ pool: fixtures.pool, schema: fixtures.pgSchema })
+          : new sqlite.SqliteJournal(fixtures.sqliteFile);
+      if (kind === 'sqlite') await (journal as InstanceType<typeof sqlite.SqliteJournal>).ready();
+      const persistence = memento.createPersistence({ journal, snapshotStore: new memento.MemorySnapshotStore() });
+      const started = performance.now();
+      const value = await persistence.entity(counterEntity(memento), `h-${loadEvents}`).ask({ type: 'get' });
+      const ms = performance.now() - started;
+      await persistence.close();
+      if (typeof value !== 'number') throw new Error(`recovered ${String(value)}`);
+      return ms;
     };
-    void historyId;
-    const oursLoad = { pg: await recover('pg'), sqlite: await recover('sqlite') };
-
+    const contenders: Record<string, (round: number) => Promise<number>> = {
+      'memento-postgres append': (round) =>
+        appendConcurrently(appendEvents(false), `pg-${round}`, async (stream, from, count) => {
+          check(await pgJournal.write([{ persistenceId: stream, events: historyBatch(stream, from, count, Date.now()) }]));
+        }),
+      'memento-sqlite append': async (round) => {
+        const journal = new sqlite.SqliteJournal(join(dir, `memento-${round}.db`));
+        await journal.ready();
+        const ms = await appendConcurrently(appendEvents(true), `sq-${round}`, async (stream, from, count) => {
+          check(await journal.write([{ persistenceId: stream, events: historyBatch(stream, from, count, Date.now()) }]));
+        });
+        await journal.close();
+        return ms;
+      },
+      'memento-postgres load': () => recover('pg'),
+      'memento-sqlite load': () => recover('sqlite'),
+    };
     for (const peer of peers) {
       const onSqlite = peer.name.includes('sqlite');
-      log(`peers: ${peer.name}`);
       try {
         await peer.setup();
-        const appendRates: number[] = [];
-        for (let round = 0; round < rounds; round++) {
-          appendRates.push(
-            await appendConcurrently(
-              onSqlite ? settings.peerSqliteEvents : settings.peerEvents,
-              `append-${round}`,
-              (stream, from, count) => peer.append(stream, peerEvents(from, count), from - 1),
-              !onSqlite,
-            ),
-          );
-        }
-        const stream = 'load-stream';
         for (let from = 1; from <= loadEvents; from += 100)
-          await peer.append(stream, peerEvents(from, Math.min(100, loadEvents - from + 1)), from - 1);
-        const loads: number[] = [];
-        await peer.load(stream);
-        for (let round = 0; round < rounds; round++) {
-          let count = 0;
-          loads.push(
-            await timed(async () => {
-              count = await peer.load(stream);
-            }),
-          );
-          if (count !== loadEvents) throw new Error(`${peer.name} loaded ${count} of ${loadEvents}`);
-        }
-        const ours = onSqlite ? median(oursSqlite) : median(oursPg);
-        const store = onSqlite ? 'SQLite' : 'PostgreSQL';
-        rows.push({
-          name: `${store} append ${(onSqlite ? settings.peerSqliteEvents : settings.peerEvents).toLocaleString('en-US')} events, ${STREAMS} streams ${onSqlite ? 'one after another' : 'at once'}, writes of ${PER_WRITE}: Memento vs ${peer.name}`,
-          ours,
-          reference: median(appendRates),
-          referenceName: peer.name,
-          unit: 'events/s',
-          ratio: ours / median(appendRates),
-          ratioNote: 'ours / peer',
-          target: 'faster than the peer (> 1x)',
-          met: ours > median(appendRates),
-        });
-        const load = onSqlite ? oursLoad.sqlite : oursLoad.pg;
-        rows.push({
-          name: `${store} load a ${loadEvents.toLocaleString('en-US')}-event stream: Memento entity recovery vs ${peer.name}`,
-          ours: load,
-          reference: median(loads),
-          referenceName: `${peer.name} load + fold`,
-          unit: 'ms',
-          ratio: median(loads) / load,
-          ratioNote: 'peer time / ours (> 1: ours faster)',
-          target: 'faster than the peer (> 1x)',
-          met: load < median(loads),
-        });
-        log(`peers: ${peer.name} append ${Math.round(median(appendRates))} events/s, load ${median(loads).toFixed(1)} ms`);
+          await peer.append('load-stream', peerEvents(from, Math.min(100, loadEvents - from + 1)), from - 1);
+        ready.push(peer);
       } catch (error) {
-        notes.push(`${peer.name} failed: ${(error as Error).message.split('\n')[0]}`);
-        log(`peers: ${peer.name} failed: ${(error as Error).message}`);
-      } finally {
-        await peer.teardown().catch(() => {});
+        notes.push(`${peer.name} failed to set up: ${(error as Error).message.split('\n')[0]}`);
+        continue;
       }
+      contenders[`${peer.name} append`] = (round) =>
+        appendConcurrently(appendEvents(onSqlite), `append-${round}`, (stream, from, count) =>
+          peer.append(stream, peerEvents(from, count), from - 1),
+        );
+      contenders[`${peer.name} load`] = async () => {
+        const started = performance.now();
+        const count = await peer.load('load-stream');
+        const ms = performance.now() - started;
+        if (count !== loadEvents) throw new Error(`${peer.name} loaded ${count} of ${loadEvents}`);
+        return ms;
+      };
+    }
+    log(`peers: ${Object.keys(contenders).length} contenders, ${rounds} rounds`);
+    const samples = await interleave(contenders, { rounds });
+    await pgJournal.close();
+
+    for (const peer of ready) {
+      const onSqlite = peer.name.includes('sqlite');
+      const store = onSqlite ? 'SQLite' : 'PostgreSQL';
+      const events = appendEvents(onSqlite);
+      const oursAppend = stats((samples[`memento-${onSqlite ? 'sqlite' : 'postgres'} append`] ?? []).map((ms) => rate(events, ms)));
+      const theirAppend = stats((samples[`${peer.name} append`] ?? []).map((ms) => rate(events, ms)));
+      const appendRatio = oursAppend.median / theirAppend.median;
+      rows.push({
+        name: `${store} append ${events.toLocaleString('en-US')} events, ${STREAMS} streams at once, writes of ${PER_WRITE}: Memento vs ${peer.name}`,
+        ours: oursAppend.median,
+        reference: theirAppend.median,
+        referenceName: peer.name,
+        unit: 'events/s',
+        ratio: appendRatio,
+        ratioNote: 'ours / peer',
+        oursStats: oursAppend,
+        referenceStats: theirAppend,
+        target: `>= ${MARGIN}x the peer (median of ${rounds} rounds)`,
+        met: appendRatio >= MARGIN,
+      });
+      const oursLoad = stats(samples[`memento-${onSqlite ? 'sqlite' : 'postgres'} load`] ?? []);
+      const theirLoad = stats(samples[`${peer.name} load`] ?? []);
+      const loadRatio = theirLoad.median / oursLoad.median;
+      rows.push({
+        name: `${store} load a ${loadEvents.toLocaleString('en-US')}-event stream: Memento entity recovery vs ${peer.name}`,
+        ours: oursLoad.median,
+        reference: theirLoad.median,
+        referenceName: `${peer.name} load + fold`,
+        unit: 'ms',
+        ratio: loadRatio,
+        ratioNote: 'peer time / ours (> 1: ours faster)',
+        oursStats: oursLoad,
+        referenceStats: theirLoad,
+        target: `>= ${MARGIN}x faster than the peer (median of ${rounds} rounds)`,
+        met: loadRatio >= MARGIN,
+      });
+      log(`peers: ${peer.name} append ${appendRatio.toFixed(2)}x, load ${loadRatio.toFixed(2)}x`);
     }
   } finally {
+    for (const peer of ready) await peer.teardown().catch(() => {});
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
     await pool.end();
     rmSync(dir, { recursive: true, force: true });
   }
   notes.push(
-    `Append on SQLite: ${STREAMS} streams one after another (Emmett SQLite opens a connection per call and fails with SQLITE_BUSY when streams write at once), ${settings.peerSqliteEvents} events. Append on PostgreSQL: ${STREAMS} streams at once, each awaiting its writes of ${PER_WRITE} events one after another with the expected version (ours: PostgresJournal / SqliteJournal in a schema / file of their own on the same server / directory). Peers work in databases of their own (bench/peers/README.md).`,
-    `Load: ours is the time from \`persistence.entity(...)\` to the first reply, recovering a ${loadEvents}-event entity with no snapshot (journal replay + the runtime's fold); each peer loads and folds the same number of events through its own API (aggregateStream / getAggregate).`,
+    `Append: ${STREAMS} streams at once, each awaiting its writes of ${PER_WRITE} events one after another with the expected version; ${settings.peerEvents.toLocaleString('en-US')} events on PostgreSQL, ${settings.peerSqliteEvents.toLocaleString('en-US')} on SQLite (ours: PostgresJournal on a pool of 10 / SqliteJournal in a fresh file per round, synchronous=FULL; peers with their defaults, in databases of their own on the same server / directory: bench/peers/README.md). Emmett SQLite runs one operation at a time (its adapter queues calls: the library shares one connection between operations and closes it after each).`,
+    `Load: ours is the time from \`persistence.entity(...)\` to the first reply, recovering a ${loadEvents.toLocaleString('en-US')}-event entity with no snapshot (journal replay + the runtime's fold); each peer loads and folds the same number of events through its own API (aggregateStream / getAggregate).`,
+    `Every contender (ours and each peer, append and load) runs once per round in a new random order after one untimed warm-up round; ${rounds} rounds. A win needs a margin: the target is ${MARGIN}x on the medians.`,
   );
   return {
     id: 'peers',

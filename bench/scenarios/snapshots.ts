@@ -1,26 +1,43 @@
 /**
- * Scenario 4: snapshot save and load of 1 KB, 1 MB and 10 MB states per store against the
- * raw I/O of the same bytes: fs and S3 through bench/snapshots.ts (its own s3rver), SQLite
- * and PostgreSQL here (raw driver INSERT/SELECT of the stored row's exact bytes).
+ * Scenario 4: snapshot save and load, warm (the store object that saved) and cold (a new
+ * store object per load, as after a restart), of 1 KB, 1 MB and 10 MB states, as JSON
+ * (an object holding a string: what a recorder stores) and as bytes (a Uint8Array), on
+ * fs, S3 (a private s3rver), SQLite and PostgreSQL, all through dist/.
+ *
+ * References: the raw driver doing the job by hand with the serializer's own codec and no
+ * envelope — load: GetObject / SELECT / readFile of the serializer's bytes + the
+ * serializer's `fromBinary`; save: `toBinary` + PutObject / INSERT / write + fsync +
+ * rename + directory fsync. Every contender of one state runs once per round in a new
+ * random order, after an untimed warm-up round, the same number of rounds for every row;
+ * each save is followed (untimed) by deleting all but the two newest snapshots, as a
+ * retention policy would, so tables and buckets stay small.
  * @module
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { mkdir, mkdtemp, open, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import type { SqliteDriver } from '../../src/sqlite/client.js';
-import { timeInterleaved as interleaved, runSnapshotBench, TARGET_SIZE_LABEL } from '../snapshots.js';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { SnapshotStore } from '../../src/index.js';
+import { startS3Server } from '../../test/support/s3-server.js';
+import { sqlLiteral } from '../raw/postgres.js';
 import {
   type BenchSettings,
+  Database,
+  formatValue,
+  interleave,
+  loadFs,
   loadMemento,
   loadPostgres,
-  loadSnapshotSupport,
+  loadS3,
   loadSqlite,
+  pairedRatio,
+  pg,
   pgUrl,
   type Row,
+  rankStrategies,
   type ScenarioResult,
+  stats,
 } from './common.js';
 
 const SIZES = [
@@ -28,151 +45,285 @@ const SIZES = [
   { label: '1 MB', bytes: 1024 * 1024 },
   { label: '10 MB', bytes: 10 * 1024 * 1024 },
 ] as const;
+const KINDS = ['json', 'bytes'] as const;
+type Backend = 'fs' | 'S3' | 'SQLite' | 'PostgreSQL';
+const BACKENDS: readonly Backend[] = ['fs', 'S3', 'SQLite', 'PostgreSQL'];
+const TARGET = '<= 1.3x raw fetch + the serializer decode';
 
-const row = (
-  store: string,
-  operation: string,
-  size: string,
-  ours: number,
-  reference: number,
-  referenceName: string,
-  serializerMs: number,
-  target?: string,
-  paired?: number,
-): Row => ({
-  name: `${store} ${operation} ${size}`,
-  ours,
-  reference,
-  referenceName,
-  unit: 'ms',
-  ratio: ours / reference,
-  ratioNote: 'ours / raw (time; lower is better)',
-  extra: `${paired === undefined ? '' : `paired per round ${paired.toFixed(2)}x; `}serializer alone ${serializerMs.toFixed(2)} ms; ours / (raw + serializer) ${(ours / (reference + serializerMs)).toFixed(2)}x`,
-  // The target is judged on the paired ratio where there is one (both sides of each round
-  // saw the same moment of the shared machine), and shown beside the ratio of medians.
-  ...(target ? { target, met: (paired ?? ours / reference) <= 1.3 } : {}),
-});
+async function fsyncedWrite(path: string, bytes: Uint8Array): Promise<void> {
+  const temp = `${path}.tmp`;
+  const handle = await open(temp, 'w');
+  try {
+    await handle.writeFile(bytes);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, path);
+  const dir = await open(join(path, '..'), 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
+
+/** Reads a GetObject body as one buffer, sized by ContentLength: what a hand-written reader does. */
+async function readInto(body: AsyncIterable<Uint8Array>, length: number | undefined): Promise<Uint8Array> {
+  if (length === undefined) {
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of body) chunks.push(chunk);
+    return Buffer.concat(chunks);
+  }
+  const out = Buffer.allocUnsafe(length);
+  let at = 0;
+  for await (const chunk of body) {
+    out.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return out;
+}
 
 export async function runSnapshotScenario(settings: BenchSettings): Promise<ScenarioResult> {
-  const { rounds, log } = settings;
+  const { log } = settings;
+  const rounds = settings.snapshotRounds;
   const memento = await loadMemento();
   const sqlite = await loadSqlite();
   const postgres = await loadPostgres();
-  const support = await loadSnapshotSupport();
-  const rows: Row[] = [];
+  const s3 = await loadS3();
+  const fs = await loadFs();
+  const json = new memento.JsonSerializer();
+  const bytesSerializer = new memento.BytesSerializer();
+  // Random payloads do not compress; compression is a serialization choice, not store cost.
   const serialization = new memento.Serialization({ compression: false });
-  const dir = mkdtempSync(join(tmpdir(), 'memento-bench-snap-'));
+  const rows: Row[] = [];
+  const directory = await mkdtemp(join(tmpdir(), 'memento-bench-snap-'));
+  const server = await startS3Server();
+  // The stores get a client that does not retry by itself, as docs/s3.md recommends.
+  const storeClient: S3Client = server.client({ maxAttempts: 1 });
+  const client: S3Client = server.client();
   const pool = new pg.Pool({ connectionString: pgUrl(), max: 4 });
   const schema = `memento_bench_snap_${randomBytes(4).toString('hex')}`;
-  const Database = createRequire(import.meta.url)('better-sqlite3') as SqliteDriver;
+  const bucket = 'memento-bench';
+  const sqliteFile = join(directory, 'snapshots.db');
+  const fsDir = join(directory, 'fs-store');
+  const rawDir = join(directory, 'raw');
+  await mkdir(rawDir, { recursive: true });
   try {
-    const file = join(dir, 'snapshots.db');
-    const sqliteStore = new sqlite.SqliteSnapshotStore(file, { serialization });
+    await s3.createBucketIfMissing(client, bucket);
     await postgres.migrate({ pool, schema });
-    const pgStore = new postgres.PostgresSnapshotStore({ pool, schema, serialization });
-    const db = new Database(file);
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL');
-    await sqliteStore.save(new memento.SnapshotMetadata({ persistenceId: 'warm', sequenceNr: 1 }), {});
-    const rawInsert = db.prepare(
-      'INSERT INTO snapshots (persistence_id, sequence_nr, timestamp, payload, metadata) VALUES (?, ?, ?, ?, ?)',
-    );
-    const rawSelect = db.prepare(
-      'SELECT sequence_nr, timestamp, payload, metadata FROM snapshots WHERE persistence_id = ? ORDER BY sequence_nr DESC LIMIT 1',
-    );
-    for (const size of SIZES) {
-      const state = {
-        data: randomBytes(Math.ceil((size.bytes * 3) / 4))
-          .toString('base64')
-          .slice(0, size.bytes),
-      };
-      const persistenceId = `bench-${size.bytes}`;
-      const meta = (sequenceNr: number) =>
-        new memento.SnapshotMetadata({ persistenceId, sequenceNr, timestamp: 1_700_000_000_000 + sequenceNr });
-      const stored = support.encodeSnapshot(meta(1), state, serialization);
-      await pgStore.save(meta(1), state);
-      await pool.query(
-        `INSERT INTO "${schema}".memento_snapshots (persistence_id, sequence_nr, timestamp_ms, payload, metadata) VALUES ($1, $2, $3, $4, $5)`,
-        [`raw-${persistenceId}`, 1, stored.timestamp, stored.payload, stored.metadata ?? null],
-      );
-      rawInsert.run(`raw-${persistenceId}`, 1, stored.timestamp, stored.payload, stored.metadata ?? null);
-      await sqliteStore.save(meta(1), state);
-      const m = await interleaved(rounds, {
-        encode: async () => support.encodeSnapshot(meta(1), state, serialization),
-        decode: async () => support.decodeSnapshot(stored, serialization),
-        sqliteSave: (round) => sqliteStore.save(meta(round + 10), state),
-        sqliteRawSave: async (round) =>
-          rawInsert.run(`raw-${persistenceId}`, round + 10, stored.timestamp, stored.payload, stored.metadata ?? null),
-        sqliteLoad: () => sqliteStore.load(persistenceId, memento.SnapshotSelectionCriteria.Latest),
-        sqliteRawLoad: async () => rawSelect.get(`raw-${persistenceId}`),
-        pgSave: (round) => pgStore.save(meta(round + 10), state),
-        pgRawSave: (round) =>
-          pool.query(
-            `INSERT INTO "${schema}".memento_snapshots (persistence_id, sequence_nr, timestamp_ms, payload, metadata) VALUES ($1, $2, $3, $4, $5)`,
-            [`raw-${persistenceId}`, round + 10, stored.timestamp, stored.payload, stored.metadata ?? null],
-          ),
-        pgLoad: () => pgStore.load(persistenceId, memento.SnapshotSelectionCriteria.Latest),
-        pgRawLoad: () =>
-          pool.query(
-            `SELECT sequence_nr, timestamp_ms, payload, metadata FROM "${schema}".memento_snapshots WHERE persistence_id = $1 ORDER BY sequence_nr DESC LIMIT 1`,
-            [`raw-${persistenceId}`],
-          ),
-      });
-      rows.push(row('SQLite', 'save', size.label, m.sqliteSave, m.sqliteRawSave, 'raw better-sqlite3 INSERT of the same bytes', m.encode));
-      rows.push(row('SQLite', 'load', size.label, m.sqliteLoad, m.sqliteRawLoad, 'raw better-sqlite3 SELECT of the latest row', m.decode));
-      rows.push(row('PostgreSQL', 'save', size.label, m.pgSave, m.pgRawSave, 'raw pg INSERT of the same bytes', m.encode));
-      rows.push(row('PostgreSQL', 'load', size.label, m.pgLoad, m.pgRawLoad, 'raw pg SELECT of the latest row', m.decode));
-      log(
-        `snapshots ${size.label}: sqlite save ${m.sqliteSave.toFixed(2)}/${m.sqliteRawSave.toFixed(2)} ms, pg save ${m.pgSave.toFixed(2)}/${m.pgRawSave.toFixed(2)} ms`,
-      );
+    await pool.query(`CREATE TABLE "${schema}".raw_snapshots (LIKE "${schema}".memento_snapshots INCLUDING ALL)`);
+    const s3Options = { client: storeClient, bucket, prefix: 'bench/', serialization };
+    const makeStore: Record<Backend, () => SnapshotStore> = {
+      fs: () => new fs.FileSnapshotStore({ directory: fsDir, serialization }),
+      S3: () => new s3.S3SnapshotStore(s3Options),
+      SQLite: () => new sqlite.SqliteSnapshotStore(sqliteFile, { serialization }),
+      PostgreSQL: () => new postgres.PostgresSnapshotStore({ pool, schema, serialization }),
+    };
+    const warm = Object.fromEntries(BACKENDS.map((backend) => [backend, makeStore[backend]()])) as Record<Backend, SnapshotStore>;
+    // Opens the SQLite file and creates the raw table next to the store's.
+    await (warm.SQLite as InstanceType<typeof sqlite.SqliteSnapshotStore>).ready();
+    const db = new Database(sqliteFile);
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 5000');
+    db.exec(`CREATE TABLE IF NOT EXISTS raw_snapshots (persistence_id TEXT NOT NULL, sequence_nr INTEGER NOT NULL, timestamp INTEGER NOT NULL,
+  payload BLOB NOT NULL, metadata BLOB, PRIMARY KEY (persistence_id, sequence_nr))`);
+    const sqliteInsert = db.prepare('INSERT INTO raw_snapshots (persistence_id, sequence_nr, timestamp, payload) VALUES (?, ?, ?, ?)');
+    const sqliteSelect = db
+      .prepare('SELECT sequence_nr, timestamp, payload FROM raw_snapshots WHERE persistence_id = ? ORDER BY sequence_nr DESC LIMIT 1')
+      .raw(true);
+    const sqlitePrune = db.prepare('DELETE FROM raw_snapshots WHERE persistence_id = ? AND sequence_nr < ?');
+    const pgInsert = `INSERT INTO "${schema}".raw_snapshots (persistence_id, sequence_nr, timestamp_ms, payload) VALUES ($1, $2, $3, $4)`;
+    const pgSelect = `SELECT sequence_nr, timestamp_ms, payload FROM "${schema}".raw_snapshots WHERE persistence_id = $1 ORDER BY sequence_nr DESC LIMIT 1`;
+    const pgPrune = `DELETE FROM "${schema}".raw_snapshots WHERE persistence_id = $1 AND sequence_nr < $2`;
+
+    for (const kind of KINDS) {
+      for (const size of SIZES) {
+        const state =
+          kind === 'bytes'
+            ? new Uint8Array(randomBytes(size.bytes))
+            : {
+                data: randomBytes(Math.ceil((size.bytes * 3) / 4))
+                  .toString('base64')
+                  .slice(0, size.bytes),
+              };
+        const serializer = kind === 'json' ? json : bytesSerializer;
+        const id = `bench-${kind}-${size.bytes}`;
+        const rawKey = (sequenceNr: number) => `raw/${id}/${sequenceNr}`;
+        const rawFile = (sequenceNr: number) => join(rawDir, `${id}-${sequenceNr}.bin`);
+        const meta = (sequenceNr: number) =>
+          new memento.SnapshotMetadata({ persistenceId: id, sequenceNr, timestamp: 1_700_000_000_000 + sequenceNr });
+        // Every store and raw side starts with snapshot 1; saves then write 2 (warm-up), 3, 4, ...
+        const seq = (round: number) => round + 3;
+        const encoded = serializer.toBinary(state);
+        for (const backend of BACKENDS) await warm[backend].save(meta(1), state);
+        await fsyncedWrite(rawFile(1), encoded);
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: rawKey(1), Body: encoded, ContentLength: encoded.byteLength }));
+        sqliteInsert.run(id, 1, 1_700_000_000_001, encoded);
+        await pool.query(pgInsert, [id, 1, 1_700_000_000_001, encoded]);
+        const latestRaw = { fs: 1, S3: 1 };
+        const pgSelectInlined = pgSelect.replace('$1', sqlLiteral(id));
+        const keepTwo = (store: SnapshotStore, sequenceNr: number) =>
+          store.deleteMatching(id, new memento.SnapshotSelectionCriteria({ maxSequenceNr: sequenceNr - 2 }));
+        const timedThen = async (work: () => Promise<unknown>, after: () => Promise<unknown>) => {
+          const started = performance.now();
+          await work();
+          const ms = performance.now() - started;
+          await after();
+          return ms;
+        };
+        const decode = (bytes: Uint8Array) => serializer.fromBinary(bytes);
+        const check = (loaded: { snapshot: unknown } | null) => {
+          if (!loaded) throw new Error(`no snapshot loaded for ${id}`);
+        };
+        const contenders: Record<string, (round: number) => Promise<unknown>> = {};
+        for (const backend of BACKENDS) {
+          contenders[`${backend} save`] = (round) =>
+            timedThen(
+              () => warm[backend].save(meta(seq(round)), state),
+              () => keepTwo(warm[backend], seq(round)),
+            );
+          contenders[`${backend} load`] = async () => check(await warm[backend].load(id, memento.SnapshotSelectionCriteria.Latest));
+          contenders[`${backend} cold load`] = async () => {
+            const fresh = makeStore[backend]();
+            const started = performance.now();
+            check(await fresh.load(id, memento.SnapshotSelectionCriteria.Latest));
+            const ms = performance.now() - started;
+            await fresh.close();
+            return ms;
+          };
+        }
+        // Raw saves write the next number and prune all but the two newest, untimed; raw loads read the newest.
+        Object.assign(contenders, {
+          'fs raw save': (round: number) =>
+            timedThen(
+              () => fsyncedWrite(rawFile(seq(round)), serializer.toBinary(state)),
+              async () => {
+                await unlink(rawFile(seq(round) - 2)).catch(() => {});
+                latestRaw.fs = seq(round);
+              },
+            ),
+          'fs raw load: readFile + serializer.fromBinary': async () => decode(await readFile(rawFile(latestRaw.fs))),
+          'S3 raw save': (round: number) =>
+            timedThen(
+              () => {
+                const body = serializer.toBinary(state);
+                return client.send(
+                  new PutObjectCommand({ Bucket: bucket, Key: rawKey(seq(round)), Body: body, ContentLength: body.byteLength }),
+                );
+              },
+              async () => {
+                await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: rawKey(seq(round) - 2) }));
+                latestRaw.S3 = seq(round);
+              },
+            ),
+          'S3 raw load: GetObject + Body.transformToByteArray() + serializer.fromBinary': async () => {
+            const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: rawKey(latestRaw.S3) }));
+            decode((await response.Body?.transformToByteArray()) as Uint8Array);
+          },
+          'S3 raw load: GetObject + body chunks copied into one buffer of ContentLength + serializer.fromBinary': async () => {
+            const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: rawKey(latestRaw.S3) }));
+            decode(await readInto(response.Body as unknown as AsyncIterable<Uint8Array>, response.ContentLength));
+          },
+          'SQLite raw save': (round: number) =>
+            timedThen(
+              async () => sqliteInsert.run(id, seq(round), 1_700_000_000_000 + seq(round), serializer.toBinary(state)),
+              async () => sqlitePrune.run(id, seq(round) - 1),
+            ),
+          'SQLite raw load: better-sqlite3 SELECT of the newest row (.raw) + serializer.fromBinary': async () =>
+            decode((sqliteSelect.get(id) as [number, number, Uint8Array])[2]),
+          'PostgreSQL raw save': (round: number) =>
+            timedThen(
+              () => pool.query(pgInsert, [id, seq(round), 1_700_000_000_000 + seq(round), serializer.toBinary(state)]),
+              () => pool.query(pgPrune, [id, seq(round) - 1]),
+            ),
+          'PostgreSQL raw load: pg SELECT of the newest row, text result format + serializer.fromBinary': async () => {
+            const { rows: found } = await pool.query({ text: pgSelect, values: [id], rowMode: 'array' });
+            decode((found[0] as unknown as [string, string, Uint8Array])[2]);
+          },
+          'PostgreSQL raw load: pg SELECT of the newest row, binary result format (id inlined) + serializer.fromBinary': async () => {
+            const { rows: found } = await pool.query({ text: pgSelectInlined, rowMode: 'array', binary: true } as never);
+            decode((found[0] as unknown as [unknown, unknown, Uint8Array])[2]);
+          },
+        });
+        log(`snapshots: ${kind} ${size.label}, ${Object.keys(contenders).length} contenders x ${rounds} rounds`);
+        const samples = await interleave(contenders, { rounds, seed: size.bytes + (kind === 'json' ? 1 : 2) });
+        for (const backend of BACKENDS) {
+          const loadPrefix = `${backend} raw load: `;
+          const loadRaw = rankStrategies(
+            Object.fromEntries(
+              Object.entries(samples)
+                .filter(([name]) => name.startsWith(loadPrefix))
+                .map(([name, values]) => [name.slice(loadPrefix.length), values]),
+            ),
+            false,
+          );
+          const saveRawName =
+            backend === 'fs'
+              ? 'serializer.toBinary + write, fsync, rename, directory fsync'
+              : backend === 'S3'
+                ? 'serializer.toBinary + raw PutObject'
+                : `serializer.toBinary + raw ${backend === 'SQLite' ? 'better-sqlite3 INSERT (synchronous=FULL)' : 'pg INSERT'}`;
+          const row = (
+            operation: string,
+            ours: readonly number[],
+            reference: readonly number[],
+            referenceName: string,
+            target: boolean,
+          ): Row => {
+            const o = stats(ours);
+            const r = stats(reference);
+            const ratio = o.median / r.median;
+            const paired = pairedRatio(ours, reference);
+            return {
+              name: `${backend} ${operation} ${size.label} ${kind}`,
+              ours: o.median,
+              reference: r.median,
+              referenceName,
+              unit: 'ms',
+              ratio,
+              ratioNote: 'ours / raw (time; lower is better)',
+              oursStats: o,
+              referenceStats: r,
+              extra: `paired per round ${paired.toFixed(2)}x`,
+              ...(target ? { target: TARGET, met: ratio <= 1.3 } : {}),
+            };
+          };
+          const bestLoad = loadRaw[0] as (typeof loadRaw)[number];
+          const bestLoadSamples = samples[`${loadPrefix}${bestLoad.name}`] ?? [];
+          rows.push(row('save', samples[`${backend} save`] ?? [], samples[`${backend} raw save`] ?? [], saveRawName, false));
+          const raw = `best raw: ${bestLoad.name}`;
+          rows.push({ ...row('load, warm', samples[`${backend} load`] ?? [], bestLoadSamples, raw, true), strategies: loadRaw });
+          rows.push({
+            ...row('load, cold (new store object)', samples[`${backend} cold load`] ?? [], bestLoadSamples, raw, true),
+            strategies: loadRaw,
+          });
+        }
+        log(
+          `snapshots: ${kind} ${size.label}: ${BACKENDS.map((b) => `${b} load ${formatValue(stats(samples[`${b} load`] ?? []).median, 'ms')} ms`).join(', ')}`,
+        );
+      }
     }
     db.close();
-    await sqliteStore.close();
-    await pgStore.close();
+    for (const backend of BACKENDS) await warm[backend].close();
   } finally {
+    client.destroy();
+    storeClient.destroy();
+    await server.stop();
     await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
     await pool.end();
-    rmSync(dir, { recursive: true, force: true });
-  }
-
-  log('snapshots: fs and S3 (bench/snapshots.ts, own s3rver)');
-  const fsS3 = await runSnapshotBench({ rounds, many: 0, log: () => {} });
-  for (const r of fsS3.rows) {
-    const store = r.backend === 'fs' ? 'fs' : 'S3';
-    const referenceName =
-      r.backend === 'fs'
-        ? r.operation === 'save'
-          ? 'raw write + fsync + rename of the same bytes'
-          : 'raw readFile'
-        : r.operation === 'save'
-          ? 'raw PutObject of the same bytes (same s3rver)'
-          : 'raw GetObject';
-    rows.push(
-      row(
-        store,
-        r.operation,
-        r.size,
-        r.storeMs,
-        r.rawMs,
-        referenceName,
-        r.serializationMs,
-        r.backend === 's3' && r.size === TARGET_SIZE_LABEL && r.operation !== 'cold load'
-          ? '<= 1.3x raw S3 (median of per-round ratios)'
-          : undefined,
-        r.pairedRatio,
-      ),
-    );
+    await rm(directory, { recursive: true, force: true });
   }
   return {
     id: 'snapshots',
     title: 'Snapshot save and load',
-    settings: { sizes: SIZES.map((s) => s.label), rounds },
+    settings: { sizes: SIZES.map((s) => s.label), kinds: KINDS, rounds, compression: false },
     rows,
     notes: [
-      'Ours includes serializing (save) or deserializing (load) the state, which the raw references skip: they write and read bytes already encoded. "serializer alone" is that CPU cost measured on its own, and ours / (raw + serializer) compares the store with raw I/O plus the serializer. The JSON states are an object holding a random base64 string of the given size, compression off.',
-      `"10 MB bytes" (fs and S3) is a state that already is bytes (a 10 MB Uint8Array), which the bytes serializer stores verbatim: what is left is the store's own cost (framing, checksum, the listing that is the index), which the 1.3x target is about. The JSON 10 MB rows show what a JSON state adds on top: V8 creating and parsing a 10 MB string costs tens of milliseconds on this machine, where fresh memory costs ~12 us per 4 KiB page fault. The S3 store is given a client with maxAttempts: 1 (docs/s3.md), so it streams the frame's buffers instead of copying them into one body.`,
-      'S3 "load" is by the store object that saved the snapshot, as in every run of this bench: since 2026-12-02 such a store starts the GET of the key it knows while the listing runs, and uses it once the listing names that key first. "cold load" is by a new store object (a restarted process), which waits for the listing (ListObjectsV2, 6-20 ms on s3rver) before its GET: it shows the price of "the listing is the index".',
-      'PostgresSnapshotStore.load fetches `loadPageSize` candidate rows per query, payloads included, newest first, so that it can skip unreadable ones; the default is 1 since the run of 2026-11-23 13:13 (it was 4, which read up to four 10 MB payloads where the raw SELECT reads one).',
-      'fs and S3 rows come from bench/snapshots.ts, which measures the TypeScript sources through tsx; SQLite and PostgreSQL rows measure dist/.',
+      `Every row: ${rounds} rounds; in each round every contender of that state (ours and raw, save and load, every backend) runs once in a new random order, after an untimed warm-up round. min / median / max in brackets; "paired per round" is the median of the per-round ratios (both sides saw the same moment of the machine).`,
+      'JSON states are an object holding a random base64 string of the given size (what a recorder stores); bytes states are a Uint8Array, stored verbatim by the bytes serializer. Compression off (random data does not compress).',
+      'Ours: the store through dist/, including its envelope, checksum and (S3, fs) frame and the listing that is its index. Warm load: the store object that saved the snapshot. Cold load: a new store object per load, sharing the S3 client, the PostgreSQL pool or the SQLite connection of the process (as after a restart of the store, not of the process).',
+      "References do the same job by hand with the bare driver and the serializer's own codec, no envelope: load = fetch the serializer's bytes (S3: the faster of two ways to read the body, both listed) + `fromBinary`; save = `toBinary` + write. The same raw load is the reference of both the warm and the cold row. Saves are followed, untimed, by deleting all but the two newest snapshots (ours: deleteMatching; raw: DELETE / DeleteObject / unlink).",
+      'S3 is a private s3rver (loopback) started by the benchmark; the stores get a client with maxAttempts: 1 (docs/s3.md).',
     ],
   };
 }

@@ -40,8 +40,14 @@ class SpyRecorder implements Recorder<Ledger> {
   }
 }
 
+/** Options of {@link machineSuite}. */
+export interface MachineSuiteOptions {
+  /** Runs of the property-based test; each run costs a few dozen store round trips. @default 40 */
+  readonly propertyRuns?: number;
+}
+
 /** Runs the machine suite against the stores `makeStores` returns. */
-export function machineSuite(name: string, makeStores: MachineStoresFactory): void {
+export function machineSuite(name: string, makeStores: MachineStoresFactory, options: MachineSuiteOptions = {}): void {
   describe(`Machine over ${name} stores`, () => {
     const opened: MachineStores[] = [];
     const machines: Machine<Ledger, typeof LedgerState.actions>[] = [];
@@ -186,7 +192,7 @@ export function machineSuite(name: string, makeStores: MachineStoresFactory): vo
             await last.stop();
           },
         ),
-        { numRuns: 40 },
+        { numRuns: options.propertyRuns ?? 40 },
       );
     });
 

@@ -34,6 +34,8 @@ const installedBesides = [
   // memento-es/s3 still imports the SDK when loaded; drop these once that is lazy.
   '@aws-sdk/client-s3',
   '@aws-sdk/lib-storage',
+  // memento-es/dynamodb loads it lazily, but its declarations name the SDK's client types.
+  '@aws-sdk/client-dynamodb',
   'typescript',
   '@types/node',
 ];

@@ -33,6 +33,7 @@ const expectedSymbols: Record<string, string[]> = {
   '.': ['SnapshotSelectionCriteria', 'MemoryJournal', 'Serialization', 'createPersistence', 'defineEntity', 'Machine', 'createReadJournal'],
   './sqlite': ['SqliteJournal', 'SqliteSnapshotStore', 'SqliteDurableStateStore'],
   './postgres': ['PostgresJournal', 'PostgresSnapshotStore', 'PostgresDurableStateStore', 'migrate'],
+  './dynamodb': ['DynamoDbJournal', 'DynamoDbSnapshotStore', 'DynamoDbDurableStateStore', 'createTable', 'tableDefinition'],
   './s3': ['S3SnapshotStore', 'createBucketIfMissing'],
   './fs': ['FileSnapshotStore'],
   './tck': ['journalConformance', 'snapshotStoreConformance', 'durableStateStoreConformance'],
@@ -107,7 +108,7 @@ describe('package metadata', () => {
   });
 
   it('keeps drivers, MessagePack and the AWS SDK optional peers, never dependencies', () => {
-    for (const peer of ['better-sqlite3', 'pg', 'msgpackr', '@aws-sdk/client-s3']) {
+    for (const peer of ['better-sqlite3', 'pg', 'msgpackr', '@aws-sdk/client-s3', '@aws-sdk/client-dynamodb']) {
       expect(manifest.dependencies[peer], `${peer} is not a dependency`).toBeUndefined();
       expect(manifest.peerDependencies[peer], `${peer} is a peer`).toBeDefined();
       expect(manifest.peerDependenciesMeta[peer]?.optional, `${peer} is optional`).toBe(true);

@@ -1,0 +1,198 @@
+/**
+ * The DynamoDB durable state store: one item per persistence id, each change a conditional
+ * write on its revision, so two processes can never both take a revision.
+ * @module
+ */
+import { randomBytes } from 'node:crypto';
+import { InvalidArgumentError } from '../core/errors.js';
+import { validatePersistenceId } from '../core/persistence-id.js';
+import { measure } from '../observability/hooks.js';
+import { Serialization } from '../serialization/serialization.js';
+import type { DurableStateRecord, DurableStateStore } from '../spi/durable-state-store.js';
+import { revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
+import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
+import { binaryValue, numberValue, readNumber, readOptionalBinary, readOptionalString, stringValue } from './attributes.js';
+import type { Item } from './client.js';
+import { DynamoDbConnection, type DynamoDbOptions, type Ready } from './connection.js';
+import { isConditionFailure, mayHaveBeenSentBefore, NAME } from './errors.js';
+import { itemSize, MAX_ITEM_BYTES } from './item-size.js';
+import { Attribute, Kind, partitionKey, sliceKey } from './layout.js';
+
+/** Options of {@link DynamoDbDurableStateStore}. */
+export type DynamoDbDurableStateStoreOptions = DynamoDbOptions;
+
+/** Sort key of the one state item of an id. */
+const STATE_SORT_KEY = 0;
+
+const key = (persistenceId: string): Item => ({
+  [Attribute.partitionKey]: stringValue(partitionKey(Kind.state, persistenceId)),
+  [Attribute.sortKey]: numberValue(STATE_SORT_KEY),
+});
+
+/** The condition of a change: the current revision is the one before it. */
+interface Condition {
+  readonly expression: string;
+  readonly names: Record<string, string>;
+  readonly values: Item;
+}
+
+/** A durable state store in a DynamoDB table (shared with the journal and snapshot store). */
+export class DynamoDbDurableStateStore implements DurableStateStore {
+  readonly #serialization: Serialization;
+  readonly #hooks: StoreOptions['hooks'];
+  readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
+  readonly #connection: DynamoDbConnection;
+
+  constructor(options: DynamoDbDurableStateStoreOptions = {}) {
+    this.#connection = new DynamoDbConnection(options, this.#lifecycle);
+    this.#serialization = options.serialization ?? new Serialization();
+    this.#hooks = options.hooks;
+  }
+
+  /** Loads the SDK and (with `createTableIfMissing`) creates the table now. */
+  async ready(): Promise<void> {
+    await this.#connection.ready('ready');
+  }
+
+  /** The current value and revision (`{ value: null, revision: 0 }` when never written); strongly consistent. */
+  async get(persistenceId: string): Promise<DurableStateRecord> {
+    this.#lifecycle.assertOpen('get', persistenceId);
+    validatePersistenceId(persistenceId);
+    const ready = await this.#connection.ready('get', persistenceId);
+    return measure(this.#hooks, { operation: 'state.get', store: NAME, persistenceId }, async () => {
+      let item: Item | undefined;
+      try {
+        item = await this.#read(ready, persistenceId);
+      } catch (error) {
+        throw this.#connection.failure(error, 'durableState.get', persistenceId);
+      }
+      if (!item) return { value: null, revision: 0 };
+      const revision = readNumber(item, Attribute.revision, persistenceId);
+      const payload = readOptionalBinary(item, Attribute.payload, persistenceId);
+      const value = payload === undefined ? null : this.#serialization.deserialize(payload, { persistenceId, what: 'state' }).value;
+      return { value, revision };
+    });
+  }
+
+  async #read(ready: Ready, persistenceId: string): Promise<Item | undefined> {
+    const output = await ready.client.send(
+      new ready.sdk.GetItemCommand({ TableName: this.#connection.table, Key: key(persistenceId), ConsistentRead: true }),
+    );
+    return output.Item;
+  }
+
+  /** Stores `value` as `revision` (current + 1, else ConcurrencyError) by one conditional put. */
+  async upsert(persistenceId: string, revision: number, value: unknown, tag?: string): Promise<void> {
+    this.#lifecycle.assertOpen('upsert', persistenceId);
+    const checked = validateStateChange(persistenceId, revision, tag);
+    const payload = this.#serialization.serialize(value, { persistenceId, sequenceNr: checked, what: 'state' });
+    const token = randomBytes(9).toString('base64url');
+    const item: Item = {
+      ...key(persistenceId),
+      [Attribute.revision]: numberValue(checked),
+      [Attribute.writtenAt]: numberValue(Date.now()),
+      [Attribute.sliceKey]: stringValue(sliceKey(Kind.state, persistenceId)),
+      [Attribute.writeToken]: stringValue(token),
+      [Attribute.payload]: binaryValue(payload),
+      ...(tag === undefined ? {} : { [Attribute.tag]: stringValue(tag) }),
+    };
+    const size = itemSize(item);
+    if (size > MAX_ITEM_BYTES) {
+      throw new InvalidArgumentError(
+        'value',
+        `upsert of ${JSON.stringify(persistenceId)} (revision ${checked}): expected a state of at most ${MAX_ITEM_BYTES} bytes as one DynamoDB item, found ${size}`,
+        { persistenceId, expected: `<= ${MAX_ITEM_BYTES} bytes`, actual: size, source: NAME },
+      );
+    }
+    const ready = await this.#connection.ready('upsert', persistenceId);
+    await measure(this.#hooks, { operation: 'state.upsert', store: NAME, persistenceId, bytes: payload.length }, () =>
+      this.#change(ready, persistenceId, checked, token, 'upsert', (condition) => {
+        const values = Object.keys(condition.values).length > 0 ? { ExpressionAttributeValues: condition.values } : {};
+        return ready.client.send(
+          new ready.sdk.PutItemCommand({
+            TableName: this.#connection.table,
+            Item: item,
+            ConditionExpression: condition.expression,
+            ExpressionAttributeNames: condition.names,
+            ...values,
+          }),
+        );
+      }),
+    );
+  }
+
+  /** Deletes the value as change `revision`; the item keeps revision and tag, so neither is lost. */
+  async delete(persistenceId: string, revision: number): Promise<void> {
+    this.#lifecycle.assertOpen('delete', persistenceId);
+    const checked = validateStateChange(persistenceId, revision);
+    const token = randomBytes(9).toString('base64url');
+    const ready = await this.#connection.ready('delete', persistenceId);
+    await measure(this.#hooks, { operation: 'state.delete', store: NAME, persistenceId }, () =>
+      this.#change(ready, persistenceId, checked, token, 'delete', (condition) =>
+        ready.client.send(
+          new ready.sdk.UpdateItemCommand({
+            TableName: this.#connection.table,
+            Key: key(persistenceId),
+            UpdateExpression: 'SET #rev = :rev, #ts = :ts, #sl = :sl, #w = :w REMOVE #p',
+            ConditionExpression: condition.expression,
+            ExpressionAttributeNames: {
+              ...condition.names,
+              '#rev': Attribute.revision,
+              '#ts': Attribute.writtenAt,
+              '#sl': Attribute.sliceKey,
+              '#w': Attribute.writeToken,
+              '#p': Attribute.payload,
+            },
+            ExpressionAttributeValues: {
+              ...condition.values,
+              ':rev': numberValue(checked),
+              ':ts': numberValue(Date.now()),
+              ':sl': stringValue(sliceKey(Kind.state, persistenceId)),
+              ':w': stringValue(token),
+            },
+          }),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Sends a change conditioned on the current revision being `revision - 1` (no item for
+   * revision 1). A failed condition is a conflict, unless the item is our own change whose
+   * answer was lost and which the SDK sent again.
+   */
+  async #change(
+    ready: Ready,
+    persistenceId: string,
+    revision: number,
+    token: string,
+    operation: 'upsert' | 'delete',
+    send: (condition: Condition) => Promise<unknown>,
+  ): Promise<void> {
+    const condition: Condition =
+      revision === 1
+        ? { expression: 'attribute_not_exists(#pk)', names: { '#pk': Attribute.partitionKey }, values: {} }
+        : { expression: '#rev = :previous', names: { '#rev': Attribute.revision }, values: { ':previous': numberValue(revision - 1) } };
+    try {
+      await send(condition);
+    } catch (error) {
+      if (!isConditionFailure(error)) throw this.#connection.failure(error, `durableState.${operation}`, persistenceId);
+      let current: Item | undefined;
+      try {
+        current = await this.#read(ready, persistenceId);
+      } catch (readError) {
+        throw this.#connection.failure(readError, `durableState.${operation}`, persistenceId);
+      }
+      const currentRevision = current ? readNumber(current, Attribute.revision, persistenceId) : 0;
+      const ours = current && readOptionalString(current, Attribute.writeToken, persistenceId) === token;
+      if (currentRevision === revision && ours && mayHaveBeenSentBefore(error)) return;
+      throw revisionConflict(persistenceId, currentRevision, revision, operation, NAME);
+    }
+  }
+
+  /** Releases the client if this store built it. Idempotent. */
+  async close(): Promise<void> {
+    if (!this.#lifecycle.close()) return;
+    this.#connection.close();
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * The single-table layout (docs/dynamodb.md): every item's partition key is a kind prefix
+ * and the persistence id verbatim, its sort key a number; every item that a slice query
+ * may later want carries a slice key and a write time, so a global secondary index by
+ * (kind, entity type, slice) ordered by time can be added without rewriting any item.
+ * @module
+ */
+import { entityTypeOf, sliceOf } from '../spi/slices.js';
+
+/** Attribute names, short because DynamoDB counts them in every item's size. */
+export const Attribute = {
+  /** Partition key (S): `<kind>#<persistence id>`. */
+  partitionKey: 'pk',
+  /** Sort key (N): first sequence number (journal), sequence number (snapshot), 0 (state, journal meta). */
+  sortKey: 'sk',
+  /** Journal: last sequence number of the write (N). */
+  last: 'last',
+  /** Journal: first sequence number not deleted, once `deleteTo` trimmed or emptied the item (N). */
+  liveFrom: 'lo',
+  /** Journal: the write's events, packed (B); absent once deleted. */
+  events: 'ev',
+  /** Journal meta item: highest sequence number deleted (N). */
+  deletedTo: 'del',
+  /** Write time in epoch milliseconds (N): the range key of the slice index. */
+  writtenAt: 'ts',
+  /** Slice key (S): `<kind>#<entity type>#<slice>`, the hash key of the slice index. */
+  sliceKey: 'sl',
+  /** Random token of the write, to recognise our own write after a lost answer (S). */
+  writeToken: 'w',
+  /** Snapshot: the snapshot's own timestamp (N). */
+  snapshotTimestamp: 'st',
+  /** Snapshot or state: the payload envelope (B); state: absent once deleted. */
+  payload: 'p',
+  /** Snapshot: the user metadata envelope (B), when present. */
+  metadata: 'm',
+  /** Snapshot: where a large snapshot went (M: `n` bytes, `c` CRC-32 of its envelope). */
+  external: 'ext',
+  /** State: revision (N). */
+  revision: 'rev',
+  /** State: tag (S), when given. */
+  tag: 'tag',
+} as const;
+
+/** What an item holds, the first part of its partition key. */
+export const Kind = { journal: 'j', snapshot: 's', state: 'd' } as const;
+
+/** One of {@link Kind}'s values. */
+export type ItemKind = (typeof Kind)[keyof typeof Kind];
+
+/** Name of the slice index when a table is created with one. */
+export const SLICE_INDEX_NAME = 'memento_slices';
+
+/** Default table name. */
+export const DEFAULT_TABLE_NAME = 'memento';
+
+/** Sort key of the journal's per-id meta item (below every sequence number). */
+export const JOURNAL_META_SORT_KEY = 0;
+
+/** The partition key of an id's items of one kind; the id is kept verbatim, so ids never collide. */
+export function partitionKey(kind: ItemKind, persistenceId: string): string {
+  return `${kind}#${persistenceId}`;
+}
+
+/**
+ * The slice key of an id's items of one kind. The slice (digits) follows the last `#`, so
+ * two (entity type, slice) pairs never produce the same key whatever the entity type holds.
+ */
+export function sliceKey(kind: ItemKind, persistenceId: string): string {
+  return `${kind}#${entityTypeOf(persistenceId)}#${sliceOf(persistenceId)}`;
+}

@@ -1,0 +1,39 @@
+/**
+ * The conformance suites against dynalite, every store sharing one table (the kit uses a
+ * unique persistence id per test). Events and durable states larger than DynamoDB's 400 KB
+ * item are refused by design (docs/dynamodb.md), so their large-value tests use 300 KB;
+ * snapshots keep the kit's 10 MiB, which go to an S3 store through `largeSnapshots`.
+ */
+import { DynamoDbDurableStateStore, DynamoDbJournal, DynamoDbSnapshotStore } from '../../src/dynamodb/index.js';
+import { S3SnapshotStore } from '../../src/s3/index.js';
+import { durableStateStoreConformance, journalConformance, snapshotStoreConformance } from '../../src/tck/index.js';
+import { useDynamoTable } from '../support/dynalite.js';
+import { useS3Bucket } from '../support/s3-server.js';
+import { damageSnapshotItem } from './helpers.js';
+
+const dynamo = useDynamoTable('tck');
+const bucket = 'memento-dynamodb-tck';
+const s3 = useS3Bucket(bucket);
+const ITEM_SIZED = 300 * 1024;
+
+const options = () => ({ client: dynamo.client, tableName: dynamo.tableName });
+
+journalConformance('dynamodb', () => new DynamoDbJournal({ ...options(), replayPageSize: 7 }), { largePayloadBytes: ITEM_SIZED });
+
+snapshotStoreConformance(
+  'dynamodb',
+  () =>
+    new DynamoDbSnapshotStore({
+      ...options(),
+      listPageSize: 2,
+      largeSnapshots: new S3SnapshotStore({ client: s3.client, bucket, prefix: 'large/' }),
+    }),
+  { damageSnapshot: (_store, persistenceId, sequenceNr) => damageSnapshotItem(dynamo.client, dynamo.tableName, persistenceId, sequenceNr) },
+);
+
+// Without a large-snapshot store: the same suite, with snapshots that fit an item.
+snapshotStoreConformance('dynamodb without largeSnapshots', () => new DynamoDbSnapshotStore(options()), {
+  largePayloadBytes: ITEM_SIZED,
+});
+
+durableStateStoreConformance('dynamodb', () => new DynamoDbDurableStateStore(options()), { largePayloadBytes: ITEM_SIZED });
