@@ -3,6 +3,9 @@
  * It grows a forest by N actions, recovers it with and without snapshots, and travels
  * back in time. Run it again and the same forest keeps growing.
  */
+import { existsSync } from 'node:fs';
+import { relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   diffStates,
   type Journal,
@@ -151,8 +154,26 @@ async function main(): Promise<void> {
   console.log(`   last actions: ${recent.map((entry) => `#${entry.sequenceNr} ${JSON.stringify(entry.event)}`).join(', ')}`);
 }
 
+/** The one command that opens the web inspector on this run's store (`memento` is this package's bin). */
+function inspectorCommand(): string | undefined {
+  if (options.store !== 'sqlite') return undefined;
+  const quote = (text: string) => (/^[\w./:@|-]+$/.test(text) ? text : `'${text.replaceAll("'", "'\\''")}'`);
+  const nearby = relative(process.cwd(), stores.location);
+  const store = quote(`sqlite:${nearby.startsWith('..') ? stores.location : nearby}`);
+  const definitions = quote(relative(process.cwd(), fileURLToPath(new URL('./forest.ts', import.meta.url))));
+  const built = existsSync(fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url)));
+  return `${built ? '' : 'npm run build && '}npx memento serve --store ${store} --definitions ${definitions}`;
+}
+
 try {
   await main();
+  const command = inspectorCommand();
+  if (command) {
+    console.log(
+      '5. open this forest in the web inspector (docs/inspector.md; the same store works with every memento command, docs/cli.md):',
+    );
+    console.log(`   ${command}`);
+  }
 } finally {
   await stores.close();
 }

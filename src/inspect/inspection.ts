@@ -49,11 +49,21 @@ export interface SnapshotView {
   readonly problem?: { readonly code: string; readonly message: string } | undefined;
 }
 
+/** A snapshot a rebuild passed over, and why. */
+export interface SkippedSnapshotView {
+  readonly sequenceNr: number;
+  /** `unreadable` (damaged bytes, unknown serializer or key) or `version` (no adapter reads its version). */
+  readonly reason: 'unreadable' | 'version';
+  readonly message: string;
+}
+
 /** The state at a point, and how it was rebuilt. */
 export interface StateView extends PointInTime<unknown> {
   readonly persistenceId: string;
   /** The definition (entity name) that rebuilt it. */
   readonly definition: string;
+  /** Snapshots passed over on the way to the one used (newest first). */
+  readonly skippedSnapshots?: readonly SkippedSnapshotView[] | undefined;
 }
 
 /** One snapshot that does not equal the replay, or cannot be read. */
@@ -66,14 +76,36 @@ export interface VerifyProblem {
   readonly message: string;
 }
 
+/** A readable snapshot that could not be compared because the events before it were deleted; it is the baseline for the next ones. */
+export interface UnverifiedSnapshot {
+  readonly persistenceId: string;
+  readonly sequenceNr: number;
+  readonly reason: string;
+}
+
 /** What `verify` found for one or more ids. */
 export interface VerifyReport {
   readonly idsChecked: number;
+  /** Snapshots compared with the replay. */
   readonly snapshotsChecked: number;
   readonly eventsReplayed: number;
   readonly problems: readonly VerifyProblem[];
-  /** True when nothing is wrong. */
+  /** Snapshots taken as baselines (their events were deleted), not counted as problems. */
+  readonly unverified?: readonly UnverifiedSnapshot[] | undefined;
+  /** True when the run was stopped by its signal before it finished. */
+  readonly interrupted?: boolean | undefined;
+  /** True when nothing is wrong (and the run finished). */
   readonly ok: boolean;
+}
+
+/** Options of a rebuild. */
+export interface StateOptions {
+  /** The definition to rebuild with, instead of the one the id's name picks. */
+  readonly definition?: string | undefined;
+  /** Stops a long replay (it rejects with an AbortError). */
+  readonly signal?: AbortSignal | undefined;
+  /** Events replayed so far and at most how many the replay takes. */
+  readonly onProgress?: ((done: number, total: number | undefined) => void) | undefined;
 }
 
 /** Where a rebuild comes from: a definition name and how to fold. */
@@ -94,15 +126,23 @@ export interface Inspection {
   snapshots(persistenceId: string): Promise<SnapshotView[]>;
   /** The definitions known (from `--definitions`). */
   definitions(): readonly StateDefinitionSummary[];
-  /** The state at a point: nearest usable snapshot plus a bounded replay. Needs a definition. */
-  stateAt(persistenceId: string, point: TimePoint): Promise<StateView>;
+  /**
+   * The state at a point: nearest usable snapshot plus a bounded replay. Needs a definition,
+   * picked by the name before the first `|` of the id (or the whole id), or by `definition`.
+   */
+  stateAt(persistenceId: string, point: TimePoint, options?: StateOptions): Promise<StateView>;
   /** The structured diff between the states at two points. */
   diff(
     persistenceId: string,
     from: TimePoint,
     to: TimePoint,
+    options?: StateOptions,
   ): Promise<{ readonly from: StateView; readonly to: StateView; readonly differences: readonly StateDifference[] }>;
-  /** Shadow replay: compares stored snapshots with the replay of the events. */
+  /**
+   * Shadow replay: compares stored snapshots with the replay of the events. `sample` checks
+   * at most N snapshots per id (spread evenly, the newest included); `onProgress` counts
+   * events replayed. Aborting `signal` ends the run with `interrupted: true`.
+   */
   verify(
     persistenceIds: readonly string[] | 'all',
     options?: {

@@ -1,0 +1,59 @@
+/**
+ * Progress bars on a terminal (cli-progress, on stderr); nothing when output is piped, so
+ * scripts see only results.
+ * @module
+ */
+import cliProgress from 'cli-progress';
+import type { CliIo } from './output.js';
+
+/** A running progress display. */
+export interface Progress {
+  update(done: number, total?: number): void;
+  stop(): void;
+}
+
+const silent: Progress = { update: () => {}, stop: () => {} };
+
+/** A bar labelled `label`, drawn only when stderr is a terminal. */
+export function startProgress(io: CliIo, label: string, total: number | undefined, unit = 'events'): Progress {
+  if (!io.interactive) return silent;
+  const bar = new cliProgress.SingleBar(
+    {
+      stream: io.stderr,
+      format: `${label} [{bar}] {value}/{total} ${unit} {percentage}% {eta_formatted}`,
+      hideCursor: true,
+      clearOnComplete: true,
+      etaBuffer: 50,
+      fps: 10,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  bar.start(total ?? 0, 0);
+  let known = total ?? 0;
+  return {
+    update(done, newTotal) {
+      if (newTotal !== undefined && newTotal !== known) {
+        known = newTotal;
+        bar.setTotal(newTotal);
+      } else if (done > known) {
+        known = done;
+        bar.setTotal(done);
+      }
+      bar.update(done);
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+/**
+ * An AbortSignal that fires on the first Ctrl-C, so a long operation stops at the next
+ * event and prints what it did; a second Ctrl-C leaves at once.
+ */
+export function interruptible(io: CliIo): { signal: AbortSignal; release(): void } {
+  const controller = new AbortController();
+  const release = io.onInterrupt(() => {
+    if (controller.signal.aborted) process.exit(130);
+    controller.abort();
+  });
+  return { signal: controller.signal, release };
+}

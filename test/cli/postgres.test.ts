@@ -1,0 +1,4 @@
+import { postgresBackend } from './backends.js';
+import { describeCommands } from './cli-suite.js';
+
+describeCommands(postgresBackend());
