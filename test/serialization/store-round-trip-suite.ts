@@ -22,7 +22,7 @@ import {
   type SnapshotStore,
 } from '../../src/index.js';
 import { FaultyJournal, FaultySnapshotStore } from '../runtime/support/faulty-stores.js';
-import { anyValue } from './values.js';
+import { anyValue, expectSameValue } from './values.js';
 
 /** The stores of one backend; those it lacks are left out. */
 export interface RoundTripStores {
@@ -72,7 +72,7 @@ export function storeRoundTripSuite(name: string, open: () => Promise<RoundTripS
             const replayed = [];
             for await (const repr of journal.replay(persistenceId, 1, Number.POSITIVE_INFINITY)) replayed.push(repr.event);
             expect(replayed).toHaveLength(1);
-            expect(isDeepStrictEqual(replayed[0], value)).toBe(true);
+            expectSameValue(replayed[0], value);
           }),
           settings,
         );
@@ -97,7 +97,7 @@ export function storeRoundTripSuite(name: string, open: () => Promise<RoundTripS
               return;
             }
             expect(keepable, 'stored a value it must refuse').toBe(true);
-            expect(isDeepStrictEqual(loaded?.snapshot, value)).toBe(true);
+            expectSameValue(loaded?.snapshot, value);
           }),
           settings,
         );
@@ -123,7 +123,7 @@ export function storeRoundTripSuite(name: string, open: () => Promise<RoundTripS
             }
             expect(keepable, 'stored a value it must refuse').toBe(true);
             expect(record.revision).toBe(1);
-            expect(isDeepStrictEqual(record.value, value)).toBe(true);
+            expectSameValue(record.value, value);
           }),
           settings,
         );

@@ -1,5 +1,8 @@
 /** Arbitrary values for the serializer properties: what must round-trip, and what must be refused. */
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
+import { expect } from 'vitest';
+import { firstDifference } from '../../src/serialization/round-trip.js';
 
 /** A user class: its instances must be refused, never stored as plain objects. */
 export class Point {
@@ -45,3 +48,24 @@ export const anyValue = fc.oneof(
   { weight: 3, arbitrary: representable.map((value) => ({ value, keepable: true })) },
   { weight: 1, arbitrary: unrepresentable.map((value) => ({ value, keepable: false })) },
 );
+
+/**
+ * True when `value` holds a Date whose time is NaN: Node's isDeepStrictEqual finds two
+ * invalid Dates unequal (it compares getTime() with ===), so for those values only the
+ * library's own strict comparison (checkRoundTrip) judges.
+ */
+export function holdsInvalidDate(value: unknown, seen = new Set<unknown>()): boolean {
+  if (typeof value !== 'object' || value === null || seen.has(value)) return false;
+  seen.add(value);
+  if (value instanceof Date) return Number.isNaN(value.getTime());
+  if (value instanceof Map) return [...value].some(([key, entry]) => holdsInvalidDate(key, seen) || holdsInvalidDate(entry, seen));
+  if (value instanceof Set) return [...value].some((item) => holdsInvalidDate(item, seen));
+  if (ArrayBuffer.isView(value)) return false;
+  return Object.values(value).some((item) => holdsInvalidDate(item, seen));
+}
+
+/** The same value exactly: the library's comparison (it names the path), and Node's as an independent check. */
+export function expectSameValue(back: unknown, live: unknown): void {
+  expect(firstDifference(live, back, 'value')).toBeUndefined();
+  if (!holdsInvalidDate(live)) expect(isDeepStrictEqual(back, live)).toBe(true);
+}
