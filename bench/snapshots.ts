@@ -14,9 +14,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { FileSnapshotStore } from '../src/fs/index.js';
-import { decodeSnapshotFrame, encodeSnapshotFrame } from '../src/fs/snapshot-frame.js';
 import { Serialization, SnapshotMetadata, SnapshotSelectionCriteria } from '../src/index.js';
 import { createBucketIfMissing, readBody, S3SnapshotStore } from '../src/s3/index.js';
+import { decodeSnapshotFrame, encodeSnapshotFrame } from '../src/spi/snapshot-frame.js';
 import { decodeSnapshot } from '../src/spi/snapshot-support.js';
 import { startS3Server } from '../test/support/s3-server.js';
 

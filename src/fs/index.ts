@@ -8,6 +8,8 @@
  * ```
  * @module
  */
+
+export { idFromSegments, idSegments, SEGMENT_CHUNK } from '../spi/id-segments.js';
+export { decodeSnapshotFrame, encodeSnapshotFrame, SNAPSHOT_FRAME_VERSION, type SnapshotFrameIdentity } from '../spi/snapshot-frame.js';
 export { FileSnapshotStore, type FileSnapshotStoreOptions } from './file-snapshot-store.js';
-export { idFromSegments, idSegments, parseSnapshotFileName, SEGMENT_CHUNK, snapshotFileName } from './layout.js';
-export { decodeSnapshotFrame, encodeSnapshotFrame, SNAPSHOT_FRAME_VERSION, type SnapshotFrameIdentity } from './snapshot-frame.js';
+export { parseSnapshotFileName, snapshotFileName } from './layout.js';

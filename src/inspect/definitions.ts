@@ -10,10 +10,10 @@ import type { PersistentRepr } from '../core/persistent-repr.js';
 import { toAction } from '../machine/journal-action-codec.js';
 import type { Snapshot } from '../machine/recorder.js';
 import { type ActionHandlers, reduce, type StateDefinition } from '../machine/state-definition.js';
-import { type DurableEntityDefinition, isDurableEntityDefinition } from '../runtime/durable-entity-definition.js';
-import { type EntityDefinition, isEntityDefinition } from '../runtime/entity-definition.js';
-import { parseEntityPersistenceId } from '../runtime/entity-persistence-id.js';
-import { DEFAULT_SNAPSHOT_VERSION, SnapshotCodec } from '../runtime/snapshot-versioning.js';
+import { parseEntityPersistenceId } from '../runtime/cell/entity-persistence-id.js';
+import { type DurableEntityDefinition, isDurableEntityDefinition } from '../runtime/durable/durable-entity-definition.js';
+import { DEFAULT_SNAPSHOT_VERSION, SnapshotCodec } from '../runtime/recovery/snapshot-versioning.js';
+import { type EntityDefinition, isEntityDefinition } from '../runtime/typed/entity-definition.js';
 import type { StateDefinitionSummary } from './inspection.js';
 
 /** An event-sourced definition (entity or machine): how to rebuild its state from events and snapshots. */

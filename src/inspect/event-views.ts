@@ -4,7 +4,7 @@
  */
 import type { PersistentRepr } from '../core/persistent-repr.js';
 import { MAX_SEQUENCE_NR, validateInteger } from '../core/validation.js';
-import { type ChangeSource, ChangeWaiter } from '../query/change-waiter.js';
+import { type ChangeSource, ChangeWaiter } from '../spi/change-waiter.js';
 import type { Journal } from '../spi/journal.js';
 import { validateReplayArguments } from '../spi/journal-support.js';
 import type { EventView } from './inspection.js';

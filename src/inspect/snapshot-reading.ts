@@ -7,7 +7,7 @@
 import type { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
-import { isVersionedSnapshotMetadata, readSnapshotMetadata } from '../runtime/snapshot-versioning.js';
+import { isVersionedSnapshotMetadata, readSnapshotMetadata } from '../runtime/recovery/snapshot-versioning.js';
 import type { SnapshotStore } from '../spi/snapshot-store.js';
 import type { SnapshotView } from './inspection.js';
 import type { ObservedSerialization } from './observed-serialization.js';

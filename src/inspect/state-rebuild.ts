@@ -7,7 +7,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import type { PersistentRepr } from '../core/persistent-repr.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
-import { selectSnapshot } from '../runtime/snapshot-selection.js';
+import { selectSnapshot } from '../runtime/recovery/snapshot-selection.js';
 import type { DurableStateStore } from '../spi/durable-state-store.js';
 import type { Journal } from '../spi/journal.js';
 import type { SnapshotStore } from '../spi/snapshot-store.js';

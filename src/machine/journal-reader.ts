@@ -1,19 +1,20 @@
 /**
  * A reader over any Journal: replays one persistence id in pages and, when live, tails it
- * by polling with back-off (woken at once by local JournalWriters). A hole in the actions,
- * or a first catch-up below the journal's recorded highest sequence number (a deleted tail),
- * fails the read with a RecoveryError instead of resuming a machine in a wrong state.
+ * with the shared poll-with-backoff tailer (`ChangeWaiter`), woken at once by local
+ * JournalWriters. A hole in the actions, or a first catch-up below the journal's recorded
+ * highest sequence number (a deleted tail), fails the read with a RecoveryError instead of
+ * resuming a machine in a wrong state.
  * @module
  */
 import { RecoveryError } from '../core/errors.js';
 import { validatePersistenceId } from '../core/persistence-id.js';
 import { invalidArgument, MAX_SEQUENCE_NR, validateInteger } from '../core/validation.js';
+import { type ChangeSource, ChangeWaiter } from '../spi/change-waiter.js';
 import type { Journal } from '../spi/journal.js';
 import type { Action } from './action.js';
 import { onAppended } from './append-signal.js';
 import { sequenceNrOfActionId, toAction } from './journal-action-codec.js';
 import type { Reader, ReadOptions } from './reader.js';
-import { sleep } from './timers.js';
 
 /** Options of {@link JournalReader}. */
 export interface JournalReaderOptions {
@@ -76,36 +77,50 @@ export class JournalReader implements Reader, JournalSource {
   async *read(afterId: string | null, options: ReadOptions): AsyncIterable<Action> {
     let next = afterId === null ? 1 : sequenceNrOfActionId(afterId, 'afterId') + 1;
     const signal = this.#signal ? AbortSignal.any([options.signal, this.#signal]) : options.signal;
-    let delay = this.#pollIntervalMs;
+    // Woken early by local appends; otherwise backs off so an idle reader costs little.
+    const waiter = new ChangeWaiter(this.#appends(), signal, { minPollMs: this.#pollIntervalMs, maxPollMs: this.#maxPollIntervalMs });
+    if (this.#live) waiter.start();
     // Until the first catch-up is confirmed against the journal's recorded highest sequence
     // number, the highest read before the latest pass (a pass that then ends below it found a
     // deleted tail, not a write still on its way).
     let resumed = false;
     let highestBeforePass = 0;
-    while (!signal.aborted) {
-      let count = 0;
-      for await (const repr of this.journal.replay(this.persistenceId, next, MAX_SEQUENCE_NR, this.#pageSize)) {
-        if (repr.sequenceNr !== next) throw missingActions(this.persistenceId, next, repr.sequenceNr - 1);
-        count++;
-        next = repr.sequenceNr + 1;
-        yield toAction(repr);
-        if (signal.aborted) return;
+    try {
+      while (!signal.aborted) {
+        let count = 0;
+        for await (const repr of this.journal.replay(this.persistenceId, next, MAX_SEQUENCE_NR, this.#pageSize)) {
+          if (repr.sequenceNr !== next) throw missingActions(this.persistenceId, next, repr.sequenceNr - 1);
+          count++;
+          next = repr.sequenceNr + 1;
+          yield toAction(repr);
+          if (signal.aborted) return;
+        }
+        if (count === this.#pageSize) continue;
+        if (!resumed) {
+          if (highestBeforePass >= next) throw missingActions(this.persistenceId, next, highestBeforePass);
+          highestBeforePass = await this.journal.highestSequenceNr(this.persistenceId);
+          // Written since this pass began, or missing: the next pass tells which.
+          if (highestBeforePass >= next) continue;
+          resumed = true;
+        }
+        options.onCaughtUp?.();
+        if (!this.#live) return;
+        if (count > 0) waiter.progressed();
+        if (!(await waiter.wait())) return;
       }
-      if (count === this.#pageSize) continue;
-      if (!resumed) {
-        if (highestBeforePass >= next) throw missingActions(this.persistenceId, next, highestBeforePass);
-        highestBeforePass = await this.journal.highestSequenceNr(this.persistenceId);
-        // Written since this pass began, or missing: the next pass tells which.
-        if (highestBeforePass >= next) continue;
-        resumed = true;
-      }
-      options.onCaughtUp?.();
-      if (!this.#live) return;
-      if (count > 0) delay = this.#pollIntervalMs;
-      // Woken early by local appends; otherwise back off so an idle reader costs little.
-      await sleep(delay, signal, (wake) => onAppended(this.journal, this.persistenceId, wake));
-      delay = Math.min(delay * 2, this.#maxPollIntervalMs);
+    } finally {
+      await waiter.close();
     }
+  }
+
+  /** Local appends to this reader's id, as a change source. */
+  #appends(): ChangeSource {
+    return {
+      subscribe: async (listener) => {
+        const unsubscribe = onAppended(this.journal, this.persistenceId, () => listener({ ordering: 0 }));
+        return { close: async () => unsubscribe() };
+      },
+    };
   }
 }
 

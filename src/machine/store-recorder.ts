@@ -6,14 +6,14 @@
 import { CorruptSnapshotError, describeValue } from '../core/errors.js';
 import { validatePersistenceId } from '../core/persistence-id.js';
 import { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
+import { Debounce } from '../core/timers.js';
 import { invalidArgument, validateFunction, validateInteger } from '../core/validation.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import type { SnapshotStore } from '../spi/snapshot-store.js';
 import type { Action } from './action.js';
 import { sequenceNrOfActionId } from './journal-action-codec.js';
 import type { Recorder, Snapshot } from './recorder.js';
-import { SnapshotWriter } from './snapshot-writer.js';
-import { type TimerHandle, unrefTimeout } from './timers.js';
+import { RecorderSaveQueue } from './recorder-save-queue.js';
 
 /** Options of {@link StoreRecorder}. */
 export interface StoreRecorderOptions<S, A extends Action> {
@@ -46,11 +46,10 @@ export class StoreRecorder<S = unknown, A extends Action = Action> implements Re
   /** The persistence id snapshots are saved under. */
   readonly persistenceId: string;
   readonly #every: number | undefined;
-  readonly #debounceMs: number | undefined;
   readonly #sequenceNrOf: (action: A) => number;
-  readonly #writer: SnapshotWriter<S, A>;
+  readonly #writer: RecorderSaveQueue<S, A>;
   #latest: Snapshot<S, A> | null = null;
-  #timer: TimerHandle | undefined;
+  readonly #debounce: Debounce | undefined;
 
   constructor(snapshotStore: SnapshotStore, options: StoreRecorderOptions<S, A>) {
     if (typeof snapshotStore?.save !== 'function') invalidArgument('snapshotStore', 'a SnapshotStore', snapshotStore);
@@ -61,13 +60,19 @@ export class StoreRecorder<S = unknown, A extends Action = Action> implements Re
     this.snapshotStore = snapshotStore;
     this.persistenceId = options.persistenceId;
     this.#every = options.every === undefined ? undefined : validateInteger(options.every, 'options.every', context, { min: 1 });
-    this.#debounceMs =
+    const debounceMs =
       options.debounceMs === undefined ? undefined : validateInteger(options.debounceMs, 'options.debounceMs', context, { min: 0 });
     const keep = validateInteger(options.keep ?? Number.POSITIVE_INFINITY, 'options.keep', context, { min: 1, allowInfinity: true });
     if (options.sequenceNrOf !== undefined) validateFunction(options.sequenceNrOf, 'options.sequenceNrOf', context);
     if (options.onError !== undefined) validateFunction(options.onError, 'options.onError', context);
     this.#sequenceNrOf = options.sequenceNrOf ?? defaultSequenceNrOf;
-    this.#writer = new SnapshotWriter({
+    this.#debounce =
+      debounceMs === undefined
+        ? undefined
+        : new Debounce(debounceMs, () => {
+            if (this.#latest) this.#writer.enqueue(this.#latest);
+          });
+    this.#writer = new RecorderSaveQueue({
       store: snapshotStore,
       persistenceId: options.persistenceId,
       keep,
@@ -82,13 +87,7 @@ export class StoreRecorder<S = unknown, A extends Action = Action> implements Re
     if (!snapshot?.action) return;
     this.#latest = snapshot;
     if (this.#every !== undefined && this.#writer.position(snapshot) % this.#every === 0) this.#writer.enqueue(snapshot);
-    if (this.#debounceMs !== undefined) {
-      if (this.#timer !== undefined) clearTimeout(this.#timer);
-      this.#timer = unrefTimeout(() => {
-        this.#timer = undefined;
-        if (this.#latest) this.#writer.enqueue(this.#latest);
-      }, this.#debounceMs);
-    }
+    this.#debounce?.touch();
   }
 
   /** Saves the snapshot now; rejects when the store fails. */
@@ -125,10 +124,7 @@ export class StoreRecorder<S = unknown, A extends Action = Action> implements Re
 
   /** Writes the pending snapshot (the latest state, if not saved yet) and waits for saves to finish. */
   async flush(): Promise<void> {
-    if (this.#timer !== undefined) {
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-    }
+    this.#debounce?.cancel();
     // The queued every-N snapshot first, so the latest state never displaces it; a latest
     // state that was just tried (and failed) is reported once, not retried here.
     await this.#writer.flush();

@@ -5,6 +5,7 @@
 import { validatePersistenceId } from '../core/persistence-id.js';
 import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
+import type { DurableStateCapabilities } from '../spi/capabilities.js';
 import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
 import { decodeState, encodeState, revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
 import { ChangeListeners, validateOrderingRead } from '../spi/queryable-journal.js';
@@ -26,6 +27,8 @@ export type MemoryDurableStateStoreOptions = StoreOptions;
 
 /** A durable state store held in process memory. */
 export class MemoryDurableStateStore implements QueryableDurableStateStore {
+  /** ChangesByTag queries and live notifications. */
+  readonly capabilities: DurableStateCapabilities = { queries: true, live: true };
   readonly #entries = new Map<string, Entry>();
   readonly #listeners = new ChangeListeners();
   #ordering = 0;

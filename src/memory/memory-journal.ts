@@ -7,6 +7,7 @@
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
 import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
+import type { JournalCapabilities } from '../spi/capabilities.js';
 import {
   decodeEvent,
   prepareWrites,
@@ -39,6 +40,8 @@ export type MemoryJournalOptions = StoreOptions;
 
 /** A journal held in process memory; lost when the process exits. Serves queries too. */
 export class MemoryJournal implements QueryableJournal {
+  /** Queries by global ordering, tags and live notifications. */
+  readonly capabilities: JournalCapabilities = { queries: true, tags: true, live: true };
   readonly #streams = new Map<string, Stream>();
   /** Every stored event in global order; index = ordering - 1; deleted events become undefined. */
   readonly #log: (StoredEvent | undefined)[] = [];

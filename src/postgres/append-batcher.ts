@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyError } from '../core/errors.js';
 import { type PreparedWrite, sequenceConflict } from '../spi/journal-support.js';
-import { describeFailure, isDefiniteRollback, isTransient, NAME, pgErrorCode, storeFailure, UNIQUE_VIOLATION } from './errors.js';
+import { withRetry } from '../spi/retry.js';
+import { describeFailure, isDefiniteRollback, isTransientRollback, NAME, pgErrorCode, storeFailure, UNIQUE_VIOLATION } from './errors.js';
 import type { PgPoolClient } from './pg-client.js';
 import {
   type AppendWrite,
@@ -147,38 +148,42 @@ export class AppendBatcher {
   async #runBatch(batch: Entry[]): Promise<void> {
     const first = batch[0] as Entry;
     const operation = 'journal.write';
-    for (let attempt = 1; ; attempt++) {
-      const marker = `memento:write:${randomUUID()}`;
-      let client: PgPoolClient;
-      try {
-        client = await this.base.connect(operation, first.persistenceId);
-      } catch (error) {
-        this.#fail(batch, error as Error);
-        return;
-      }
-      const statement = appendEventsStatement(this.base.tables, this.base.schema, batch, marker, this.notify);
-      try {
-        const { rows } = await client.query<{ accepted: string[] }>(statement.text, statement.values);
-        client.release();
-        const accepted = new Set(rows[0]?.accepted ?? []);
-        await this.#report(batch, accepted);
-        return;
-      } catch (error) {
-        client.release(error as Error);
-        if (pgErrorCode(error) === UNIQUE_VIOLATION) {
-          // Events exist beyond the recorded highest (written around the journal): find
-          // the culprit write by write, each in its own transaction.
-          for (const entry of batch) await this.#runAlone(entry);
-          return;
-        }
-        if (isDefiniteRollback(error)) {
-          if (isTransient(error) && attempt < this.base.retry.attempts) continue;
-          this.#fail(batch, this.#unavailable(batch, error, 'nothing was stored'));
-          return;
-        }
-        await this.#resolveAmbiguous(batch, marker, error);
-        return;
-      }
+    try {
+      await withRetry(
+        this.base.retry,
+        async () => {
+          const marker = `memento:write:${randomUUID()}`;
+          let client: PgPoolClient;
+          try {
+            client = await this.base.connect(operation, first.persistenceId);
+          } catch (error) {
+            this.#fail(batch, error as Error);
+            return;
+          }
+          const statement = appendEventsStatement(this.base.tables, this.base.schema, batch, marker, this.notify);
+          try {
+            const { rows } = await client.query<{ accepted: string[] }>(statement.text, statement.values);
+            client.release();
+            const accepted = new Set(rows[0]?.accepted ?? []);
+            await this.#report(batch, accepted);
+          } catch (error) {
+            client.release(error as Error);
+            if (pgErrorCode(error) === UNIQUE_VIOLATION) {
+              // Events exist beyond the recorded highest (written around the journal): find
+              // the culprit write by write, each in its own transaction.
+              for (const entry of batch) await this.#runAlone(entry);
+              return;
+            }
+            // Rolled back: nothing was stored, so the loop may send it again when transient.
+            if (isDefiniteRollback(error)) throw error;
+            await this.#resolveAmbiguous(batch, marker, error);
+          }
+        },
+        { isTransient: isTransientRollback },
+      );
+    } catch (error) {
+      if (!isDefiniteRollback(error)) throw error;
+      this.#fail(batch, this.#unavailable(batch, error, 'nothing was stored'));
     }
   }
 

@@ -62,6 +62,9 @@ export function isDefiniteRollback(error: unknown): boolean {
   return (error as PgErrorShape).severity === 'ERROR' && !isConnectionFailure(error);
 }
 
+/** True for a write the server rolled back for a reason unrelated to it (deadlock, serialization): sending it again is safe. */
+export const isTransientRollback = (error: unknown): boolean => isDefiniteRollback(error) && isTransient(error);
+
 /** True when a table or schema is missing: `migrate()` was not run. */
 export function isMissingSchema(error: unknown): boolean {
   const code = sqlState(error);

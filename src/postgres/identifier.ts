@@ -1,8 +1,10 @@
 /**
- * Schema names: validated, then always quoted, so no option can inject SQL.
+ * Schema names: validated, then always quoted (by `pg`'s own `escapeIdentifier`), so no
+ * option can inject SQL.
  * @module
  */
 import { InvalidArgumentError } from '../core/errors.js';
+import { requireOptionalPeer } from '../core/optional-peer.js';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 
@@ -18,9 +20,18 @@ export function validateSchemaName(value: unknown, argument = 'schema'): string 
   return value;
 }
 
-/** Quotes an identifier; callers pass validated names only, quoting keeps case as written. */
+let escapeIdentifier: ((name: string) => string) | undefined;
+
+/**
+ * Quotes an identifier with `pg`'s `escapeIdentifier` (loaded on first use: `pg` is an
+ * optional peer dependency); callers pass validated names only, quoting keeps case as written.
+ */
 export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
+  escapeIdentifier ??= requireOptionalPeer<{ escapeIdentifier: (name: string) => string }>({
+    name: 'pg',
+    source: 'postgres',
+  }).escapeIdentifier;
+  return escapeIdentifier(name);
 }
 
 /** Fully qualified, quoted names of every table of one schema. */

@@ -21,7 +21,6 @@ export { PostgresDurableStateStore, type PostgresDurableStateStoreOptions } from
 export { type OrderedEvent, PostgresJournal, type PostgresJournalOptions } from './postgres-journal.js';
 export { PostgresOffsetStore, type PostgresProjectionTransaction } from './postgres-offset-store.js';
 export { PostgresSnapshotStore, type PostgresSnapshotStoreOptions } from './postgres-snapshot-store.js';
-export type { RetryOptions } from './retry.js';
 export { JOURNAL_LOCK_CLASS } from './schema/journal/append-events.js';
 export { MIGRATIONS, type Migration, SCHEMA_VERSION } from './schema/migrations/index.js';
-export type { PostgresOptions, PostgresStoreOptions } from './store-base.js';
+export type { PostgresOptions, PostgresRetryOptions, PostgresRetryOptions as RetryOptions, PostgresStoreOptions } from './store-base.js';

@@ -6,11 +6,13 @@
 import { randomUUID } from 'node:crypto';
 import { validatePersistenceId } from '../core/persistence-id.js';
 import { measure } from '../observability/hooks.js';
+import type { DurableStateCapabilities } from '../spi/capabilities.js';
 import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
 import { decodeState, encodeState, revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
 import { validateOrderingRead } from '../spi/queryable-journal.js';
+import { withRetry } from '../spi/retry.js';
 import { StoreLifecycle } from '../spi/store-options.js';
-import { describeFailure, isDefiniteRollback, isTransient, NAME, storeFailure } from './errors.js';
+import { describeFailure, isDefiniteRollback, isTransientRollback, NAME, storeFailure } from './errors.js';
 import type { MigrateResult } from './migrate.js';
 import { changesByTagSql, findStateSql, getStateSql, insertStateSql, updateStateSql } from './schema/state/index.js';
 import { PostgresBase, type PostgresOptions } from './store-base.js';
@@ -20,6 +22,8 @@ export type PostgresDurableStateStoreOptions = PostgresOptions;
 
 /** Durable state in a PostgreSQL table (see docs/postgres.md for the schema). */
 export class PostgresDurableStateStore implements QueryableDurableStateStore {
+  /** ChangesByTag queries; live queries poll (no notifications). */
+  readonly capabilities: DurableStateCapabilities = { queries: true, live: false };
   readonly #base: PostgresBase;
   readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
 
@@ -77,25 +81,28 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore {
     const t = this.#base.tables;
     const sql = revision === 1 ? insertStateSql(t) : updateStateSql(t);
     const name = `state.${operation}`;
-    for (let attempt = 1; ; attempt++) {
-      const marker = `memento:state:${randomUUID()}`;
-      const client = await this.#base.connect(name, persistenceId);
-      let changed: boolean;
-      try {
-        const result = await client.query(`/* ${marker} */ ${sql}`, [persistenceId, revision, payload, tag]);
-        client.release();
-        changed = result.rowCount === 1;
-      } catch (error) {
-        client.release(error as Error);
-        if (isDefiniteRollback(error)) {
-          if (isTransient(error) && attempt < this.#base.retry.attempts) continue;
-          throw storeFailure(error, name, persistenceId, '; nothing was stored');
+    const changed = await withRetry(
+      this.#base.retry,
+      async () => {
+        const marker = `memento:state:${randomUUID()}`;
+        const client = await this.#base.connect(name, persistenceId);
+        try {
+          const result = await client.query(`/* ${marker} */ ${sql}`, [persistenceId, revision, payload, tag]);
+          client.release();
+          return result.rowCount === 1;
+        } catch (error) {
+          client.release(error as Error);
+          if (isDefiniteRollback(error)) throw error;
+          return this.#settle(name, persistenceId, marker, revision, payload, error);
         }
-        changed = await this.#settle(name, persistenceId, marker, revision, payload, error);
-      }
-      if (changed) return;
-      throw revisionConflict(persistenceId, await this.#currentRevision(name, persistenceId), revision, operation, NAME);
-    }
+      },
+      {
+        isTransient: isTransientRollback,
+        fail: ({ error }) => (isDefiniteRollback(error) ? storeFailure(error, name, persistenceId, '; nothing was stored') : error),
+      },
+    );
+    if (changed) return;
+    throw revisionConflict(persistenceId, await this.#currentRevision(name, persistenceId), revision, operation, NAME);
   }
 
   /** The connection failed after the change was sent: true when it committed, else StoreUnavailableError. */

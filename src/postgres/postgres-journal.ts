@@ -10,6 +10,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
 import { validateInteger } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
+import type { JournalCapabilities } from '../spi/capabilities.js';
 import {
   checkRecordedHighest,
   decodeEvent,
@@ -75,6 +76,8 @@ const toStored = (row: EventRow): StoredEvent => ({
 
 /** A journal in PostgreSQL tables (see docs/postgres.md for the schema). */
 export class PostgresJournal implements QueryableJournal {
+  /** Queries by global ordering and tags; live notifications (LISTEN/NOTIFY) unless `notifyChannel: false`. */
+  readonly capabilities: JournalCapabilities;
   readonly #base: PostgresBase;
   readonly #lifecycle = new StoreLifecycle(NAME, 'journal');
   readonly #pageSize: number;
@@ -89,6 +92,7 @@ export class PostgresJournal implements QueryableJournal {
     const maxBatchWrites = validateInteger(options.maxBatchWrites ?? 500, 'maxBatchWrites', { source: NAME }, { min: 1 });
     const channel = options.notifyChannel ?? 'memento_journal';
     this.#notify = channel === false ? undefined : { channel, schema: this.#base.schema };
+    this.capabilities = { queries: true, tags: true, live: this.#notify !== undefined };
     this.#writer = new AppendBatcher(this.#base, this.#notify, maxBatchWrites);
   }
 

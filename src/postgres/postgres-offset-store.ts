@@ -3,7 +3,7 @@
  * the same database: handler writes and offset commit in one transaction.
  * @module
  */
-import { offsetFromNumber, offsetToNumber, type TransactionalOffsetStore, validateProjectionName } from '../query/offset-store.js';
+import { offsetFromNumber, offsetToNumber, type TransactionalOffsetStore, validateProjectionName } from '../spi/offset-store.js';
 import type { Offset } from '../spi/read-journal.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { NAME, storeFailure } from './errors.js';

@@ -3,23 +3,34 @@
  * and the "is the abandoned statement finished?" check behind truthful write outcomes.
  * @module
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import { Serialization } from '../serialization/serialization.js';
+import { type RetryOptions, type RetryPolicy, retryPolicy, withRetry } from '../spi/retry.js';
 import type { StoreOptions } from '../spi/store-options.js';
 import { type PoolHandle, type PostgresConnectionOptions, resolvePool } from './connection.js';
-import { storeFailure } from './errors.js';
+import { isTransient, storeFailure } from './errors.js';
 import { type TableNames, tableNames, validateSchemaName } from './identifier.js';
 import { type MigrateResult, migratePool } from './migrate.js';
 import type { PgPool, PgPoolClient } from './pg-client.js';
-import { type RetryOptions, type RetryPolicy, retryPolicy, sleep, withRetry } from './retry.js';
 import { settleAbandonedSql } from './schema/journal/find-written.js';
+
+/**
+ * Retries of operations safe to repeat, with the shared loop (src/spi/retry.ts): `attempts`
+ * (default 4), `initialDelayMs` (50), `maxDelayMs` (1000), optionally `deadlineMs`.
+ */
+export type PostgresRetryOptions = Omit<RetryOptions, 'attemptTimeoutMs'>;
+
+/** The PostgreSQL stores' retry defaults. */
+const RETRY_DEFAULTS: PostgresRetryOptions = { attempts: 4, initialDelayMs: 50, maxDelayMs: 1000 };
+const RULES = { isTransient };
 
 /** Options every PostgreSQL store accepts besides the connection. */
 export interface PostgresStoreOptions extends StoreOptions {
   /** Schema holding the tables (validated identifier, always quoted). @default 'public' */
   readonly schema?: string;
   /** Retries of operations safe to repeat (reads, idempotent writes). @default { attempts: 4, initialDelayMs: 50 } */
-  readonly retry?: RetryOptions;
+  readonly retry?: PostgresRetryOptions;
 }
 
 /** Connection plus shared options. */
@@ -41,7 +52,7 @@ export class PostgresBase {
     this.serialization = options.serialization ?? new Serialization();
     this.logger = options.logger ?? silentLogger;
     this.hooks = options.hooks;
-    this.retry = retryPolicy(options.retry);
+    this.retry = retryPolicy({ ...options.retry, attemptTimeoutMs: undefined }, RETRY_DEFAULTS);
     this.#handle = resolvePool(options, this.logger);
   }
 
@@ -63,7 +74,7 @@ export class PostgresBase {
   /** A query safe to repeat, retried on transient failures, failures wrapped with the operation. */
   async read<R>(operation: string, persistenceId: string | undefined, text: string, values: unknown[]): Promise<R[]> {
     try {
-      return await withRetry(this.retry, async () => (await (await this.pool()).query<R>(text, values)).rows);
+      return await withRetry(this.retry, async () => (await (await this.pool()).query<R>(text, values)).rows, RULES);
     } catch (error) {
       throw storeFailure(error, operation, persistenceId);
     }
@@ -73,7 +84,7 @@ export class PostgresBase {
   async connect(operation: string, persistenceId?: string): Promise<PgPoolClient> {
     let client: PgPoolClient;
     try {
-      client = await withRetry(this.retry, async () => (await this.pool()).connect());
+      client = await withRetry(this.retry, async () => (await this.pool()).connect(), RULES);
     } catch (error) {
       throw storeFailure(error, operation, persistenceId);
     }
@@ -100,14 +111,18 @@ export class PostgresBase {
    */
   async settleAbandoned(marker: string): Promise<void> {
     const policy = { ...this.retry, attempts: Math.max(this.retry.attempts, 8) };
-    await withRetry(policy, async () => {
-      const pool = await this.pool();
-      for (let round = 0; round < 20; round++) {
-        const { rows } = await pool.query<{ pid: number }>(settleAbandonedSql, [`/* ${marker} */`]);
-        if (rows.length === 0) return;
-        await sleep(20);
-      }
-      throw new Error(`a backend still runs the statement tagged ${marker}`);
-    });
+    await withRetry(
+      policy,
+      async () => {
+        const pool = await this.pool();
+        for (let round = 0; round < 20; round++) {
+          const { rows } = await pool.query<{ pid: number }>(settleAbandonedSql, [`/* ${marker} */`]);
+          if (rows.length === 0) return;
+          await sleep(20);
+        }
+        throw new Error(`a backend still runs the statement tagged ${marker}`);
+      },
+      RULES,
+    );
   }
 }

@@ -5,15 +5,16 @@
  */
 import { InvalidArgumentError } from '../core/errors.js';
 import { validateInteger } from '../core/validation.js';
+import { durableStateCapabilities } from '../spi/capabilities.js';
+import { ChangeWaiter, type PollOptions } from '../spi/change-waiter.js';
 import {
   type DurableStateChange,
   type DurableStateStore,
   isQueryableDurableStateStore,
   type QueryableDurableStateStore,
 } from '../spi/durable-state-store.js';
+import { offsetToNumber } from '../spi/offset-store.js';
 import type { Offset, QueryOptions } from '../spi/read-journal.js';
-import { ChangeWaiter, type PollOptions } from './change-waiter.js';
-import { offsetToNumber } from './offset-store.js';
 
 /** A change with the offset to resume after it. */
 export interface DurableStateChangeEnvelope<S = unknown> extends DurableStateChange<S> {
@@ -32,10 +33,14 @@ export function createDurableStateQueries(
   options: PollOptions & { pageSize?: number } = {},
 ): DurableStateQueries {
   if (!isQueryableDurableStateStore(store)) {
-    throw new InvalidArgumentError('store', 'store: expected a durable state store with readChangesByTag (a QueryableDurableStateStore)', {
-      expected: 'QueryableDurableStateStore',
-      actual: store?.constructor?.name,
-    });
+    throw new InvalidArgumentError(
+      'store',
+      'store: expected a durable state store declaring capabilities.queries (a QueryableDurableStateStore with readChangesByTag)',
+      {
+        expected: 'QueryableDurableStateStore',
+        actual: store?.constructor?.name,
+      },
+    );
   }
   const pageSize = validateInteger(options.pageSize ?? 500, 'pageSize', {}, { min: 1 });
   return { changesByTag: (tag, offset, opts = {}) => changesByTag(store, pageSize, options, tag, offset, opts) };
@@ -56,7 +61,8 @@ async function* changesByTag(
     });
   }
   let after = offsetToNumber(offset);
-  const waiter = new ChangeWaiter(store, opts.signal, poll);
+  // Woken by the store's notifications only when it declares them; otherwise by polling.
+  const waiter = new ChangeWaiter(durableStateCapabilities(store).live ? store : {}, opts.signal, poll);
   if (opts.live) waiter.start();
   try {
     while (!opts.signal?.aborted) {

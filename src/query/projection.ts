@@ -6,8 +6,8 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import { validateFunction } from '../core/validation.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
+import { isTransactionalOffsetStore, type OffsetStore, type TransactionalOffsetStore } from '../spi/offset-store.js';
 import type { EventEnvelope, Offset } from '../spi/read-journal.js';
-import { isTransactionalOffsetStore, type OffsetStore, type TransactionalOffsetStore } from './offset-store.js';
 
 /** What a handler receives besides the envelope. */
 export interface ProjectionContext<Transaction = unknown> {

@@ -1,17 +1,20 @@
 /**
  * Persistence queries over any {@link QueryableJournal}: events by persistence id, by
- * tag, and the ids themselves, finite or live. Live streams wake on the journal's append
- * notifications when it has them and poll with back-off otherwise.
+ * tag, and the ids themselves, finite or live. What a journal supports is read from its
+ * declared capabilities: `queries` to build a read journal at all, `tags` for
+ * `eventsByTag`, and `live` for waking on its append notifications (live streams poll
+ * with back-off otherwise).
  * @module
  */
 import { InvalidArgumentError } from '../core/errors.js';
 import type { PersistentRepr } from '../core/persistent-repr.js';
 import { validateInteger } from '../core/validation.js';
+import { type JournalCapabilities, journalCapabilities } from '../spi/capabilities.js';
+import { type ChangeSource, ChangeWaiter, type PollOptions } from '../spi/change-waiter.js';
 import type { Journal } from '../spi/journal.js';
 import { validateReplayArguments } from '../spi/journal-support.js';
 import { isQueryableJournal, type QueryableJournal } from '../spi/queryable-journal.js';
 import type { EventEnvelope, Offset, QueryOptions, ReadJournal } from '../spi/read-journal.js';
-import { ChangeWaiter, type PollOptions } from './change-waiter.js';
 
 /** Options of {@link createReadJournal}. */
 export interface ReadJournalOptions extends PollOptions {
@@ -45,7 +48,7 @@ export function createReadJournal(journal: Journal, options: ReadJournalOptions 
   if (!isQueryableJournal(journal)) {
     throw new InvalidArgumentError(
       'journal',
-      'journal: expected a journal with readByOrdering and listPersistenceIds (a QueryableJournal)',
+      'journal: expected a journal declaring capabilities.queries (a QueryableJournal with readByOrdering and listPersistenceIds)',
       {
         expected: 'QueryableJournal',
         actual: journal?.constructor?.name,
@@ -57,17 +60,27 @@ export function createReadJournal(journal: Journal, options: ReadJournalOptions 
 }
 
 class JournalReadJournal implements ReadJournal {
+  readonly #capabilities: Required<JournalCapabilities>;
+
   constructor(
     private readonly journal: QueryableJournal,
     private readonly pageSize: number,
     private readonly poll: PollOptions,
-  ) {}
+  ) {
+    this.#capabilities = journalCapabilities(journal);
+  }
+
+  /** A tailer woken by the journal's notifications when it declares `live`, else by its poll timer alone. */
+  #waiter(signal: AbortSignal | undefined): ChangeWaiter {
+    const source: ChangeSource = this.#capabilities.live ? this.journal : {};
+    return new ChangeWaiter(source, signal, this.poll);
+  }
 
   /** Offsets of these envelopes are sequence numbers: resume with `from = offset + 1`. */
   async *eventsByPersistenceId(id: string, from: number, to: number, opts: QueryOptions = {}): AsyncIterable<EventEnvelope> {
     const bounds = validateReplayArguments(id, from, to);
     let next = Math.max(bounds.from, 1);
-    const waiter = new ChangeWaiter(this.journal, opts.signal, this.poll);
+    const waiter = this.#waiter(opts.signal);
     if (opts.live) waiter.start();
     try {
       while (next <= bounds.to && !opts.signal?.aborted) {
@@ -95,8 +108,14 @@ class JournalReadJournal implements ReadJournal {
         actual: tag,
       });
     }
+    if (!this.#capabilities.tags) {
+      throw new InvalidArgumentError('journal', 'eventsByTag: expected a journal declaring capabilities.tags, found none', {
+        expected: 'capabilities.tags',
+        actual: this.journal.constructor?.name,
+      });
+    }
     let after = offsetValue(offset);
-    const waiter = new ChangeWaiter(this.journal, opts.signal, this.poll);
+    const waiter = this.#waiter(opts.signal);
     if (opts.live) waiter.start();
     try {
       while (!opts.signal?.aborted) {
@@ -122,7 +141,7 @@ class JournalReadJournal implements ReadJournal {
    */
   async *persistenceIds(opts: QueryOptions = {}): AsyncIterable<string> {
     const seen = new Set<string>();
-    const waiter = new ChangeWaiter(this.journal, opts.signal, this.poll);
+    const waiter = this.#waiter(opts.signal);
     if (opts.live) waiter.start();
     try {
       while (!opts.signal?.aborted) {

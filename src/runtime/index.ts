@@ -5,22 +5,22 @@
  * @module
  */
 
-export * from './at-least-once-delivery.js';
-export * from './deliveries.js';
-export * from './delivery-options.js';
-export * from './delivery-types.js';
-export * from './durable-effect.js';
-export * from './durable-entity-definition.js';
-export * from './effect.js';
-export * from './entity-definition.js';
-export * from './entity-persistence-id.js';
-export type * from './entity-ref.js';
-export * from './event-adapter.js';
+export * from './adapters/event-adapter.js';
+export * from './cell/entity-persistence-id.js';
+export type * from './cell/entity-ref.js';
+export * from './cell/runtime-errors.js';
+export * from './cell/signals.js';
+export { PersistentActor, type RecoveryMessage } from './classic/persistent-actor.js';
+export * from './delivery/at-least-once-delivery.js';
+export * from './delivery/deliveries.js';
+export * from './delivery/delivery-options.js';
+export * from './delivery/delivery-types.js';
+export type { TypedDeliveryOptions, TypedDeliverySettings } from './delivery/typed-delivery.js';
+export * from './durable/durable-effect.js';
+export * from './durable/durable-entity-definition.js';
 export * from './persistence.js';
-export { PersistentActor, type RecoveryMessage } from './persistent-actor.js';
-export * from './recovery-settings.js';
-export * from './retention.js';
-export * from './runtime-errors.js';
-export * from './signals.js';
-export * from './snapshot-versioning.js';
-export type { TypedDeliveryOptions, TypedDeliverySettings } from './typed-delivery.js';
+export * from './recovery/recovery-settings.js';
+export * from './recovery/snapshot-versioning.js';
+export * from './typed/effect.js';
+export * from './typed/entity-definition.js';
+export * from './writers/retention.js';

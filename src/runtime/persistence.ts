@@ -12,16 +12,16 @@ import { type Logger, silentLogger } from '../observability/logger.js';
 import type { DurableStateStore } from '../spi/durable-state-store.js';
 import type { Journal } from '../spi/journal.js';
 import type { SnapshotStore } from '../spi/snapshot-store.js';
-import { type DurableEntityDefinition, isDurableEntityDefinition } from './durable-entity-definition.js';
-import type { EntitySpawner } from './entity-behavior.js';
-import { EntityCell } from './entity-cell.js';
-import { type EntityDefinition, isEntityDefinition } from './entity-definition.js';
-import { entityPersistenceId } from './entity-persistence-id.js';
-import type { ActorRef, EntityRef } from './entity-ref.js';
-import { replyChannel } from './mailbox.js';
-import type { PersistentActor } from './persistent-actor.js';
-import { PersistenceClosedError } from './runtime-errors.js';
+import type { EntitySpawner } from './cell/entity-behavior.js';
+import { EntityCell } from './cell/entity-cell.js';
+import { entityPersistenceId } from './cell/entity-persistence-id.js';
+import type { ActorRef, EntityRef } from './cell/entity-ref.js';
+import { replyChannel } from './cell/mailbox.js';
+import { PersistenceClosedError } from './cell/runtime-errors.js';
+import type { PersistentActor } from './classic/persistent-actor.js';
+import { type DurableEntityDefinition, isDurableEntityDefinition } from './durable/durable-entity-definition.js';
 import { ActorSpawner, durableSpawner, entitySpawner } from './spawners.js';
+import { type EntityDefinition, isEntityDefinition } from './typed/entity-definition.js';
 
 /** When entities leave memory. */
 export interface PassivationOptions {

@@ -6,19 +6,19 @@ import { describeValue, InvalidArgumentError } from '../core/errors.js';
 import { validatePersistenceId } from '../core/persistence-id.js';
 import { validateFunction, validateInteger } from '../core/validation.js';
 import type { DurableStateStore } from '../spi/durable-state-store.js';
-import { ActorBehavior } from './actor-behavior.js';
-import { DurableBehavior } from './durable-behavior.js';
-import type { DurableEntityDefinition } from './durable-entity-definition.js';
-import type { BehaviorSettings, EntityBehavior, EntityHandle, EntitySpawner } from './entity-behavior.js';
-import type { EntityDefinition } from './entity-definition.js';
-import { validateAdapter } from './entity-definition.js';
-import type { ActorRef } from './entity-ref.js';
-import { EventAdapters } from './event-adapters.js';
-import { extensionOf, PersistentActor } from './persistent-actor.js';
-import { DEFAULT_RECOVERY, recoverySettings } from './recovery-settings.js';
-import { NO_RETENTION, retentionSettings } from './retention.js';
-import { DEFAULT_SNAPSHOT_VERSION, SnapshotCodec, validateSnapshotVersion } from './snapshot-versioning.js';
-import { TypedBehavior } from './typed-behavior.js';
+import { EventAdapters } from './adapters/event-adapters.js';
+import type { BehaviorSettings, EntityBehavior, EntityHandle, EntitySpawner } from './cell/entity-behavior.js';
+import type { ActorRef } from './cell/entity-ref.js';
+import { ActorBehavior } from './classic/actor-behavior.js';
+import { extensionOf, PersistentActor } from './classic/persistent-actor.js';
+import { DurableBehavior } from './durable/durable-behavior.js';
+import type { DurableEntityDefinition } from './durable/durable-entity-definition.js';
+import { DEFAULT_RECOVERY, recoverySettings } from './recovery/recovery-settings.js';
+import { DEFAULT_SNAPSHOT_VERSION, SnapshotCodec, validateSnapshotVersion } from './recovery/snapshot-versioning.js';
+import type { EntityDefinition } from './typed/entity-definition.js';
+import { validateAdapter } from './typed/entity-definition.js';
+import { TypedBehavior } from './typed/typed-behavior.js';
+import { NO_RETENTION, retentionSettings } from './writers/retention.js';
 
 /** Spawns typed entities of one definition; recovers on the first command. */
 export function entitySpawner<S, C, E>(definition: EntityDefinition<S, C, E>, entityId: string, persistenceId: string): EntitySpawner {

@@ -1,18 +1,11 @@
 /**
  * Small S3 helpers, the ones users of the mintBlue S3 recorder know (create bucket, exists,
  * upload, download, delete), each taking the client so nothing is global. They do not
- * retry; the snapshot store wraps them in its retry loop.
+ * retry; the snapshot store wraps them in its retry loop. Each loads `@aws-sdk/client-s3`
+ * on first use.
  * @module
  */
-import {
-  CreateBucketCommand,
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadBucketCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { loadS3Sdk, type S3ClientLike, send } from './client.js';
 
 /** Options every helper accepts. */
 export interface S3CallOptions {
@@ -44,9 +37,10 @@ export function isNotFound(error: unknown): boolean {
  * count as success (another process may create it at the same moment). Resolves true
  * when this call created it.
  */
-export async function createBucketIfMissing(client: S3Client, bucket: string, options: S3CallOptions = {}): Promise<boolean> {
+export async function createBucketIfMissing(client: S3ClientLike, bucket: string, options: S3CallOptions = {}): Promise<boolean> {
+  const { CreateBucketCommand } = await loadS3Sdk();
   try {
-    await client.send(new CreateBucketCommand({ Bucket: bucket }), { abortSignal: options.abortSignal });
+    await send(client, new CreateBucketCommand({ Bucket: bucket }), options.abortSignal);
     return true;
   } catch (error) {
     const { name, Code } = shape(error);
@@ -57,9 +51,10 @@ export async function createBucketIfMissing(client: S3Client, bucket: string, op
 }
 
 /** True when the bucket exists and is reachable with these credentials; false on 404. */
-export async function bucketExists(client: S3Client, bucket: string, options: S3CallOptions = {}): Promise<boolean> {
+export async function bucketExists(client: S3ClientLike, bucket: string, options: S3CallOptions = {}): Promise<boolean> {
+  const { HeadBucketCommand } = await loadS3Sdk();
   try {
-    await client.send(new HeadBucketCommand({ Bucket: bucket }), { abortSignal: options.abortSignal });
+    await send(client, new HeadBucketCommand({ Bucket: bucket }), options.abortSignal);
     return true;
   } catch (error) {
     if (isNotFound(error)) return false;
@@ -73,14 +68,16 @@ export async function bucketExists(client: S3Client, bucket: string, options: S3
  * store verbatim) and can resend it when retrying.
  */
 export async function upload(
-  client: S3Client,
+  client: S3ClientLike,
   bucket: string,
   key: string,
   body: Uint8Array | string,
   options: S3CallOptions & { readonly contentType?: string } = {},
 ): Promise<void> {
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  await client.send(
+  const { PutObjectCommand } = await loadS3Sdk();
+  await send(
+    client,
     new PutObjectCommand({
       Bucket: bucket,
       Key: key,
@@ -88,7 +85,7 @@ export async function upload(
       ContentLength: bytes.length,
       ContentType: options.contentType ?? 'application/octet-stream',
     }),
-    { abortSignal: options.abortSignal },
+    options.abortSignal,
   );
 }
 
@@ -162,9 +159,10 @@ async function withAbort<T>(body: unknown, signal: AbortSignal | undefined, read
 }
 
 /** The object's bytes, or null when there is no such key. Streams the body into one buffer. */
-export async function download(client: S3Client, bucket: string, key: string, options: S3CallOptions = {}): Promise<Buffer | null> {
+export async function download(client: S3ClientLike, bucket: string, key: string, options: S3CallOptions = {}): Promise<Buffer | null> {
+  const { GetObjectCommand } = await loadS3Sdk();
   try {
-    const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: options.abortSignal });
+    const response = await send(client, new GetObjectCommand({ Bucket: bucket, Key: key }), options.abortSignal);
     return await readBody(response.Body, response.ContentLength, options.abortSignal);
   } catch (error) {
     if (isNotFound(error)) return null;
@@ -173,14 +171,16 @@ export async function download(client: S3Client, bucket: string, key: string, op
 }
 
 /** Deletes a key; deleting a missing key succeeds (as S3 itself answers). */
-export async function deleteObject(client: S3Client, bucket: string, key: string, options: S3CallOptions = {}): Promise<void> {
-  await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: options.abortSignal });
+export async function deleteObject(client: S3ClientLike, bucket: string, key: string, options: S3CallOptions = {}): Promise<void> {
+  const { DeleteObjectCommand } = await loadS3Sdk();
+  await send(client, new DeleteObjectCommand({ Bucket: bucket, Key: key }), options.abortSignal);
 }
 
 /** True when the key exists (HeadObject); false on 404. */
-export async function objectExists(client: S3Client, bucket: string, key: string, options: S3CallOptions = {}): Promise<boolean> {
+export async function objectExists(client: S3ClientLike, bucket: string, key: string, options: S3CallOptions = {}): Promise<boolean> {
+  const { HeadObjectCommand } = await loadS3Sdk();
   try {
-    await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), { abortSignal: options.abortSignal });
+    await send(client, new HeadObjectCommand({ Bucket: bucket, Key: key }), options.abortSignal);
     return true;
   } catch (error) {
     if (isNotFound(error)) return false;

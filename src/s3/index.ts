@@ -1,7 +1,8 @@
 /**
  * `memento-es/s3`: a snapshot store over any S3-compatible bucket (AWS S3, MinIO, R2,
- * s3rver), on `@aws-sdk/client-s3` (an optional peer dependency; `@aws-sdk/lib-storage`
- * too, for multipart uploads). See docs/s3.md.
+ * s3rver), on `@aws-sdk/client-s3` (an optional peer dependency, loaded on first use:
+ * importing this entry point works without it; `@aws-sdk/lib-storage` too, for multipart
+ * uploads). See docs/s3.md.
  *
  * ```ts
  * import { S3SnapshotStore } from 'memento-es/s3';
@@ -9,6 +10,7 @@
  * ```
  * @module
  */
+export type { S3ClientLike, S3ClientSettings, S3Command, S3SendOptions } from './client.js';
 export {
   bucketExists,
   createBucketIfMissing,

@@ -22,7 +22,7 @@
  * @module
  */
 import { MAX_SEQUENCE_NR } from '../core/validation.js';
-import { idSegments } from '../fs/layout.js';
+import { idSegments } from '../spi/id-segments.js';
 
 /** Digits of every number in a key (MAX_SAFE_INTEGER has 16). */
 const DIGITS = 16;

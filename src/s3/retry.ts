@@ -1,34 +1,24 @@
 /**
- * Retrying S3 calls: which failures are transient, and the loop with exponential backoff,
- * full jitter, a per-attempt timeout and an overall deadline.
+ * How the S3 store retries: which failures are transient, and the defaults it gives the
+ * shared retry loop (src/spi/retry.ts): a deadline rather than a number of attempts, and a
+ * per-attempt timeout so a stalled response is retried, not waited for.
  * @module
  */
+import { type RetryOptions, type RetryPolicy, retryPolicy } from '../spi/retry.js';
 import { httpStatusOf } from './helpers.js';
 
-/** How the S3 store retries transient failures. */
-export interface S3RetryOptions {
-  /** No new attempt starts after this many ms since the first; then the call fails. @default 15000 */
-  readonly deadlineMs?: number;
-  /** Backoff before the second attempt; doubles each time, with full jitter. @default 100 */
-  readonly baseDelayMs?: number;
-  /** Largest backoff between attempts. @default 2000 */
-  readonly maxDelayMs?: number;
-  /** One attempt (request and body) is aborted after this many ms, e.g. a stalled response. @default 30000 */
-  readonly attemptTimeoutMs?: number;
-}
+/**
+ * How the S3 store retries transient failures: `deadlineMs` (default 15000),
+ * `initialDelayMs` (100), `maxDelayMs` (2000), `attemptTimeoutMs` (30000); `attempts` is
+ * unbounded unless set.
+ */
+export type S3RetryOptions = RetryOptions;
 
-/** Retry options with every default filled in. */
-export type ResolvedRetryOptions = Required<S3RetryOptions>;
+/** The S3 store's retry defaults. */
+export const S3_RETRY_DEFAULTS: RetryOptions = { deadlineMs: 15_000, initialDelayMs: 100, maxDelayMs: 2_000, attemptTimeoutMs: 30_000 };
 
 /** Fills in the defaults of {@link S3RetryOptions}. */
-export function resolveRetryOptions(options: S3RetryOptions = {}): ResolvedRetryOptions {
-  return {
-    deadlineMs: options.deadlineMs ?? 15_000,
-    baseDelayMs: options.baseDelayMs ?? 100,
-    maxDelayMs: options.maxDelayMs ?? 2_000,
-    attemptTimeoutMs: options.attemptTimeoutMs ?? 30_000,
-  };
-}
+export const resolveRetryOptions = (options?: S3RetryOptions): RetryPolicy => retryPolicy(options, S3_RETRY_DEFAULTS);
 
 const TRANSIENT_NAMES = new Set([
   'SlowDown',
@@ -83,55 +73,4 @@ export function isTransientS3Error(error: unknown): boolean {
   if (typeof message === 'string' && /^(Deserialization error|socket hang up|aborted)/i.test(message)) return true;
   const cause = (error as { cause?: unknown }).cause;
   return cause !== undefined && cause !== error && isTransientS3Error(cause);
-}
-
-/** What the loop reports when it gives up. */
-export interface RetryFailure {
-  readonly error: unknown;
-  readonly attempts: number;
-  readonly elapsedMs: number;
-  /** True when the error was transient but the deadline ran out. */
-  readonly exhausted: boolean;
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** The error used to abort an attempt that took longer than `attemptTimeoutMs`. */
-export class AttemptTimeoutError extends Error {
-  constructor(readonly timeoutMs: number) {
-    super(`attempt timed out after ${timeoutMs} ms`);
-    this.name = 'TimeoutError';
-  }
-}
-
-/**
- * Runs `attempt` until it succeeds, a failure is not transient, or the deadline passes;
- * then rejects with `fail(...)`. Each attempt gets a signal aborted after `attemptTimeoutMs`.
- */
-export async function withRetry<T>(
-  options: ResolvedRetryOptions,
-  attempt: (signal: AbortSignal) => Promise<T>,
-  fail: (failure: RetryFailure) => Error,
-  shouldStop: () => boolean = () => false,
-): Promise<T> {
-  const started = performance.now();
-  for (let attempts = 1; ; attempts++) {
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(new AttemptTimeoutError(options.attemptTimeoutMs)), options.attemptTimeoutMs);
-    try {
-      return await attempt(controller.signal);
-    } catch (caught) {
-      // An abort by our own timer shows up as an AbortError: report it as the timeout it was.
-      const error = controller.signal.aborted ? controller.signal.reason : caught;
-      const elapsedMs = performance.now() - started;
-      const transient = isTransientS3Error(error);
-      const backoff = Math.random() * Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempts - 1));
-      if (!transient || shouldStop() || elapsedMs + backoff > options.deadlineMs) {
-        throw fail({ error, attempts, elapsedMs, exhausted: transient });
-      }
-      await sleep(backoff);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
 }

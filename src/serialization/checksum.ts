@@ -8,8 +8,8 @@ import CRC32 from 'crc-32';
 
 /**
  * Below this size the pure-JS table lookup of `crc-32` is faster than zlib's native call,
- * whose fixed cost dominates small inputs such as events (0.09 vs 0.24 µs for 90 bytes);
- * from about here on zlib's wider loop wins (measured on Node 20; the two cross near 256 B).
+ * whose fixed cost dominates small inputs such as events; above it zlib's wider loop wins
+ * (figures: docs/performance.md, "Measurements behind choices in the code").
  */
 const NATIVE_FROM_BYTES = 256;
 

@@ -297,8 +297,8 @@ export class Serialization {
 
   /**
    * False when the payload's first 64 KiB deflate to more than 90% of their size: already
-   * compressed, encrypted or random bytes, which would cost deflate's time (about 200 ms per
-   * 10 MB here) to come out no smaller.
+   * compressed, encrypted or random bytes, which would cost deflate's time (a large share of
+   * a big save; docs/performance.md) to come out no smaller.
    */
   #worthDeflating(payload: Uint8Array): boolean {
     // A payload no bigger than the probe is deflated once, and kept only if smaller.

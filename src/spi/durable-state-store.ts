@@ -2,6 +2,7 @@
  * The durable state SPI: the latest value per persistence id, with revisions.
  * @module
  */
+import { type DurableStateCapabilities, durableStateCapabilities } from './capabilities.js';
 
 /** A stored state and its revision; `value` is null when never written or deleted. */
 export interface DurableStateRecord<S = unknown> {
@@ -12,6 +13,8 @@ export interface DurableStateRecord<S = unknown> {
 
 /** Keeps one value per persistence id; every change names the revision it creates. */
 export interface DurableStateStore {
+  /** What the store offers beyond this interface (queries, live); all false when absent. */
+  readonly capabilities?: DurableStateCapabilities;
   /** The current value and revision (`{ value: null, revision: 0 }` when never written). */
   get(persistenceId: string): Promise<DurableStateRecord>;
   /** Stores `value` as `revision`, which must be current + 1, else ConcurrencyError. */
@@ -47,7 +50,7 @@ export interface QueryableDurableStateStore extends DurableStateStore {
   subscribe?(listener: (notification: { readonly ordering: number }) => void): Promise<{ close(): Promise<void> }>;
 }
 
-/** True when the store implements {@link QueryableDurableStateStore}. */
+/** True when the store declares the `queries` capability, i.e. implements {@link QueryableDurableStateStore}. */
 export function isQueryableDurableStateStore(store: DurableStateStore): store is QueryableDurableStateStore {
-  return typeof (store as Partial<QueryableDurableStateStore>).readChangesByTag === 'function';
+  return typeof store === 'object' && store !== null && durableStateCapabilities(store).queries;
 }

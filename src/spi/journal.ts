@@ -3,9 +3,12 @@
  * @module
  */
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
+import type { JournalCapabilities } from './capabilities.js';
 
 /** An append-only event log keyed by persistence id and sequence number. */
 export interface Journal {
+  /** What the journal offers beyond this interface (queries, tags, live); all false when absent. */
+  readonly capabilities?: JournalCapabilities;
   /**
    * Stores each AtomicWrite all-or-nothing. Resolves with one entry per write:
    * `undefined` when stored, an Error when rejected (serialization, or

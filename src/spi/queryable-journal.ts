@@ -1,10 +1,12 @@
 /**
  * The capability a journal offers so persistence queries and projections can run on it:
- * events in one global order, ids in order, and optional append notifications.
+ * events in one global order, ids in order, and optional append notifications. A journal
+ * declares it with `capabilities: { queries: true, tags, live }` (src/spi/capabilities.ts).
  * @module
  */
 import type { PersistentRepr } from '../core/persistent-repr.js';
 import { invalidArgument, validateInteger, validateOptionalString } from '../core/validation.js';
+import { journalCapabilities } from './capabilities.js';
 import type { Journal } from './journal.js';
 
 /** An event with its position in the journal's global order. */
@@ -34,10 +36,9 @@ export interface QueryableJournal extends Journal {
   subscribe?(listener: (notification: { readonly ordering: number }) => void): Promise<{ close(): Promise<void> }>;
 }
 
-/** True when the journal implements {@link QueryableJournal}. */
+/** True when the journal declares the `queries` capability, i.e. implements {@link QueryableJournal}. */
 export function isQueryableJournal(journal: Journal): journal is QueryableJournal {
-  const candidate = journal as Partial<QueryableJournal>;
-  return typeof candidate.readByOrdering === 'function' && typeof candidate.listPersistenceIds === 'function';
+  return typeof journal === 'object' && journal !== null && journalCapabilities(journal).queries;
 }
 
 /**

@@ -2,9 +2,9 @@
  * Reads a page of journal rows as one packed result row: SQLite concatenates the page's
  * envelopes with group_concat, lists the dense columns (sequence number, timestamp,
  * envelope length) as one string of numbers and the optional ones only for the rows that
- * have any. better-sqlite3 allocates a Buffer for every BLOB value it returns (about
- * 0.8 µs each), which alone held replay near 400k events/s; a packed page costs one Buffer
- * and two JSON.parse calls instead. The stored form is unchanged.
+ * have any. better-sqlite3 allocates a Buffer for every BLOB value it returns, which alone
+ * capped replay throughput; a packed page costs one Buffer and two JSON.parse calls instead
+ * (figures: docs/performance.md). The stored form is unchanged.
  * @module
  */
 import { CorruptDataError } from '../core/errors.js';

@@ -6,6 +6,7 @@
 import { validatePersistenceId } from '../core/persistence-id.js';
 import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
+import type { DurableStateCapabilities } from '../spi/capabilities.js';
 import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
 import { decodeState, encodeState, revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
 import { validateOrderingRead } from '../spi/queryable-journal.js';
@@ -16,6 +17,8 @@ import { StoreConnection } from './store-connection.js';
 
 /** A durable state store in an SQLite file (or an open better-sqlite3 Database). */
 export class SqliteDurableStateStore implements QueryableDurableStateStore {
+  /** ChangesByTag queries; live queries poll (no notifications). */
+  readonly capabilities: DurableStateCapabilities = { queries: true, live: false };
   readonly #serialization: Serialization;
   readonly #hooks: StoreOptions['hooks'];
   readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');

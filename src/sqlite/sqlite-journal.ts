@@ -7,6 +7,7 @@
 import { type AtomicWrite, type PersistentRepr, validateAtomicWrites } from '../core/persistent-repr.js';
 import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
+import type { JournalCapabilities } from '../spi/capabilities.js';
 import {
   checkRecordedHighest,
   decodeEvent,
@@ -48,6 +49,8 @@ import { StoreConnection } from './store-connection.js';
  * await journal.write([{ persistenceId: 'cart-1', events: [persistentRepr({ persistenceId: 'cart-1', sequenceNr: 1, event: 'opened' })] }]);
  */
 export class SqliteJournal implements QueryableJournal {
+  /** Queries by global ordering, tags and live notifications. */
+  readonly capabilities: JournalCapabilities = { queries: true, tags: true, live: true };
   readonly #listeners = new ChangeListeners();
   readonly #serialization: Serialization;
   readonly #hooks: StoreOptions['hooks'];
@@ -73,8 +76,8 @@ export class SqliteJournal implements QueryableJournal {
     this.#lifecycle.assertOpen('write');
     validateAtomicWrites(writes);
     // Serialized by the group commit just before each write's INSERT: a large batch's stored
-    // form then never lives all at once (the garbage collector no longer promotes it), which
-    // cut the batched append of 100,000 events by about a third.
+    // form then never lives all at once, so the garbage collector no longer promotes it
+    // (the gain is in docs/performance.md).
     const queued = [...writes];
     const connection = this.#connection.get('write');
     let queue: GroupCommit;

@@ -4,7 +4,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../core/errors.js';
-import { offsetFromNumber, offsetToNumber, type TransactionalOffsetStore, validateProjectionName } from '../query/offset-store.js';
+import { offsetFromNumber, offsetToNumber, type TransactionalOffsetStore, validateProjectionName } from '../spi/offset-store.js';
 import type { Offset } from '../spi/read-journal.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import type { SqliteDatabase } from './client.js';

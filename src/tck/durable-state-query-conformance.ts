@@ -3,8 +3,10 @@
  * `QueryableDurableStateStore`.
  * @module
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect } from 'vitest';
 import { createDurableStateQueries, type DurableStateChangeEnvelope } from '../query/durable-state-queries.js';
+import { durableStateCapabilities } from '../spi/capabilities.js';
 import type { QueryableDurableStateStore } from '../spi/durable-state-store.js';
 import { NoOffset } from '../spi/read-journal.js';
 import { type ConformanceOptions, collect, conformanceTest, freshStorePerTest, type StoreFactory, uniqueId } from './support.js';
@@ -28,6 +30,25 @@ export function durableStateQueryConformance(
       tag = uniqueId('state-tag');
     });
     const test = conformanceTest(options);
+
+    test('declares the queries capability this suite tests', async () => {
+      expect(durableStateCapabilities(store).queries).toBe(true);
+    });
+
+    test('tells subscribers about changes when it declares live', async (context) => {
+      if (!durableStateCapabilities(store).live) context.skip('the store declares no live capability: live queries poll');
+      let wake: () => void = () => {};
+      const woken = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      const subscription = await (store.subscribe as NonNullable<QueryableDurableStateStore['subscribe']>)(() => wake());
+      try {
+        await store.upsert(uniqueId('live'), 1, 'v1', tag);
+        await woken;
+      } finally {
+        await subscription.close();
+      }
+    });
 
     test('delivers the latest change of each tagged id, in change order', async () => {
       const [a, b, c] = [uniqueId('a'), uniqueId('b'), uniqueId('c')];
@@ -73,7 +94,7 @@ export function durableStateQueryConformance(
         }
       })();
       await store.upsert(id, 1, 'v1', tag);
-      await new Promise((resolve) => setTimeout(resolve, 60));
+      await sleep(60);
       await store.upsert(id, 2, 'v2', tag);
       await done;
       expect(seen).toEqual([1, 2]);

@@ -5,6 +5,7 @@
  */
 import { describe, expect } from 'vitest';
 import { ErrorCodes, isMementoError } from '../core/errors.js';
+import { durableStateCapabilities } from '../spi/capabilities.js';
 import type { DurableStateStore } from '../spi/durable-state-store.js';
 import {
   type ConformanceOptions,
@@ -13,6 +14,7 @@ import {
   hostileIds,
   invalidIds,
   largeString,
+  missingMethods,
   type StoreFactory,
   uniqueId,
   unserializableValue,
@@ -45,6 +47,12 @@ export function durableStateStoreConformance(
     });
 
     const test = conformanceTest(options);
+
+    test('declares only capabilities it implements', async () => {
+      const { queries, live } = durableStateCapabilities(store);
+      if (queries) expect(missingMethods(store, ['readChangesByTag']), 'capabilities.queries').toEqual([]);
+      if (live) expect(missingMethods(store, ['subscribe']), 'capabilities.live').toEqual([]);
+    });
 
     test('returns no value and revision 0 when not found', async () => {
       expect(await store.get(pid)).toEqual({ value: null, revision: 0 });

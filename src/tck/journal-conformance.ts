@@ -6,6 +6,7 @@
 import { describe, expect } from 'vitest';
 import { ErrorCodes, isMementoError } from '../core/errors.js';
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
+import { journalCapabilities } from '../spi/capabilities.js';
 import type { Journal } from '../spi/journal.js';
 import {
   type ConformanceOptions,
@@ -15,6 +16,7 @@ import {
   hostileIds,
   invalidIds,
   largeString,
+  missingMethods,
   type StoreFactory,
   uniqueId,
   unserializableValue,
@@ -64,6 +66,13 @@ export function journalConformance(name: string, factory: StoreFactory<Journal>,
       expect(await journal.write([atomicWrite(id, 4, 5)])).toEqual([undefined]);
     };
     const replay = async (from: number, to: number, max?: number, id = pid) => numbers(await collect(journal.replay(id, from, to, max)));
+
+    test('declares only capabilities it implements', async () => {
+      const { queries, tags, live } = journalCapabilities(journal);
+      if (queries) expect(missingMethods(journal, ['readByOrdering', 'listPersistenceIds']), 'capabilities.queries').toEqual([]);
+      if (tags) expect(queries, 'capabilities.tags needs capabilities.queries (tags are read by ordering)').toBe(true);
+      if (live) expect(missingMethods(journal, ['subscribe']), 'capabilities.live').toEqual([]);
+    });
 
     test('replays all events', async () => {
       await writeFixture();

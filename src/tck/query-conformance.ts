@@ -3,9 +3,11 @@
  * the read journal built on them (by tag, by id, live, resume without skips or repeats).
  * @module
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect } from 'vitest';
 import type { AtomicWrite } from '../core/persistent-repr.js';
 import { createReadJournal } from '../query/read-journal.js';
+import { journalCapabilities } from '../spi/capabilities.js';
 import type { QueryableJournal } from '../spi/queryable-journal.js';
 import { type EventEnvelope, NoOffset, type Offset } from '../spi/read-journal.js';
 import { type ConformanceOptions, collect, conformanceTest, freshStorePerTest, type StoreFactory, uniqueId } from './support.js';
@@ -47,6 +49,30 @@ export function queryConformance(name: string, factory: StoreFactory<QueryableJo
     });
     const test = conformanceTest(options);
     const tagged = async (after = 0) => (await journal.readByOrdering(after, 10_000, { tag })).map((entry) => entry.repr.event);
+
+    test('declares the queries and tags capabilities this suite tests', async () => {
+      expect(journalCapabilities(journal)).toMatchObject({ queries: true, tags: true });
+    });
+
+    test('tells subscribers about appends when it declares live', async (context) => {
+      if (!journalCapabilities(journal).live) context.skip('the journal declares no live capability: live queries poll');
+      const heard: number[] = [];
+      let wake: () => void = () => {};
+      const woken = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      const subscription = await (journal.subscribe as NonNullable<QueryableJournal['subscribe']>)((notification) => {
+        heard.push(notification.ordering);
+        wake();
+      });
+      try {
+        await journal.write([write(uniqueId('live'), 1, 1, [tag])]);
+        await woken;
+        expect(heard.length).toBeGreaterThan(0);
+      } finally {
+        await subscription.close();
+      }
+    });
 
     test('reads events in commit order with strictly increasing orderings', async () => {
       const [a, b] = [uniqueId('a'), uniqueId('b')];
@@ -109,7 +135,7 @@ export function queryConformance(name: string, factory: StoreFactory<QueryableJo
       const byTag = take(queries.eventsByTag(tag, NoOffset, { live: true, signal: controller.signal }), 3);
       const byId = take(queries.eventsByPersistenceId(id, 1, Number.POSITIVE_INFINITY, { live: true, signal: controller.signal }), 3);
       await journal.write([write(id, 1, 1, [tag])]);
-      await new Promise((resolve) => setTimeout(resolve, 60));
+      await sleep(60);
       await journal.write([write(id, 2, 2, [tag])]);
       expect((await byTag).map((envelope) => envelope.sequenceNr)).toEqual([1, 2, 3]);
       expect((await byId).map((envelope) => envelope.sequenceNr)).toEqual([1, 2, 3]);
@@ -140,7 +166,7 @@ export function queryConformance(name: string, factory: StoreFactory<QueryableJo
         }
         if (page.length > 0) continue;
         if (writersFinished) break;
-        await new Promise((resolve) => setTimeout(resolve, 2));
+        await sleep(2);
       }
       await done;
       expect(seen).toHaveLength(ids.length * perId);

@@ -3,7 +3,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, it } from 'vitest';
+import { afterEach, beforeEach, it, type TestContext } from 'vitest';
 
 /** Builds a fresh store for one test; the kit closes it afterwards. */
 export type StoreFactory<S> = () => S | Promise<S>;
@@ -84,7 +84,7 @@ export function largeString(bytes: number): string {
 /** Registers a test, or a visibly skipped one with its reason when the options list it. */
 export function conformanceTest(options: {
   readonly skip?: readonly ConformanceSkip[];
-}): (title: string, body: () => Promise<void>) => void {
+}): (title: string, body: (context: TestContext) => Promise<void>) => void {
   return (title, body) => {
     const reason = options.skip?.find((entry) => entry.tests.includes(title))?.reason;
     if (reason) it.skip(`${title} (skipped: ${reason})`, body);
@@ -112,4 +112,9 @@ export function freshStorePerTest<S extends { close(): Promise<void> }>(
     await options.teardown?.(current);
     current = undefined;
   });
+}
+
+/** The names in `methods` that `store` has no function for (a capability declared but not implemented). */
+export function missingMethods(store: object, methods: readonly string[]): string[] {
+  return methods.filter((method) => typeof (store as Record<string, unknown>)[method] !== 'function');
 }

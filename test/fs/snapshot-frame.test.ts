@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, isMementoError } from '../../src/core/errors.js';
 import { SnapshotMetadata } from '../../src/core/snapshot-metadata.js';
-import { decodeSnapshotFrame, encodeSnapshotFrame } from '../../src/fs/snapshot-frame.js';
 import { Serialization } from '../../src/serialization/serialization.js';
+import { decodeSnapshotFrame, encodeSnapshotFrame } from '../../src/spi/snapshot-frame.js';
 import { decodeSnapshot } from '../../src/spi/snapshot-support.js';
 
 const identity = { persistenceId: 'cart|é-1', sequenceNr: 42, timestamp: 1_700_000_000_042 };

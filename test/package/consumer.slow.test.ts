@@ -31,9 +31,6 @@ interface PackedManifest {
 const installedBesides = [
   'better-sqlite3', // the README's first example
   'vitest', // memento-es/tck is imported from test files
-  // memento-es/s3 still imports the SDK when loaded; drop these once that is lazy.
-  '@aws-sdk/client-s3',
-  '@aws-sdk/lib-storage',
   // memento-es/dynamodb loads it lazily, but its declarations name the SDK's client types.
   '@aws-sdk/client-dynamodb',
   'typescript',

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { decodeSnapshotFrame } from '../../src/fs/snapshot-frame.js';
 import {
   ErrorCodes,
   isMementoError,
@@ -13,6 +12,7 @@ import {
   SnapshotSelectionCriteria,
 } from '../../src/index.js';
 import { createBucketIfMissing, download, parseSnapshotKey, S3SnapshotStore } from '../../src/s3/index.js';
+import { decodeSnapshotFrame } from '../../src/spi/snapshot-frame.js';
 import { decodeSnapshot } from '../../src/spi/snapshot-support.js';
 import { type S3FaultProxy, startS3FaultProxy } from '../support/s3-fault-proxy.js';
 import { type S3TestServer, startS3Server } from '../support/s3-server.js';
@@ -46,7 +46,7 @@ function proxiedStore(retry: { deadlineMs?: number; attemptTimeoutMs?: number } 
     bucket,
     prefix: 'faults/',
     clientConfig: { endpoint: proxy.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } },
-    retry: { deadlineMs: 4_000, baseDelayMs: 10, maxDelayMs: 100, attemptTimeoutMs: 2_000, ...retry },
+    retry: { deadlineMs: 4_000, initialDelayMs: 10, maxDelayMs: 100, attemptTimeoutMs: 2_000, ...retry },
   });
   stores.push(store);
   return store;
@@ -198,7 +198,7 @@ describe('S3SnapshotStore under faults', () => {
         forcePathStyle: true,
         credentials: { accessKeyId: 'AKIA-TEST-KEY-ID', secretAccessKey: SECRET },
       },
-      retry: { deadlineMs: 600, baseDelayMs: 10, maxDelayMs: 50, attemptTimeoutMs: 1_000 },
+      retry: { deadlineMs: 600, initialDelayMs: 10, maxDelayMs: 50, attemptTimeoutMs: 1_000 },
     });
     stores.push(store);
     proxy.inject({ method: 'PUT', path: pid, fault: { kind: 'status', status: 503 } });

@@ -1,0 +1,76 @@
+/**
+ * The one timers module: timers that never keep the process alive (idle snapshots,
+ * passivation, recorder debounces and live-query polls are background work, so a pending
+ * one must not delay exit), a debounce, and a sleep that an abort or a wake-up cuts short.
+ * Free of node:* imports, so machines run in a browser too.
+ * @module
+ */
+
+/** A cancellable timer (one-shot or repeating). */
+export interface OneShotTimer {
+  cancel(): void;
+}
+
+/** Runs `fn` after `ms` milliseconds on an unref'd timer. */
+export function startTimer(ms: number, fn: () => void): OneShotTimer {
+  const handle = setTimeout(fn, ms);
+  (handle as { unref?: () => void }).unref?.();
+  return { cancel: () => clearTimeout(handle) };
+}
+
+/** Runs `fn` every `ms` milliseconds on an unref'd interval until cancelled. */
+export function startRepeating(ms: number, fn: () => void): OneShotTimer {
+  const handle = setInterval(fn, ms);
+  (handle as { unref?: () => void }).unref?.();
+  return { cancel: () => clearInterval(handle) };
+}
+
+/** Restarts on every `touch()`; fires once `ms` passed without one (a debounce). */
+export class Debounce {
+  #timer: OneShotTimer | undefined;
+
+  constructor(
+    private readonly ms: number,
+    private readonly fn: () => void,
+  ) {}
+
+  /** (Re)starts the wait. */
+  touch(): void {
+    this.#timer?.cancel();
+    this.#timer = startTimer(this.ms, () => {
+      this.#timer = undefined;
+      this.fn();
+    });
+  }
+
+  /** True while a wait is running. */
+  get pending(): boolean {
+    return this.#timer !== undefined;
+  }
+
+  /** Stops the wait without firing. */
+  cancel(): void {
+    this.#timer?.cancel();
+    this.#timer = undefined;
+  }
+}
+
+/**
+ * Resolves after `ms`, or earlier when `signal` aborts or `subscribe` calls its wake-up
+ * function (`subscribe` returns the unsubscribe function). Never rejects.
+ */
+export function sleep(ms: number, signal?: AbortSignal, subscribe?: (wake: () => void) => () => void): Promise<void> {
+  if (signal?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    let unsubscribe: (() => void) | undefined;
+    const done = (): void => {
+      timer.cancel();
+      signal?.removeEventListener('abort', done);
+      unsubscribe?.();
+      resolve();
+    };
+    const timer = startTimer(ms, done);
+    signal?.addEventListener('abort', done, { once: true });
+    unsubscribe = subscribe?.(done);
+  });
+}

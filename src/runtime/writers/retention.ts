@@ -1,0 +1,46 @@
+/**
+ * Snapshot retention options: when snapshots are taken automatically and what is pruned
+ * after each successful save.
+ * @module
+ */
+import { invalidArgument, validateInteger } from '../../core/validation.js';
+
+/** Retention as users write it. */
+export interface RetentionOptions {
+  /** Snapshot when this many events were persisted since the last snapshot. @default undefined (never) */
+  readonly snapshotEvery?: number;
+  /** After a successful save, delete all but the N newest snapshots. @default undefined (keep all) */
+  readonly keepNSnapshots?: number;
+  /** After a successful save (and pruning), delete the events covered by the oldest kept snapshot. @default false */
+  readonly deleteEventsOnSnapshot?: boolean;
+}
+
+/** Validated retention. */
+export interface Retention {
+  readonly snapshotEvery: number | undefined;
+  readonly keepNSnapshots: number | undefined;
+  readonly deleteEventsOnSnapshot: boolean;
+}
+
+/** No automatic snapshots, nothing pruned. */
+export const NO_RETENTION: Retention = Object.freeze({
+  snapshotEvery: undefined,
+  keepNSnapshots: undefined,
+  deleteEventsOnSnapshot: false,
+});
+
+/** Validates retention options; `argument` names them in errors. */
+export function retentionSettings(options: RetentionOptions | undefined, argument = 'retention', persistenceId?: string): Retention {
+  if (options === undefined) return NO_RETENTION;
+  const context = { persistenceId };
+  if (typeof options !== 'object' || options === null) invalidArgument(argument, 'a retention options object', options, context);
+  const positive = (value: number | undefined, name: string) =>
+    value === undefined ? undefined : validateInteger(value, `${argument}.${name}`, context, { min: 1 });
+  const deleteEvents = options.deleteEventsOnSnapshot ?? false;
+  if (typeof deleteEvents !== 'boolean') invalidArgument(`${argument}.deleteEventsOnSnapshot`, 'a boolean', deleteEvents, context);
+  return {
+    snapshotEvery: positive(options.snapshotEvery, 'snapshotEvery'),
+    keepNSnapshots: positive(options.keepNSnapshots, 'keepNSnapshots'),
+    deleteEventsOnSnapshot: deleteEvents,
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * Reading the index, which is the bucket listing itself: one id's snapshots newest first
+ * (keys sort that way), and every key of one sequence number.
+ * @module
+ */
+import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
+import type { S3Bucket } from './bucket.js';
+import { type ListObjectsV2Output, send } from './client.js';
+import { idPrefix, parseSnapshotKey, type SnapshotKey, sequencePrefix, startAfterFor } from './key-layout.js';
+
+/** Page size when looking for the objects of one sequence number (normally one). */
+const SIBLINGS_PAGE = 2;
+
+/** One sequence number in a listing: the object that counts, plus left-over duplicates. */
+export interface ListedSnapshot extends SnapshotKey {
+  readonly persistenceId: string;
+  /** Older objects of the same sequence number (a replacing save that failed half-way). */
+  readonly duplicates: string[];
+  /** The object's size in the listing, when the server gave one. */
+  readonly size: number | undefined;
+}
+
+/**
+ * The id's snapshots newest first, one entry per sequence number, within the sequence
+ * bounds of `criteria` (timestamps are filtered by the caller). Pages are fetched lazily:
+ * the first of `firstPageSize` keys, the next ones of the store's page size.
+ */
+export async function* listNewestFirst(
+  bucket: S3Bucket,
+  persistenceId: string,
+  criteria: SnapshotSelectionCriteria,
+  operation: string,
+  firstPageSize: number,
+): AsyncGenerator<ListedSnapshot> {
+  const base = idPrefix(bucket.settings.prefix, persistenceId);
+  const startAfter = startAfterFor(base, criteria.maxSequenceNr);
+  let token: string | undefined;
+  let pageSize = firstPageSize;
+  let pending: ListedSnapshot | undefined;
+  const context = { operation, command: 'ListObjectsV2', persistenceId, key: base };
+  for (;;) {
+    const page: ListObjectsV2Output = await bucket.call(context, ({ client, sdk, signal }) =>
+      send(
+        client,
+        new sdk.ListObjectsV2Command({
+          Bucket: bucket.name,
+          Prefix: base,
+          MaxKeys: pageSize,
+          ...(token === undefined ? (startAfter === undefined ? {} : { StartAfter: startAfter }) : { ContinuationToken: token }),
+        }),
+        signal,
+      ),
+    );
+    pageSize = bucket.settings.pageSize;
+    for (const object of page.Contents ?? []) {
+      const parsed = object.Key === undefined ? undefined : parseSnapshotKey(base, object.Key);
+      if (!parsed || parsed.sequenceNr > criteria.maxSequenceNr) continue;
+      if (parsed.sequenceNr < criteria.minSequenceNr) {
+        if (pending) yield pending;
+        return;
+      }
+      if (pending?.sequenceNr === parsed.sequenceNr) {
+        // Same sequence number: keys sort by timestamp, so this one is younger and counts.
+        pending = { ...parsed, persistenceId, duplicates: [...pending.duplicates, pending.key], size: object.Size };
+        continue;
+      }
+      if (pending) yield pending;
+      pending = { ...parsed, persistenceId, duplicates: [], size: object.Size };
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    if (token === undefined) break;
+  }
+  if (pending) yield pending;
+}
+
+/**
+ * Every key of one sequence number (normally one; more after a half-done replace). Lists
+ * from just before them in short pages and stops at the first key of another sequence
+ * number, instead of a prefix query: servers that scan a directory per listing (s3rver)
+ * then stop early too, so a save costs the same with 10 or 10,000 snapshots of the id.
+ */
+export async function keysOfSequenceNr(bucket: S3Bucket, persistenceId: string, sequenceNr: number, operation: string): Promise<string[]> {
+  const base = idPrefix(bucket.settings.prefix, persistenceId);
+  const prefix = sequencePrefix(base, sequenceNr);
+  const keys: string[] = [];
+  let startAfter = startAfterFor(base, sequenceNr);
+  for (;;) {
+    const after = startAfter;
+    const page = await bucket.call({ operation, command: 'ListObjectsV2', persistenceId, key: prefix }, ({ client, sdk, signal }) =>
+      send(
+        client,
+        new sdk.ListObjectsV2Command({
+          Bucket: bucket.name,
+          Prefix: base,
+          MaxKeys: SIBLINGS_PAGE,
+          ...(after === undefined ? {} : { StartAfter: after }),
+        }),
+        signal,
+      ),
+    );
+    const contents = page.Contents ?? [];
+    for (const object of contents) {
+      if (!object.Key?.startsWith(prefix)) return keys;
+      if (parseSnapshotKey(base, object.Key)) keys.push(object.Key);
+    }
+    if (!page.IsTruncated || contents.length === 0) return keys;
+    startAfter = contents.at(-1)?.Key;
+  }
+}
+
+/** Filters a newest-first listing by the full criteria (timestamps included). */
+export async function* matching(
+  listing: AsyncIterable<ListedSnapshot>,
+  criteria: SnapshotSelectionCriteria,
+): AsyncGenerator<ListedSnapshot> {
+  for await (const entry of listing) if (criteria.matches(entry)) yield entry;
+}

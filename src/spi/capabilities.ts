@@ -1,0 +1,44 @@
+/**
+ * What a store offers beyond its SPI, declared as flags rather than guessed from method
+ * names. Every flag defaults to false, so a flag added later never breaks a plugin written
+ * before it (as kysely's dialect adapters give every capability a default).
+ * @module
+ */
+
+/** Optional abilities of a journal; each defaults to false. */
+export interface JournalCapabilities {
+  /**
+   * Implements `readByOrdering` and `listPersistenceIds` (a `QueryableJournal`): persistence
+   * queries (`createReadJournal`) and projections run on it.
+   */
+  readonly queries?: boolean;
+  /** Keeps events' tags and filters `readByOrdering` by tag: `eventsByTag` works. */
+  readonly tags?: boolean;
+  /** Implements `subscribe`: live queries wake on its notifications instead of only polling. */
+  readonly live?: boolean;
+}
+
+/** Optional abilities of a durable state store; each defaults to false. */
+export interface DurableStateCapabilities {
+  /** Implements `readChangesByTag` (a `QueryableDurableStateStore`): `changesByTag` works. */
+  readonly queries?: boolean;
+  /** Implements `subscribe`: live `changesByTag` wakes on its notifications instead of only polling. */
+  readonly live?: boolean;
+}
+
+/** Anything that may declare capabilities. */
+interface Declaring<C> {
+  readonly capabilities?: C;
+}
+
+/** The journal's capabilities with every default filled in (false for anything undeclared). */
+export function journalCapabilities(journal: object): Required<JournalCapabilities> {
+  const declared = (journal as Declaring<JournalCapabilities>)?.capabilities ?? {};
+  return { queries: declared.queries === true, tags: declared.tags === true, live: declared.live === true };
+}
+
+/** The durable state store's capabilities with every default filled in (false for anything undeclared). */
+export function durableStateCapabilities(store: object): Required<DurableStateCapabilities> {
+  const declared = (store as Declaring<DurableStateCapabilities>)?.capabilities ?? {};
+  return { queries: declared.queries === true, live: declared.live === true };
+}

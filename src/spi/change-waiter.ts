@@ -1,0 +1,80 @@
+/**
+ * The one poll-with-backoff tailer: waiting for "something may have changed" in a live
+ * read (persistence queries, a machine's journal reader): a notification, a poll timer
+ * backing off while nothing happens, or cancellation, whichever comes first. Timers never
+ * keep the process alive.
+ * @module
+ */
+import { sleep } from '../core/timers.js';
+import type { QueryableJournal } from './queryable-journal.js';
+
+/** Anything that may announce changes (a journal, a durable state store). */
+export type ChangeSource = Partial<Pick<QueryableJournal, 'subscribe'>>;
+
+/** Poll intervals of live queries. */
+export interface PollOptions {
+  /** First wait after an empty read. @default 50 */
+  readonly minPollMs?: number;
+  /** Longest wait between reads when nothing happens (and no notification arrives). @default 2000 */
+  readonly maxPollMs?: number;
+}
+
+/** Wakes a live query on notifications, a backing-off timer, or abort. */
+export class ChangeWaiter {
+  readonly #minMs: number;
+  readonly #maxMs: number;
+  #delayMs: number;
+  #wake: (() => void) | undefined;
+  #pending = false;
+  #subscription: Promise<{ close(): Promise<void> } | undefined> | undefined;
+
+  constructor(
+    private readonly journal: ChangeSource,
+    private readonly signal: AbortSignal | undefined,
+    options: PollOptions = {},
+  ) {
+    this.#minMs = options.minPollMs ?? 50;
+    this.#maxMs = Math.max(options.maxPollMs ?? 2000, this.#minMs);
+    this.#delayMs = this.#minMs;
+  }
+
+  /** Starts listening for append notifications, when the journal offers them. */
+  start(): void {
+    if (!this.journal.subscribe || this.#subscription) return;
+    this.#subscription = this.journal
+      .subscribe(() => {
+        this.#pending = true;
+        this.#wake?.();
+      })
+      .catch(() => undefined); // Without notifications the timer still polls.
+  }
+
+  /** Call after a read that found something: the next wait starts short again. */
+  progressed(): void {
+    this.#delayMs = this.#minMs;
+  }
+
+  /** Resolves on the next notification, the poll timer, or abort (then returns false). */
+  async wait(): Promise<boolean> {
+    if (this.signal?.aborted) return false;
+    if (this.#pending) {
+      this.#pending = false;
+      return true;
+    }
+    await sleep(this.#delayMs, this.signal, (wake) => {
+      this.#wake = wake;
+      return () => {
+        this.#wake = undefined;
+      };
+    });
+    this.#pending = false;
+    this.#delayMs = Math.min(this.#delayMs * 2, this.#maxMs);
+    return !this.signal?.aborted;
+  }
+
+  /** Stops listening. */
+  async close(): Promise<void> {
+    const subscription = await this.#subscription;
+    await subscription?.close().catch(() => undefined);
+  }
+}

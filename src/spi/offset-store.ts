@@ -1,0 +1,62 @@
+/**
+ * Where projections keep their position: the offset-store SPI a plugin implements (the
+ * SQLite and PostgreSQL stores make projections exactly-once) and the rules every store
+ * shares (projection names, offsets as stored numbers).
+ * @module
+ */
+import { InvalidArgumentError } from '../core/errors.js';
+import { NoOffset, type Offset } from '../spi/read-journal.js';
+
+/** Stores the last processed offset per projection name. */
+export interface OffsetStore {
+  /** The stored offset, or NoOffset for a projection that never ran. */
+  load(projectionName: string): Promise<Offset>;
+  /** Replaces the stored offset. */
+  save(projectionName: string, offset: Offset): Promise<void>;
+}
+
+/**
+ * An offset store in the database the handler writes to: the handler's writes and the
+ * offset update commit in one transaction, which makes a projection exactly-once.
+ */
+export interface TransactionalOffsetStore<Transaction> extends OffsetStore {
+  /** Runs `work` and stores `offset` in one transaction; neither is kept if either fails. */
+  inTransaction(projectionName: string, offset: Offset, work: (transaction: Transaction) => void | Promise<void>): Promise<void>;
+}
+
+/** True when the store offers transactions. */
+export function isTransactionalOffsetStore(store: OffsetStore): store is TransactionalOffsetStore<unknown> {
+  return typeof (store as Partial<TransactionalOffsetStore<unknown>>).inTransaction === 'function';
+}
+
+/** Checks a projection name. */
+export function validateProjectionName(name: unknown): string {
+  if (typeof name !== 'string' || name.length === 0 || name.length > 255) {
+    throw new InvalidArgumentError(
+      'projectionName',
+      `projectionName: expected a non-empty string of at most 255 characters, found ${JSON.stringify(name)}`,
+      {
+        expected: 'non-empty string',
+        actual: name,
+      },
+    );
+  }
+  return name;
+}
+
+/** The stored number of an offset (0 for NoOffset). */
+export function offsetToNumber(offset: Offset): number {
+  if (offset?.type === 'none') return 0;
+  if (offset?.type === 'sequence' && Number.isSafeInteger(offset.value) && offset.value >= 0) return offset.value;
+  throw new InvalidArgumentError(
+    'offset',
+    `offset: expected NoOffset or { type: 'sequence', value: integer >= 0 }, found ${JSON.stringify(offset)}`,
+    {
+      expected: 'Offset',
+      actual: offset,
+    },
+  );
+}
+
+/** The offset of a stored number (0 means NoOffset). */
+export const offsetFromNumber = (value: number): Offset => (value === 0 ? NoOffset : { type: 'sequence', value });

@@ -1,0 +1,117 @@
+/**
+ * The byte layout of one stored snapshot, shared by the file and S3 stores: a small
+ * checksummed header naming the snapshot, then the metadata envelope, then the snapshot
+ * envelope. Pure (no `node:fs`).
+ *
+ * ```
+ * "MSNP" | version u8 | id length u16 | id UTF-8 | sequenceNr u64 | timestamp u64
+ * | metadata length u32 | CRC-32 of the header so far, u32
+ * | metadata envelope (metadata length bytes; 0 = no user metadata) | snapshot envelope (the rest)
+ * ```
+ *
+ * Why one blob and not two files/objects: one atomic rename (or one PUT) stores the snapshot
+ * and its metadata together, so they can never disagree. Why the id, sequence number and
+ * timestamp are repeated inside: a file or object copied or renamed to the wrong name is
+ * detected instead of being read as another snapshot. Each envelope carries its own
+ * CRC-32, so every byte of the blob is covered by a checksum.
+ * @module
+ */
+import { CorruptDataError } from '../core/errors.js';
+import type { SnapshotMetadataInit } from '../core/snapshot-metadata.js';
+import { checksum } from '../serialization/checksum.js';
+import type { Serialization } from '../serialization/serialization.js';
+import { encodeSnapshotParts, type SnapshotHead, type StoredSnapshot } from '../spi/snapshot-support.js';
+
+/** Format version written by this code. */
+export const SNAPSHOT_FRAME_VERSION = 1;
+const MAGIC = Buffer.from('MSNP', 'latin1');
+const FIXED_HEADER_BYTES = 4 + 1 + 2 + 8 + 8 + 4 + 4;
+
+/** Where a snapshot frame is expected to belong, taken from its file name or object key. */
+export interface SnapshotFrameIdentity {
+  readonly persistenceId: string;
+  readonly sequenceNr: number;
+  readonly timestamp: number;
+}
+
+/** Bytes of a frame before the snapshot envelope: the fixed fields, the id and the metadata envelope. */
+function prefixLength(head: SnapshotHead): number {
+  return FIXED_HEADER_BYTES + Buffer.byteLength(head.persistenceId, 'utf8') + (head.metadata?.length ?? 0);
+}
+
+/**
+ * Serializes a snapshot into its frame, as buffers to write one after the other: the frame
+ * header and metadata go into room left in front of the payload envelope's header, and the
+ * payload (10 MB, say) is never copied after serializing (a Uint8Array state not at all).
+ */
+export function encodeSnapshotFrame(
+  metadata: SnapshotMetadataInit,
+  snapshot: unknown,
+  serialization: Serialization,
+): { readonly head: SnapshotHead; readonly parts: Uint8Array[]; readonly length: number } {
+  const { head, payload: parts } = encodeSnapshotParts(metadata, snapshot, serialization, prefixLength);
+  const first = parts[0] as Uint8Array;
+  const frame = Buffer.from(first.buffer, first.byteOffset, prefixLength(head));
+  const id = Buffer.from(head.persistenceId, 'utf8');
+  let at = MAGIC.copy(frame, 0);
+  frame[at++] = SNAPSHOT_FRAME_VERSION;
+  frame.writeUInt16BE(id.length, at);
+  at += 2;
+  at += id.copy(frame, at);
+  frame.writeBigUInt64BE(BigInt(head.sequenceNr), at);
+  at += 8;
+  frame.writeBigUInt64BE(BigInt(head.timestamp), at);
+  at += 8;
+  frame.writeUInt32BE(head.metadata?.length ?? 0, at);
+  at += 4;
+  frame.writeUInt32BE(checksum(frame.subarray(0, at)), at);
+  at += 4;
+  if (head.metadata) frame.set(head.metadata, at);
+  return { head, parts, length: parts.reduce((sum, part) => sum + part.length, 0) };
+}
+
+/**
+ * Splits a frame back into a {@link StoredSnapshot}, checking magic, version, header
+ * checksum and that it belongs where it was found. Throws {@link CorruptDataError} (which
+ * `loadYoungestReadable` treats as "skip to the next older") otherwise. The envelopes are
+ * checked later by `decodeSnapshot`.
+ */
+export function decodeSnapshotFrame(input: Uint8Array, expected: SnapshotFrameIdentity, source: string): StoredSnapshot {
+  const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
+  const what = `snapshot ${expected.sequenceNr} of ${JSON.stringify(expected.persistenceId)}`;
+  const corrupt = (wanted: string, found: unknown): never => {
+    throw new CorruptDataError(`${what}: expected ${wanted}, found ${String(found)}`, {
+      persistenceId: expected.persistenceId,
+      expected: wanted,
+      actual: found,
+      source,
+    });
+  };
+  if (bytes.length < FIXED_HEADER_BYTES) corrupt(`at least ${FIXED_HEADER_BYTES} bytes`, `${bytes.length} bytes`);
+  if (!bytes.subarray(0, 4).equals(MAGIC)) corrupt('frame magic "MSNP"', `0x${bytes.subarray(0, 4).toString('hex')}`);
+  if (bytes[4] !== SNAPSHOT_FRAME_VERSION) corrupt(`frame version ${SNAPSHOT_FRAME_VERSION}`, `version ${bytes[4]}`);
+  const idLength = bytes.readUInt16BE(5);
+  const headerEnd = FIXED_HEADER_BYTES + idLength;
+  if (bytes.length < headerEnd) corrupt(`a header of ${headerEnd} bytes`, `${bytes.length} bytes`);
+  const stored = bytes.readUInt32BE(headerEnd - 4);
+  const computed = checksum(bytes.subarray(0, headerEnd - 4));
+  if (stored !== computed) corrupt(`header checksum ${computed.toString(16)}`, `${stored.toString(16)} (damaged bytes)`);
+  let at = 7;
+  const persistenceId = bytes.toString('utf8', at, at + idLength);
+  at += idLength;
+  const sequenceNr = Number(bytes.readBigUInt64BE(at));
+  const timestamp = Number(bytes.readBigUInt64BE(at + 8));
+  const metadataLength = bytes.readUInt32BE(at + 16);
+  if (persistenceId !== expected.persistenceId)
+    corrupt(`persistence id ${JSON.stringify(expected.persistenceId)}`, JSON.stringify(persistenceId));
+  if (sequenceNr !== expected.sequenceNr) corrupt(`sequence number ${expected.sequenceNr}`, sequenceNr);
+  if (timestamp !== expected.timestamp) corrupt(`timestamp ${expected.timestamp}`, timestamp);
+  if (headerEnd + metadataLength > bytes.length) corrupt(`${metadataLength} bytes of metadata`, `${bytes.length - headerEnd} bytes left`);
+  return {
+    persistenceId,
+    sequenceNr,
+    timestamp,
+    metadata: metadataLength === 0 ? undefined : bytes.subarray(headerEnd, headerEnd + metadataLength),
+    payload: bytes.subarray(headerEnd + metadataLength),
+  };
+}
