@@ -21,18 +21,22 @@ export class UnrepresentableValueError extends SerializationError {
   /** What was found: `a function`, `an instance of class User`. */
   readonly found: string;
 
-  constructor(path: string, found: string) {
-    super(`value${path} is ${found}, which the JSON serializer cannot give back as it was`, {
-      expected: 'a value the JSON serializer round-trips exactly',
+  /** Which serializer refused: `JSON`, `MessagePack`. */
+  readonly serializer: string;
+
+  constructor(path: string, found: string, serializer = 'JSON') {
+    super(`value${path} is ${found}, which the ${serializer} serializer cannot give back as it was`, {
+      expected: `a value the ${serializer} serializer round-trips exactly`,
       actual: found,
     });
     this.path = path;
     this.found = found;
+    this.serializer = serializer;
   }
 
   /** The same refusal with the path prefixed by an outer segment. */
   within(segment: string): UnrepresentableValueError {
-    return new UnrepresentableValueError(segment + this.path, this.found);
+    return new UnrepresentableValueError(segment + this.path, this.found, this.serializer);
   }
 
   /** The message with `root` naming the value (`event`, `state`). */
@@ -62,7 +66,7 @@ const typedArrayNames = new Map<object, TypedArrayName>(
 );
 
 /** Nesting beyond which ancestors are checked for a cycle (shallower ones reach it when cyclic). */
-const CYCLE_CHECK_DEPTH = 64;
+export const CYCLE_CHECK_DEPTH = 64;
 
 /** A path segment for an object key: `.name` or `["odd key"]`. */
 export function keySegment(key: string): string {
@@ -104,7 +108,7 @@ function className(value: object): string {
 }
 
 /** The byte container name of a value, or undefined when it is none. */
-function byteContainer(prototype: object): ByteContainerName | undefined {
+export function byteContainer(prototype: object): ByteContainerName | undefined {
   if (prototype === Buffer.prototype) return 'Buffer';
   if (prototype === ArrayBuffer.prototype) return 'ArrayBuffer';
   return typedArrayNames.get(prototype);
@@ -204,7 +208,7 @@ function arrayNeedsTags(array: unknown[], ancestors: object[]): boolean {
   return tagged;
 }
 
-function mapKeyText(key: unknown, index: number): string {
+export function mapKeyText(key: unknown, index: number): string {
   return typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key)) ? JSON.stringify(key) : `<key ${index}>`;
 }
 
