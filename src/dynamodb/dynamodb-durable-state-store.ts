@@ -9,7 +9,7 @@ import { validatePersistenceId } from '../core/persistence-id.js';
 import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
 import type { DurableStateRecord, DurableStateStore } from '../spi/durable-state-store.js';
-import { revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
+import { decodeState, encodeState, revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 import { binaryValue, numberValue, readNumber, readOptionalBinary, readOptionalString, stringValue } from './attributes.js';
 import type { Item } from './client.js';
@@ -69,7 +69,7 @@ export class DynamoDbDurableStateStore implements DurableStateStore {
       if (!item) return { value: null, revision: 0 };
       const revision = readNumber(item, Attribute.revision, persistenceId);
       const payload = readOptionalBinary(item, Attribute.payload, persistenceId);
-      const value = payload === undefined ? null : this.#serialization.deserialize(payload, { persistenceId, what: 'state' }).value;
+      const value = decodeState(payload ?? null, persistenceId, revision, this.#serialization);
       return { value, revision };
     });
   }
@@ -85,7 +85,7 @@ export class DynamoDbDurableStateStore implements DurableStateStore {
   async upsert(persistenceId: string, revision: number, value: unknown, tag?: string): Promise<void> {
     this.#lifecycle.assertOpen('upsert', persistenceId);
     const checked = validateStateChange(persistenceId, revision, tag);
-    const payload = this.#serialization.serialize(value, { persistenceId, sequenceNr: checked, what: 'state' });
+    const payload = encodeState(value, persistenceId, checked, this.#serialization);
     const token = randomBytes(9).toString('base64url');
     const item: Item = {
       ...key(persistenceId),

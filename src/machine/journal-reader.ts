@@ -1,9 +1,12 @@
 /**
  * A reader over any Journal: replays one persistence id in pages and, when live, tails it
  * with the shared poll-with-backoff tailer (`ChangeWaiter`), woken at once by local
- * JournalWriters.
+ * JournalWriters. A hole in the actions, or a first catch-up below the journal's recorded
+ * highest sequence number (a deleted tail), fails the read with a RecoveryError instead of
+ * resuming a machine in a wrong state.
  * @module
  */
+import { RecoveryError } from '../core/errors.js';
 import { validatePersistenceId } from '../core/persistence-id.js';
 import { invalidArgument, MAX_SEQUENCE_NR, validateInteger } from '../core/validation.js';
 import { type ChangeSource, ChangeWaiter } from '../spi/change-waiter.js';
@@ -77,16 +80,29 @@ export class JournalReader implements Reader, JournalSource {
     // Woken early by local appends; otherwise backs off so an idle reader costs little.
     const waiter = new ChangeWaiter(this.#appends(), signal, { minPollMs: this.#pollIntervalMs, maxPollMs: this.#maxPollIntervalMs });
     if (this.#live) waiter.start();
+    // Until the first catch-up is confirmed against the journal's recorded highest sequence
+    // number, the highest read before the latest pass (a pass that then ends below it found a
+    // deleted tail, not a write still on its way).
+    let resumed = false;
+    let highestBeforePass = 0;
     try {
       while (!signal.aborted) {
         let count = 0;
         for await (const repr of this.journal.replay(this.persistenceId, next, MAX_SEQUENCE_NR, this.#pageSize)) {
+          if (repr.sequenceNr !== next) throw missingActions(this.persistenceId, next, repr.sequenceNr - 1);
           count++;
           next = repr.sequenceNr + 1;
           yield toAction(repr);
           if (signal.aborted) return;
         }
         if (count === this.#pageSize) continue;
+        if (!resumed) {
+          if (highestBeforePass >= next) throw missingActions(this.persistenceId, next, highestBeforePass);
+          highestBeforePass = await this.journal.highestSequenceNr(this.persistenceId);
+          // Written since this pass began, or missing: the next pass tells which.
+          if (highestBeforePass >= next) continue;
+          resumed = true;
+        }
         options.onCaughtUp?.();
         if (!this.#live) return;
         if (count > 0) waiter.progressed();
@@ -106,4 +122,13 @@ export class JournalReader implements Reader, JournalSource {
       },
     };
   }
+}
+
+/** The error for actions the journal no longer holds although later ones (or its recorded highest) exist. */
+function missingActions(persistenceId: string, from: number, to: number): RecoveryError {
+  const range = from === to ? `action ${from} is` : `actions ${from} to ${to} are`;
+  return new RecoveryError(
+    `cannot resume ${JSON.stringify(persistenceId)}: ${range} no longer in the journal (deleted?), so reading on would build a wrong state`,
+    { persistenceId, expected: `actions from ${from}`, actual: 'missing', source: 'machine' },
+  );
 }

@@ -7,7 +7,7 @@ import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
 import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
-import { revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
+import { decodeState, encodeState, revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
 import { ChangeListeners, validateOrderingRead } from '../spi/queryable-journal.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 
@@ -46,14 +46,14 @@ export class MemoryDurableStateStore implements QueryableDurableStateStore {
     validatePersistenceId(persistenceId);
     const entry = this.#entries.get(persistenceId);
     if (!entry) return { value: null, revision: 0 };
-    const value = entry.payload === null ? null : this.#serialization.deserialize(entry.payload, { persistenceId, what: 'state' }).value;
+    const value = decodeState(entry.payload, persistenceId, entry.revision, this.#serialization);
     return { value, revision: entry.revision };
   }
 
   async upsert(persistenceId: string, revision: number, value: unknown, tag?: string): Promise<void> {
     this.#lifecycle.assertOpen('upsert', persistenceId);
     const checked = validateStateChange(persistenceId, revision, tag);
-    const payload = this.#serialization.serialize(value, { persistenceId, sequenceNr: checked, what: 'state' });
+    const payload = encodeState(value, persistenceId, checked, this.#serialization);
     await measure(this.#hooks, { operation: 'state.upsert', store: NAME, persistenceId }, async () =>
       this.#change(persistenceId, checked, payload, tag, 'upsert'),
     );
@@ -88,7 +88,7 @@ export class MemoryDurableStateStore implements QueryableDurableStateStore {
     return matching.slice(0, max).map(([persistenceId, entry]) => ({
       persistenceId,
       revision: entry.revision,
-      value: entry.payload === null ? null : this.#serialization.deserialize(entry.payload, { persistenceId, what: 'state' }).value,
+      value: decodeState(entry.payload, persistenceId, entry.revision, this.#serialization),
       tag: entry.tag,
       ordering: entry.ordering,
       timestamp: entry.timestamp,

@@ -8,7 +8,7 @@ import { validatePersistenceId } from '../core/persistence-id.js';
 import { measure } from '../observability/hooks.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
 import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
-import { revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
+import { decodeState, encodeState, revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
 import { validateOrderingRead } from '../spi/queryable-journal.js';
 import { withRetry } from '../spi/retry.js';
 import { StoreLifecycle } from '../spi/store-options.js';
@@ -53,7 +53,7 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore {
         [persistenceId],
       );
       if (!row) return { value: null, revision: 0 };
-      const value = row.payload === null ? null : this.#base.serialization.deserialize(row.payload, { persistenceId, what: 'state' }).value;
+      const value = decodeState(row.payload, persistenceId, Number(row.revision), this.#base.serialization);
       return { value, revision: Number(row.revision) };
     });
   }
@@ -62,7 +62,7 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore {
   async upsert(persistenceId: string, revision: number, value: unknown, tag?: string): Promise<void> {
     this.#lifecycle.assertOpen('upsert', persistenceId);
     const checked = validateStateChange(persistenceId, revision, tag);
-    const payload = this.#base.serialization.serialize(value, { persistenceId, sequenceNr: checked, what: 'state' });
+    const payload = encodeState(value, persistenceId, checked, this.#base.serialization);
     await measure(this.#base.hooks, { operation: 'state.upsert', store: NAME, persistenceId, bytes: payload.length }, () =>
       this.#change(persistenceId, checked, payload, tag ?? null, 'upsert'),
     );
@@ -138,10 +138,7 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore {
     return rows.map((row) => ({
       persistenceId: row.persistence_id,
       revision: Number(row.revision),
-      value:
-        row.payload === null
-          ? null
-          : this.#base.serialization.deserialize(row.payload, { persistenceId: row.persistence_id, what: 'state' }).value,
+      value: decodeState(row.payload, row.persistence_id, Number(row.revision), this.#base.serialization),
       tag: row.tag,
       ordering: Number(row.ordering),
       timestamp: Number(row.timestamp_ms),

@@ -12,6 +12,7 @@ import { validateInteger } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
 import type { JournalCapabilities } from '../spi/capabilities.js';
 import {
+  checkRecordedHighest,
   decodeEvent,
   prepareWrites,
   type StoredEvent,
@@ -167,13 +168,13 @@ export class PostgresJournal implements QueryableJournal {
     this.#lifecycle.assertOpen('highestSequenceNr', persistenceId);
     validateHighestArguments(persistenceId, from);
     return measure(this.#base.hooks, { operation: 'journal.highestSequenceNr', store: NAME, persistenceId }, async () => {
-      const [row] = await this.#base.read<{ highest_sequence_nr: string }>(
+      const [row] = await this.#base.read<{ highest_sequence_nr: string | null; highest_stored: string | null }>(
         'journal.highestSequenceNr',
         persistenceId,
         highestSequenceNrSql(this.#base.tables),
         [persistenceId],
       );
-      return row ? Number(row.highest_sequence_nr) : 0;
+      return checkRecordedHighest(persistenceId, Number(row?.highest_sequence_nr ?? 0), Number(row?.highest_stored ?? 0), NAME);
     });
   }
 

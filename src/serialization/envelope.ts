@@ -1,23 +1,31 @@
 /**
- * The one binary envelope around every stored payload (events, snapshots, durable state):
+ * The one binary envelope around every stored payload (events, snapshots, durable state).
+ * Version 2, written by this code:
  *
  * ```
- * magic "ME" | version u8 | flags u8 | serializerId (u8 length + UTF-8)
+ * magic "ME" | version u8 (2) | flags u8 | place u32 | serializerId (u8 length + UTF-8)
  * | manifest (u16 length + UTF-8) | [keyId (u8 length + UTF-8) | iv 12 | tag 16]
  * | payload length u32 | payload | CRC-32 of every preceding byte, u32
  * ```
  *
+ * Version 1 (still read) is the same without `place`.
+ *
  * flags: bits 0-1 compression (0 none, 1 deflate-raw), bit 2 AES-256-GCM encryption.
+ * `place` binds the payload to where it belongs: the CRC-32 of its kind, persistence id and
+ * sequence number (see `placeOf`), 0 when written without one. A payload copied or moved to
+ * another row then fails to read instead of passing for that row's value.
  * The checksum catches damaged and truncated bytes; with encryption the GCM tag, which
- * also authenticates serializer id, manifest, flags and key id, catches tampering and
- * wrong keys.
- * @module
+ * also authenticates serializer id, manifest, flags, key id and (version 2) the place itself,
+ * catches tampering and wrong keys.
+ @module
  */
 import { CorruptDataError } from '../core/errors.js';
 import { checksum } from './checksum.js';
 
-/** Current envelope format version. */
-export const ENVELOPE_VERSION = 1;
+/** Current envelope format version (written); version 1 is still read. */
+export const ENVELOPE_VERSION = 2;
+/** The first format version, without a place. */
+const VERSION_WITHOUT_PLACE = 1;
 const MAGIC_0 = 0x4d; // 'M'
 const MAGIC_1 = 0x45; // 'E'
 const FLAG_ENCRYPTED = 0b100;
@@ -37,6 +45,11 @@ export interface EnvelopeEncryption {
 
 /** The decoded parts of an envelope; `payload` is still compressed/encrypted as flagged. */
 export interface EnvelopeParts {
+  /**
+   * The place tag the payload is bound to (see `placeOf`); 0 or absent when unbound. Read
+   * back as `undefined` from a version 1 envelope, which has none.
+   */
+  readonly place?: number | undefined;
   readonly serializerId: string;
   readonly manifest: string;
   readonly compression: CompressionCode;
@@ -76,7 +89,7 @@ function headerSize(serializerId: Buffer, manifest: Buffer, keyId: Buffer | unde
   if (serializerId.length === 0 || serializerId.length > 255) throw new RangeError('serializer id must be 1-255 UTF-8 bytes');
   if (manifest.length > 0xffff) throw new RangeError('manifest must be at most 65535 UTF-8 bytes');
   if (keyId && (keyId.length === 0 || keyId.length > 255)) throw new RangeError('key id must be 1-255 UTF-8 bytes');
-  return 4 + 1 + serializerId.length + 2 + manifest.length + (keyId ? 1 + keyId.length + 12 + 16 : 0) + 4;
+  return 4 + 4 + 1 + serializerId.length + 2 + manifest.length + (keyId ? 1 + keyId.length + 12 + 16 : 0) + 4;
 }
 
 /** Writes the header (through the payload length) at the start of `out`. */
@@ -86,6 +99,7 @@ function writeHeader(out: Buffer, parts: EnvelopeParts, serializerId: Buffer, ma
   out[at++] = MAGIC_1;
   out[at++] = ENVELOPE_VERSION;
   out[at++] = (parts.compression & COMPRESSION_MASK) | (parts.encryption ? FLAG_ENCRYPTED : 0);
+  at = out.writeUInt32BE(parts.place ?? 0, at);
   out[at++] = serializerId.length;
   at += serializerId.copy(out, at);
   at = out.writeUInt16BE(manifest.length, at);
@@ -155,7 +169,9 @@ export function decodeEnvelope(input: Uint8Array, describe: EnvelopeDescription 
   if (bytes.length < 4 + 1 + 2 + 4 + 4) corrupt(describe, persistenceId, 'an envelope of at least 15 bytes', `${bytes.length} bytes`);
   if (!looksLikeEnvelope(bytes)) corrupt(describe, persistenceId, 'envelope magic 0x4d45', `0x${bytes.subarray(0, 2).toString('hex')}`);
   const version = bytes[2] as number;
-  if (version !== ENVELOPE_VERSION) corrupt(describe, persistenceId, `envelope version ${ENVELOPE_VERSION}`, `version ${version}`);
+  if (version !== ENVELOPE_VERSION && version !== VERSION_WITHOUT_PLACE) {
+    corrupt(describe, persistenceId, `envelope version ${VERSION_WITHOUT_PLACE} or ${ENVELOPE_VERSION}`, `version ${version}`);
+  }
   const stored = bytes.readUInt32BE(end);
   const computed = checksum(bytes.subarray(0, end));
   if (stored !== computed) {
@@ -166,6 +182,12 @@ export function decodeEnvelope(input: Uint8Array, describe: EnvelopeDescription 
   let at = 4;
   // The checksum passed, so these only fail for bytes written by a buggy encoder.
   const truncatedAt = (count: number) => at + count > end;
+  let place: number | undefined;
+  if (version !== VERSION_WITHOUT_PLACE) {
+    if (truncatedAt(4)) corrupt(describe, persistenceId, 'a place', 'end of header');
+    place = bytes.readUInt32BE(at);
+    at += 4;
+  }
   if (truncatedAt(1)) corrupt(describe, persistenceId, 'a serializer id length', 'end of header');
   const serializerLength = bytes[at++] as number;
   if (truncatedAt(serializerLength + 2)) corrupt(describe, persistenceId, `${serializerLength + 2} header bytes at ${at}`, 'end of header');
@@ -194,5 +216,5 @@ export function decodeEnvelope(input: Uint8Array, describe: EnvelopeDescription 
   const compression = (flags & COMPRESSION_MASK) as CompressionCode;
   if (compression !== Compression.none && compression !== Compression.deflate)
     corrupt(describe, persistenceId, 'compression 0 or 1', compression);
-  return { serializerId, manifest, compression, encryption, payload: bytes.subarray(at, at + payloadLength) };
+  return { place, serializerId, manifest, compression, encryption, payload: bytes.subarray(at, at + payloadLength) };
 }

@@ -1,36 +1,56 @@
 /**
- * The default serializer: UTF-8 JSON. Dates become ISO strings; Map, Set and BigInt are
- * not representable (use the MessagePack serializer for those).
+ * The default serializer: UTF-8 JSON that never changes a value silently. Values holding only
+ * JSON's own kinds are stored as plain JSON (manifest ''); values holding `undefined`, NaN,
+ * ±Infinity, -0, BigInt, Date, Map, Set, typed arrays, sparse arrays or null-prototype objects
+ * are stored as tagged JSON (manifest `tagged`) and come back exactly; functions, symbols,
+ * cycles and class instances are refused with an error naming their path (see tagged-json).
  * @module
  */
 
 import { isAscii } from 'node:buffer';
-import type { Serializer } from './serializer.js';
+import type { EncodedValue, Serializer } from './serializer.js';
+import { fromTagged, needsTags, toTagged } from './tagged-json.js';
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 /** From this size on, TextEncoder beats Buffer.from, and ASCII is checked first (docs/performance.md). */
 const LARGE_BYTES = 64 * 1024;
 
+/** The manifest of payloads in the tagged form; plain JSON has ''. */
+export const TAGGED_JSON_MANIFEST = 'tagged';
+
 /** JSON serializer, id `json`. */
 export class JsonSerializer implements Serializer {
   readonly id = 'json';
 
-  manifest(): string {
-    return '';
+  /** '' for plain JSON, `tagged` when the value needs the tagged form; throws for values it refuses. */
+  manifest(value: unknown): string {
+    return needsTags(value) ? TAGGED_JSON_MANIFEST : '';
   }
 
   toBinary(value: unknown): Uint8Array {
-    const text = JSON.stringify(value);
-    // JSON.stringify returns undefined for undefined, functions and symbols: nothing to store.
-    if (text === undefined) throw new TypeError(`JSON cannot represent a value of type ${typeof value}`);
-    // Buffer.from wins for the short strings of events, TextEncoder for large ones.
-    return text.length < LARGE_BYTES ? Buffer.from(text, 'utf8') : encoder.encode(text);
+    return this.encode(value).bytes;
   }
 
-  fromBinary(bytes: Uint8Array): unknown {
-    if (bytes.byteLength < LARGE_BYTES || !isAscii(bytes)) return JSON.parse(decoder.decode(bytes));
-    // All ASCII (the common case for JSON): a latin1 read is a plain copy, far cheaper than UTF-8 decoding.
-    return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1'));
+  /** One walk decides the form (and refuses what cannot round-trip), then one stringify. */
+  encode(value: unknown): EncodedValue {
+    const tagged = needsTags(value);
+    const text = JSON.stringify(tagged ? toTagged(value) : value) as string;
+    // Buffer.from wins for the short strings of events, TextEncoder for large ones.
+    const bytes = text.length < LARGE_BYTES ? Buffer.from(text, 'utf8') : encoder.encode(text);
+    return { manifest: tagged ? TAGGED_JSON_MANIFEST : '', bytes };
   }
+
+  fromBinary(bytes: Uint8Array, manifest = ''): unknown {
+    const parsed = JSON.parse(textOf(bytes));
+    if (manifest === '') return parsed;
+    if (manifest === TAGGED_JSON_MANIFEST) return fromTagged(parsed);
+    throw new TypeError(`unknown JSON manifest ${JSON.stringify(manifest)} (expected '' or '${TAGGED_JSON_MANIFEST}')`);
+  }
+}
+
+function textOf(bytes: Uint8Array): string {
+  if (bytes.byteLength < LARGE_BYTES || !isAscii(bytes)) return decoder.decode(bytes);
+  // All ASCII (the common case for JSON): a latin1 read is a plain copy, far cheaper than UTF-8 decoding.
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
 }

@@ -1,10 +1,12 @@
 /**
  * MessagePack serializer on msgpackr: compact, and round-trips Date, Map, Set, BigInt,
- * typed arrays and undefined, which JSON cannot. msgpackr is an optional peer dependency,
- * loaded on first use.
+ * typed arrays and undefined natively. What it would change (-0, holes, class instances,
+ * objects without prototype, functions) is refused with the path. msgpackr is an optional
+ * peer dependency, loaded on first use.
  * @module
  */
 import { requireOptionalPeer } from '../core/optional-peer.js';
+import { assertMessagePackable } from './msgpack-values.js';
 import type { Serializer } from './serializer.js';
 
 // Records keep plain objects distinct from Maps; no shared structures, so every payload
@@ -38,6 +40,7 @@ export class MessagePackSerializer implements Serializer {
   }
 
   toBinary(value: unknown): Uint8Array {
+    assertMessagePackable(value);
     this.#packr ??= new (loadMsgpackr())(options);
     return this.#packr.pack(value);
   }

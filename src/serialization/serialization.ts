@@ -10,7 +10,9 @@ import { BytesSerializer } from './bytes-serializer.js';
 import { Compression, decodeEnvelope, type EnvelopeParts, encodeEnvelope, encodeEnvelopeParts } from './envelope.js';
 import { JsonSerializer } from './json-serializer.js';
 import { loadMsgpackr, MessagePackSerializer } from './msgpack-serializer.js';
+import { formatPlace, placeOf, placeText } from './place.js';
 import type { Serializer } from './serializer.js';
+import { UnrepresentableValueError } from './tagged-json.js';
 
 /** Compression of large payloads. */
 export interface CompressionOptions {
@@ -45,11 +47,16 @@ export interface SerializationOptions {
   readonly encryption?: EncryptionOptions;
 }
 
-/** What a payload is, for error messages: `event 3 of "cart-1"`. */
+/**
+ * What a payload is and where it belongs: named in error messages (`event 3 of "cart-1"`),
+ * and, when both a persistence id and a sequence number are given, bound into the envelope
+ * so the payload reads back only for the same kind, id and number (see `placeOf`).
+ */
 export interface SerializationContext {
   readonly persistenceId?: string | undefined;
+  /** The sequence number, or the revision for durable state. */
   readonly sequenceNr?: number | undefined;
-  readonly what?: 'event' | 'snapshot' | 'state' | 'metadata' | undefined;
+  readonly what?: 'event' | 'snapshot' | 'state' | 'metadata' | 'event metadata' | 'snapshot metadata' | undefined;
 }
 
 /** A decoded value and how it was stored. */
@@ -81,8 +88,12 @@ function toKey(id: string, key: Uint8Array | string): Buffer {
 /** Bytes of a large payload deflated first to see whether deflating all of it pays. */
 const COMPRESSION_PROBE_BYTES = 64 * 1024;
 
-const additionalData = (flags: string, serializerId: string, manifest: string, keyId: string) =>
-  Buffer.from(JSON.stringify([flags, serializerId, manifest, keyId]), 'utf8');
+/** What AES-GCM authenticates beside the payload; version 2 envelopes add their place. */
+const additionalData = (flags: string, serializerId: string, manifest: string, keyId: string, place: string | undefined) =>
+  Buffer.from(
+    JSON.stringify(place === undefined ? [flags, serializerId, manifest, keyId] : [flags, serializerId, manifest, keyId, place]),
+    'utf8',
+  );
 
 /** Serializes values into envelopes and back; one instance is shared by a store's operations. */
 export class Serialization {
@@ -162,15 +173,25 @@ export class Serialization {
     let manifest: string;
     let payload: Uint8Array;
     try {
-      manifest = serializer.manifest(value);
-      payload = serializer.toBinary(value);
+      if (serializer.encode) {
+        ({ manifest, bytes: payload } = serializer.encode(value));
+      } else {
+        manifest = serializer.manifest(value);
+        payload = serializer.toBinary(value);
+      }
     } catch (cause) {
       if (isMementoError(cause, ErrorCodes.peerDependency)) throw cause;
-      const reason = cause instanceof Error ? cause.message : String(cause);
+      // A refusal names the path inside the value, from its root: `state.items[2] is a function`.
+      const reason =
+        cause instanceof UnrepresentableValueError
+          ? cause.describe(context.what ?? 'value')
+          : cause instanceof Error
+            ? cause.message
+            : String(cause);
       throw new SerializationError(`cannot serialize ${describeContext(context)} with serializer "${serializer.id}": ${reason}`, {
         persistenceId: context.persistenceId,
         expected: `a value serializer "${serializer.id}" can represent`,
-        actual: typeof value,
+        actual: cause instanceof UnrepresentableValueError ? cause.found : typeof value,
         cause,
       });
     }
@@ -182,13 +203,15 @@ export class Serialization {
         compression = Compression.deflate;
       }
     }
-    if (this.#activeKeyId === undefined) return { serializerId: serializer.id, manifest, compression, payload };
+    const place = placeOf(context);
+    if (this.#activeKeyId === undefined) return { place, serializerId: serializer.id, manifest, compression, payload };
     const keyId = this.#activeKeyId;
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.#keys.get(keyId) as Buffer, iv);
-    cipher.setAAD(additionalData(String(compression), serializer.id, manifest, keyId));
+    cipher.setAAD(additionalData(String(compression), serializer.id, manifest, keyId, placeText(context)));
     const encrypted = Buffer.concat([cipher.update(payload), cipher.final()]);
     return {
+      place,
       serializerId: serializer.id,
       manifest,
       compression,
@@ -204,6 +227,16 @@ export class Serialization {
   deserialize(bytes: Uint8Array, context: SerializationContext = {}): DeserializedValue {
     const described = () => describeContext(context);
     const parts = decodeEnvelope(bytes, described, context.persistenceId);
+    // Unbound payloads (place 0, or a version 1 envelope) and unplaced reads are not checked.
+    if (parts.place) {
+      const expected = placeOf(context);
+      if (expected !== 0 && parts.place !== expected) {
+        throw new CorruptDataError(
+          `cannot read ${described()}: its payload was written for another place (another persistence id, sequence number or kind; place tag ${formatPlace(parts.place)}, this one's is ${formatPlace(expected)}): a row copied or moved by hand?`,
+          { persistenceId: context.persistenceId, expected: formatPlace(expected), actual: formatPlace(parts.place) },
+        );
+      }
+    }
     const serializer = this.#serializers.get(parts.serializerId);
     if (!serializer) {
       throw new SerializationError(
@@ -229,7 +262,8 @@ export class Serialization {
       }
       try {
         const decipher = createDecipheriv('aes-256-gcm', key, iv);
-        decipher.setAAD(additionalData(String(parts.compression), parts.serializerId, parts.manifest, keyId));
+        const place = parts.place === undefined ? undefined : parts.place === 0 ? '' : placeText(context);
+        decipher.setAAD(additionalData(String(parts.compression), parts.serializerId, parts.manifest, keyId, place));
         decipher.setAuthTag(authTag);
         payload = Buffer.concat([decipher.update(payload), decipher.final()]);
       } catch (cause) {

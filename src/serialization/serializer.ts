@@ -13,4 +13,16 @@ export interface Serializer {
   toBinary(value: unknown): Uint8Array;
   /** Decodes bytes produced by `toBinary`. */
   fromBinary(bytes: Uint8Array, manifest: string): unknown;
+  /**
+   * Optional: manifest and bytes in one call, for serializers whose manifest depends on the
+   * value (the JSON serializer walks a value once, not twice). Used instead of `manifest` and
+   * `toBinary` when present.
+   */
+  encode?(value: unknown): EncodedValue;
+}
+
+/** What {@link Serializer.encode} returns. */
+export interface EncodedValue {
+  readonly manifest: string;
+  readonly bytes: Uint8Array;
 }

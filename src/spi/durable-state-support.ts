@@ -5,6 +5,20 @@
 import { ConcurrencyError } from '../core/errors.js';
 import { validatePersistenceId } from '../core/persistence-id.js';
 import { validateInteger, validateOptionalString } from '../core/validation.js';
+import type { Serialization } from '../serialization/serialization.js';
+
+/** Serializes a durable state value for `revision`; the envelope is bound to the id and revision. */
+export function encodeState(value: unknown, persistenceId: string, revision: number, serialization: Serialization): Uint8Array {
+  return serialization.serialize(value, { persistenceId, sequenceNr: revision, what: 'state' });
+}
+
+/**
+ * Reads a stored durable state payload of the row at `revision`; null stays null (deleted).
+ * A payload written for another id or revision throws CorruptDataError naming both.
+ */
+export function decodeState(payload: Uint8Array | null, persistenceId: string, revision: number, serialization: Serialization): unknown {
+  return payload === null ? null : serialization.deserialize(payload, { persistenceId, sequenceNr: revision, what: 'state' }).value;
+}
 
 /** The error for a change whose revision is not current + 1. */
 export function revisionConflict(

@@ -3,7 +3,7 @@
  * row format have one implementation.
  * @module
  */
-import { ConcurrencyError } from '../core/errors.js';
+import { ConcurrencyError, CorruptDataError } from '../core/errors.js';
 import { validatePersistenceId } from '../core/persistence-id.js';
 import { type AtomicWrite, type PersistentRepr, validateAtomicWrites } from '../core/persistent-repr.js';
 import { validateInteger } from '../core/validation.js';
@@ -34,7 +34,7 @@ export function encodeEvent(repr: PersistentRepr, serialization: Serialization):
     tags: repr.tags && repr.tags.length > 0 ? [...repr.tags] : undefined,
     writerId: repr.writerId,
     payload: serialization.serialize(repr.event, context),
-    metadata: repr.metadata === undefined ? undefined : serialization.serialize(repr.metadata, { ...context, what: 'metadata' }),
+    metadata: repr.metadata === undefined ? undefined : serialization.serialize(repr.metadata, { ...context, what: 'event metadata' }),
   };
 }
 
@@ -51,7 +51,7 @@ export function decodeEvent(row: StoredEvent, serialization: Serialization): Per
   if (row.tags !== undefined && row.tags.length > 0) repr.tags = row.tags;
   if (row.writerId !== undefined) repr.writerId = row.writerId;
   if (row.metadata !== undefined) {
-    repr.metadata = serialization.deserialize(row.metadata, { ...context, what: 'metadata' }).value as Record<string, unknown>;
+    repr.metadata = serialization.deserialize(row.metadata, { ...context, what: 'event metadata' }).value as Record<string, unknown>;
   }
   return repr;
 }
@@ -89,6 +89,20 @@ export function sequenceConflict(persistenceId: string, expected: number, found:
   return new ConcurrencyError(
     `write to ${JSON.stringify(persistenceId)}: expected first sequence number ${expected} (highest + 1), found ${found}: ${reason}`,
     { persistenceId, expected, actual: found, source },
+  );
+}
+
+/**
+ * The highest sequence number a journal reports when it keeps one apart from its rows (so it
+ * survives deleteTo): the recorded one, unless rows beyond it exist. Those mean the record was
+ * lowered or lost behind the store's back; reporting it here beats recovering a stale state
+ * whose every later write fails with ConcurrencyError.
+ */
+export function checkRecordedHighest(persistenceId: string, recorded: number, highestStored: number, source?: string): number {
+  if (highestStored <= recorded) return recorded;
+  throw new CorruptDataError(
+    `journal of ${JSON.stringify(persistenceId)}: records highest sequence number ${recorded} but holds rows up to event ${highestStored}; the record was lowered or lost (edited by hand?): set it back to ${highestStored} before using this id`,
+    { persistenceId, expected: `a recorded highest of at least ${highestStored}`, actual: recorded, source },
   );
 }
 

@@ -35,7 +35,8 @@ function snapshotHead(metadata: SnapshotMetadataInit, serialization: Serializati
     persistenceId: checked.persistenceId,
     sequenceNr: checked.sequenceNr,
     timestamp: checked.timestamp,
-    metadata: checked.metadata === undefined ? undefined : serialization.serialize(checked.metadata, { ...context, what: 'metadata' }),
+    metadata:
+      checked.metadata === undefined ? undefined : serialization.serialize(checked.metadata, { ...context, what: 'snapshot metadata' }),
   };
   return { head, context };
 }
@@ -66,7 +67,7 @@ export function decodeSnapshot(row: StoredSnapshot, serialization: Serialization
   try {
     const snapshot = serialization.deserialize(row.payload, context).value;
     const metadata =
-      row.metadata === undefined ? undefined : serialization.deserialize(row.metadata, { ...context, what: 'metadata' }).value;
+      row.metadata === undefined ? undefined : serialization.deserialize(row.metadata, { ...context, what: 'snapshot metadata' }).value;
     return {
       metadata: new SnapshotMetadata({ persistenceId: row.persistenceId, sequenceNr: row.sequenceNr, timestamp: row.timestamp, metadata }),
       snapshot,

@@ -8,7 +8,7 @@ import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
 import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
-import { revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
+import { decodeState, encodeState, revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
 import { validateOrderingRead } from '../spi/queryable-journal.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 import { checkOptions, NAME, type SqliteDurableStateStoreOptions, type SqliteTarget } from './options.js';
@@ -50,7 +50,7 @@ export class SqliteDurableStateStore implements QueryableDurableStateStore {
       }
       if (!row) return { value: null, revision: 0 };
       const [revision, payload] = row;
-      const value = payload === null ? null : this.#serialization.deserialize(payload, { persistenceId, what: 'state' }).value;
+      const value = decodeState(payload, persistenceId, revision, this.#serialization);
       return { value, revision };
     });
   }
@@ -59,7 +59,7 @@ export class SqliteDurableStateStore implements QueryableDurableStateStore {
   async upsert(persistenceId: string, revision: number, value: unknown, tag?: string): Promise<void> {
     this.#lifecycle.assertOpen('upsert', persistenceId);
     const checked = validateStateChange(persistenceId, revision, tag);
-    const payload = this.#serialization.serialize(value, { persistenceId, sequenceNr: checked, what: 'state' });
+    const payload = encodeState(value, persistenceId, checked, this.#serialization);
     await measure(this.#hooks, { operation: 'state.upsert', store: NAME, persistenceId, bytes: payload.length }, async () =>
       this.#change(persistenceId, checked, payload, tag, 'upsert'),
     );
@@ -110,7 +110,7 @@ export class SqliteDurableStateStore implements QueryableDurableStateStore {
     return rows.map(([persistenceId, revision, payload, storedTag, ordering, timestamp]) => ({
       persistenceId,
       revision,
-      value: payload === null ? null : this.#serialization.deserialize(payload, { persistenceId, what: 'state' }).value,
+      value: decodeState(payload, persistenceId, revision, this.#serialization),
       tag: storedTag,
       ordering,
       timestamp,

@@ -9,6 +9,7 @@ import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
 import type { JournalCapabilities } from '../spi/capabilities.js';
 import {
+  checkRecordedHighest,
   decodeEvent,
   type StoredEvent,
   validateDeleteTo,
@@ -34,7 +35,7 @@ import {
   deleteTags,
   selectByOrdering,
   selectByTagAndOrdering,
-  selectHighest,
+  selectHighestAndStored,
   selectPage,
   selectPersistenceIds,
 } from './sql/journal-sql.js';
@@ -217,17 +218,19 @@ export class SqliteJournal implements QueryableJournal {
     return unpackPage(packed, persistenceId === undefined ? 'ordering' : 'sequenceNr', persistenceId);
   }
 
-  /** Reads the kept highest sequence number, which survives deleteTo. */
+  /** Reads the kept highest sequence number, which survives deleteTo; CorruptDataError when rows lie beyond it. */
   async highestSequenceNr(persistenceId: string, from?: number): Promise<number> {
     this.#lifecycle.assertOpen('highestSequenceNr', persistenceId);
     validateHighestArguments(persistenceId, from);
     const connection = this.#connection.get('highestSequenceNr', persistenceId);
     return measure(this.#hooks, { operation: 'journal.highestSequenceNr', store: NAME, persistenceId }, async () => {
+      let row: [number | null, number | null];
       try {
-        return ((connection.rawStatement(selectHighest).get(persistenceId) as [number] | undefined)?.[0] ?? 0) as number;
+        row = connection.rawStatement(selectHighestAndStored).get(persistenceId, persistenceId) as [number | null, number | null];
       } catch (error) {
         throw connection.failure(error, 'journal.highestSequenceNr', persistenceId);
       }
+      return checkRecordedHighest(persistenceId, row[0] ?? 0, row[1] ?? 0, NAME);
     });
   }
 

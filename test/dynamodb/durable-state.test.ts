@@ -3,13 +3,14 @@
  * limit, conflicts that name the true revisions, and a change whose answer was lost.
  */
 import { randomBytes } from 'node:crypto';
-import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, type DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes, isMementoError } from '../../src/core/errors.js';
-import { DynamoDbDurableStateStore } from '../../src/dynamodb/index.js';
+import { Attribute, DynamoDbDurableStateStore, DynamoDbSnapshotStore, Kind, partitionKey } from '../../src/dynamodb/index.js';
+import { CorruptDataError, SnapshotMetadata, SnapshotSelectionCriteria } from '../../src/index.js';
 import { uniqueId } from '../../src/tck/index.js';
 import { useDynamoTable } from '../support/dynalite.js';
-import { secondAttempt } from './helpers.js';
+import { secondAttempt, snapshotItem } from './helpers.js';
 
 const dynamo = useDynamoTable('state');
 const store = (client: DynamoDBClient = dynamo.client) => new DynamoDbDurableStateStore({ client, tableName: dynamo.tableName });
@@ -24,6 +25,51 @@ describe('DynamoDbDurableStateStore', () => {
     expect((failure as Error).message).toMatch(/at most 409600 bytes as one DynamoDB item, found 5\d{5}/);
     expect(await states.get(id)).toEqual({ value: 'current', revision: 1 });
     await states.close();
+  });
+
+  it('reads a payload copied from another id, or an item given another revision, as CorruptDataError naming it', async () => {
+    const states = store();
+    const [a, b] = [uniqueId('copied-from'), uniqueId('copied-to')];
+    await states.upsert(a, 1, { owner: 'a' });
+    await states.upsert(b, 1, { owner: 'b' });
+    const itemKey = (id: string) => ({ [Attribute.partitionKey]: { S: partitionKey(Kind.state, id) }, [Attribute.sortKey]: { N: '0' } });
+    const read = async (id: string) =>
+      (await dynamo.client.send(new GetItemCommand({ TableName: dynamo.tableName, Key: itemKey(id), ConsistentRead: true }))).Item ?? {};
+    const [itemA, itemB] = [await read(a), await read(b)];
+    await dynamo.client.send(
+      new PutItemCommand({
+        TableName: dynamo.tableName,
+        Item: { ...itemB, [Attribute.payload]: itemA[Attribute.payload] as AttributeValue },
+      }),
+    );
+    const copied = await states.get(b).catch((error: unknown) => error);
+    expect(copied).toBeInstanceOf(CorruptDataError);
+    expect((copied as Error).message).toMatch(new RegExp(`state 1 of "${b}".*written for another place`));
+    await dynamo.client.send(new PutItemCommand({ TableName: dynamo.tableName, Item: { ...itemA, [Attribute.revision]: { N: '7' } } }));
+    await expect(states.get(a)).rejects.toThrow(new RegExp(`state 7 of "${a}".*written for another place`));
+    await states.close();
+  });
+
+  it('skips a snapshot whose payload was copied from another sequence number', async () => {
+    const snapshots = new DynamoDbSnapshotStore({ client: dynamo.client, tableName: dynamo.tableName });
+    const id = uniqueId('snapshot-copied');
+    await snapshots.save(new SnapshotMetadata({ persistenceId: id, sequenceNr: 1 }), 'one');
+    await snapshots.save(new SnapshotMetadata({ persistenceId: id, sequenceNr: 2 }), 'two');
+    const [first, second] = [
+      await snapshotItem(dynamo.client, dynamo.tableName, id, 1),
+      await snapshotItem(dynamo.client, dynamo.tableName, id, 2),
+    ];
+    await dynamo.client.send(
+      new PutItemCommand({
+        TableName: dynamo.tableName,
+        Item: { ...second, [Attribute.payload]: first?.[Attribute.payload] as AttributeValue },
+      }),
+    );
+    const skipped: Error[] = [];
+    const selected = await snapshots.load(id, SnapshotSelectionCriteria.Latest, { onSkipped: (entry) => skipped.push(entry.error) });
+    expect(selected?.snapshot).toBe('one');
+    expect(skipped.map((error) => error.message)).toEqual([expect.stringMatching(/snapshot 2 of .*written for another place/)]);
+    await snapshots.close();
   });
 
   it('names the current revision and the one tried in a conflict', async () => {

@@ -113,6 +113,22 @@ describe('FileSnapshotStore', () => {
     expect([selected?.snapshot, skipped]).toEqual(['s-2', [4, 3]]);
   });
 
+  it('skips a file whose snapshot envelope was swapped in from another file behind an intact header', async () => {
+    const store = new FileSnapshotStore({ directory: root });
+    const id = newId('swap');
+    for (const nr of [1, 2]) await store.save(meta(id, nr), { state: `s-${nr}` });
+    // Without user metadata a frame is a 31-byte fixed header, the id, then the snapshot envelope.
+    const prefix = 31 + Buffer.byteLength(id);
+    const [first, second] = [(await store.pathOf(id, 1)) as string, (await store.pathOf(id, 2)) as string];
+    const [one, two] = [await readFile(first), await readFile(second)];
+    await writeFile(second, Buffer.concat([two.subarray(0, prefix), one.subarray(prefix)]));
+    const skipped: Error[] = [];
+    const selected = await store.load(id, SnapshotSelectionCriteria.Latest, { onSkipped: (entry) => skipped.push(entry.error) });
+    expect(selected?.snapshot).toEqual({ state: 's-1' });
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]?.message).toMatch(new RegExp(`snapshot 2 of "${id}".*written for another place`));
+  });
+
   it('resolves two files of one sequence number (crash mid-replace) to the later timestamp and cleans up', async () => {
     const store = new FileSnapshotStore({ directory: root });
     const id = newId('dupes');

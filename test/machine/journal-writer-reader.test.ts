@@ -65,7 +65,7 @@ describe('JournalWriter', () => {
     const writer = new JournalWriter(journal, 'serialize');
     const results = await Promise.allSettled([
       writer.write(draft(1)),
-      writer.write({ type: 'bad', payload: { big: 1n }, timestamp: 1 }),
+      writer.write({ type: 'bad', payload: { callback: () => 1 }, timestamp: 1 }),
       writer.write(draft(3)),
     ]);
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { Serialization } from '../../src/index.js';
 import { JOURNAL_LOCK_CLASS, type OrderedEvent, PostgresJournal } from '../../src/postgres/index.js';
 import { atomicWrite } from '../../src/tck/index.js';
 import { eventually, useSchema } from './support.js';
@@ -16,13 +17,8 @@ async function beginManualAppend(client: import('pg').PoolClient, schema: string
   await client.query('BEGIN');
   await client.query('SELECT pg_advisory_xact_lock($1::int, hashtext($2::text))', [JOURNAL_LOCK_CLASS, schema]);
   await client.query(`INSERT INTO "${schema}".memento_journal_streams VALUES ($1, 1)`, [pid]);
-  const payload = Buffer.from(
-    await (async () => {
-      // Borrow a valid envelope so the reader can decode the row.
-      const { rows } = await client.query(`SELECT payload FROM "${schema}".memento_journal LIMIT 1`);
-      return rows[0].payload as Buffer;
-    })(),
-  );
+  // A valid envelope for this row's own place (a payload borrowed from another row would be refused).
+  const payload = Buffer.from(new Serialization().serialize('manual', { persistenceId: pid, sequenceNr: 1, what: 'event' }));
   const { rows } = await client.query(
     `INSERT INTO "${schema}".memento_journal (persistence_id, sequence_nr, timestamp_ms, payload, write_id) VALUES ($1, 1, 0, $2, gen_random_uuid()) RETURNING ordering`,
     [pid, payload],

@@ -118,6 +118,29 @@ describe('S3SnapshotStore', () => {
     expect([selected?.snapshot, skipped]).toEqual(['two', [3]]);
   });
 
+  it('detects a snapshot envelope swapped in from another object behind an intact frame header', async () => {
+    const store = open();
+    const id = newId('swapped');
+    await store.save(meta(id, 1), 'one');
+    await store.save(meta(id, 2), 'two');
+    // Without user metadata a frame is a 31-byte fixed header, the id, then the snapshot envelope.
+    const prefix = 31 + Buffer.byteLength(id);
+    const [one, two] = [
+      await download(client, bucket, store.keyOf(id, 1, 1_001)),
+      await download(client, bucket, store.keyOf(id, 2, 1_002)),
+    ];
+    await upload(
+      client,
+      bucket,
+      store.keyOf(id, 2, 1_002),
+      Buffer.concat([(two as Buffer).subarray(0, prefix), (one as Buffer).subarray(prefix)]),
+    );
+    const skipped: Error[] = [];
+    const selected = await store.load(id, SnapshotSelectionCriteria.Latest, { onSkipped: (entry) => skipped.push(entry.error) });
+    expect(selected?.snapshot).toBe('one');
+    expect(skipped.map((error) => error.message)).toEqual([expect.stringMatching(/snapshot 2 of .*written for another place/)]);
+  });
+
   it('resolves left-over duplicates of a sequence number to the later timestamp and cleans them up', async () => {
     const store = open();
     const id = newId('dupes');

@@ -147,7 +147,12 @@ describe('SqliteJournal', () => {
     withDatabase(file, (db) => {
       expect(db.prepare("SELECT sequence_nr FROM journal WHERE persistence_id = 'u'").all()).toEqual([{ sequence_nr: 2 }]);
     });
-    expect(await writer.highestSequenceNr('u')).toBe(0);
+    // The recorded highest (none) disagrees with the rows: reported, never answered as 0.
+    await expect(writer.highestSequenceNr('u')).rejects.toMatchObject({
+      code: ErrorCodes.corruptData,
+      persistenceId: 'u',
+      message: expect.stringMatching(/records highest sequence number 0 but holds rows up to event 2/),
+    });
   });
 
   it('stores long tagged writes across several insert statements, and rolls a failing one back whole', async () => {

@@ -1,7 +1,8 @@
 /**
  * Recovery: the youngest usable snapshot, then the events after it. Refuses to build a
- * state from a journal with holes, which is what deleted events behind an unusable
- * snapshot would otherwise produce silently.
+ * state from a journal with holes (in the middle or at the tail, up to the highest sequence
+ * number the journal recorded), which is what deleted events behind an unusable snapshot or
+ * rows removed by hand would otherwise produce silently.
  * @module
  */
 import { RecoveryError } from '../../core/errors.js';
@@ -68,7 +69,9 @@ export async function recover<State>(input: RecoveryInput<State>): Promise<Recov
         replayed++;
       }
     });
-    if (replayed === 0) throw missingEvents(persistenceId, from, to, selection.skipped);
+    // The replay stopped short of the highest sequence number the journal recorded although
+    // neither toSequenceNr nor replayMax asked it to: the tail was deleted behind its back.
+    if (expected <= to && replayed < settings.replayMax) throw missingEvents(persistenceId, expected, to, selection.skipped);
   }
   return { lastSequenceNr: Math.max(highest, snapshotSequenceNr), snapshotSequenceNr, replayed };
 }

@@ -20,6 +20,10 @@ export const insertTag = 'INSERT INTO event_tags (tag, ordering) VALUES (?, ?)';
 /** The highest sequence number ever written for an id. */
 export const selectHighest = 'SELECT highest FROM journal_highest WHERE persistence_id = ?';
 
+/** The recorded highest sequence number of an id and its highest stored row, to check they agree (the id twice). */
+export const selectHighestAndStored = `SELECT (SELECT highest FROM journal_highest WHERE persistence_id = ?),
+(SELECT max(sequence_nr) FROM journal WHERE persistence_id = ?)`;
+
 /** Records a new highest sequence number. */
 export const upsertHighest = `INSERT INTO journal_highest (persistence_id, highest) VALUES (?, ?)
 ON CONFLICT (persistence_id) DO UPDATE SET highest = excluded.highest`;

@@ -148,8 +148,9 @@ export function durableStateTests(makeStores: MakeStores): void {
       const h = harness();
       const ref = h.start().durableEntity(account(), h.id());
       await ref.ask({ type: 'deposit', amount: 1 });
-      const error = await ref.ask({ type: 'storeRaw', state: { balance: 10n } }).catch((e: unknown) => e);
+      const error = await ref.ask({ type: 'storeRaw', state: { balance: Symbol('10') } }).catch((e: unknown) => e);
       expect(isMementoError(error, ErrorCodes.serialization)).toBe(true);
+      expect((error as Error).message).toMatch(/state\.balance is a symbol/);
       expect(await ref.ask({ type: 'ctx' })).toMatchObject({ revision: 1 });
       expect(await ref.ask({ type: 'deposit', amount: 1 })).toBe(2);
     });

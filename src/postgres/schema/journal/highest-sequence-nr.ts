@@ -4,8 +4,10 @@
  */
 import type { TableNames } from '../../identifier.js';
 
-/** `$1` id; no row means 0. */
-export const highestSequenceNrSql = (t: TableNames): string => `SELECT highest_sequence_nr FROM ${t.streams} WHERE persistence_id = $1`;
+/** `$1` id; the recorded highest (null: none) and the highest stored row (null: none), to check they agree. */
+export const highestSequenceNrSql = (t: TableNames): string =>
+  `SELECT (SELECT highest_sequence_nr FROM ${t.streams} WHERE persistence_id = $1) AS highest_sequence_nr,
+  (SELECT max(sequence_nr) FROM ${t.journal} WHERE persistence_id = $1) AS highest_stored`;
 
 /** `$1` ids; rows for the ids that have any. */
 export const highestSequenceNrsSql = (t: TableNames): string =>

@@ -1,0 +1,48 @@
+/**
+ * Where a stored payload belongs: its kind (`event`, `snapshot`, `state`, ...), persistence
+ * id and sequence number (a revision for durable state). The envelope keeps a 4-byte tag of
+ * it, covered by the checksum, and encryption authenticates the place itself, so a payload
+ * copied or moved to another row is caught on read instead of passing for that row's value.
+ * @module
+ */
+import CRC32 from 'crc-32';
+
+/** The parts of a serialization context that name a place. */
+export interface PlaceContext {
+  readonly persistenceId?: string | undefined;
+  readonly sequenceNr?: number | undefined;
+  readonly what?: string | undefined;
+}
+
+// Events of one id are encoded one after the other: the CRC of "kind, id" is reused.
+let lastPrefix = { what: '', persistenceId: '', crc: 0 };
+
+/** True when the context names a place (a persistence id and a sequence number). */
+function isPlaced(context: PlaceContext): context is PlaceContext & { persistenceId: string; sequenceNr: number } {
+  return context.persistenceId !== undefined && context.sequenceNr !== undefined;
+}
+
+/**
+ * The place tag of a context: CRC-32 of `kind NUL persistenceId NUL sequenceNr`, never 0;
+ * 0 when the context names no persistence id or sequence number (an unbound payload).
+ */
+export function placeOf(context: PlaceContext): number {
+  if (!isPlaced(context)) return 0;
+  const what = context.what ?? 'value';
+  let prefix = lastPrefix;
+  if (prefix.what !== what || prefix.persistenceId !== context.persistenceId) {
+    prefix = { what, persistenceId: context.persistenceId, crc: CRC32.str(`${what}\u0000${context.persistenceId}\u0000`) };
+    lastPrefix = prefix;
+  }
+  return CRC32.str(String(context.sequenceNr), prefix.crc) >>> 0 || 1;
+}
+
+/** The place as text, authenticated with the payload when it is encrypted; '' when unbound. */
+export function placeText(context: PlaceContext): string {
+  return isPlaced(context) ? `${context.what ?? 'value'}\u0000${context.persistenceId}\u0000${context.sequenceNr}` : '';
+}
+
+/** Renders a place tag for messages. */
+export function formatPlace(place: number): string {
+  return place.toString(16).padStart(8, '0');
+}
