@@ -155,5 +155,6 @@ export function durableStateStoreConformance(
       await expect(store.delete(pid, 1)).rejects.toSatisfy(isClosed);
       await store.close();
     });
+    test.checkSkipList();
   });
 }

@@ -356,5 +356,6 @@ export function journalConformance(name: string, factory: StoreFactory<Journal>,
       await expect(journal.highestSequenceNr(pid)).rejects.toSatisfy((error) => isMementoError(error, ErrorCodes.storeClosed));
       await journal.close();
     });
+    test.checkSkipList();
   });
 }

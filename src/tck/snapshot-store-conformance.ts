@@ -201,7 +201,13 @@ export function snapshotStoreConformance<S extends SnapshotStore>(
       expectSnapshot(await load(SnapshotSelectionCriteria.Latest), 15);
       expect(await listed()).toEqual([11, 12, 13, 14, 15]);
     });
-    if (options.damageSnapshot) {
+    const damageTests = [
+      'skips a damaged snapshot in favour of the next older one and reports it',
+      'loads nothing, reporting each, when every matching snapshot is damaged',
+    ];
+    if (!options.damageSnapshot) {
+      for (const title of damageTests) test.unavailable(title, 'no damageSnapshot option: the kit cannot damage a stored snapshot');
+    } else {
       const damage = options.damageSnapshot;
       test('skips a damaged snapshot in favour of the next older one and reports it', async () => {
         await writeFixture();
@@ -272,5 +278,6 @@ export function snapshotStoreConformance<S extends SnapshotStore>(
       await expect(collect(store.list(pid))).rejects.toSatisfy(isClosed);
       await store.close();
     });
+    test.checkSkipList();
   });
 }

@@ -3,7 +3,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, it, type TestContext } from 'vitest';
+import { afterEach, beforeEach, expect, it, type TestContext } from 'vitest';
 
 /** Builds a fresh store for one test; the kit closes it afterwards. */
 export type StoreFactory<S> = () => S | Promise<S>;
@@ -81,16 +81,60 @@ export function largeString(bytes: number): string {
   return out.slice(0, bytes);
 }
 
-/** Registers a test, or a visibly skipped one with its reason when the options list it. */
-export function conformanceTest(options: {
-  readonly skip?: readonly ConformanceSkip[];
-}): (title: string, body: (context: TestContext) => Promise<void>) => void {
-  return (title, body) => {
+/** Registers the tests of one conformance suite (see {@link conformanceTest}). */
+export interface ConformanceTestRegistrar {
+  /** Registers a test, or a visibly skipped one with its reason when the options list it. */
+  (title: string, body: (context: TestContext) => Promise<void>): void;
+  /** Registers a test the kit cannot run for this store, shown as skipped with `reason`. */
+  unavailable(title: string, reason: string): void;
+  /** Registers a test failing when a `skip` entry names a test this suite does not have. */
+  checkSkipList(): void;
+}
+
+/** The registrar of one suite's tests, honouring `options.skip`. */
+export function conformanceTest(options: { readonly skip?: readonly ConformanceSkip[] }): ConformanceTestRegistrar {
+  const titles = new Set<string>();
+  const register = (title: string, body: (context: TestContext) => Promise<void>) => {
+    titles.add(title);
     const reason = options.skip?.find((entry) => entry.tests.includes(title))?.reason;
     if (reason) it.skip(`${title} (skipped: ${reason})`, body);
     else it(title, body);
   };
+  return Object.assign(register, {
+    unavailable(title: string, reason: string) {
+      titles.add(title);
+      it.skip(`${title} (skipped: ${reason})`, async () => {});
+    },
+    checkSkipList() {
+      it('skips only tests this suite has', () => {
+        const unknown = (options.skip ?? []).flatMap((entry) => entry.tests).filter((title) => !titles.has(title));
+        expect(unknown, `options.skip names tests this suite does not have: ${JSON.stringify(unknown)}`).toEqual([]);
+      });
+    },
+  });
 }
+
+/**
+ * Resolves with `promise`, or fails after `ms` saying `what` did not happen. A bound on a
+ * wait for an event, never a stand-in for it.
+ */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} (waited ${ms} ms)`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Poll interval of live queries over a store that declares notifications: far beyond any
+ * test's timeout, so what a live query delivers can only have come through a notification.
+ */
+export const UNREACHABLE_POLL_MS = 3_600_000;
 
 /**
  * Gives every test a fresh store from `factory` (handed to `onCreate`), and closes it and
