@@ -326,15 +326,21 @@ export function journalConformance(name: string, factory: StoreFactory<Journal>,
         [{ persistenceId: pid, events: [{ ...event(pid, 1), tags: [''] }] }],
         'not an array',
       ];
+      const innocent = uniqueId('innocent');
       for (const writes of malformed) {
         await expect(
-          journal.write([atomicWrite(uniqueId('innocent'), 1), ...(Array.isArray(writes) ? writes : [writes])] as AtomicWrite[]),
+          journal.write([atomicWrite(innocent, 1), ...(Array.isArray(writes) ? writes : [writes])] as AtomicWrite[]),
+          `a call holding ${JSON.stringify(writes)}`,
         ).rejects.toSatisfy((error) => isMementoError(error, ErrorCodes.invalidArgument));
+        // The valid write travelling with the malformed one was refused with it.
+        expect(await replay(1, Number.POSITIVE_INFINITY, undefined, innocent), `events of ${innocent}`).toEqual([]);
+        expect(await journal.highestSequenceNr(innocent), `highest sequence number of ${innocent}`).toBe(0);
       }
       await expect(journal.write('nope' as unknown as AtomicWrite[])).rejects.toSatisfy((error) =>
         isMementoError(error, ErrorCodes.invalidArgument),
       );
       expect(await journal.highestSequenceNr(pid)).toBe(0);
+      expect(await replay(1, Number.POSITIVE_INFINITY)).toEqual([]);
     });
     test('rejects invalid replay bounds naming the argument', async () => {
       for (const [from, to, max] of [
