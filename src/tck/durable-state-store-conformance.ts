@@ -10,12 +10,17 @@ import type { DurableStateStore } from '../spi/durable-state-store.js';
 import {
   type ConformanceOptions,
   conformanceTest,
+  expectClosedStoreReleasesItsHandles,
+  expectMementoError,
+  expectRejection,
   freshStorePerTest,
   hostileIds,
   invalidIds,
   largeString,
   missingMethods,
+  type Observed,
   type StoreFactory,
+  shown,
   uniqueId,
   unserializableValue,
 } from './support.js';
@@ -40,9 +45,11 @@ export function durableStateStoreConformance(
   describe(`${name}: durable state store conformance`, () => {
     let store: DurableStateStore;
     let pid: string;
+    let observed: Observed;
 
-    freshStorePerTest(factory, options, (created) => {
+    freshStorePerTest(factory, options, (created, reported) => {
       store = created;
+      observed = reported;
       pid = uniqueId('state');
     });
 
@@ -95,10 +102,13 @@ export function durableStateStoreConformance(
           () => undefined,
           (failure: unknown) => failure,
         );
-        expect(isConflict(error)).toBe(true);
-        expect((error as { persistenceId?: string }).persistenceId).toBe(pid);
-        expect((error as { expected?: unknown }).expected).toBe(3);
-        expect((error as { actual?: unknown }).actual).toBe(revision);
+        expectMementoError(error, ErrorCodes.concurrency, 'error');
+        const { persistenceId, expected, actual } = error as { persistenceId?: unknown; expected?: unknown; actual?: unknown };
+        expect({ persistenceId, expected, actual }, `ConcurrencyError of upsert at revision ${revision} after 2`).toEqual({
+          persistenceId: pid,
+          expected: 3,
+          actual: revision,
+        });
       }
       expect(await store.get(pid)).toEqual({ value: 'v2', revision: 2 });
     });
@@ -141,11 +151,18 @@ export function durableStateStoreConformance(
         await expect(store.upsert(bad as string, 1, 'x')).rejects.toSatisfy(isInvalidId);
         await expect(store.delete(bad as string, 1)).rejects.toSatisfy(isInvalidId);
       }
-      for (const revision of [0, -1, 1.5, Number.NaN]) {
-        await expect(store.upsert(pid, revision, 'x')).rejects.toSatisfy((error) => isMementoError(error, ErrorCodes.invalidArgument));
+      for (const revision of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '2' as unknown as number]) {
+        await expectRejection(store.upsert(pid, revision, 'x'), ErrorCodes.invalidArgument, `upsert at revision ${shown(revision)}`);
       }
       await expect(store.upsert(pid, 1, 'x', '' as string)).rejects.toSatisfy((error) => isMementoError(error, ErrorCodes.invalidArgument));
       expect(await store.get(pid)).toEqual({ value: null, revision: 0 });
+    });
+    test('rejects an invalid revision on delete with InvalidArgumentError', async () => {
+      await store.upsert(pid, 1, 'kept');
+      for (const revision of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, '2' as unknown as number, undefined as unknown as number]) {
+        await expectRejection(store.delete(pid, revision), ErrorCodes.invalidArgument, `delete at revision ${shown(revision)}`);
+      }
+      expect(await store.get(pid)).toEqual({ value: 'kept', revision: 1 });
     });
     test('fails every operation after close with StoreClosedError', async () => {
       await store.close();
@@ -154,6 +171,24 @@ export function durableStateStoreConformance(
       await expect(store.upsert(pid, 1, 'x')).rejects.toSatisfy(isClosed);
       await expect(store.delete(pid, 1)).rejects.toSatisfy(isClosed);
       await store.close();
+    });
+    test('reports each operation to hooks.onOperation with the store and persistence id', async () => {
+      await store.upsert(pid, 1, 'v1');
+      await store.get(pid);
+      await store.delete(pid, 2);
+      const reported = observed.operations.filter((event) => event.persistenceId === pid);
+      const operations = new Set(reported.map((event) => event.operation));
+      expect(
+        ['state.upsert', 'state.get', 'state.delete'].filter((operation) => !operations.has(operation as never)),
+        `operations missing from hooks.onOperation (it reported ${JSON.stringify([...operations])} for ${pid})`,
+      ).toEqual([]);
+    });
+    test('releases the clients and handles it opened itself when closed', async () => {
+      await expectClosedStoreReleasesItsHandles(factory, options, async (other) => {
+        const id = uniqueId('release');
+        await other.upsert(id, 1, 'x');
+        await other.get(id);
+      });
     });
     test.checkSkipList();
   });

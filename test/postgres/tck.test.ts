@@ -15,9 +15,9 @@ import { useSchema } from './support.js';
 
 const pg = useSchema('tck');
 
-journalConformance('postgres', () => new PostgresJournal({ pool: pg.pool, schema: pg.schema }));
+journalConformance('postgres', (context) => new PostgresJournal({ ...context, pool: pg.pool, schema: pg.schema }));
 
-snapshotStoreConformance('postgres', () => new PostgresSnapshotStore({ pool: pg.pool, schema: pg.schema }), {
+snapshotStoreConformance('postgres', (context) => new PostgresSnapshotStore({ ...context, pool: pg.pool, schema: pg.schema }), {
   damageSnapshot: async (_store, persistenceId, sequenceNr) => {
     const result = await pg.pool.query(
       `UPDATE "${pg.schema}".memento_snapshots
@@ -29,7 +29,7 @@ snapshotStoreConformance('postgres', () => new PostgresSnapshotStore({ pool: pg.
   },
 });
 
-durableStateStoreConformance('postgres', () => new PostgresDurableStateStore({ pool: pg.pool, schema: pg.schema }));
+durableStateStoreConformance('postgres', (context) => new PostgresDurableStateStore({ ...context, pool: pg.pool, schema: pg.schema }));
 
-queryConformance('postgres', () => new PostgresJournal({ pool: pg.pool, schema: pg.schema }));
-durableStateQueryConformance('postgres', () => new PostgresDurableStateStore({ pool: pg.pool, schema: pg.schema }));
+queryConformance('postgres', (context) => new PostgresJournal({ ...context, pool: pg.pool, schema: pg.schema }));
+durableStateQueryConformance('postgres', (context) => new PostgresDurableStateStore({ ...context, pool: pg.pool, schema: pg.schema }));

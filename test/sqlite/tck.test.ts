@@ -13,10 +13,10 @@ import { damageSnapshot, removeTempDirs, tempFile } from './helpers.js';
 const file = tempFile('tck');
 afterAll(removeTempDirs);
 
-journalConformance('sqlite', () => new SqliteJournal(file, { replayPageSize: 100 }));
-snapshotStoreConformance('sqlite', () => new SqliteSnapshotStore(file, { listPageSize: 2 }), {
+journalConformance('sqlite', (context) => new SqliteJournal(file, { ...context, replayPageSize: 100 }));
+snapshotStoreConformance('sqlite', (context) => new SqliteSnapshotStore(file, { ...context, listPageSize: 2 }), {
   damageSnapshot: (_store, persistenceId, sequenceNr) => damageSnapshot(file, persistenceId, sequenceNr),
 });
-durableStateStoreConformance('sqlite', () => new SqliteDurableStateStore(file));
-queryConformance('sqlite', () => new SqliteJournal(file, { replayPageSize: 100 }));
-durableStateQueryConformance('sqlite', () => new SqliteDurableStateStore(file));
+durableStateStoreConformance('sqlite', (context) => new SqliteDurableStateStore(file, context));
+queryConformance('sqlite', (context) => new SqliteJournal(file, { ...context, replayPageSize: 100 }));
+durableStateQueryConformance('sqlite', (context) => new SqliteDurableStateStore(file, context));
