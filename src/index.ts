@@ -34,6 +34,7 @@ export * from './spi/durable-state-support.js';
 export type * from './spi/journal.js';
 export * from './spi/journal-support.js';
 export * from './spi/offset-store.js';
+export * from './spi/paged-iterable.js';
 export * from './spi/queryable-journal.js';
 export * from './spi/read-journal.js';
 export * from './spi/retry.js';
