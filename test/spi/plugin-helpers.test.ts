@@ -14,6 +14,7 @@ describe('helpers a plugin author uses', () => {
       } catch (caught) {
         return caught;
       }
+      return undefined;
     })();
     expect(error).toMatchObject({ source: 'redis', persistenceId: 'p' });
     expect((error as Error).message).toMatch(/^\[memento\] \[redis\] /);
