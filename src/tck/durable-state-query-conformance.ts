@@ -40,7 +40,7 @@ export function durableStateQueryConformance(
     const test = conformanceTest(options);
 
     test('declares the queries capability this suite tests', async () => {
-      expect(durableStateCapabilities(store).queries).toBe(true);
+      expect(durableStateCapabilities(store).queries, 'capabilities.queries').toBe(true);
     });
 
     test('tells subscribers about changes when it declares live', async (context) => {
@@ -70,7 +70,7 @@ export function durableStateQueryConformance(
         [a, 2, 'a2'],
       ]);
       expect(changes[0]?.tag).toBe(tag);
-      expect((changes[1]?.ordering ?? 0) > (changes[0]?.ordering ?? 0)).toBe(true);
+      expect(changes[1]?.ordering, `ordering after ${changes[0]?.ordering}`).toBeGreaterThan(changes[0]?.ordering ?? 0);
     });
     test('resumes after an offset with only what changed since', async () => {
       const queries = createDurableStateQueries(store);

@@ -123,7 +123,9 @@ export function durableStateStoreConformance(
       const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, writer) => store.upsert(pid, 1, `writer-${writer}`)));
       const winners = outcomes.flatMap((outcome, writer) => (outcome.status === 'fulfilled' ? [writer] : []));
       expect(winners).toHaveLength(1);
-      for (const outcome of outcomes) if (outcome.status === 'rejected') expect(isConflict(outcome.reason)).toBe(true);
+      for (const outcome of outcomes) {
+        if (outcome.status === 'rejected') expectMementoError(outcome.reason, ErrorCodes.concurrency, 'a losing concurrent upsert');
+      }
       expect(await store.get(pid)).toEqual({ value: `writer-${winners[0]}`, revision: 1 });
     });
     test('round-trips a large value', async () => {
