@@ -12,6 +12,7 @@ import {
   type ConformanceOptions,
   collect,
   conformanceTest,
+  DELIVERY_BOUND_MS,
   freshStorePerTest,
   type StoreFactory,
   UNREACHABLE_POLL_MS,
@@ -100,7 +101,7 @@ export function durableStateQueryConformance(
       const next = async (revision: number) => {
         const result = await within(
           changes.next(),
-          10_000,
+          DELIVERY_BOUND_MS,
           `changesByTag did not deliver revision ${revision} through ${live ? 'a notification' : 'a poll'}`,
         );
         expect(result.done ? 'the stream ended' : [result.value.persistenceId, result.value.revision], 'next delivered change').toEqual([

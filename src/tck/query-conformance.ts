@@ -14,6 +14,7 @@ import {
   type ConformanceOptions,
   collect,
   conformanceTest,
+  DELIVERY_BOUND_MS,
   freshStorePerTest,
   type StoreFactory,
   UNREACHABLE_POLL_MS,
@@ -153,7 +154,7 @@ export function queryConformance(name: string, factory: StoreFactory<QueryableJo
         [Symbol.asyncIterator]();
       const how = live ? 'a notification' : 'a poll';
       const next = async (stream: AsyncIterator<EventEnvelope>, name: string, expected: number) => {
-        const result = await within(stream.next(), 10_000, `${name} did not deliver event ${expected} through ${how}`);
+        const result = await within(stream.next(), DELIVERY_BOUND_MS, `${name} did not deliver event ${expected} through ${how}`);
         expect(result.done ? 'the stream ended' : result.value.sequenceNr, `${name}: next delivered event`).toBe(expected);
       };
       try {

@@ -173,6 +173,9 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
  */
 export const UNREACHABLE_POLL_MS = 3_600_000;
 
+/** How long a live test waits for one delivery before failing: below vitest's default 5 s test timeout, so its message shows. */
+export const DELIVERY_BOUND_MS = 4_000;
+
 /**
  * Gives every test a fresh store from `factory` (handed to `onCreate` with what it reports),
  * and closes it and runs the options' teardown afterwards.

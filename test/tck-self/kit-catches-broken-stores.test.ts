@@ -102,6 +102,11 @@ describe('the conformance kit catches broken stores', () => {
       'durable state delete does not validate its revision',
       ['rejects an invalid revision on delete with InvalidArgumentError'],
     ],
+    [
+      'deaf-live',
+      'journal declares live but never notifies (live queries only poll)',
+      ['delivers new events to live queries without restarting them, woken by its own notifications when it declares live'],
+    ],
     ['unknown-skip', 'skip list names a test the suite does not have', ['skips only tests this suite has']],
   ];
 
