@@ -148,6 +148,41 @@ describe('postgres failures', () => {
     await journal.close();
   });
 
+  it('names each caller its own persistence id when a batch of writes fails together', async () => {
+    const journal = new PostgresJournal({
+      connectionString: PG_URL,
+      poolConfig: { statement_timeout: 200 },
+      schema: pg.schema,
+      retry: { attempts: 1 },
+    });
+    const ids = [id('batch-a'), id('batch-b'), id('batch-c'), id('batch-d')];
+    const lock = await holdJournalLock();
+    try {
+      // Issued in one tick, so the journal sends them as one statement.
+      const errors = (await Promise.all(
+        ids.map((pid) =>
+          journal.write([atomicWrite(pid, 1)]).then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
+        ),
+      )) as MementoError[];
+      for (const [index, error] of errors.entries()) {
+        const pid = ids[index] as string;
+        expect(unavailable(error), String(error)).toBe(true);
+        expect(error.persistenceId).toBe(pid);
+        expect(error.message).toContain(`journal.write of ${JSON.stringify(pid)}`);
+        expect(error.message).toContain(`part of a batch of ${ids.length} writes`);
+        expect(error.message).toContain('57014');
+        for (const other of ids) if (other !== pid) expect(error.message).not.toContain(other);
+      }
+    } finally {
+      await lock.query('ROLLBACK');
+      lock.release();
+    }
+    await journal.close();
+  });
+
   it('fails every store with StoreUnavailableError naming operation and id when no server answers', async () => {
     const options = { connectionString: urlVia(1), schema: pg.schema, retry: { attempts: 2, initialDelayMs: 1 } };
     const journal = new PostgresJournal(options);
