@@ -93,11 +93,32 @@ export function missingPrivilege(error: unknown, operation: string): string {
   return `${privilege} on ${kind} ${named[2]}`;
 }
 
-/** Describes a failure for messages. */
+// The server setting behind a SQLSTATE, so a message says what to configure.
+const SETTING_OF_STATE: Readonly<Record<string, string>> = {
+  '25P03': 'idle_in_transaction_session_timeout',
+  '57P05': 'idle_session_timeout',
+  '57014': 'statement_timeout or a cancel request',
+  '55P03': 'lock_timeout',
+  '57P01': 'server shutting down or pg_terminate_backend',
+};
+
+/** Describes a failure for messages: its text, SQLSTATE and, when known, the server setting behind it. */
 export function describeFailure(error: unknown): string {
-  const code = sqlState(error) ?? (error as PgErrorShape | null)?.code;
+  const state = sqlState(error);
+  const code = state ?? (error as PgErrorShape | null)?.code;
   const message = error instanceof Error ? error.message : String(error);
+  if (state !== undefined && SETTING_OF_STATE[state]) return `${message} (${state}, ${SETTING_OF_STATE[state]})`;
   return typeof code === 'string' ? `${message} (${code})` : message;
+}
+
+/**
+ * A statement failed on a connection the server had already ended (`pg` then only says
+ * "not queryable"): the failure, explained by what the server said when it ended it.
+ */
+export function explainLostConnection(error: unknown, lost: Error): Error {
+  if (error === lost) return lost;
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(`${message}; the server had ended the connection: ${describeFailure(lost)}`, { cause: error });
 }
 
 /**
