@@ -72,9 +72,23 @@ export class ChangeWaiter {
     return !this.signal?.aborted;
   }
 
-  /** Stops listening. */
+  /**
+   * Stops listening. Returns at once when the subscription is still being set up (it is
+   * closed once it is), so an aborted live query ends promptly in every state.
+   */
   async close(): Promise<void> {
-    const subscription = await this.#subscription;
-    await subscription?.close().catch(() => undefined);
+    const pending = this.#subscription;
+    if (!pending) return;
+    const closeIt = (subscription: { close(): Promise<void> } | undefined) => subscription?.close().catch(() => undefined);
+    let settled: { close(): Promise<void> } | undefined | null = null;
+    void pending.then((subscription) => {
+      settled = subscription;
+    });
+    await Promise.resolve();
+    if (settled === null) {
+      void pending.then(closeIt);
+      return;
+    }
+    await closeIt(settled);
   }
 }
