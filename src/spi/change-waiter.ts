@@ -92,3 +92,31 @@ export class ChangeWaiter {
     await closeIt(settled);
   }
 }
+
+/**
+ * `read`, or `undefined` as soon as `signal` aborts: a live query blocked on a page read
+ * (for one, waiting for a pool connection) ends on abort without waiting for it. The
+ * abandoned read's outcome is ignored.
+ */
+export function unlessAborted<T>(read: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (!signal) return read;
+  if (signal.aborted) {
+    read.catch(() => {});
+    return Promise.resolve(undefined);
+  }
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    read.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) resolve(undefined);
+        else reject(error);
+      },
+    );
+  });
+}
