@@ -7,6 +7,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../core/errors.js';
+import { validatePersistenceId } from '../core/persistence-id.js';
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
 import { validateInteger } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
@@ -40,6 +41,7 @@ import {
   highestSequenceNrSql,
   listPersistenceIdsSql,
   type NotifyTarget,
+  purgeStreamSql,
   readByOrderingSql,
   readByTagAndOrderingSql,
   readEventsSql,
@@ -236,6 +238,24 @@ export class PostgresJournal implements QueryableJournal {
     await measure(this.#base.hooks, { operation: 'journal.deleteTo', store: NAME, persistenceId }, () =>
       this.#base.read('journal.deleteTo', persistenceId, deleteEventsSql(this.#base.tables), [persistenceId, to]),
     );
+  }
+
+  /**
+   * Forgets `persistenceId`: deletes all its events and the highest sequence number kept
+   * for it, so a later write starts at 1 again. Unlike `deleteTo`, which keeps the highest
+   * forever, this is the cleanup for ids that are gone for good (see "Growth and cleanup" in
+   * docs/postgres.md); its snapshots are the snapshot store's to delete. Resolves with the
+   * number of events deleted. Idempotent.
+   */
+  async purge(persistenceId: string): Promise<number> {
+    this.#lifecycle.assertOpen('purge', persistenceId);
+    validatePersistenceId(persistenceId);
+    return measure(this.#base.hooks, { operation: 'journal.purge', store: NAME, persistenceId }, async () => {
+      const [row] = await this.#base.read<{ events: string }>('journal.purge', persistenceId, purgeStreamSql(this.#base.tables), [
+        persistenceId,
+      ]);
+      return Number(row?.events ?? 0);
+    });
   }
 
   /**
