@@ -28,9 +28,10 @@ describe('postgres growth and cleanup', () => {
     await store.delete(old, 2);
     await store.delete(recent, 2);
     // Deleted an hour ago, as far as the table can tell.
-    await pg.pool.query(`UPDATE "${pg.schema}".memento_durable_state SET updated_at = now() - interval '1 hour' WHERE persistence_id = $1`, [
-      old,
-    ]);
+    await pg.pool.query(
+      `UPDATE "${pg.schema}".memento_durable_state SET updated_at = now() - interval '1 hour' WHERE persistence_id = $1`,
+      [old],
+    );
     const purged = await store.purgeDeleted({ retentionMs: 10 * 60_000 });
     expect(purged).toContain(old);
     expect(purged).not.toContain(recent);
