@@ -52,7 +52,8 @@ async function importPg(): Promise<PgModule> {
 export function clientConnection(config: Record<string, unknown>): OpenListenConnection {
   return async () => {
     const pg = await importPg();
-    const client = new pg.Client(config);
+    // Without a connect timeout an unanswered SYN would keep the reconnection loop (and close()) waiting forever.
+    const client = new pg.Client({ connectionTimeoutMillis: 10_000, ...config });
     // Errors before the caller attaches its own listener must not crash the process.
     client.on('error', () => {});
     try {

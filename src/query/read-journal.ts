@@ -85,10 +85,23 @@ class JournalReadJournal implements ReadJournal {
     try {
       while (next <= bounds.to && !opts.signal?.aborted) {
         let read = 0;
-        for await (const repr of this.journal.replay(id, next, bounds.to, this.pageSize)) {
-          read++;
-          next = repr.sequenceNr + 1;
-          yield envelope(repr, repr.sequenceNr);
+        // Iterated by hand so that abort() ends the stream while a page is still being read.
+        const page = this.journal.replay(id, next, bounds.to, this.pageSize)[Symbol.asyncIterator]();
+        let finished = false;
+        try {
+          for (;;) {
+            const step = await unlessAborted(page.next(), opts.signal);
+            if (step === undefined) return;
+            if (step.done) {
+              finished = true;
+              break;
+            }
+            read++;
+            next = step.value.sequenceNr + 1;
+            yield envelope(step.value, step.value.sequenceNr);
+          }
+        } finally {
+          if (!finished) void page.return?.()?.catch(() => {});
         }
         if (read === this.pageSize) continue;
         if (!opts.live) return;

@@ -87,17 +87,23 @@ describe('postgres live queries', () => {
     const journal = new PostgresJournal({ pool, schema: db.schema, notifyChannel: channel() });
     const queries = createReadJournal(journal, { maxPollMs: 60_000 });
     const held = await pool.connect(); // the only connection: page reads wait for it
-    const controllers = [new AbortController(), new AbortController()];
-    const ended = controllers.map(async (controller) => {
-      for await (const _ of queries.eventsByTag('never', { type: 'none' }, { live: true, signal: controller.signal })) {
-        // nothing is written with this tag
+    const streams = [
+      (signal: AbortSignal) => queries.eventsByTag('never', { type: 'none' }, { live: true, signal }),
+      (signal: AbortSignal) => queries.eventsByTag('never', { type: 'none' }, { live: true, signal }),
+      (signal: AbortSignal) => queries.eventsByPersistenceId(`never-${randomUUID()}`, 1, Number.MAX_SAFE_INTEGER, { live: true, signal }),
+      (signal: AbortSignal) => queries.persistenceIds({ live: true, signal }),
+    ];
+    const controllers = streams.map(() => new AbortController());
+    const ended = streams.map(async (open, index) => {
+      for await (const _ of open((controllers[index] as AbortController).signal)) {
+        // nothing arrives: every read waits for the pool's only connection
       }
       return 'ended';
     });
     try {
       for (const controller of controllers) controller.abort();
-      // Both streams are blocked on the pool's only connection, still held.
-      expect(await Promise.all(ended)).toEqual(['ended', 'ended']);
+      // Every stream is blocked on the pool's only connection, still held.
+      expect(await Promise.all(ended)).toEqual(streams.map(() => 'ended'));
     } finally {
       held.release();
       await journal.close();
