@@ -6,8 +6,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/observability/logger.js';
-import { PostgresJournal } from '../../src/postgres/index.js';
-import { createReadJournal } from '../../src/query/index.js';
+import { PostgresDurableStateStore, PostgresJournal } from '../../src/postgres/index.js';
+import { createDurableStateQueries, createReadJournal } from '../../src/query/index.js';
 import type { EventEnvelope } from '../../src/spi/read-journal.js';
 import { atomicWrite } from '../../src/tck/index.js';
 import { connect, eventually, PG_URL, useSchema } from './support.js';
@@ -86,12 +86,15 @@ describe('postgres live queries', () => {
     const pool = await connect(1);
     const journal = new PostgresJournal({ pool, schema: db.schema, notifyChannel: channel() });
     const queries = createReadJournal(journal, { maxPollMs: 60_000 });
+    const state = new PostgresDurableStateStore({ pool, schema: db.schema });
+    const stateQueries = createDurableStateQueries(state);
     const held = await pool.connect(); // the only connection: page reads wait for it
     const streams = [
       (signal: AbortSignal) => queries.eventsByTag('never', { type: 'none' }, { live: true, signal }),
       (signal: AbortSignal) => queries.eventsByTag('never', { type: 'none' }, { live: true, signal }),
       (signal: AbortSignal) => queries.eventsByPersistenceId(`never-${randomUUID()}`, 1, Number.MAX_SAFE_INTEGER, { live: true, signal }),
       (signal: AbortSignal) => queries.persistenceIds({ live: true, signal }),
+      (signal: AbortSignal) => stateQueries.changesByTag('never', { type: 'none' }, { live: true, signal }),
     ];
     const controllers = streams.map(() => new AbortController());
     const ended = streams.map(async (open, index) => {
@@ -106,6 +109,7 @@ describe('postgres live queries', () => {
       expect(await Promise.all(ended)).toEqual(streams.map(() => 'ended'));
     } finally {
       held.release();
+      await state.close();
       await journal.close();
       await pool.end();
     }
