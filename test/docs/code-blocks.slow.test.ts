@@ -72,7 +72,8 @@ beforeAll(() => {
     const block = diagnostic.file ? byFile.get(diagnostic.file.fileName) : undefined;
     if (diagnostic.file && !block) throw new Error(`a diagnostic outside the doc blocks: ${diagnostic.file.fileName}`);
     const targets = block ? [block] : blocks; // a global diagnostic concerns every block
-    for (const target of targets) diagnostics.set(target.id, [...(diagnostics.get(target.id) ?? []), describeDiagnostic(target, diagnostic)]);
+    for (const target of targets)
+      diagnostics.set(target.id, [...(diagnostics.get(target.id) ?? []), describeDiagnostic(target, diagnostic)]);
   }
 }, 120_000);
 
