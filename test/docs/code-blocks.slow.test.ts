@@ -1,7 +1,7 @@
 /**
  * Every TypeScript and JavaScript block of README.md and docs/*.md type-checks against the
  * built package, and the blocks marked `<!-- doctest: run -->` run (the convention:
- * test/docs/code-blocks.ts and docs/contributing-docs.md). Slow tier: it needs `npm run build`,
+ * README.md, "Code blocks in the docs"). Slow tier: it needs `npm run build`,
  * which `npm test` does first.
  *
  * The blocks are written into a folder inside the repository, so `memento-es`,

@@ -1,6 +1,6 @@
 /**
  * Finds the code blocks of README.md and docs/*.md that the docs test checks, with the
- * marker that says how (the convention is documented in docs/contributing-docs.md):
+ * marker that says how (the convention is documented in README.md, "Code blocks in the docs"):
  *
  * - every ```ts / ```js block is type-checked as a module of its own, against the built
  *   package, so `memento-es` imports mean what they mean for a user;
