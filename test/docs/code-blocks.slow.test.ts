@@ -10,6 +10,7 @@
  * all of them). Each runnable block then runs in its own fresh working directory.
  */
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect, PG_URL } from '../postgres/support.js';
 import { allCodeBlocks, type CodeBlock } from './code-blocks.js';
 
 const run = promisify(execFile);
@@ -53,6 +55,25 @@ function describeDiagnostic(block: CodeBlock, diagnostic: ts.Diagnostic): string
   const inBlock = line >= block.blockStartsAt && line < block.blockStartsAt + blockLines;
   const where = inBlock ? `${block.document}:${block.fenceLine + 1 + line - block.blockStartsAt}` : `${block.id} (its doctest context)`;
   return `${where}: TS${diagnostic.code} ${message}`;
+}
+
+/**
+ * A PostgreSQL database of its own for a block that uses `memento-es/postgres` (given to it as
+ * `DATABASE_URL`), so the schema names a doc shows never meet other tests' tables.
+ */
+async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const pool = await connect(1);
+  const name = `memento_docs_${randomBytes(6).toString('hex')}`;
+  await pool.query(`CREATE DATABASE "${name}"`);
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.href,
+    async drop() {
+      await pool.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await pool.end();
+    },
+  };
 }
 
 beforeAll(() => {
@@ -96,14 +117,17 @@ describe('code blocks in README.md and docs/*.md', () => {
   for (const block of blocks.filter((candidate) => candidate.flags.has('run'))) {
     it(`${block.id} runs and exits with code 0`, async () => {
       const cwd = mkdtempSync(join(tmpdir(), 'memento-doc-block-'));
+      const database = block.source.includes("'memento-es/postgres'") ? await createDatabase() : undefined;
       try {
-        await run(process.execPath, [emittedOf(block)], { cwd, timeout: 60_000 }).catch(
+        const env = { ...process.env, ...(database ? { DATABASE_URL: database.url } : {}) };
+        await run(process.execPath, [emittedOf(block)], { cwd, env, timeout: 60_000 }).catch(
           (error: { code?: number; signal?: string; stdout?: string; stderr?: string }) => {
             throw new Error(`${block.id} exited with ${error.signal ?? `code ${error.code}`}:\n${error.stderr}\n${error.stdout}`);
           },
         );
       } finally {
         rmSync(cwd, { recursive: true, force: true });
+        await database?.drop();
       }
     }, 90_000);
   }

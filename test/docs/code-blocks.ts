@@ -70,6 +70,7 @@ function parseMarker(lines: readonly string[], document: string, firstLine: numb
   if (hasContext !== flags.has('fragment')) {
     throw new Error(`${document}:${firstLine}: a doctest marker has context lines exactly when it says "fragment"`);
   }
+  while (context.length > 0 && context.at(-1)?.trim() === '') context.pop();
   return { flags, context: hasContext ? context : [] };
 }
 
