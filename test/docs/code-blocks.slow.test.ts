@@ -19,6 +19,7 @@ import { promisify } from 'node:util';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, PG_URL } from '../postgres/support.js';
+import { S3RVER_CREDENTIALS, type S3TestServer, startS3Server } from '../support/s3-server.js';
 import { allCodeBlocks, type CodeBlock } from './code-blocks.js';
 
 const run = promisify(execFile);
@@ -76,6 +77,13 @@ async function createDatabase(): Promise<{ url: string; drop(): Promise<void> }>
   };
 }
 
+/** A block that uses `memento-es/s3` reaches the S3 server through the SDK's own environment variables. */
+const s3Environment = (server: S3TestServer) => ({
+  AWS_ENDPOINT: server.endpoint,
+  AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+  AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+});
+
 beforeAll(() => {
   if (!existsSync(join(repository, 'dist/index.d.ts'))) {
     throw new Error('dist/ is missing: run `npm run build` first (npm test does)');
@@ -118,8 +126,15 @@ describe('code blocks in README.md and docs/*.md', () => {
     it(`${block.id} runs and exits with code 0`, async () => {
       const cwd = mkdtempSync(join(tmpdir(), 'memento-doc-block-'));
       const database = block.source.includes("'memento-es/postgres'") ? await createDatabase() : undefined;
+      const s3 = block.source.includes("'memento-es/s3'") ? await startS3Server() : undefined;
       try {
-        const env = { ...process.env, ...(database ? { DATABASE_URL: database.url } : {}) };
+        const env: NodeJS.ProcessEnv = {
+          ...process.env,
+          ...(database ? { DATABASE_URL: database.url } : {}),
+          ...(s3 ? s3Environment(s3) : {}),
+        };
+        // Whatever region the machine has, the doc's defaults must do.
+        for (const name of ['AWS_REGION', 'AWS_DEFAULT_REGION', 'REGION']) delete env[name];
         await run(process.execPath, [emittedOf(block)], { cwd, env, timeout: 60_000 }).catch(
           (error: { code?: number; signal?: string; stdout?: string; stderr?: string }) => {
             throw new Error(`${block.id} exited with ${error.signal ?? `code ${error.code}`}:\n${error.stderr}\n${error.stdout}`);
@@ -128,6 +143,7 @@ describe('code blocks in README.md and docs/*.md', () => {
       } finally {
         rmSync(cwd, { recursive: true, force: true });
         await database?.drop();
+        await s3?.stop();
       }
     }, 90_000);
   }
