@@ -32,7 +32,7 @@ export class MemoryRecorder<S = unknown, A extends Action = Action> implements R
     return [...this.#snapshots];
   }
 
-  /** Records the snapshot, as `afterDispatch` does. */
+  /** Records the snapshot (before any action: the initial state), unless it is the one recorded last. */
   async createSnapshot(snapshot: Snapshot<S, A>): Promise<void> {
     this.#push(snapshot);
   }
@@ -51,6 +51,10 @@ export class MemoryRecorder<S = unknown, A extends Action = Action> implements R
   }
 
   #push(snapshot: Snapshot<S, A>): void {
+    const last = this.#snapshots.at(-1);
+    // The same action with the same state object again (a createSnapshot right after the
+    // dispatch, the initial state told again at start) adds nothing to the timeline.
+    if (last && last.state === snapshot.state && (last.action?.id ?? null) === (snapshot.action?.id ?? null)) return;
     this.#snapshots.push(snapshot);
     if (this.#snapshots.length > this.#limit) this.#snapshots.splice(0, this.#snapshots.length - this.#limit);
   }
