@@ -21,7 +21,7 @@ async function stored(store: MemorySnapshotStore, persistenceId: string): Promis
   for await (const metadata of store.list(persistenceId)) {
     const sequenceNr = (metadata as SnapshotMetadata).sequenceNr;
     const selected = await store.load(persistenceId, { minSequenceNr: sequenceNr, maxSequenceNr: sequenceNr });
-    found.push([sequenceNr, (selected?.snapshot as { action: Action | null }).action?.id]);
+    found.push([sequenceNr, (selected?.snapshot as { action: Action | null } | undefined)?.action?.id]);
   }
   return found;
 }
