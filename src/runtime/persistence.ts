@@ -196,6 +196,8 @@ export class Persistence {
       persistenceId: spawner.persistenceId,
       ask: <Reply>(command: Command) => send(command) as Promise<Reply>,
       tell: (command: Command) => {
+        // A closed persistence is the caller's mistake, not a command failure: say so at once.
+        this.#assertOpen(spawner.persistenceId);
         void send(command, (error) =>
           this.logger.warn('[memento] [runtime] a command sent with tell failed', {
             persistenceId: spawner.persistenceId,
