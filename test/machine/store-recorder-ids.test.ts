@@ -8,6 +8,7 @@ import {
   MemoryRecorder,
   MemorySnapshotStore,
   type SnapshotMetadata,
+  SnapshotSelectionCriteria,
   StoreRecorder,
 } from '../../src/index.js';
 import { type Ledger, LedgerState } from './ledger.js';
@@ -20,7 +21,10 @@ async function stored(store: MemorySnapshotStore, persistenceId: string): Promis
   const found: Array<[number, string | undefined]> = [];
   for await (const metadata of store.list(persistenceId)) {
     const sequenceNr = (metadata as SnapshotMetadata).sequenceNr;
-    const selected = await store.load(persistenceId, { minSequenceNr: sequenceNr, maxSequenceNr: sequenceNr });
+    const selected = await store.load(
+      persistenceId,
+      new SnapshotSelectionCriteria({ minSequenceNr: sequenceNr, maxSequenceNr: sequenceNr }),
+    );
     found.push([sequenceNr, (selected?.snapshot as { action: Action | null } | undefined)?.action?.id]);
   }
   return found;

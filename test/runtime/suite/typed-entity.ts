@@ -1,6 +1,14 @@
 /** Typed entities: effects, replies, persistence ids, validation. */
 import { describe, expect, it } from 'vitest';
-import { defineEntity, Effect, ErrorCodes, isMementoError, PERSISTENCE_ID_SEPARATOR, PersistenceClosedError, type Signal } from '../../../src/index.js';
+import {
+  defineEntity,
+  Effect,
+  ErrorCodes,
+  isMementoError,
+  PERSISTENCE_ID_SEPARATOR,
+  PersistenceClosedError,
+  type Signal,
+} from '../../../src/index.js';
 import { type CounterCommand, type CounterEvent, type CounterState, counter, counterOptions } from '../support/counter.js';
 import type { MakeStores } from '../support/harness.js';
 import { useHarness } from '../support/harness.js';
