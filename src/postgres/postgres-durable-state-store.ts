@@ -3,10 +3,12 @@
  * and is applied only where the stored revision is one less.
  * @module
  */
+
 import { randomUUID } from 'node:crypto';
 import { validatePersistenceId } from '../core/persistence-id.js';
 import { validateInteger } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
+import type { Serialization } from '../serialization/serialization.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
 import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
 import { decodeState, encodeState, revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
@@ -27,6 +29,11 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore {
   readonly capabilities: DurableStateCapabilities = { queries: true, live: false };
   readonly #base: PostgresBase;
   readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
+
+  /** How this store turns values into stored bytes (its encryption included). */
+  get serialization(): Serialization {
+    return this.#base.serialization;
+  }
 
   constructor(options: PostgresDurableStateStoreOptions) {
     this.#base = new PostgresBase(options);

@@ -6,11 +6,13 @@
  * unknown (connection lost after it was sent) is checked before it is reported.
  * @module
  */
+
 import { InvalidArgumentError } from '../core/errors.js';
 import { validatePersistenceId } from '../core/persistence-id.js';
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
 import { validateInteger } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
+import type { Serialization } from '../serialization/serialization.js';
 import type { JournalCapabilities } from '../spi/capabilities.js';
 import {
   checkRecordedHighest,
@@ -123,6 +125,11 @@ export class PostgresJournal implements QueryableJournal {
   readonly #notify: NotifyTarget | undefined;
   readonly #writer: AppendBatcher;
   readonly #notifications: AppendNotifications | undefined;
+
+  /** How this store turns values into stored bytes (its encryption included). */
+  get serialization(): Serialization {
+    return this.#base.serialization;
+  }
 
   constructor(options: PostgresJournalOptions) {
     this.#base = new PostgresBase(options);
