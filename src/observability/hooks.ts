@@ -14,6 +14,7 @@ export type OperationName =
   | 'journal.replay'
   | 'journal.highestSequenceNr'
   | 'journal.deleteTo'
+  | 'journal.purge'
   | 'snapshot.save'
   | 'snapshot.load'
   | 'snapshot.delete'
@@ -21,6 +22,7 @@ export type OperationName =
   | 'state.get'
   | 'state.upsert'
   | 'state.delete'
+  | 'state.purgeDeleted'
   | `${string}.${string}`;
 
 /** One finished operation. */
