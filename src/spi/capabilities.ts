@@ -31,6 +31,12 @@ export interface DurableStateCapabilities {
   readonly transfer?: boolean;
 }
 
+/** Optional abilities of a snapshot store; each defaults to false. */
+export interface SnapshotCapabilities {
+  /** Implements `listPersistenceIds` (a {@link ListableSnapshotStore}): tools list the ids it holds snapshots of. */
+  readonly listing?: boolean;
+}
+
 /** Anything that may declare capabilities. */
 interface Declaring<C> {
   readonly capabilities?: C;
@@ -46,4 +52,10 @@ export function journalCapabilities(journal: object): Required<JournalCapabiliti
 export function durableStateCapabilities(store: object): Required<DurableStateCapabilities> {
   const declared = (store as Declaring<DurableStateCapabilities>)?.capabilities ?? {};
   return { queries: declared.queries === true, live: declared.live === true, transfer: declared.transfer === true };
+}
+
+/** The snapshot store's capabilities with every default filled in. */
+export function snapshotCapabilities(store: object): Required<SnapshotCapabilities> {
+  const declared = (store as Declaring<SnapshotCapabilities>)?.capabilities ?? {};
+  return { listing: declared.listing === true };
 }

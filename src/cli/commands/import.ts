@@ -53,15 +53,10 @@ export function registerCommands(program: Command, io: CliIo): void {
         let summary: ImportSummary;
         let pass = 0;
         try {
-          summary = await importRecords(
-            () => linesOf(file as string, progress, pass++ === 0 ? 0 : size, size),
-            stores.journal,
-            stores.snapshotStore,
-            {
-              skipExisting: options.skipExisting,
-              signal,
-            },
-          );
+          summary = await importRecords(() => linesOf(file as string, progress, pass++ === 0 ? 0 : size, size), stores, {
+            skipExisting: options.skipExisting,
+            signal,
+          });
         } finally {
           progress.stop();
           release();
@@ -69,12 +64,12 @@ export function registerCommands(program: Command, io: CliIo): void {
         }
         if (options.json) return printJson(io, { ...summary, store: stores.storeUrl, snapshotStore: stores.snapshotsUrl });
         const skipped =
-          summary.skippedEvents + summary.skippedSnapshots > 0
-            ? `; kept what was there: ${plural(summary.skippedEvents, 'event')}, ${plural(summary.skippedSnapshots, 'snapshot')}`
+          summary.skippedEvents + summary.skippedSnapshots + summary.skippedStates > 0
+            ? `; kept what was there: ${plural(summary.skippedEvents, 'event')}, ${plural(summary.skippedSnapshots, 'snapshot')}, ${plural(summary.skippedStates, 'durable state')}`
             : '';
         println(
           io,
-          `imported ${plural(summary.events, 'event')} and ${plural(summary.snapshots, 'snapshot')} of ${plural(summary.ids, 'id')} into ${stores.storeUrl}${skipped}`,
+          `imported ${plural(summary.events, 'event')}, ${plural(summary.snapshots, 'snapshot')} and ${plural(summary.states, 'durable state')} of ${plural(summary.ids, 'id')} into ${stores.storeUrl}${skipped}`,
         );
       }),
     );
