@@ -6,6 +6,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../core/errors.js';
+import { comparePersistenceIds } from '../core/persistence-id.js';
 import { MAX_SEQUENCE_NR, validateInteger, validateOptionalString } from '../core/validation.js';
 import { type DurableStateStore, isTransferableDurableStateStore } from '../spi/durable-state-store.js';
 import type { Journal } from '../spi/journal.js';
@@ -22,11 +23,6 @@ export interface IdSources {
 
 /** Ids of one store, ascending, after an id, at most `limit`. */
 type IdListing = (afterId: string | undefined, limit: number) => Promise<string[]>;
-
-/** Orders ids as the stores do (by code point, as SQL byte order on UTF-8 does). */
-export function compareIds(a: string, b: string): number {
-  return a === b ? 0 : Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
 
 /** Every store that lists its ids; the journal must. */
 function listings(sources: IdSources): IdListing[] {
@@ -46,7 +42,7 @@ function listings(sources: IdSources): IdListing[] {
 export async function listIds(sources: IdSources, afterId: string | undefined, limit: number): Promise<string[]> {
   const pages = await Promise.all(listings(sources).map((listing) => listing(afterId, limit)));
   if (pages.length === 1) return pages[0] as string[];
-  return [...new Set(pages.flat())].sort(compareIds).slice(0, limit);
+  return [...new Set(pages.flat())].sort(comparePersistenceIds).slice(0, limit);
 }
 
 /** Every id over every store, ascending, fetched `pageSize` at a time. */
@@ -110,7 +106,7 @@ export async function idPage(
     for (const id of page) {
       after = id;
       if (prefix !== undefined && !id.startsWith(prefix)) {
-        if (compareIds(id, prefix) > 0) break scan; // sorted: past every id with the prefix
+        if (comparePersistenceIds(id, prefix) > 0) break scan; // sorted: past every id with the prefix
         continue;
       }
       ids.push(id);

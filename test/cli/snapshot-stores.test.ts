@@ -84,6 +84,18 @@ describe('memento with a file snapshot store', () => {
       state: { total: 21, entries: 6 },
     });
     expect(await memento(['verify', 'ledger', ...args])).toMatchObject({ code: 0 });
+    // An id with snapshots and no events (a recorder file moved over on its own) is listed too.
+    expect(await memento(['import-recorder-json', recorderFile, '--id', 'forest|only', '--sequence-nr', '6', ...args])).toMatchObject({
+      code: 0,
+    });
+    const ids = JSON.parse((await memento(['ids', '--json', ...args])).stdout);
+    expect(ids.map((summary: { persistenceId: string }) => summary.persistenceId)).toEqual([
+      'account|1',
+      'account|2',
+      'forest|only',
+      'ledger',
+    ]);
+    expect(ids[2]).toMatchObject({ highestSequenceNr: 0, eventCount: 0, snapshotCount: 1, lastWriteTimestamp: timeOf(6) });
     expect(await memento(['import-recorder-json', join(directory, 'nothing.json'), '--id', 'ledger', ...args])).toMatchObject({
       code: 1,
       stderr: expect.stringContaining('no such file'),
@@ -153,6 +165,16 @@ describe('memento with an S3 snapshot store (child process)', () => {
     expect(imported).toMatchObject({ code: 0, stdout: expect.stringContaining('as snapshot #6 of "ledger"') });
     const listed = JSON.parse((await mementoProcess(['snapshots', 'ledger', '--json', ...args], { env: env() })).stdout);
     expect(listed.map((snapshot: { sequenceNr: number }) => snapshot.sequenceNr)).toEqual([3, 6]);
+    // An id with S3 snapshots and no events is listed too.
+    expect((await mementoProcess(['import-recorder-json', source, '--id', 'forest|only', ...args], { env: env() })).code).toBe(0);
+    const ids = JSON.parse((await mementoProcess(['ids', '--json', ...args], { env: env() })).stdout);
+    expect(ids.map((summary: { persistenceId: string }) => summary.persistenceId)).toEqual([
+      'account|1',
+      'account|2',
+      'forest|only',
+      'ledger',
+    ]);
+    expect(ids[2]).toMatchObject({ highestSequenceNr: 0, snapshotCount: 1 });
   });
 
   it('names a missing object and a missing bucket', async () => {
