@@ -65,7 +65,12 @@ export function registerCommands(program: Command, io: CliIo): void {
           }
         } catch (error) {
           if (partial !== undefined) {
-            output.destroy();
+            // Writes still queued fail once the stream is destroyed: expected, the file goes anyway.
+            output.on('error', () => {});
+            await new Promise<void>((closed) => {
+              output.once('close', () => closed());
+              output.destroy();
+            });
             await rm(partial, { force: true });
           }
           if ((error as Error)?.name !== 'AbortError') throw error;

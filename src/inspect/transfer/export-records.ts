@@ -3,8 +3,10 @@
  * streamed page by page so a store of any size is exported in bounded memory.
  * @module
  */
+
 import type { PersistentRepr } from '../../core/persistent-repr.js';
 import type { SelectedSnapshot } from '../../core/snapshot-results.js';
+import { nextTurn } from '../../core/timers.js';
 import { MAX_SEQUENCE_NR } from '../../core/validation.js';
 import { isTransferableDurableStateStore, type StoredDurableState } from '../../spi/durable-state-store.js';
 import { allIds, type IdSources } from '../id-summaries.js';
@@ -92,7 +94,10 @@ export async function* exportRecords(sources: IdSources, summary: ExportSummary,
     for await (const repr of journal.replay(persistenceId, 1, MAX_SEQUENCE_NR)) {
       yield eventLine(repr);
       summary.events++;
-      if (++count % 1000 === 0 && options.signal?.aborted) throw abortError('export');
+      if (++count % 1000 === 0 && options.signal) {
+        await nextTurn(); // lets a Ctrl-C abort the signal
+        if (options.signal.aborted) throw abortError('export');
+      }
     }
     if (snapshotStore) {
       for await (const listed of snapshotStore.list(persistenceId)) {

@@ -51,6 +51,11 @@ export interface ImportSummary {
   skippedEvents: number;
   skippedSnapshots: number;
   skippedStates: number;
+  /**
+   * True when `signal` stopped the writing pass: it stops between ids, so every id is
+   * imported whole or not at all, and `ids` counts those imported.
+   */
+  interrupted?: boolean;
 }
 
 /** Where an import writes. */
@@ -65,6 +70,7 @@ export interface ImportTarget {
 export interface ImportOptions {
   /** Keep what the target already has (same sequence numbers) and import the rest. @default false */
   readonly skipExisting?: boolean | undefined;
+  /** Stops the check (nothing written, AbortError) or the writing pass (at the next id, `interrupted`). */
   readonly signal?: AbortSignal | undefined;
   /** Called during the writing pass with the number of lines written so far. */
   readonly onLine?: ((line: number) => void) | undefined;
@@ -299,14 +305,15 @@ export async function importRecords(
     skippedStates: 0,
   };
   const writer = new EventBatches(journal, plans, summary);
+  let idsDone = -1;
   for await (const [line, text] of numbered(lines())) {
-    if (line % 1000 === 0) {
-      if (options.signal?.aborted) throw abortError('import');
-      options.onLine?.(line);
-    }
+    if (line % 1000 === 0) options.onLine?.(line);
     const parsed = parseRecord(text, line);
     if (parsed.kind === 'id') {
       await writer.flush();
+      idsDone++;
+      // Only here, between ids: an interrupted import leaves no id half written.
+      if (options.signal?.aborted) return { ...summary, ids: idsDone, interrupted: true };
       await writer.restoreDeletedPrefix(parsed.persistenceId);
     } else if (parsed.kind === 'event') {
       await writer.add(parsed.repr);
