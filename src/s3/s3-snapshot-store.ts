@@ -56,6 +56,8 @@ export class S3SnapshotStore implements ListableSnapshotStore {
   readonly capabilities: SnapshotCapabilities = { listing: true };
   readonly #bucket: S3Bucket;
   readonly #serialization: Serialization;
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #logger: Logger;
   readonly #hooks: StoreOptions['hooks'];
   readonly #lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
@@ -68,6 +70,7 @@ export class S3SnapshotStore implements ListableSnapshotStore {
   constructor(options: S3SnapshotStoreOptions) {
     const settings = resolveS3Options(options, NAME);
     this.#serialization = options.serialization ?? new Serialization();
+    this.serialization = this.#serialization;
     this.#logger = options.logger ?? silentLogger;
     this.#hooks = options.hooks;
     this.#bucket = new S3Bucket(settings, () => this.#lifecycle.closed, this.#logger);

@@ -40,6 +40,8 @@ export class SqliteDurableStateStore implements QueryableDurableStateStore, Tran
   /** ChangesByTag queries (live ones poll: no notifications), listing and whole-state transfer. */
   readonly capabilities: DurableStateCapabilities = { queries: true, live: false, transfer: true };
   readonly #serialization: Serialization;
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #hooks: StoreOptions['hooks'];
   readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
   readonly #connection: StoreConnection;
@@ -47,6 +49,7 @@ export class SqliteDurableStateStore implements QueryableDurableStateStore, Tran
   constructor(database: SqliteTarget, options: SqliteDurableStateStoreOptions = {}) {
     const settings = checkOptions(database, options);
     this.#serialization = options.serialization ?? new Serialization();
+    this.serialization = this.#serialization;
     this.#hooks = options.hooks;
     this.#connection = new StoreConnection(database, settings, this.#lifecycle);
   }

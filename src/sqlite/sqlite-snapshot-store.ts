@@ -33,6 +33,8 @@ export class SqliteSnapshotStore implements ListableSnapshotStore {
   /** Lists the ids it holds snapshots of. */
   readonly capabilities: SnapshotCapabilities = { listing: true };
   readonly #serialization: Serialization;
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #logger: Logger;
   readonly #hooks: StoreOptions['hooks'];
   readonly #pageSize: number;
@@ -43,6 +45,7 @@ export class SqliteSnapshotStore implements ListableSnapshotStore {
     const settings = checkOptions(database, options);
     this.#pageSize = checkPageSize(options.listPageSize, 'options.listPageSize', 1000);
     this.#serialization = options.serialization ?? new Serialization();
+    this.serialization = this.#serialization;
     this.#logger = options.logger ?? silentLogger;
     this.#hooks = options.hooks;
     this.#connection = new StoreConnection(database, settings, this.#lifecycle);
