@@ -6,7 +6,7 @@
 import { describe, expect } from 'vitest';
 import { ErrorCodes, isMementoError } from '../core/errors.js';
 import { durableStateCapabilities } from '../spi/capabilities.js';
-import type { DurableStateStore } from '../spi/durable-state-store.js';
+import { type DurableStateStore, isTransferableDurableStateStore } from '../spi/durable-state-store.js';
 import {
   type ConformanceOptions,
   conformanceTest,
@@ -56,8 +56,9 @@ export function durableStateStoreConformance(
     const test = conformanceTest(options);
 
     test('declares only capabilities it implements', async () => {
-      const { queries, live } = durableStateCapabilities(store);
+      const { queries, live, transfer } = durableStateCapabilities(store);
       if (queries) expect(missingMethods(store, ['readChangesByTag']), 'capabilities.queries').toEqual([]);
+      if (transfer) expect(missingMethods(store, ['listPersistenceIds', 'readStored', 'restore']), 'capabilities.transfer').toEqual([]);
       if (live) expect(missingMethods(store, ['subscribe']), 'capabilities.live').toEqual([]);
     });
 
@@ -165,6 +166,33 @@ export function durableStateStoreConformance(
         await expectRejection(store.delete(pid, revision), ErrorCodes.invalidArgument, `delete at revision ${shown(revision)}`);
       }
       expect(await store.get(pid)).toEqual({ value: 'kept', revision: 1 });
+    });
+    test('transfer: lists ids in order, reads whole states and restores them exactly once', async (context) => {
+      if (!isTransferableDurableStateStore(store)) return context.skip('the store declares no transfer capability');
+      const ids = [`${pid}-b`, `${pid}-a`, `${pid}-c`];
+      await store.upsert(ids[0] as string, 1, { n: 1 }, 'tag-t');
+      await store.upsert(ids[1] as string, 1, 'one');
+      await store.upsert(ids[1] as string, 2, 'two');
+      await store.delete(ids[1] as string, 3);
+      const listed = await store.listPersistenceIds(pid, 1000);
+      expect(listed.filter((id) => id.startsWith(`${pid}-`))).toEqual([`${pid}-a`, `${pid}-b`]);
+      expect(await store.listPersistenceIds(`${pid}-a`, 1)).toEqual([`${pid}-b`]);
+      const deleted = await store.readStored(`${pid}-a`);
+      expect(deleted).toMatchObject({ persistenceId: `${pid}-a`, revision: 3, value: null });
+      const tagged = await store.readStored(`${pid}-b`);
+      expect(tagged).toMatchObject({ revision: 1, value: { n: 1 }, tag: 'tag-t' });
+      expect(Number.isSafeInteger(tagged?.timestamp)).toBe(true);
+      expect(await store.readStored(`${pid}-c`)).toBeNull();
+      const restored = { persistenceId: `${pid}-c`, revision: 7, value: { kept: [1, 'x'] }, tag: 'tag-r', timestamp: 1_700_000_000_123 };
+      await store.restore(restored);
+      expect(await store.readStored(`${pid}-c`)).toEqual(restored);
+      expect(await store.get(`${pid}-c`)).toEqual({ value: { kept: [1, 'x'] }, revision: 7 });
+      await store.upsert(`${pid}-c`, 8, 'next');
+      await expect(store.restore({ ...restored, revision: 2 })).rejects.toSatisfy(isConflict);
+      await expect(store.restore({ ...restored, persistenceId: `${pid}-d`, revision: 0 })).rejects.toSatisfy((error) =>
+        isMementoError(error, ErrorCodes.invalidArgument),
+      );
+      expect(await store.get(`${pid}-c`)).toEqual({ value: 'next', revision: 8 });
     });
     test('fails every operation after close with StoreClosedError', async () => {
       await store.close();

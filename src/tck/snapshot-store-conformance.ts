@@ -8,7 +8,8 @@ import { ErrorCodes, isMementoError } from '../core/errors.js';
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import type { SkippedSnapshot } from '../observability/hooks.js';
-import type { SnapshotStore } from '../spi/snapshot-store.js';
+import { snapshotCapabilities } from '../spi/capabilities.js';
+import type { ListableSnapshotStore, SnapshotStore } from '../spi/snapshot-store.js';
 import {
   type ConformanceOptions,
   collect,
@@ -19,6 +20,7 @@ import {
   hostileIds,
   invalidIds,
   largeString,
+  missingMethods,
   type Observed,
   type StoreFactory,
   shown,
@@ -78,6 +80,24 @@ export function snapshotStoreConformance<S extends SnapshotStore>(
     const listed = async (criteria?: SnapshotSelectionCriteria, id = pid) =>
       (await collect(store.list(id, criteria))).map((m) => m.sequenceNr);
 
+    test('listing: ids with snapshots, in order and by page; an id whose snapshots are deleted is gone', async (context) => {
+      if (!snapshotCapabilities(store).listing) return context.skip('the store declares no listing capability');
+      expect(missingMethods(store, ['listPersistenceIds']), 'capabilities.listing').toEqual([]);
+      const listable = store as unknown as ListableSnapshotStore;
+      // A long id and one with characters that are escaped in keys and file names.
+      const ids = [`${pid}-b`, `${pid}-a/ü`, `${pid}-c${'x'.repeat(190)}`];
+      for (const id of ids) await store.save(metadata(1, id), 'one');
+      await store.save(metadata(2, `${pid}-a/ü`), 'two');
+      const mine = (page: string[]) => page.filter((id) => id.startsWith(`${pid}-`));
+      const sorted = [...ids].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+      expect(mine(await listable.listPersistenceIds(pid, 1000))).toEqual(sorted);
+      expect(await listable.listPersistenceIds(sorted[0], 1)).toEqual([sorted[1]]);
+      await store.deleteMatching(`${pid}-b`, SnapshotSelectionCriteria.Latest);
+      expect(mine(await listable.listPersistenceIds(pid, 1000))).toEqual(sorted.filter((id) => id !== `${pid}-b`));
+      await expect(listable.listPersistenceIds(undefined, 0)).rejects.toSatisfy((error) =>
+        isMementoError(error, ErrorCodes.invalidArgument),
+      );
+    });
     test('loads nothing for an unknown persistence id', async () => {
       await writeFixture();
       expect(await load(SnapshotSelectionCriteria.Latest, uniqueId('unknown'))).toBeNull();
