@@ -6,5 +6,13 @@
  * See docs/testing.md.
  * @module
  */
+
+export {
+  type DurableCommandResult,
+  DurableStateTestKit,
+  type DurableStateTestKitOptions,
+  durableStateTestKit,
+} from './durable-state-test-kit.js';
 export { type CommandResult, EventSourcedTestKit, type EventSourcedTestKitOptions, eventSourcedTestKit } from './event-sourced-test-kit.js';
+export { type ActionResult, MachineTestKit, type MachineTestKitOptions, machineTestKit } from './machine-test-kit.js';
 export type { TestKitSerialization } from './serialization-check.js';

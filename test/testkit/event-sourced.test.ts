@@ -8,7 +8,7 @@ import {
   type Serializer,
   UnhandledCommandError,
 } from '../../src/index.js';
-import { type EventSourcedTestKit, eventSourcedTestKit } from '../../src/testkit/index.js';
+import { eventSourcedTestKit } from '../../src/testkit/index.js';
 
 type CartCommand =
   | ({ readonly type: 'add'; readonly item: string } & RepliesWith<number>)
@@ -37,9 +37,9 @@ const Cart = defineEntity<Cart, CartCommand, CartEvent>({
   eventHandler: (state, event) => (event.type === 'added' ? { ...state, items: [...state.items, event.item] } : { ...state, closed: true }),
 });
 
-const kits: EventSourcedTestKit<unknown, never, unknown>[] = [];
-const kitOf = <S, C, E>(kit: EventSourcedTestKit<S, C, E>) => {
-  kits.push(kit as unknown as EventSourcedTestKit<unknown, never, unknown>);
+const kits: { close(): Promise<void> }[] = [];
+const kitOf = <Kit extends { close(): Promise<void> }>(kit: Kit): Kit => {
+  kits.push(kit);
   return kit;
 };
 afterEach(async () => {
