@@ -336,6 +336,49 @@ console.log(JSON.stringify({
     expect(outcomes.msgpackWrite).toEqual(peerMissing('msgpackr', 'msgpack'));
     expect(outcomes.pg).toEqual(peerMissing('pg', 'postgres'));
   });
+  it('runs a test of its own entity with memento-es/testkit under vitest, failing on a state the serializer would change', async () => {
+    writeProjectFile(
+      'tests/account.test.mjs',
+      `import { defineEntity, Effect } from 'memento-es';
+import { eventSourcedTestKit } from 'memento-es/testkit';
+import { afterEach, expect, it } from 'vitest';
+
+const Account = defineEntity({
+  name: 'account',
+  emptyState: { balance: 0 },
+  commandHandler: (state, command) => Effect.persist({ type: 'deposited', amount: command.amount }).thenReply((next) => next.balance),
+  eventHandler: (state, event) => ({ balance: state.balance + event.amount }),
+});
+const kits = [];
+afterEach(() => Promise.all(kits.splice(0).map((kit) => kit.close())));
+
+it('deposits and recovers', async () => {
+  const kit = eventSourcedTestKit(Account);
+  kits.push(kit);
+  const result = await kit.run({ amount: 10 });
+  expect(result.events).toEqual([{ type: 'deposited', amount: 10 }]);
+  expect(result.reply).toBe(10);
+  expect(await kit.restart()).toEqual({ balance: 10 });
+});
+
+it('names the path of a value the serializer would not keep', async () => {
+  class Cents { constructor(value) { this.value = value; } }
+  const Broken = defineEntity({ ...Account, name: 'broken', commandHandler: () => Effect.persist({ type: 'deposited', amount: new Cents(1) }) });
+  const kit = eventSourcedTestKit(Broken);
+  kits.push(kit);
+  await expect(kit.run({})).rejects.toThrow(/event\\.amount/);
+});
+`,
+    );
+    const vitest = join(project, 'node_modules/vitest/vitest.mjs');
+    const { stdout } = await run(process.execPath, [vitest, 'run', '--root', project, '--dir', 'tests', '--reporter', 'json'], {
+      cwd: project,
+    }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
+      throw new Error(`vitest failed in the consumer project:\n${error.stdout || ''}${error.stderr || error.message}`);
+    });
+    const report = JSON.parse(stdout) as { numPassedTests: number; numFailedTests: number };
+    expect(report).toMatchObject({ numPassedTests: 2, numFailedTests: 0 });
+  }, 120_000);
 });
 
 describe('the consumer project itself', () => {
