@@ -384,9 +384,12 @@ it('names the path of a value the serializer would not keep', async () => {
 describe('the consumer project itself', () => {
   it('has only what the test linked in node_modules', () => {
     // Guards the test: a peer that slipped in would hide a missing-peer failure above.
-    const names = readdirSync(join(project, 'node_modules')).flatMap((entry) =>
-      entry.startsWith('@') ? readdirSync(join(project, 'node_modules', entry)).map((inner) => `${entry}/${inner}`) : [entry],
-    );
+    // Dot folders are tools' caches (vitest's .vite from the test kit run), not packages.
+    const names = readdirSync(join(project, 'node_modules'))
+      .filter((entry) => !entry.startsWith('.'))
+      .flatMap((entry) =>
+        entry.startsWith('@') ? readdirSync(join(project, 'node_modules', entry)).map((inner) => `${entry}/${inner}`) : [entry],
+      );
     expect(names.sort()).toEqual([...new Set(['memento-es', ...Object.keys(manifest.dependencies ?? {}), ...installedBesides])].sort());
     expect(names).not.toContain('msgpackr');
     expect(names).not.toContain('pg');
