@@ -4,8 +4,15 @@
  * @module
  */
 
-/** Where a delivery goes: an async function, or another entity's or actor's reference (told, not asked). */
-export type DeliveryDestination<Message = unknown> = ((message: Message) => unknown) | { readonly tell: (message: Message) => void };
+// Method syntax makes both shapes bivariant in Message, so a function or reference typed for
+// one message type (`(order: ShipOrder) => ...`, `EntityRef<OrderCommand>`) is a destination.
+/**
+ * Where a delivery goes: an async function, or another entity's or actor's reference (told, not
+ * asked).
+ */
+export type DeliveryDestination<Message = unknown> =
+  | { bivarianceHack(message: Message): unknown }['bivarianceHack']
+  | { tell(message: Message): void };
 
 /** A delivery not confirmed yet. */
 export interface UnconfirmedDelivery<Message = unknown> {
