@@ -37,7 +37,7 @@ export interface EntityRef<Command> {
    * {@link RepliesWith}, unless the caller states it: `ask<Reply>(command)`.
    */
   ask<Reply = never, Sent extends Command = Command>(command: Sent): Promise<[Reply] extends [never] ? ReplyOf<Command, Sent> : Reply>;
-  /** Sends a command without waiting; failures are logged. */
+  /** Sends a command without waiting; failures are logged. Throws PersistenceClosedError after `persistence.close()`. */
   tell(command: Command): void;
 }
 
