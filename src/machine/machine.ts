@@ -5,6 +5,7 @@
  * @module
  */
 import { describeValue, InvalidStateError, RecoveryError } from '../core/errors.js';
+import { holdProcess } from '../core/timers.js';
 import { invalidArgument, validateFunction } from '../core/validation.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import type { HistoryEntry, HistoryOptions } from '../time-travel/history.js';
@@ -241,6 +242,10 @@ export class Machine<S, H extends ActionHandlers<S>> {
 
   async #consume(afterId: string | null, signal: AbortSignal): Promise<void> {
     let iterator: AsyncIterator<Action> | undefined;
+    // A running machine is foreground work: it keeps the process alive until it stops,
+    // fails or its reader ends, whatever the reader waits on.
+    const hold = holdProcess();
+    signal.addEventListener('abort', hold.release, { once: true });
     try {
       iterator = this.reader.read(afterId, { signal, onCaughtUp: () => this.#caughtUp.resolve(this.#state) })[Symbol.asyncIterator]();
       while (!signal.aborted) {
@@ -264,6 +269,8 @@ export class Machine<S, H extends ActionHandlers<S>> {
       this.#caughtUp.reject(error);
       this.#rejectWaiters(error);
     } finally {
+      hold.release();
+      signal.removeEventListener('abort', hold.release);
       if (signal.aborted) iterator?.return?.()?.catch(() => {});
     }
   }

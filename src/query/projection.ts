@@ -4,6 +4,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../core/errors.js';
+import { holdProcess } from '../core/timers.js';
 import { validateFunction } from '../core/validation.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import { isTransactionalOffsetStore, type OffsetStore, type TransactionalOffsetStore } from '../spi/offset-store.js';
@@ -74,6 +75,17 @@ export function runProjection<Transaction = unknown>(options: ProjectionOptions<
 async function project<Transaction>(options: ProjectionOptions<Transaction>, saveEvery: number): Promise<Offset> {
   const { name, offsetStore } = options;
   const logger = options.logger ?? silentLogger;
+  // A projection is foreground work: the process stays up until its source ends or it fails.
+  const hold = holdProcess();
+  try {
+    return await projectHeld(options, saveEvery, logger);
+  } finally {
+    hold.release();
+  }
+}
+
+async function projectHeld<Transaction>(options: ProjectionOptions<Transaction>, saveEvery: number, logger: Logger): Promise<Offset> {
+  const { name, offsetStore } = options;
   let offset = await offsetStore.load(name);
   logger.info(`[memento] projection ${name} starting`, { offset });
   let unsaved = 0;
