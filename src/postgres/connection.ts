@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from '../core/errors.js';
 import { importOptionalPeer } from '../core/optional-peer.js';
+import { withoutUndefined } from '../core/validation.js';
 import type { Logger } from '../observability/logger.js';
 import { NAME } from './errors.js';
 import type { PgPool, PgPoolConfig } from './pg-client.js';
@@ -43,7 +44,8 @@ export async function createPool(connectionString: string, config: PgPoolConfig 
     alternative: 'or pass a pool ({ pool })',
   });
   const pg = imported.default ?? imported;
-  const pool = new pg.Pool({ max: 10, connectionTimeoutMillis: 10_000, ...config, connectionString });
+  // An unset variable passed as a setting (`max: env.POOL_SIZE`) keeps our default, not pg's.
+  const pool = new pg.Pool({ max: 10, connectionTimeoutMillis: 10_000, ...withoutUndefined(config), connectionString });
   // An idle connection dropped by a server restart is reported here; without a listener
   // Node would crash the process. The next query simply opens a new connection.
   pool.on('error', (error) => logger?.warn(`[memento] [${NAME}] idle connection failed`, { error: error.message }));

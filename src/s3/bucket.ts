@@ -3,6 +3,7 @@
  * the SDK loaded lazily, and every call run under the retry policy.
  * @module
  */
+import { withoutUndefined } from '../core/validation.js';
 import type { Logger } from '../observability/logger.js';
 import { withRetry } from '../spi/retry.js';
 import { loadLibStorage, loadS3Sdk, type S3ClientLike, type S3LibStorage, type S3Sdk } from './client.js';
@@ -90,7 +91,8 @@ export class S3Bucket {
   }
 
   #build(sdk: S3Sdk): S3ClientLike {
-    const config = this.settings.clientConfig;
+    // `region: process.env.REGION` with the variable unset must not erase the default region.
+    const config = withoutUndefined(this.settings.clientConfig);
     const compatible = (config as { endpoint?: unknown }).endpoint !== undefined;
     return new sdk.S3Client({
       maxAttempts: 1,

@@ -279,6 +279,25 @@ describe('S3SnapshotStore', () => {
     expect(await bucketExists(client, bucket)).toBe(true); // the given client still works
   });
 
+  it('treats an undefined clientConfig entry as absent: region: process.env.REGION unset keeps the us-east-1 default', async () => {
+    const unset: string | undefined = process.env.MEMENTO_TEST_UNSET_REGION;
+    expect(unset).toBeUndefined();
+    const own = new S3SnapshotStore({
+      bucket,
+      clientConfig: { endpoint: server.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS, region: unset, maxAttempts: unset },
+    });
+    try {
+      const built = (await own.getClient()) as S3Client;
+      expect(await built.config.region()).toBe('us-east-1');
+      expect(await built.config.maxAttempts()).toBe(1);
+      const id = newId('region');
+      await own.save(meta(id, 1), 'stored');
+      expect((await own.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toBe('stored');
+    } finally {
+      await own.close();
+    }
+  });
+
   it('checks its options eagerly', () => {
     const invalid = (options: unknown) => () => new S3SnapshotStore(options as ConstructorParameters<typeof S3SnapshotStore>[0]);
     const isInvalid = (error: unknown) => isMementoError(error, ErrorCodes.invalidArgument);
