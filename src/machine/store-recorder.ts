@@ -8,7 +8,7 @@ import { validatePersistenceId } from '../core/persistence-id.js';
 import { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { Debounce } from '../core/timers.js';
 import { invalidArgument, validateFunction, validateInteger } from '../core/validation.js';
-import { type Logger, silentLogger } from '../observability/logger.js';
+import { type LoggerOption, resolveLogger } from '../observability/logger.js';
 import type { SnapshotStore } from '../spi/snapshot-store.js';
 import type { Action } from './action.js';
 import { sequenceNrOfActionId } from './journal-action-codec.js';
@@ -27,8 +27,8 @@ export interface StoreRecorderOptions<S, A extends Action> {
   readonly keep?: number;
   /** The snapshot's sequence number for an action. @default action.sequenceNr, else the id read as a decimal integer */
   readonly sequenceNrOf?: (action: A) => number;
-  /** Where save failures are logged. @default silent */
-  readonly logger?: Logger;
+  /** Where save failures are logged (see LoggerOption); false for none. @default warnings and errors on stderr */
+  readonly logger?: LoggerOption;
   /** Told about every save or prune failure; the machine keeps running. */
   readonly onError?: (error: Error, snapshot: Snapshot<S, A>) => void;
 }
@@ -77,7 +77,7 @@ export class StoreRecorder<S = unknown, A extends Action = Action> implements Re
       persistenceId: options.persistenceId,
       keep,
       sequenceNrOf: this.#sequenceNrOf,
-      logger: options.logger ?? silentLogger,
+      logger: resolveLogger(options.logger),
       onError: options.onError,
     });
   }
