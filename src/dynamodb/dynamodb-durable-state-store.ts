@@ -39,6 +39,8 @@ interface Condition {
 /** A durable state store in a DynamoDB table (shared with the journal and snapshot store). */
 export class DynamoDbDurableStateStore implements DurableStateStore {
   readonly #serialization: Serialization;
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #hooks: StoreOptions['hooks'];
   readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
   readonly #connection: DynamoDbConnection;
@@ -46,6 +48,7 @@ export class DynamoDbDurableStateStore implements DurableStateStore {
   constructor(options: DynamoDbDurableStateStoreOptions = {}) {
     this.#connection = new DynamoDbConnection(options, this.#lifecycle);
     this.#serialization = options.serialization ?? new Serialization();
+    this.serialization = this.#serialization;
     this.#hooks = options.hooks;
   }
 

@@ -70,6 +70,8 @@ const key = (persistenceId: string, sequenceNr: number): Item => ({
 /** A snapshot store in a DynamoDB table (shared with the journal and durable state store). */
 export class DynamoDbSnapshotStore implements SnapshotStore {
   readonly #serialization: Serialization;
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #logger: Logger;
   readonly #hooks: StoreOptions['hooks'];
   readonly #lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
@@ -107,6 +109,7 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
     }
     this.#pageSize = validateInteger(options.listPageSize ?? 100, 'options.listPageSize', context, { min: 1 });
     this.#serialization = options.serialization ?? new Serialization();
+    this.serialization = this.#serialization;
     this.#logger = resolveLogger(options.logger);
     this.#hooks = options.hooks;
   }

@@ -72,6 +72,8 @@ export class FileSnapshotStore implements SnapshotStore {
   readonly #fsync: boolean;
   readonly #staleTempFileMs: number;
   readonly #serialization: Serialization;
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #logger: Logger;
   readonly #hooks: StoreOptions['hooks'];
   readonly #lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
@@ -92,6 +94,7 @@ export class FileSnapshotStore implements SnapshotStore {
     this.#fsync = options.fsync ?? true;
     this.#staleTempFileMs = options.staleTempFileMs ?? 60_000;
     this.#serialization = options.serialization ?? new Serialization();
+    this.serialization = this.#serialization;
     this.#logger = resolveLogger(options.logger);
     this.#hooks = options.hooks;
   }

@@ -33,11 +33,14 @@ export class MemoryDurableStateStore implements QueryableDurableStateStore {
   readonly #listeners = new ChangeListeners();
   #ordering = 0;
   readonly #serialization: Serialization;
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #hooks: StoreOptions['hooks'];
   readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
 
   constructor(options: MemoryDurableStateStoreOptions = {}) {
     this.#serialization = options.serialization ?? new Serialization();
+    this.serialization = this.#serialization;
     this.#hooks = options.hooks;
   }
 

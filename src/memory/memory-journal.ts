@@ -47,11 +47,14 @@ export class MemoryJournal implements QueryableJournal {
   readonly #log: (StoredEvent | undefined)[] = [];
   readonly #listeners = new ChangeListeners();
   readonly #serialization: Serialization;
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #hooks: StoreOptions['hooks'];
   readonly #lifecycle = new StoreLifecycle(NAME, 'journal');
 
   constructor(options: MemoryJournalOptions = {}) {
     this.#serialization = options.serialization ?? new Serialization();
+    this.serialization = this.#serialization;
     this.#hooks = options.hooks;
   }
 

@@ -29,12 +29,15 @@ export class MemorySnapshotStore implements SnapshotStore {
   /** Per id, ascending by sequence number. */
   readonly #snapshots = new Map<string, StoredSnapshot[]>();
   readonly #serialization: Serialization;
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #logger: Logger;
   readonly #hooks: StoreOptions['hooks'];
   readonly #lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
 
   constructor(options: MemorySnapshotStoreOptions = {}) {
     this.#serialization = options.serialization ?? new Serialization();
+    this.serialization = this.#serialization;
     this.#logger = resolveLogger(options.logger);
     this.#hooks = options.hooks;
   }

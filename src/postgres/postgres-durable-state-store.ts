@@ -3,9 +3,12 @@
  * and is applied only where the stored revision is one less.
  * @module
  */
+
 import { randomUUID } from 'node:crypto';
 import { validatePersistenceId } from '../core/persistence-id.js';
+import { validateInteger } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
+import type { Serialization } from '../serialization/serialization.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
 import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
 import { decodeState, encodeState, revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
@@ -14,7 +17,7 @@ import { withRetry } from '../spi/retry.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { describeFailure, isDefiniteRollback, isTransientRollback, NAME, storeFailure } from './errors.js';
 import type { MigrateResult } from './migrate.js';
-import { changesByTagSql, findStateSql, getStateSql, insertStateSql, updateStateSql } from './schema/state/index.js';
+import { changesByTagSql, findStateSql, getStateSql, insertStateSql, purgeDeletedStatesSql, updateStateSql } from './schema/state/index.js';
 import { PostgresBase, type PostgresOptions } from './store-base.js';
 
 /** Options of {@link PostgresDurableStateStore}. */
@@ -26,6 +29,11 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore {
   readonly capabilities: DurableStateCapabilities = { queries: true, live: false };
   readonly #base: PostgresBase;
   readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
+
+  /** How this store turns values into stored bytes (its encryption included). */
+  get serialization(): Serialization {
+    return this.#base.serialization;
+  }
 
   constructor(options: PostgresDurableStateStoreOptions) {
     this.#base = new PostgresBase(options);
@@ -143,6 +151,27 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore {
       ordering: Number(row.ordering),
       timestamp: Number(row.timestamp_ms),
     }));
+  }
+
+  /**
+   * Removes durable states deleted more than `retentionMs` ago (their tombstones), returning
+   * their ids. A tombstone keeps the revision so a stale writer cannot recreate the value at
+   * a reused revision; choose a retention longer than any writer keeps a revision (see
+   * "Growth and cleanup" in docs/postgres.md). Live values are never touched.
+   */
+  async purgeDeleted(options: { readonly retentionMs: number }): Promise<string[]> {
+    this.#lifecycle.assertOpen('purgeDeleted');
+    const retentionMs = validateInteger(options?.retentionMs, 'retentionMs', { source: NAME }, { min: 0 });
+    return measure(this.#base.hooks, { operation: 'state.purgeDeleted', store: NAME }, async () => {
+      // Idempotent: deleting tombstones again deletes nothing more, so the retried path is safe.
+      const rows = await this.#base.read<{ persistence_id: string }>(
+        'state.purgeDeleted',
+        undefined,
+        purgeDeletedStatesSql(this.#base.tables),
+        [retentionMs],
+      );
+      return rows.map((row) => row.persistence_id);
+    });
   }
 
   /** Ends the pool if the store built it. Idempotent. */

@@ -3,11 +3,13 @@
  * and returns the first that reads, skipping damaged ones (loadYoungestReadable).
  * @module
  */
+
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { validateInteger } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
+import type { Serialization } from '../serialization/serialization.js';
 import type { SnapshotLoadOptions, SnapshotStore } from '../spi/snapshot-store.js';
 import {
   decodeSnapshot,
@@ -48,6 +50,11 @@ export class PostgresSnapshotStore implements SnapshotStore {
   readonly #lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
   readonly #loadPageSize: number;
   readonly #listPageSize: number;
+
+  /** How this store turns values into stored bytes (its encryption included). */
+  get serialization(): Serialization {
+    return this.#base.serialization;
+  }
 
   constructor(options: PostgresSnapshotStoreOptions) {
     this.#base = new PostgresBase(options);

@@ -92,8 +92,8 @@ export class S3Bucket {
 
   #build(sdk: S3Sdk): S3ClientLike {
     // `region: process.env.REGION` with the variable unset must not erase the default region.
-    const config = withoutUndefined(this.settings.clientConfig);
-    const compatible = (config as { endpoint?: unknown }).endpoint !== undefined;
+    const config = withoutUndefined(this.settings.clientConfig) as { endpoint?: unknown };
+    const compatible = config.endpoint !== undefined;
     return new sdk.S3Client({
       maxAttempts: 1,
       ...(compatible

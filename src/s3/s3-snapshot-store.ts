@@ -51,6 +51,8 @@ interface EarlyRead {
 export class S3SnapshotStore implements SnapshotStore {
   readonly #bucket: S3Bucket;
   readonly #serialization: Serialization;
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #logger: Logger;
   readonly #hooks: StoreOptions['hooks'];
   readonly #lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
@@ -63,6 +65,7 @@ export class S3SnapshotStore implements SnapshotStore {
   constructor(options: S3SnapshotStoreOptions) {
     const settings = resolveS3Options(options, NAME);
     this.#serialization = options.serialization ?? new Serialization();
+    this.serialization = this.#serialization;
     this.#logger = resolveLogger(options.logger);
     this.#hooks = options.hooks;
     this.#bucket = new S3Bucket(settings, () => this.#lifecycle.closed, this.#logger);

@@ -20,6 +20,8 @@ export class SqliteDurableStateStore implements QueryableDurableStateStore {
   /** ChangesByTag queries; live queries poll (no notifications). */
   readonly capabilities: DurableStateCapabilities = { queries: true, live: false };
   readonly #serialization: Serialization;
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #hooks: StoreOptions['hooks'];
   readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
   readonly #connection: StoreConnection;
@@ -27,6 +29,7 @@ export class SqliteDurableStateStore implements QueryableDurableStateStore {
   constructor(database: SqliteTarget, options: SqliteDurableStateStoreOptions = {}) {
     const settings = checkOptions(database, options);
     this.#serialization = options.serialization ?? new Serialization();
+    this.serialization = this.#serialization;
     this.#hooks = options.hooks;
     this.#connection = new StoreConnection(database, settings, this.#lifecycle);
   }

@@ -29,6 +29,8 @@ type KeyRow = [number, number];
 /** A snapshot store in an SQLite file (or an open better-sqlite3 Database). */
 export class SqliteSnapshotStore implements SnapshotStore {
   readonly #serialization: Serialization;
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #logger: Logger;
   readonly #hooks: StoreOptions['hooks'];
   readonly #pageSize: number;
@@ -39,6 +41,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
     const settings = checkOptions(database, options);
     this.#pageSize = checkPageSize(options.listPageSize, 'options.listPageSize', 1000);
     this.#serialization = options.serialization ?? new Serialization();
+    this.serialization = this.#serialization;
     this.#logger = resolveLogger(options.logger);
     this.#hooks = options.hooks;
     this.#connection = new StoreConnection(database, settings, this.#lifecycle);
