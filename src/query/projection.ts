@@ -4,8 +4,9 @@
  * @module
  */
 import { InvalidArgumentError } from '../core/errors.js';
+import { holdProcess } from '../core/timers.js';
 import { validateFunction } from '../core/validation.js';
-import { type Logger, silentLogger } from '../observability/logger.js';
+import { type Logger, type LoggerOption, resolveLogger } from '../observability/logger.js';
 import { isTransactionalOffsetStore, type OffsetStore, type TransactionalOffsetStore } from '../spi/offset-store.js';
 import type { EventEnvelope, Offset } from '../spi/read-journal.js';
 
@@ -45,7 +46,8 @@ export interface ProjectionOptions<Transaction = unknown> {
    * this many). @default 1
    */
   readonly saveEvery?: number;
-  readonly logger?: Logger;
+  /** Where the projection reports its start (see LoggerOption); false for none. @default warnings and errors on stderr */
+  readonly logger?: LoggerOption;
 }
 
 /** A running projection. */
@@ -88,8 +90,18 @@ export function runProjection<Transaction = never, Store extends OffsetStore = O
 }
 
 async function project<Transaction>(options: ProjectionOptions<Transaction>, saveEvery: number): Promise<Offset> {
+  const logger = resolveLogger(options.logger);
+  // A projection is foreground work: the process stays up until its source ends or it fails.
+  const hold = holdProcess();
+  try {
+    return await projectHeld(options, saveEvery, logger);
+  } finally {
+    hold.release();
+  }
+}
+
+async function projectHeld<Transaction>(options: ProjectionOptions<Transaction>, saveEvery: number, logger: Logger): Promise<Offset> {
   const { name, offsetStore } = options;
-  const logger = options.logger ?? silentLogger;
   let offset = await offsetStore.load(name);
   logger.info(`[memento] projection ${name} starting`, { offset });
   let unsaved = 0;
