@@ -47,6 +47,11 @@ export interface GuardOptions {
   readonly logger?: Logger | undefined;
   /** Timing and skip callbacks. @default none */
   readonly hooks?: PersistenceHooks | undefined;
+  /**
+   * The lifecycle to share with the core, for a core that checks it again mid-operation
+   * (between pages of a listing). @default a new one
+   */
+  readonly lifecycle?: StoreLifecycle | undefined;
 }
 
 /**
@@ -66,7 +71,7 @@ export class GuardedSnapshotStore<P extends PreparedSnapshot = PreparedSnapshot>
     this.#source = options.source;
     this.#logger = options.logger ?? silentLogger;
     this.#hooks = options.hooks;
-    this.lifecycle = new StoreLifecycle(options.source, 'snapshotStore');
+    this.lifecycle = options.lifecycle ?? new StoreLifecycle(options.source, 'snapshotStore');
   }
 
   async load(persistenceId: string, criteria: SnapshotSelectionCriteria, options?: SnapshotLoadOptions): Promise<SelectedSnapshot | null> {
