@@ -67,7 +67,7 @@ class MapSnapshotCore implements SnapshotStoreCore<PreparedRow> {
 
 /** The public store: the guard in front of the core. */
 export class MapSnapshotStore extends GuardedSnapshotStore<PreparedRow> {
-  constructor(options: StoreOptions = {}) {
-    super(new MapSnapshotCore(options.serialization ?? new Serialization()), { source: 'map', logger: options.logger, hooks: options.hooks });
+  constructor({ serialization = new Serialization(), logger, hooks }: StoreOptions = {}) {
+    super(new MapSnapshotCore(serialization), { source: 'map', logger, hooks });
   }
 }
