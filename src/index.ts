@@ -31,6 +31,7 @@ export { UnrepresentableValueError } from './serialization/tagged-json.js';
 export * from './spi/capabilities.js';
 export * from './spi/durable-state-store.js';
 export * from './spi/durable-state-support.js';
+export * from './spi/guarded-durable-state-store.js';
 export * from './spi/guarded-snapshot-store.js';
 export type * from './spi/journal.js';
 export * from './spi/journal-support.js';

@@ -2,14 +2,13 @@
  * In-memory durable state store: the reference implementation of the DurableStateStore SPI.
  * @module
  */
-import { validatePersistenceId } from '../core/persistence-id.js';
-import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
-import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
-import { decodeState, encodeState, revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
-import { ChangeListeners, validateOrderingRead } from '../spi/queryable-journal.js';
-import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
+import type { DurableStateChange, DurableStateRecord } from '../spi/durable-state-store.js';
+import { decodeState, encodeState, revisionConflict } from '../spi/durable-state-support.js';
+import { type DurableStateStoreCore, GuardedDurableStateStore, type StateChangeListener } from '../spi/guarded-durable-state-store.js';
+import { ChangeListeners } from '../spi/queryable-journal.js';
+import type { StoreOptions } from '../spi/store-options.js';
 
 const NAME = 'memory';
 
@@ -22,48 +21,43 @@ interface Entry {
   timestamp: number;
 }
 
+interface PreparedPayload {
+  readonly payload: Uint8Array;
+  readonly bytes: number;
+}
+
 /** Options of {@link MemoryDurableStateStore}. */
 export type MemoryDurableStateStoreOptions = StoreOptions;
 
-/** A durable state store held in process memory. */
-export class MemoryDurableStateStore implements QueryableDurableStateStore {
+/** The I/O of {@link MemoryDurableStateStore}: entries in a map. */
+class MemoryDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
   /** ChangesByTag queries and live notifications. */
   readonly capabilities: DurableStateCapabilities = { queries: true, live: true };
   readonly #entries = new Map<string, Entry>();
   readonly #listeners = new ChangeListeners();
   #ordering = 0;
-  readonly #serialization: Serialization;
-  readonly #hooks: StoreOptions['hooks'];
-  readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
 
-  constructor(options: MemoryDurableStateStoreOptions = {}) {
-    this.#serialization = options.serialization ?? new Serialization();
-    this.#hooks = options.hooks;
-  }
+  constructor(private readonly serialization: Serialization) {}
 
   async get(persistenceId: string): Promise<DurableStateRecord> {
-    this.#lifecycle.assertOpen('get', persistenceId);
-    validatePersistenceId(persistenceId);
     const entry = this.#entries.get(persistenceId);
     if (!entry) return { value: null, revision: 0 };
-    const value = decodeState(entry.payload, persistenceId, entry.revision, this.#serialization);
+    const value = decodeState(entry.payload, persistenceId, entry.revision, this.serialization);
     return { value, revision: entry.revision };
   }
 
-  async upsert(persistenceId: string, revision: number, value: unknown, tag?: string): Promise<void> {
-    this.#lifecycle.assertOpen('upsert', persistenceId);
-    const checked = validateStateChange(persistenceId, revision, tag);
-    const payload = encodeState(value, persistenceId, checked, this.#serialization);
-    await measure(this.#hooks, { operation: 'state.upsert', store: NAME, persistenceId }, async () =>
-      this.#change(persistenceId, checked, payload, tag, 'upsert'),
-    );
+  prepareUpsert(persistenceId: string, revision: number, value: unknown): PreparedPayload {
+    const payload = encodeState(value, persistenceId, revision, this.serialization);
+    return { payload, bytes: payload.length };
+  }
+
+  async upsert({ payload }: PreparedPayload, persistenceId: string, revision: number, tag: string | undefined): Promise<void> {
+    this.#change(persistenceId, revision, payload, tag, 'upsert');
   }
 
   async delete(persistenceId: string, revision: number): Promise<void> {
-    this.#lifecycle.assertOpen('delete', persistenceId);
-    const checked = validateStateChange(persistenceId, revision);
     // The tag stays, so tagged change queries see the deletion.
-    this.#change(persistenceId, checked, null, this.#entries.get(persistenceId)?.tag, 'delete');
+    this.#change(persistenceId, revision, null, this.#entries.get(persistenceId)?.tag, 'delete');
   }
 
   #change(
@@ -81,27 +75,30 @@ export class MemoryDurableStateStore implements QueryableDurableStateStore {
   }
 
   async readChangesByTag(tag: string, afterOrdering: number, limit: number): Promise<DurableStateChange[]> {
-    this.#lifecycle.assertOpen('readChangesByTag');
-    const { after, max } = validateOrderingRead(afterOrdering, limit, tag, { tagRequired: true });
-    const matching = [...this.#entries].filter(([, entry]) => entry.tag === tag && entry.ordering > after);
+    const matching = [...this.#entries].filter(([, entry]) => entry.tag === tag && entry.ordering > afterOrdering);
     matching.sort(([, a], [, b]) => a.ordering - b.ordering);
-    return matching.slice(0, max).map(([persistenceId, entry]) => ({
+    return matching.slice(0, limit).map(([persistenceId, entry]) => ({
       persistenceId,
       revision: entry.revision,
-      value: decodeState(entry.payload, persistenceId, entry.revision, this.#serialization),
+      value: decodeState(entry.payload, persistenceId, entry.revision, this.serialization),
       tag: entry.tag,
       ordering: entry.ordering,
       timestamp: entry.timestamp,
     }));
   }
 
-  async subscribe(listener: (notification: { readonly ordering: number }) => void): Promise<{ close(): Promise<void> }> {
-    this.#lifecycle.assertOpen('subscribe');
+  async subscribe(listener: StateChangeListener): Promise<{ close(): Promise<void> }> {
     return this.#listeners.add(listener);
   }
 
   async close(): Promise<void> {
-    this.#lifecycle.close();
     this.#listeners.clear();
+  }
+}
+
+/** A durable state store held in process memory. */
+export class MemoryDurableStateStore extends GuardedDurableStateStore<PreparedPayload> {
+  constructor(options: MemoryDurableStateStoreOptions = {}) {
+    super(new MemoryDurableStateCore(options.serialization ?? new Serialization()), { source: NAME, hooks: options.hooks });
   }
 }
