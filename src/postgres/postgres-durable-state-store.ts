@@ -4,14 +4,11 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { validatePersistenceId } from '../core/persistence-id.js';
-import { measure } from '../observability/hooks.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
-import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
-import { decodeState, encodeState, revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
-import { validateOrderingRead } from '../spi/queryable-journal.js';
+import type { DurableStateChange, DurableStateRecord } from '../spi/durable-state-store.js';
+import { decodeState, encodeState, revisionConflict } from '../spi/durable-state-support.js';
+import { type DurableStateStoreCore, GuardedDurableStateStore } from '../spi/guarded-durable-state-store.js';
 import { withRetry } from '../spi/retry.js';
-import { StoreLifecycle } from '../spi/store-options.js';
 import { describeFailure, isDefiniteRollback, isTransientRollback, NAME, storeFailure } from './errors.js';
 import type { MigrateResult } from './migrate.js';
 import { changesByTagSql, findStateSql, getStateSql, insertStateSql, updateStateSql } from './schema/state/index.js';
@@ -20,61 +17,45 @@ import { PostgresBase, type PostgresOptions } from './store-base.js';
 /** Options of {@link PostgresDurableStateStore}. */
 export type PostgresDurableStateStoreOptions = PostgresOptions;
 
-/** Durable state in a PostgreSQL table (see docs/postgres.md for the schema). */
-export class PostgresDurableStateStore implements QueryableDurableStateStore {
+interface PreparedPayload {
+  readonly payload: Uint8Array;
+  readonly bytes: number;
+}
+
+/** The I/O of {@link PostgresDurableStateStore}. */
+class PostgresDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
   /** ChangesByTag queries; live queries poll (no notifications). */
   readonly capabilities: DurableStateCapabilities = { queries: true, live: false };
   readonly #base: PostgresBase;
-  readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
 
-  constructor(options: PostgresDurableStateStoreOptions) {
-    this.#base = new PostgresBase(options);
+  constructor(base: PostgresBase) {
+    this.#base = base;
   }
 
-  /** The schema holding the tables. */
-  get schema(): string {
-    return this.#base.schema;
-  }
-
-  /** Creates or upgrades the tables (idempotent, safe from several processes at once). */
-  migrate(): Promise<MigrateResult> {
-    return this.#base.migrate();
-  }
-
-  /** The current value and revision (`{ value: null, revision: 0 }` when never written). */
   async get(persistenceId: string): Promise<DurableStateRecord> {
-    this.#lifecycle.assertOpen('get', persistenceId);
-    validatePersistenceId(persistenceId);
-    return measure(this.#base.hooks, { operation: 'state.get', store: NAME, persistenceId }, async () => {
-      const [row] = await this.#base.read<{ revision: string; payload: Buffer | null }>(
-        'state.get',
-        persistenceId,
-        getStateSql(this.#base.tables),
-        [persistenceId],
-      );
-      if (!row) return { value: null, revision: 0 };
-      const value = decodeState(row.payload, persistenceId, Number(row.revision), this.#base.serialization);
-      return { value, revision: Number(row.revision) };
-    });
-  }
-
-  /** Stores `value` as `revision` (current + 1), else ConcurrencyError. */
-  async upsert(persistenceId: string, revision: number, value: unknown, tag?: string): Promise<void> {
-    this.#lifecycle.assertOpen('upsert', persistenceId);
-    const checked = validateStateChange(persistenceId, revision, tag);
-    const payload = encodeState(value, persistenceId, checked, this.#base.serialization);
-    await measure(this.#base.hooks, { operation: 'state.upsert', store: NAME, persistenceId, bytes: payload.length }, () =>
-      this.#change(persistenceId, checked, payload, tag ?? null, 'upsert'),
+    const [row] = await this.#base.read<{ revision: string; payload: Buffer | null }>(
+      'state.get',
+      persistenceId,
+      getStateSql(this.#base.tables),
+      [persistenceId],
     );
+    if (!row) return { value: null, revision: 0 };
+    const value = decodeState(row.payload, persistenceId, Number(row.revision), this.#base.serialization);
+    return { value, revision: Number(row.revision) };
   }
 
-  /** Deletes the value as change `revision` (current + 1); the revision stays. */
+  prepareUpsert(persistenceId: string, revision: number, value: unknown): PreparedPayload {
+    const payload = encodeState(value, persistenceId, revision, this.#base.serialization);
+    return { payload, bytes: payload.length };
+  }
+
+  async upsert({ payload }: PreparedPayload, persistenceId: string, revision: number, tag: string | undefined): Promise<void> {
+    await this.#change(persistenceId, revision, payload, tag ?? null, 'upsert');
+  }
+
+  /** The revision stays. */
   async delete(persistenceId: string, revision: number): Promise<void> {
-    this.#lifecycle.assertOpen('delete', persistenceId);
-    const checked = validateStateChange(persistenceId, revision);
-    await measure(this.#base.hooks, { operation: 'state.delete', store: NAME, persistenceId }, () =>
-      this.#change(persistenceId, checked, null, null, 'delete'),
-    );
+    await this.#change(persistenceId, revision, null, null, 'delete');
   }
 
   async #change(persistenceId: string, revision: number, payload: Uint8Array | null, tag: string | null, operation: 'upsert' | 'delete') {
@@ -123,10 +104,7 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore {
     return row ? Number(row.revision) : 0;
   }
 
-  /** Latest changes of ids tagged `tag` after `afterOrdering`; see QueryableDurableStateStore. */
-  async readChangesByTag(tag: string, afterOrdering: number, limit: number): Promise<DurableStateChange[]> {
-    this.#lifecycle.assertOpen('readChangesByTag');
-    const { after, max } = validateOrderingRead(afterOrdering, limit, tag, { tagRequired: true, source: NAME });
+  async readChangesByTag(tag: string, after: number, max: number): Promise<DurableStateChange[]> {
     const rows = await this.#base.read<{
       persistence_id: string;
       revision: string;
@@ -145,9 +123,29 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore {
     }));
   }
 
-  /** Ends the pool if the store built it. Idempotent. */
+  /** Ends the pool if the store built it. */
   async close(): Promise<void> {
-    if (!this.#lifecycle.close()) return;
     await this.#base.release();
+  }
+}
+
+/** Durable state in a PostgreSQL table (see docs/postgres.md for the schema). */
+export class PostgresDurableStateStore extends GuardedDurableStateStore<PreparedPayload> {
+  readonly #base: PostgresBase;
+
+  constructor(options: PostgresDurableStateStoreOptions) {
+    const base = new PostgresBase(options);
+    super(new PostgresDurableStateCore(base), { source: NAME, hooks: base.hooks });
+    this.#base = base;
+  }
+
+  /** The schema holding the tables. */
+  get schema(): string {
+    return this.#base.schema;
+  }
+
+  /** Creates or upgrades the tables (idempotent, safe from several processes at once). */
+  migrate(): Promise<MigrateResult> {
+    return this.#base.migrate();
   }
 }
