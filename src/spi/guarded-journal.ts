@@ -55,8 +55,8 @@ export interface JournalGuardOptions {
 
 /**
  * A journal around a {@link JournalCore}: every public method refuses a closed journal and
- * validates its arguments, then times the core's I/O for the hooks (`journal.replay` once a
- * replay is read to its end). `subscribe` exists only when the core has it.
+ * validates its arguments, then times the core's I/O for the hooks (`count` is events, as
+ * `OperationEvent` says; `journal.replay` is reported once a replay is read to its end). `subscribe` exists only when the core has it.
  */
 export class GuardedJournal implements QueryableJournal {
   readonly capabilities: JournalCapabilities;
@@ -79,12 +79,9 @@ export class GuardedJournal implements QueryableJournal {
   async write(writes: readonly AtomicWrite[]): Promise<(Error | undefined)[]> {
     this.lifecycle.assertOpen('write');
     validateAtomicWrites(writes);
-    return measure(
-      this.#hooks,
-      { operation: 'journal.write', store: this.#source },
-      () => this.#core.write(writes),
-      (results) => ({ count: results.length }),
-    );
+    const persistenceId = writes.length === 1 ? writes[0]?.persistenceId : undefined;
+    const count = writes.reduce((sum, write) => sum + write.events.length, 0);
+    return measure(this.#hooks, { operation: 'journal.write', store: this.#source, persistenceId, count }, () => this.#core.write(writes));
   }
 
   async *replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
