@@ -7,9 +7,9 @@ import base from './vitest.config.js';
  * browser tests, whatever runs the built CLI) and the tests of the built package
  * (`test/package/`), which need `npm run build`. `npm test` builds and runs everything.
  *
- * Files share their worker's module cache (`isolate: false`): sources are loaded once per
- * worker instead of once per file, which is most of this tier's CPU time. That is safe
- * because no test mocks modules and every test that fakes timers restores them.
+ * Files share their worker's module cache (`isolate: false`): sources are transformed and
+ * loaded once per worker instead of once per file. That is safe because no test mocks
+ * modules and every test that fakes timers restores them.
  */
 export default mergeConfig(
   base,
