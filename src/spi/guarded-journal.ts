@@ -5,7 +5,7 @@
  * @module
  */
 import { type AtomicWrite, type PersistentRepr, validateAtomicWrites } from '../core/persistent-repr.js';
-import { measure, type PersistenceHooks } from '../observability/hooks.js';
+import { callHook, measure, type PersistenceHooks } from '../observability/hooks.js';
 import type { JournalCapabilities } from './capabilities.js';
 import { type ReplayBounds, validateDeleteTo, validateHighestArguments, validateReplayArguments } from './journal-support.js';
 import {
@@ -56,7 +56,7 @@ export interface JournalGuardOptions {
 /**
  * A journal around a {@link JournalCore}: every public method refuses a closed journal and
  * validates its arguments, then times the core's I/O for the hooks (`count` is events, as
- * `OperationEvent` says; `journal.replay` is reported once a replay is read to its end). `subscribe` exists only when the core has it.
+ * `OperationEvent` says; `journal.replay` is reported when a replay ends, read through or not). `subscribe` exists only when the core has it.
  */
 export class GuardedJournal implements QueryableJournal {
   readonly capabilities: JournalCapabilities;
@@ -89,17 +89,20 @@ export class GuardedJournal implements QueryableJournal {
     const bounds = validateReplayArguments(persistenceId, from, to, max);
     const started = performance.now();
     let count = 0;
-    for await (const repr of this.#core.replay(persistenceId, bounds)) {
-      count++;
-      yield repr;
+    try {
+      for await (const repr of this.#core.replay(persistenceId, bounds)) {
+        count++;
+        yield repr;
+      }
+    } finally {
+      callHook(this.#hooks?.onOperation, {
+        operation: 'journal.replay',
+        store: this.#source,
+        persistenceId,
+        count,
+        durationMs: performance.now() - started,
+      });
     }
-    this.#hooks?.onOperation?.({
-      operation: 'journal.replay',
-      store: this.#source,
-      persistenceId,
-      count,
-      durationMs: performance.now() - started,
-    });
   }
 
   async highestSequenceNr(persistenceId: string, from?: number): Promise<number> {
