@@ -9,25 +9,10 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
 import { validateInteger } from '../core/validation.js';
-import { measure } from '../observability/hooks.js';
 import type { JournalCapabilities } from '../spi/capabilities.js';
-import {
-  checkRecordedHighest,
-  decodeEvent,
-  prepareWrites,
-  type StoredEvent,
-  validateDeleteTo,
-  validateHighestArguments,
-  validateReplayArguments,
-} from '../spi/journal-support.js';
-import {
-  type OrderedEvent,
-  type OrderingFilter,
-  type QueryableJournal,
-  validateIdListing,
-  validateOrderingRead,
-} from '../spi/queryable-journal.js';
-import { StoreLifecycle } from '../spi/store-options.js';
+import { GuardedJournal, type JournalCore } from '../spi/guarded-journal.js';
+import { checkRecordedHighest, decodeEvent, prepareWrite, type ReplayBounds, type StoredEvent } from '../spi/journal-support.js';
+import type { OrderedEvent, OrderingFilter } from '../spi/queryable-journal.js';
 import { AppendBatcher } from './append-batcher.js';
 import { NAME } from './errors.js';
 import { type AppendListener, listenForAppends } from './listen.js';
@@ -74,19 +59,18 @@ const toStored = (row: EventRow): StoredEvent => ({
   metadata: row.metadata ?? undefined,
 });
 
-/** A journal in PostgreSQL tables (see docs/postgres.md for the schema). */
-export class PostgresJournal implements QueryableJournal {
+/** The I/O of {@link PostgresJournal}. */
+class PostgresJournalCore implements JournalCore {
   /** Queries by global ordering and tags; live notifications (LISTEN/NOTIFY) unless `notifyChannel: false`. */
   readonly capabilities: JournalCapabilities;
   readonly #base: PostgresBase;
-  readonly #lifecycle = new StoreLifecycle(NAME, 'journal');
   readonly #pageSize: number;
   readonly #pageBytes: number;
   readonly #notify: NotifyTarget | undefined;
   readonly #writer: AppendBatcher;
 
-  constructor(options: PostgresJournalOptions) {
-    this.#base = new PostgresBase(options);
+  constructor(base: PostgresBase, options: PostgresJournalOptions) {
+    this.#base = base;
     this.#pageSize = validateInteger(options.replayPageSize ?? 5000, 'replayPageSize', { source: NAME }, { min: 1 });
     this.#pageBytes = validateInteger(options.replayPageBytes ?? 8 * 1024 * 1024, 'replayPageBytes', { source: NAME }, { min: 1 });
     const maxBatchWrites = validateInteger(options.maxBatchWrites ?? 500, 'maxBatchWrites', { source: NAME }, { min: 1 });
@@ -96,96 +80,54 @@ export class PostgresJournal implements QueryableJournal {
     this.#writer = new AppendBatcher(this.#base, this.#notify, maxBatchWrites);
   }
 
-  /** The schema holding the tables. */
-  get schema(): string {
-    return this.#base.schema;
-  }
-
-  /** Creates or upgrades the tables (idempotent, safe from several processes at once). */
-  migrate(): Promise<MigrateResult> {
-    return this.#base.migrate();
-  }
-
   /** Stores each AtomicWrite all-or-nothing, grouped with concurrent calls into one statement. */
   async write(writes: readonly AtomicWrite[]): Promise<(Error | undefined)[]> {
-    this.#lifecycle.assertOpen('write', Array.isArray(writes) ? writes[0]?.persistenceId : undefined);
-    const prepared = prepareWrites(writes, this.#base.serialization);
-    return measure(
-      this.#base.hooks,
-      { operation: 'journal.write', store: NAME, persistenceId: prepared.length === 1 ? prepared[0]?.write.persistenceId : undefined },
-      () => this.#writer.submit(prepared),
-      (results) => ({ count: results.length }),
-    );
+    return this.#writer.submit(writes.map((write) => prepareWrite(write, this.#base.serialization)));
   }
 
-  async *replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
-    this.#lifecycle.assertOpen('replay', persistenceId);
-    const bounds = validateReplayArguments(persistenceId, from, to, max);
+  async *replay(persistenceId: string, bounds: ReplayBounds): AsyncIterable<PersistentRepr> {
     if (bounds.max === 0 || bounds.from > bounds.to) return;
-    const started = performance.now();
     const sql = readEventsSql(this.#base.tables);
     const fetchPage = (next: number, limit: number) =>
       this.#base.read<EventRow>('journal.replay', persistenceId, sql, [persistenceId, next, bounds.to, limit, this.#pageBytes]);
     let remaining = bounds.max;
     let limit = Math.min(this.#pageSize, remaining);
     let page = fetchPage(bounds.from, limit);
-    let count = 0;
-    try {
-      while (true) {
-        const rows = await page;
-        const last = rows[rows.length - 1];
-        remaining -= rows.length;
-        let bytes = 0;
-        for (const row of rows) bytes += row.payload.length;
-        // Under the byte budget, the page cannot have been cut short by it.
-        const cut = bytes >= this.#pageBytes;
-        const more = last !== undefined && remaining > 0 && (rows.length === limit || cut);
-        if (more) {
-          limit = Math.min(this.#pageSize, remaining);
-          // Fetch the next page while this one is decoded and consumed.
-          page = fetchPage(Number(last.sequence_nr) + 1, limit);
-          page.catch(() => {});
-        }
-        for (const row of rows) {
-          count++;
-          yield decodeEvent(toStored(row), this.#base.serialization);
-        }
-        if (!more) break;
+    while (true) {
+      const rows = await page;
+      const last = rows[rows.length - 1];
+      remaining -= rows.length;
+      let bytes = 0;
+      for (const row of rows) bytes += row.payload.length;
+      // Under the byte budget, the page cannot have been cut short by it.
+      const cut = bytes >= this.#pageBytes;
+      const more = last !== undefined && remaining > 0 && (rows.length === limit || cut);
+      if (more) {
+        limit = Math.min(this.#pageSize, remaining);
+        // Fetch the next page while this one is decoded and consumed.
+        page = fetchPage(Number(last.sequence_nr) + 1, limit);
+        page.catch(() => {});
       }
-    } finally {
-      this.#base.hooks?.onOperation?.({
-        operation: 'journal.replay',
-        store: NAME,
-        persistenceId,
-        count,
-        durationMs: performance.now() - started,
-      });
+      for (const row of rows) yield decodeEvent(toStored(row), this.#base.serialization);
+      if (!more) break;
     }
   }
 
   /** The highest sequence number ever written for the id, surviving deletion. */
-  async highestSequenceNr(persistenceId: string, from?: number): Promise<number> {
-    this.#lifecycle.assertOpen('highestSequenceNr', persistenceId);
-    validateHighestArguments(persistenceId, from);
-    return measure(this.#base.hooks, { operation: 'journal.highestSequenceNr', store: NAME, persistenceId }, async () => {
-      const [row] = await this.#base.read<{ highest_sequence_nr: string | null; highest_stored: string | null }>(
-        'journal.highestSequenceNr',
-        persistenceId,
-        highestSequenceNrSql(this.#base.tables),
-        [persistenceId],
-      );
-      return checkRecordedHighest(persistenceId, Number(row?.highest_sequence_nr ?? 0), Number(row?.highest_stored ?? 0), NAME);
-    });
+  async highestSequenceNr(persistenceId: string): Promise<number> {
+    const [row] = await this.#base.read<{ highest_sequence_nr: string | null; highest_stored: string | null }>(
+      'journal.highestSequenceNr',
+      persistenceId,
+      highestSequenceNrSql(this.#base.tables),
+      [persistenceId],
+    );
+    return checkRecordedHighest(persistenceId, Number(row?.highest_sequence_nr ?? 0), Number(row?.highest_stored ?? 0), NAME);
   }
 
   /** Deletes the id's events up to `toSequenceNr`; the highest stays. */
-  async deleteTo(persistenceId: string, toSequenceNr: number): Promise<void> {
-    this.#lifecycle.assertOpen('deleteTo', persistenceId);
-    const to = validateDeleteTo(persistenceId, toSequenceNr);
+  async deleteTo(persistenceId: string, to: number): Promise<void> {
     // Deleting is idempotent, so retrying after a lost connection is safe.
-    await measure(this.#base.hooks, { operation: 'journal.deleteTo', store: NAME, persistenceId }, () =>
-      this.#base.read('journal.deleteTo', persistenceId, deleteEventsSql(this.#base.tables), [persistenceId, to]),
-    );
+    await this.#base.read('journal.deleteTo', persistenceId, deleteEventsSql(this.#base.tables), [persistenceId, to]);
   }
 
   /**
@@ -193,9 +135,7 @@ export class PostgresJournal implements QueryableJournal {
    * skips an event that commits later: see "Global ordering" in docs/postgres.md. Resume
    * with the last returned ordering.
    */
-  async readByOrdering(afterOrdering: number, limit = 1000, filter: OrderingFilter = {}): Promise<OrderedEvent[]> {
-    this.#lifecycle.assertOpen('readByOrdering');
-    const { after, max } = validateOrderingRead(afterOrdering, limit, filter.tag, { source: NAME });
+  async readByOrdering(after: number, max: number, filter: OrderingFilter): Promise<OrderedEvent[]> {
     const rows =
       filter.tag === undefined
         ? await this.#base.read<EventRow>('journal.readByOrdering', undefined, readByOrderingSql(this.#base.tables), [after, max])
@@ -208,9 +148,7 @@ export class PostgresJournal implements QueryableJournal {
   }
 
   /** Persistence ids ever written (deleted or not), in byte order. */
-  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
-    this.#lifecycle.assertOpen('listPersistenceIds');
-    const max = validateIdListing(afterId, limit, NAME);
+  async listPersistenceIds(afterId: string | undefined, max: number): Promise<string[]> {
     const rows = await this.#base.read<{ persistence_id: string }>(
       'journal.listPersistenceIds',
       undefined,
@@ -225,7 +163,6 @@ export class PostgresJournal implements QueryableJournal {
    * LISTEN on a dedicated connection. Resolves once listening; `close()` the result to stop.
    */
   async subscribe(listener: AppendListener): Promise<{ close(): Promise<void> }> {
-    this.#lifecycle.assertOpen('subscribe');
     const notify = this.#notify;
     if (!notify) {
       throw new InvalidArgumentError('notifyChannel', 'journal.subscribe: expected a notify channel, found notifyChannel: false', {
@@ -237,11 +174,31 @@ export class PostgresJournal implements QueryableJournal {
     return listenForAppends(await this.#base.pool(), notify, listener);
   }
 
-  /** Answers queued writes, then ends the pool if the journal built it. Idempotent. */
+  /** Answers queued writes, then ends the pool if the journal built it. */
   async close(): Promise<void> {
-    if (!this.#lifecycle.close()) return;
     // Queued writes still get their answer before the pool goes away.
     await this.#writer.drained();
     await this.#base.release();
+  }
+}
+
+/** A journal in PostgreSQL tables (see docs/postgres.md for the schema). */
+export class PostgresJournal extends GuardedJournal {
+  readonly #base: PostgresBase;
+
+  constructor(options: PostgresJournalOptions) {
+    const base = new PostgresBase(options);
+    super(new PostgresJournalCore(base, options), { source: NAME, hooks: base.hooks });
+    this.#base = base;
+  }
+
+  /** The schema holding the tables. */
+  get schema(): string {
+    return this.#base.schema;
+  }
+
+  /** Creates or upgrades the tables (idempotent, safe from several processes at once). */
+  migrate(): Promise<MigrateResult> {
+    return this.#base.migrate();
   }
 }
