@@ -9,10 +9,25 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
 import { validateInteger } from '../core/validation.js';
+import { measure } from '../observability/hooks.js';
 import type { JournalCapabilities } from '../spi/capabilities.js';
-import { GuardedJournal, type JournalCore } from '../spi/guarded-journal.js';
-import { checkRecordedHighest, decodeEvent, prepareWrite, type ReplayBounds, type StoredEvent } from '../spi/journal-support.js';
-import type { OrderedEvent, OrderingFilter } from '../spi/queryable-journal.js';
+import {
+  checkRecordedHighest,
+  decodeEvent,
+  prepareWrites,
+  type StoredEvent,
+  validateDeleteTo,
+  validateHighestArguments,
+  validateReplayArguments,
+} from '../spi/journal-support.js';
+import {
+  type OrderedEvent,
+  type OrderingFilter,
+  type QueryableJournal,
+  validateIdListing,
+  validateOrderingRead,
+} from '../spi/queryable-journal.js';
+import { StoreLifecycle } from '../spi/store-options.js';
 import { AppendBatcher } from './append-batcher.js';
 import { NAME } from './errors.js';
 import { type AppendListener, listenForAppends } from './listen.js';
@@ -59,18 +74,19 @@ const toStored = (row: EventRow): StoredEvent => ({
   metadata: row.metadata ?? undefined,
 });
 
-/** The I/O of {@link PostgresJournal}. */
-class PostgresJournalCore implements JournalCore {
+/** A journal in PostgreSQL tables (see docs/postgres.md for the schema). */
+export class PostgresJournal implements QueryableJournal {
   /** Queries by global ordering and tags; live notifications (LISTEN/NOTIFY) unless `notifyChannel: false`. */
   readonly capabilities: JournalCapabilities;
   readonly #base: PostgresBase;
+  readonly #lifecycle = new StoreLifecycle(NAME, 'journal');
   readonly #pageSize: number;
   readonly #pageBytes: number;
   readonly #notify: NotifyTarget | undefined;
   readonly #writer: AppendBatcher;
 
-  constructor(base: PostgresBase, options: PostgresJournalOptions) {
-    this.#base = base;
+  constructor(options: PostgresJournalOptions) {
+    this.#base = new PostgresBase(options);
     this.#pageSize = validateInteger(options.replayPageSize ?? 5000, 'replayPageSize', { source: NAME }, { min: 1 });
     this.#pageBytes = validateInteger(options.replayPageBytes ?? 8 * 1024 * 1024, 'replayPageBytes', { source: NAME }, { min: 1 });
     const maxBatchWrites = validateInteger(options.maxBatchWrites ?? 500, 'maxBatchWrites', { source: NAME }, { min: 1 });
@@ -80,54 +96,96 @@ class PostgresJournalCore implements JournalCore {
     this.#writer = new AppendBatcher(this.#base, this.#notify, maxBatchWrites);
   }
 
-  /** Stores each AtomicWrite all-or-nothing, grouped with concurrent calls into one statement. */
-  async write(writes: readonly AtomicWrite[]): Promise<(Error | undefined)[]> {
-    return this.#writer.submit(writes.map((write) => prepareWrite(write, this.#base.serialization)));
+  /** The schema holding the tables. */
+  get schema(): string {
+    return this.#base.schema;
   }
 
-  async *replay(persistenceId: string, bounds: ReplayBounds): AsyncIterable<PersistentRepr> {
+  /** Creates or upgrades the tables (idempotent, safe from several processes at once). */
+  migrate(): Promise<MigrateResult> {
+    return this.#base.migrate();
+  }
+
+  /** Stores each AtomicWrite all-or-nothing, grouped with concurrent calls into one statement. */
+  async write(writes: readonly AtomicWrite[]): Promise<(Error | undefined)[]> {
+    this.#lifecycle.assertOpen('write', Array.isArray(writes) ? writes[0]?.persistenceId : undefined);
+    const prepared = prepareWrites(writes, this.#base.serialization);
+    return measure(
+      this.#base.hooks,
+      { operation: 'journal.write', store: NAME, persistenceId: prepared.length === 1 ? prepared[0]?.write.persistenceId : undefined },
+      () => this.#writer.submit(prepared),
+      (results) => ({ count: results.length }),
+    );
+  }
+
+  async *replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
+    this.#lifecycle.assertOpen('replay', persistenceId);
+    const bounds = validateReplayArguments(persistenceId, from, to, max);
     if (bounds.max === 0 || bounds.from > bounds.to) return;
+    const started = performance.now();
     const sql = readEventsSql(this.#base.tables);
     const fetchPage = (next: number, limit: number) =>
       this.#base.read<EventRow>('journal.replay', persistenceId, sql, [persistenceId, next, bounds.to, limit, this.#pageBytes]);
     let remaining = bounds.max;
     let limit = Math.min(this.#pageSize, remaining);
     let page = fetchPage(bounds.from, limit);
-    while (true) {
-      const rows = await page;
-      const last = rows[rows.length - 1];
-      remaining -= rows.length;
-      let bytes = 0;
-      for (const row of rows) bytes += row.payload.length;
-      // Under the byte budget, the page cannot have been cut short by it.
-      const cut = bytes >= this.#pageBytes;
-      const more = last !== undefined && remaining > 0 && (rows.length === limit || cut);
-      if (more) {
-        limit = Math.min(this.#pageSize, remaining);
-        // Fetch the next page while this one is decoded and consumed.
-        page = fetchPage(Number(last.sequence_nr) + 1, limit);
-        page.catch(() => {});
+    let count = 0;
+    try {
+      while (true) {
+        const rows = await page;
+        const last = rows[rows.length - 1];
+        remaining -= rows.length;
+        let bytes = 0;
+        for (const row of rows) bytes += row.payload.length;
+        // Under the byte budget, the page cannot have been cut short by it.
+        const cut = bytes >= this.#pageBytes;
+        const more = last !== undefined && remaining > 0 && (rows.length === limit || cut);
+        if (more) {
+          limit = Math.min(this.#pageSize, remaining);
+          // Fetch the next page while this one is decoded and consumed.
+          page = fetchPage(Number(last.sequence_nr) + 1, limit);
+          page.catch(() => {});
+        }
+        for (const row of rows) {
+          count++;
+          yield decodeEvent(toStored(row), this.#base.serialization);
+        }
+        if (!more) break;
       }
-      for (const row of rows) yield decodeEvent(toStored(row), this.#base.serialization);
-      if (!more) break;
+    } finally {
+      this.#base.hooks?.onOperation?.({
+        operation: 'journal.replay',
+        store: NAME,
+        persistenceId,
+        count,
+        durationMs: performance.now() - started,
+      });
     }
   }
 
   /** The highest sequence number ever written for the id, surviving deletion. */
-  async highestSequenceNr(persistenceId: string): Promise<number> {
-    const [row] = await this.#base.read<{ highest_sequence_nr: string | null; highest_stored: string | null }>(
-      'journal.highestSequenceNr',
-      persistenceId,
-      highestSequenceNrSql(this.#base.tables),
-      [persistenceId],
-    );
-    return checkRecordedHighest(persistenceId, Number(row?.highest_sequence_nr ?? 0), Number(row?.highest_stored ?? 0), NAME);
+  async highestSequenceNr(persistenceId: string, from?: number): Promise<number> {
+    this.#lifecycle.assertOpen('highestSequenceNr', persistenceId);
+    validateHighestArguments(persistenceId, from);
+    return measure(this.#base.hooks, { operation: 'journal.highestSequenceNr', store: NAME, persistenceId }, async () => {
+      const [row] = await this.#base.read<{ highest_sequence_nr: string | null; highest_stored: string | null }>(
+        'journal.highestSequenceNr',
+        persistenceId,
+        highestSequenceNrSql(this.#base.tables),
+        [persistenceId],
+      );
+      return checkRecordedHighest(persistenceId, Number(row?.highest_sequence_nr ?? 0), Number(row?.highest_stored ?? 0), NAME);
+    });
   }
 
   /** Deletes the id's events up to `toSequenceNr`; the highest stays. */
-  async deleteTo(persistenceId: string, to: number): Promise<void> {
+  async deleteTo(persistenceId: string, toSequenceNr: number): Promise<void> {
+    this.#lifecycle.assertOpen('deleteTo', persistenceId);
+    const to = validateDeleteTo(persistenceId, toSequenceNr);
     // Deleting is idempotent, so retrying after a lost connection is safe.
-    await this.#base.read('journal.deleteTo', persistenceId, deleteEventsSql(this.#base.tables), [persistenceId, to]);
+    await measure(this.#base.hooks, { operation: 'journal.deleteTo', store: NAME, persistenceId }, () =>
+      this.#base.read('journal.deleteTo', persistenceId, deleteEventsSql(this.#base.tables), [persistenceId, to]),
+    );
   }
 
   /**
@@ -135,7 +193,9 @@ class PostgresJournalCore implements JournalCore {
    * skips an event that commits later: see "Global ordering" in docs/postgres.md. Resume
    * with the last returned ordering.
    */
-  async readByOrdering(after: number, max: number, filter: OrderingFilter): Promise<OrderedEvent[]> {
+  async readByOrdering(afterOrdering: number, limit = 1000, filter: OrderingFilter = {}): Promise<OrderedEvent[]> {
+    this.#lifecycle.assertOpen('readByOrdering');
+    const { after, max } = validateOrderingRead(afterOrdering, limit, filter.tag, { source: NAME });
     const rows =
       filter.tag === undefined
         ? await this.#base.read<EventRow>('journal.readByOrdering', undefined, readByOrderingSql(this.#base.tables), [after, max])
@@ -148,7 +208,9 @@ class PostgresJournalCore implements JournalCore {
   }
 
   /** Persistence ids ever written (deleted or not), in byte order. */
-  async listPersistenceIds(afterId: string | undefined, max: number): Promise<string[]> {
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    this.#lifecycle.assertOpen('listPersistenceIds');
+    const max = validateIdListing(afterId, limit, NAME);
     const rows = await this.#base.read<{ persistence_id: string }>(
       'journal.listPersistenceIds',
       undefined,
@@ -163,6 +225,7 @@ class PostgresJournalCore implements JournalCore {
    * LISTEN on a dedicated connection. Resolves once listening; `close()` the result to stop.
    */
   async subscribe(listener: AppendListener): Promise<{ close(): Promise<void> }> {
+    this.#lifecycle.assertOpen('subscribe');
     const notify = this.#notify;
     if (!notify) {
       throw new InvalidArgumentError('notifyChannel', 'journal.subscribe: expected a notify channel, found notifyChannel: false', {
@@ -174,31 +237,11 @@ class PostgresJournalCore implements JournalCore {
     return listenForAppends(await this.#base.pool(), notify, listener);
   }
 
-  /** Answers queued writes, then ends the pool if the journal built it. */
+  /** Answers queued writes, then ends the pool if the journal built it. Idempotent. */
   async close(): Promise<void> {
+    if (!this.#lifecycle.close()) return;
     // Queued writes still get their answer before the pool goes away.
     await this.#writer.drained();
     await this.#base.release();
-  }
-}
-
-/** A journal in PostgreSQL tables (see docs/postgres.md for the schema). */
-export class PostgresJournal extends GuardedJournal {
-  readonly #base: PostgresBase;
-
-  constructor(options: PostgresJournalOptions) {
-    const base = new PostgresBase(options);
-    super(new PostgresJournalCore(base, options), { source: NAME, hooks: base.hooks });
-    this.#base = base;
-  }
-
-  /** The schema holding the tables. */
-  get schema(): string {
-    return this.#base.schema;
-  }
-
-  /** Creates or upgrades the tables (idempotent, safe from several processes at once). */
-  migrate(): Promise<MigrateResult> {
-    return this.#base.migrate();
   }
 }
