@@ -86,7 +86,7 @@ export class SnapshotAwareCounter extends PersistentActor<CounterCommand, Counte
         return;
       case 'delete-old-snapshots':
         // Delete snapshots older than current - 200 sequence numbers
-        void this.deleteSnapshots(new SnapshotSelectionCriteria({ maxSequenceNr: Math.max(0, this.lastSequenceNr - 200) }));
+        void this.deleteSnapshots(new SnapshotSelectionCriteria({ maxSequenceNr: this.lastSequenceNr - 200 }));
         return;
     }
   }

@@ -50,7 +50,7 @@ export class OrderDesk extends AtLeastOnceDeliveryActor<DeskCommand, DeskEvent, 
   /** Addresses are stored in events and snapshots; here there is one. */
   resolveDestination(destination: string): DeliveryDestination {
     if (destination !== 'shipping') throw new Error(`unknown destination ${destination}`);
-    return this.shipping as DeliveryDestination;
+    return this.shipping;
   }
 
   /** The one place deliveries change: live in persist handlers, and again on replay. */

@@ -24,6 +24,7 @@ export const ErrorCodes = {
   persistenceClosed: 'MEMENTO_PERSISTENCE_CLOSED',
   maxUnconfirmedMessagesExceeded: 'MEMENTO_MAX_UNCONFIRMED_MESSAGES_EXCEEDED',
   peerDependency: 'MEMENTO_PEER_DEPENDENCY',
+  permissionDenied: 'MEMENTO_PERMISSION_DENIED',
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */
@@ -151,6 +152,20 @@ export class PeerDependencyError extends MementoError {
   constructor(dependency: string, message: string, details: MementoErrorDetails = {}) {
     super(ErrorCodes.peerDependency, message, details);
     this.dependency = dependency;
+  }
+}
+
+/**
+ * The store's server refused an operation for lack of a privilege (a role without CREATE,
+ * without a grant on a table or sequence). Not retryable: grant `privilege` or use a role
+ * that has it.
+ */
+export class PermissionDeniedError extends MementoError {
+  /** The privilege that is missing, as the server names it, e.g. `CREATE on database test`. */
+  readonly privilege: string;
+  constructor(privilege: string, message: string, details: MementoErrorDetails = {}) {
+    super(ErrorCodes.permissionDenied, message, details);
+    this.privilege = privilege;
   }
 }
 

@@ -3,7 +3,7 @@
  * @module
  */
 import { InvalidArgumentError } from './errors.js';
-import { MAX_SEQUENCE_NR, validateInteger } from './validation.js';
+import { invalidArgument, MAX_SEQUENCE_NR, validateInteger } from './validation.js';
 
 /** Fields of {@link SnapshotSelectionCriteria}; any left out take the widest default. */
 export interface SnapshotSelectionCriteriaInit {
@@ -31,21 +31,33 @@ export class SnapshotSelectionCriteria {
   readonly minSequenceNr: number;
   readonly minTimestamp: number;
 
+  /**
+   * Bounds are integers or Infinity. As in Akka, a bound may be negative, so
+   * `lastSequenceNr - 200` ports as written: a negative minimum is 0, a negative maximum
+   * selects nothing.
+   */
   constructor(init: SnapshotSelectionCriteriaInit = {}) {
-    const bound = (value: number | undefined, name: string, fallback: number) =>
-      value === undefined ? fallback : validateInteger(value, `criteria.${name}`, {}, { min: 0, allowInfinity: true });
+    const bound = (value: number | undefined, name: string, fallback: number): number => {
+      if (value === undefined) return fallback;
+      if (value === Number.POSITIVE_INFINITY) return MAX_SEQUENCE_NR;
+      if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+        invalidArgument(`criteria.${name}`, 'an integer (a negative maximum selects nothing), or Infinity', value);
+      }
+      return value;
+    };
     this.maxSequenceNr = bound(init.maxSequenceNr, 'maxSequenceNr', MAX_SEQUENCE_NR);
     this.maxTimestamp = bound(init.maxTimestamp, 'maxTimestamp', MAX_SEQUENCE_NR);
-    this.minSequenceNr = bound(init.minSequenceNr, 'minSequenceNr', 0);
-    this.minTimestamp = bound(init.minTimestamp, 'minTimestamp', 0);
-    if (this.minSequenceNr > this.maxSequenceNr) {
+    this.minSequenceNr = Math.max(0, bound(init.minSequenceNr, 'minSequenceNr', 0));
+    this.minTimestamp = Math.max(0, bound(init.minTimestamp, 'minTimestamp', 0));
+    // A negative maximum is Akka's "nothing yet" (lastSequenceNr - 200 on a young actor), not a mistake.
+    if (this.maxSequenceNr >= 0 && this.minSequenceNr > this.maxSequenceNr) {
       throw new InvalidArgumentError(
         'criteria.minSequenceNr',
         `criteria.minSequenceNr: expected <= maxSequenceNr ${this.maxSequenceNr}, found ${this.minSequenceNr}`,
         { expected: `<= ${this.maxSequenceNr}`, actual: this.minSequenceNr },
       );
     }
-    if (this.minTimestamp > this.maxTimestamp) {
+    if (this.maxTimestamp >= 0 && this.minTimestamp > this.maxTimestamp) {
       throw new InvalidArgumentError(
         'criteria.minTimestamp',
         `criteria.minTimestamp: expected <= maxTimestamp ${this.maxTimestamp}, found ${this.minTimestamp}`,

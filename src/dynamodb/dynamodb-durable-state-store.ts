@@ -190,17 +190,21 @@ class DynamoDbDurableStateCore implements DurableStateStoreCore<PreparedItem> {
 
 /** A durable state store in a DynamoDB table (shared with the journal and snapshot store). */
 export class DynamoDbDurableStateStore extends GuardedDurableStateStore<PreparedItem> {
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #connection: DynamoDbConnection;
 
   constructor(options: DynamoDbDurableStateStoreOptions = {}) {
     const lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
     const connection = new DynamoDbConnection(options, lifecycle);
-    super(new DynamoDbDurableStateCore(connection, options.serialization ?? new Serialization()), {
+    const serialization = options.serialization ?? new Serialization();
+    super(new DynamoDbDurableStateCore(connection, serialization), {
       source: NAME,
       hooks: options.hooks,
       lifecycle,
     });
     this.#connection = connection;
+    this.serialization = serialization;
   }
 
   /** Loads the SDK and (with `createTableIfMissing`) creates the table now. */

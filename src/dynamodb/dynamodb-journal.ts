@@ -70,6 +70,8 @@ interface QueryPage {
  */
 export class DynamoDbJournal implements Journal {
   readonly #serialization: Serialization;
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #hooks: StoreOptions['hooks'];
   readonly #lifecycle = new StoreLifecycle(NAME, 'journal');
   readonly #connection: DynamoDbConnection;
@@ -84,6 +86,7 @@ export class DynamoDbJournal implements Journal {
     this.#writeConcurrency = validateInteger(options.writeConcurrency ?? 16, 'options.writeConcurrency', context, { min: 1 });
     this.#highest = new KnownHighest(validateInteger(options.knownIds ?? 10_000, 'options.knownIds', context, { min: 0 }));
     this.#serialization = options.serialization ?? new Serialization();
+    this.serialization = this.#serialization;
     this.#hooks = options.hooks;
   }
 

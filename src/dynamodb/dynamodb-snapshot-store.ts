@@ -74,6 +74,8 @@ interface PreparedItem {
 /** The I/O of {@link DynamoDbSnapshotStore}. */
 class DynamoDbSnapshotCore implements SnapshotStoreCore<PreparedItem> {
   readonly #serialization: Serialization;
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #logger: Logger;
   readonly #lifecycle: StoreLifecycle;
   readonly connection: DynamoDbConnection;
@@ -111,6 +113,7 @@ class DynamoDbSnapshotCore implements SnapshotStoreCore<PreparedItem> {
     }
     this.#pageSize = validateInteger(options.listPageSize ?? 100, 'options.listPageSize', context, { min: 1 });
     this.#serialization = options.serialization ?? new Serialization();
+    this.serialization = this.#serialization;
     this.#logger = options.logger ?? silentLogger;
   }
 
@@ -365,6 +368,8 @@ class DynamoDbSnapshotCore implements SnapshotStoreCore<PreparedItem> {
 
 /** A snapshot store in a DynamoDB table (shared with the journal and durable state store). */
 export class DynamoDbSnapshotStore extends GuardedSnapshotStore<PreparedItem> {
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #connection: DynamoDbConnection;
 
   constructor(options: DynamoDbSnapshotStoreOptions = {}) {
@@ -372,6 +377,7 @@ export class DynamoDbSnapshotStore extends GuardedSnapshotStore<PreparedItem> {
     const core = new DynamoDbSnapshotCore(options, lifecycle);
     super(core, { source: NAME, logger: options.logger, hooks: options.hooks, lifecycle });
     this.#connection = core.connection;
+    this.serialization = core.serialization;
   }
 
   /** Loads the SDK and (with `createTableIfMissing`) creates the table now. */

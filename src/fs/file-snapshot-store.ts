@@ -321,12 +321,16 @@ class FileSnapshotCore implements SnapshotStoreCore<PreparedFrame> {
  * under a real name. See docs/fs.md.
  */
 export class FileSnapshotStore extends GuardedSnapshotStore<PreparedFrame> {
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #core: FileSnapshotCore;
 
   constructor(options: FileSnapshotStoreOptions) {
-    const core = new FileSnapshotCore(options);
+    const serialization = options?.serialization ?? new Serialization();
+    const core = new FileSnapshotCore({ ...options, serialization });
     super(core, { source: NAME, logger: options.logger, hooks: options.hooks });
     this.#core = core;
+    this.serialization = serialization;
   }
 
   /** The root directory of the store. */

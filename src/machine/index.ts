@@ -12,7 +12,7 @@ export { JournalWriter, type JournalWriterOptions } from './journal-writer.js';
 export { Machine, type MachineAction, type MachineEventMap, type MachineOptions, type MachineStatus } from './machine.js';
 export type { Unsubscribe } from './machine-events.js';
 export { machineTimeTravel } from './machine-history.js';
-export { MemoryRecorder, type MemoryRecorderOptions } from './memory-recorder.js';
+export { MEMORY_RECORDER_DEFAULT_LIMIT, MemoryRecorder, type MemoryRecorderOptions } from './memory-recorder.js';
 export type { Reader, ReadOptions } from './reader.js';
 export type { Recorder, Snapshot } from './recorder.js';
 export {

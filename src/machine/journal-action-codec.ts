@@ -34,10 +34,14 @@ export function toAction(repr: PersistentRepr): Action {
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;
 
+/** The sequence number a decimal action id names, or undefined for any other id (e.g. a transaction id). */
+export function decimalSequenceNr(id: unknown): number | undefined {
+  return typeof id === 'string' && DECIMAL.test(id) && Number.isSafeInteger(Number(id)) ? Number(id) : undefined;
+}
+
 /** The sequence number an action id names; throws InvalidArgumentError for anything but a decimal integer. */
 export function sequenceNrOfActionId(id: unknown, argument = 'actionId'): number {
-  if (typeof id !== 'string' || !DECIMAL.test(id) || !Number.isSafeInteger(Number(id))) {
-    invalidArgument(argument, 'a journal action id (a sequence number in decimal, e.g. "42")', id);
-  }
-  return Number(id);
+  const sequenceNr = decimalSequenceNr(id);
+  if (sequenceNr === undefined) invalidArgument(argument, 'a journal action id (a sequence number in decimal, e.g. "42")', id);
+  return sequenceNr;
 }

@@ -197,7 +197,7 @@ export class Machine<S, H extends ActionHandlers<S>> {
     return (await this.#outcomeOf(written[written.length - 1] as WrittenAction)).state;
   }
 
-  /** Stores the current state through the recorder's `createSnapshot` (when it has one). */
+  /** Stores the current state through the recorder's `createSnapshot` (when it has one); before any action, the initial state. */
   async createSnapshot(): Promise<void> {
     if (!this.recorder.createSnapshot) return;
     await this.recorder.createSnapshot({ action: this.#lastAction, state: this.#state });

@@ -10,6 +10,14 @@ import type { SnapshotStore } from '../spi/snapshot-store.js';
 import type { Action } from './action.js';
 import type { Snapshot } from './recorder.js';
 
+/** A snapshot with the sequence number it is saved under. */
+export interface PlacedSnapshot<S, A extends Action> {
+  /** The recorder snapshot. */
+  readonly snapshot: Snapshot<S, A>;
+  /** The snapshot store sequence number it is saved under (0: the state before any action). */
+  readonly sequenceNr: number;
+}
+
 /** What a {@link RecorderSaveQueue} needs. */
 export interface RecorderSaveQueueOptions<S, A extends Action> {
   /** Where snapshots are saved. */
@@ -18,8 +26,6 @@ export interface RecorderSaveQueueOptions<S, A extends Action> {
   readonly persistenceId: string;
   /** How many of the newest snapshots survive pruning (Infinity: no pruning). */
   readonly keep: number;
-  /** The sequence number a snapshot is saved under. */
-  readonly sequenceNrOf: (action: A) => number;
   /** Where failures are logged. */
   readonly logger: Logger;
   /** Told about failures. */
@@ -29,24 +35,19 @@ export interface RecorderSaveQueueOptions<S, A extends Action> {
 /** The save queue behind {@link StoreRecorder}. */
 export class RecorderSaveQueue<S, A extends Action> {
   readonly #options: RecorderSaveQueueOptions<S, A>;
-  #wanted: Snapshot<S, A> | null = null;
+  #wanted: PlacedSnapshot<S, A> | null = null;
   #running: Promise<void> | null = null;
-  #lastSaved = 0;
-  #lastAttempted = 0;
+  #lastSaved = -1;
+  #lastAttempted = -1;
 
   constructor(options: RecorderSaveQueueOptions<S, A>) {
     this.#options = options;
   }
 
-  /** The sequence number a snapshot is saved under. */
-  position(snapshot: Snapshot<S, A>): number {
-    return this.#options.sequenceNrOf(snapshot.action as A);
-  }
-
-  /** Saves `snapshot` soon, unless a newer one is queued or it is already saved. */
-  enqueue(snapshot: Snapshot<S, A>): void {
-    if (this.#wanted && this.position(this.#wanted) >= this.position(snapshot)) return;
-    this.#wanted = snapshot;
+  /** Saves `placed` soon, unless a newer one is queued or it is already saved. */
+  enqueue(placed: PlacedSnapshot<S, A>): void {
+    if (this.#wanted && this.#wanted.sequenceNr >= placed.sequenceNr) return;
+    this.#wanted = placed;
     this.#running ??= this.#drain();
   }
 
@@ -61,10 +62,10 @@ export class RecorderSaveQueue<S, A extends Action> {
   }
 
   /** Saves one snapshot now; reports failures, and rethrows them when `rethrow`. */
-  async save(snapshot: Snapshot<S, A>, rethrow = false): Promise<void> {
+  async save(placed: PlacedSnapshot<S, A>, rethrow = false): Promise<void> {
     const { store, persistenceId, keep } = this.#options;
+    const { snapshot, sequenceNr } = placed;
     try {
-      const sequenceNr = this.position(snapshot);
       if (!rethrow && sequenceNr <= this.#lastSaved) return;
       const timestamp = Number.isSafeInteger(snapshot.action?.timestamp) ? (snapshot.action?.timestamp as number) : Date.now();
       await store.save(new SnapshotMetadata({ persistenceId, sequenceNr, timestamp }), { action: snapshot.action, state: snapshot.state });
@@ -72,8 +73,21 @@ export class RecorderSaveQueue<S, A extends Action> {
       if (keep !== Number.POSITIVE_INFINITY) await this.#prune(keep);
     } catch (cause) {
       const error = cause instanceof Error ? cause : new Error(String(cause));
-      this.#report(error, snapshot);
+      this.report(error, snapshot);
       if (rethrow) throw error;
+    }
+  }
+
+  /** Logs the failure and tells `onError`; never throws. */
+  report(error: Error, snapshot: Snapshot<S, A>): void {
+    try {
+      this.#options.logger.error(
+        `[memento] [machine] snapshot of ${JSON.stringify(this.#options.persistenceId)} failed: ${error.message}`,
+        { persistenceId: this.#options.persistenceId, actionId: snapshot.action?.id, error },
+      );
+      this.#options.onError?.(error, snapshot);
+    } catch {
+      // A failing logger or error callback must not turn a lost snapshot into a crash.
     }
   }
 
@@ -81,7 +95,7 @@ export class RecorderSaveQueue<S, A extends Action> {
     try {
       while (this.#wanted) {
         const next = this.#wanted;
-        this.#lastAttempted = Math.max(this.#lastAttempted, this.position(next));
+        this.#lastAttempted = Math.max(this.#lastAttempted, next.sequenceNr);
         await this.save(next);
         if (this.#wanted === next) this.#wanted = null;
       }
@@ -95,18 +109,5 @@ export class RecorderSaveQueue<S, A extends Action> {
     const { store, persistenceId } = this.#options;
     const { older } = await planSnapshotPruning(store, persistenceId, keep);
     if (older) await store.deleteMatching(persistenceId, older);
-  }
-
-  #report(error: Error, snapshot: Snapshot<S, A>): void {
-    this.#options.logger.error(`[memento] [machine] snapshot of ${JSON.stringify(this.#options.persistenceId)} failed: ${error.message}`, {
-      persistenceId: this.#options.persistenceId,
-      actionId: snapshot.action?.id,
-      error,
-    });
-    try {
-      this.#options.onError?.(error, snapshot);
-    } catch {
-      // A failing error callback must not turn a lost snapshot into a crash.
-    }
   }
 }

@@ -22,7 +22,7 @@ export interface Recorder<S = unknown, A = Action> {
   afterDispatch(snapshot: Snapshot<S, A>): Promise<void>;
   /** Every recorded snapshot, oldest first. */
   getSnapshots?(): Promise<Snapshot<S, A>[]>;
-  /** Stores a snapshot now (explicit snapshot creation). */
+  /** Stores a snapshot now (explicit snapshot creation); before any action it carries the initial state with `action: null`. */
   createSnapshot?(snapshot: Snapshot<S, A>): Promise<void>;
   /** The snapshot taken at action `id`, or the latest when omitted; null when there is none. */
   loadSnapshot?(id?: string): Promise<Snapshot<S, A> | null>;

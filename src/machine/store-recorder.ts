@@ -11,9 +11,9 @@ import { invalidArgument, validateFunction, validateInteger } from '../core/vali
 import { type Logger, silentLogger } from '../observability/logger.js';
 import type { SnapshotStore } from '../spi/snapshot-store.js';
 import type { Action } from './action.js';
-import { sequenceNrOfActionId } from './journal-action-codec.js';
+import { decimalSequenceNr, sequenceNrOfActionId } from './journal-action-codec.js';
 import type { Recorder, Snapshot } from './recorder.js';
-import { RecorderSaveQueue } from './recorder-save-queue.js';
+import { type PlacedSnapshot, RecorderSaveQueue } from './recorder-save-queue.js';
 
 /** Options of {@link StoreRecorder}. */
 export interface StoreRecorderOptions<S, A extends Action> {
@@ -25,11 +25,14 @@ export interface StoreRecorderOptions<S, A extends Action> {
   readonly debounceMs?: number;
   /** Keep only the newest N snapshots, deleting older ones after each save. @default Infinity */
   readonly keep?: number;
-  /** The snapshot's sequence number for an action. @default action.sequenceNr, else the id read as a decimal integer */
+  /**
+   * The snapshot's sequence number for an action. @default action.sequenceNr, else the id read
+   * as a decimal integer, else (ids like `tx-9f2c`) one more than the previous action's
+   */
   readonly sequenceNrOf?: (action: A) => number;
   /** Where save failures are logged. @default silent */
   readonly logger?: Logger;
-  /** Told about every save or prune failure; the machine keeps running. */
+  /** Told about every failure (placing, saving or pruning a snapshot); the machine keeps running. */
   readonly onError?: (error: Error, snapshot: Snapshot<S, A>) => void;
 }
 
@@ -39,16 +42,23 @@ export function defaultSequenceNrOf(action: Action): number {
   return sequenceNrOfActionId(action.id, 'action.id');
 }
 
-/** A recorder over a snapshot store. With neither `every` nor `debounceMs` it saves only on `createSnapshot`, `flush` and `stop`. */
+/**
+ * A recorder over a snapshot store. With neither `every` nor `debounceMs` it saves only on
+ * `createSnapshot`, `flush` and `stop`. Failures never reach the machine: they go to the
+ * logger and `onError`.
+ */
 export class StoreRecorder<S = unknown, A extends Action = Action> implements Recorder<S, A> {
   /** The store snapshots go to (time travel reads it). */
   readonly snapshotStore: SnapshotStore;
   /** The persistence id snapshots are saved under. */
   readonly persistenceId: string;
   readonly #every: number | undefined;
-  readonly #sequenceNrOf: (action: A) => number;
+  readonly #sequenceNrOf: ((action: A) => number) | undefined;
   readonly #writer: RecorderSaveQueue<S, A>;
-  #latest: Snapshot<S, A> | null = null;
+  /** The latest action's snapshot and position, once one was dispatched. */
+  #latest: PlacedSnapshot<S, A> | null = null;
+  /** The position of the last action heard of (or loaded); counts actions whose ids carry none. */
+  #position = 0;
   readonly #debounce: Debounce | undefined;
 
   constructor(snapshotStore: SnapshotStore, options: StoreRecorderOptions<S, A>) {
@@ -65,7 +75,7 @@ export class StoreRecorder<S = unknown, A extends Action = Action> implements Re
     const keep = validateInteger(options.keep ?? Number.POSITIVE_INFINITY, 'options.keep', context, { min: 1, allowInfinity: true });
     if (options.sequenceNrOf !== undefined) validateFunction(options.sequenceNrOf, 'options.sequenceNrOf', context);
     if (options.onError !== undefined) validateFunction(options.onError, 'options.onError', context);
-    this.#sequenceNrOf = options.sequenceNrOf ?? defaultSequenceNrOf;
+    this.#sequenceNrOf = options.sequenceNrOf;
     this.#debounce =
       debounceMs === undefined
         ? undefined
@@ -76,7 +86,6 @@ export class StoreRecorder<S = unknown, A extends Action = Action> implements Re
       store: snapshotStore,
       persistenceId: options.persistenceId,
       keep,
-      sequenceNrOf: this.#sequenceNrOf,
       logger: options.logger ?? silentLogger,
       onError: options.onError,
     });
@@ -85,39 +94,71 @@ export class StoreRecorder<S = unknown, A extends Action = Action> implements Re
   /** Schedules a snapshot by policy; the initial (or loaded) state is never saved again. */
   async afterDispatch(snapshot: Snapshot<S, A>): Promise<void> {
     if (!snapshot?.action) return;
-    this.#latest = snapshot;
-    if (this.#every !== undefined && this.#writer.position(snapshot) % this.#every === 0) this.#writer.enqueue(snapshot);
+    let sequenceNr: number;
+    try {
+      sequenceNr = this.#place(snapshot.action, this.#position + 1);
+    } catch (cause) {
+      this.#writer.report(cause instanceof Error ? cause : new Error(String(cause)), snapshot);
+      return;
+    }
+    this.#position = sequenceNr;
+    this.#latest = { snapshot, sequenceNr };
+    if (this.#every !== undefined && sequenceNr % this.#every === 0) this.#writer.enqueue(this.#latest);
     this.#debounce?.touch();
   }
 
-  /** Saves the snapshot now; rejects when the store fails. */
+  /**
+   * Saves the snapshot now; rejects (after telling `onError`) when the store fails. A snapshot
+   * without an action is the state before any action, saved at sequence number 0.
+   */
   async createSnapshot(snapshot: Snapshot<S, A>): Promise<void> {
-    if (!snapshot?.action)
-      invalidArgument('snapshot.action', 'an action (the state after it is saved under its sequence number)', snapshot?.action);
+    if (typeof snapshot !== 'object' || snapshot === null || !('state' in snapshot))
+      invalidArgument('snapshot', 'a snapshot { action, state }', snapshot, { persistenceId: this.persistenceId });
+    let sequenceNr: number;
+    try {
+      sequenceNr = snapshot.action === null ? 0 : this.#placeExplicit(snapshot.action);
+    } catch (cause) {
+      const error = cause instanceof Error ? cause : new Error(String(cause));
+      this.#writer.report(error, snapshot);
+      throw error;
+    }
     await this.#writer.flush();
-    await this.#writer.save(snapshot, true);
+    await this.#writer.save({ snapshot, sequenceNr }, true);
   }
 
-  /** The snapshot taken at action `id`, or the latest; null when there is none. */
+  /**
+   * The snapshot taken at action `id`, or the latest; null when there is none. Loading the
+   * latest also tells the recorder where the machine resumes, so counted positions go on from there.
+   */
   async loadSnapshot(id?: string): Promise<Snapshot<S, A> | null> {
-    const criteria =
-      id === undefined
-        ? SnapshotSelectionCriteria.Latest
-        : (() => {
-            const sequenceNr = sequenceNrOfActionId(id, 'id');
-            return new SnapshotSelectionCriteria({ minSequenceNr: sequenceNr, maxSequenceNr: sequenceNr });
-          })();
-    const selected = await this.snapshotStore.load(this.persistenceId, criteria);
-    return selected ? this.#unwrap(selected.snapshot, selected.metadata.sequenceNr) : null;
+    if (id === undefined) {
+      const selected = await this.snapshotStore.load(this.persistenceId, SnapshotSelectionCriteria.Latest);
+      this.#position = selected ? selected.metadata.sequenceNr : 0;
+      return selected ? this.#unwrap(selected.snapshot, selected.metadata.sequenceNr) : null;
+    }
+    if (typeof id !== 'string' || id.length === 0)
+      invalidArgument('id', 'an action id (a non-empty string)', id, { persistenceId: this.persistenceId });
+    const decimal = this.#sequenceNrOf === undefined ? decimalSequenceNr(id) : undefined;
+    if (decimal !== undefined) {
+      const exact = await this.#loadAt(decimal);
+      if (exact?.action?.id === id) return exact;
+    }
+    // Ids that do not name their position (or a custom sequenceNrOf): the id is kept in each snapshot.
+    const positions: number[] = [];
+    for await (const metadata of this.snapshotStore.list(this.persistenceId)) positions.push(metadata.sequenceNr);
+    for (let index = positions.length - 1; index >= 0; index--) {
+      const found = await this.#loadAt(positions[index] as number);
+      if (found?.action?.id === id) return found;
+    }
+    return null;
   }
 
   /** Every stored snapshot, oldest first. */
   async getSnapshots(): Promise<Snapshot<S, A>[]> {
     const snapshots: Snapshot<S, A>[] = [];
     for await (const metadata of this.snapshotStore.list(this.persistenceId)) {
-      const exact = new SnapshotSelectionCriteria({ minSequenceNr: metadata.sequenceNr, maxSequenceNr: metadata.sequenceNr });
-      const selected = await this.snapshotStore.load(this.persistenceId, exact);
-      if (selected) snapshots.push(this.#unwrap(selected.snapshot, metadata.sequenceNr));
+      const found = await this.#loadAt(metadata.sequenceNr);
+      if (found) snapshots.push(found);
     }
     return snapshots;
   }
@@ -128,7 +169,7 @@ export class StoreRecorder<S = unknown, A extends Action = Action> implements Re
     // The queued every-N snapshot first, so the latest state never displaces it; a latest
     // state that was just tried (and failed) is reported once, not retried here.
     await this.#writer.flush();
-    if (this.#latest && this.#writer.position(this.#latest) > this.#writer.lastAttempted) this.#writer.enqueue(this.#latest);
+    if (this.#latest && this.#latest.sequenceNr > this.#writer.lastAttempted) this.#writer.enqueue(this.#latest);
     await this.#writer.flush();
   }
 
@@ -137,6 +178,34 @@ export class StoreRecorder<S = unknown, A extends Action = Action> implements Re
     await this.flush();
   }
 
+  /** The position of an action: `sequenceNrOf`, its sequence number, its decimal id, else `counted`. */
+  #place(action: A, counted: number): number {
+    const context = { persistenceId: this.persistenceId };
+    if (this.#sequenceNrOf) return validateInteger(this.#sequenceNrOf(action), 'options.sequenceNrOf(action)', context, { min: 1 });
+    if (typeof action.sequenceNr === 'number') return validateInteger(action.sequenceNr, 'action.sequenceNr', context, { min: 1 });
+    return decimalSequenceNr(action.id) ?? counted;
+  }
+
+  /** Like {@link #place}, for an action given outright: a counted position is known only for the latest. */
+  #placeExplicit(action: A): number {
+    if (this.#latest && this.#latest.snapshot.action?.id === action.id) return this.#latest.sequenceNr;
+    const sequenceNr = this.#place(action, Number.NaN);
+    if (Number.isNaN(sequenceNr)) {
+      invalidArgument(
+        'snapshot.action',
+        'the latest action, an action with a sequenceNr or a decimal id (or options.sequenceNrOf to place others)',
+        action.id,
+        { persistenceId: this.persistenceId },
+      );
+    }
+    return sequenceNr;
+  }
+
+  async #loadAt(sequenceNr: number): Promise<Snapshot<S, A> | null> {
+    const exact = new SnapshotSelectionCriteria({ minSequenceNr: sequenceNr, maxSequenceNr: sequenceNr });
+    const selected = await this.snapshotStore.load(this.persistenceId, exact);
+    return selected ? this.#unwrap(selected.snapshot, sequenceNr) : null;
+  }
   #unwrap(value: unknown, sequenceNr: number): Snapshot<S, A> {
     const snapshot = value as Partial<Snapshot<S, A>> | null;
     if (typeof snapshot !== 'object' || snapshot === null || !('state' in snapshot) || !('action' in snapshot)) {

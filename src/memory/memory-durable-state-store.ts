@@ -98,7 +98,12 @@ class MemoryDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
 
 /** A durable state store held in process memory. */
 export class MemoryDurableStateStore extends GuardedDurableStateStore<PreparedPayload> {
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
+
   constructor(options: MemoryDurableStateStoreOptions = {}) {
-    super(new MemoryDurableStateCore(options.serialization ?? new Serialization()), { source: NAME, hooks: options.hooks });
+    const serialization = options.serialization ?? new Serialization();
+    super(new MemoryDurableStateCore(serialization), { source: NAME, hooks: options.hooks });
+    this.serialization = serialization;
   }
 }

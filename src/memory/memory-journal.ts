@@ -111,7 +111,12 @@ class MemoryJournalCore implements JournalCore {
 
 /** A journal held in process memory; lost when the process exits. Serves queries too. */
 export class MemoryJournal extends GuardedJournal {
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
+
   constructor(options: MemoryJournalOptions = {}) {
-    super(new MemoryJournalCore(options.serialization ?? new Serialization()), { source: NAME, hooks: options.hooks });
+    const serialization = options.serialization ?? new Serialization();
+    super(new MemoryJournalCore(serialization), { source: NAME, hooks: options.hooks });
+    this.serialization = serialization;
   }
 }

@@ -78,11 +78,15 @@ class MemorySnapshotCore implements SnapshotStoreCore<PreparedRow> {
 
 /** A snapshot store held in process memory. */
 export class MemorySnapshotStore extends GuardedSnapshotStore<PreparedRow> {
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #core: MemorySnapshotCore;
 
   constructor(options: MemorySnapshotStoreOptions = {}) {
-    const core = new MemorySnapshotCore(options.serialization ?? new Serialization());
+    const serialization = options.serialization ?? new Serialization();
+    const core = new MemorySnapshotCore(serialization);
     super(core, { source: NAME, logger: options.logger, hooks: options.hooks });
+    this.serialization = serialization;
     this.#core = core;
   }
 

@@ -11,13 +11,15 @@ export type OperationName =
   | 'journal.replay'
   | 'journal.highestSequenceNr'
   | 'journal.deleteTo'
+  | 'journal.purge'
   | 'snapshot.save'
   | 'snapshot.load'
   | 'snapshot.delete'
   | 'snapshot.deleteMatching'
   | 'state.get'
   | 'state.upsert'
-  | 'state.delete';
+  | 'state.delete'
+  | 'state.purgeDeleted';
 
 /** One finished operation. */
 export interface OperationEvent {

@@ -5,7 +5,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { ConcurrencyError } from '../core/errors.js';
+import { ConcurrencyError, ErrorCodes, isMementoError } from '../core/errors.js';
 import { type PreparedWrite, sequenceConflict } from '../spi/journal-support.js';
 import { withRetry } from '../spi/retry.js';
 import { describeFailure, isDefiniteRollback, isTransientRollback, NAME, pgErrorCode, storeFailure, UNIQUE_VIOLATION } from './errors.js';
@@ -40,6 +40,12 @@ interface Entry extends AppendWrite {
   readonly index: number;
   readonly first: number;
 }
+
+/** The server's error behind a wrapped store failure, so it can be wrapped again per persistence id. */
+const failureCause = (error: unknown): unknown =>
+  (isMementoError(error, ErrorCodes.storeUnavailable) || isMementoError(error, ErrorCodes.permissionDenied)) && error.cause !== undefined
+    ? error.cause
+    : error;
 
 /** Groups concurrent writes of one journal into as few statements as correctness allows. */
 export class AppendBatcher {
@@ -137,11 +143,13 @@ export class AppendBatcher {
     }
   }
 
-  #fail(entries: readonly Entry[], error: Error): void {
-    for (const { request } of entries) {
+  /** Rejects the calls of `entries`; given a function, each call gets the error of its own (first failed) write. */
+  #fail(entries: readonly Entry[], error: Error | ((entry: Entry) => Error)): void {
+    for (const entry of entries) {
+      const { request } = entry;
       if (request.settled) continue;
       request.settled = true;
-      request.reject(error);
+      request.reject(typeof error === 'function' ? error(entry) : error);
     }
   }
 
@@ -157,7 +165,7 @@ export class AppendBatcher {
           try {
             client = await this.base.connect(operation, first.persistenceId);
           } catch (error) {
-            this.#fail(batch, error as Error);
+            this.#fail(batch, this.#unavailable(batch, failureCause(error), 'nothing was sent'));
             return;
           }
           const statement = appendEventsStatement(this.base.tables, this.base.schema, batch, marker, this.notify);
@@ -195,7 +203,7 @@ export class AppendBatcher {
     try {
       client = await this.base.connect('journal.write', entry.persistenceId);
     } catch (error) {
-      this.#fail([entry], error as Error);
+      this.#fail([entry], this.#unavailable([entry], failureCause(error), 'nothing was sent'));
       return;
     }
     const run = (statement: { text: string; values: unknown[] }) => client.query<{ ordering?: string }>(statement.text, statement.values);
@@ -319,9 +327,13 @@ export class AppendBatcher {
     await this.#report(entries, new Set(entries.filter((entry) => found.has(entry.writeId)).map((entry) => entry.persistenceId)));
   }
 
-  #unavailable(entries: readonly Entry[], cause: unknown, outcome: string): Error {
-    const operation = entries.length > 1 ? `journal.write (${entries.length} writes, first)` : 'journal.write';
-    return storeFailure(cause, operation, entries[0]?.persistenceId, `; ${outcome}`);
+  /**
+   * The failure of each write of `entries`, naming its own persistence id: writes of other
+   * callers grouped into the same statement share the cause, not the name.
+   */
+  #unavailable(entries: readonly Entry[], cause: unknown, outcome: string): (entry: Entry) => Error {
+    const batch = entries.length > 1 ? `; part of a batch of ${entries.length} writes sent as one statement` : '';
+    return (entry) => storeFailure(cause, 'journal.write', entry.persistenceId, `${batch}; ${outcome}`);
   }
 
   /** Events of the id in `[from, to]`, at most `max`, read page by page. */

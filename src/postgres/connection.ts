@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { importOptionalPeer } from '../core/optional-peer.js';
 import type { Logger } from '../observability/logger.js';
 import { NAME } from './errors.js';
+import type { ListenConnection, OpenListenConnection } from './listen.js';
 import type { PgPool, PgPoolConfig } from './pg-client.js';
 
 /** How a store reaches PostgreSQL: an existing pool, or a connection string. */
@@ -32,17 +33,42 @@ export interface PoolHandle {
   readonly release: () => Promise<void>;
 }
 
-/** Builds a `pg.Pool` from a connection string, importing `pg` only now. */
-export async function createPool(connectionString: string, config: PgPoolConfig = {}, logger?: Logger): Promise<PgPool> {
-  type PgModule = {
-    Pool: new (options: Record<string, unknown>) => PgPool & { on(event: 'error', listener: (error: Error) => void): unknown };
-  };
+type PgModule = {
+  Pool: new (options: Record<string, unknown>) => PgPool & { on(event: 'error', listener: (error: Error) => void): unknown };
+  Client: new (options: Record<string, unknown>) => ListenConnection & { connect(): Promise<void> };
+};
+
+/** `pg`, imported on first use. */
+async function importPg(): Promise<PgModule> {
   const imported = await importOptionalPeer<{ default?: PgModule } & PgModule>({
     name: 'pg',
     source: NAME,
     alternative: 'or pass a pool ({ pool })',
   });
-  const pg = imported.default ?? imported;
+  return imported.default ?? imported;
+}
+
+/** Opens a `pg.Client` of its own (outside any pool) with `config`, e.g. `{ connectionString }`. */
+export function clientConnection(config: Record<string, unknown>): OpenListenConnection {
+  return async () => {
+    const pg = await importPg();
+    // Without a connect timeout an unanswered SYN would keep the reconnection loop (and close()) waiting forever.
+    const client = new pg.Client({ connectionTimeoutMillis: 10_000, ...config });
+    // Errors before the caller attaches its own listener must not crash the process.
+    client.on('error', () => {});
+    try {
+      await client.connect();
+    } catch (error) {
+      await Promise.resolve(client.end()).catch(() => {});
+      throw error;
+    }
+    return client;
+  };
+}
+
+/** Builds a `pg.Pool` from a connection string, importing `pg` only now. */
+export async function createPool(connectionString: string, config: PgPoolConfig = {}, logger?: Logger): Promise<PgPool> {
+  const pg = await importPg();
   const pool = new pg.Pool({ max: 10, connectionTimeoutMillis: 10_000, ...config, connectionString });
   // An idle connection dropped by a server restart is reported here; without a listener
   // Node would crash the process. The next query simply opens a new connection.

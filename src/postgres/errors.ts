@@ -3,7 +3,7 @@
  * an outcome check can deal with.
  * @module
  */
-import { isMementoError, SchemaVersionError, StoreUnavailableError } from '../core/errors.js';
+import { isMementoError, PermissionDeniedError, SchemaVersionError, StoreUnavailableError } from '../core/errors.js';
 
 /** Plugin name used as `source` in errors and hooks. */
 export const NAME = 'postgres';
@@ -71,16 +71,60 @@ export function isMissingSchema(error: unknown): boolean {
   return code === '42P01' || code === '3F000';
 }
 
-/** Describes a failure for messages. */
-export function describeFailure(error: unknown): string {
-  const code = sqlState(error) ?? (error as PgErrorShape | null)?.code;
+/** SQLSTATE of "permission denied" (insufficient_privilege). */
+export const INSUFFICIENT_PRIVILEGE = '42501';
+
+// What each kind of object needs, for the objects the server names in "permission denied for <kind> <name>".
+const PRIVILEGE_OF_KIND: Readonly<Record<string, string>> = {
+  database: 'CREATE',
+  schema: 'USAGE',
+  table: 'SELECT, INSERT, UPDATE, DELETE',
+  sequence: 'USAGE, SELECT',
+};
+
+/** The privilege a "permission denied" error names, e.g. `CREATE on database test`. */
+export function missingPrivilege(error: unknown, operation: string): string {
   const message = error instanceof Error ? error.message : String(error);
+  const named = /permission denied for (database|schema|table|sequence|relation) (.+)$/i.exec(message);
+  if (!named) return `a privilege the server did not name (${message})`;
+  const kind = named[1]!.toLowerCase() === 'relation' ? 'table' : named[1]!.toLowerCase();
+  // Creating objects in a schema needs CREATE on it; using them needs USAGE.
+  const privilege = kind === 'schema' && operation === 'migrate' ? 'CREATE' : (PRIVILEGE_OF_KIND[kind] ?? 'access');
+  return `${privilege} on ${kind} ${named[2]}`;
+}
+
+// The server setting behind a SQLSTATE, so a message says what to configure.
+const SETTING_OF_STATE: Readonly<Record<string, string>> = {
+  '25P03': 'idle_in_transaction_session_timeout',
+  '57P05': 'idle_session_timeout',
+  '57014': 'statement_timeout or a cancel request',
+  '55P03': 'lock_timeout',
+  '57P01': 'server shutting down or pg_terminate_backend',
+};
+
+/** Describes a failure for messages: its text, SQLSTATE and, when known, the server setting behind it. */
+export function describeFailure(error: unknown): string {
+  const state = sqlState(error);
+  const code = state ?? (error as PgErrorShape | null)?.code;
+  const message = error instanceof Error ? error.message : String(error);
+  if (state !== undefined && SETTING_OF_STATE[state]) return `${message} (${state}, ${SETTING_OF_STATE[state]})`;
   return typeof code === 'string' ? `${message} (${code})` : message;
 }
 
 /**
+ * A statement failed on a connection the server had already ended (`pg` then only says
+ * "not queryable"): the failure, explained by what the server said when it ended it.
+ */
+export function explainLostConnection(error: unknown, lost: Error): Error {
+  if (error === lost) return lost;
+  const message = error instanceof Error ? error.message : String(error);
+  return new Error(`${message}; the server had ended the connection: ${describeFailure(lost)}`, { cause: error });
+}
+
+/**
  * Wraps a failure of `operation` into a Memento error: a missing table into
- * {@link SchemaVersionError}, everything else into {@link StoreUnavailableError}.
+ * {@link SchemaVersionError}, a missing privilege into {@link PermissionDeniedError},
+ * everything else into {@link StoreUnavailableError}.
  * Memento errors pass through unchanged.
  */
 export function storeFailure(error: unknown, operation: string, persistenceId?: string, detail = ''): Error {
@@ -94,6 +138,14 @@ export function storeFailure(error: unknown, operation: string, persistenceId?: 
       cause: error,
       source: NAME,
     });
+  }
+  if (sqlState(error) === INSUFFICIENT_PRIVILEGE) {
+    const privilege = missingPrivilege(error, operation);
+    return new PermissionDeniedError(
+      privilege,
+      `${operation}${who}: PostgreSQL refused: the role lacks ${privilege}; grant it (see "Least-privilege roles" in docs/postgres.md)`,
+      { persistenceId, expected: privilege, actual: describeFailure(error), cause: error, source: NAME },
+    );
   }
   return new StoreUnavailableError(`${operation}${who}: PostgreSQL failed: ${describeFailure(error)}${detail}`, {
     persistenceId,

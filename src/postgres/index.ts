@@ -18,7 +18,7 @@ export { type AppendListener, type AppendNotification, listenForAppends } from '
 export { MIGRATION_LOCK_CLASS, type MigrateOptions, type MigrateResult, migrate, schemaSql } from './migrate.js';
 export type { PgPool, PgPoolClient, PgPoolConfig, PgQueryResult } from './pg-client.js';
 export { PostgresDurableStateStore, type PostgresDurableStateStoreOptions } from './postgres-durable-state-store.js';
-export { type OrderedEvent, PostgresJournal, type PostgresJournalOptions } from './postgres-journal.js';
+export { type OrderedEvent, PostgresJournal, type PostgresJournalOptions, type PostgresListenOptions } from './postgres-journal.js';
 export { PostgresOffsetStore, type PostgresProjectionTransaction } from './postgres-offset-store.js';
 export { PostgresSnapshotStore, type PostgresSnapshotStoreOptions } from './postgres-snapshot-store.js';
 export { JOURNAL_LOCK_CLASS } from './schema/journal/append-events.js';

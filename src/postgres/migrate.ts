@@ -57,8 +57,36 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   }
 }
 
-/** {@link migrate} on a pool the caller keeps. */
+/** The newest version recorded in `schema`, or 0 when it has no migrations table yet. */
+async function recordedVersion(query: PgPool['query'], t: TableNames): Promise<number> {
+  // to_regclass answers "not there" instead of failing, and needs no CREATE privilege.
+  const { rows } = await query<{ present: boolean }>('SELECT to_regclass($1) IS NOT NULL AS present', [t.migrations]);
+  if (!rows[0]?.present) return 0;
+  const found = await query<{ version: number | null }>(`SELECT max(version) AS version FROM ${t.migrations}`);
+  return found.rows[0]?.version ?? 0;
+}
+
+const tooNew = (schema: string, version: number) =>
+  new SchemaVersionError(
+    `migrate: schema ${JSON.stringify(schema)} is at version ${version}, written by a newer Memento; expected at most ${SCHEMA_VERSION}`,
+    { expected: SCHEMA_VERSION, actual: version, source: NAME },
+  );
+
+/**
+ * {@link migrate} on a pool the caller keeps. An up-to-date schema is recognised by reading
+ * its version first, so an application role with only the grants of docs/postgres.md
+ * ("Least-privilege roles") can call it at start-up; only a schema that needs a change takes
+ * the lock and needs CREATE.
+ */
 export async function migratePool(pool: PgPool, schema: string, t: TableNames = tableNames(schema)): Promise<MigrateResult> {
+  let current: number;
+  try {
+    current = await recordedVersion((text, values) => pool.query(text, values), t);
+  } catch (error) {
+    throw storeFailure(error, 'migrate');
+  }
+  if (current > SCHEMA_VERSION) throw tooNew(schema, current);
+  if (current === SCHEMA_VERSION) return { applied: [], version: SCHEMA_VERSION };
   let client: Awaited<ReturnType<PgPool['connect']>>;
   try {
     client = await pool.connect();
@@ -76,12 +104,7 @@ export async function migratePool(pool: PgPool, schema: string, t: TableNames = 
     const { rows } = await client.query<{ version: number }>(`SELECT version FROM ${t.migrations} ORDER BY version`);
     const done = new Set(rows.map((row) => row.version));
     const newest = Math.max(0, ...done);
-    if (newest > SCHEMA_VERSION) {
-      throw new SchemaVersionError(
-        `migrate: schema ${JSON.stringify(schema)} is at version ${newest}, written by a newer Memento; expected at most ${SCHEMA_VERSION}`,
-        { expected: SCHEMA_VERSION, actual: newest, source: NAME },
-      );
-    }
+    if (newest > SCHEMA_VERSION) throw tooNew(schema, newest);
     const applied: number[] = [];
     for (const migration of MIGRATIONS) {
       if (done.has(migration.version)) continue;

@@ -4,6 +4,9 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import { validateInteger } from '../core/validation.js';
+import { measure } from '../observability/hooks.js';
+import type { Serialization } from '../serialization/serialization.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
 import type { DurableStateChange, DurableStateRecord } from '../spi/durable-state-store.js';
 import { decodeState, encodeState, revisionConflict } from '../spi/durable-state-support.js';
@@ -11,7 +14,7 @@ import { type DurableStateStoreCore, GuardedDurableStateStore } from '../spi/gua
 import { withRetry } from '../spi/retry.js';
 import { describeFailure, isDefiniteRollback, isTransientRollback, NAME, storeFailure } from './errors.js';
 import type { MigrateResult } from './migrate.js';
-import { changesByTagSql, findStateSql, getStateSql, insertStateSql, updateStateSql } from './schema/state/index.js';
+import { changesByTagSql, findStateSql, getStateSql, insertStateSql, purgeDeletedStatesSql, updateStateSql } from './schema/state/index.js';
 import { PostgresBase, type PostgresOptions } from './store-base.js';
 
 /** Options of {@link PostgresDurableStateStore}. */
@@ -137,6 +140,32 @@ export class PostgresDurableStateStore extends GuardedDurableStateStore<Prepared
     const base = new PostgresBase(options);
     super(new PostgresDurableStateCore(base), { source: NAME, hooks: base.hooks });
     this.#base = base;
+  }
+
+  /** How this store turns values into stored bytes (its encryption included). */
+  get serialization(): Serialization {
+    return this.#base.serialization;
+  }
+
+  /**
+   * Removes durable states deleted more than `retentionMs` ago (their tombstones), returning
+   * their ids. A tombstone keeps the revision so a stale writer cannot recreate the value at
+   * a reused revision; choose a retention longer than any writer keeps a revision (see
+   * "Growth and cleanup" in docs/postgres.md). Live values are never touched.
+   */
+  async purgeDeleted(options: { readonly retentionMs: number }): Promise<string[]> {
+    this.lifecycle.assertOpen('purgeDeleted');
+    const retentionMs = validateInteger(options?.retentionMs, 'retentionMs', { source: NAME }, { min: 0 });
+    return measure(this.#base.hooks, { operation: 'state.purgeDeleted', store: NAME }, async () => {
+      // Idempotent: deleting tombstones again deletes nothing more, so the retried path is safe.
+      const rows = await this.#base.read<{ persistence_id: string }>(
+        'state.purgeDeleted',
+        undefined,
+        purgeDeletedStatesSql(this.#base.tables),
+        [retentionMs],
+      );
+      return rows.map((row) => row.persistence_id);
+    });
   }
 
   /** The schema holding the tables. */

@@ -6,10 +6,13 @@
  * unknown (connection lost after it was sent) is checked before it is reported.
  * @module
  */
+
 import { InvalidArgumentError } from '../core/errors.js';
+import { validatePersistenceId } from '../core/persistence-id.js';
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
 import { validateInteger } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
+import type { Serialization } from '../serialization/serialization.js';
 import type { JournalCapabilities } from '../spi/capabilities.js';
 import {
   checkRecordedHighest,
@@ -29,15 +32,18 @@ import {
 } from '../spi/queryable-journal.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { AppendBatcher } from './append-batcher.js';
+import { clientConnection } from './connection.js';
 import { NAME } from './errors.js';
-import { type AppendListener, listenForAppends } from './listen.js';
+import { type AppendListener, AppendNotifications, type OpenListenConnection, pooledListenConnection } from './listen.js';
 import type { MigrateResult } from './migrate.js';
+import type { PgPool } from './pg-client.js';
 import {
   deleteEventsSql,
   type EventRow,
   highestSequenceNrSql,
   listPersistenceIdsSql,
   type NotifyTarget,
+  purgeStreamSql,
   readByOrderingSql,
   readByTagAndOrderingSql,
   readEventsSql,
@@ -57,7 +63,41 @@ export type PostgresJournalOptions = PostgresOptions & {
   readonly maxBatchWrites?: number;
   /** Channel NOTIFYed after each append (payload `{"schema","ordering"}`); `false` disables. @default 'memento_journal' */
   readonly notifyChannel?: string | false;
+  /** Where live queries LISTEN, see {@link PostgresListenOptions}. @default the pool's server, on a connection of its own */
+  readonly listen?: PostgresListenOptions;
 };
+
+/**
+ * The connection live queries LISTEN on: one per journal, outside the pool. Behind a pooler
+ * in transaction mode (PgBouncer) notifications never arrive: point this at PostgreSQL directly.
+ */
+export interface PostgresListenOptions {
+  /** A `postgres://` URL for the LISTEN connection. @default the journal's `connectionString`, or its `pg.Pool`'s settings */
+  readonly connectionString?: string;
+  /** How long the start-up probe waits for a test notification before warning through the logger. @default 2000 */
+  readonly probeTimeoutMs?: number;
+}
+
+/** How the journal opens its LISTEN connection: beside the pool when it knows the server's settings. */
+function listenConnection(options: PostgresJournalOptions, pool: () => Promise<PgPool>): OpenListenConnection {
+  const given = options.listen?.connectionString;
+  if (given !== undefined) {
+    if (typeof given !== 'string' || given.length === 0) {
+      throw new InvalidArgumentError('listen.connectionString', 'listen.connectionString: expected a postgres:// URL', {
+        expected: 'a non-empty string',
+        actual: given,
+        source: NAME,
+      });
+    }
+    return clientConnection({ connectionString: given });
+  }
+  if (typeof options.connectionString === 'string')
+    return clientConnection({ ...options.poolConfig, connectionString: options.connectionString });
+  // A pg.Pool keeps the settings it was built with; other pools only lend connections.
+  const settings = (options.pool as { options?: unknown } | undefined)?.options;
+  if (typeof settings === 'object' && settings !== null) return clientConnection({ ...(settings as Record<string, unknown>) });
+  return async () => pooledListenConnection(await pool())();
+}
 
 /** An event with its global ordering, as {@link PostgresJournal.readByOrdering} returns it. */
 export type { OrderedEvent } from '../spi/queryable-journal.js';
@@ -84,6 +124,12 @@ export class PostgresJournal implements QueryableJournal {
   readonly #pageBytes: number;
   readonly #notify: NotifyTarget | undefined;
   readonly #writer: AppendBatcher;
+  readonly #notifications: AppendNotifications | undefined;
+
+  /** How this store turns values into stored bytes (its encryption included). */
+  get serialization(): Serialization {
+    return this.#base.serialization;
+  }
 
   constructor(options: PostgresJournalOptions) {
     this.#base = new PostgresBase(options);
@@ -94,6 +140,19 @@ export class PostgresJournal implements QueryableJournal {
     this.#notify = channel === false ? undefined : { channel, schema: this.#base.schema };
     this.capabilities = { queries: true, tags: true, live: this.#notify !== undefined };
     this.#writer = new AppendBatcher(this.#base, this.#notify, maxBatchWrites);
+    const notify = this.#notify;
+    const probeTimeoutMs = validateInteger(options.listen?.probeTimeoutMs ?? 2000, 'listen.probeTimeoutMs', { source: NAME }, { min: 1 });
+    this.#notifications =
+      notify &&
+      new AppendNotifications({
+        open: listenConnection(options, () => this.#base.pool()),
+        target: notify,
+        logger: this.#base.logger,
+        probeTimeoutMs,
+        sendProbe: async (payload) => {
+          await this.#base.read('journal.subscribe', undefined, 'SELECT pg_notify($1, $2)', [notify.channel, payload]);
+        },
+      });
   }
 
   /** The schema holding the tables. */
@@ -189,6 +248,24 @@ export class PostgresJournal implements QueryableJournal {
   }
 
   /**
+   * Forgets `persistenceId`: deletes all its events and the highest sequence number kept
+   * for it, so a later write starts at 1 again. Unlike `deleteTo`, which keeps the highest
+   * forever, this is the cleanup for ids that are gone for good (see "Growth and cleanup" in
+   * docs/postgres.md); its snapshots are the snapshot store's to delete. Resolves with the
+   * number of events deleted. Idempotent.
+   */
+  async purge(persistenceId: string): Promise<number> {
+    this.#lifecycle.assertOpen('purge', persistenceId);
+    validatePersistenceId(persistenceId);
+    return measure(this.#base.hooks, { operation: 'journal.purge', store: NAME, persistenceId }, async () => {
+      const [row] = await this.#base.read<{ events: string }>('journal.purge', persistenceId, purgeStreamSql(this.#base.tables), [
+        persistenceId,
+      ]);
+      return Number(row?.events ?? 0);
+    });
+  }
+
+  /**
    * Events with a global ordering above `afterOrdering`, ascending, at most `limit`. Never
    * skips an event that commits later: see "Global ordering" in docs/postgres.md. Resume
    * with the last returned ordering.
@@ -222,19 +299,25 @@ export class PostgresJournal implements QueryableJournal {
 
   /**
    * Calls `listener` with the highest ordering of every append to this schema, through
-   * LISTEN on a dedicated connection. Resolves once listening; `close()` the result to stop.
+   * LISTEN on the journal's one notification connection (outside the pool, reconnected
+   * when it drops). Resolves once LISTEN was tried; `close()` the result to stop.
    */
   async subscribe(listener: AppendListener): Promise<{ close(): Promise<void> }> {
     this.#lifecycle.assertOpen('subscribe');
-    const notify = this.#notify;
-    if (!notify) {
+    const notifications = this.#notifications;
+    if (!notifications) {
       throw new InvalidArgumentError('notifyChannel', 'journal.subscribe: expected a notify channel, found notifyChannel: false', {
         expected: 'a channel name',
         actual: false,
         source: NAME,
       });
     }
-    return listenForAppends(await this.#base.pool(), notify, listener);
+    return notifications.subscribe(listener);
+  }
+
+  /** True while the journal's LISTEN connection is in place. */
+  get listening(): boolean {
+    return this.#notifications?.listening ?? false;
   }
 
   /** Answers queued writes, then ends the pool if the journal built it. Idempotent. */
@@ -242,6 +325,7 @@ export class PostgresJournal implements QueryableJournal {
     if (!this.#lifecycle.close()) return;
     // Queued writes still get their answer before the pool goes away.
     await this.#writer.drained();
+    await this.#notifications?.stop();
     await this.#base.release();
   }
 }

@@ -7,6 +7,7 @@ import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { validateInteger } from '../core/validation.js';
+import type { Serialization } from '../serialization/serialization.js';
 import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
 import { decodeSnapshot, encodeSnapshot, loadYoungestReadable, type SkipReporting, type StoredSnapshot } from '../spi/snapshot-support.js';
 import { NAME } from './errors.js';
@@ -167,6 +168,11 @@ export class PostgresSnapshotStore extends GuardedSnapshotStore<PreparedRow> {
     const listPageSize = validateInteger(options.listPageSize ?? 1000, 'listPageSize', { source: NAME }, { min: 1 });
     super(new PostgresSnapshotCore(base, loadPageSize, listPageSize), { source: NAME, logger: base.logger, hooks: base.hooks });
     this.#base = base;
+  }
+
+  /** How this store turns values into stored bytes (its encryption included). */
+  get serialization(): Serialization {
+    return this.#base.serialization;
   }
 
   /** The schema holding the tables. */

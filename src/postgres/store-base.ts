@@ -9,7 +9,7 @@ import { Serialization } from '../serialization/serialization.js';
 import { type RetryOptions, type RetryPolicy, retryPolicy, withRetry } from '../spi/retry.js';
 import type { StoreOptions } from '../spi/store-options.js';
 import { type PoolHandle, type PostgresConnectionOptions, resolvePool } from './connection.js';
-import { isTransient, storeFailure } from './errors.js';
+import { explainLostConnection, isTransient, storeFailure } from './errors.js';
 import { type TableNames, tableNames, validateSchemaName } from './identifier.js';
 import { type MigrateResult, migratePool } from './migrate.js';
 import type { PgPool, PgPoolClient } from './pg-client.js';
@@ -88,12 +88,22 @@ export class PostgresBase {
     } catch (error) {
       throw storeFailure(error, operation, persistenceId);
     }
-    // A checked-out connection that drops also emits 'error'; the running query already
-    // reports it, and without a listener Node would crash the process.
-    const ignore = () => {};
+    // A checked-out connection that drops emits 'error' (without a listener Node would crash
+    // the process). Kept, because the next statement only learns "not queryable" while the
+    // server said why, e.g. idle_in_transaction_session_timeout.
+    let lost: Error | undefined;
+    const ignore = (error: Error) => {
+      lost ??= error;
+    };
     client.on('error', ignore);
     return {
-      query: (text, values) => client.query(text, values),
+      query: async (text, values) => {
+        try {
+          return await client.query(text, values);
+        } catch (error) {
+          throw lost ? explainLostConnection(error, lost) : error;
+        }
+      },
       on: ((event: 'error', listener: (error: Error) => void) => client.on(event, listener)) as PgPoolClient['on'],
       removeListener: ((event: 'error', listener: (error: Error) => void) =>
         client.removeListener(event, listener)) as PgPoolClient['removeListener'],

@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import { validateInteger } from '../core/validation.js';
 import { durableStateCapabilities } from '../spi/capabilities.js';
-import { ChangeWaiter, type PollOptions } from '../spi/change-waiter.js';
+import { ChangeWaiter, type PollOptions, unlessAborted } from '../spi/change-waiter.js';
 import {
   type DurableStateChange,
   type DurableStateStore,
@@ -66,7 +66,8 @@ async function* changesByTag(
   if (opts.live) waiter.start();
   try {
     while (!opts.signal?.aborted) {
-      const page = await store.readChangesByTag(tag, after, pageSize);
+      const page = await unlessAborted(store.readChangesByTag(tag, after, pageSize), opts.signal);
+      if (page === undefined) return;
       for (const change of page) {
         after = change.ordering;
         yield { ...change, offset: { type: 'sequence', value: change.ordering } };

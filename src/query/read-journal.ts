@@ -10,7 +10,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import type { PersistentRepr } from '../core/persistent-repr.js';
 import { validateInteger } from '../core/validation.js';
 import { type JournalCapabilities, journalCapabilities } from '../spi/capabilities.js';
-import { type ChangeSource, ChangeWaiter, type PollOptions } from '../spi/change-waiter.js';
+import { type ChangeSource, ChangeWaiter, type PollOptions, unlessAborted } from '../spi/change-waiter.js';
 import type { Journal } from '../spi/journal.js';
 import { validateReplayArguments } from '../spi/journal-support.js';
 import { isQueryableJournal, type QueryableJournal } from '../spi/queryable-journal.js';
@@ -85,10 +85,23 @@ class JournalReadJournal implements ReadJournal {
     try {
       while (next <= bounds.to && !opts.signal?.aborted) {
         let read = 0;
-        for await (const repr of this.journal.replay(id, next, bounds.to, this.pageSize)) {
-          read++;
-          next = repr.sequenceNr + 1;
-          yield envelope(repr, repr.sequenceNr);
+        // Iterated by hand so that abort() ends the stream while a page is still being read.
+        const page = this.journal.replay(id, next, bounds.to, this.pageSize)[Symbol.asyncIterator]();
+        let finished = false;
+        try {
+          for (;;) {
+            const step = await unlessAborted(page.next(), opts.signal);
+            if (step === undefined) return;
+            if (step.done) {
+              finished = true;
+              break;
+            }
+            read++;
+            next = step.value.sequenceNr + 1;
+            yield envelope(step.value, step.value.sequenceNr);
+          }
+        } finally {
+          if (!finished) void page.return?.()?.catch(() => {});
         }
         if (read === this.pageSize) continue;
         if (!opts.live) return;
@@ -119,7 +132,8 @@ class JournalReadJournal implements ReadJournal {
     if (opts.live) waiter.start();
     try {
       while (!opts.signal?.aborted) {
-        const page = await this.journal.readByOrdering(after, this.pageSize, { tag });
+        const page = await unlessAborted(this.journal.readByOrdering(after, this.pageSize, { tag }), opts.signal);
+        if (page === undefined) return;
         for (const { ordering, repr } of page) {
           after = ordering;
           yield envelope(repr, ordering);
@@ -148,7 +162,8 @@ class JournalReadJournal implements ReadJournal {
         let after: string | undefined;
         let found = 0;
         for (;;) {
-          const page = await this.journal.listPersistenceIds(after, this.pageSize);
+          const page = await unlessAborted(this.journal.listPersistenceIds(after, this.pageSize), opts.signal);
+          if (page === undefined) return;
           for (const id of page) {
             after = id;
             if (seen.has(id)) continue;

@@ -20,6 +20,7 @@ import { replyChannel } from './cell/mailbox.js';
 import { PersistenceClosedError } from './cell/runtime-errors.js';
 import type { PersistentActor } from './classic/persistent-actor.js';
 import { type DurableEntityDefinition, isDurableEntityDefinition } from './durable/durable-entity-definition.js';
+import { checkEncryption } from './encryption-check.js';
 import { ActorSpawner, durableSpawner, entitySpawner } from './spawners.js';
 import { type EntityDefinition, isEntityDefinition } from './typed/entity-definition.js';
 
@@ -45,6 +46,12 @@ export interface PersistenceOptions {
   readonly stashCapacity?: number;
   /** When idle entities leave memory. @default never */
   readonly passivation?: PassivationOptions;
+  /**
+   * Refuse (InvalidArgumentError) any store that would write plaintext: every store must
+   * expose a `serialization` with encryption. Without it, stores that disagree are only
+   * warned about through the logger. @default false
+   */
+  readonly requireEncryption?: boolean;
 }
 
 /** Default of {@link PersistenceOptions.stashCapacity}. */
@@ -84,10 +91,21 @@ export class Persistence {
       passivation.maxEntities === undefined
         ? undefined
         : validateInteger(passivation.maxEntities, 'options.passivation.maxEntities', {}, { min: 1 });
+    if (options.requireEncryption !== undefined && typeof options.requireEncryption !== 'boolean')
+      invalidArgument('options.requireEncryption', 'a boolean', options.requireEncryption);
+    this.logger = options.logger ?? silentLogger;
+    checkEncryption(
+      [
+        { name: 'options.journal', store: options.journal },
+        { name: 'options.snapshotStore', store: options.snapshotStore },
+        ...(options.durableStateStore ? [{ name: 'options.durableStateStore', store: options.durableStateStore }] : []),
+      ],
+      this.logger,
+      options.requireEncryption ?? false,
+    );
     this.journal = options.journal;
     this.snapshotStore = options.snapshotStore;
     this.durableStateStore = options.durableStateStore;
-    this.logger = options.logger ?? silentLogger;
     this.#deps = {
       journal: this.journal,
       snapshotStore: this.snapshotStore,
@@ -196,6 +214,8 @@ export class Persistence {
       persistenceId: spawner.persistenceId,
       ask: <Reply>(command: Command) => send(command) as Promise<Reply>,
       tell: (command: Command) => {
+        // A closed persistence is the caller's mistake, not a command failure: say so at once.
+        this.#assertOpen(spawner.persistenceId);
         void send(command, (error) =>
           this.logger.warn('[memento] [runtime] a command sent with tell failed', {
             persistenceId: spawner.persistenceId,

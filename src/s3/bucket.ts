@@ -90,8 +90,10 @@ export class S3Bucket {
   }
 
   #build(sdk: S3Sdk): S3ClientLike {
-    const config = this.settings.clientConfig;
-    const compatible = (config as { endpoint?: unknown }).endpoint !== undefined;
+    // `region: process.env.REGION` with the variable unset means "not given", not "no region":
+    // an undefined entry must not override the default below.
+    const config = Object.fromEntries(Object.entries(this.settings.clientConfig).filter(([, value]) => value !== undefined));
+    const compatible = config.endpoint !== undefined;
     return new sdk.S3Client({
       maxAttempts: 1,
       ...(compatible

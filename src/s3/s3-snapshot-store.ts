@@ -236,14 +236,18 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
  * `<prefix><encoded id>/<inverted seq>-<seq>-<timestamp>.snap`. See docs/s3.md.
  */
 export class S3SnapshotStore extends GuardedSnapshotStore<PreparedFrame> {
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #core: S3SnapshotCore;
 
   constructor(options: S3SnapshotStoreOptions) {
     const lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
     const logger = options?.logger ?? silentLogger;
-    const core = new S3SnapshotCore(options, lifecycle, logger);
+    const serialization = options?.serialization ?? new Serialization();
+    const core = new S3SnapshotCore({ ...options, serialization }, lifecycle, logger);
     super(core, { source: NAME, logger, hooks: options.hooks, lifecycle });
     this.#core = core;
+    this.serialization = serialization;
   }
 
   /** The bucket this store writes to. */

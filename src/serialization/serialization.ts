@@ -149,6 +149,11 @@ export class Serialization {
     }
   }
 
+  /** True when new payloads are encrypted (an `encryption` option with an active key was given). */
+  get encrypts(): boolean {
+    return this.#activeKeyId !== undefined;
+  }
+
   /** Ids of the registered serializers. */
   get serializerIds(): string[] {
     return [...this.#serializers.keys()];

@@ -72,9 +72,51 @@ export class ChangeWaiter {
     return !this.signal?.aborted;
   }
 
-  /** Stops listening. */
+  /**
+   * Stops listening. Returns at once when the subscription is still being set up (it is
+   * closed once it is), so an aborted live query ends promptly in every state.
+   */
   async close(): Promise<void> {
-    const subscription = await this.#subscription;
-    await subscription?.close().catch(() => undefined);
+    const pending = this.#subscription;
+    if (!pending) return;
+    const closeIt = (subscription: { close(): Promise<void> } | undefined) => subscription?.close().catch(() => undefined);
+    let settled: { close(): Promise<void> } | undefined | null = null;
+    void pending.then((subscription) => {
+      settled = subscription;
+    });
+    await Promise.resolve();
+    if (settled === null) {
+      void pending.then(closeIt);
+      return;
+    }
+    await closeIt(settled);
   }
+}
+
+/**
+ * `read`, or `undefined` as soon as `signal` aborts: a live query blocked on a page read
+ * (for one, waiting for a pool connection) ends on abort without waiting for it. The
+ * abandoned read's outcome is ignored.
+ */
+export function unlessAborted<T>(read: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (!signal) return read;
+  if (signal.aborted) {
+    read.catch(() => {});
+    return Promise.resolve(undefined);
+  }
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    read.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) resolve(undefined);
+        else reject(error);
+      },
+    );
+  });
 }

@@ -105,18 +105,22 @@ class SqliteDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
 
 /** A durable state store in an SQLite file (or an open better-sqlite3 Database). */
 export class SqliteDurableStateStore extends GuardedDurableStateStore<PreparedPayload> {
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #connection: StoreConnection;
 
   constructor(database: SqliteTarget, options: SqliteDurableStateStoreOptions = {}) {
     const settings = checkOptions(database, options);
     const lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
     const connection = new StoreConnection(database, settings, lifecycle);
-    super(new SqliteDurableStateCore(connection, options.serialization ?? new Serialization()), {
+    const serialization = options.serialization ?? new Serialization();
+    super(new SqliteDurableStateCore(connection, serialization), {
       source: NAME,
       hooks: options.hooks,
       lifecycle,
     });
     this.#connection = connection;
+    this.serialization = serialization;
   }
 
   /** Opens the file and applies migrations now, so a bad path fails at startup rather than at first use. */

@@ -53,6 +53,8 @@ export class SqliteJournal implements QueryableJournal {
   readonly capabilities: JournalCapabilities = { queries: true, tags: true, live: true };
   readonly #listeners = new ChangeListeners();
   readonly #serialization: Serialization;
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #hooks: StoreOptions['hooks'];
   readonly #pageSize: number;
   readonly #lifecycle = new StoreLifecycle(NAME, 'journal');
@@ -62,6 +64,7 @@ export class SqliteJournal implements QueryableJournal {
     const settings = checkOptions(database, options);
     this.#pageSize = checkPageSize(options.replayPageSize, 'options.replayPageSize', 1000);
     this.#serialization = options.serialization ?? new Serialization();
+    this.serialization = this.#serialization;
     this.#hooks = options.hooks;
     this.#connection = new StoreConnection(database, settings, this.#lifecycle);
   }

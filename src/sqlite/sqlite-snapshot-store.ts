@@ -129,6 +129,8 @@ class SqliteSnapshotCore implements SnapshotStoreCore<PreparedRow> {
 
 /** A snapshot store in an SQLite file (or an open better-sqlite3 Database). */
 export class SqliteSnapshotStore extends GuardedSnapshotStore<PreparedRow> {
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
   readonly #connection: StoreConnection;
 
   constructor(database: SqliteTarget, options: SqliteSnapshotStoreOptions = {}) {
@@ -136,13 +138,15 @@ export class SqliteSnapshotStore extends GuardedSnapshotStore<PreparedRow> {
     const pageSize = checkPageSize(options.listPageSize, 'options.listPageSize', 1000);
     const lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
     const connection = new StoreConnection(database, settings, lifecycle);
-    super(new SqliteSnapshotCore(connection, options.serialization ?? new Serialization(), pageSize), {
+    const serialization = options.serialization ?? new Serialization();
+    super(new SqliteSnapshotCore(connection, serialization, pageSize), {
       source: NAME,
       logger: options.logger,
       hooks: options.hooks,
       lifecycle,
     });
     this.#connection = connection;
+    this.serialization = serialization;
   }
 
   /** Opens the file and applies migrations now, so a bad path fails at startup rather than at first use. */

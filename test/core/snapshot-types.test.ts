@@ -45,10 +45,24 @@ describe('SnapshotSelectionCriteria', () => {
     expect(new SnapshotSelectionCriteria({ maxSequenceNr: Number.POSITIVE_INFINITY }).maxSequenceNr).toBe(MAX_SEQUENCE_NR);
   });
 
+  it('accepts negative bounds as Akka does: a negative maximum selects nothing, a negative minimum is 0', () => {
+    const young = new SnapshotSelectionCriteria({ maxSequenceNr: 3 - 200 });
+    expect(young.maxSequenceNr).toBe(-197);
+    expect(young.matches(position(0, 0))).toBe(false);
+    expect(young.matches(position(1, 0))).toBe(false);
+    const fromNegative = new SnapshotSelectionCriteria({ minSequenceNr: -5, maxSequenceNr: 10, minTimestamp: -1 });
+    expect(fromNegative.toJSON()).toMatchObject({ minSequenceNr: 0, minTimestamp: 0 });
+    expect(fromNegative.matches(position(0, 0))).toBe(true);
+    expect(new SnapshotSelectionCriteria({ maxTimestamp: -1 }).matches(position(1, 0))).toBe(false);
+    expect(young.copy({ minTimestamp: 5 }).maxSequenceNr).toBe(-197);
+  });
+
   it.each([
     [{ minSequenceNr: 5, maxSequenceNr: 4 }, 'criteria.minSequenceNr', 'expected <= maxSequenceNr 4, found 5'],
     [{ minTimestamp: 9, maxTimestamp: 3 }, 'criteria.minTimestamp', 'expected <= maxTimestamp 3, found 9'],
-    [{ maxSequenceNr: -1 }, 'criteria.maxSequenceNr', 'found -1'],
+    [{ maxSequenceNr: '5' as unknown as number }, 'criteria.maxSequenceNr', 'found "5"'],
+    [{ minSequenceNr: Number.NaN }, 'criteria.minSequenceNr', 'found NaN'],
+    [{ maxSequenceNr: Number.NEGATIVE_INFINITY }, 'criteria.maxSequenceNr', 'found -Infinity'],
     [{ minTimestamp: 1.5 }, 'criteria.minTimestamp', 'found 1.5'],
     [{ maxTimestamp: Number.NaN }, 'criteria.maxTimestamp', 'found NaN'],
   ])('rejects %j naming the bound', (init, argument, message) => {

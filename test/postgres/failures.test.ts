@@ -9,7 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCodes, isMementoError, type MementoError } from '../../src/core/errors.js';
 import { SnapshotMetadata } from '../../src/core/snapshot-metadata.js';
 import { SnapshotSelectionCriteria } from '../../src/core/snapshot-selection-criteria.js';
-import { JOURNAL_LOCK_CLASS, PostgresDurableStateStore, PostgresJournal, PostgresSnapshotStore } from '../../src/postgres/index.js';
+import {
+  JOURNAL_LOCK_CLASS,
+  PostgresDurableStateStore,
+  PostgresJournal,
+  PostgresOffsetStore,
+  PostgresSnapshotStore,
+} from '../../src/postgres/index.js';
 import { atomicWrite, collect } from '../../src/tck/index.js';
 import { eventually, PG_URL, startProxy, urlVia, useSchema } from './support.js';
 
@@ -146,6 +152,64 @@ describe('postgres failures', () => {
     }
     expect(await journal.highestSequenceNr(pid)).toBe(0);
     await journal.close();
+  });
+
+  it('names each caller its own persistence id when a batch of writes fails together', async () => {
+    const journal = new PostgresJournal({
+      connectionString: PG_URL,
+      poolConfig: { statement_timeout: 200 },
+      schema: pg.schema,
+      retry: { attempts: 1 },
+    });
+    const ids = [id('batch-a'), id('batch-b'), id('batch-c'), id('batch-d')];
+    const lock = await holdJournalLock();
+    try {
+      // Issued in one tick, so the journal sends them as one statement.
+      const errors = (await Promise.all(
+        ids.map((pid) =>
+          journal.write([atomicWrite(pid, 1)]).then(
+            () => undefined,
+            (e: unknown) => e,
+          ),
+        ),
+      )) as MementoError[];
+      for (const [index, error] of errors.entries()) {
+        const pid = ids[index] as string;
+        expect(unavailable(error), String(error)).toBe(true);
+        expect(error.persistenceId).toBe(pid);
+        expect(error.message).toContain(`journal.write of ${JSON.stringify(pid)}`);
+        expect(error.message).toContain(`part of a batch of ${ids.length} writes`);
+        expect(error.message).toContain('57014');
+        for (const other of ids) if (other !== pid) expect(error.message).not.toContain(other);
+      }
+    } finally {
+      await lock.query('ROLLBACK');
+      lock.release();
+    }
+    await journal.close();
+  });
+
+  it('names idle_in_transaction_session_timeout when the server ended a projection transaction', async () => {
+    const offsets = new PostgresOffsetStore({
+      connectionString: PG_URL,
+      poolConfig: { idle_in_transaction_session_timeout: 100 },
+      schema: pg.schema,
+    });
+    const error = (await offsets
+      .inTransaction(`projection-${randomUUID()}`, { type: 'sequence', value: 1 }, async ({ client }) => {
+        const { rows } = await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        const backend = rows[0]?.pid;
+        // The server ends the idle transaction; wait for that backend to be gone.
+        await eventually(async () => (await pg.pool.query('SELECT 1 FROM pg_stat_activity WHERE pid = $1', [backend])).rowCount === 0);
+        await client.query('SELECT 1');
+      })
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as Error;
+    expect(error, 'the transaction must fail').toBeInstanceOf(Error);
+    expect(error.message).toContain('idle_in_transaction_session_timeout');
+    await offsets.close();
   });
 
   it('fails every store with StoreUnavailableError naming operation and id when no server answers', async () => {

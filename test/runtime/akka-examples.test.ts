@@ -51,6 +51,20 @@ describe('Akka example: SnapshotAwareCounter', () => {
     await persistence.close();
   });
 
+  it('delete-old-snapshots on a young counter (lastSequenceNr - 200 < 0) deletes nothing and reports success, as in Akka', async () => {
+    const { journal, snapshotStore } = stores();
+    const lines: string[] = [];
+    const persistence = createPersistence({ journal, snapshotStore });
+    const counter = persistence.actorOf<CounterCommand>(() => new SnapshotAwareCounter('c', (line) => lines.push(line)));
+    for (let i = 0; i < 3; i++) await counter.ask('increment');
+    await counter.ask('force-snapshot');
+    await counter.ask('delete-old-snapshots');
+    await persistence.idle();
+    expect(await snapshotSequenceNrs(snapshotStore, 'c')).toEqual([3]);
+    expect(lines).toEqual(['Snapshot saved successfully at sequence 3', 'Old snapshots deleted successfully up to -197']);
+    await persistence.close();
+  });
+
   it('recovers from the youngest snapshot (main prints the story)', async () => {
     const lines: string[] = [];
     expect(await counterMain((line) => lines.push(line))).toBe(449);

@@ -279,6 +279,19 @@ describe('S3SnapshotStore', () => {
     expect(await bucketExists(client, bucket)).toBe(true); // the given client still works
   });
 
+  it('treats an undefined entry of clientConfig as absent, so the default region stays', async () => {
+    const unset = process.env.MEMENTO_TEST_UNSET_REGION;
+    expect(unset).toBeUndefined();
+    const store = new S3SnapshotStore({
+      bucket,
+      clientConfig: { endpoint: server.endpoint, region: unset, forcePathStyle: true, credentials: S3RVER_CREDENTIALS },
+    });
+    const id = newId('region');
+    await store.save(meta(id, 1), 'kept');
+    expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toBe('kept');
+    await store.close();
+  });
+
   it('checks its options eagerly', () => {
     const invalid = (options: unknown) => () => new S3SnapshotStore(options as ConstructorParameters<typeof S3SnapshotStore>[0]);
     const isInvalid = (error: unknown) => isMementoError(error, ErrorCodes.invalidArgument);

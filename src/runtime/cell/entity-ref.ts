@@ -10,7 +10,7 @@ export interface EntityRef<Command> {
   readonly persistenceId: string;
   /** Sends a command and resolves with the reply (undefined when the handler gave none); rejects with the command's error. */
   ask<Reply = unknown>(command: Command): Promise<Reply>;
-  /** Sends a command without waiting; failures are logged. */
+  /** Sends a command without waiting; failures are logged. Throws PersistenceClosedError after `persistence.close()`. */
   tell(command: Command): void;
 }
 

@@ -5,7 +5,9 @@
  * @module
  */
 
+import { RecoveryError } from '../../core/errors.js';
 import { validatePersistenceId } from '../../core/persistence-id.js';
+import { DeleteSnapshotsFailure } from '../../core/snapshot-results.js';
 import { SnapshotSelectionCriteria, type SnapshotSelectionCriteriaInit } from '../../core/snapshot-selection-criteria.js';
 import { invalidArgument, validateFunction, validateInteger } from '../../core/validation.js';
 import type { EntityBehavior, EntityHandle } from '../cell/entity-behavior.js';
@@ -76,11 +78,13 @@ export class ActorBehavior implements EntityBehavior, ActorRuntime {
     this.#handlerSequenceNr = undefined;
     try {
       this.actor.receiveRecover(signal);
-    } catch (error) {
-      this.log.error('[memento] [runtime] receiveRecover(RecoveryCompleted) threw', {
-        persistenceId: this.persistenceId,
-        error: String(error),
-      });
+    } catch (cause) {
+      // As in Akka: an exception in receiveRecover, RecoveryCompleted included, fails the
+      // recovery (onRecoveryFailure, waiting commands rejected) instead of running on.
+      throw new RecoveryError(
+        `[${this.persistenceId}] receiveRecover(RecoveryCompleted) threw: ${String((cause as Error)?.message ?? cause)}`,
+        { persistenceId: this.persistenceId, cause, source: 'runtime' },
+      );
     }
     extensionOf(this.actor)?.recovered();
   }
@@ -194,7 +198,16 @@ export class ActorBehavior implements EntityBehavior, ActorRuntime {
   }
 
   deleteSnapshots(criteria: SnapshotSelectionCriteria | SnapshotSelectionCriteriaInit) {
-    return this.entity.deleteSnapshots(SnapshotSelectionCriteria.from(criteria));
+    let checked: SnapshotSelectionCriteria;
+    try {
+      checked = SnapshotSelectionCriteria.from(criteria);
+    } catch (error) {
+      // As in Akka, a bad request is answered, not thrown: the failure carries what was given.
+      const failure = DeleteSnapshotsFailure(criteria as SnapshotSelectionCriteria, error);
+      this.entity.notify(failure);
+      return Promise.resolve(failure);
+    }
+    return this.entity.deleteSnapshots(checked);
   }
 
   async deleteMessages(toSequenceNr: number) {

@@ -4,8 +4,12 @@
  * @module
  */
 
-/** Where a delivery goes: an async function, or another entity's or actor's reference (told, not asked). */
-export type DeliveryDestination<Message = unknown> = ((message: Message) => unknown) | { readonly tell: (message: Message) => void };
+/**
+ * Where a delivery goes: an async function, or another entity's or actor's reference (told, not asked).
+ * Declared with method syntax so that a function or reference typed for its own message is a
+ * `DeliveryDestination` (methods are compared bivariantly): the address, not the type, decides what it receives.
+ */
+export type DeliveryDestination<Message = unknown> = { send(message: Message): unknown }['send'] | { tell(message: Message): void };
 
 /** A delivery not confirmed yet. */
 export interface UnconfirmedDelivery<Message = unknown> {

@@ -1,6 +1,14 @@
 /** Typed entities: effects, replies, persistence ids, validation. */
 import { describe, expect, it } from 'vitest';
-import { defineEntity, Effect, ErrorCodes, isMementoError, PERSISTENCE_ID_SEPARATOR, type Signal } from '../../../src/index.js';
+import {
+  defineEntity,
+  Effect,
+  ErrorCodes,
+  isMementoError,
+  PERSISTENCE_ID_SEPARATOR,
+  PersistenceClosedError,
+  type Signal,
+} from '../../../src/index.js';
 import { type CounterCommand, type CounterEvent, type CounterState, counter, counterOptions } from '../support/counter.js';
 import type { MakeStores } from '../support/harness.js';
 import { useHarness } from '../support/harness.js';
@@ -147,6 +155,24 @@ export function typedEntityTests(makeStores: MakeStores): void {
       expect(await pending).toBe(7);
       await expect(ref.ask({ type: 'get' })).rejects.toThrow(/persistence is closed/);
       await persistence.close();
+    });
+
+    it('tell after close() throws PersistenceClosedError naming the entity, as ask rejects with it', async () => {
+      const { start, id } = harness();
+      const persistence = start();
+      const ref = persistence.entity(counter(), id());
+      const persistenceId = ref.persistenceId;
+      ref.tell({ type: 'add', amount: 1 });
+      await persistence.close();
+      let thrown: unknown;
+      try {
+        ref.tell({ type: 'add', amount: 1 });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(thrown).toBeInstanceOf(PersistenceClosedError);
+      expect(thrown).toMatchObject({ persistenceId, message: expect.stringContaining(JSON.stringify(persistenceId)) });
+      await expect(ref.ask({ type: 'get' })).rejects.toBeInstanceOf(PersistenceClosedError);
     });
   });
 }

@@ -8,6 +8,7 @@ import { createDurableState } from './0003-create-durable-state.js';
 import { indexTags } from './0004-index-tags.js';
 import { createProjectionOffsets } from './0005-create-projection-offsets.js';
 import { durableStateOrdering } from './0006-durable-state-ordering.js';
+import { dropDuplicateTagIndex } from './0007-drop-duplicate-tag-index.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -20,6 +21,7 @@ export const MIGRATIONS: readonly Migration[] = [
   indexTags,
   createProjectionOffsets,
   durableStateOrdering,
+  dropDuplicateTagIndex,
 ];
 
 /** The schema version this release writes and expects. */

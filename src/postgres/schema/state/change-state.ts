@@ -31,3 +31,11 @@ FROM ${t.state} WHERE tag = $1 AND ordering > $2 ORDER BY ordering LIMIT $3`;
 /** The outcome check after a lost connection: `$1` id, `$2` revision, `$3` payload; a row when that change is stored. */
 export const findStateSql = (t: TableNames): string =>
   `SELECT 1 FROM ${t.state} WHERE persistence_id = $1 AND revision = $2 AND payload IS NOT DISTINCT FROM $3`;
+
+/**
+ * `$1` retention in milliseconds: deletes durable states deleted (tombstones) longer ago
+ * than that, returning their ids. Their revision is forgotten: a later write starts at 1.
+ */
+export const purgeDeletedStatesSql = (t: TableNames): string =>
+  `DELETE FROM ${t.state} WHERE payload IS NULL AND updated_at < now() - make_interval(secs => $1::double precision / 1000)
+RETURNING persistence_id`;

@@ -1,0 +1,195 @@
+/**
+ * Live queries on PostgreSQL: one shared LISTEN connection per journal outside the pool,
+ * reconnection after the backend is killed, listener errors reported, the start-up probe,
+ * and abort() ending streams promptly even on a pool of one connection.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { Logger } from '../../src/observability/logger.js';
+import { PostgresDurableStateStore, PostgresJournal } from '../../src/postgres/index.js';
+import { createDurableStateQueries, createReadJournal } from '../../src/query/index.js';
+import type { EventEnvelope } from '../../src/spi/read-journal.js';
+import { atomicWrite } from '../../src/tck/index.js';
+import { connect, eventually, PG_URL, useSchema } from './support.js';
+
+const db = useSchema('pg_live');
+const channel = () => `pg_live_${randomBytes(5).toString('hex')}`;
+
+/** A logger keeping every line, with a way to wait for one. */
+function recordingLogger() {
+  const lines: { level: string; message: string; fields?: Record<string, unknown> }[] = [];
+  const waiters: { match: RegExp; resolve: () => void }[] = [];
+  const log = (level: string) => (message: string, fields?: Record<string, unknown>) => {
+    lines.push({ level, message, fields });
+    for (const waiter of [...waiters]) if (waiter.match.test(`${level} ${message}`)) waiter.resolve();
+  };
+  const logger: Logger = { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') };
+  const waitFor = (match: RegExp) =>
+    lines.some((line) => match.test(`${line.level} ${line.message}`))
+      ? Promise.resolve()
+      : new Promise<void>((resolve) => waiters.push({ match, resolve }));
+  return { logger, lines, waitFor };
+}
+
+/** Backends LISTENing on `name` (the LISTEN statement stays their last query). */
+const listeners = async (name: string): Promise<number[]> =>
+  (await db.pool.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE query = $1`, [`LISTEN "${name}"`])).rows.map(
+    (row) => row.pid,
+  );
+
+/** Waits for the next append notification delivered to `journal`'s subscribers. */
+async function nextNotification(journal: PostgresJournal): Promise<{ close(): Promise<void>; arrived: Promise<number> }> {
+  let resolve!: (ordering: number) => void;
+  const arrived = new Promise<number>((done) => {
+    resolve = done;
+  });
+  const subscription = await journal.subscribe((notification) => resolve(notification.ordering));
+  return { close: () => subscription.close(), arrived };
+}
+
+describe('postgres live queries', () => {
+  it('share one LISTEN connection outside a pool of one, and writes keep flowing', async () => {
+    const pool = await connect(1);
+    const name = channel();
+    const journal = new PostgresJournal({ pool, schema: db.schema, notifyChannel: name });
+    const queries = createReadJournal(journal, { maxPollMs: 60_000 });
+    const tag = `live-${randomUUID()}`;
+    const controllers = [new AbortController(), new AbortController(), new AbortController()];
+    const received = controllers.map(() => [] as EventEnvelope[]);
+    const wanted = 4;
+    const runs = controllers.map(async (controller, index) => {
+      for await (const envelope of queries.eventsByTag(tag, { type: 'none' }, { live: true, signal: controller.signal })) {
+        received[index]?.push(envelope);
+        if (received[index]?.length === wanted) return;
+      }
+    });
+    try {
+      await eventually(async () => journal.listening);
+      expect(await listeners(name)).toHaveLength(1);
+      // Every write goes through the pool's only connection while three live queries run.
+      for (let nr = 1; nr <= wanted; nr++) {
+        const pid = `${tag}-${nr}`;
+        const write = atomicWrite(pid, 1);
+        const tagged = { ...write, events: write.events.map((event) => ({ ...event, tags: [tag] })) };
+        expect(await journal.write([tagged])).toEqual([undefined]);
+      }
+      await Promise.all(runs);
+      for (const list of received) expect(list.map((envelope) => envelope.persistenceId)).toEqual([1, 2, 3, 4].map((nr) => `${tag}-${nr}`));
+    } finally {
+      for (const controller of controllers) controller.abort();
+      await journal.close();
+      await pool.end();
+    }
+  });
+
+  it('ends every live stream promptly on abort(), also while the pool is exhausted', async () => {
+    const pool = await connect(1);
+    const journal = new PostgresJournal({ pool, schema: db.schema, notifyChannel: channel() });
+    const queries = createReadJournal(journal, { maxPollMs: 60_000 });
+    const state = new PostgresDurableStateStore({ pool, schema: db.schema });
+    const stateQueries = createDurableStateQueries(state);
+    const held = await pool.connect(); // the only connection: page reads wait for it
+    const streams = [
+      (signal: AbortSignal) => queries.eventsByTag('never', { type: 'none' }, { live: true, signal }),
+      (signal: AbortSignal) => queries.eventsByTag('never', { type: 'none' }, { live: true, signal }),
+      (signal: AbortSignal) => queries.eventsByPersistenceId(`never-${randomUUID()}`, 1, Number.MAX_SAFE_INTEGER, { live: true, signal }),
+      (signal: AbortSignal) => queries.persistenceIds({ live: true, signal }),
+      (signal: AbortSignal) => stateQueries.changesByTag('never', { type: 'none' }, { live: true, signal }),
+    ];
+    const controllers = streams.map(() => new AbortController());
+    const ended = streams.map(async (open, index) => {
+      for await (const _ of open((controllers[index] as AbortController).signal)) {
+        // nothing arrives: every read waits for the pool's only connection
+      }
+      return 'ended';
+    });
+    try {
+      for (const controller of controllers) controller.abort();
+      // Every stream is blocked on the pool's only connection, still held.
+      expect(await Promise.all(ended)).toEqual(streams.map(() => 'ended'));
+    } finally {
+      held.release();
+      await state.close();
+      await journal.close();
+      await pool.end();
+    }
+  });
+
+  it('reconnects and LISTENs again after its backend is terminated, and says so', async () => {
+    const { logger, waitFor } = recordingLogger();
+    const name = channel();
+    const journal = new PostgresJournal({ connectionString: PG_URL, schema: db.schema, notifyChannel: name, logger });
+    const first = await nextNotification(journal);
+    try {
+      const [before] = await listeners(name);
+      expect(before, 'a LISTEN backend').toBeTypeOf('number');
+      await db.pool.query('SELECT pg_terminate_backend($1)', [before]);
+      await waitFor(/warn .*connection lost; reconnecting/);
+      await waitFor(/info .*LISTEN .* restored/);
+      const after = await listeners(name);
+      expect(after).toHaveLength(1);
+      expect(after[0]).not.toBe(before);
+      // Notifications flow again: a write is announced on the new connection.
+      const second = await nextNotification(journal);
+      await journal.write([atomicWrite(`reconnect-${randomUUID()}`, 1)]);
+      expect(await second.arrived).toBeGreaterThan(0);
+      await second.close();
+    } finally {
+      await first.close();
+      await journal.close();
+    }
+  });
+
+  it('reports an exception thrown by a listener to the logger and keeps delivering', async () => {
+    const { logger, waitFor } = recordingLogger();
+    const journal = new PostgresJournal({ connectionString: PG_URL, schema: db.schema, notifyChannel: channel(), logger });
+    const throwing = await journal.subscribe(() => {
+      throw new Error('listener bug');
+    });
+    const healthy = await nextNotification(journal);
+    try {
+      await journal.write([atomicWrite(`throws-${randomUUID()}`, 1)]);
+      await waitFor(/error .*an append listener threw/);
+      expect(await healthy.arrived).toBeGreaterThan(0);
+    } finally {
+      await throwing.close();
+      await healthy.close();
+      await journal.close();
+    }
+  });
+
+  it('warns through the logger when its own test notification does not arrive', async () => {
+    // LISTEN in another database than the writes: like a pooler in transaction mode, the
+    // notifications never reach the listening session, and nothing fails.
+    const { logger, waitFor, lines } = recordingLogger();
+    const elsewhere = new URL(PG_URL);
+    elsewhere.pathname = '/postgres';
+    const journal = new PostgresJournal({
+      connectionString: PG_URL,
+      schema: db.schema,
+      notifyChannel: channel(),
+      logger,
+      listen: { connectionString: elsewhere.toString(), probeTimeoutMs: 300 },
+    });
+    const subscription = await journal.subscribe(() => {});
+    try {
+      await waitFor(/warn .*did not arrive/);
+      const warning = lines.find((line) => /did not arrive/.test(line.message));
+      expect(warning?.message).toContain('listen: { connectionString');
+    } finally {
+      await subscription.close();
+      await journal.close();
+    }
+    // And with notifications arriving, it says so instead.
+    const direct = recordingLogger();
+    const working = new PostgresJournal({ connectionString: PG_URL, schema: db.schema, notifyChannel: channel(), logger: direct.logger });
+    const live = await working.subscribe(() => {});
+    try {
+      await direct.waitFor(/debug .*notifications arrive/);
+      expect(direct.lines.filter((line) => line.level === 'warn')).toEqual([]);
+    } finally {
+      await live.close();
+      await working.close();
+    }
+  });
+});
