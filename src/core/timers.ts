@@ -74,3 +74,12 @@ export function sleep(ms: number, signal?: AbortSignal, subscribe?: (wake: () =>
     unsubscribe = subscribe?.(done);
   });
 }
+
+/**
+ * Resolves on the next turn of the event loop, after pending I/O and signal handlers: a
+ * loop over a store that answers synchronously (SQLite) awaits it now and then, else
+ * only promise jobs would run and Ctrl-C would wait for the loop to end.
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}

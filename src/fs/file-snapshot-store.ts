@@ -3,15 +3,18 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CorruptSnapshotError, InvalidArgumentError, StoreUnavailableError } from '../core/errors.js';
+import { pageOfIds } from '../core/persistence-id.js';
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { Serialization } from '../serialization/serialization.js';
+import type { SnapshotCapabilities } from '../spi/capabilities.js';
 import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
-import { idSegments } from '../spi/id-segments.js';
+import { idFromSegments, idSegments } from '../spi/id-segments.js';
 import { KeyedLock } from '../spi/keyed-lock.js';
 import { decodeSnapshotFrame, encodeSnapshotFrame } from '../spi/snapshot-frame.js';
 import { decodeSnapshot, loadYoungestReadable, type SkipReporting } from '../spi/snapshot-support.js';
@@ -67,6 +70,8 @@ interface PreparedFrame {
 
 /** The I/O of {@link FileSnapshotStore}. */
 class FileSnapshotCore implements SnapshotStoreCore<PreparedFrame> {
+  /** Lists the ids it holds snapshots of (by walking the directory tree). */
+  readonly capabilities: SnapshotCapabilities = { listing: true };
   readonly #directory: string;
   readonly #fsync: boolean;
   readonly #staleTempFileMs: number;
@@ -155,6 +160,42 @@ class FileSnapshotCore implements SnapshotStoreCore<PreparedFrame> {
     const { snapshots } = await this.#scan(persistenceId, this.directoryOf(persistenceId), 'list');
     for (const file of snapshots) {
       if (criteria.matches(file)) yield new SnapshotMetadata({ persistenceId, sequenceNr: file.sequenceNr, timestamp: file.timestamp });
+    }
+  }
+
+  /**
+   * Ids with at least one snapshot file, ascending by code point. Walks the whole tree on
+   * every call (directory names are encodings, not in id order): a tool's listing, not a hot path.
+   */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    const found: string[] = [];
+    await this.#walk(this.#directory, [], found);
+    return pageOfIds(found, afterId, limit);
+  }
+
+  /** Collects the ids under `dir`: a `~` directory holding a snapshot is an id, a `+` one continues one. */
+  async #walk(dir: string, segments: readonly string[], found: string[]): Promise<void> {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (isCode(error, 'ENOENT')) return;
+      throw this.#unavailable('listPersistenceIds', undefined, dir, error);
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      const path = join(dir, entry.name);
+      const next = [...segments, entry.name];
+      if (entry.name.endsWith('+')) await this.#walk(path, next, found);
+      else if (entry.name.endsWith('~')) {
+        let id: string;
+        try {
+          id = idFromSegments(next);
+        } catch {
+          continue; // not a directory this store made
+        }
+        if ((await this.#scan(id, path, 'listPersistenceIds')).snapshots.length > 0) found.push(id);
+      }
     }
   }
 
@@ -300,17 +341,20 @@ class FileSnapshotCore implements SnapshotStoreCore<PreparedFrame> {
     }
   }
 
-  #unavailable(operation: string, persistenceId: string, path: string, cause: unknown): StoreUnavailableError {
+  #unavailable(operation: string, persistenceId: string | undefined, path: string, cause: unknown): StoreUnavailableError {
     if (cause instanceof StoreUnavailableError) return cause;
     const code = (cause as { code?: string } | undefined)?.code ?? 'error';
     const reason = cause instanceof Error ? cause.message : String(cause);
-    return new StoreUnavailableError(`${operation} for ${JSON.stringify(persistenceId)} failed at ${path}: ${reason}`, {
-      persistenceId,
-      expected: `a successful ${operation}`,
-      actual: code,
-      cause,
-      source: NAME,
-    });
+    return new StoreUnavailableError(
+      `${operation}${persistenceId === undefined ? '' : ` for ${JSON.stringify(persistenceId)}`} failed at ${path}: ${reason}`,
+      {
+        persistenceId,
+        expected: `a successful ${operation}`,
+        actual: code,
+        cause,
+        source: NAME,
+      },
+    );
   }
 }
 

@@ -69,7 +69,8 @@ export class Machine<S, H extends ActionHandlers<S>> {
     reader: Reader,
     writer: Writer,
     // NoInfer: the definition alone decides S; a recorder typed loosely must not widen it.
-    recorder?: Recorder<NoInfer<S>, Action>,
+    // Recorder<unknown>: a recorder that names no state type (`new StoreRecorder(store, options)`) keeps this machine's states.
+    recorder?: Recorder<NoInfer<S>, Action> | Recorder<unknown, Action>,
     options: MachineOptions<NoInfer<S>> = {},
   ) {
     if (typeof definition !== 'object' || definition === null || !Array.isArray(definition.actionTypes)) {
@@ -84,7 +85,7 @@ export class Machine<S, H extends ActionHandlers<S>> {
     this.definition = definition;
     this.reader = reader;
     this.writer = writer;
-    this.recorder = recorder ?? new MemoryRecorder<S>();
+    this.recorder = (recorder as Recorder<S, Action> | undefined) ?? new MemoryRecorder<S>();
     this.#logger = options.logger ?? silentLogger;
     this.#onError = options.onError;
     this.#state = definition.initialState;

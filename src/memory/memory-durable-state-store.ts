@@ -4,8 +4,8 @@
  */
 import { Serialization } from '../serialization/serialization.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
-import type { DurableStateChange, DurableStateRecord } from '../spi/durable-state-store.js';
-import { decodeState, encodeState, revisionConflict } from '../spi/durable-state-support.js';
+import type { DurableStateChange, DurableStateRecord, StoredDurableState } from '../spi/durable-state-store.js';
+import { decodeState, encodeState, restoreConflict, revisionConflict } from '../spi/durable-state-support.js';
 import { type DurableStateStoreCore, GuardedDurableStateStore, type StateChangeListener } from '../spi/guarded-durable-state-store.js';
 import { ChangeListeners } from '../spi/queryable-journal.js';
 import type { StoreOptions } from '../spi/store-options.js';
@@ -31,8 +31,8 @@ export type MemoryDurableStateStoreOptions = StoreOptions;
 
 /** The I/O of {@link MemoryDurableStateStore}: entries in a map. */
 class MemoryDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
-  /** ChangesByTag queries and live notifications. */
-  readonly capabilities: DurableStateCapabilities = { queries: true, live: true };
+  /** ChangesByTag queries, live notifications, listing and whole-state transfer. */
+  readonly capabilities: DurableStateCapabilities = { queries: true, live: true, transfer: true };
   readonly #entries = new Map<string, Entry>();
   readonly #listeners = new ChangeListeners();
   #ordering = 0;
@@ -85,6 +85,28 @@ class MemoryDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
       ordering: entry.ordering,
       timestamp: entry.timestamp,
     }));
+  }
+
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    const ids = [...this.#entries.keys()].filter((id) => afterId === undefined || id > afterId).sort();
+    return ids.slice(0, limit);
+  }
+
+  async readStored(persistenceId: string): Promise<StoredDurableState | null> {
+    const entry = this.#entries.get(persistenceId);
+    if (!entry) return null;
+    const value = decodeState(entry.payload, persistenceId, entry.revision, this.serialization);
+    return { persistenceId, revision: entry.revision, value, tag: entry.tag, timestamp: entry.timestamp };
+  }
+
+  async restore(state: StoredDurableState, revision: number, timestamp: number): Promise<void> {
+    const { persistenceId } = state;
+    const payload = state.value === null ? null : encodeState(state.value, persistenceId, revision, this.serialization);
+    const current = this.#entries.get(persistenceId)?.revision ?? 0;
+    if (current !== 0) throw restoreConflict(persistenceId, current, revision, NAME);
+    this.#ordering++;
+    this.#entries.set(persistenceId, { revision, payload, tag: state.tag, ordering: this.#ordering, timestamp });
+    this.#listeners.notify(this.#ordering);
   }
 
   async subscribe(listener: StateChangeListener): Promise<{ close(): Promise<void> }> {

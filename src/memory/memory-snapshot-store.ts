@@ -2,10 +2,13 @@
  * In-memory snapshot store: the reference implementation of the SnapshotStore SPI.
  * @module
  */
+
+import { pageOfIds } from '../core/persistence-id.js';
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { Serialization } from '../serialization/serialization.js';
+import type { SnapshotCapabilities } from '../spi/capabilities.js';
 import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
 import { decodeSnapshot, encodeSnapshot, loadYoungestReadable, type SkipReporting, type StoredSnapshot } from '../spi/snapshot-support.js';
 import type { StoreOptions } from '../spi/store-options.js';
@@ -22,6 +25,8 @@ interface PreparedRow {
 
 /** The I/O of {@link MemorySnapshotStore}: snapshots in a map. */
 class MemorySnapshotCore implements SnapshotStoreCore<PreparedRow> {
+  /** Lists the ids it holds snapshots of. */
+  readonly capabilities: SnapshotCapabilities = { listing: true };
   /** Per id, ascending by sequence number. */
   readonly #snapshots = new Map<string, StoredSnapshot[]>();
 
@@ -30,6 +35,12 @@ class MemorySnapshotCore implements SnapshotStoreCore<PreparedRow> {
   prepareSave(metadata: SnapshotMetadata, snapshot: unknown): PreparedRow {
     const row = encodeSnapshot(metadata, snapshot, this.serialization);
     return { row, bytes: row.payload.length };
+  }
+
+  /** Ids with at least one snapshot, ascending by code point. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    const held = [...this.#snapshots].filter(([, rows]) => rows.length > 0).map(([id]) => id);
+    return pageOfIds(held, afterId, limit);
   }
 
   async load(persistenceId: string, criteria: SnapshotSelectionCriteria, reporting: SkipReporting): Promise<SelectedSnapshot | null> {

@@ -8,11 +8,19 @@ import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { validateInteger } from '../core/validation.js';
 import type { Serialization } from '../serialization/serialization.js';
+import type { SnapshotCapabilities } from '../spi/capabilities.js';
 import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
 import { decodeSnapshot, encodeSnapshot, loadYoungestReadable, type SkipReporting, type StoredSnapshot } from '../spi/snapshot-support.js';
 import { NAME } from './errors.js';
 import type { MigrateResult } from './migrate.js';
-import { deleteSnapshotsSql, type SnapshotRow, saveSnapshotSql, snapshotCandidatesSql, snapshotKeysSql } from './schema/snapshots/index.js';
+import {
+  deleteSnapshotsSql,
+  type SnapshotRow,
+  saveSnapshotSql,
+  snapshotCandidatesSql,
+  snapshotIdsSql,
+  snapshotKeysSql,
+} from './schema/snapshots/index.js';
 import { PostgresBase, type PostgresOptions } from './store-base.js';
 
 /** Options of {@link PostgresSnapshotStore}. */
@@ -41,6 +49,8 @@ interface PreparedRow {
 
 /** The I/O of {@link PostgresSnapshotStore}. */
 class PostgresSnapshotCore implements SnapshotStoreCore<PreparedRow> {
+  /** Lists the ids it holds snapshots of. */
+  readonly capabilities: SnapshotCapabilities = { listing: true };
   readonly #base: PostgresBase;
   readonly #loadPageSize: number;
   readonly #listPageSize: number;
@@ -150,6 +160,17 @@ class PostgresSnapshotCore implements SnapshotStoreCore<PreparedRow> {
       if (rows.length < this.#listPageSize || !last) return;
       min = Number(last.sequence_nr) + 1;
     }
+  }
+
+  /** Ids with at least one snapshot, in byte order. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    const rows = await this.#base.read<{ persistence_id: string }>(
+      'snapshot.listPersistenceIds',
+      undefined,
+      snapshotIdsSql(this.#base.tables),
+      [afterId ?? '', limit],
+    );
+    return rows.map((row) => row.persistence_id);
   }
 
   /** Ends the pool if the store built it. */

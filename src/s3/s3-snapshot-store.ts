@@ -5,11 +5,13 @@
  * @module
  */
 import { CorruptSnapshotError } from '../core/errors.js';
+import { pageOfIds } from '../core/persistence-id.js';
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import { Serialization } from '../serialization/serialization.js';
+import type { SnapshotCapabilities } from '../spi/capabilities.js';
 import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
 import { KeyedLock } from '../spi/keyed-lock.js';
 import { decodeSnapshotFrame, encodeSnapshotFrame } from '../spi/snapshot-frame.js';
@@ -20,7 +22,7 @@ import type { S3ClientLike } from './client.js';
 import { S3_SOURCE as NAME } from './errors.js';
 import { createBucketIfMissing } from './helpers.js';
 import { idPrefix, type SnapshotKey, snapshotKey } from './key-layout.js';
-import { keysOfSequenceNr, type ListedSnapshot, listNewestFirst, matching } from './listing.js';
+import { keysOfSequenceNr, type ListedSnapshot, listNewestFirst, listSnapshotIds, matching } from './listing.js';
 import { resolveS3Options, type S3SnapshotStoreOptions } from './options.js';
 import { DELETE_BATCH, deleteKeys, getRanges, getWhole, put } from './transfer.js';
 
@@ -51,6 +53,8 @@ interface PreparedFrame {
 
 /** The I/O of {@link S3SnapshotStore}. */
 class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
+  /** Lists the ids it holds snapshots of (by listing the whole prefix). */
+  readonly capabilities: SnapshotCapabilities = { listing: true };
   readonly #bucket: S3Bucket;
   readonly #serialization: Serialization;
   /** Saves and deletes of one (id, sequence number) in this process run one at a time. */
@@ -166,6 +170,11 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
   /** Destroys the client only when the store built it. */
   async close(): Promise<void> {
     if (this.#bucket.ownsClient) this.#bucket.built?.destroy();
+  }
+
+  /** Ids with at least one snapshot, ascending by code point; lists every key under the prefix on each call. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    return pageOfIds(await listSnapshotIds(this.#bucket, 'listPersistenceIds'), afterId, limit);
   }
 
   /** Creates the bucket once, on first use, when asked to. */

@@ -27,6 +27,7 @@ export class ChangeWaiter {
   #wake: (() => void) | undefined;
   #pending = false;
   #subscription: Promise<{ close(): Promise<void> } | undefined> | undefined;
+  #subscribed = false;
 
   constructor(
     private readonly journal: ChangeSource,
@@ -46,7 +47,10 @@ export class ChangeWaiter {
         this.#pending = true;
         this.#wake?.();
       })
-      .catch(() => undefined); // Without notifications the timer still polls.
+      .catch(() => undefined) // Without notifications the timer still polls.
+      .finally(() => {
+        this.#subscribed = true;
+      });
   }
 
   /** Call after a read that found something: the next wait starts short again. */
@@ -60,6 +64,12 @@ export class ChangeWaiter {
     if (this.#pending) {
       this.#pending = false;
       return true;
+    }
+    if (this.#subscription && !this.#subscribed) {
+      // A change made before the subscription took hold was announced to no one: once it
+      // holds, read again instead of sleeping through that change until the next poll.
+      await Promise.race([this.#subscription, sleep(this.#delayMs, this.signal)]);
+      return !this.signal?.aborted;
     }
     await sleep(this.#delayMs, this.signal, (wake) => {
       this.#wake = wake;

@@ -7,9 +7,15 @@
 import { validatePersistenceId } from '../core/persistence-id.js';
 import { measure, type PersistenceHooks } from '../observability/hooks.js';
 import type { DurableStateCapabilities } from './capabilities.js';
-import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from './durable-state-store.js';
-import { validateStateChange } from './durable-state-support.js';
-import { validateOrderingRead } from './queryable-journal.js';
+import type {
+  DurableStateChange,
+  DurableStateRecord,
+  QueryableDurableStateStore,
+  StoredDurableState,
+  TransferableDurableStateStore,
+} from './durable-state-store.js';
+import { validateRestore, validateStateChange } from './durable-state-support.js';
+import { validateIdListing, validateOrderingRead } from './queryable-journal.js';
 import { StoreLifecycle } from './store-options.js';
 
 /** A state serialized for storing, with its size in bytes for the hooks. */
@@ -25,7 +31,10 @@ export type StateChangeListener = (notification: { readonly ordering: number }) 
  * open, with checked arguments, inside the hook timing; the core only reads and writes.
  */
 export interface DurableStateStoreCore<P extends PreparedState = PreparedState> {
-  /** Declared as the store's capabilities; `queries` needs `readChangesByTag`, `live` needs `subscribe`. */
+  /**
+   * Declared as the store's capabilities; `queries` needs `readChangesByTag`, `live` needs
+   * `subscribe`, `transfer` needs `listPersistenceIds`, `readStored` and `restore`.
+   */
   readonly capabilities?: DurableStateCapabilities;
   /** The current value and revision of a valid id. */
   get(persistenceId: string): Promise<DurableStateRecord>;
@@ -39,6 +48,15 @@ export interface DurableStateStoreCore<P extends PreparedState = PreparedState> 
   readChangesByTag?(tag: string, afterOrdering: number, limit: number): Promise<DurableStateChange[]>;
   /** With the `live` capability: see {@link QueryableDurableStateStore.subscribe}. */
   subscribe?(listener: StateChangeListener): Promise<{ close(): Promise<void> }>;
+  /** With the `transfer` capability: see {@link TransferableDurableStateStore.listPersistenceIds}. */
+  listPersistenceIds?(afterId: string | undefined, limit: number): Promise<string[]>;
+  /** With the `transfer` capability: see {@link TransferableDurableStateStore.readStored}. */
+  readStored?(persistenceId: string): Promise<StoredDurableState | null>;
+  /**
+   * With the `transfer` capability: writes a checked `state` (`revision` and `timestamp` are its
+   * validated fields) for an id never written, else ConcurrencyError; see {@link TransferableDurableStateStore.restore}.
+   */
+  restore?(state: StoredDurableState, revision: number, timestamp: number): Promise<void>;
   /** Releases resources; called once, on the first `close()`. */
   close(): Promise<void>;
 }
@@ -56,9 +74,12 @@ export interface DurableStateGuardOptions {
 /**
  * A durable state store around a {@link DurableStateStoreCore}: every public method refuses
  * a closed store and validates its arguments, then times the core's I/O for the hooks.
- * `readChangesByTag` and `subscribe` exist only when the core has them.
+ * `subscribe` exists only when the core has it; `readChangesByTag` and the transfer methods
+ * work when the core declares `queries` and `transfer`.
  */
-export class GuardedDurableStateStore<P extends PreparedState = PreparedState> implements QueryableDurableStateStore {
+export class GuardedDurableStateStore<P extends PreparedState = PreparedState>
+  implements QueryableDurableStateStore, TransferableDurableStateStore
+{
   readonly capabilities: DurableStateCapabilities;
   /** Refuses use after close; subclasses use it to guard methods of their own. */
   protected readonly lifecycle: StoreLifecycle;
@@ -105,6 +126,39 @@ export class GuardedDurableStateStore<P extends PreparedState = PreparedState> i
     const read = this.#core.readChangesByTag;
     if (!read) throw new TypeError(`${this.#source}: this durable state store does not declare the queries capability`);
     return read.call(this.#core, tag, after, max);
+  }
+
+  /** With the `transfer` capability: ids with a stored state (deleted ones included), ascending. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    this.lifecycle.assertOpen('listPersistenceIds');
+    const max = validateIdListing(afterId, limit, this.#source);
+    return this.#transfer('listPersistenceIds').call(this.#core, afterId, max);
+  }
+
+  /** With the `transfer` capability: the stored state with its tag and time; null when never written. */
+  async readStored(persistenceId: string): Promise<StoredDurableState | null> {
+    this.lifecycle.assertOpen('readStored', persistenceId);
+    validatePersistenceId(persistenceId);
+    const read = this.#transfer('readStored');
+    return measure(this.#hooks, { operation: 'state.readStored', store: this.#source, persistenceId }, () =>
+      read.call(this.#core, persistenceId),
+    );
+  }
+
+  /** With the `transfer` capability: writes `state` as it is, for an id never written here (else ConcurrencyError). */
+  async restore(state: StoredDurableState): Promise<void> {
+    this.lifecycle.assertOpen('restore', state?.persistenceId);
+    const { revision, timestamp } = validateRestore(state);
+    const restore = this.#transfer('restore');
+    await measure(this.#hooks, { operation: 'state.restore', store: this.#source, persistenceId: state.persistenceId }, () =>
+      restore.call(this.#core, state, revision, timestamp),
+    );
+  }
+
+  #transfer<K extends 'listPersistenceIds' | 'readStored' | 'restore'>(name: K): NonNullable<DurableStateStoreCore<P>[K]> {
+    const method = this.#core[name];
+    if (!method) throw new TypeError(`${this.#source}: this durable state store does not declare the transfer capability`);
+    return method as NonNullable<DurableStateStoreCore<P>[K]>;
   }
 
   async subscribe(listener: StateChangeListener): Promise<{ close(): Promise<void> }> {

@@ -9,7 +9,9 @@ import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { measure, type PersistenceHooks } from '../observability/hooks.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
-import type { SnapshotLoadOptions, SnapshotStore } from './snapshot-store.js';
+import type { SnapshotCapabilities } from './capabilities.js';
+import { validateIdListing } from './queryable-journal.js';
+import type { ListableSnapshotStore, SnapshotLoadOptions } from './snapshot-store.js';
 import { type SkipReporting, validateSnapshotMetadata, validateSnapshotQuery } from './snapshot-support.js';
 import { StoreLifecycle } from './store-options.js';
 
@@ -23,6 +25,8 @@ export interface PreparedSnapshot {
  * checked arguments, inside the hook timing; the core only reads and writes.
  */
 export interface SnapshotStoreCore<P extends PreparedSnapshot = PreparedSnapshot> {
+  /** Declared as the store's capabilities; `listing` needs `listPersistenceIds`. */
+  readonly capabilities?: SnapshotCapabilities;
   /** Serializes a snapshot for `save` (throws SerializationError before anything is stored). */
   prepareSave(metadata: SnapshotMetadata, snapshot: unknown): P;
   /** The youngest readable snapshot matching; skips go to `reporting` (see `loadYoungestReadable`). */
@@ -35,6 +39,8 @@ export interface SnapshotStoreCore<P extends PreparedSnapshot = PreparedSnapshot
   deleteMatching(persistenceId: string, criteria: SnapshotSelectionCriteria): Promise<void>;
   /** Metadata of the id's snapshots matching the criteria, oldest first. */
   list(persistenceId: string, criteria: SnapshotSelectionCriteria): AsyncIterable<SnapshotMetadata>;
+  /** With the `listing` capability: see {@link ListableSnapshotStore.listPersistenceIds}. */
+  listPersistenceIds?(afterId: string | undefined, limit: number): Promise<string[]>;
   /** Releases resources; called once, on the first `close()`. */
   close(): Promise<void>;
 }
@@ -57,8 +63,10 @@ export interface GuardOptions {
 /**
  * A {@link SnapshotStore} around a {@link SnapshotStoreCore}: every public method refuses a
  * closed store, validates its arguments, then times the core's I/O for the hooks.
+ * `listPersistenceIds` works when the core declares `listing`.
  */
-export class GuardedSnapshotStore<P extends PreparedSnapshot = PreparedSnapshot> implements SnapshotStore {
+export class GuardedSnapshotStore<P extends PreparedSnapshot = PreparedSnapshot> implements ListableSnapshotStore {
+  readonly capabilities: SnapshotCapabilities;
   /** Refuses use after close; subclasses use it to guard methods of their own. */
   protected readonly lifecycle: StoreLifecycle;
   readonly #core: SnapshotStoreCore<P>;
@@ -72,6 +80,16 @@ export class GuardedSnapshotStore<P extends PreparedSnapshot = PreparedSnapshot>
     this.#logger = options.logger ?? silentLogger;
     this.#hooks = options.hooks;
     this.lifecycle = options.lifecycle ?? new StoreLifecycle(options.source, 'snapshotStore');
+    this.capabilities = core.capabilities ?? {};
+  }
+
+  /** With the `listing` capability: ids with at least one snapshot, ascending, after `afterId`, at most `limit`. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    this.lifecycle.assertOpen('listPersistenceIds');
+    const max = validateIdListing(afterId, limit, this.#source);
+    const list = this.#core.listPersistenceIds;
+    if (!list) throw new TypeError(`${this.#source}: this snapshot store does not declare the listing capability`);
+    return list.call(this.#core, afterId, max);
   }
 
   async load(persistenceId: string, criteria: SnapshotSelectionCriteria, options?: SnapshotLoadOptions): Promise<SelectedSnapshot | null> {

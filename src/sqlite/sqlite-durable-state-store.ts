@@ -5,12 +5,19 @@
  */
 import { Serialization } from '../serialization/serialization.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
-import type { DurableStateChange, DurableStateRecord } from '../spi/durable-state-store.js';
-import { decodeState, encodeState, revisionConflict } from '../spi/durable-state-support.js';
+import type { DurableStateChange, DurableStateRecord, StoredDurableState } from '../spi/durable-state-store.js';
+import { decodeState, encodeState, restoreConflict, revisionConflict } from '../spi/durable-state-support.js';
 import { type DurableStateStoreCore, GuardedDurableStateStore } from '../spi/guarded-durable-state-store.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { checkOptions, NAME, type SqliteDurableStateStoreOptions, type SqliteTarget } from './options.js';
-import { selectChangesByTag, selectRevision, selectState, upsertState } from './sql/durable-state-sql.js';
+import {
+  selectChangesByTag,
+  selectRevision,
+  selectState,
+  selectStateIds,
+  selectStoredState,
+  upsertState,
+} from './sql/durable-state-sql.js';
 import { StoreConnection } from './store-connection.js';
 
 interface PreparedPayload {
@@ -20,8 +27,8 @@ interface PreparedPayload {
 
 /** The I/O of {@link SqliteDurableStateStore}. */
 class SqliteDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
-  /** ChangesByTag queries; live queries poll (no notifications). */
-  readonly capabilities: DurableStateCapabilities = { queries: true, live: false };
+  /** ChangesByTag queries (live ones poll: no notifications), listing and whole-state transfer. */
+  readonly capabilities: DurableStateCapabilities = { queries: true, live: false, transfer: true };
 
   constructor(
     readonly connection: StoreConnection,
@@ -95,6 +102,47 @@ class SqliteDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
       ordering,
       timestamp,
     }));
+  }
+
+  /** Ids with a stored state (deleted ones included), in byte order. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    const connection = this.connection.get('listPersistenceIds');
+    try {
+      return (connection.rawStatement(selectStateIds).all(afterId ?? '', limit) as [string][]).map(([id]) => id);
+    } catch (error) {
+      throw connection.failure(error, 'durableState.listPersistenceIds');
+    }
+  }
+
+  /** The stored state with its tag and time; null when never written. */
+  async readStored(persistenceId: string): Promise<StoredDurableState | null> {
+    const connection = this.connection.get('readStored', persistenceId);
+    let row: [number, Uint8Array | null, string | null, number] | undefined;
+    try {
+      row = connection.rawStatement(selectStoredState).get(persistenceId) as typeof row;
+    } catch (error) {
+      throw connection.failure(error, 'durableState.readStored', persistenceId);
+    }
+    if (!row) return null;
+    const [revision, payload, tag, timestamp] = row;
+    const value = decodeState(payload, persistenceId, revision, this.serialization);
+    return { persistenceId, revision, value, tag: tag ?? undefined, timestamp };
+  }
+
+  /** Writes a whole state for an id never written here (else ConcurrencyError), checked in the same transaction. */
+  async restore(state: StoredDurableState, revision: number, timestamp: number): Promise<void> {
+    const { persistenceId } = state;
+    const payload = state.value === null ? null : encodeState(state.value, persistenceId, revision, this.serialization);
+    const connection = this.connection.get('restore', persistenceId);
+    try {
+      connection.immediate(() => {
+        const row = connection.rawStatement(selectRevision).get(persistenceId) as [number, string | null] | undefined;
+        if (row) throw restoreConflict(persistenceId, row[0], revision, NAME);
+        connection.statement(upsertState).run(persistenceId, revision, payload, state.tag ?? null, timestamp);
+      });
+    } catch (error) {
+      throw connection.failure(error, 'durableState.restore', persistenceId);
+    }
   }
 
   /** Releases the connection (closed when no other store uses it). */

@@ -7,11 +7,12 @@ import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { Serialization } from '../serialization/serialization.js';
+import type { SnapshotCapabilities } from '../spi/capabilities.js';
 import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
 import { decodeSnapshot, encodeSnapshot, loadYoungestReadable, type SkipReporting, type StoredSnapshot } from '../spi/snapshot-support.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { checkOptions, checkPageSize, NAME, type SqliteSnapshotStoreOptions, type SqliteTarget } from './options.js';
-import { deleteSnapshot, selectKeys, selectMetadataPage, selectYoungest, upsertSnapshot } from './sql/snapshot-sql.js';
+import { deleteSnapshot, selectKeys, selectMetadataPage, selectSnapshotIds, selectYoungest, upsertSnapshot } from './sql/snapshot-sql.js';
 import { StoreConnection } from './store-connection.js';
 
 type SnapshotRow = [number, number, Uint8Array, Uint8Array | null];
@@ -24,6 +25,9 @@ interface PreparedRow {
 
 /** The I/O of {@link SqliteSnapshotStore}. */
 class SqliteSnapshotCore implements SnapshotStoreCore<PreparedRow> {
+  /** Lists the ids it holds snapshots of. */
+  readonly capabilities: SnapshotCapabilities = { listing: true };
+
   constructor(
     readonly connection: StoreConnection,
     private readonly serialization: Serialization,
@@ -118,6 +122,16 @@ class SqliteSnapshotCore implements SnapshotStoreCore<PreparedRow> {
       }
       if (rows.length < this.pageSize) return;
       from = (rows[rows.length - 1] as KeyRow)[0] + 1;
+    }
+  }
+
+  /** Ids with at least one snapshot, in byte order. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    const connection = this.connection.get('listPersistenceIds');
+    try {
+      return (connection.rawStatement(selectSnapshotIds).all(afterId ?? '', limit) as [string][]).map(([id]) => id);
+    } catch (error) {
+      throw connection.failure(error, 'snapshot.listPersistenceIds');
     }
   }
 

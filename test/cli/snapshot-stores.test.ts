@@ -1,14 +1,14 @@
 /**
- * `snapshots`, `verify` and `import-recorder-json` with a separate snapshot store of files,
- * in-process. The same commands on S3 through the built CLI are in
- * s3-snapshot-store.slow.test.ts.
+ * `snapshots`, `verify`, `ids` and `import-recorder-json` with a file snapshot store, in-process
+ * (S3 on s3rver, through the built CLI: s3-snapshots.slow.test.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FileSnapshotStore } from '../../src/fs/index.js';
+import { timeOf } from '../inspect/seed.js';
 import { DEFINITIONS, memento, tempDir } from './harness.js';
-import { recorderJson, saveWrongSnapshot, seedWith } from './snapshot-seed.js';
+import { recorderJson, saveWrongSnapshot, seedWith } from './snapshot-stores-support.js';
 
 describe('memento with a file snapshot store', () => {
   it('lists, verifies and imports recorder JSON into file snapshots', async () => {
@@ -52,6 +52,18 @@ describe('memento with a file snapshot store', () => {
       state: { total: 21, entries: 6 },
     });
     expect(await memento(['verify', 'ledger', ...args])).toMatchObject({ code: 0 });
+    // An id with snapshots and no events (a recorder file moved over on its own) is listed too.
+    expect(await memento(['import-recorder-json', recorderFile, '--id', 'forest|only', '--sequence-nr', '6', ...args])).toMatchObject({
+      code: 0,
+    });
+    const ids = JSON.parse((await memento(['ids', '--json', ...args])).stdout);
+    expect(ids.map((summary: { persistenceId: string }) => summary.persistenceId)).toEqual([
+      'account|1',
+      'account|2',
+      'forest|only',
+      'ledger',
+    ]);
+    expect(ids[2]).toMatchObject({ highestSequenceNr: 0, eventCount: 0, snapshotCount: 1, lastWriteTimestamp: timeOf(6) });
     expect(await memento(['import-recorder-json', join(directory, 'nothing.json'), '--id', 'ledger', ...args])).toMatchObject({
       code: 1,
       stderr: expect.stringContaining('no such file'),

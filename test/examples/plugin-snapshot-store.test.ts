@@ -19,4 +19,4 @@ describe('docs/plugins.md', () => {
   });
 });
 
-snapshotStoreConformance('map (docs/plugins.md)', () => new MapSnapshotStore());
+snapshotStoreConformance('map (docs/plugins.md)', (context) => new MapSnapshotStore(context));

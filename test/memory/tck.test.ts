@@ -7,14 +7,14 @@ import {
   snapshotStoreConformance,
 } from '../../src/tck/index.js';
 
-journalConformance('memory', () => new MemoryJournal());
-snapshotStoreConformance('memory', () => new MemorySnapshotStore(), {
+journalConformance('memory', (context) => new MemoryJournal(context));
+snapshotStoreConformance('memory', (context) => new MemorySnapshotStore(context), {
   damageSnapshot: async (store, persistenceId, sequenceNr) => {
     const bytes = store.storedBytes(persistenceId, sequenceNr);
     if (!bytes) throw new Error(`no snapshot ${sequenceNr} of ${persistenceId} to damage`);
     bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 0xff;
   },
 });
-durableStateStoreConformance('memory', () => new MemoryDurableStateStore());
-queryConformance('memory', () => new MemoryJournal());
-durableStateQueryConformance('memory', () => new MemoryDurableStateStore());
+durableStateStoreConformance('memory', (context) => new MemoryDurableStateStore(context));
+queryConformance('memory', (context) => new MemoryJournal(context));
+durableStateQueryConformance('memory', (context) => new MemoryDurableStateStore(context));

@@ -1,7 +1,6 @@
 /**
- * Seeds shared by the CLI snapshot-store tests: a SQLite journal with the seed tutorial's
- * events, a wrong snapshot, and a recorder file.
- * @module
+ * What the snapshot store tests share: the seed in a SQLite journal with snapshots in
+ * another store, a recorder file, and a snapshot the replay does not give.
  */
 import { join } from 'node:path';
 import type { FileSnapshotStore } from '../../src/fs/index.js';

@@ -1,13 +1,13 @@
 /**
- * `snapshots`, `verify` and `import-recorder-json` with an S3 snapshot store on s3rver: the
- * built CLI as a child process (slow tier: needs `npm run build`), credentials from the
- * usual AWS environment variables.
+ * `snapshots`, `verify`, `ids` and `import-recorder-json` with an S3 snapshot store on
+ * s3rver: the built CLI as a child process, credentials from the usual AWS environment
+ * variables (slow tier: needs npm run build).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { S3SnapshotStore, upload } from '../../src/s3/index.js';
 import { S3RVER_CREDENTIALS, useS3Bucket } from '../support/s3-server.js';
 import { DEFINITIONS, mementoProcess } from './harness.js';
-import { recorderJson, saveWrongSnapshot, seedWith } from './snapshot-seed.js';
+import { recorderJson, saveWrongSnapshot, seedWith } from './snapshot-stores-support.js';
 
 describe('memento with an S3 snapshot store (child process)', () => {
   const bucket = 'memento-cli';
@@ -61,6 +61,16 @@ describe('memento with an S3 snapshot store (child process)', () => {
     expect(imported).toMatchObject({ code: 0, stdout: expect.stringContaining('as snapshot #6 of "ledger"') });
     const listed = JSON.parse((await mementoProcess(['snapshots', 'ledger', '--json', ...args], { env: env() })).stdout);
     expect(listed.map((snapshot: { sequenceNr: number }) => snapshot.sequenceNr)).toEqual([3, 6]);
+    // An id with S3 snapshots and no events is listed too.
+    expect((await mementoProcess(['import-recorder-json', source, '--id', 'forest|only', ...args], { env: env() })).code).toBe(0);
+    const ids = JSON.parse((await mementoProcess(['ids', '--json', ...args], { env: env() })).stdout);
+    expect(ids.map((summary: { persistenceId: string }) => summary.persistenceId)).toEqual([
+      'account|1',
+      'account|2',
+      'forest|only',
+      'ledger',
+    ]);
+    expect(ids[2]).toMatchObject({ highestSequenceNr: 0, snapshotCount: 1 });
   });
 
   it('names a missing object and a missing bucket', async () => {
