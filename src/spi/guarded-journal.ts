@@ -77,7 +77,7 @@ export class GuardedJournal implements QueryableJournal {
   }
 
   async write(writes: readonly AtomicWrite[]): Promise<(Error | undefined)[]> {
-    this.lifecycle.assertOpen('write');
+    this.lifecycle.assertOpen('write', Array.isArray(writes) ? writes[0]?.persistenceId : undefined);
     validateAtomicWrites(writes);
     const persistenceId = writes.length === 1 ? writes[0]?.persistenceId : undefined;
     const count = writes.reduce((sum, write) => sum + write.events.length, 0);
