@@ -8,6 +8,7 @@ import { type AtomicWrite, type PersistentRepr, validateAtomicWrites } from '../
 import { callHook, measure, type PersistenceHooks } from '../observability/hooks.js';
 import type { JournalCapabilities } from './capabilities.js';
 import { type ReplayBounds, validateDeleteTo, validateHighestArguments, validateReplayArguments } from './journal-support.js';
+import { type IterationEnd, PagedIterable } from './paged-iterable.js';
 import {
   type ChangeListener,
   type OrderedEvent,
@@ -56,7 +57,8 @@ export interface JournalGuardOptions {
 /**
  * A journal around a {@link JournalCore}: every public method refuses a closed journal and
  * validates its arguments, then times the core's I/O for the hooks (`count` is events, as
- * `OperationEvent` says; `journal.replay` is reported when a replay ends, read through or not). `subscribe` exists only when the core has it.
+ * `OperationEvent` says; `journal.replay` is reported when a replay ends, read through or not).
+ * `subscribe` exists only when the core has it.
  */
 export class GuardedJournal implements QueryableJournal {
   readonly capabilities: JournalCapabilities;
@@ -84,17 +86,25 @@ export class GuardedJournal implements QueryableJournal {
     return measure(this.#hooks, { operation: 'journal.write', store: this.#source, persistenceId, count }, () => this.#core.write(writes));
   }
 
-  async *replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
-    this.lifecycle.assertOpen('replay', persistenceId);
-    const bounds = validateReplayArguments(persistenceId, from, to, max);
-    const started = performance.now();
-    let count = 0;
+  /**
+   * Checked when iteration starts, as a generator would be (so `replay()` itself never throws).
+   * A core that builds its replay with `pagedIterable` is iterated as it is, with no step of
+   * the guard's per event; any other is counted by a generator around it.
+   */
+  replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
+    return { [Symbol.asyncIterator]: () => this.#replayIterator(persistenceId, from, to, max) };
+  }
+
+  #replayIterator(persistenceId: string, from: number, to: number, max: number | undefined): AsyncIterator<PersistentRepr> {
+    let bounds: ReplayBounds;
     try {
-      for await (const repr of this.#core.replay(persistenceId, bounds)) {
-        count++;
-        yield repr;
-      }
-    } finally {
+      this.lifecycle.assertOpen('replay', persistenceId);
+      bounds = validateReplayArguments(persistenceId, from, to, max);
+    } catch (error) {
+      return failedIterator(error);
+    }
+    const started = performance.now();
+    const report = (count: number) =>
       callHook(this.#hooks?.onOperation, {
         operation: 'journal.replay',
         store: this.#source,
@@ -102,7 +112,9 @@ export class GuardedJournal implements QueryableJournal {
         count,
         durationMs: performance.now() - started,
       });
-    }
+    const events = this.#core.replay(persistenceId, bounds);
+    if (events instanceof PagedIterable) return (events as PagedIterable<unknown, PersistentRepr>).iterate(report);
+    return counted(events, report)[Symbol.asyncIterator]();
   }
 
   async highestSequenceNr(persistenceId: string, from?: number): Promise<number> {
@@ -148,4 +160,33 @@ export class GuardedJournal implements QueryableJournal {
     if (!method) throw new TypeError(`${this.#source}: this journal does not implement ${name} (see its capabilities)`);
     return method as NonNullable<JournalCore[K]>;
   }
+}
+
+/** The items of `events`, telling `onEnd` how many were handed out when the iteration ends. */
+async function* counted<T>(events: AsyncIterable<T>, onEnd: IterationEnd): AsyncIterable<T> {
+  let count = 0;
+  try {
+    for await (const event of events) {
+      count++;
+      yield event;
+    }
+  } finally {
+    onEnd(count);
+  }
+}
+
+/** An iterator whose first `next()` rejects with `error`, then ends. */
+function failedIterator<T>(error: unknown): AsyncIterator<T, undefined> {
+  let failed = false;
+  return {
+    next: () => {
+      if (failed) return Promise.resolve({ done: true, value: undefined });
+      failed = true;
+      return Promise.reject(error);
+    },
+    return: () => {
+      failed = true;
+      return Promise.resolve({ done: true, value: undefined });
+    },
+  };
 }
