@@ -7,22 +7,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError } from '../core/errors.js';
-import { type AtomicWrite, type PersistentRepr, validateAtomicWrites } from '../core/persistent-repr.js';
+import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
 import { validateInteger } from '../core/validation.js';
-import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
-import type { Journal } from '../spi/journal.js';
-import {
-  decodeEvent,
-  prepareWrite,
-  type StoredEvent,
-  sequenceConflict,
-  validateDeleteTo,
-  validateHighestArguments,
-  validateReplayArguments,
-} from '../spi/journal-support.js';
+import { GuardedJournal, type JournalCore } from '../spi/guarded-journal.js';
+import { decodeEvent, prepareWrite, type ReplayBounds, type StoredEvent, sequenceConflict } from '../spi/journal-support.js';
 import { pagedIterable } from '../spi/paged-iterable.js';
-import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
+import { StoreLifecycle } from '../spi/store-options.js';
 import {
   binaryValue,
   numberValue,
@@ -62,37 +53,23 @@ interface QueryPage {
   readonly next: Item | undefined;
 }
 
-/**
- * A journal in a DynamoDB table (shared with the snapshot and durable state stores).
- *
- * @example
- * const journal = new DynamoDbJournal({ tableName: 'memento', clientConfig: { region: 'eu-west-1' } });
- */
-export class DynamoDbJournal implements Journal {
+/** The I/O of {@link DynamoDbJournal}. */
+class DynamoDbJournalCore implements JournalCore {
   readonly #serialization: Serialization;
-  /** How this store turns values into stored bytes (its encryption included). */
-  readonly serialization: Serialization;
-  readonly #hooks: StoreOptions['hooks'];
-  readonly #lifecycle = new StoreLifecycle(NAME, 'journal');
+  readonly #lifecycle: StoreLifecycle;
   readonly #connection: DynamoDbConnection;
   readonly #pageSize: number;
   readonly #writeConcurrency: number;
   readonly #highest: KnownHighest;
 
-  constructor(options: DynamoDbJournalOptions = {}) {
-    this.#connection = new DynamoDbConnection(options, this.#lifecycle);
+  constructor(options: DynamoDbJournalOptions, connection: DynamoDbConnection, lifecycle: StoreLifecycle, serialization: Serialization) {
+    this.#connection = connection;
+    this.#lifecycle = lifecycle;
     const context = { source: NAME };
     this.#pageSize = validateInteger(options.replayPageSize ?? 1000, 'options.replayPageSize', context, { min: 1 });
     this.#writeConcurrency = validateInteger(options.writeConcurrency ?? 16, 'options.writeConcurrency', context, { min: 1 });
     this.#highest = new KnownHighest(validateInteger(options.knownIds ?? 10_000, 'options.knownIds', context, { min: 0 }));
-    this.#serialization = options.serialization ?? new Serialization();
-    this.serialization = this.#serialization;
-    this.#hooks = options.hooks;
-  }
-
-  /** Loads the SDK and (with `createTableIfMissing`) creates the table now, so a bad setup fails at startup. */
-  async ready(): Promise<void> {
-    await this.#connection.ready('ready');
+    this.#serialization = serialization;
   }
 
   /**
@@ -100,15 +77,8 @@ export class DynamoDbJournal implements Journal {
    * in parallel, one id's in order. See Journal.write for the result contract.
    */
   async write(writes: readonly AtomicWrite[]): Promise<(Error | undefined)[]> {
-    this.#lifecycle.assertOpen('write');
-    validateAtomicWrites(writes);
     const ready = await this.#connection.ready('write');
-    return measure(
-      this.#hooks,
-      { operation: 'journal.write', store: NAME },
-      () => this.#writeAll(ready, writes),
-      () => ({ count: writes.reduce((sum, write) => sum + write.events.length, 0) }),
-    );
+    return this.#writeAll(ready, writes);
   }
 
   async #writeAll(ready: Ready, writes: readonly AtomicWrite[]): Promise<(Error | undefined)[]> {
@@ -263,7 +233,7 @@ export class DynamoDbJournal implements Journal {
    * item that starts below `from` may still hold it: it is read by a second Query, at once,
    * unless `from - 1` is the highest this journal knows (a reader polling the tail).
    */
-  replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
+  replay(persistenceId: string, bounds: ReplayBounds): AsyncIterable<PersistentRepr> {
     let state:
       | {
           ready: Promise<Ready>;
@@ -277,27 +247,13 @@ export class DynamoDbJournal implements Journal {
           ended: boolean;
         }
       | undefined;
-    let count = 0;
-    const started = performance.now();
-    const report = () =>
-      this.#hooks?.onOperation?.({
-        operation: 'journal.replay',
-        store: NAME,
-        persistenceId,
-        count,
-        durationMs: performance.now() - started,
-      });
     const take = (events: StoredEvent[]): StoredEvent[] => {
       const taken = events.length > (state?.remaining ?? 0) ? events.slice(0, state?.remaining) : events;
       if (state) state.remaining -= taken.length;
-      count += taken.length;
       return taken;
     };
     const nextPage = async (): Promise<readonly StoredEvent[] | undefined> => {
       if (state === undefined) {
-        // Checked at the first next(), as a generator would: replay() itself never throws.
-        this.#lifecycle.assertOpen('replay', persistenceId);
-        const bounds = validateReplayArguments(persistenceId, from, to, max);
         const ready = this.#connection.ready('replay', persistenceId);
         const lower = Math.max(bounds.from, 1);
         // An item starting below `from` may hold it, unless `from - 1` is where an item ends.
@@ -341,42 +297,33 @@ export class DynamoDbJournal implements Journal {
       } catch (error) {
         throw this.#connection.failure(error, 'journal.replay', persistenceId);
       }
-      report();
       return undefined;
     };
     return pagedIterable(nextPage, (stored) => decodeEvent(stored, this.#serialization));
   }
 
   /** The highest sequence number ever written (0 if none), surviving deleteTo; one strongly consistent Query. */
-  async highestSequenceNr(persistenceId: string, from?: number): Promise<number> {
-    this.#lifecycle.assertOpen('highestSequenceNr', persistenceId);
-    validateHighestArguments(persistenceId, from);
+  async highestSequenceNr(persistenceId: string): Promise<number> {
     const ready = await this.#connection.ready('highestSequenceNr', persistenceId);
-    return measure(this.#hooks, { operation: 'journal.highestSequenceNr', store: NAME, persistenceId }, async () => {
-      try {
-        return await this.#readHighest(ready, persistenceId);
-      } catch (error) {
-        throw this.#connection.failure(error, 'journal.highestSequenceNr', persistenceId);
-      }
-    });
+    try {
+      return await this.#readHighest(ready, persistenceId);
+    } catch (error) {
+      throw this.#connection.failure(error, 'journal.highestSequenceNr', persistenceId);
+    }
   }
 
   /**
-   * Empties the items holding events up to `toSequenceNr`, oldest first, one at a time, so
-   * an interrupted call leaves a shorter deleted prefix, never a hole. Items are kept (their
+   * Empties the items holding events up to `to`, oldest first, one at a time, so an
+   * interrupted call leaves a shorter deleted prefix, never a hole. Items are kept (their
    * keys guard the sequence numbers) and the last one keeps the highest readable.
    */
-  async deleteTo(persistenceId: string, toSequenceNr: number): Promise<void> {
-    this.#lifecycle.assertOpen('deleteTo', persistenceId);
-    const to = validateDeleteTo(persistenceId, toSequenceNr);
+  async deleteTo(persistenceId: string, to: number): Promise<void> {
     const ready = await this.#connection.ready('deleteTo', persistenceId);
-    await measure(this.#hooks, { operation: 'journal.deleteTo', store: NAME, persistenceId }, async () => {
-      try {
-        await this.#deleteTo(ready, persistenceId, to);
-      } catch (error) {
-        throw this.#connection.failure(error, 'journal.deleteTo', persistenceId);
-      }
-    });
+    try {
+      await this.#deleteTo(ready, persistenceId, to);
+    } catch (error) {
+      throw this.#connection.failure(error, 'journal.deleteTo', persistenceId);
+    }
   }
 
   async #deleteTo(ready: Ready, persistenceId: string, to: number): Promise<void> {
@@ -461,10 +408,35 @@ export class DynamoDbJournal implements Journal {
     }
   }
 
-  /** Releases the client if this journal built it. Idempotent. */
+  /** Releases the client if this journal built it. */
   async close(): Promise<void> {
-    if (!this.#lifecycle.close()) return;
     this.#connection.close();
+  }
+}
+
+/**
+ * A journal in a DynamoDB table (shared with the snapshot and durable state stores).
+ *
+ * @example
+ * const journal = new DynamoDbJournal({ tableName: 'memento', clientConfig: { region: 'eu-west-1' } });
+ */
+export class DynamoDbJournal extends GuardedJournal {
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
+  readonly #connection: DynamoDbConnection;
+
+  constructor(options: DynamoDbJournalOptions = {}) {
+    const lifecycle = new StoreLifecycle(NAME, 'journal');
+    const connection = new DynamoDbConnection(options, lifecycle);
+    const serialization = options.serialization ?? new Serialization();
+    super(new DynamoDbJournalCore(options, connection, lifecycle, serialization), { source: NAME, hooks: options.hooks, lifecycle });
+    this.serialization = serialization;
+    this.#connection = connection;
+  }
+
+  /** Loads the SDK and (with `createTableIfMissing`) creates the table now, so a bad setup fails at startup. */
+  async ready(): Promise<void> {
+    await this.#connection.ready('ready');
   }
 }
 
