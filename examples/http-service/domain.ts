@@ -1,8 +1,10 @@
 /** The service's domain: accounts that take deposits, their events tagged for the projection. */
-import { defineEntity, Effect, type EventAdapter, EventSeq, Tagged } from '../../src/index.js';
+import { defineEntity, Effect, type EventAdapter, EventSeq, type RepliesWith, Tagged } from '../../src/index.js';
 
-/** A deposit command; `depositId` makes each one traceable in the journal. */
-export type AccountCommand = { type: 'deposit'; depositId: string; amount: number } | { type: 'balance' };
+/** A deposit command (`depositId` makes each one traceable in the journal); both reply with the balance. */
+export type AccountCommand =
+  | ({ type: 'deposit'; depositId: string; amount: number } & RepliesWith<number>)
+  | ({ type: 'balance' } & RepliesWith<number>);
 /** What an account records. */
 export type AccountEvent = { type: 'deposited'; depositId: string; amount: number };
 /** An account's state. */
@@ -23,11 +25,7 @@ export const Account = defineEntity<AccountState, AccountCommand, AccountEvent>(
   emptyState: { balance: 0 },
   commandHandler: (state, command) => {
     if (command.type === 'balance') return Effect.reply(state.balance);
-    return Effect.persist<AccountEvent, AccountState>({
-      type: 'deposited',
-      depositId: command.depositId,
-      amount: command.amount,
-    }).thenReply((after) => after.balance);
+    return Effect.persist({ type: 'deposited', depositId: command.depositId, amount: command.amount }).thenReply((after) => after.balance);
   },
   eventHandler: (state, event) => ({ balance: state.balance + event.amount }),
   eventAdapters: [{ adapter: tagDeposits, appliesTo: () => true, manifests: ['deposited'] }],

@@ -121,6 +121,9 @@ export function resolveLogger(option: LoggerOption | undefined): Logger {
 
 const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, ' ');
 
+// Messages carry their own `[memento]` for the loggers users pass in; the line already has one.
+const withoutPrefix = (message: string): string => message.replace(/^\[memento\] /, '');
+
 /** Fields as one line of JSON; errors keep their name and message, bigints their digits, cycles are cut. */
 function formatFields(fields: Record<string, unknown>): string {
   const seen = new WeakSet<object>();

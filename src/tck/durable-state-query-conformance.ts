@@ -14,6 +14,7 @@ import {
   conformanceTest,
   DELIVERY_BOUND_MS,
   freshStorePerTest,
+  liveTestTimeoutMs,
   type StoreFactory,
   UNREACHABLE_POLL_MS,
   uniqueId,
@@ -89,38 +90,42 @@ export function durableStateQueryConformance(
       await store.delete(id, 2);
       expect(summary(await collect(createDurableStateQueries(store).changesByTag(tag, NoOffset)))).toEqual([[id, 2, null]]);
     });
-    test('delivers new changes to a live query, woken by its own notifications when it declares live', async () => {
-      const live = durableStateCapabilities(store).live;
-      // A live store must wake its queries itself: its poll timer is set out of the test's reach.
-      const poll = live ? { minPollMs: UNREACHABLE_POLL_MS, maxPollMs: UNREACHABLE_POLL_MS } : { minPollMs: 10, maxPollMs: 50 };
-      const controller = new AbortController();
-      const id = uniqueId('live');
-      const changes = createDurableStateQueries(store, poll)
-        .changesByTag(tag, NoOffset, { live: true, signal: controller.signal })
-        [Symbol.asyncIterator]();
-      const next = async (revision: number) => {
-        const result = await within(
-          changes.next(),
-          DELIVERY_BOUND_MS,
-          `changesByTag did not deliver revision ${revision} through ${live ? 'a notification' : 'a poll'}`,
-        );
-        expect(result.done ? 'the stream ended' : [result.value.persistenceId, result.value.revision], 'next delivered change').toEqual([
-          id,
-          revision,
-        ]);
-      };
-      try {
-        const first = next(1);
-        await store.upsert(id, 1, 'v1', tag);
-        await first;
-        // The query is open and caught up: the next change can only reach it live.
-        await store.upsert(id, 2, 'v2', tag);
-        await next(2);
-      } finally {
-        controller.abort();
-        await changes.return?.();
-      }
-    });
+    test(
+      'delivers new changes to a live query, woken by its own notifications when it declares live',
+      async () => {
+        const live = durableStateCapabilities(store).live;
+        // A live store must wake its queries itself: its poll timer is set out of the test's reach.
+        const poll = live ? { minPollMs: UNREACHABLE_POLL_MS, maxPollMs: UNREACHABLE_POLL_MS } : { minPollMs: 10, maxPollMs: 50 };
+        const controller = new AbortController();
+        const id = uniqueId('live');
+        const changes = createDurableStateQueries(store, poll)
+          .changesByTag(tag, NoOffset, { live: true, signal: controller.signal })
+          [Symbol.asyncIterator]();
+        const next = async (revision: number) => {
+          const result = await within(
+            changes.next(),
+            DELIVERY_BOUND_MS,
+            `changesByTag did not deliver revision ${revision} through ${live ? 'a notification' : 'a poll'}`,
+          );
+          expect(result.done ? 'the stream ended' : [result.value.persistenceId, result.value.revision], 'next delivered change').toEqual([
+            id,
+            revision,
+          ]);
+        };
+        try {
+          const first = next(1);
+          await store.upsert(id, 1, 'v1', tag);
+          await first;
+          // The query is open and caught up: the next change can only reach it live.
+          await store.upsert(id, 2, 'v2', tag);
+          await next(2);
+        } finally {
+          controller.abort();
+          await changes.return?.();
+        }
+      },
+      liveTestTimeoutMs(2),
+    );
     test.checkSkipList();
   });
 }

@@ -16,6 +16,7 @@ import {
   conformanceTest,
   DELIVERY_BOUND_MS,
   freshStorePerTest,
+  liveTestTimeoutMs,
   type StoreFactory,
   UNREACHABLE_POLL_MS,
   uniqueId,
@@ -141,40 +142,44 @@ export function queryConformance(name: string, factory: StoreFactory<QueryableJo
       expect(seen).toEqual(await tagged());
       expect(seen).toHaveLength(10);
     });
-    test('delivers new events to live queries without restarting them, woken by its own notifications when it declares live', async () => {
-      const live = journalCapabilities(journal).live;
-      // A live journal must wake its queries itself: its poll timer is set out of the test's reach.
-      const poll = live ? { minPollMs: UNREACHABLE_POLL_MS, maxPollMs: UNREACHABLE_POLL_MS } : { minPollMs: 10, maxPollMs: 50 };
-      const queries = createReadJournal(journal, poll);
-      const controller = new AbortController();
-      const id = uniqueId('live');
-      const byTag = queries.eventsByTag(tag, NoOffset, { live: true, signal: controller.signal })[Symbol.asyncIterator]();
-      const byId = queries
-        .eventsByPersistenceId(id, 1, Number.POSITIVE_INFINITY, { live: true, signal: controller.signal })
-        [Symbol.asyncIterator]();
-      const how = live ? 'a notification' : 'a poll';
-      const next = async (stream: AsyncIterator<EventEnvelope>, name: string, expected: number) => {
-        const result = await within(stream.next(), DELIVERY_BOUND_MS, `${name} did not deliver event ${expected} through ${how}`);
-        expect(result.done ? 'the stream ended' : result.value.sequenceNr, `${name}: next delivered event`).toBe(expected);
-      };
-      try {
-        const firstByTag = next(byTag, 'eventsByTag', 1);
-        const firstById = next(byId, 'eventsByPersistenceId', 1);
-        await journal.write([write(id, 1, 1, [tag])]);
-        await firstByTag;
-        await firstById;
-        // Both streams are open and caught up: the next events can only reach them live.
-        await journal.write([write(id, 2, 2, [tag])]);
-        for (const nr of [2, 3]) {
-          await next(byTag, 'eventsByTag', nr);
-          await next(byId, 'eventsByPersistenceId', nr);
+    test(
+      'delivers new events to live queries without restarting them, woken by its own notifications when it declares live',
+      async () => {
+        const live = journalCapabilities(journal).live;
+        // A live journal must wake its queries itself: its poll timer is set out of the test's reach.
+        const poll = live ? { minPollMs: UNREACHABLE_POLL_MS, maxPollMs: UNREACHABLE_POLL_MS } : { minPollMs: 10, maxPollMs: 50 };
+        const queries = createReadJournal(journal, poll);
+        const controller = new AbortController();
+        const id = uniqueId('live');
+        const byTag = queries.eventsByTag(tag, NoOffset, { live: true, signal: controller.signal })[Symbol.asyncIterator]();
+        const byId = queries
+          .eventsByPersistenceId(id, 1, Number.POSITIVE_INFINITY, { live: true, signal: controller.signal })
+          [Symbol.asyncIterator]();
+        const how = live ? 'a notification' : 'a poll';
+        const next = async (stream: AsyncIterator<EventEnvelope>, name: string, expected: number) => {
+          const result = await within(stream.next(), DELIVERY_BOUND_MS, `${name} did not deliver event ${expected} through ${how}`);
+          expect(result.done ? 'the stream ended' : result.value.sequenceNr, `${name}: next delivered event`).toBe(expected);
+        };
+        try {
+          const firstByTag = next(byTag, 'eventsByTag', 1);
+          const firstById = next(byId, 'eventsByPersistenceId', 1);
+          await journal.write([write(id, 1, 1, [tag])]);
+          await firstByTag;
+          await firstById;
+          // Both streams are open and caught up: the next events can only reach them live.
+          await journal.write([write(id, 2, 2, [tag])]);
+          for (const nr of [2, 3]) {
+            await next(byTag, 'eventsByTag', nr);
+            await next(byId, 'eventsByPersistenceId', nr);
+          }
+        } finally {
+          controller.abort();
+          await byTag.return?.();
+          await byId.return?.();
         }
-      } finally {
-        controller.abort();
-        await byTag.return?.();
-        await byId.return?.();
-      }
-    });
+      },
+      liveTestTimeoutMs(5),
+    );
     test('a reader polling during concurrent writes sees every event exactly once, in order', async () => {
       const ids = Array.from({ length: 6 }, (_, index) => uniqueId(`concurrent-${index}`));
       const perId = 20;

@@ -121,7 +121,7 @@ export function largeString(bytes: number): string {
 /** Registers the tests of one conformance suite (see {@link conformanceTest}). */
 export interface ConformanceTestRegistrar {
   /** Registers a test, or a visibly skipped one with its reason when the options list it. */
-  (title: string, body: (context: TestContext) => Promise<void>): void;
+  (title: string, body: (context: TestContext) => Promise<void>, timeoutMs?: number): void;
   /** Registers a test the kit cannot run for this store, shown as skipped with `reason`. */
   unavailable(title: string, reason: string): void;
   /** Registers a test failing when a `skip` entry names a test this suite does not have. */
@@ -131,11 +131,11 @@ export interface ConformanceTestRegistrar {
 /** The registrar of one suite's tests, honouring `options.skip`. */
 export function conformanceTest(options: { readonly skip?: readonly ConformanceSkip[] }): ConformanceTestRegistrar {
   const titles = new Set<string>();
-  const register = (title: string, body: (context: TestContext) => Promise<void>) => {
+  const register = (title: string, body: (context: TestContext) => Promise<void>, timeoutMs?: number) => {
     titles.add(title);
     const reason = options.skip?.find((entry) => entry.tests.includes(title))?.reason;
     if (reason) it.skip(`${title} (skipped: ${reason})`, body);
-    else it(title, body);
+    else it(title, body, timeoutMs);
   };
   return Object.assign(register, {
     unavailable(title: string, reason: string) {
@@ -173,8 +173,15 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
  */
 export const UNREACHABLE_POLL_MS = 3_600_000;
 
-/** How long a live test waits for one delivery before failing: below vitest's default 5 s test timeout, so its message shows. */
-export const DELIVERY_BOUND_MS = 4_000;
+/**
+ * How long a live test waits for one delivery before failing with a message naming it:
+ * generous, because a loaded machine (a CI runner, parallel suites) can hold a notification
+ * for seconds; a store that never notifies still fails, just later.
+ */
+export const DELIVERY_BOUND_MS = 15_000;
+
+/** The timeout of a live test making `waits` bounded waits one after another, so each wait's own message shows first. */
+export const liveTestTimeoutMs = (waits: number): number => (waits + 1) * DELIVERY_BOUND_MS;
 
 /**
  * Gives every test a fresh store from `factory` (handed to `onCreate` with what it reports),

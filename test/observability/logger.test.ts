@@ -86,7 +86,7 @@ describe('loggers', () => {
     });
     const cyclic: Record<string, unknown> = { persistenceId: 'p-2' };
     cyclic.self = cyclic;
-    logger.error('save failed', cyclic);
+    logger.error('[memento] save failed', cyclic);
     expect(lines).toEqual([
       '[memento] WARN a snapshot was skipped because it is damaged {"persistenceId":"p-1","sequenceNr":"3n","error":"TypeError: bad bytes"}',
       '[memento] ERROR save failed {"persistenceId":"p-2","self":"[circular]"}',

@@ -105,6 +105,13 @@ describe('package metadata', () => {
     expect(manifest.keywords).toEqual(expect.arrayContaining(['event-sourcing', 'snapshots']));
   });
 
+  it("lists every entry point in the README's Install table, so a user learns what each needs", () => {
+    const readme = readFileSync(new URL('README.md', root), 'utf8');
+    const install = readme.slice(readme.indexOf('## Install'), readme.indexOf('\n## ', readme.indexOf('## Install') + 1));
+    const listed = [...install.matchAll(/^\| `([^`]+)` \|/gm)].map((match) => match[1]);
+    expect(listed.sort()).toEqual(subpaths.map(specifierOf).sort());
+  });
+
   it('needs Node >= 20.19, where require loads ES modules', () => {
     expect(manifest.engines.node).toBe('^20.19.0 || >=22.12.0');
   });
