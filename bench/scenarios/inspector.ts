@@ -65,7 +65,11 @@ export async function runInspectorScenario(settings: BenchSettings, fixtures: Fi
   const check = (at: number, value: unknown) => {
     if (value !== counterValueAt(at)) throw new Error(`state at ${at}: expected ${counterValueAt(at)}, found ${String(value)}`);
   };
-  const direct = async (at: number) => check(at, ((await inspection.stateAt(id, { sequenceNr: at })).state as { value: number }).value);
+  // The route passes the request's abort signal to stateAt, so the direct call gets one too:
+  // both then pay the same cancellation checks.
+  const signal = new AbortController().signal;
+  const direct = async (at: number) =>
+    check(at, ((await inspection.stateAt(id, { sequenceNr: at }, { signal })).state as { value: number }).value);
   const overHttp = async (at: number) => {
     const response = await fetch(stateUrl(at));
     if (!response.ok) throw new Error(`GET ${stateUrl(at)}: ${response.status} ${await response.text()}`);
@@ -128,7 +132,7 @@ export async function runInspectorScenario(settings: BenchSettings, fixtures: Fi
       name: `state at a random point of ${label} events over HTTP (GET /api/entities/:id/state)`,
       ours: http,
       reference,
-      referenceName: 'inspection.stateAt, the same point, same process',
+      referenceName: 'inspection.stateAt, the same point, same process, with an abort signal as the route passes',
       unit: 'ms (median)',
       ratio: http / reference,
       ratioNote: 'HTTP / direct (time; lower is better)',
