@@ -42,15 +42,14 @@ function randomPoints(count: number, highest: number, seed = 16): number[] {
 function httpGet(url: URL, agent: Agent): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     httpRequestGet(url, { agent }, (response) => {
-        let body = '';
-        response.setEncoding('utf8');
-        response.on('data', (chunk: string) => {
-          body += chunk;
-        });
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-        response.on('error', reject);
-      })
-      .on('error', reject);
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('error', reject);
+    }).on('error', reject);
   });
 }
 

@@ -45,7 +45,11 @@ function observedJournal(journal: Journal, highest: number, options: RebuildOpti
     highestSequenceNr: (id, from) => journal.highestSequenceNr(id, from),
     replay: (id, from, to, max) => ({
       [Symbol.asyncIterator]: () =>
-        new ObservedReplay(journal.replay(id, from, to, max)[Symbol.asyncIterator](), Math.max(0, Math.min(to, highest) - from + 1), options),
+        new ObservedReplay(
+          journal.replay(id, from, to, max)[Symbol.asyncIterator](),
+          Math.max(0, Math.min(to, highest) - from + 1),
+          options,
+        ),
     }),
   };
 }

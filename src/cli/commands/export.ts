@@ -36,9 +36,7 @@ async function openOutput(path: string, target: string): Promise<Writable> {
   const stream = createWriteStream(path);
   await new Promise<void>((opened, fail) => {
     stream.once('open', () => opened());
-    stream.once('error', (error: NodeJS.ErrnoException) =>
-      fail(new CliError(`export: cannot write ${target}: ${error.message}`)),
-    );
+    stream.once('error', (error: NodeJS.ErrnoException) => fail(new CliError(`export: cannot write ${target}: ${error.message}`)));
   });
   stream.on('error', () => {}); // write() and end() report it to their callers
   return stream;
