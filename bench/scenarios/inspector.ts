@@ -6,6 +6,7 @@
  * ratio to a plain replay of the same events (no goal set).
  * @module
  */
+import { Agent, get as httpRequestGet } from 'node:http';
 import { join } from 'node:path';
 import {
   type BenchSettings,
@@ -37,6 +38,21 @@ function randomPoints(count: number, highest: number, seed = 16): number[] {
   return Array.from({ length: count }, () => 1 + Math.floor(next() * highest));
 }
 
+/** GET `url` through `agent`: the status and the body as text. */
+function httpGet(url: URL, agent: Agent): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    httpRequestGet(url, { agent }, (response) => {
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        body += chunk;
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      response.on('error', reject);
+    }).on('error', reject);
+  });
+}
+
 export async function runInspectorScenario(settings: BenchSettings, fixtures: Fixtures, dir: string): Promise<ScenarioResult> {
   const { log } = settings;
   const events = settings.inspectorEvents;
@@ -65,15 +81,34 @@ export async function runInspectorScenario(settings: BenchSettings, fixtures: Fi
   const check = (at: number, value: unknown) => {
     if (value !== counterValueAt(at)) throw new Error(`state at ${at}: expected ${counterValueAt(at)}, found ${String(value)}`);
   };
-  const direct = async (at: number) => check(at, ((await inspection.stateAt(id, { sequenceNr: at })).state as { value: number }).value);
+  // The route passes the request's abort signal to stateAt, so the direct call gets one too:
+  // both then pay the same cancellation checks.
+  const signal = new AbortController().signal;
+  const direct = async (at: number) =>
+    check(at, ((await inspection.stateAt(id, { sequenceNr: at }, { signal })).state as { value: number }).value);
+  // node:http with a keep-alive agent rather than Node's fetch: the client runs in this
+  // process too, and undici's fetch machinery would be counted as the API's cost (the page's
+  // client is the browser, in another process).
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const overHttp = async (at: number) => {
-    const response = await fetch(stateUrl(at));
-    if (!response.ok) throw new Error(`GET ${stateUrl(at)}: ${response.status} ${await response.text()}`);
-    check(at, ((await response.json()) as { state: { value: number } }).state.value);
+    const { status, body } = await httpGet(stateUrl(at), agent);
+    if (status !== 200) throw new Error(`GET ${stateUrl(at)}: ${status} ${body}`);
+    check(at, (JSON.parse(body) as { state: { value: number } }).state.value);
   };
 
   const directMs: number[] = [];
   const httpMs: number[] = [];
+  // CPU time (user + system, this process) per call besides wall time: on a loaded machine an
+  // HTTP round trip waits for the CPU at each of its socket wake-ups, which the direct call
+  // (no I/O) never does, so wall time alone mixes the API's cost with the machine's load.
+  const directCpuMs: number[] = [];
+  const httpCpuMs: number[] = [];
+  const measured = async (work: () => Promise<void>, wall: number[], cpu: number[]) => {
+    const before = process.cpuUsage();
+    wall.push(await timed(work));
+    const used = process.cpuUsage(before);
+    cpu.push((used.user + used.system) / 1000);
+  };
   let timelineMs = 0;
   let verifyMs = 0;
   let verifiedEvents = 0;
@@ -88,11 +123,11 @@ export async function runInspectorScenario(settings: BenchSettings, fixtures: Fi
     for (const [index, at] of points.entries()) {
       // Alternate which goes first, so neither always finds the pages the other just read.
       if (index % 2 === 0) {
-        directMs.push(await timed(() => direct(at)));
-        httpMs.push(await timed(() => overHttp(at)));
+        await measured(() => direct(at), directMs, directCpuMs);
+        await measured(() => overHttp(at), httpMs, httpCpuMs);
       } else {
-        httpMs.push(await timed(() => overHttp(at)));
-        directMs.push(await timed(() => direct(at)));
+        await measured(() => overHttp(at), httpMs, httpCpuMs);
+        await measured(() => direct(at), directMs, directCpuMs);
       }
     }
     timelineMs = await timed(async () => {
@@ -111,6 +146,7 @@ export async function runInspectorScenario(settings: BenchSettings, fixtures: Fi
       for await (const _ of journal.replay(id, 1, events)) replayedEvents++;
     });
   } finally {
+    agent.destroy();
     await server.close();
     await inspection.close();
     await snapshotStore.close();
@@ -128,11 +164,11 @@ export async function runInspectorScenario(settings: BenchSettings, fixtures: Fi
       name: `state at a random point of ${label} events over HTTP (GET /api/entities/:id/state)`,
       ours: http,
       reference,
-      referenceName: 'inspection.stateAt, the same point, same process',
+      referenceName: 'inspection.stateAt, the same point, same process, with an abort signal as the route passes',
       unit: 'ms (median)',
       ratio: http / reference,
       ratioNote: 'HTTP / direct (time; lower is better)',
-      extra: `p90 ${percentile(httpMs, 90).toFixed(2)} ms over HTTP, ${percentile(directMs, 90).toFixed(2)} ms direct`,
+      extra: `p90 ${percentile(httpMs, 90).toFixed(2)} ms over HTTP, ${percentile(directMs, 90).toFixed(2)} ms direct; CPU time median ${median(httpCpuMs).toFixed(2)} ms over HTTP, ${median(directCpuMs).toFixed(2)} ms direct (${(median(httpCpuMs) / median(directCpuMs)).toFixed(2)}x)`,
       target: '<= 1.5x the direct call, and a median < 100 ms (issue #16)',
       met: http / reference <= 1.5 && http < 100,
     },
@@ -153,7 +189,7 @@ export async function runInspectorScenario(settings: BenchSettings, fixtures: Fi
     settings: { events, snapshotEvery: SNAPSHOT_EVERY, points: settings.inspectorPoints },
     rows,
     notes: [
-      `${settings.inspectorPoints} random points (seeded, the same every run) of a ${label}-event SQLite history with a snapshot every ${SNAPSHOT_EVERY}: each rebuilds from the snapshot at or before the point plus up to ${SNAPSHOT_EVERY - 1} events. Over HTTP adds the request, the exact JSON encoding of the state and the response's parsing (Node's fetch, keep-alive, loopback); both are checked against the expected value.`,
+      `${settings.inspectorPoints} random points (seeded, the same every run) of a ${label}-event SQLite history with a snapshot every ${SNAPSHOT_EVERY}: each rebuilds from the snapshot at or before the point plus up to ${SNAPSHOT_EVERY - 1} events. Over HTTP adds the request, the exact JSON encoding of the state and the response's parsing (a node:http client in the same process, keep-alive, loopback); both are checked against the expected value.`,
       `Opening the page's timeline of this history (GET timeline: 500 sampled events and every snapshot's metadata and readability) took ${timelineMs.toFixed(0)} ms, once.`,
       ...(events === 1_000_000
         ? []

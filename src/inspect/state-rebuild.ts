@@ -44,21 +44,64 @@ function observedJournal(journal: Journal, highest: number, options: RebuildOpti
     close: () => journal.close(),
     highestSequenceNr: (id, from) => journal.highestSequenceNr(id, from),
     replay: (id, from, to, max) => ({
-      async *[Symbol.asyncIterator]() {
-        const total = Math.max(0, Math.min(to, highest) - from + 1);
-        let done = 0;
-        for await (const repr of journal.replay(id, from, to, max)) {
-          if (options.signal?.aborted) throw abortError('rebuilding the state');
-          yield repr;
-          if (++done % PROGRESS_EVERY === 0) {
-            options.onProgress?.(done, total);
-            if (options.signal) await nextTurn(); // lets a Ctrl-C or a closed request abort the signal
-          }
-        }
-        options.onProgress?.(done, total);
-      },
+      [Symbol.asyncIterator]: () =>
+        new ObservedReplay(
+          journal.replay(id, from, to, max)[Symbol.asyncIterator](),
+          Math.max(0, Math.min(to, highest) - from + 1),
+          options,
+        ),
     }),
   };
+}
+
+/**
+ * The replay's iterator with counting and abort checks. A plain iterator rather than an
+ * async generator: it hands the journal's own promise on (a generator adds several promise
+ * hops per event, which a bounded replay over HTTP pays on every request).
+ */
+class ObservedReplay implements AsyncIterator<PersistentRepr, undefined> {
+  #done = 0;
+  #finished = false;
+  constructor(
+    private readonly inner: AsyncIterator<PersistentRepr, unknown>,
+    private readonly total: number,
+    private readonly options: RebuildOptions,
+  ) {}
+
+  next(): Promise<IteratorResult<PersistentRepr, undefined>> {
+    if (this.options.signal?.aborted) return this.#abort();
+    if (this.#done > 0 && this.#done % PROGRESS_EVERY === 0 && this.options.signal) {
+      // Lets a Ctrl-C or a closed request abort the signal before the next event.
+      return nextTurn().then(() => (this.options.signal?.aborted ? this.#abort() : this.#step()));
+    }
+    return this.#step();
+  }
+
+  return(): Promise<IteratorResult<PersistentRepr, undefined>> {
+    this.#finished = true;
+    return Promise.resolve(this.inner.return?.()).then(() => ({ done: true, value: undefined }));
+  }
+
+  #step(): Promise<IteratorResult<PersistentRepr, undefined>> {
+    return this.inner.next().then((result) => {
+      if (result.done) {
+        if (!this.#finished) {
+          this.#finished = true;
+          this.options.onProgress?.(this.#done, this.total);
+        }
+        return { done: true, value: undefined };
+      }
+      if (++this.#done % PROGRESS_EVERY === 0) this.options.onProgress?.(this.#done, this.total);
+      return result;
+    });
+  }
+
+  #abort(): Promise<never> {
+    this.#finished = true;
+    return Promise.resolve(this.inner.return?.()).then(() => {
+      throw abortError('rebuilding the state');
+    });
+  }
 }
 
 /** A snapshot store whose load returns the youngest snapshot `fold` can use, already turned into its state. */

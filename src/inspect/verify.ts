@@ -7,6 +7,7 @@
  * @module
  */
 
+import type { PersistentRepr } from '../core/persistent-repr.js';
 import type { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import { nextTurn } from '../core/timers.js';
 import type { Journal } from '../spi/journal.js';
@@ -80,10 +81,15 @@ export async function verifyId(sources: VerifySources, persistenceId: string, ta
     });
     return;
   }
-  const replay = new ForwardReplay(sources.journal, persistenceId, fold, tally, options);
-  for (const snapshot of listed) {
-    if (options.signal?.aborted) throw abortError('verify');
-    await checkSnapshot(sources.snapshotStore, snapshot, fold, replay, tally);
+  const last = (listed[listed.length - 1] as SnapshotMetadata).sequenceNr;
+  const replay = new ForwardReplay(sources.journal, persistenceId, fold, last, tally, options);
+  try {
+    for (const snapshot of listed) {
+      if (options.signal?.aborted) throw abortError('verify');
+      await checkSnapshot(sources.snapshotStore, snapshot, fold, replay, tally);
+    }
+  } finally {
+    await replay.close();
   }
 }
 
@@ -152,18 +158,27 @@ type ReplayOutcome =
   | { readonly kind: 'baseline'; readonly reason: string }
   | { readonly kind: 'failed'; readonly reason: string };
 
-/** The fold of one id's events, moving forward only. */
+/**
+ * The fold of one id's events, moving forward only: one replay from the first event to the
+ * last snapshot checked, paused at each snapshot (a replay per snapshot would query the
+ * journal again for every one).
+ */
 class ForwardReplay {
   #state: unknown;
   #at = 0;
   /** Where the replay that the next comparison rests on started (1, or after a baseline). */
   #from = 1;
   #broken: string | undefined;
+  #events: AsyncIterator<PersistentRepr> | undefined;
+  /** An event read past the snapshot being checked, kept for the next one. */
+  #pending: PersistentRepr | undefined;
+  #exhausted = false;
 
   constructor(
     private readonly journal: Journal,
     private readonly persistenceId: string,
     private readonly fold: EventSourcedFold,
+    private readonly last: number,
     private readonly tally: VerifyTally,
     private readonly options: VerifyOptions,
   ) {
@@ -176,10 +191,16 @@ class ForwardReplay {
    */
   async to(sequenceNr: number, stored: unknown): Promise<ReplayOutcome> {
     if (this.#broken) return { kind: 'failed', reason: this.#broken };
-    const from = this.#at + 1;
-    let expected = from;
+    let expected = this.#at + 1;
     try {
-      for await (const repr of this.journal.replay(this.persistenceId, from, sequenceNr)) {
+      for (;;) {
+        const repr = await this.#next();
+        if (repr === undefined) break;
+        if (repr.sequenceNr <= this.#at) continue; // before a baseline: not needed any more
+        if (repr.sequenceNr > sequenceNr) {
+          this.#pending = repr;
+          break;
+        }
         if (repr.sequenceNr !== expected)
           return this.#baseline(sequenceNr, stored, `events ${expected} to ${repr.sequenceNr - 1} were deleted`);
         this.#state = this.fold.apply(this.#state, repr);
@@ -190,6 +211,7 @@ class ForwardReplay {
           if (this.options.signal?.aborted) throw abortError('verify');
           this.options.onProgress?.(this.tally.eventsReplayed, undefined);
         }
+        if (expected > sequenceNr) break;
       }
     } catch (error) {
       if ((error as Error)?.name === 'AbortError') throw error;
@@ -209,6 +231,28 @@ class ForwardReplay {
     this.#at = sequenceNr;
     const outcome = { kind: 'state' as const, state: this.#state, from: this.#from };
     return outcome;
+  }
+
+  /** Ends the journal's replay early (after the last snapshot, or on an abort). */
+  async close(): Promise<void> {
+    this.#exhausted = true;
+    await this.#events?.return?.();
+  }
+
+  async #next(): Promise<PersistentRepr | undefined> {
+    if (this.#pending) {
+      const pending = this.#pending;
+      this.#pending = undefined;
+      return pending;
+    }
+    if (this.#exhausted) return undefined;
+    this.#events ??= this.journal.replay(this.persistenceId, this.#at + 1, this.last)[Symbol.asyncIterator]();
+    const result = await this.#events.next();
+    if (result.done) {
+      this.#exhausted = true;
+      return undefined;
+    }
+    return result.value;
   }
 
   #baseline(sequenceNr: number, stored: unknown, why: string): ReplayOutcome {

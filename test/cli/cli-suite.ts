@@ -2,13 +2,14 @@
  * Every command against one backend, in-process: what it prints, its --json, its exit code,
  * and its answer to bad input.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SnapshotMetadata, wrapSnapshotMetadata } from '../../src/index.js';
 import { accountAfter, seed, timeOf } from '../inspect/seed.js';
 import { type Backend, type Location, withStores } from './backends.js';
 import { DEFINITIONS, memento, tempDir } from './harness.js';
+import { recorderJson } from './snapshot-stores-support.js';
 
 /** Drops the header (its export time) so two exports of the same data compare equal. */
 export const body = (ndjson: string): string => ndjson.split('\n').slice(1).join('\n');
@@ -296,12 +297,81 @@ export function describeCommands(backend: Backend): void {
       });
     });
 
+    it('serve: answers the API over this store until Ctrl-C; a bad port is refused', async () => {
+      const location = await seeded('serve');
+      let answered: Promise<unknown> | undefined;
+      const result = await memento(['serve', '--port', '0', ...location.args, '--definitions', DEFINITIONS], {
+        onStdout: (text, interrupt) => {
+          const url = /^memento inspector on (http:\/\/127\.0\.0\.1:\d+)\//m.exec(text)?.[1];
+          if (url && !answered) {
+            answered = (async () => {
+              try {
+                const ids = (await (await fetch(`${url}/api/ids`)).json()) as { ids: { persistenceId: string }[] };
+                const state = (await (await fetch(`${url}/api/entities/${encodeURIComponent('account|1')}/state?at=6`)).json()) as {
+                  state: unknown;
+                };
+                return { ids: ids.ids.map((summary) => summary.persistenceId), state: state.state };
+              } finally {
+                interrupt();
+              }
+            })();
+          }
+        },
+      });
+      expect(result.code).toBe(0);
+      expect(await answered).toEqual({ ids: ['account|1', 'account|2', 'ledger', 'profile|1'], state: accountAfter(6) });
+      expect(await cli(location, 'serve', '--port', 'http')).toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining('--port: expected an integer from 0 to 65535'),
+      });
+    });
+
+    it('import-recorder-json: keeps the recorder snapshot in this store, then state and verify use it', async () => {
+      const location = await seeded('recorder');
+      const recorderFile = join(tempDir('recorder'), 'forest.json');
+      writeFileSync(recorderFile, recorderJson('6'));
+      expect(await withDefinitions(location, 'import-recorder-json', recorderFile, '--id', 'ledger')).toMatchObject({
+        code: 0,
+        stdout: expect.stringMatching(/^imported .*forest\.json as snapshot #6 of "ledger"/),
+      });
+      expect(JSON.parse((await cli(location, 'snapshots', 'ledger', '--json')).stdout)).toMatchObject([
+        { sequenceNr: 3, readable: true },
+        { sequenceNr: 6, readable: true },
+      ]);
+      expect(JSON.parse((await withDefinitions(location, 'state', 'ledger', '--at', '6', '--json')).stdout)).toMatchObject({
+        snapshotSequenceNr: 6,
+        replayed: 0,
+        state: { total: 21, entries: 6 },
+      });
+      expect(await withDefinitions(location, 'verify', 'ledger')).toMatchObject({ code: 0 });
+      expect(await withDefinitions(location, 'import-recorder-json', recorderFile, '--id', 'ledger')).toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining('already has snapshot #6'),
+      });
+    });
+
+    it('export to a path it cannot write: one line naming it, exit code 1', async () => {
+      const location = await seeded('unwritable');
+      const missingDirectory = join(tempDir('unwritable'), 'no-such-directory', 'all.ndjson');
+      const result = await cli(location, 'export', missingDirectory);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^memento: .*no-such-directory/);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      const aDirectory = tempDir('directory-target');
+      const onDirectory = await cli(location, 'export', aDirectory);
+      expect(onDirectory.code).toBe(1);
+      expect(onDirectory.stderr).toContain(aDirectory);
+      expect(existsSync(`${aDirectory}.partial-${process.pid}`)).toBe(false);
+    });
+
     it('migrate: brings the store to the current schema, twice without harm', async () => {
       const location = await backend.location('migrate');
       const first = await cli(location, 'migrate');
       expect(first.code).toBe(0);
       expect(first.stdout).toMatch(/^migrated /);
       expect((await cli(location, 'migrate', '--json')).code).toBe(0);
+      expect(await cli(location, 'migrate', '--force')).toMatchObject({ code: 1, stderr: "memento: unknown option '--force'\n" });
+      expect(await cli(location, 'migrate', 'now')).toMatchObject({ code: 1, stderr: expect.stringContaining('too many arguments') });
     });
   });
 }

@@ -24,6 +24,8 @@ export interface RunOptions {
   readonly stdin?: string;
   /** The answer to a confirmation prompt. @default false */
   readonly confirm?: boolean;
+  /** Sees stdout as it comes; `interrupt` is a Ctrl-C (in-process runs only). */
+  readonly onStdout?: (text: string, interrupt: () => void) => void;
 }
 
 const collect = (stream: PassThrough) => {
@@ -40,6 +42,12 @@ export async function memento(args: readonly string[], options: RunOptions = {})
   const stderr = new PassThrough();
   const out = collect(stdout);
   const err = collect(stderr);
+  const interruptHandlers = new Set<() => void>();
+  const interrupt = () => {
+    for (const handler of interruptHandlers) handler();
+  };
+  const onStdout = options.onStdout;
+  if (onStdout) stdout.on('data', () => onStdout(out(), interrupt));
   const io: CliIo = {
     stdout,
     stderr,
@@ -49,7 +57,10 @@ export async function memento(args: readonly string[], options: RunOptions = {})
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
     confirm: async () => options.confirm ?? false,
-    onInterrupt: () => () => {},
+    onInterrupt: (handler) => {
+      interruptHandlers.add(handler);
+      return () => interruptHandlers.delete(handler);
+    },
   };
   const code = await run(args, io);
   return { code, stdout: out(), stderr: err() };
@@ -61,7 +72,7 @@ export const MAIN = resolve(import.meta.dirname, '../../dist/cli/main.js');
 /** Runs the built CLI as a child process; `onStdout` and `onStderr` see output as it comes (and may signal the child). */
 export function mementoProcess(
   args: readonly string[],
-  options: RunOptions & {
+  options: Omit<RunOptions, 'onStdout'> & {
     onStdout?: (text: string, child: ReturnType<typeof spawn>) => void;
     onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
   } = {},

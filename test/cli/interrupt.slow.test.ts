@@ -1,6 +1,6 @@
 /**
- * Ctrl-C on the built `memento` during long runs over a big store: `verify --all`,
- * `export` and `import` stop soon after SIGINT (seen under way through
+ * Ctrl-C on the built `memento` during long runs over a big store: `state` far from any
+ * snapshot, `verify --all`, `export` and `import` stop soon after SIGINT (seen under way through
  * MEMENTO_PROGRESS=lines), print a summary saying they were interrupted, exit with 130,
  * and leave nothing half done: no export file, and no id half imported.
  */
@@ -14,6 +14,8 @@ import { DEFINITIONS, mementoProcess, tempDir } from './harness.js';
 const IDS = 80;
 const EVENTS_PER_ID = 2_500;
 const SNAPSHOT_EVERY = 500;
+/** One more id with this many events and no snapshot: a state far from any snapshot. */
+const LONG_EVENTS = 200_000;
 /** Generous: a run that ignored Ctrl-C would go on for many times longer on this store. */
 const PROMPT_MS = 15_000;
 
@@ -50,6 +52,24 @@ async function bigStore(file: string): Promise<void> {
   }
 }
 
+/** `account|long`: LONG_EVENTS deposits and no snapshot, in its own file (the other runs walk every id). */
+async function longHistory(file: string): Promise<void> {
+  const journal = new SqliteJournal(file);
+  try {
+    const persistenceId = 'account|long';
+    for (let from = 1; from <= LONG_EVENTS; from += 1000) {
+      const events: PersistentRepr[] = [];
+      for (let sequenceNr = from; sequenceNr < from + 1000; sequenceNr++) {
+        events.push({ persistenceId, sequenceNr, timestamp: 1_700_000_000_000 + sequenceNr, event: { type: 'deposited', amount: 1 } });
+      }
+      const [failed] = await journal.write([{ persistenceId, events }]);
+      if (failed) throw failed;
+    }
+  } finally {
+    await journal.close();
+  }
+}
+
 /** Runs the CLI, sends SIGINT once `underWay` matches stderr, and measures how long it takes to exit after that. */
 async function interrupted(args: string[], underWay: (stderr: string) => boolean, cwd: string) {
   let sentAt: number | undefined;
@@ -77,6 +97,20 @@ describe('Ctrl-C on long runs of the built CLI', { timeout: 180_000 }, () => {
     store = join(directory, 'big.db');
     await bigStore(store);
   }, 300_000);
+
+  it('state far from any snapshot stops promptly with exit code 130', async () => {
+    const file = join(directory, 'long.db');
+    await longHistory(file);
+    const result = await interrupted(
+      ['state', 'account|long', '--at', String(LONG_EVENTS), '--store', `sqlite:${file}`, '--definitions', DEFINITIONS],
+      (stderr) => /replaying \d+\/\d+ events/.test(stderr),
+      directory,
+    );
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.afterSignalMs).toBeLessThan(PROMPT_MS);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^memento: .*interrupted/m);
+  });
 
   it('verify --all stops promptly with a summary and exit code 130', async () => {
     const result = await interrupted(

@@ -9,12 +9,13 @@ import type { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { countIds, type ExportSummary, exportRecords } from '../../inspect/transfer/export-records.js';
 import { action } from '../context.js';
-import { ExitCode } from '../errors.js';
+import { CliError, ExitCode } from '../errors.js';
 import { type CliIo, plural } from '../output.js';
 import { interruptible, startProgress } from '../progress.js';
 
 /** Writes one chunk, waiting when the stream asks to. */
 async function write(stream: Writable, text: string): Promise<void> {
+  if (stream.errored) throw stream.errored;
   if (!stream.write(text))
     await new Promise<void>((done, fail) => {
       const onError = (error: Error) => fail(error);
@@ -24,6 +25,21 @@ async function write(stream: Writable, text: string): Promise<void> {
         done();
       });
     });
+}
+
+/**
+ * A write stream on `path`, once the file is open: a directory that does not exist or a path
+ * that cannot be written fails here, naming the target, before anything is read. Later write
+ * errors are kept and rethrown by the next write, never left unhandled.
+ */
+async function openOutput(path: string, target: string): Promise<Writable> {
+  const stream = createWriteStream(path);
+  await new Promise<void>((opened, fail) => {
+    stream.once('open', () => opened());
+    stream.once('error', (error: NodeJS.ErrnoException) => fail(new CliError(`export: cannot write ${target}: ${error.message}`)));
+  });
+  stream.on('error', () => {}); // write() and end() report it to their callers
+  return stream;
 }
 
 const finish = (stream: Writable) =>
@@ -45,7 +61,7 @@ export function registerCommands(program: Command, io: CliIo): void {
         const file = toStdout ? undefined : resolve(io.cwd, target as string);
         // Written next to the target and renamed at the end: an interrupted export leaves no half file.
         const partial = file === undefined ? undefined : `${file}.partial-${process.pid}`;
-        const output: Writable = partial === undefined ? io.stdout : createWriteStream(partial);
+        const output: Writable = partial === undefined ? io.stdout : await openOutput(partial, file as string);
         const summary: ExportSummary = { ids: 0, events: 0, snapshots: 0, states: 0, damagedSnapshots: [] };
         const { signal, release } = interruptible(io);
         const total = io.interactive ? (options.id?.length ?? (await countIds(stores))) : undefined;
@@ -67,10 +83,12 @@ export function registerCommands(program: Command, io: CliIo): void {
           if (partial !== undefined) {
             // Writes still queued fail once the stream is destroyed: expected, the file goes anyway.
             output.on('error', () => {});
-            await new Promise<void>((closed) => {
-              output.once('close', () => closed());
-              output.destroy();
-            });
+            if (!output.closed) {
+              await new Promise<void>((closed) => {
+                output.once('close', () => closed());
+                output.destroy();
+              });
+            }
             await rm(partial, { force: true });
           }
           if ((error as Error)?.name !== 'AbortError') throw error;
