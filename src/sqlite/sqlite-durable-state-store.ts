@@ -22,7 +22,7 @@ import {
   validateRestore,
   validateStateChange,
 } from '../spi/durable-state-support.js';
-import { validateIdListing, validateOrderingRead } from '../spi/queryable-journal.js';
+import { ChangeListeners, validateIdListing, validateOrderingRead } from '../spi/queryable-journal.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 import { checkOptions, NAME, type SqliteDurableStateStoreOptions, type SqliteTarget } from './options.js';
 import {
@@ -37,14 +37,15 @@ import { StoreConnection } from './store-connection.js';
 
 /** A durable state store in an SQLite file (or an open better-sqlite3 Database). */
 export class SqliteDurableStateStore implements QueryableDurableStateStore, TransferableDurableStateStore {
-  /** ChangesByTag queries (live ones poll: no notifications), listing and whole-state transfer. */
-  readonly capabilities: DurableStateCapabilities = { queries: true, live: false, transfer: true };
+  /** ChangesByTag queries (live ones woken by this store object's own changes), listing and whole-state transfer. */
+  readonly capabilities: DurableStateCapabilities = { queries: true, live: true, transfer: true };
   readonly #serialization: Serialization;
   /** How this store turns values into stored bytes (its encryption included). */
   readonly serialization: Serialization;
   readonly #hooks: StoreOptions['hooks'];
   readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
   readonly #connection: StoreConnection;
+  readonly #listeners = new ChangeListeners();
 
   constructor(database: SqliteTarget, options: SqliteDurableStateStoreOptions = {}) {
     const settings = checkOptions(database, options);
@@ -117,6 +118,7 @@ export class SqliteDurableStateStore implements QueryableDurableStateStore, Tran
     } catch (error) {
       throw connection.failure(error, `durableState.${operation}`, persistenceId);
     }
+    this.#listeners.notify(0);
   }
 
   /** Latest changes of ids tagged `tag` after `afterOrdering`; see QueryableDurableStateStore. */
@@ -185,11 +187,22 @@ export class SqliteDurableStateStore implements QueryableDurableStateStore, Tran
     } catch (error) {
       throw connection.failure(error, 'durableState.restore', persistenceId);
     }
+    this.#listeners.notify(0);
+  }
+
+  /**
+   * Tells `listener` after this store object's changes commit. Changes by other processes
+   * (or other store objects on the file) are not seen here; live queries poll for those.
+   */
+  async subscribe(listener: (notification: { readonly ordering: number }) => void): Promise<{ close(): Promise<void> }> {
+    this.#lifecycle.assertOpen('subscribe');
+    return this.#listeners.add(listener);
   }
 
   /** Releases the connection (closed when no other store uses it). */
   async close(): Promise<void> {
     if (!this.#lifecycle.close()) return;
+    this.#listeners.clear();
     this.#connection.release();
   }
 }
