@@ -5,6 +5,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import { InvalidArgumentError } from '../core/errors.js';
 import { validatePersistenceId } from '../core/persistence-id.js';
 import { validateInteger } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
@@ -29,6 +30,7 @@ import { validateIdListing, validateOrderingRead } from '../spi/queryable-journa
 import { withRetry } from '../spi/retry.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { describeFailure, isDefiniteRollback, isTransientRollback, NAME, storeFailure } from './errors.js';
+import { type AppendNotifications, type PostgresListenOptions, storeNotifications } from './listen.js';
 import type { MigrateResult } from './migrate.js';
 import {
   changesByTagSql,
@@ -37,6 +39,7 @@ import {
   getStoredStateSql,
   insertStateSql,
   listStateIdsSql,
+  notifyingChangeSql,
   purgeDeletedStatesSql,
   restoreStateSql,
   updateStateSql,
@@ -44,14 +47,24 @@ import {
 import { PostgresBase, type PostgresOptions } from './store-base.js';
 
 /** Options of {@link PostgresDurableStateStore}. */
-export type PostgresDurableStateStoreOptions = PostgresOptions;
+export type PostgresDurableStateStoreOptions = PostgresOptions & {
+  /** Channel NOTIFYed after each change (payload `{"schema","ordering"}`); `false` disables. @default 'memento_durable_state' */
+  readonly notifyChannel?: string | false;
+  /** Where live `changesByTag` queries LISTEN, see {@link PostgresListenOptions}. @default the pool's server, on a connection of its own */
+  readonly listen?: PostgresListenOptions;
+};
 
 /** Durable state in a PostgreSQL table (see docs/postgres.md for the schema). */
 export class PostgresDurableStateStore implements QueryableDurableStateStore, TransferableDurableStateStore {
-  /** ChangesByTag queries (live ones poll: no notifications), listing and whole-state transfer. */
-  readonly capabilities: DurableStateCapabilities = { queries: true, live: false, transfer: true };
+  /** ChangesByTag queries (live ones woken by LISTEN/NOTIFY unless `notifyChannel: false`), listing and whole-state transfer. */
+  readonly capabilities: DurableStateCapabilities;
   readonly #base: PostgresBase;
   readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
+  /** The change statements, NOTIFYing when a channel is set. */
+  readonly #sql: { readonly insert: string; readonly update: string; readonly restore: string };
+  /** The channel and schema parameters of the NOTIFYing statements (none when notifications are off). */
+  readonly #notifyValues: readonly unknown[];
+  readonly #notifications: AppendNotifications | undefined;
 
   /** How this store turns values into stored bytes (its encryption included). */
   get serialization(): Serialization {
@@ -60,6 +73,35 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore, Tr
 
   constructor(options: PostgresDurableStateStoreOptions) {
     this.#base = new PostgresBase(options);
+    const t = this.#base.tables;
+    const channel = options.notifyChannel ?? 'memento_durable_state';
+    if (channel !== false && (typeof channel !== 'string' || channel.length === 0)) {
+      throw new InvalidArgumentError('notifyChannel', 'notifyChannel: expected a channel name or false', {
+        expected: 'a non-empty string or false',
+        actual: channel,
+        source: NAME,
+      });
+    }
+    this.capabilities = { queries: true, live: channel !== false, transfer: true };
+    if (channel === false) {
+      this.#sql = { insert: insertStateSql(t), update: updateStateSql(t), restore: `${restoreStateSql(t)} RETURNING 1` };
+      this.#notifyValues = [];
+      return;
+    }
+    const target = { channel, schema: this.#base.schema };
+    this.#sql = {
+      insert: notifyingChangeSql(insertStateSql(t), 5, 6),
+      update: notifyingChangeSql(updateStateSql(t), 5, 6),
+      restore: notifyingChangeSql(restoreStateSql(t), 6, 7),
+    };
+    this.#notifyValues = [channel, target.schema];
+    this.#notifications = storeNotifications({
+      options,
+      target,
+      pool: () => this.#base.pool(),
+      logger: this.#base.logger,
+      send: (text, values) => this.#base.read('state.subscribe', undefined, text, values),
+    });
   }
 
   /** The schema holding the tables. */
@@ -109,8 +151,7 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore, Tr
   }
 
   async #change(persistenceId: string, revision: number, payload: Uint8Array | null, tag: string | null, operation: 'upsert' | 'delete') {
-    const t = this.#base.tables;
-    const sql = revision === 1 ? insertStateSql(t) : updateStateSql(t);
+    const sql = revision === 1 ? this.#sql.insert : this.#sql.update;
     const name = `state.${operation}`;
     const changed = await withRetry(
       this.#base.retry,
@@ -118,7 +159,7 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore, Tr
         const marker = `memento:state:${randomUUID()}`;
         const client = await this.#base.connect(name, persistenceId);
         try {
-          const result = await client.query(`/* ${marker} */ ${sql}`, [persistenceId, revision, payload, tag]);
+          const result = await client.query(`/* ${marker} */ ${sql}`, [persistenceId, revision, payload, tag, ...this.#notifyValues]);
           client.release();
           return result.rowCount === 1;
         } catch (error) {
@@ -215,12 +256,13 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore, Tr
     const { revision, timestamp } = validateRestore(state);
     const { persistenceId } = state;
     const payload = state.value === null ? null : encodeState(state.value, persistenceId, revision, this.#base.serialization);
-    const inserted = await this.#base.read('state.restore', persistenceId, `${restoreStateSql(this.#base.tables)} RETURNING 1`, [
+    const inserted = await this.#base.read('state.restore', persistenceId, this.#sql.restore, [
       persistenceId,
       revision,
       payload,
       state.tag ?? null,
       timestamp,
+      ...this.#notifyValues,
     ]);
     if (inserted.length === 1) return;
     const found = await this.#base.read('state.restore', persistenceId, findStateSql(this.#base.tables), [
@@ -253,9 +295,33 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore, Tr
     });
   }
 
-  /** Ends the pool if the store built it. Idempotent. */
+  /**
+   * Calls `listener` with the ordering of every change in this schema, through LISTEN on the
+   * store's one notification connection (outside the pool, reconnected when it drops).
+   * Resolves once LISTEN was tried; `close()` the result to stop.
+   */
+  async subscribe(listener: (notification: { readonly ordering: number }) => void): Promise<{ close(): Promise<void> }> {
+    this.#lifecycle.assertOpen('subscribe');
+    const notifications = this.#notifications;
+    if (!notifications) {
+      throw new InvalidArgumentError('notifyChannel', 'state.subscribe: expected a notify channel, found notifyChannel: false', {
+        expected: 'a channel name',
+        actual: false,
+        source: NAME,
+      });
+    }
+    return notifications.subscribe(listener);
+  }
+
+  /** True while the store's LISTEN connection is in place. */
+  get listening(): boolean {
+    return this.#notifications?.listening ?? false;
+  }
+
+  /** Ends the LISTEN connection, then the pool if the store built it. Idempotent. */
   async close(): Promise<void> {
     if (!this.#lifecycle.close()) return;
+    await this.#notifications?.stop();
     await this.#base.release();
   }
 }
