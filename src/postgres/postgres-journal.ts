@@ -21,7 +21,6 @@ import { AppendBatcher } from './append-batcher.js';
 import { NAME } from './errors.js';
 import { type AppendListener, type AppendNotifications, type PostgresListenOptions, storeNotifications } from './listen.js';
 import type { MigrateResult } from './migrate.js';
-import type { PgPool } from './pg-client.js';
 import {
   deleteEventsSql,
   type EventRow,
