@@ -1,6 +1,7 @@
 /**
- * LISTEN for the journal's append notifications, so live queries wake up when events are
- * written instead of polling blindly. All subscribers of a journal share one connection,
+ * LISTEN for a store's change notifications (the journal's appends, the durable state
+ * store's changes, each on its own channel), so live queries wake up when something is
+ * written instead of polling blindly. All subscribers of a store share one connection,
  * opened outside the pool (a pool connection held for LISTEN is one less for reads and
  * writes), reconnected with back-off when it drops, and checked at start by a probe
  * notification sent through the write path: behind a pooler that does not forward
@@ -8,15 +9,29 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import { InvalidArgumentError } from '../core/errors.js';
 import { sleep } from '../core/timers.js';
+import { validateInteger } from '../core/validation.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import { backoffMs, type RetryPolicy, retryPolicy } from '../spi/retry.js';
+import { clientConnection, type PostgresConnectionOptions } from './connection.js';
 import { describeFailure, NAME, storeFailure } from './errors.js';
 import { quoteIdentifier } from './identifier.js';
 import type { PgPool } from './pg-client.js';
 import type { NotifyTarget } from './schema/journal/append-events.js';
 
-/** One append: the schema written to and the highest ordering it allocated. */
+/**
+ * The connection live queries LISTEN on: one per store, outside the pool. Behind a pooler
+ * in transaction mode (PgBouncer) notifications never arrive: point this at PostgreSQL directly.
+ */
+export interface PostgresListenOptions {
+  /** A `postgres://` URL for the LISTEN connection. @default the store's `connectionString`, or its `pg.Pool`'s settings */
+  readonly connectionString?: string;
+  /** How long the start-up probe waits for a test notification before warning through the logger. @default 2000 */
+  readonly probeTimeoutMs?: number;
+}
+
+/** One append (or durable state change): the schema written to and the highest ordering it allocated. */
 export interface AppendNotification {
   readonly schema: string;
   readonly ordering: number;
@@ -242,7 +257,7 @@ export class AppendNotifications {
       }
       this.#logger.warn(
         `[memento] [${NAME}] LISTEN ${this.#options.target.channel}: a test notification sent through the pool did not arrive within ${timeoutMs} ms; ` +
-          'live queries fall back to polling. Behind PgBouncer in transaction pooling, give the journal a direct connection for ' +
+          'live queries fall back to polling. Behind PgBouncer in transaction pooling, give the store a direct connection for ' +
           'notifications: listen: { connectionString: \'postgres://...direct...\' } (see "Behind PgBouncer" in docs/postgres.md)',
       );
     } catch (error) {
@@ -293,4 +308,53 @@ export async function listenForAppends(
 ): Promise<{ close(): Promise<void> }> {
   const notifications = new AppendNotifications({ open: pooledListenConnection(pool), target, logger });
   return notifications.subscribe(listener);
+}
+
+/** How a store opens its LISTEN connection: beside the pool when it knows the server's settings. */
+function listenConnection(
+  options: PostgresConnectionOptions & { readonly listen?: PostgresListenOptions },
+  pool: () => Promise<PgPool>,
+): OpenListenConnection {
+  const given = options.listen?.connectionString;
+  if (given !== undefined) {
+    if (typeof given !== 'string' || given.length === 0) {
+      throw new InvalidArgumentError('listen.connectionString', 'listen.connectionString: expected a postgres:// URL', {
+        expected: 'a non-empty string',
+        actual: given,
+        source: NAME,
+      });
+    }
+    return clientConnection({ connectionString: given });
+  }
+  if (typeof options.connectionString === 'string')
+    return clientConnection({ ...options.poolConfig, connectionString: options.connectionString });
+  // A pg.Pool keeps the settings it was built with; other pools only lend connections.
+  const settings = (options.pool as { options?: unknown } | undefined)?.options;
+  if (typeof settings === 'object' && settings !== null) return clientConnection({ ...(settings as Record<string, unknown>) });
+  return async () => pooledListenConnection(await pool())();
+}
+
+/** What {@link storeNotifications} needs from a store. */
+export interface StoreNotificationsSettings {
+  readonly options: PostgresConnectionOptions & { readonly listen?: PostgresListenOptions };
+  readonly target: NotifyTarget;
+  readonly pool: () => Promise<PgPool>;
+  readonly logger: Logger;
+  /** Runs a statement through the write path (the pool), as the probe must. */
+  readonly send: (text: string, values: unknown[]) => Promise<unknown>;
+}
+
+/** The one LISTEN connection of a store, from its `listen` options (validated here). */
+export function storeNotifications(settings: StoreNotificationsSettings): AppendNotifications {
+  const { options, target } = settings;
+  const probeTimeoutMs = validateInteger(options.listen?.probeTimeoutMs ?? 2000, 'listen.probeTimeoutMs', { source: NAME }, { min: 1 });
+  return new AppendNotifications({
+    open: listenConnection(options, settings.pool),
+    target,
+    logger: settings.logger,
+    probeTimeoutMs,
+    sendProbe: async (payload) => {
+      await settings.send('SELECT pg_notify($1, $2)', [target.channel, payload]);
+    },
+  });
 }

@@ -4,6 +4,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
+import { InvalidArgumentError } from '../core/errors.js';
 import { validateInteger } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
 import type { Serialization } from '../serialization/serialization.js';
@@ -13,6 +14,7 @@ import { decodeState, encodeState, restoreConflict, revisionConflict } from '../
 import { type DurableStateStoreCore, GuardedDurableStateStore } from '../spi/guarded-durable-state-store.js';
 import { withRetry } from '../spi/retry.js';
 import { describeFailure, isDefiniteRollback, isTransientRollback, NAME, storeFailure } from './errors.js';
+import { type AppendNotifications, type PostgresListenOptions, storeNotifications } from './listen.js';
 import type { MigrateResult } from './migrate.js';
 import {
   changesByTagSql,
@@ -21,6 +23,7 @@ import {
   getStoredStateSql,
   insertStateSql,
   listStateIdsSql,
+  notifyingChangeSql,
   purgeDeletedStatesSql,
   restoreStateSql,
   updateStateSql,
@@ -28,7 +31,12 @@ import {
 import { PostgresBase, type PostgresOptions } from './store-base.js';
 
 /** Options of {@link PostgresDurableStateStore}. */
-export type PostgresDurableStateStoreOptions = PostgresOptions;
+export type PostgresDurableStateStoreOptions = PostgresOptions & {
+  /** Channel NOTIFYed after each change (payload `{"schema","ordering"}`); `false` disables. @default 'memento_durable_state' */
+  readonly notifyChannel?: string | false;
+  /** Where live `changesByTag` queries LISTEN, see {@link PostgresListenOptions}. @default the pool's server, on a connection of its own */
+  readonly listen?: PostgresListenOptions;
+};
 
 interface PreparedPayload {
   readonly payload: Uint8Array;
@@ -37,12 +45,58 @@ interface PreparedPayload {
 
 /** The I/O of {@link PostgresDurableStateStore}. */
 class PostgresDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
-  /** ChangesByTag queries (live ones poll: no notifications), listing and whole-state transfer. */
-  readonly capabilities: DurableStateCapabilities = { queries: true, live: false, transfer: true };
+  /** ChangesByTag queries (live ones woken by LISTEN/NOTIFY unless `notifyChannel: false`), listing and whole-state transfer. */
+  readonly capabilities: DurableStateCapabilities;
   readonly #base: PostgresBase;
+  /** The change statements, NOTIFYing when a channel is set. */
+  readonly #sql: { readonly insert: string; readonly update: string; readonly restore: string };
+  /** The channel and schema parameters of the NOTIFYing statements (none when notifications are off). */
+  readonly #notifyValues: readonly unknown[];
+  /** The store's one LISTEN connection, shared by its live queries; absent with `notifyChannel: false`. */
+  readonly notifications: AppendNotifications | undefined;
 
-  constructor(base: PostgresBase) {
+  constructor(base: PostgresBase, options: PostgresDurableStateStoreOptions) {
     this.#base = base;
+    const t = base.tables;
+    const channel = options.notifyChannel ?? 'memento_durable_state';
+    if (channel !== false && (typeof channel !== 'string' || channel.length === 0)) {
+      throw new InvalidArgumentError('notifyChannel', 'notifyChannel: expected a channel name or false', {
+        expected: 'a non-empty string or false',
+        actual: channel,
+        source: NAME,
+      });
+    }
+    this.capabilities = { queries: true, live: channel !== false, transfer: true };
+    if (channel === false) {
+      this.#sql = { insert: insertStateSql(t), update: updateStateSql(t), restore: `${restoreStateSql(t)} RETURNING 1` };
+      this.#notifyValues = [];
+      // Without notifications readers poll: the guard hides subscribe when the core has none.
+      Object.defineProperty(this, 'subscribe', { value: undefined });
+      return;
+    }
+    const target = { channel, schema: base.schema };
+    this.#sql = {
+      insert: notifyingChangeSql(insertStateSql(t), 5, 6),
+      update: notifyingChangeSql(updateStateSql(t), 5, 6),
+      restore: notifyingChangeSql(restoreStateSql(t), 6, 7),
+    };
+    this.#notifyValues = [channel, target.schema];
+    this.notifications = storeNotifications({
+      options,
+      target,
+      pool: () => base.pool(),
+      logger: base.logger,
+      send: (text, values) => base.read('state.subscribe', undefined, text, values),
+    });
+  }
+
+  /**
+   * Calls `listener` with the ordering of every change in this schema, through LISTEN on the
+   * store's one notification connection (outside the pool, reconnected when it drops).
+   * Resolves once LISTEN was tried; `close()` the result to stop.
+   */
+  subscribe(listener: (notification: { readonly ordering: number }) => void): Promise<{ close(): Promise<void> }> {
+    return (this.notifications as AppendNotifications).subscribe(listener);
   }
 
   async get(persistenceId: string): Promise<DurableStateRecord> {
@@ -72,8 +126,7 @@ class PostgresDurableStateCore implements DurableStateStoreCore<PreparedPayload>
   }
 
   async #change(persistenceId: string, revision: number, payload: Uint8Array | null, tag: string | null, operation: 'upsert' | 'delete') {
-    const t = this.#base.tables;
-    const sql = revision === 1 ? insertStateSql(t) : updateStateSql(t);
+    const sql = revision === 1 ? this.#sql.insert : this.#sql.update;
     const name = `state.${operation}`;
     const changed = await withRetry(
       this.#base.retry,
@@ -81,7 +134,7 @@ class PostgresDurableStateCore implements DurableStateStoreCore<PreparedPayload>
         const marker = `memento:state:${randomUUID()}`;
         const client = await this.#base.connect(name, persistenceId);
         try {
-          const result = await client.query(`/* ${marker} */ ${sql}`, [persistenceId, revision, payload, tag]);
+          const result = await client.query(`/* ${marker} */ ${sql}`, [persistenceId, revision, payload, tag, ...this.#notifyValues]);
           client.release();
           return result.rowCount === 1;
         } catch (error) {
@@ -169,12 +222,13 @@ class PostgresDurableStateCore implements DurableStateStoreCore<PreparedPayload>
   async restore(state: StoredDurableState, revision: number, timestamp: number): Promise<void> {
     const { persistenceId } = state;
     const payload = state.value === null ? null : encodeState(state.value, persistenceId, revision, this.#base.serialization);
-    const inserted = await this.#base.read('state.restore', persistenceId, `${restoreStateSql(this.#base.tables)} RETURNING 1`, [
+    const inserted = await this.#base.read('state.restore', persistenceId, this.#sql.restore, [
       persistenceId,
       revision,
       payload,
       state.tag ?? null,
       timestamp,
+      ...this.#notifyValues,
     ]);
     if (inserted.length === 1) return;
     const found = await this.#base.read('state.restore', persistenceId, findStateSql(this.#base.tables), [
@@ -186,8 +240,9 @@ class PostgresDurableStateCore implements DurableStateStoreCore<PreparedPayload>
       throw restoreConflict(persistenceId, await this.#currentRevision('state.restore', persistenceId), revision, NAME);
   }
 
-  /** Ends the pool if the store built it. */
+  /** Ends the LISTEN connection, then the pool if the store built it. */
   async close(): Promise<void> {
+    await this.notifications?.stop();
     await this.#base.release();
   }
 }
@@ -195,11 +250,19 @@ class PostgresDurableStateCore implements DurableStateStoreCore<PreparedPayload>
 /** Durable state in a PostgreSQL table (see docs/postgres.md for the schema). */
 export class PostgresDurableStateStore extends GuardedDurableStateStore<PreparedPayload> {
   readonly #base: PostgresBase;
+  readonly #core: PostgresDurableStateCore;
 
   constructor(options: PostgresDurableStateStoreOptions) {
     const base = new PostgresBase(options);
-    super(new PostgresDurableStateCore(base), { source: NAME, hooks: base.hooks });
+    const core = new PostgresDurableStateCore(base, options);
+    super(core, { source: NAME, hooks: base.hooks });
     this.#base = base;
+    this.#core = core;
+  }
+
+  /** True while the store's LISTEN connection is in place. */
+  get listening(): boolean {
+    return this.#core.notifications?.listening ?? false;
   }
 
   /** How this store turns values into stored bytes (its encryption included). */

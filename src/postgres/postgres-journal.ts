@@ -18,11 +18,9 @@ import { GuardedJournal, type JournalCore } from '../spi/guarded-journal.js';
 import { checkRecordedHighest, decodeEvent, prepareWrite, type ReplayBounds, type StoredEvent } from '../spi/journal-support.js';
 import type { OrderedEvent, OrderingFilter } from '../spi/queryable-journal.js';
 import { AppendBatcher } from './append-batcher.js';
-import { clientConnection } from './connection.js';
 import { NAME } from './errors.js';
-import { type AppendListener, AppendNotifications, type OpenListenConnection, pooledListenConnection } from './listen.js';
+import { type AppendListener, type AppendNotifications, type PostgresListenOptions, storeNotifications } from './listen.js';
 import type { MigrateResult } from './migrate.js';
-import type { PgPool } from './pg-client.js';
 import {
   deleteEventsSql,
   type EventRow,
@@ -53,40 +51,9 @@ export type PostgresJournalOptions = PostgresOptions & {
   readonly listen?: PostgresListenOptions;
 };
 
-/**
- * The connection live queries LISTEN on: one per journal, outside the pool. Behind a pooler
- * in transaction mode (PgBouncer) notifications never arrive: point this at PostgreSQL directly.
- */
-export interface PostgresListenOptions {
-  /** A `postgres://` URL for the LISTEN connection. @default the journal's `connectionString`, or its `pg.Pool`'s settings */
-  readonly connectionString?: string;
-  /** How long the start-up probe waits for a test notification before warning through the logger. @default 2000 */
-  readonly probeTimeoutMs?: number;
-}
-
-/** How the journal opens its LISTEN connection: beside the pool when it knows the server's settings. */
-function listenConnection(options: PostgresJournalOptions, pool: () => Promise<PgPool>): OpenListenConnection {
-  const given = options.listen?.connectionString;
-  if (given !== undefined) {
-    if (typeof given !== 'string' || given.length === 0) {
-      throw new InvalidArgumentError('listen.connectionString', 'listen.connectionString: expected a postgres:// URL', {
-        expected: 'a non-empty string',
-        actual: given,
-        source: NAME,
-      });
-    }
-    return clientConnection({ connectionString: given });
-  }
-  if (typeof options.connectionString === 'string')
-    return clientConnection({ ...options.poolConfig, connectionString: options.connectionString });
-  // A pg.Pool keeps the settings it was built with; other pools only lend connections.
-  const settings = (options.pool as { options?: unknown } | undefined)?.options;
-  if (typeof settings === 'object' && settings !== null) return clientConnection({ ...(settings as Record<string, unknown>) });
-  return async () => pooledListenConnection(await pool())();
-}
-
 /** An event with its global ordering, as {@link PostgresJournal.readByOrdering} returns it. */
 export type { OrderedEvent } from '../spi/queryable-journal.js';
+export type { PostgresListenOptions } from './listen.js';
 
 /** Rows of an event page to the stored form. */
 const toStored = (row: EventRow): StoredEvent => ({
@@ -120,17 +87,14 @@ class PostgresJournalCore implements JournalCore {
     const notify: NotifyTarget | undefined = channel === false ? undefined : { channel, schema: base.schema };
     this.capabilities = { queries: true, tags: true, live: notify !== undefined };
     this.#writer = new AppendBatcher(base, notify, maxBatchWrites);
-    const probeTimeoutMs = validateInteger(options.listen?.probeTimeoutMs ?? 2000, 'listen.probeTimeoutMs', { source: NAME }, { min: 1 });
     this.notifications =
       notify &&
-      new AppendNotifications({
-        open: listenConnection(options, () => base.pool()),
+      storeNotifications({
+        options,
         target: notify,
+        pool: () => base.pool(),
         logger: base.logger,
-        probeTimeoutMs,
-        sendProbe: async (payload) => {
-          await base.read('journal.subscribe', undefined, 'SELECT pg_notify($1, $2)', [notify.channel, payload]);
-        },
+        send: (text, values) => base.read('journal.subscribe', undefined, text, values),
       });
   }
 

@@ -8,6 +8,7 @@ import type { DurableStateCapabilities } from '../spi/capabilities.js';
 import type { DurableStateChange, DurableStateRecord, StoredDurableState } from '../spi/durable-state-store.js';
 import { decodeState, encodeState, restoreConflict, revisionConflict } from '../spi/durable-state-support.js';
 import { type DurableStateStoreCore, GuardedDurableStateStore } from '../spi/guarded-durable-state-store.js';
+import { ChangeListeners } from '../spi/queryable-journal.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { checkOptions, NAME, type SqliteDurableStateStoreOptions, type SqliteTarget } from './options.js';
 import {
@@ -27,8 +28,9 @@ interface PreparedPayload {
 
 /** The I/O of {@link SqliteDurableStateStore}. */
 class SqliteDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
-  /** ChangesByTag queries (live ones poll: no notifications), listing and whole-state transfer. */
-  readonly capabilities: DurableStateCapabilities = { queries: true, live: false, transfer: true };
+  /** ChangesByTag queries (live ones woken by this store object's own changes), listing and whole-state transfer. */
+  readonly capabilities: DurableStateCapabilities = { queries: true, live: true, transfer: true };
+  readonly #listeners = new ChangeListeners();
 
   constructor(
     readonly connection: StoreConnection,
@@ -84,6 +86,7 @@ class SqliteDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
     } catch (error) {
       throw connection.failure(error, `durableState.${operation}`, persistenceId);
     }
+    this.#listeners.notify(0);
   }
 
   async readChangesByTag(tag: string, after: number, max: number): Promise<DurableStateChange[]> {
@@ -143,10 +146,20 @@ class SqliteDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
     } catch (error) {
       throw connection.failure(error, 'durableState.restore', persistenceId);
     }
+    this.#listeners.notify(0);
+  }
+
+  /**
+   * Tells `listener` after this store object's changes commit. Changes by other processes
+   * (or other store objects on the file) are not seen here; live queries poll for those.
+   */
+  async subscribe(listener: (notification: { readonly ordering: number }) => void): Promise<{ close(): Promise<void> }> {
+    return this.#listeners.add(listener);
   }
 
   /** Releases the connection (closed when no other store uses it). */
   async close(): Promise<void> {
+    this.#listeners.clear();
     this.connection.release();
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Live queries on PostgreSQL: one shared LISTEN connection per journal outside the pool,
  * reconnection after the backend is killed, listener errors reported, the start-up probe,
- * and abort() ending streams promptly even on a pool of one connection.
+ * abort() ending streams promptly even on a pool of one connection, and the durable state
+ * store's live changes on their own channel.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
@@ -191,5 +192,50 @@ describe('postgres live queries', () => {
       await live.close();
       await working.close();
     }
+  });
+  it('wake durable state changesByTag on their own channel, sharing one LISTEN connection outside a pool of one', async () => {
+    const pool = await connect(1);
+    const name = channel();
+    const state = new PostgresDurableStateStore({ pool, schema: db.schema, notifyChannel: name });
+    // Polling waits a minute: only notifications deliver the changes in time.
+    const queries = createDurableStateQueries(state, { minPollMs: 60_000, maxPollMs: 60_000 });
+    const tag = `live-state-${randomUUID()}`;
+    const controllers = [new AbortController(), new AbortController()];
+    const received = controllers.map(() => [] as string[]);
+    const runs = controllers.map(async (controller, index) => {
+      for await (const change of queries.changesByTag(tag, { type: 'none' }, { live: true, signal: controller.signal })) {
+        received[index]?.push(`${change.persistenceId}@${change.revision}`);
+        if (received[index]?.length === 3) return;
+      }
+    });
+    try {
+      await eventually(async () => state.listening);
+      expect(await listeners(name)).toHaveLength(1);
+      // Every change goes through the pool's only connection while both live queries run.
+      await state.upsert(`${tag}-a`, 1, 'a1', tag);
+      await eventually(async () => received.every((list) => list.length === 1));
+      await state.upsert(`${tag}-b`, 1, 'b1', tag);
+      await eventually(async () => received.every((list) => list.length === 2));
+      await state.delete(`${tag}-a`, 2);
+      await Promise.all(runs);
+      for (const list of received) expect(list).toEqual([`${tag}-a@1`, `${tag}-b@1`, `${tag}-a@2`]);
+    } finally {
+      for (const controller of controllers) controller.abort();
+      await state.close();
+      await pool.end();
+    }
+  });
+
+  it('declares durable state live only with a notify channel, and offers no subscribe without one', async () => {
+    const quiet = new PostgresDurableStateStore({ pool: db.pool, schema: db.schema, notifyChannel: false });
+    expect(quiet.capabilities.live).toBe(false);
+    expect(quiet.subscribe).toBeUndefined();
+    await quiet.close();
+    expect(() => new PostgresDurableStateStore({ pool: db.pool, schema: db.schema, notifyChannel: '' })).toThrow(
+      /notifyChannel: expected a channel name or false/,
+    );
+    const live = new PostgresDurableStateStore({ pool: db.pool, schema: db.schema });
+    expect(live.capabilities.live).toBe(true);
+    await live.close();
   });
 });

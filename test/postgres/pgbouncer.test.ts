@@ -1,7 +1,8 @@
 /**
  * PostgreSQL behind PgBouncer in transaction pooling, started by the test on a free
  * loopback port: the conformance suites, the entity suite and live queries run through it,
- * with notifications LISTENed on a direct connection (`listen: { connectionString }`); a
+ * with notifications (the journal's and the durable state store's) LISTENed on a direct
+ * connection (`listen: { connectionString }`); a
  * journal LISTENing through the pooler warns that notifications do not arrive.
  */
 import { randomUUID } from 'node:crypto';
@@ -58,6 +59,10 @@ const pool = (): pg.Pool => {
 const journal = (options: { logger?: Logger; notifyChannel?: string; hooks?: PersistenceHooks } = {}) =>
   new PostgresJournal({ pool: pool(), schema, listen: { connectionString: PG_URL }, ...options });
 
+/** A durable state store writing through PgBouncer and LISTENing on a direct connection. */
+const stateStore = (options: { logger?: Logger; hooks?: PersistenceHooks } = {}) =>
+  new PostgresDurableStateStore({ pool: pool(), schema, listen: { connectionString: PG_URL }, ...options });
+
 journalConformance('postgres via pgbouncer', (context) => journal(context));
 snapshotStoreConformance('postgres via pgbouncer', (context) => new PostgresSnapshotStore({ ...context, pool: pool(), schema }), {
   damageSnapshot: async (_store, persistenceId, sequenceNr) => {
@@ -70,15 +75,15 @@ snapshotStoreConformance('postgres via pgbouncer', (context) => new PostgresSnap
     if (result.rowCount !== 1) throw new Error(`no snapshot ${sequenceNr} of ${persistenceId} to damage`);
   },
 });
-durableStateStoreConformance('postgres via pgbouncer', (context) => new PostgresDurableStateStore({ ...context, pool: pool(), schema }));
+durableStateStoreConformance('postgres via pgbouncer', (context) => stateStore(context));
 queryConformance('postgres via pgbouncer', (context) => journal(context));
-durableStateQueryConformance('postgres via pgbouncer', (context) => new PostgresDurableStateStore({ ...context, pool: pool(), schema }));
+durableStateQueryConformance('postgres via pgbouncer', (context) => stateStore(context));
 entitySuite(
   'postgres via pgbouncer',
   async () => ({
     journal: journal(),
     snapshotStore: new PostgresSnapshotStore({ pool: pool(), schema }),
-    durableStateStore: new PostgresDurableStateStore({ pool: pool(), schema }),
+    durableStateStore: stateStore(),
   }),
   { propertyRuns: 5 },
 );

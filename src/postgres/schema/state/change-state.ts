@@ -29,6 +29,15 @@ export const updateStateSql = (t: TableNames): string =>
   `UPDATE ${t.state} SET revision = $2, payload = $3, tag = CASE WHEN $3::bytea IS NULL THEN tag ELSE $4 END, updated_at = now(),
   ordering = ${nextOrdering(t)} WHERE persistence_id = $1 AND revision = $2 - 1`;
 
+/**
+ * `sql` (one INSERT or UPDATE of a state row) returning a row per changed state, each
+ * NOTIFYed on channel `$channel` as `{"schema": $schema, "ordering"}`: sent when the change
+ * commits, so live queries wake up on it.
+ */
+export const notifyingChangeSql = (sql: string, channel: number, schema: number): string =>
+  `WITH changed AS (${sql} RETURNING ordering)
+SELECT pg_notify($${channel}, json_build_object('schema', $${schema}::text, 'ordering', ordering)::text) FROM changed`;
+
 /** `$1` tag, `$2` after ordering, `$3` limit: the latest change of each tagged id, by ordering. */
 export const changesByTagSql = (t: TableNames): string =>
   `SELECT persistence_id, revision, payload, tag, ordering, (extract(epoch FROM updated_at) * 1000)::bigint AS timestamp_ms
