@@ -47,6 +47,7 @@ export type S3UploadBody = Uint8Array | Readable;
 export interface S3ListedObject {
   readonly Key?: string;
   readonly Size?: number;
+  readonly ETag?: string;
 }
 
 /** The fields of a ListObjectsV2 answer this plugin reads. */

@@ -18,7 +18,8 @@
  *   snapshots, and an upper sequence bound becomes `StartAfter`.
  * - The plain sequence number is there for people browsing the bucket; the timestamp is
  *   there so criteria are evaluated from the listing alone, without a GET per snapshot.
- * - The listing is the index: nothing else to update, nothing that can go stale.
+ * - The listing is the index: nothing else to update, nothing that can go stale. The id's
+ *   `head` object (./head.ts) is a checked cache, not a snapshot key; listings skip it.
  * @module
  */
 import { MAX_SEQUENCE_NR } from '../core/validation.js';

@@ -19,6 +19,8 @@ export interface ListedSnapshot extends SnapshotKey {
   readonly duplicates: string[];
   /** The object's size in the listing, when the server gave one. */
   readonly size: number | undefined;
+  /** The object's ETag in the listing, when the server gave one. */
+  readonly etag: string | undefined;
 }
 
 /**
@@ -62,11 +64,11 @@ export async function* listNewestFirst(
       }
       if (pending?.sequenceNr === parsed.sequenceNr) {
         // Same sequence number: keys sort by timestamp, so this one is younger and counts.
-        pending = { ...parsed, persistenceId, duplicates: [...pending.duplicates, pending.key], size: object.Size };
+        pending = { ...parsed, persistenceId, duplicates: [...pending.duplicates, pending.key], size: object.Size, etag: object.ETag };
         continue;
       }
       if (pending) yield pending;
-      pending = { ...parsed, persistenceId, duplicates: [], size: object.Size };
+      pending = { ...parsed, persistenceId, duplicates: [], size: object.Size, etag: object.ETag };
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
     if (token === undefined) break;

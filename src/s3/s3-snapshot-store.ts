@@ -20,6 +20,7 @@ import { StoreLifecycle } from '../spi/store-options.js';
 import { S3Bucket } from './bucket.js';
 import type { S3ClientLike } from './client.js';
 import { S3_SOURCE as NAME } from './errors.js';
+import { decodeHead, encodeHead, HEAD_MAX_BYTES, type Head, headCopies, headKey } from './head.js';
 import { createBucketIfMissing } from './helpers.js';
 import { idPrefix, type SnapshotKey, snapshotKey } from './key-layout.js';
 import { keysOfSequenceNr, type ListedSnapshot, listNewestFirst, listSnapshotIds, matching } from './listing.js';
@@ -95,15 +96,19 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
     // The listing stays the index: an early GET only saves waiting for it when the listing
     // then names the key this store knows as the youngest match; otherwise it is cancelled.
     const early = this.#startEarlyRead(persistenceId, criteria);
+    // Without a known key, the id's head (a copy of its newest small snapshot) is read in
+    // parallel with the listing, and used only when it copies exactly what the listing names first.
+    const head = early ? undefined : this.#startHeadRead(persistenceId);
     try {
       const listing = listNewestFirst(this.#bucket, persistenceId, criteria, 'load', LOAD_FIRST_PAGE);
       return await loadYoungestReadable(
         matching(listing, criteria),
-        (found) => this.#read(found, early?.key === found.key ? early : undefined),
+        (found) => this.#read(found, early?.key === found.key ? early : undefined, head?.bytes),
         reporting,
       );
     } finally {
       early?.cancel.abort();
+      head?.cancel.abort();
     }
   }
 
@@ -119,7 +124,20 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
       // Look for objects this save replaces while the upload runs; delete them only after it succeeded.
       const siblings = keysOfSequenceNr(this.#bucket, persistenceId, sequenceNr, 'save');
       siblings.catch(() => undefined);
-      await put(this.#bucket, persistenceId, key, parts, bytes);
+      // The head goes up alongside: a head whose object failed to land is never used (the listing must name it).
+      const known = this.#knownKeys.get(persistenceId);
+      const withHead = bytes <= HEAD_MAX_BYTES && !(known && known.sequenceNr > sequenceNr);
+      const base = idPrefix(this.#bucket.settings.prefix, persistenceId);
+      const head = withHead ? encodeHead(key, parts) : undefined;
+      // A failed head PUT does not fail the save: the snapshot is stored, and a missing or
+      // stale head only costs the next cold load the listing's round trip.
+      const headPut = head ? put(this.#bucket, persistenceId, headKey(base), head, bytes + (head[0] as Uint8Array).length) : undefined;
+      const headDone = headPut?.catch(() => undefined);
+      try {
+        await put(this.#bucket, persistenceId, key, parts, bytes);
+      } finally {
+        await headDone;
+      }
       this.#remember(persistenceId, { key, sequenceNr, timestamp, size: bytes });
       const replaced = (await siblings).filter((other) => other !== key);
       await deleteKeys(this.#bucket, persistenceId, replaced, 'save');
@@ -130,19 +148,26 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
     await this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
       await this.#ready(persistenceId);
       this.#knownKeys.delete(persistenceId);
+      const target = this.#headTarget(persistenceId);
       const keys = await keysOfSequenceNr(this.#bucket, persistenceId, sequenceNr, 'delete');
       await deleteKeys(this.#bucket, persistenceId, keys, 'delete');
+      await this.#dropHeadOf(persistenceId, await target, new Set(keys), 'delete');
     });
   }
 
   async deleteMatching(persistenceId: string, criteria: SnapshotSelectionCriteria): Promise<void> {
     await this.#ready(persistenceId);
     this.#knownKeys.delete(persistenceId);
+    const target = this.#headTarget(persistenceId);
+    const deleted = new Set<string>();
     let batch: string[] = [];
     const pageSize = this.#bucket.settings.pageSize;
     for await (const found of listNewestFirst(this.#bucket, persistenceId, criteria, 'deleteMatching', pageSize)) {
       // Duplicates are garbage whatever the criteria say.
-      if (criteria.matches(found)) batch.push(found.key);
+      if (criteria.matches(found)) {
+        batch.push(found.key);
+        deleted.add(found.key);
+      }
       batch.push(...found.duplicates);
       if (batch.length >= DELETE_BATCH) {
         await deleteKeys(this.#bucket, persistenceId, batch.slice(0, DELETE_BATCH), 'deleteMatching');
@@ -150,6 +175,24 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
       }
     }
     await deleteKeys(this.#bucket, persistenceId, batch, 'deleteMatching');
+    await this.#dropHeadOf(persistenceId, await target, deleted, 'deleteMatching');
+  }
+
+  /** The key the id's head copies, undefined when there is no readable head. */
+  async #headTarget(persistenceId: string): Promise<string | undefined> {
+    const key = headKey(idPrefix(this.#bucket.settings.prefix, persistenceId));
+    const bytes = await getWhole(this.#bucket, { persistenceId, key });
+    return bytes === undefined ? undefined : decodeHead(bytes)?.key;
+  }
+
+  /**
+   * Deletes the id's head when it copies a deleted snapshot, so no copy outlives its
+   * snapshot. Not needed for correctness (a load uses a head only when the listing names
+   * its key); a save racing this may lose its head, which only costs its next load a trip.
+   */
+  async #dropHeadOf(persistenceId: string, target: string | undefined, deleted: ReadonlySet<string>, operation: string): Promise<void> {
+    if (target === undefined || !deleted.has(target)) return;
+    await deleteKeys(this.#bucket, persistenceId, [headKey(idPrefix(this.#bucket.settings.prefix, persistenceId))], operation);
   }
 
   /**
@@ -207,6 +250,16 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
     return { key: known.key, bytes, cancel };
   }
 
+  /** Starts the GET of the id's head object; its bytes are undefined when there is none. */
+  #startHeadRead(persistenceId: string): { readonly bytes: Promise<Buffer | undefined>; readonly cancel: AbortController } {
+    const cancel = new AbortController();
+    const key = headKey(idPrefix(this.#bucket.settings.prefix, persistenceId));
+    const bytes = getWhole(this.#bucket, { persistenceId, key }, cancel.signal);
+    // Awaited only when the listing names a snapshot; a cancelled or failed one falls back to the listed GET.
+    const settled = bytes.catch(() => undefined);
+    return { bytes: settled, cancel };
+  }
+
   /** Notes the newest key this store wrote or read for an id, forgetting the oldest id past the limit. */
   #remember(persistenceId: string, known: KnownKey): void {
     const current = this.#knownKeys.get(persistenceId);
@@ -216,14 +269,23 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
     if (this.#knownKeys.size > REMEMBERED_IDS) this.#knownKeys.delete(this.#knownKeys.keys().next().value as string);
   }
 
+  /** A head read in parallel, parsed; undefined when missing, failed or damaged. */
+  async #headOf(bytes: Promise<Buffer | undefined>): Promise<Head | undefined> {
+    const read = await bytes;
+    return read === undefined ? undefined : decodeHead(read);
+  }
+
   /**
    * GETs and decodes one snapshot (or takes the bytes of an early GET of the same key); a
    * vanished object counts as unreadable (skip to older).
    */
-  async #read(found: ListedSnapshot, early?: EarlyRead): Promise<SelectedSnapshot> {
+  async #read(found: ListedSnapshot, early?: EarlyRead, headBytes?: Promise<Buffer | undefined>): Promise<SelectedSnapshot> {
     const { rangedThreshold, downloadConcurrency } = this.#bucket.settings;
-    const ranged = !early && found.size !== undefined && found.size >= rangedThreshold && downloadConcurrency > 1;
-    let bytes = ranged ? await getRanges(this.#bucket, found, found.size as number) : null;
+    const head =
+      !early && headBytes && found.size !== undefined && found.size <= HEAD_MAX_BYTES ? await this.#headOf(headBytes) : undefined;
+    const copy = head && headCopies(head, found) ? head.frame : null;
+    const ranged = !early && !copy && found.size !== undefined && found.size >= rangedThreshold && downloadConcurrency > 1;
+    let bytes = copy ?? (ranged ? await getRanges(this.#bucket, found, found.size as number) : null);
     if (bytes === null) bytes = await (early?.bytes ?? getWhole(this.#bucket, found));
     if (bytes === undefined) {
       throw new CorruptSnapshotError(`snapshot ${found.sequenceNr} of ${JSON.stringify(found.persistenceId)} was deleted while loading`, {

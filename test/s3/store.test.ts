@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, isMementoError, SnapshotMetadata, SnapshotSelectionCriteria } from '../../src/index.js';
 import {
@@ -162,6 +162,88 @@ describe('S3SnapshotStore', () => {
     expect(await seqs(store, id)).toEqual([4]);
   });
 
+  describe('the head copy of a small snapshot', () => {
+    const headOf = async (store: S3SnapshotStore, id: string, sequenceNr: number) =>
+      ((await store.findKey(id, sequenceNr)) as string).replace(/[^/]+$/, 'head');
+    const bytesOf = async (key: string) =>
+      Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
+    /** A store that counts its GetObject requests by key. */
+    const countingStore = () => {
+      const gets: string[] = [];
+      const counter = server.client();
+      counter.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'GetObjectCommand') gets.push((args.input as { Key: string }).Key);
+          return next(args);
+        },
+        { step: 'initialize' },
+      );
+      stores.push({ close: async () => counter.destroy() } as unknown as S3SnapshotStore);
+      return { store: open({ client: counter }), gets };
+    };
+
+    it('loads the newest snapshot from the head alone on a cold load', async () => {
+      const id = newId('head-newest');
+      await open().save(meta(id, 1), { n: 1 });
+      await open().save(meta(id, 2), { n: 2 });
+      const { store, gets } = countingStore();
+      expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 2 });
+      expect(gets).toEqual([await headOf(store, id, 2)]);
+    });
+
+    it('returns a snapshot newer than the one the head copies', async () => {
+      const id = newId('head-stale');
+      const writer = open();
+      await writer.save(meta(id, 1), { n: 1 });
+      const head = await headOf(writer, id, 1);
+      const stale = await bytesOf(head);
+      await writer.save(meta(id, 2), { n: 2 });
+      // A racing save of 1 wrote its head last (s3rver ignores conditional PUTs).
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: head, Body: stale }));
+      const { store, gets } = countingStore();
+      expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 2 });
+      expect(gets).toEqual([head, await store.findKey(id, 2)]);
+    });
+
+    it('does not return the copy of a snapshot deleted behind its back', async () => {
+      const id = newId('head-deleted');
+      const writer = open();
+      await writer.save(meta(id, 1), { n: 1 });
+      await writer.save(meta(id, 2), { n: 2 });
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: (await writer.findKey(id, 2)) as string }));
+      expect((await open().load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 1 });
+    });
+
+    it('falls back to the listed object when the head is damaged', async () => {
+      const id = newId('head-damaged');
+      const writer = open();
+      await writer.save(meta(id, 1), { n: 1 });
+      const head = await headOf(writer, id, 1);
+      const damaged = await bytesOf(head);
+      damaged.writeUInt8(damaged.readUInt8(damaged.length - 1) ^ 0xff, damaged.length - 1);
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: head, Body: damaged }));
+      const { store, gets } = countingStore();
+      expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 1 });
+      expect(gets).toEqual([head, await store.findKey(id, 1)]);
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: head, Body: randomBytes(100) }));
+      expect((await open().load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 1 });
+    });
+
+    it('removes the head with the snapshot it copies, and lists no id for a head', async () => {
+      const id = newId('head-removed');
+      const writer = open();
+      await writer.save(meta(id, 1), { n: 1 });
+      await writer.save(meta(id, 2), { n: 2 });
+      const head = await headOf(writer, id, 2);
+      await writer.deleteMatching(id, new SnapshotSelectionCriteria({ maxSequenceNr: 1 }));
+      expect(await bytesOf(head)).toBeDefined();
+      await writer.delete(meta(id, 2));
+      await expect(bytesOf(head)).rejects.toThrow();
+      expect(await open().load(id, SnapshotSelectionCriteria.Latest)).toBeNull();
+      expect(await writer.listPersistenceIds(undefined, 100_000)).not.toContain(id);
+    });
+  });
+
   describe('loading a key this store knows', () => {
     const recorders: S3Client[] = [];
     afterEach(() => {
@@ -212,7 +294,9 @@ describe('S3SnapshotStore', () => {
       const id = await savedId(open(), 'loaded', 3);
       const { store, events } = recordingStore();
       expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 3 });
-      expect(events.indexOf('end ListObjectsV2')).toBeLessThan(events.findIndex((event) => event.startsWith('start GetObject')));
+      // A new store object knows no key: it reads the id's head copy alongside the listing instead.
+      const headOf = ((await store.findKey(id, 3)) as string).replace(/[^/]+$/, 'head');
+      expect(events.filter((event) => event.startsWith('start GetObject'))).toEqual([`start GetObject ${headOf}`]);
       events.length = 0;
       expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 3 });
       expect(events.findIndex((event) => event.startsWith('start GetObject'))).toBeLessThan(events.indexOf('end ListObjectsV2'));
@@ -258,7 +342,12 @@ describe('S3SnapshotStore', () => {
       events.length = 0;
       const loaded = await store.load(id, new SnapshotSelectionCriteria({ maxSequenceNr: 3 }));
       expect(loaded?.snapshot).toEqual({ n: 1 });
-      expect(events.filter((event) => event.startsWith('start GetObject'))).toEqual([`start GetObject ${await store.findKey(id, 1)}`]);
+      const oldest = (await store.findKey(id, 1)) as string;
+      // No early GET of the known key; the head (a copy of 5) is read but not used.
+      expect(events.filter((event) => event.startsWith('start GetObject'))).toEqual([
+        `start GetObject ${oldest.replace(/[^/]+$/, 'head')}`,
+        `start GetObject ${oldest}`,
+      ]);
     });
   });
 
