@@ -24,7 +24,9 @@ import {
   type QueryableJournal,
   validateIdListing,
   validateOrderingRead,
+  validateSliceFilter,
 } from '../spi/queryable-journal.js';
+import { isInSlices } from '../spi/slices.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 
 const NAME = 'memory';
@@ -40,8 +42,8 @@ export type MemoryJournalOptions = StoreOptions;
 
 /** A journal held in process memory; lost when the process exits. Serves queries too. */
 export class MemoryJournal implements QueryableJournal {
-  /** Queries by global ordering, tags and live notifications. */
-  readonly capabilities: JournalCapabilities = { queries: true, tags: true, live: true };
+  /** Queries by global ordering, tags, slices and live notifications. */
+  readonly capabilities: JournalCapabilities = { queries: true, tags: true, live: true, slices: true };
   readonly #streams = new Map<string, Stream>();
   /** Every stored event in global order; index = ordering - 1; deleted events become undefined. */
   readonly #log: (StoredEvent | undefined)[] = [];
@@ -83,10 +85,12 @@ export class MemoryJournal implements QueryableJournal {
   async readByOrdering(afterOrdering: number, limit = 1000, filter: OrderingFilter = {}): Promise<OrderedEvent[]> {
     this.#lifecycle.assertOpen('readByOrdering');
     const { after, max } = validateOrderingRead(afterOrdering, limit, filter.tag);
+    const slices = validateSliceFilter(filter, NAME);
     const out: OrderedEvent[] = [];
     for (let index = after; index < this.#log.length && out.length < max; index++) {
       const row = this.#log[index];
       if (!row || (filter.tag !== undefined && !row.tags?.includes(filter.tag))) continue;
+      if (slices && !isInSlices(row.persistenceId, slices.entityType, slices)) continue;
       out.push({ ordering: index + 1, repr: decodeEvent(row, this.#serialization) });
     }
     return out;

@@ -29,6 +29,7 @@ import {
   type QueryableJournal,
   validateIdListing,
   validateOrderingRead,
+  validateSliceFilter,
 } from '../spi/queryable-journal.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { AppendBatcher } from './append-batcher.js';
@@ -45,6 +46,7 @@ import {
   type NotifyTarget,
   purgeStreamSql,
   readByOrderingSql,
+  readBySlicesAndOrderingSql,
   readByTagAndOrderingSql,
   readEventsSql,
 } from './schema/journal/index.js';
@@ -116,7 +118,7 @@ const toStored = (row: EventRow): StoredEvent => ({
 
 /** A journal in PostgreSQL tables (see docs/postgres.md for the schema). */
 export class PostgresJournal implements QueryableJournal {
-  /** Queries by global ordering and tags; live notifications (LISTEN/NOTIFY) unless `notifyChannel: false`. */
+  /** Queries by global ordering, tags and slices; live notifications (LISTEN/NOTIFY) unless `notifyChannel: false`. */
   readonly capabilities: JournalCapabilities;
   readonly #base: PostgresBase;
   readonly #lifecycle = new StoreLifecycle(NAME, 'journal');
@@ -138,7 +140,7 @@ export class PostgresJournal implements QueryableJournal {
     const maxBatchWrites = validateInteger(options.maxBatchWrites ?? 500, 'maxBatchWrites', { source: NAME }, { min: 1 });
     const channel = options.notifyChannel ?? 'memento_journal';
     this.#notify = channel === false ? undefined : { channel, schema: this.#base.schema };
-    this.capabilities = { queries: true, tags: true, live: this.#notify !== undefined };
+    this.capabilities = { queries: true, tags: true, slices: true, live: this.#notify !== undefined };
     this.#writer = new AppendBatcher(this.#base, this.#notify, maxBatchWrites);
     const notify = this.#notify;
     const probeTimeoutMs = validateInteger(options.listen?.probeTimeoutMs ?? 2000, 'listen.probeTimeoutMs', { source: NAME }, { min: 1 });
@@ -273,14 +275,14 @@ export class PostgresJournal implements QueryableJournal {
   async readByOrdering(afterOrdering: number, limit = 1000, filter: OrderingFilter = {}): Promise<OrderedEvent[]> {
     this.#lifecycle.assertOpen('readByOrdering');
     const { after, max } = validateOrderingRead(afterOrdering, limit, filter.tag, { source: NAME });
-    const rows =
-      filter.tag === undefined
-        ? await this.#base.read<EventRow>('journal.readByOrdering', undefined, readByOrderingSql(this.#base.tables), [after, max])
-        : await this.#base.read<EventRow>('journal.readByOrdering', undefined, readByTagAndOrderingSql(this.#base.tables), [
-            after,
-            max,
-            filter.tag,
-          ]);
+    const slices = validateSliceFilter(filter, NAME);
+    const tables = this.#base.tables;
+    const [sql, values] = slices
+      ? [readBySlicesAndOrderingSql(tables), [after, max, slices.entityType, slices.minSlice, slices.maxSlice]]
+      : filter.tag === undefined
+        ? [readByOrderingSql(tables), [after, max]]
+        : [readByTagAndOrderingSql(tables), [after, max, filter.tag]];
+    const rows = await this.#base.read<EventRow>('journal.readByOrdering', undefined, sql, values);
     return rows.map((row) => ({ ordering: Number(row.ordering), repr: decodeEvent(toStored(row), this.#base.serialization) }));
   }
 
