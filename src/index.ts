@@ -37,6 +37,7 @@ export * from './spi/offset-store.js';
 export * from './spi/queryable-journal.js';
 export * from './spi/read-journal.js';
 export * from './spi/retry.js';
+export * from './spi/slices.js';
 export type * from './spi/snapshot-store.js';
 export * from './spi/snapshot-support.js';
 export * from './spi/store-options.js';

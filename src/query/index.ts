@@ -1,4 +1,11 @@
 export { ChangeWaiter, type PollOptions } from '../spi/change-waiter.js';
 export { createDurableStateQueries, type DurableStateChangeEnvelope, type DurableStateQueries } from './durable-state-queries.js';
-export { type ProjectionContext, type ProjectionOptions, type RunningProjection, runProjection } from './projection.js';
+export {
+  type ProjectionContext,
+  type ProjectionOptions,
+  type ProjectionSlices,
+  type RunningProjection,
+  runProjection,
+  sliceOffsetName,
+} from './projection.js';
 export { createReadJournal, type ReadJournalOptions, sequenceOffset } from './read-journal.js';
