@@ -7,5 +7,6 @@ export {
   type RunningProjection,
   runProjection,
   sliceOffsetName,
+  type TransactionOf,
 } from './projection.js';
 export { createReadJournal, type ReadJournalOptions, sequenceOffset } from './read-journal.js';

@@ -4,8 +4,9 @@
  * @module
  */
 import { InvalidArgumentError } from '../core/errors.js';
+import { holdProcess } from '../core/timers.js';
 import { validateFunction } from '../core/validation.js';
-import { type Logger, silentLogger } from '../observability/logger.js';
+import { type Logger, type LoggerOption, resolveLogger } from '../observability/logger.js';
 import { isTransactionalOffsetStore, type OffsetStore, offsetToNumber, type TransactionalOffsetStore } from '../spi/offset-store.js';
 import { type EventEnvelope, NoOffset, type Offset } from '../spi/read-journal.js';
 import { type SliceRange, sliceOf, validateSliceRange } from '../spi/slices.js';
@@ -13,9 +14,23 @@ import { type SliceRange, sliceOf, validateSliceRange } from '../spi/slices.js';
 /** What a handler receives besides the envelope. */
 export interface ProjectionContext<Transaction = unknown> {
   readonly projectionName: string;
-  /** The open transaction when the offset store is transactional (exactly-once), else undefined. */
-  readonly transaction: Transaction | undefined;
+  /**
+   * The open transaction when the offset store is transactional (exactly-once), else undefined.
+   * Typed from the offset store (see {@link TransactionOf}): `Transaction` for a
+   * {@link TransactionalOffsetStore}, `undefined` for a store whose type has no `inTransaction`.
+   */
+  readonly transaction: Transaction;
 }
+
+/**
+ * The transaction a projection handler gets from `Store`: the store's own for a
+ * {@link TransactionalOffsetStore}, undefined for a store whose type has no `inTransaction`.
+ */
+export type TransactionOf<Store> = Store extends {
+  inTransaction(projectionName: string, offset: Offset, work: (transaction: infer Transaction) => unknown): unknown;
+}
+  ? Transaction
+  : undefined;
 
 /** Options of {@link runProjection}. */
 export interface ProjectionOptions<Transaction = unknown> {
@@ -38,7 +53,8 @@ export interface ProjectionOptions<Transaction = unknown> {
    * range.minSlice, range.maxSlice, offset, { live: true, signal })`.
    */
   readonly slices?: ProjectionSlices;
-  readonly logger?: Logger;
+  /** Where the projection reports its start (see LoggerOption); false for none. @default warnings and errors on stderr */
+  readonly logger?: LoggerOption;
 }
 
 /** A sliced projection's range and offset rules. */
@@ -66,7 +82,9 @@ export interface RunningProjection {
  * crash in between handles that event again. Exactly-once when the offset store is
  * transactional: handler and offset update commit together.
  */
-export function runProjection<Transaction = unknown>(options: ProjectionOptions<Transaction>): RunningProjection {
+export function runProjection<Transaction = never, Store extends OffsetStore = OffsetStore>(
+  options: ProjectionOptions<[Transaction] extends [never] ? TransactionOf<Store> : Transaction> & { readonly offsetStore: Store },
+): RunningProjection {
   if (typeof options?.name !== 'string' || options.name.length === 0) {
     throw new InvalidArgumentError('name', `name: expected a non-empty string, found ${JSON.stringify(options?.name)}`, {
       expected: 'non-empty string',
@@ -88,13 +106,28 @@ export function runProjection<Transaction = unknown>(options: ProjectionOptions<
       actual: saveEvery,
     });
   }
-  if (options.slices !== undefined) return { done: projectSlices(options, saveEvery, validateSlices(options.name, options.slices)) };
-  return { done: project(options, saveEvery) };
+  const slices = options.slices === undefined ? undefined : validateSlices(options.name, options.slices);
+  return { done: project(options as ProjectionOptions<unknown>, saveEvery, slices) };
 }
 
-async function project<Transaction>(options: ProjectionOptions<Transaction>, saveEvery: number): Promise<Offset> {
+async function project<Transaction>(
+  options: ProjectionOptions<Transaction>,
+  saveEvery: number,
+  slices: CheckedSlices | undefined,
+): Promise<Offset> {
+  const logger = resolveLogger(options.logger);
+  // A projection is foreground work: the process stays up until its source ends or it fails.
+  const hold = holdProcess();
+  try {
+    if (slices) return await projectSlices(options, saveEvery, slices, logger);
+    return await projectHeld(options, saveEvery, logger);
+  } finally {
+    hold.release();
+  }
+}
+
+async function projectHeld<Transaction>(options: ProjectionOptions<Transaction>, saveEvery: number, logger: Logger): Promise<Offset> {
   const { name, offsetStore } = options;
-  const logger = options.logger ?? silentLogger;
   let offset = await offsetStore.load(name);
   logger.info(`[memento] projection ${name} starting`, { offset });
   let unsaved = 0;
@@ -104,7 +137,7 @@ async function project<Transaction>(options: ProjectionOptions<Transaction>, sav
         const store = offsetStore as TransactionalOffsetStore<Transaction>;
         await store.inTransaction(name, envelope.offset, (transaction) => options.handler(envelope, { projectionName: name, transaction }));
       } else {
-        await options.handler(envelope, { projectionName: name, transaction: undefined });
+        await options.handler(envelope, { projectionName: name, transaction: undefined as Transaction });
         unsaved++;
         if (unsaved >= saveEvery) {
           await offsetStore.save(name, envelope.offset);
@@ -186,9 +219,9 @@ async function projectSlices<Transaction>(
   options: ProjectionOptions<Transaction>,
   saveEvery: number,
   slices: CheckedSlices,
+  logger: Logger,
 ): Promise<Offset> {
   const { name, offsetStore } = options;
-  const logger = options.logger ?? silentLogger;
   const { range, checkpointEvery } = slices;
   const toOffset = (value: number): Offset => (value === 0 ? NoOffset : { type: slices.offsets, value });
   const all = Array.from({ length: range.maxSlice - range.minSlice + 1 }, (_, index) => range.minSlice + index);
@@ -239,7 +272,7 @@ async function projectSlices<Transaction>(
         );
         stored.set(slice, Math.max(value, stored.get(slice) ?? 0));
       } else {
-        await options.handler(envelope, { projectionName: name, transaction: undefined });
+        await options.handler(envelope, { projectionName: name, transaction: undefined as Transaction });
         unsaved++;
       }
       handled.set(slice, Math.max(value, handled.get(slice) ?? 0));
