@@ -41,6 +41,7 @@ export * from './spi/paged-iterable.js';
 export * from './spi/queryable-journal.js';
 export * from './spi/read-journal.js';
 export * from './spi/retry.js';
+export * from './spi/slices.js';
 export * from './spi/snapshot-store.js';
 export * from './spi/snapshot-support.js';
 export * from './spi/store-options.js';

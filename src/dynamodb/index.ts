@@ -12,7 +12,9 @@
 export type { DynamoDbOptions } from './connection.js';
 export { DynamoDbDurableStateStore, type DynamoDbDurableStateStoreOptions } from './dynamodb-durable-state-store.js';
 export { DynamoDbJournal, type DynamoDbJournalOptions } from './dynamodb-journal.js';
+export { DynamoDbOffsetStore, type DynamoDbOffsetStoreOptions } from './dynamodb-offset-store.js';
+export { DynamoDbReadJournal, type DynamoDbReadJournalOptions } from './dynamodb-read-journal.js';
 export { DynamoDbSnapshotStore, type DynamoDbSnapshotStoreOptions } from './dynamodb-snapshot-store.js';
 export { itemSize, MAX_ITEM_BYTES } from './item-size.js';
-export { Attribute, DEFAULT_TABLE_NAME, Kind, partitionKey, SLICE_INDEX_NAME, sliceKey } from './layout.js';
+export { Attribute, DEFAULT_TABLE_NAME, Kind, partitionKey, SLICE_INDEX_NAME, sliceKey, sliceKeyOf } from './layout.js';
 export { createTable, type ProvisionedCapacity, type TableOptions, tableDefinition, validateTableName } from './table.js';

@@ -39,10 +39,12 @@ export const Attribute = {
   revision: 'rev',
   /** State: tag (S), when given. */
   tag: 'tag',
+  /** Projection offset: the stored offset (N). */
+  offset: 'off',
 } as const;
 
 /** What an item holds, the first part of its partition key. */
-export const Kind = { journal: 'j', snapshot: 's', state: 'd' } as const;
+export const Kind = { journal: 'j', snapshot: 's', state: 'd', offset: 'o' } as const;
 
 /** One of {@link Kind}'s values. */
 export type ItemKind = (typeof Kind)[keyof typeof Kind];
@@ -66,5 +68,10 @@ export function partitionKey(kind: ItemKind, persistenceId: string): string {
  * two (entity type, slice) pairs never produce the same key whatever the entity type holds.
  */
 export function sliceKey(kind: ItemKind, persistenceId: string): string {
-  return `${kind}#${entityTypeOf(persistenceId)}#${sliceOf(persistenceId)}`;
+  return sliceKeyOf(kind, entityTypeOf(persistenceId), sliceOf(persistenceId));
+}
+
+/** The slice key of one (entity type, slice) pair, as the slice index is queried. */
+export function sliceKeyOf(kind: ItemKind, entityType: string, slice: number): string {
+  return `${kind}#${entityType}#${slice}`;
 }

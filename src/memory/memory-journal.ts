@@ -10,6 +10,7 @@ import type { JournalCapabilities } from '../spi/capabilities.js';
 import { GuardedJournal, type JournalCore } from '../spi/guarded-journal.js';
 import { decodeEvent, prepareWrite, type ReplayBounds, type StoredEvent, sequenceConflict } from '../spi/journal-support.js';
 import { type ChangeListener, ChangeListeners, type OrderedEvent, type OrderingFilter } from '../spi/queryable-journal.js';
+import { isInSlices } from '../spi/slices.js';
 import type { StoreOptions } from '../spi/store-options.js';
 
 const NAME = 'memory';
@@ -25,8 +26,8 @@ export type MemoryJournalOptions = StoreOptions;
 
 /** The I/O of {@link MemoryJournal}: streams and a global log in memory. */
 class MemoryJournalCore implements JournalCore {
-  /** Queries by global ordering, tags and live notifications. */
-  readonly capabilities: JournalCapabilities = { queries: true, tags: true, live: true };
+  /** Queries by global ordering, tags, slices and live notifications. */
+  readonly capabilities: JournalCapabilities = { queries: true, tags: true, live: true, slices: true };
   readonly #streams = new Map<string, Stream>();
   /** Every stored event in global order; index = ordering - 1; deleted events become undefined. */
   readonly #log: (StoredEvent | undefined)[] = [];
@@ -59,6 +60,7 @@ class MemoryJournalCore implements JournalCore {
     for (let index = after; index < this.#log.length && out.length < max; index++) {
       const row = this.#log[index];
       if (!row || (filter.tag !== undefined && !row.tags?.includes(filter.tag))) continue;
+      if (filter.slices && !isInSlices(row.persistenceId, filter.slices.entityType, filter.slices)) continue;
       out.push({ ordering: index + 1, repr: decodeEvent(row, this.#serialization) });
     }
     return out;

@@ -103,11 +103,6 @@ export function stderrLogger(options: StderrLoggerOptions = {}): Logger {
   return { debug: ignore, info: ignore, warn: print('WARN'), error: print('ERROR') };
 }
 
-/** Messages already start with `[memento] `; the line's own prefix says it once. */
-function withoutPrefix(message: string): string {
-  return message.startsWith('[memento] ') ? message.slice('[memento] '.length) : message;
-}
-
 /** The logger used when none is given: warnings and errors on stderr, rate-limited, shared by every store. */
 export const defaultLogger: Logger = stderrLogger();
 

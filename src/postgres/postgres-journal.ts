@@ -29,6 +29,7 @@ import {
   type NotifyTarget,
   purgeStreamSql,
   readByOrderingSql,
+  readBySlicesAndOrderingSql,
   readByTagAndOrderingSql,
   readEventsSql,
 } from './schema/journal/index.js';
@@ -69,7 +70,7 @@ const toStored = (row: EventRow): StoredEvent => ({
 
 /** The I/O of {@link PostgresJournal}. */
 class PostgresJournalCore implements JournalCore {
-  /** Queries by global ordering and tags; live notifications (LISTEN/NOTIFY) unless `notifyChannel: false`. */
+  /** Queries by global ordering, tags and slices; live notifications (LISTEN/NOTIFY) unless `notifyChannel: false`. */
   readonly capabilities: JournalCapabilities;
   readonly #base: PostgresBase;
   readonly #pageSize: number;
@@ -85,7 +86,7 @@ class PostgresJournalCore implements JournalCore {
     const maxBatchWrites = validateInteger(options.maxBatchWrites ?? 500, 'maxBatchWrites', { source: NAME }, { min: 1 });
     const channel = options.notifyChannel ?? 'memento_journal';
     const notify: NotifyTarget | undefined = channel === false ? undefined : { channel, schema: base.schema };
-    this.capabilities = { queries: true, tags: true, live: notify !== undefined };
+    this.capabilities = { queries: true, tags: true, slices: true, live: notify !== undefined };
     this.#writer = new AppendBatcher(base, notify, maxBatchWrites);
     this.notifications =
       notify &&
@@ -153,14 +154,14 @@ class PostgresJournalCore implements JournalCore {
    * event that commits later: see "Global ordering" in docs/postgres.md.
    */
   async readByOrdering(after: number, max: number, filter: OrderingFilter): Promise<OrderedEvent[]> {
-    const rows =
-      filter.tag === undefined
-        ? await this.#base.read<EventRow>('journal.readByOrdering', undefined, readByOrderingSql(this.#base.tables), [after, max])
-        : await this.#base.read<EventRow>('journal.readByOrdering', undefined, readByTagAndOrderingSql(this.#base.tables), [
-            after,
-            max,
-            filter.tag,
-          ]);
+    const tables = this.#base.tables;
+    const slices = filter.slices;
+    const [sql, values] = slices
+      ? [readBySlicesAndOrderingSql(tables), [after, max, slices.entityType, slices.minSlice, slices.maxSlice]]
+      : filter.tag === undefined
+        ? [readByOrderingSql(tables), [after, max]]
+        : [readByTagAndOrderingSql(tables), [after, max, filter.tag]];
+    const rows = await this.#base.read<EventRow>('journal.readByOrdering', undefined, sql, values);
     return rows.map((row) => ({ ordering: Number(row.ordering), repr: decodeEvent(toStored(row), this.#base.serialization) }));
   }
 

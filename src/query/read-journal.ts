@@ -1,8 +1,8 @@
 /**
  * Persistence queries over any {@link QueryableJournal}: events by persistence id, by
- * tag, and the ids themselves, finite or live. What a journal supports is read from its
+ * tag, by slices, and the ids themselves, finite or live. What a journal supports is read from its
  * declared capabilities: `queries` to build a read journal at all, `tags` for
- * `eventsByTag`, and `live` for waking on its append notifications (live streams poll
+ * `eventsByTag`, `slices` for `eventsBySlices`, and `live` for waking on its append notifications (live streams poll
  * with back-off otherwise).
  * @module
  */
@@ -13,8 +13,9 @@ import { type JournalCapabilities, journalCapabilities } from '../spi/capabiliti
 import { type ChangeSource, ChangeWaiter, type PollOptions, unlessAborted } from '../spi/change-waiter.js';
 import type { Journal } from '../spi/journal.js';
 import { validateReplayArguments } from '../spi/journal-support.js';
-import { isQueryableJournal, type QueryableJournal } from '../spi/queryable-journal.js';
-import type { EventEnvelope, Offset, QueryOptions, ReadJournal } from '../spi/read-journal.js';
+import { isQueryableJournal, type OrderingFilter, type QueryableJournal } from '../spi/queryable-journal.js';
+import type { EventEnvelope, Offset, QueryOptions, ReadJournal, SliceQueries } from '../spi/read-journal.js';
+import { validateSliceRange } from '../spi/slices.js';
 
 /** Options of {@link createReadJournal}. */
 export interface ReadJournalOptions extends PollOptions {
@@ -44,7 +45,7 @@ const envelope = (repr: PersistentRepr, offset: number): EventEnvelope => ({
 });
 
 /** Builds the {@link ReadJournal} of a journal that implements {@link QueryableJournal}. */
-export function createReadJournal(journal: Journal, options: ReadJournalOptions = {}): ReadJournal {
+export function createReadJournal(journal: Journal, options: ReadJournalOptions = {}): ReadJournal & SliceQueries {
   if (!isQueryableJournal(journal)) {
     throw new InvalidArgumentError(
       'journal',
@@ -59,7 +60,9 @@ export function createReadJournal(journal: Journal, options: ReadJournalOptions 
   return new JournalReadJournal(journal, pageSize, options);
 }
 
-class JournalReadJournal implements ReadJournal {
+class JournalReadJournal implements ReadJournal, SliceQueries {
+  /** Envelope offsets are the journal's global ordering. */
+  readonly sliceOffsets = 'sequence' as const;
   readonly #capabilities: Required<JournalCapabilities>;
 
   constructor(
@@ -127,12 +130,43 @@ class JournalReadJournal implements ReadJournal {
         actual: this.journal.constructor?.name,
       });
     }
-    let after = offsetValue(offset);
+    yield* this.#byOrdering({ tag }, offsetValue(offset), opts);
+  }
+
+  /**
+   * Offsets are the journal's global ordering, as for {@link eventsByTag}: a stream resumed
+   * after an offset misses nothing and repeats nothing.
+   */
+  async *eventsBySlices(
+    entityType: string,
+    minSlice: number,
+    maxSlice: number,
+    offset: Offset,
+    opts: QueryOptions = {},
+  ): AsyncIterable<EventEnvelope> {
+    if (typeof entityType !== 'string' || entityType.length === 0) {
+      throw new InvalidArgumentError('entityType', `entityType: expected a non-empty string, found ${JSON.stringify(entityType)}`, {
+        expected: 'non-empty string',
+        actual: entityType,
+      });
+    }
+    const range = validateSliceRange(minSlice, maxSlice);
+    if (!this.#capabilities.slices) {
+      throw new InvalidArgumentError('journal', 'eventsBySlices: expected a journal declaring capabilities.slices, found none', {
+        expected: 'capabilities.slices',
+        actual: this.journal.constructor?.name,
+      });
+    }
+    yield* this.#byOrdering({ slices: { entityType, ...range } }, offsetValue(offset), opts);
+  }
+
+  async *#byOrdering(filter: OrderingFilter, from: number, opts: QueryOptions): AsyncIterable<EventEnvelope> {
+    let after = from;
     const waiter = this.#waiter(opts.signal);
     if (opts.live) waiter.start();
     try {
       while (!opts.signal?.aborted) {
-        const page = await unlessAborted(this.journal.readByOrdering(after, this.pageSize, { tag }), opts.signal);
+        const page = await unlessAborted(this.journal.readByOrdering(after, this.pageSize, filter), opts.signal);
         if (page === undefined) return;
         for (const { ordering, repr } of page) {
           after = ordering;

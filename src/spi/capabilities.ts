@@ -16,6 +16,8 @@ export interface JournalCapabilities {
   readonly tags?: boolean;
   /** Implements `subscribe`: live queries wake on its notifications instead of only polling. */
   readonly live?: boolean;
+  /** Filters `readByOrdering` by entity type and slice range: `eventsBySlices` works. */
+  readonly slices?: boolean;
 }
 
 /** Optional abilities of a durable state store; each defaults to false. */
@@ -45,7 +47,12 @@ interface Declaring<C> {
 /** The journal's capabilities with every default filled in (false for anything undeclared). */
 export function journalCapabilities(journal: object): Required<JournalCapabilities> {
   const declared = (journal as Declaring<JournalCapabilities>)?.capabilities ?? {};
-  return { queries: declared.queries === true, tags: declared.tags === true, live: declared.live === true };
+  return {
+    queries: declared.queries === true,
+    tags: declared.tags === true,
+    live: declared.live === true,
+    slices: declared.slices === true,
+  };
 }
 
 /** The durable state store's capabilities with every default filled in (false for anything undeclared). */

@@ -5,6 +5,7 @@
  * @module
  */
 import { type AtomicWrite, type PersistentRepr, validateAtomicWrites } from '../core/persistent-repr.js';
+import { invalidArgument } from '../core/validation.js';
 import { callHook, measure, type PersistenceHooks } from '../observability/hooks.js';
 import type { JournalCapabilities } from './capabilities.js';
 import { type ReplayBounds, validateDeleteTo, validateHighestArguments, validateReplayArguments } from './journal-support.js';
@@ -16,6 +17,7 @@ import {
   type QueryableJournal,
   validateIdListing,
   validateOrderingRead,
+  validateSliceFilter,
 } from './queryable-journal.js';
 import { StoreLifecycle } from './store-options.js';
 
@@ -136,7 +138,11 @@ export class GuardedJournal implements QueryableJournal {
   async readByOrdering(afterOrdering: number, limit = 1000, filter: OrderingFilter = {}): Promise<OrderedEvent[]> {
     this.lifecycle.assertOpen('readByOrdering');
     const { after, max } = validateOrderingRead(afterOrdering, limit, filter.tag, { source: this.#source });
-    return this.#query('readByOrdering').call(this.#core, after, max, filter);
+    const slices = validateSliceFilter(filter, this.#source);
+    // A core without the capability would ignore the filter and return other slices' events.
+    if (slices && this.capabilities.slices !== true)
+      invalidArgument('filter.slices', 'a journal declaring capabilities.slices', filter, { source: this.#source });
+    return this.#query('readByOrdering').call(this.#core, after, max, slices ? { slices } : filter);
   }
 
   async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {

@@ -44,13 +44,15 @@ export function validateProjectionName(name: unknown): string {
   return name;
 }
 
-/** The stored number of an offset (0 for NoOffset). */
+/** The stored number of an offset (0 for NoOffset); a sequence or a timestamp keeps its value. */
 export function offsetToNumber(offset: Offset): number {
   if (offset?.type === 'none') return 0;
-  if (offset?.type === 'sequence' && Number.isSafeInteger(offset.value) && offset.value >= 0) return offset.value;
+  if ((offset?.type === 'sequence' || offset?.type === 'timestamp') && Number.isSafeInteger(offset.value) && offset.value >= 0) {
+    return offset.value;
+  }
   throw new InvalidArgumentError(
     'offset',
-    `offset: expected NoOffset or { type: 'sequence', value: integer >= 0 }, found ${JSON.stringify(offset)}`,
+    `offset: expected NoOffset or { type: 'sequence' | 'timestamp', value: integer >= 0 }, found ${JSON.stringify(offset)}`,
     {
       expected: 'Offset',
       actual: offset,
@@ -58,5 +60,9 @@ export function offsetToNumber(offset: Offset): number {
   );
 }
 
-/** The offset of a stored number (0 means NoOffset). */
-export const offsetFromNumber = (value: number): Offset => (value === 0 ? NoOffset : { type: 'sequence', value });
+/**
+ * The offset of a stored number (0 means NoOffset). Stores keep the number only: a
+ * timestamp offset comes back as a sequence unless `type` says otherwise.
+ */
+export const offsetFromNumber = (value: number, type: 'sequence' | 'timestamp' = 'sequence'): Offset =>
+  value === 0 ? NoOffset : { type, value };

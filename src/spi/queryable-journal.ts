@@ -8,6 +8,7 @@ import type { PersistentRepr } from '../core/persistent-repr.js';
 import { invalidArgument, validateInteger, validateOptionalString } from '../core/validation.js';
 import { journalCapabilities } from './capabilities.js';
 import type { Journal } from './journal.js';
+import { type SliceRange, validateSliceRange } from './slices.js';
 
 /** An event with its position in the journal's global order. */
 export interface OrderedEvent {
@@ -20,6 +21,8 @@ export interface OrderedEvent {
 export interface OrderingFilter {
   /** Only events carrying this tag. */
   readonly tag?: string;
+  /** Only events of this entity type in these slices (src/spi/slices.ts); needs `capabilities.slices`. */
+  readonly slices?: { readonly entityType: string } & SliceRange;
 }
 
 /** A journal that can serve queries. */
@@ -58,6 +61,20 @@ export function validateOrderingRead(
     after: validateInteger(afterOrdering, 'afterOrdering', context, { min: 0 }),
     max: validateInteger(limit, 'limit', context, { min: 1 }),
   };
+}
+
+/**
+ * Checks `filter.slices` of an ordering read, when given: a non-empty entity type and a
+ * slice range, and no tag beside it (a read filters by one or the other).
+ */
+export function validateSliceFilter(filter: OrderingFilter, source?: string): OrderingFilter['slices'] {
+  const slices = filter.slices;
+  if (slices === undefined) return undefined;
+  if (typeof slices?.entityType !== 'string' || slices.entityType.length === 0) {
+    invalidArgument('filter.slices.entityType', 'a non-empty string', slices?.entityType, { source });
+  }
+  if (filter.tag !== undefined) invalidArgument('filter', 'a tag or slices, not both', filter, { source });
+  return { entityType: slices.entityType, ...validateSliceRange(slices.minSlice, slices.maxSlice, source) };
 }
 
 /** Checks the arguments of `listPersistenceIds` and returns the limit. */

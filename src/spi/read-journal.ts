@@ -3,8 +3,15 @@
  * @module
  */
 
-/** A position in a query stream: a sequence (global ordering) or none (from the start). */
-export type Offset = { readonly type: 'sequence'; readonly value: number } | { readonly type: 'none' };
+/**
+ * A position in a query stream: a sequence (a global ordering: resume after it, nothing is
+ * missed), a timestamp (epoch milliseconds of a store without global ordering, DynamoDB:
+ * resume by reading back a window before it) or none (from the start).
+ */
+export type Offset =
+  | { readonly type: 'sequence'; readonly value: number }
+  | { readonly type: 'timestamp'; readonly value: number }
+  | { readonly type: 'none' };
 
 /** The start of every stream. */
 export const NoOffset: Offset = Object.freeze({ type: 'none' });
@@ -32,4 +39,19 @@ export interface ReadJournal {
   eventsByPersistenceId(id: string, from: number, to: number, opts?: QueryOptions): AsyncIterable<EventEnvelope>;
   eventsByTag(tag: string, offset: Offset, opts?: QueryOptions): AsyncIterable<EventEnvelope>;
   persistenceIds(opts?: QueryOptions): AsyncIterable<string>;
+}
+
+/**
+ * Events of one entity type whose persistence ids fall in a range of slices
+ * (src/spi/slices.ts), so N processes can each project one range (docs/scaling.md).
+ */
+export interface SliceQueries {
+  /**
+   * What the envelopes' offsets are: `sequence` (a global ordering; a stream resumed after
+   * an offset misses nothing and repeats nothing) or `timestamp` (write times; a resumed
+   * stream reads back a backtracking window and may repeat events from it).
+   */
+  readonly sliceOffsets: 'sequence' | 'timestamp';
+  /** Events of `entityType` in slices `minSlice..maxSlice` (both included) after `offset`; each id's events in sequence order. */
+  eventsBySlices(entityType: string, minSlice: number, maxSlice: number, offset: Offset, opts?: QueryOptions): AsyncIterable<EventEnvelope>;
 }

@@ -5,6 +5,7 @@
  * indexing by slice later needs no data migration.
  * @module
  */
+import { InvalidArgumentError } from '../core/errors.js';
 
 /** Slices every persistence id is spread over. Fixed: stored slice numbers depend on it. */
 export const NUMBER_OF_SLICES = 1024;
@@ -30,4 +31,52 @@ export function sliceOf(persistenceId: string): number {
 export function entityTypeOf(persistenceId: string): string {
   const at = persistenceId.indexOf(ENTITY_TYPE_SEPARATOR);
   return at <= 0 ? persistenceId : persistenceId.slice(0, at);
+}
+
+/** A contiguous range of slices, both ends included, that one projection process owns. */
+export interface SliceRange {
+  readonly minSlice: number;
+  readonly maxSlice: number;
+}
+
+/** Checks a slice range (`0 <= minSlice <= maxSlice <= 1023`) and returns it. */
+export function validateSliceRange(minSlice: unknown, maxSlice: unknown, source?: string): SliceRange {
+  const isSlice = (value: unknown): value is number =>
+    Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) < NUMBER_OF_SLICES;
+  if (!isSlice(minSlice) || !isSlice(maxSlice) || minSlice > maxSlice) {
+    throw new InvalidArgumentError(
+      'minSlice',
+      `slice range: expected integers 0 <= minSlice <= maxSlice <= ${NUMBER_OF_SLICES - 1}, found ${JSON.stringify(minSlice)}..${JSON.stringify(maxSlice)}`,
+      { expected: `0 <= minSlice <= maxSlice <= ${NUMBER_OF_SLICES - 1}`, actual: [minSlice, maxSlice], source },
+    );
+  }
+  return { minSlice, maxSlice };
+}
+
+/**
+ * `count` ranges of equal size covering every slice, in order: `sliceRanges(4)` gives
+ * 0-255, 256-511, 512-767, 768-1023. `count` must divide 1024 (a power of two up to
+ * 1024), so the ranges of `2 * count` split each range of `count` in two: see docs/scaling.md
+ * on changing the number of processes.
+ */
+export function sliceRanges(count: number): SliceRange[] {
+  if (!Number.isSafeInteger(count) || count < 1 || count > NUMBER_OF_SLICES || NUMBER_OF_SLICES % count !== 0) {
+    throw new InvalidArgumentError(
+      'count',
+      `sliceRanges: expected a power of two from 1 to ${NUMBER_OF_SLICES}, found ${JSON.stringify(count)}`,
+      {
+        expected: `power of two <= ${NUMBER_OF_SLICES}`,
+        actual: count,
+      },
+    );
+  }
+  const size = NUMBER_OF_SLICES / count;
+  return Array.from({ length: count }, (_, index) => ({ minSlice: index * size, maxSlice: index * size + size - 1 }));
+}
+
+/** True when the persistence id's entity type is `entityType` and its slice lies in the range. */
+export function isInSlices(persistenceId: string, entityType: string, range: SliceRange): boolean {
+  if (entityTypeOf(persistenceId) !== entityType) return false;
+  const slice = sliceOf(persistenceId);
+  return slice >= range.minSlice && slice <= range.maxSlice;
 }

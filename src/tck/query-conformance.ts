@@ -10,6 +10,7 @@ import { createReadJournal } from '../query/read-journal.js';
 import { journalCapabilities } from '../spi/capabilities.js';
 import type { QueryableJournal } from '../spi/queryable-journal.js';
 import { type EventEnvelope, NoOffset, type Offset } from '../spi/read-journal.js';
+import { NUMBER_OF_SLICES, type SliceRange, sliceOf, sliceRanges } from '../spi/slices.js';
 import {
   type ConformanceOptions,
   collect,
@@ -180,6 +181,52 @@ export function queryConformance(name: string, factory: StoreFactory<QueryableJo
       },
       liveTestTimeoutMs(5),
     );
+    test('eventsBySlices: the ranges of sliceRanges(4) split one entity type, each id in one range, in global order', async (context) => {
+      if (!journalCapabilities(journal).slices) context.skip('the journal declares no slices capability');
+      const entityType = uniqueId('type');
+      const ids = Array.from({ length: 24 }, (_, index) => `${entityType}|${index}`);
+      await journal.write(ids.map((id) => write(id, 1, 2)));
+      await journal.write([write(`${uniqueId('other')}|1`, 1, 1), write(entityType, 1, 1), write(`${entityType}x|1`, 1, 1)]);
+      const queries = createReadJournal(journal, { pageSize: 5 });
+      const byRange = await Promise.all(
+        sliceRanges(4).map((range) => collect(queries.eventsBySlices(entityType, range.minSlice, range.maxSlice, NoOffset))),
+      );
+      // The bare entity type is an id of that type too (entityTypeOf gives the whole id).
+      const expected = [...ids, entityType];
+      byRange.forEach((envelopes, index) => {
+        const range = sliceRanges(4)[index] as SliceRange;
+        for (const envelope of envelopes) expect(sliceOf(envelope.persistenceId)).toBeGreaterThanOrEqual(range.minSlice);
+        for (const envelope of envelopes) expect(sliceOf(envelope.persistenceId)).toBeLessThanOrEqual(range.maxSlice);
+        const orderings = envelopes.map((envelope) => (envelope.offset as { value: number }).value);
+        expect(orderings.every((ordering, at) => at === 0 || ordering > (orderings[at - 1] as number))).toBe(true);
+      });
+      const delivered = byRange.flat().map((envelope) => `${envelope.persistenceId}:${envelope.sequenceNr}`);
+      const wanted = expected.flatMap((id) => (id === entityType ? [`${id}:1`] : [`${id}:1`, `${id}:2`]));
+      expect(delivered.sort()).toEqual(wanted.sort());
+      const whole = await collect(queries.eventsBySlices(entityType, 0, NUMBER_OF_SLICES - 1, NoOffset));
+      expect(whole).toHaveLength(wanted.length);
+    });
+    test('eventsBySlices: live, resumed from an offset without skipping or repeating', async (context) => {
+      if (!journalCapabilities(journal).slices) context.skip('the journal declares no slices capability');
+      const entityType = uniqueId('live-type');
+      const id = `${entityType}|1`;
+      const slice = sliceOf(id);
+      const queries = createReadJournal(journal, { minPollMs: 10, maxPollMs: 50 });
+      await journal.write([write(id, 1, 2)]);
+      const [first] = await take(queries.eventsBySlices(entityType, slice, slice, NoOffset), 1);
+      const controller = new AbortController();
+      const live = queries
+        .eventsBySlices(entityType, slice, slice, (first as EventEnvelope).offset, { live: true, signal: controller.signal })
+        [Symbol.asyncIterator]();
+      const delivered = async () =>
+        ((await within(live.next(), DELIVERY_BOUND_MS, `${name}: live eventsBySlices`)).value as EventEnvelope).sequenceNr;
+      expect(await delivered()).toBe(2);
+      await journal.write([write(id, 3, 2)]);
+      expect([await delivered(), await delivered()]).toEqual([3, 4]);
+      controller.abort();
+      await expect(journal.readByOrdering(0, 10, { tag, slices: { entityType, minSlice: 0, maxSlice: 1 } })).rejects.toThrow(/not both/);
+      await expect(collect(queries.eventsBySlices(entityType, 5, 4, NoOffset))).rejects.toThrow(/minSlice <= maxSlice/);
+    });
     test('a reader polling during concurrent writes sees every event exactly once, in order', async () => {
       const ids = Array.from({ length: 6 }, (_, index) => uniqueId(`concurrent-${index}`));
       const perId = 20;

@@ -9,6 +9,7 @@ import { indexTags } from './0004-index-tags.js';
 import { createProjectionOffsets } from './0005-create-projection-offsets.js';
 import { durableStateOrdering } from './0006-durable-state-ordering.js';
 import { dropDuplicateTagIndex } from './0007-drop-duplicate-tag-index.js';
+import { journalSlices } from './0008-journal-slices.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -22,6 +23,7 @@ export const MIGRATIONS: readonly Migration[] = [
   createProjectionOffsets,
   durableStateOrdering,
   dropDuplicateTagIndex,
+  journalSlices,
 ];
 
 /** The schema version this release writes and expects. */

@@ -1,0 +1,192 @@
+/**
+ * eventsBySlices on DynamoDB (dynalite): the slice index, timestamp offsets, the
+ * backtracking window for items that reach the index late, and the offset store.
+ */
+import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
+import {
+  Attribute,
+  DynamoDbJournal,
+  DynamoDbOffsetStore,
+  DynamoDbReadJournal,
+  Kind,
+  partitionKey,
+  sliceKey,
+} from '../../src/dynamodb/index.js';
+import { type AtomicWrite, type EventEnvelope, NoOffset, runProjection, sliceOf, sliceRanges } from '../../src/index.js';
+import { useDynamoTable } from '../support/dynalite.js';
+
+const dynamo = useDynamoTable('slices', { sliceIndex: true });
+const options = () => ({ client: dynamo.client, tableName: dynamo.tableName });
+
+const write = (persistenceId: string, from: number, count: number): AtomicWrite => ({
+  persistenceId,
+  events: Array.from({ length: count }, (_, index) => ({ persistenceId, sequenceNr: from + index, event: from + index, timestamp: 1 })),
+});
+
+async function collect<T>(iterable: AsyncIterable<T>, count = Number.POSITIVE_INFINITY): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of iterable) {
+    out.push(item);
+    if (out.length >= count) break;
+  }
+  return out;
+}
+
+/** Slices the narrow tests read: every slice is one Query per round, and dynalite answers slowly. */
+const NARROW = { minSlice: 100, maxSlice: 115 } as const;
+
+/** `count` ids of `entity` whose slices lie in {@link NARROW}. */
+function idsInNarrow(entity: string, count: number): string[] {
+  const ids: string[] = [];
+  for (let index = 0; ids.length < count; index++) {
+    const id = `${entity}|${index}`;
+    if (sliceOf(id) >= NARROW.minSlice && sliceOf(id) <= NARROW.maxSlice) ids.push(id);
+  }
+  return ids;
+}
+
+const keys = (envelopes: readonly EventEnvelope[]) => envelopes.map((envelope) => `${envelope.persistenceId}:${envelope.sequenceNr}`);
+
+/** Sets an item's slice key, to hide it from the index and show it again, as a late index entry would. */
+async function setSliceKey(persistenceId: string, firstSequenceNr: number, value: string): Promise<void> {
+  await dynamo.client.send(
+    new UpdateItemCommand({
+      TableName: dynamo.tableName,
+      Key: {
+        [Attribute.partitionKey]: { S: partitionKey(Kind.journal, persistenceId) },
+        [Attribute.sortKey]: { N: String(firstSequenceNr) },
+      },
+      UpdateExpression: 'SET #sl = :sl',
+      ExpressionAttributeNames: { '#sl': Attribute.sliceKey },
+      ExpressionAttributeValues: { ':sl': { S: value } },
+    }),
+  );
+}
+
+describe('dynamodb eventsBySlices', () => {
+  it('the four ranges of sliceRanges(4) deliver every event of the entity type once, by write time', async () => {
+    const journal = new DynamoDbJournal(options());
+    const queries = new DynamoDbReadJournal({ ...options(), pageSize: 3 });
+    const entity = `split${Date.now()}`;
+    const ids = Array.from({ length: 30 }, (_, index) => `${entity}|${index}`);
+    for (const id of ids) await journal.write([write(id, 1, 2), write(id, 3, 1)]);
+    await journal.write([write(`${entity}x|1`, 1, 1)]);
+    const byRange = await Promise.all(
+      sliceRanges(4).map((range) => collect(queries.eventsBySlices(entity, range.minSlice, range.maxSlice, NoOffset))),
+    );
+    for (const [index, envelopes] of byRange.entries()) {
+      const range = sliceRanges(4)[index];
+      for (const envelope of envelopes) expect(sliceOf(envelope.persistenceId)).toBeGreaterThanOrEqual(range?.minSlice ?? -1);
+      for (const envelope of envelopes) expect(sliceOf(envelope.persistenceId)).toBeLessThanOrEqual(range?.maxSlice ?? -1);
+      const times = envelopes.map((envelope) => (envelope.offset as { value: number }).value);
+      expect(times.every((time, at) => at === 0 || time >= (times[at - 1] as number))).toBe(true);
+      expect(envelopes.every((envelope) => envelope.offset.type === 'timestamp')).toBe(true);
+    }
+    expect(keys(byRange.flat()).sort()).toEqual(ids.flatMap((id) => [`${id}:1`, `${id}:2`, `${id}:3`]).sort());
+    await journal.close();
+    await queries.close();
+  });
+
+  it('live: delivers new writes once, and a write that reaches the index late inside the window', async () => {
+    const journal = new DynamoDbJournal(options());
+    const queries = new DynamoDbReadJournal({ ...options(), minPollMs: 10, maxPollMs: 40, backtrackingWindowMs: 60_000 });
+    const entity = `live${Date.now()}`;
+    const [early, late, later] = idsInNarrow(entity, 3) as [string, string, string];
+    await journal.write([write(early, 1, 1)]);
+    await journal.write([write(late, 1, 1)]);
+    await setSliceKey(late, 1, 'hidden');
+    const controller = new AbortController();
+    const seen: EventEnvelope[] = [];
+    let wake: () => void = () => {};
+    const stream = (async () => {
+      for await (const envelope of queries.eventsBySlices(entity, NARROW.minSlice, NARROW.maxSlice, NoOffset, {
+        live: true,
+        signal: controller.signal,
+      })) {
+        seen.push(envelope);
+        wake();
+      }
+    })();
+    const until = (count: number) =>
+      new Promise<void>((resolve) => {
+        wake = () => {
+          if (seen.length >= count) resolve();
+        };
+        wake();
+      });
+    await until(1);
+    await journal.write([write(later, 1, 1), write(early, 2, 1)]);
+    await until(3);
+    await setSliceKey(late, 1, sliceKey(Kind.journal, late));
+    await until(4);
+    controller.abort();
+    await stream;
+    expect(keys(seen).at(-1)).toBe(`${late}:1`);
+    expect(keys(seen).sort()).toEqual([`${early}:1`, `${early}:2`, `${late}:1`, `${later}:1`].sort());
+    await journal.close();
+    await queries.close();
+  });
+
+  it('resumes after a timestamp offset (window 0); refuses sequence offsets and a table without the index', async () => {
+    const journal = new DynamoDbJournal(options());
+    const queries = new DynamoDbReadJournal({ ...options(), backtrackingWindowMs: 0 });
+    const entity = `resume${Date.now()}`;
+    const [id] = idsInNarrow(entity, 1) as [string];
+    await journal.write([write(id, 1, 1)]);
+    const [first] = await collect(queries.eventsBySlices(entity, NARROW.minSlice, NARROW.maxSlice, NoOffset));
+    const firstTime = first?.offset.type === 'timestamp' ? first.offset.value : -1;
+    // The next write must get a later write time than the first item's.
+    while (Date.now() <= firstTime) await new Promise((resolve) => setImmediate(resolve));
+    await journal.write([write(id, 2, 1)]);
+    const resumed = await collect(
+      queries.eventsBySlices(entity, NARROW.minSlice, NARROW.maxSlice, { type: 'timestamp', value: firstTime + 1 }),
+    );
+    expect(keys(resumed)).toEqual([`${id}:2`]);
+    await expect(collect(queries.eventsBySlices(entity, 0, 1023, { type: 'sequence', value: 3 }))).rejects.toThrow(/no global ordering/);
+    const withoutIndex = new DynamoDbReadJournal({
+      client: dynamo.client,
+      tableName: `${dynamo.tableName}-none`,
+      createTableIfMissing: true,
+    });
+    await expect(collect(withoutIndex.eventsBySlices(entity, 0, 1, NoOffset))).rejects.toThrow(/memento_slices/);
+    await journal.close();
+    await queries.close();
+    await withoutIndex.close();
+  });
+
+  it('a sliced projection with the DynamoDB offset store resumes with at-least-once delivery, duplicates only from the window', async () => {
+    const journal = new DynamoDbJournal(options());
+    const queries = new DynamoDbReadJournal({ ...options(), backtrackingWindowMs: 60_000 });
+    const offsetStore = new DynamoDbOffsetStore(options());
+    const entity = `projected${Date.now()}`;
+    const ids = idsInNarrow(entity, 12);
+    await journal.write(ids.map((id) => write(id, 1, 2)));
+    const handled = new Map<string, number>();
+    const run = () =>
+      runProjection({
+        name: `${entity}-count`,
+        slices: { range: NARROW, offsets: queries.sliceOffsets },
+        source: (offset) => queries.eventsBySlices(entity, NARROW.minSlice, NARROW.maxSlice, offset),
+        handler: (envelope) => {
+          const key = `${envelope.persistenceId}:${envelope.sequenceNr}`;
+          handled.set(key, (handled.get(key) ?? 0) + 1);
+        },
+        offsetStore,
+      }).done;
+    const last = await run();
+    expect(last.type).toBe('timestamp');
+    expect(handled.size).toBe(24);
+    await journal.write(ids.map((id) => write(id, 3, 1)));
+    const resumedAt = await run();
+    // Every event at least once; the second run read the whole 60 s window again.
+    expect(handled.size).toBe(36);
+    expect([...handled.values()].every((count) => count >= 1)).toBe(true);
+    const slice = sliceOf(ids[0] as string);
+    const stored = await offsetStore.load(`${entity}-count@${slice}`);
+    expect(stored.type === 'none' ? 0 : stored.value).toBe((resumedAt as { value: number }).value);
+    await journal.close();
+    await queries.close();
+    await offsetStore.close();
+  });
+});
