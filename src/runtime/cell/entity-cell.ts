@@ -19,6 +19,7 @@ import { SnapshotPolicy } from '../writers/snapshot-policy.js';
 import { SnapshotWriter } from '../writers/snapshot-writer.js';
 import type { EntityBehavior, EntityHandle, EntitySpawner } from './entity-behavior.js';
 import { type Envelope, Mailbox, type ReplyChannel } from './mailbox.js';
+import { RecoveryWatchdog } from './recovery-watchdog.js';
 import { RecoveryCompleted, RecoveryFailed, type SnapshotSkipped } from './signals.js';
 
 /** What every cell of one Persistence shares. */
@@ -29,6 +30,8 @@ export interface CellDeps {
   readonly hooks: PersistenceHooks | undefined;
   readonly writerId: string;
   readonly stashCapacity: number;
+  /** Recovery fails with RecoveryTimedOutError after this long without an answer from a store. */
+  readonly recoveryIdleTimeoutMs: number;
   /** Passivate after this long without messages. */
   readonly idleMs: number | undefined;
   /** Called when the cell is idle and stopped, or idle past `idleMs`: the registry drops it. */
@@ -287,17 +290,39 @@ export class EntityCell implements EntityHandle {
       behavior = this.spawner.create(this);
       this.#behavior = behavior;
       const created = behavior;
-      const outcome = created.load
-        ? await created.load()
-        : await recover({
-            persistenceId: this.persistenceId,
-            journal: this.deps.journal,
-            snapshotStore: this.deps.snapshotStore,
-            settings: this.spawner.settings.recovery,
-            codec: this.spawner.settings.codec,
-            adapters: this.spawner.settings.eventAdapters,
-            target: { ...created.recoveryTarget, onSkipped: (skipped, byRuntime) => this.#reportSkipped(created, skipped, byRuntime) },
-          });
+      const watchdog = new RecoveryWatchdog(this.deps.recoveryIdleTimeoutMs, this.persistenceId);
+      // A recovery abandoned on timeout may still wake up: it must not touch the state anymore.
+      const live = (): void => {
+        if (watchdog.expired) throw new Error('recovery abandoned after its idle timeout');
+        watchdog.touch();
+      };
+      const target = created.recoveryTarget;
+      const outcome = await watchdog.run(() =>
+        created.load
+          ? created.load()
+          : recover({
+              persistenceId: this.persistenceId,
+              journal: this.deps.journal,
+              snapshotStore: this.deps.snapshotStore,
+              settings: this.spawner.settings.recovery,
+              codec: this.spawner.settings.codec,
+              adapters: this.spawner.settings.eventAdapters,
+              target: {
+                onSkipped: (skipped, byRuntime) => {
+                  live();
+                  this.#reportSkipped(created, skipped, byRuntime);
+                },
+                onSnapshot: (offer) => {
+                  live();
+                  target.onSnapshot(offer);
+                },
+                onEvent: (repr) => {
+                  live();
+                  target.onEvent(repr);
+                },
+              },
+            }),
+      );
       this.#lastSequenceNr = outcome.lastSequenceNr;
       this.#snapshotSequenceNr = outcome.snapshotSequenceNr;
       this.#policy.reset(outcome.lastSequenceNr - outcome.snapshotSequenceNr);
