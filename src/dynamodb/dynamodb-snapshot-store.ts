@@ -14,12 +14,16 @@ import { measure } from '../observability/hooks.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import { checksum } from '../serialization/checksum.js';
 import { Serialization } from '../serialization/serialization.js';
-import type { SnapshotLoadOptions, SnapshotStore } from '../spi/snapshot-store.js';
+import type { SnapshotLoadOptions, SnapshotSaveOptions, SnapshotStore } from '../spi/snapshot-store.js';
 import {
+  assertSnapshotFits,
   decodeSnapshot,
   encodeSnapshot,
   loadYoungestReadable,
+  type SnapshotSizeOptions,
   type StoredSnapshot,
+  storedSnapshotSize,
+  validateMaxSnapshotBytes,
   validateSnapshotMetadata,
   validateSnapshotQuery,
 } from '../spi/snapshot-support.js';
@@ -32,7 +36,7 @@ import { itemSize, MAX_ITEM_BYTES } from './item-size.js';
 import { Attribute, Kind, partitionKey, sliceKey } from './layout.js';
 
 /** Options of {@link DynamoDbSnapshotStore}. */
-export interface DynamoDbSnapshotStoreOptions extends DynamoDbOptions {
+export interface DynamoDbSnapshotStoreOptions extends DynamoDbOptions, SnapshotSizeOptions {
   /**
    * Where snapshots too large for one item go: any snapshot store, typically an
    * `S3SnapshotStore` with a prefix of its own. The item keeps a checked pointer. This store
@@ -74,6 +78,7 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
   readonly serialization: Serialization;
   readonly #logger: Logger;
   readonly #hooks: StoreOptions['hooks'];
+  readonly #maxSnapshotBytes: number | undefined;
   readonly #lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
   readonly #connection: DynamoDbConnection;
   readonly #large: SnapshotStore | undefined;
@@ -112,6 +117,7 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
     this.serialization = this.#serialization;
     this.#logger = options.logger ?? silentLogger;
     this.#hooks = options.hooks;
+    this.#maxSnapshotBytes = validateMaxSnapshotBytes(options.maxSnapshotBytes, 'options.maxSnapshotBytes');
   }
 
   /** Loads the SDK and (with `createTableIfMissing`) creates the table now. */
@@ -249,9 +255,10 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
    * Saves or replaces the snapshot at (persistence id, sequence number): inline when its
    * item fits under `largeSnapshotBytes`, else in `largeSnapshots` with a pointer here.
    */
-  async save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void> {
+  async save(metadata: SnapshotMetadata, snapshot: unknown, options?: SnapshotSaveOptions): Promise<void> {
     this.#lifecycle.assertOpen('save', metadata?.persistenceId);
     const row = encodeSnapshot(metadata, snapshot, this.#serialization);
+    assertSnapshotFits(row, storedSnapshotSize(row), this.#maxSnapshotBytes, options, NAME);
     const { persistenceId, sequenceNr, timestamp } = row;
     const base: Item = {
       ...key(persistenceId, sequenceNr),

@@ -15,15 +15,23 @@ import { Serialization } from '../serialization/serialization.js';
 import { idSegments } from '../spi/id-segments.js';
 import { KeyedLock } from '../spi/keyed-lock.js';
 import { decodeSnapshotFrame, encodeSnapshotFrame } from '../spi/snapshot-frame.js';
-import type { SnapshotLoadOptions, SnapshotStore } from '../spi/snapshot-store.js';
-import { decodeSnapshot, loadYoungestReadable, validateSnapshotMetadata, validateSnapshotQuery } from '../spi/snapshot-support.js';
+import type { SnapshotLoadOptions, SnapshotSaveOptions, SnapshotStore } from '../spi/snapshot-store.js';
+import {
+  assertSnapshotFits,
+  decodeSnapshot,
+  loadYoungestReadable,
+  type SnapshotSizeOptions,
+  validateMaxSnapshotBytes,
+  validateSnapshotMetadata,
+  validateSnapshotQuery,
+} from '../spi/snapshot-support.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 import { parseSnapshotFileName, snapshotFileName, TEMP_SUFFIX } from './layout.js';
 
 const NAME = 'fs';
 
 /** Options of {@link FileSnapshotStore}. */
-export interface FileSnapshotStoreOptions extends StoreOptions {
+export interface FileSnapshotStoreOptions extends StoreOptions, SnapshotSizeOptions {
   /** Root directory of the store; created when missing. Everything under it belongs to the store. */
   readonly directory: string;
   /**
@@ -81,6 +89,7 @@ export class FileSnapshotStore implements SnapshotStore {
   readonly #locks = new KeyedLock();
   /** Temp files of saves in flight in this process: never cleaned up from under them. */
   readonly #inFlight = new Set<string>();
+  readonly #maxSnapshotBytes: number | undefined;
 
   constructor(options: FileSnapshotStoreOptions) {
     if (typeof options?.directory !== 'string' || options.directory.length === 0) {
@@ -97,6 +106,7 @@ export class FileSnapshotStore implements SnapshotStore {
     this.serialization = this.#serialization;
     this.#logger = options.logger ?? silentLogger;
     this.#hooks = options.hooks;
+    this.#maxSnapshotBytes = validateMaxSnapshotBytes(options.maxSnapshotBytes, 'options.maxSnapshotBytes');
   }
 
   /** The root directory of the store. */
@@ -132,9 +142,10 @@ export class FileSnapshotStore implements SnapshotStore {
     });
   }
 
-  async save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void> {
+  async save(metadata: SnapshotMetadata, snapshot: unknown, options?: SnapshotSaveOptions): Promise<void> {
     this.#lifecycle.assertOpen('save', metadata?.persistenceId);
     const { head: row, parts, length: bytes } = encodeSnapshotFrame(metadata, snapshot, this.#serialization);
+    assertSnapshotFits(row, bytes, this.#maxSnapshotBytes, options, NAME);
     const { persistenceId, sequenceNr } = row;
     await measure(this.#hooks, { operation: 'snapshot.save', store: NAME, persistenceId, bytes }, () =>
       this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {

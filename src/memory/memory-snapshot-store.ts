@@ -8,12 +8,16 @@ import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-crite
 import { measure } from '../observability/hooks.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import { Serialization } from '../serialization/serialization.js';
-import type { SnapshotLoadOptions, SnapshotStore } from '../spi/snapshot-store.js';
+import type { SnapshotLoadOptions, SnapshotSaveOptions, SnapshotStore } from '../spi/snapshot-store.js';
 import {
+  assertSnapshotFits,
   decodeSnapshot,
   encodeSnapshot,
   loadYoungestReadable,
+  type SnapshotSizeOptions,
   type StoredSnapshot,
+  storedSnapshotSize,
+  validateMaxSnapshotBytes,
   validateSnapshotMetadata,
   validateSnapshotQuery,
 } from '../spi/snapshot-support.js';
@@ -22,7 +26,7 @@ import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 const NAME = 'memory';
 
 /** Options of {@link MemorySnapshotStore}. */
-export type MemorySnapshotStoreOptions = StoreOptions;
+export type MemorySnapshotStoreOptions = StoreOptions & SnapshotSizeOptions;
 
 /** A snapshot store held in process memory. */
 export class MemorySnapshotStore implements SnapshotStore {
@@ -34,12 +38,14 @@ export class MemorySnapshotStore implements SnapshotStore {
   readonly #logger: Logger;
   readonly #hooks: StoreOptions['hooks'];
   readonly #lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
+  readonly #maxSnapshotBytes: number | undefined;
 
   constructor(options: MemorySnapshotStoreOptions = {}) {
     this.#serialization = options.serialization ?? new Serialization();
     this.serialization = this.#serialization;
     this.#logger = options.logger ?? silentLogger;
     this.#hooks = options.hooks;
+    this.#maxSnapshotBytes = validateMaxSnapshotBytes(options.maxSnapshotBytes, 'options.maxSnapshotBytes');
   }
 
   async load(persistenceId: string, criteria: SnapshotSelectionCriteria, options?: SnapshotLoadOptions): Promise<SelectedSnapshot | null> {
@@ -56,9 +62,10 @@ export class MemorySnapshotStore implements SnapshotStore {
     });
   }
 
-  async save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void> {
+  async save(metadata: SnapshotMetadata, snapshot: unknown, options?: SnapshotSaveOptions): Promise<void> {
     this.#lifecycle.assertOpen('save', metadata?.persistenceId);
     const row = encodeSnapshot(metadata, snapshot, this.#serialization);
+    assertSnapshotFits(row, storedSnapshotSize(row), this.#maxSnapshotBytes, options, NAME);
     await measure(
       this.#hooks,
       { operation: 'snapshot.save', store: NAME, persistenceId: row.persistenceId, bytes: row.payload.length },

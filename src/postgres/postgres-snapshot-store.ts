@@ -10,12 +10,16 @@ import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-crite
 import { validateInteger } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
 import type { Serialization } from '../serialization/serialization.js';
-import type { SnapshotLoadOptions, SnapshotStore } from '../spi/snapshot-store.js';
+import type { SnapshotLoadOptions, SnapshotSaveOptions, SnapshotStore } from '../spi/snapshot-store.js';
 import {
+  assertSnapshotFits,
   decodeSnapshot,
   encodeSnapshot,
   loadYoungestReadable,
+  type SnapshotSizeOptions,
   type StoredSnapshot,
+  storedSnapshotSize,
+  validateMaxSnapshotBytes,
   validateSnapshotMetadata,
   validateSnapshotQuery,
 } from '../spi/snapshot-support.js';
@@ -26,16 +30,17 @@ import { deleteSnapshotsSql, type SnapshotRow, saveSnapshotSql, snapshotCandidat
 import { PostgresBase, type PostgresOptions } from './store-base.js';
 
 /** Options of {@link PostgresSnapshotStore}. */
-export type PostgresSnapshotStoreOptions = PostgresOptions & {
-  /**
-   * Candidates fetched per query while looking for a readable snapshot. One, because each
-   * carries its payload: the youngest almost always reads, and fetching more would move
-   * several large snapshots to read one. @default 1
-   */
-  readonly loadPageSize?: number;
-  /** Metadata rows fetched per query by `list` and `deleteMatching`. @default 1000 */
-  readonly listPageSize?: number;
-};
+export type PostgresSnapshotStoreOptions = PostgresOptions &
+  SnapshotSizeOptions & {
+    /**
+     * Candidates fetched per query while looking for a readable snapshot. One, because each
+     * carries its payload: the youngest almost always reads, and fetching more would move
+     * several large snapshots to read one. @default 1
+     */
+    readonly loadPageSize?: number;
+    /** Metadata rows fetched per query by `list` and `deleteMatching`. @default 1000 */
+    readonly listPageSize?: number;
+  };
 
 const boundsOf = (criteria: SnapshotSelectionCriteria) => [
   criteria.minSequenceNr,
@@ -50,6 +55,7 @@ export class PostgresSnapshotStore implements SnapshotStore {
   readonly #lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
   readonly #loadPageSize: number;
   readonly #listPageSize: number;
+  readonly #maxSnapshotBytes: number | undefined;
 
   /** How this store turns values into stored bytes (its encryption included). */
   get serialization(): Serialization {
@@ -60,6 +66,7 @@ export class PostgresSnapshotStore implements SnapshotStore {
     this.#base = new PostgresBase(options);
     this.#loadPageSize = validateInteger(options.loadPageSize ?? 1, 'loadPageSize', { source: NAME }, { min: 1 });
     this.#listPageSize = validateInteger(options.listPageSize ?? 1000, 'listPageSize', { source: NAME }, { min: 1 });
+    this.#maxSnapshotBytes = validateMaxSnapshotBytes(options.maxSnapshotBytes, 'options.maxSnapshotBytes');
   }
 
   /** The schema holding the tables. */
@@ -117,9 +124,10 @@ export class PostgresSnapshotStore implements SnapshotStore {
   }
 
   /** Saves a snapshot, replacing one at the same sequence number. */
-  async save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void> {
+  async save(metadata: SnapshotMetadata, snapshot: unknown, options?: SnapshotSaveOptions): Promise<void> {
     this.#lifecycle.assertOpen('save', metadata?.persistenceId);
     const row = encodeSnapshot(metadata, snapshot, this.#base.serialization);
+    assertSnapshotFits(row, storedSnapshotSize(row), this.#maxSnapshotBytes, options, NAME);
     // Saving replaces any snapshot at the same key, so repeating it after a lost connection is safe.
     await measure(
       this.#base.hooks,

@@ -13,8 +13,15 @@ import { type Logger, silentLogger } from '../observability/logger.js';
 import { Serialization } from '../serialization/serialization.js';
 import { KeyedLock } from '../spi/keyed-lock.js';
 import { decodeSnapshotFrame, encodeSnapshotFrame } from '../spi/snapshot-frame.js';
-import type { SnapshotLoadOptions, SnapshotStore } from '../spi/snapshot-store.js';
-import { decodeSnapshot, loadYoungestReadable, validateSnapshotMetadata, validateSnapshotQuery } from '../spi/snapshot-support.js';
+import type { SnapshotLoadOptions, SnapshotSaveOptions, SnapshotStore } from '../spi/snapshot-store.js';
+import {
+  assertSnapshotFits,
+  decodeSnapshot,
+  loadYoungestReadable,
+  validateMaxSnapshotBytes,
+  validateSnapshotMetadata,
+  validateSnapshotQuery,
+} from '../spi/snapshot-support.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 import { S3Bucket } from './bucket.js';
 import type { S3ClientLike } from './client.js';
@@ -61,6 +68,7 @@ export class S3SnapshotStore implements SnapshotStore {
   /** Per id, the key this store saved or loaded last (insertion order = age, for forgetting). */
   readonly #knownKeys = new Map<string, KnownKey>();
   #bucketReady: Promise<void> | undefined;
+  readonly #maxSnapshotBytes: number | undefined;
 
   constructor(options: S3SnapshotStoreOptions) {
     const settings = resolveS3Options(options, NAME);
@@ -68,6 +76,7 @@ export class S3SnapshotStore implements SnapshotStore {
     this.serialization = this.#serialization;
     this.#logger = options.logger ?? silentLogger;
     this.#hooks = options.hooks;
+    this.#maxSnapshotBytes = validateMaxSnapshotBytes(options.maxSnapshotBytes, 'options.maxSnapshotBytes');
     this.#bucket = new S3Bucket(settings, () => this.#lifecycle.closed, this.#logger);
   }
 
@@ -113,9 +122,10 @@ export class S3SnapshotStore implements SnapshotStore {
     });
   }
 
-  async save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void> {
+  async save(metadata: SnapshotMetadata, snapshot: unknown, options?: SnapshotSaveOptions): Promise<void> {
     this.#lifecycle.assertOpen('save', metadata?.persistenceId);
     const { head, parts, length: bytes } = encodeSnapshotFrame(metadata, snapshot, this.#serialization);
+    assertSnapshotFits(head, bytes, this.#maxSnapshotBytes, options, NAME);
     const { persistenceId, sequenceNr, timestamp } = head;
     await measure(this.#hooks, { operation: 'snapshot.save', store: NAME, persistenceId, bytes }, () =>
       this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {

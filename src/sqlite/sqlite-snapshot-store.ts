@@ -9,12 +9,15 @@ import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-crite
 import { measure } from '../observability/hooks.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import { Serialization } from '../serialization/serialization.js';
-import type { SnapshotLoadOptions, SnapshotStore } from '../spi/snapshot-store.js';
+import type { SnapshotLoadOptions, SnapshotSaveOptions, SnapshotStore } from '../spi/snapshot-store.js';
 import {
+  assertSnapshotFits,
   decodeSnapshot,
   encodeSnapshot,
   loadYoungestReadable,
   type StoredSnapshot,
+  storedSnapshotSize,
+  validateMaxSnapshotBytes,
   validateSnapshotMetadata,
   validateSnapshotQuery,
 } from '../spi/snapshot-support.js';
@@ -33,6 +36,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
   readonly serialization: Serialization;
   readonly #logger: Logger;
   readonly #hooks: StoreOptions['hooks'];
+  readonly #maxSnapshotBytes: number | undefined;
   readonly #pageSize: number;
   readonly #lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
   readonly #connection: StoreConnection;
@@ -44,6 +48,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
     this.serialization = this.#serialization;
     this.#logger = options.logger ?? silentLogger;
     this.#hooks = options.hooks;
+    this.#maxSnapshotBytes = validateMaxSnapshotBytes(options.maxSnapshotBytes, 'options.maxSnapshotBytes');
     this.#connection = new StoreConnection(database, settings, this.#lifecycle);
   }
 
@@ -89,9 +94,10 @@ export class SqliteSnapshotStore implements SnapshotStore {
   }
 
   /** Saves or replaces the snapshot at (persistence id, sequence number). */
-  async save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void> {
+  async save(metadata: SnapshotMetadata, snapshot: unknown, options?: SnapshotSaveOptions): Promise<void> {
     this.#lifecycle.assertOpen('save', metadata?.persistenceId);
     const row = encodeSnapshot(metadata, snapshot, this.#serialization);
+    assertSnapshotFits(row, storedSnapshotSize(row), this.#maxSnapshotBytes, options, NAME);
     const connection = this.#connection.get('save', row.persistenceId);
     await measure(
       this.#hooks,

@@ -42,6 +42,8 @@ export interface BehaviorSettings {
   readonly eventAdapters: EventAdapters;
   /** Snapshot after this long without new events. @default undefined (never) */
   readonly snapshotAfterIdleMs: number | undefined;
+  /** Snapshots over this many encoded bytes are refused. @default undefined (the store's limit) */
+  readonly maxSnapshotBytes: number | undefined;
 }
 
 /** What a front end implements. */

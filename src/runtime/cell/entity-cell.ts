@@ -73,6 +73,7 @@ export class EntityCell implements EntityHandle {
       journal: deps.journal,
       snapshotStore: deps.snapshotStore,
       retention: spawner.settings.retention,
+      maxSnapshotBytes: spawner.settings.maxSnapshotBytes,
       logger: deps.logger,
       onResult: (result) => this.notify(result),
     });

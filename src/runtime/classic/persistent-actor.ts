@@ -118,6 +118,8 @@ export abstract class PersistentActor<Command = unknown, Event = unknown, Snapsh
   readonly snapshotAdapter: SnapshotAdapter<Snapshot> | undefined = undefined;
   /** Snapshot `snapshotState()` after this long without new events. @default undefined (never) */
   readonly snapshotAfterIdleMs: number | undefined = undefined;
+  /** Snapshots over this many encoded bytes are not stored (SaveSnapshotFailure with SnapshotTooLargeError). @default the store's limit */
+  readonly maxSnapshotBytes: number | undefined = undefined;
   /** Adapters between domain events and their stored form (schema evolution); see docs/event-adapters.md. @default none */
   readonly eventAdapters: readonly EventAdapterBinding<Event>[] | undefined = undefined;
 

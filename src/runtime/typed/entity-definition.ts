@@ -43,6 +43,8 @@ export interface EntityOptions<State, Command, Event> {
   readonly snapshotAfterIdleMs?: number;
   /** Which snapshot recovery starts from and how far it replays. @default latest snapshot, all events */
   readonly recovery?: RecoveryOptions;
+  /** Snapshots over this many encoded bytes are not stored (SaveSnapshotFailure with SnapshotTooLargeError). @default the store's limit */
+  readonly maxSnapshotBytes?: number;
   /** Told about recovery, snapshot results and skipped snapshots; must not throw. */
   readonly signalHandler?: (state: State, signal: Signal) => void;
   /** Version of the state shape in snapshots; bump it when the state or event handler changes. @default 1 */
@@ -86,6 +88,7 @@ function checkedDefinition<State, Command, Event>(options: EntityOptions<State, 
   }
   if (options.snapshotAfterIdleMs !== undefined)
     validateInteger(options.snapshotAfterIdleMs, 'options.snapshotAfterIdleMs', {}, { min: 1 });
+  if (options.maxSnapshotBytes !== undefined) validateInteger(options.maxSnapshotBytes, 'options.maxSnapshotBytes', {}, { min: 1 });
   const version =
     options.snapshotVersion === undefined
       ? DEFAULT_SNAPSHOT_VERSION

@@ -13,6 +13,7 @@ import {
   type SelectedSnapshot,
   type SnapshotLoadOptions,
   type SnapshotMetadata,
+  type SnapshotSaveOptions,
   type SnapshotSelectionCriteria,
   type SnapshotStore,
   StoreUnavailableError,
@@ -121,10 +122,10 @@ export class FaultySnapshotStore implements SnapshotStore {
     }
   }
 
-  async save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void> {
+  async save(metadata: SnapshotMetadata, snapshot: unknown, options?: SnapshotSaveOptions): Promise<void> {
     if (this.saveGate) await this.saveGate;
     if (this.saveFailure) throw this.saveFailure;
-    await this.inner.save(metadata, snapshot);
+    await this.inner.save(metadata, snapshot, options);
     this.saved.push(metadata.sequenceNr);
   }
 
