@@ -41,10 +41,19 @@ export interface SkippedSnapshot {
   readonly error: Error;
 }
 
+/** A message an entity dropped, and why. */
+export interface DeadLetter {
+  readonly persistenceId: string;
+  readonly message: unknown;
+  readonly reason: string;
+}
+
 /** Callbacks a store or runtime calls; each is optional and must not throw. */
 export interface PersistenceHooks {
   /** After every instrumented operation, successful or not. */
   onOperation?(event: OperationEvent): void;
+  /** When an entity drops a message instead of handling it (stash overflow with the `drop` strategy). */
+  onDeadLetter?(event: DeadLetter): void;
   /** When a snapshot store skips an unreadable snapshot in favour of an older one. */
   onSnapshotSkipped?(event: SkippedSnapshot & { store: string }): void;
 }

@@ -16,7 +16,7 @@ import type { DurableEntityDefinition } from './durable/durable-entity-definitio
 import { DEFAULT_RECOVERY, recoverySettings } from './recovery/recovery-settings.js';
 import { DEFAULT_SNAPSHOT_VERSION, SnapshotCodec, validateSnapshotVersion } from './recovery/snapshot-versioning.js';
 import type { EntityDefinition } from './typed/entity-definition.js';
-import { validateAdapter } from './typed/entity-definition.js';
+import { validateAdapter, validateStashOverflow } from './typed/entity-definition.js';
 import { TypedBehavior } from './typed/typed-behavior.js';
 import { NO_RETENTION, retentionSettings } from './writers/retention.js';
 
@@ -32,6 +32,7 @@ export function entitySpawner<S, C, E>(definition: EntityDefinition<S, C, E>, en
       codec: definition.codec as SnapshotCodec<unknown>,
       snapshotAfterIdleMs: definition.snapshotAfterIdleMs,
       maxSnapshotBytes: definition.maxSnapshotBytes,
+      stashOverflow: definition.stashOverflow ?? 'fail',
       eventAdapters: definition.eventAdapterSet,
     },
     create: (entity: EntityHandle): EntityBehavior => new TypedBehavior(definition, entity, entityId),
@@ -56,6 +57,7 @@ export function durableSpawner<S, C>(
       codec: new SnapshotCodec<unknown>(DEFAULT_SNAPSHOT_VERSION, undefined),
       snapshotAfterIdleMs: undefined,
       maxSnapshotBytes: undefined,
+      stashOverflow: 'fail',
       eventAdapters: EventAdapters.none,
     },
     create: (entity: EntityHandle): EntityBehavior => new DurableBehavior(definition, store, entity, entityId),
@@ -91,6 +93,7 @@ export class ActorSpawner implements EntitySpawner {
       codec: new SnapshotCodec<unknown>(version, first.snapshotAdapter),
       snapshotAfterIdleMs: first.snapshotAfterIdleMs,
       maxSnapshotBytes: first.maxSnapshotBytes,
+      stashOverflow: validateStashOverflow(first.stashOverflow, at('stashOverflow')),
       eventAdapters: EventAdapters.from(first.eventAdapters, at('eventAdapters')),
     };
   }

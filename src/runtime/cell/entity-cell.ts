@@ -20,6 +20,7 @@ import { SnapshotWriter } from '../writers/snapshot-writer.js';
 import type { EntityBehavior, EntityHandle, EntitySpawner } from './entity-behavior.js';
 import { type Envelope, Mailbox, type ReplyChannel } from './mailbox.js';
 import { RecoveryWatchdog } from './recovery-watchdog.js';
+import { StashOverflowError } from './runtime-errors.js';
 import { RecoveryCompleted, RecoveryFailed, type SnapshotSkipped } from './signals.js';
 
 /** What every cell of one Persistence shares. */
@@ -55,6 +56,11 @@ export class EntityCell implements EntityHandle {
   #recoverRequested: boolean;
   #draining: Promise<void> | undefined;
   #passivation: OneShotTimer | undefined;
+  /** Commands the behavior set aside with `stash()`, oldest first. */
+  readonly #userStash: Envelope[] = [];
+  /** The command being handled, and whether the behavior stashed it. */
+  #current: Envelope | undefined;
+  #currentStashed = false;
   readonly #mailbox: Mailbox;
   readonly #writer: SnapshotWriter;
   readonly #policy: SnapshotPolicy;
@@ -98,7 +104,7 @@ export class EntityCell implements EntityHandle {
   }
   /** True when nothing is queued or being handled. */
   get isIdle(): boolean {
-    return this.#draining === undefined && this.#mailbox.size === 0;
+    return this.#draining === undefined && this.#mailbox.size === 0 && this.#behavior?.pendingWork?.() === undefined;
   }
 
   /** Queues a user command; `reply` receives the answer or the error. */
@@ -119,6 +125,11 @@ export class EntityCell implements EntityHandle {
     for (;;) {
       if (this.#draining) {
         await this.#draining;
+        continue;
+      }
+      const pending = this.#behavior?.pendingWork?.();
+      if (pending) {
+        await pending;
         continue;
       }
       await this.#writer.idle();
@@ -198,6 +209,39 @@ export class EntityCell implements EntityHandle {
     return result;
   }
 
+  stash(): void {
+    const envelope = this.#current;
+    if (!envelope || envelope.system || this.#currentStashed) {
+      throw new StashOverflowError(`entity ${JSON.stringify(this.persistenceId)}: stash() outside a command, or twice for one command`, {
+        persistenceId: this.persistenceId,
+        expected: 'one stash() per command, while handling it',
+        actual: envelope ? 'a second stash() or a runtime message' : 'no command being handled',
+      });
+    }
+    this.#currentStashed = true;
+    const capacity = this.deps.stashCapacity;
+    if (this.#userStash.length < capacity) {
+      this.#userStash.push(envelope);
+      return;
+    }
+    const error = new StashOverflowError(
+      `entity ${JSON.stringify(this.persistenceId)}: user stash full (${capacity} commands stashed); this command was ${this.spawner.settings.stashOverflow === 'drop' ? 'dropped to dead letters' : 'failed'}`,
+      { persistenceId: this.persistenceId, expected: `<= ${capacity} stashed commands`, actual: capacity + 1 },
+    );
+    if (this.spawner.settings.stashOverflow === 'drop') {
+      this.logger.warn('[memento] [runtime] stash full: command dropped to dead letters', { persistenceId: this.persistenceId });
+      callHook(this.deps.hooks?.onDeadLetter, { persistenceId: this.persistenceId, message: envelope.message, reason: error.message });
+    }
+    // An asker must not wait forever for a command nobody will handle.
+    envelope.reply.reject(error);
+  }
+
+  unstashAll(): void {
+    if (this.#userStash.length === 0) return;
+    this.#mailbox.prepend(this.#userStash.splice(0));
+    this.#schedule();
+  }
+
   stop(reason = 'stop requested'): void {
     this.logger.debug('[memento] [runtime] entity stopping after this message', { persistenceId: this.persistenceId, reason });
     this.#stopRequested = true;
@@ -261,15 +305,21 @@ export class EntityCell implements EntityHandle {
       if (this.#policy.eventsSinceSnapshot > 0) await this.#autoSnapshot();
       return;
     }
+    this.#current = envelope;
+    this.#currentStashed = false;
+    let answersLater = false;
     try {
       if (envelope.system) await behavior.onSignal(envelope.message as Parameters<EntityBehavior['onSignal']>[0]);
-      else await behavior.handle(envelope);
+      else answersLater = (await behavior.handle(envelope)) === 'answersLater';
     } catch (error) {
       if (envelope.system)
         this.logger.error('[memento] [runtime] signal handler threw', { persistenceId: this.persistenceId, error: String(error) });
       envelope.reply.reject(error);
+    } finally {
+      this.#current = undefined;
     }
-    envelope.reply.resolve(undefined);
+    // A stashed command is answered when it is handled again after unstashAll.
+    if (!this.#currentStashed && !answersLater) envelope.reply.resolve(undefined);
   }
 
   #autoSnapshot(): Promise<unknown> {
@@ -369,6 +419,8 @@ export class EntityCell implements EntityHandle {
 
   /** Forgets the current behavior, telling it first so it can cancel its timers. */
   #release(): void {
+    // As in Akka, a restart unstashes: the next incarnation handles the stashed commands.
+    if (this.#userStash.length > 0) this.#mailbox.prepend(this.#userStash.splice(0));
     const behavior = this.#behavior;
     this.#behavior = undefined;
     try {
