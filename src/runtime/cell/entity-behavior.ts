@@ -59,8 +59,10 @@ export interface EntityBehavior {
   onRecoveryFailed(signal: RecoveryFailed): void;
   /** Snapshot and deletion results and other signals, delivered in mailbox order. */
   onSignal(signal: Signal | ActorResultMessage): void | Promise<void>;
-  /** Handles one command; settles `envelope.reply`, leaves it to the runtime (undefined), or answers later itself. */
-  handle(envelope: Envelope): Promise<void | 'answersLater'>;
+  /** Handles one command; must settle `envelope.reply` or leave it to the runtime (undefined). */
+  handle(envelope: Envelope): Promise<void>;
+  /** True when the behavior still answers this handled command itself later (asynchronous persists). */
+  answersLater?(envelope: Envelope): boolean;
   /** The state automatic snapshots store; without it there are no automatic snapshots. */
   snapshotState?(): unknown;
   /** Loads the state itself (durable state) instead of the runtime's snapshot + replay recovery. */

@@ -310,7 +310,10 @@ export class EntityCell implements EntityHandle {
     let answersLater = false;
     try {
       if (envelope.system) await behavior.onSignal(envelope.message as Parameters<EntityBehavior['onSignal']>[0]);
-      else answersLater = (await behavior.handle(envelope)) === 'answersLater';
+      else {
+        await behavior.handle(envelope);
+        answersLater = behavior.answersLater?.(envelope) ?? false;
+      }
     } catch (error) {
       if (envelope.system)
         this.logger.error('[memento] [runtime] signal handler threw', { persistenceId: this.persistenceId, error: String(error) });

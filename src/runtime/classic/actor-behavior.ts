@@ -134,10 +134,13 @@ export class ActorBehavior implements EntityBehavior, ActorRuntime {
     await this.#run(signal, nobody);
   }
 
-  async handle(envelope: Envelope): Promise<void | 'answersLater'> {
-    await this.#run(envelope.message, envelope.reply);
+  handle(envelope: Envelope): Promise<void> {
+    return this.#run(envelope.message, envelope.reply);
+  }
+
+  answersLater(envelope: Envelope): boolean {
     // An asynchronous persist's handler may still reply: the asker waits for it.
-    return this.#queue.some((entry) => entry.reply === envelope.reply) ? 'answersLater' : undefined;
+    return this.#queue.some((entry) => entry.reply === envelope.reply);
   }
 
   pendingWork(): Promise<void> | undefined {
