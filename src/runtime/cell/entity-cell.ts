@@ -13,15 +13,18 @@ import type { Logger } from '../../observability/logger.js';
 import type { Journal } from '../../spi/journal.js';
 import type { SnapshotStore } from '../../spi/snapshot-store.js';
 import { recover } from '../recovery/recovery.js';
+import { selectsNothing } from '../recovery/recovery-settings.js';
 import { loadSnapshotResult } from '../recovery/snapshot-selection.js';
+import { eventSizer } from '../writers/event-size.js';
 import { explainFailedWrite, type PersistOutcome, writeEvents } from '../writers/event-writer.js';
+import { isSlowRecovery } from '../writers/retention.js';
 import { SnapshotPolicy } from '../writers/snapshot-policy.js';
 import { SnapshotWriter } from '../writers/snapshot-writer.js';
 import type { EntityBehavior, EntityHandle, EntitySpawner } from './entity-behavior.js';
 import { type Envelope, Mailbox, type ReplyChannel } from './mailbox.js';
 import { RecoveryWatchdog } from './recovery-watchdog.js';
 import { StashOverflowError } from './runtime-errors.js';
-import { RecoveryCompleted, RecoveryFailed, type SnapshotSkipped } from './signals.js';
+import { RecoveryCompleted, RecoveryFailed, type RecoveryReport, type SnapshotSkipped } from './signals.js';
 
 /** What every cell of one Persistence shares. */
 export interface CellDeps {
@@ -64,6 +67,8 @@ export class EntityCell implements EntityHandle {
   readonly #mailbox: Mailbox;
   readonly #writer: SnapshotWriter;
   readonly #policy: SnapshotPolicy;
+  /** Measures events in bytes, only when `snapshotEveryBytes` needs it. */
+  readonly #sizeOf: ((event: unknown) => number) | undefined;
 
   constructor(
     readonly spawner: EntitySpawner,
@@ -83,9 +88,14 @@ export class EntityCell implements EntityHandle {
       logger: deps.logger,
       onResult: (result) => this.notify(result),
     });
-    this.#policy = new SnapshotPolicy(spawner.settings.retention.snapshotEvery, spawner.settings.snapshotAfterIdleMs, () =>
-      this.#enqueue(IDLE_SNAPSHOT, noReply, true),
+    const retention = spawner.settings.retention;
+    this.#policy = new SnapshotPolicy(
+      retention.snapshotEvery,
+      spawner.settings.snapshotAfterIdleMs,
+      () => this.#enqueue(IDLE_SNAPSHOT, noReply, true),
+      retention.snapshotEveryBytes,
     );
+    this.#sizeOf = this.#policy.countsBytes ? eventSizer(deps.journal, this.persistenceId) : undefined;
     this.#recoverRequested = spawner.eager;
     if (spawner.eager) this.#schedule();
   }
@@ -158,6 +168,8 @@ export class EntityCell implements EntityHandle {
     );
     if (outcome.status === 'stored') {
       this.#lastSequenceNr = outcome.reprs[outcome.reprs.length - 1]?.sequenceNr ?? this.#lastSequenceNr;
+      const sizeOf = this.#sizeOf;
+      if (sizeOf) this.#policy.addBytes(events.reduce((sum: number, event) => sum + sizeOf(event), 0));
       return outcome;
     }
     // Conflict: another writer moved on, so our state is stale; failure: the store is down.
@@ -351,6 +363,10 @@ export class EntityCell implements EntityHandle {
         watchdog.touch();
       };
       const target = created.recoveryTarget;
+      const started = performance.now();
+      const sizeOf = this.#sizeOf;
+      let bytesRead = sizeOf ? 0 : undefined;
+      let snapshotsSkipped = 0;
       const outcome = await watchdog.run(() =>
         created.load
           ? created.load()
@@ -364,6 +380,7 @@ export class EntityCell implements EntityHandle {
               target: {
                 onSkipped: (skipped, byRuntime) => {
                   live();
+                  snapshotsSkipped++;
                   this.#reportSkipped(created, skipped, byRuntime);
                 },
                 onSnapshot: (offer) => {
@@ -372,6 +389,7 @@ export class EntityCell implements EntityHandle {
                 },
                 onEvent: (repr) => {
                   live();
+                  if (sizeOf) bytesRead = (bytesRead ?? 0) + sizeOf(repr.event);
                   target.onEvent(repr);
                 },
               },
@@ -379,10 +397,34 @@ export class EntityCell implements EntityHandle {
       );
       this.#lastSequenceNr = outcome.lastSequenceNr;
       this.#snapshotSequenceNr = outcome.snapshotSequenceNr;
-      this.#policy.reset(outcome.lastSequenceNr - outcome.snapshotSequenceNr);
+      this.#policy.reset(outcome.lastSequenceNr - outcome.snapshotSequenceNr, bytesRead ?? 0);
       this.#status = 'running';
-      this.logger.debug('[memento] [runtime] recovered', { persistenceId: this.persistenceId, ...outcome });
-      behavior.onRecoveryCompleted(RecoveryCompleted(outcome.lastSequenceNr, outcome.snapshotSequenceNr, outcome.replayed));
+      const durationMs = performance.now() - started;
+      const slow = behavior.snapshotState !== undefined && isSlowRecovery(this.spawner.settings.retention, outcome.replayed, durationMs);
+      const report: RecoveryReport = {
+        persistenceId: this.persistenceId,
+        snapshotSequenceNr: outcome.snapshotSequenceNr > 0 ? outcome.snapshotSequenceNr : undefined,
+        noSnapshotReason:
+          outcome.snapshotSequenceNr > 0
+            ? undefined
+            : created.load
+              ? 'durable-state'
+              : selectsNothing(this.spawner.settings.recovery.fromSnapshot)
+                ? 'disabled'
+                : snapshotsSkipped > 0
+                  ? 'all-unusable'
+                  : 'none-stored',
+        snapshotsSkipped,
+        eventsReplayed: outcome.replayed,
+        bytesRead,
+        durationMs,
+        snapshotTriggered: slow ? 'slow-recovery' : undefined,
+      };
+      this.logger.debug('[memento] [runtime] recovered', { ...report, lastSequenceNr: outcome.lastSequenceNr });
+      behavior.onRecoveryCompleted(RecoveryCompleted(outcome.lastSequenceNr, outcome.snapshotSequenceNr, outcome.replayed, report));
+      callHook(this.deps.hooks?.onRecovery, report);
+      // The next recovery starts from this state instead of replaying the same events again.
+      if (slow && this.#status === 'running') void this.#autoSnapshot();
       return true;
     } catch (error) {
       this.#status = 'invalid';
