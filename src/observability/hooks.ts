@@ -5,7 +5,10 @@
  */
 import type { SnapshotMetadata } from '../core/snapshot-metadata.js';
 
-/** The operations that report timing. */
+/**
+ * The operations that report timing: Memento's own, or a plugin's own named
+ * `area.operation` (e.g. `redis.scan`).
+ */
 export type OperationName =
   | 'journal.write'
   | 'journal.replay'
@@ -19,7 +22,8 @@ export type OperationName =
   | 'state.get'
   | 'state.upsert'
   | 'state.delete'
-  | 'state.purgeDeleted';
+  | 'state.purgeDeleted'
+  | `${string}.${string}`;
 
 /** One finished operation. */
 export interface OperationEvent {
