@@ -141,6 +141,17 @@ describe('user stash', () => {
     await persistence.close();
   });
 
+  it('fails a command still stashed when the actor leaves memory, instead of leaving its asker waiting', async () => {
+    const persistence = createPersistence({ ...stores(), passivation: { idleMs: 5 } });
+    const ref = persistence.actorOf<DoorCommand>(() => new Door());
+    await expect(ref.ask({ type: 'enter', who: 'late' })).rejects.toMatchObject({
+      code: ErrorCodes.entityStopped,
+      persistenceId: 'door',
+      actual: 'a stashed command',
+    });
+    await persistence.close();
+  });
+
   it('refuses an unknown overflow strategy, naming the option', () => {
     expect(() =>
       defineEntity({

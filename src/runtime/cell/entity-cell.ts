@@ -23,7 +23,7 @@ import { SnapshotWriter } from '../writers/snapshot-writer.js';
 import type { EntityBehavior, EntityHandle, EntitySpawner } from './entity-behavior.js';
 import { type Envelope, Mailbox, type ReplyChannel } from './mailbox.js';
 import { RecoveryWatchdog } from './recovery-watchdog.js';
-import { StashOverflowError } from './runtime-errors.js';
+import { EntityStoppedError, StashOverflowError } from './runtime-errors.js';
 import { RecoveryCompleted, RecoveryFailed, type RecoveryReport, type SnapshotSkipped } from './signals.js';
 
 /** What every cell of one Persistence shares. */
@@ -156,6 +156,16 @@ export class EntityCell implements EntityHandle {
     this.#policy.cancel();
     this.#status = 'invalid';
     this.#leaving = true;
+    // Nobody will unstash them once the entity leaves memory: their askers must not wait forever.
+    for (const envelope of this.#userStash.splice(0)) {
+      envelope.reply.reject(
+        new EntityStoppedError(`entity ${JSON.stringify(this.persistenceId)} left memory with this command still stashed`, {
+          persistenceId: this.persistenceId,
+          expected: 'unstashAll() before passivation',
+          actual: 'a stashed command',
+        }),
+      );
+    }
     this.#release();
     await this.#writer.idle();
   }

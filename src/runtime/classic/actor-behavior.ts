@@ -13,7 +13,7 @@ import { invalidArgument, validateFunction, validateInteger } from '../../core/v
 import type { EntityBehavior, EntityHandle } from '../cell/entity-behavior.js';
 import type { ActorRef } from '../cell/entity-ref.js';
 import type { Envelope, ReplyChannel } from '../cell/mailbox.js';
-import { EntityStoppedError, UnhandledCommandError } from '../cell/runtime-errors.js';
+import { asError, EntityStoppedError, UnhandledCommandError } from '../cell/runtime-errors.js';
 import {
   type ActorResultMessage,
   DeleteMessagesFailure,
@@ -193,6 +193,9 @@ export class ActorBehavior implements EntityBehavior, ActorRuntime {
             : this.entity.running
               ? await this.entity.persist(entry.events)
               : { status: 'failed', error: this.#stoppedError('the actor stopped before this write') };
+      } catch (error) {
+        // persist reports failures as outcomes; anything else must still not wedge the queue.
+        entry.outcome = { status: 'failed', error: asError(error) };
       } finally {
         this.#writesInFlight--;
       }
