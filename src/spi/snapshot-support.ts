@@ -62,11 +62,6 @@ export function assertSnapshotFits(
   );
 }
 
-/** Encoded size of a stored snapshot: payload and user metadata envelopes. */
-export function storedSnapshotSize(row: StoredSnapshot): number {
-  return row.payload.length + (row.metadata?.length ?? 0);
-}
-
 /** Validates save arguments and serializes the user metadata; the payload comes next. */
 function snapshotHead(metadata: SnapshotMetadataInit, serialization: Serialization) {
   const checked = SnapshotMetadata.from(metadata);
