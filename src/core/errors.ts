@@ -25,6 +25,8 @@ export const ErrorCodes = {
   maxUnconfirmedMessagesExceeded: 'MEMENTO_MAX_UNCONFIRMED_MESSAGES_EXCEEDED',
   peerDependency: 'MEMENTO_PEER_DEPENDENCY',
   permissionDenied: 'MEMENTO_PERMISSION_DENIED',
+  recoveryTimedOut: 'MEMENTO_RECOVERY_TIMED_OUT',
+  snapshotTooLarge: 'MEMENTO_SNAPSHOT_TOO_LARGE',
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */
@@ -125,6 +127,20 @@ export class InvalidArgumentError extends MementoError {
 export class RecoveryError extends MementoError {
   constructor(message: string, details: MementoErrorDetails = {}) {
     super(ErrorCodes.recovery, message, details);
+  }
+}
+
+/** A snapshot's encoded size is over the limit (`maxSnapshotBytes`); nothing was stored. */
+export class SnapshotTooLargeError extends MementoError {
+  /** Encoded size of the refused snapshot, in bytes. */
+  readonly size: number;
+  /** The limit it went over, in bytes. */
+  readonly limit: number;
+
+  constructor(message: string, size: number, limit: number, details: MementoErrorDetails = {}) {
+    super(ErrorCodes.snapshotTooLarge, message, { expected: `<= ${limit} bytes`, actual: `${size} bytes`, ...details });
+    this.size = size;
+    this.limit = limit;
   }
 }
 

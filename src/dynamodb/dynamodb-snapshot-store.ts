@@ -5,6 +5,7 @@
  * a pointer with the envelope's size and CRC-32, checked on load.
  * @module
  */
+
 import { CorruptSnapshotError, InvalidArgumentError } from '../core/errors.js';
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
@@ -15,6 +16,7 @@ import { checksum } from '../serialization/checksum.js';
 import { Serialization } from '../serialization/serialization.js';
 import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
 import type { SnapshotStore } from '../spi/snapshot-store.js';
+import type { SnapshotSizeOptions } from '../spi/snapshot-support.js';
 import { decodeSnapshot, encodeSnapshot, loadYoungestReadable, type SkipReporting, type StoredSnapshot } from '../spi/snapshot-support.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { binaryValue, numberValue, readNumber, readOptionalBinary, stringValue } from './attributes.js';
@@ -25,7 +27,7 @@ import { itemSize, MAX_ITEM_BYTES } from './item-size.js';
 import { Attribute, Kind, partitionKey, sliceKey } from './layout.js';
 
 /** Options of {@link DynamoDbSnapshotStore}. */
-export interface DynamoDbSnapshotStoreOptions extends DynamoDbOptions {
+export interface DynamoDbSnapshotStoreOptions extends DynamoDbOptions, SnapshotSizeOptions {
   /**
    * Where snapshots too large for one item go: any snapshot store, typically an
    * `S3SnapshotStore` with a prefix of its own. The item keeps a checked pointer. This store
@@ -375,7 +377,7 @@ export class DynamoDbSnapshotStore extends GuardedSnapshotStore<PreparedItem> {
   constructor(options: DynamoDbSnapshotStoreOptions = {}) {
     const lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
     const core = new DynamoDbSnapshotCore(options, lifecycle);
-    super(core, { source: NAME, logger: options.logger, hooks: options.hooks, lifecycle });
+    super(core, { source: NAME, logger: options.logger, hooks: options.hooks, lifecycle, maxSnapshotBytes: options.maxSnapshotBytes });
     this.#connection = core.connection;
     this.serialization = core.serialization;
   }

@@ -2,6 +2,7 @@
  * Snapshot store over a directory: one file per snapshot, written atomically.
  * @module
  */
+
 import { randomBytes } from 'node:crypto';
 import type { Dirent } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-sna
 import { idFromSegments, idSegments } from '../spi/id-segments.js';
 import { KeyedLock } from '../spi/keyed-lock.js';
 import { decodeSnapshotFrame, encodeSnapshotFrame } from '../spi/snapshot-frame.js';
+import type { SnapshotSizeOptions } from '../spi/snapshot-support.js';
 import { decodeSnapshot, loadYoungestReadable, type SkipReporting } from '../spi/snapshot-support.js';
 import type { StoreOptions } from '../spi/store-options.js';
 import { parseSnapshotFileName, snapshotFileName, TEMP_SUFFIX } from './layout.js';
@@ -24,7 +26,7 @@ import { parseSnapshotFileName, snapshotFileName, TEMP_SUFFIX } from './layout.j
 const NAME = 'fs';
 
 /** Options of {@link FileSnapshotStore}. */
-export interface FileSnapshotStoreOptions extends StoreOptions {
+export interface FileSnapshotStoreOptions extends StoreOptions, SnapshotSizeOptions {
   /** Root directory of the store; created when missing. Everything under it belongs to the store. */
   readonly directory: string;
   /**
@@ -372,7 +374,7 @@ export class FileSnapshotStore extends GuardedSnapshotStore<PreparedFrame> {
   constructor(options: FileSnapshotStoreOptions) {
     const serialization = options?.serialization ?? new Serialization();
     const core = new FileSnapshotCore({ ...options, serialization });
-    super(core, { source: NAME, logger: options.logger, hooks: options.hooks });
+    super(core, { source: NAME, logger: options.logger, hooks: options.hooks, maxSnapshotBytes: options.maxSnapshotBytes });
     this.#core = core;
     this.serialization = serialization;
   }

@@ -21,6 +21,11 @@ export interface StoreRecorderOptions<S, A extends Action> {
   readonly persistenceId: string;
   /** Snapshot after every action whose sequence number is a multiple of this. @default undefined (off) */
   readonly every?: number;
+  /**
+   * Snapshot once the actions since the last snapshot add up to this many bytes (their JSON
+   * in UTF-8: large actions cost more to replay than small ones). @default undefined (off)
+   */
+  readonly everyBytes?: number;
   /** Snapshot after this many ms without a dispatch. @default undefined (off) */
   readonly debounceMs?: number;
   /** Keep only the newest N snapshots, deleting older ones after each save. @default Infinity */
@@ -34,6 +39,18 @@ export interface StoreRecorderOptions<S, A extends Action> {
   readonly logger?: LoggerOption;
   /** Told about every failure (placing, saving or pruning a snapshot); the machine keeps running. */
   readonly onError?: (error: Error, snapshot: Snapshot<S, A>) => void;
+}
+
+const utf8 = new TextEncoder();
+
+/** An action's size as JSON in UTF-8 (machines run in browsers too: no node serializer here). */
+function encodedSize(action: unknown): number {
+  try {
+    return utf8.encode(JSON.stringify(action) ?? '').length;
+  } catch {
+    // A value JSON cannot hold (a cycle, a BigInt) counts as nothing rather than failing the dispatch.
+    return 0;
+  }
 }
 
 /** The default position of an action: its journal sequence number. */
@@ -53,6 +70,9 @@ export class StoreRecorder<S = unknown, A extends Action = Action> implements Re
   /** The persistence id snapshots are saved under. */
   readonly persistenceId: string;
   readonly #every: number | undefined;
+  readonly #everyBytes: number | undefined;
+  /** Bytes of the actions dispatched since the last snapshot was queued (with `everyBytes`). */
+  #bytesSinceSnapshot = 0;
   readonly #sequenceNrOf: ((action: A) => number) | undefined;
   readonly #writer: RecorderSaveQueue<S, A>;
   /** The latest action's snapshot and position, once one was dispatched. */
@@ -70,6 +90,8 @@ export class StoreRecorder<S = unknown, A extends Action = Action> implements Re
     this.snapshotStore = snapshotStore;
     this.persistenceId = options.persistenceId;
     this.#every = options.every === undefined ? undefined : validateInteger(options.every, 'options.every', context, { min: 1 });
+    this.#everyBytes =
+      options.everyBytes === undefined ? undefined : validateInteger(options.everyBytes, 'options.everyBytes', context, { min: 1 });
     const debounceMs =
       options.debounceMs === undefined ? undefined : validateInteger(options.debounceMs, 'options.debounceMs', context, { min: 0 });
     const keep = validateInteger(options.keep ?? Number.POSITIVE_INFINITY, 'options.keep', context, { min: 1, allowInfinity: true });
@@ -103,7 +125,13 @@ export class StoreRecorder<S = unknown, A extends Action = Action> implements Re
     }
     this.#position = sequenceNr;
     this.#latest = { snapshot, sequenceNr };
-    if (this.#every !== undefined && sequenceNr % this.#every === 0) this.#writer.enqueue(this.#latest);
+    if (this.#everyBytes !== undefined) this.#bytesSinceSnapshot += encodedSize(snapshot.action);
+    const dueByCount = this.#every !== undefined && sequenceNr % this.#every === 0;
+    const dueBySize = this.#everyBytes !== undefined && this.#bytesSinceSnapshot >= this.#everyBytes;
+    if (dueByCount || dueBySize) {
+      this.#bytesSinceSnapshot = 0;
+      this.#writer.enqueue(this.#latest);
+    }
     this.#debounce?.touch();
   }
 

@@ -10,13 +10,14 @@ import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-crite
 import { Serialization } from '../serialization/serialization.js';
 import type { SnapshotCapabilities } from '../spi/capabilities.js';
 import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
+import type { SnapshotSizeOptions } from '../spi/snapshot-support.js';
 import { decodeSnapshot, encodeSnapshot, loadYoungestReadable, type SkipReporting, type StoredSnapshot } from '../spi/snapshot-support.js';
 import type { StoreOptions } from '../spi/store-options.js';
 
 const NAME = 'memory';
 
 /** Options of {@link MemorySnapshotStore}. */
-export type MemorySnapshotStoreOptions = StoreOptions;
+export type MemorySnapshotStoreOptions = StoreOptions & SnapshotSizeOptions;
 
 interface PreparedRow {
   readonly row: StoredSnapshot;
@@ -96,7 +97,7 @@ export class MemorySnapshotStore extends GuardedSnapshotStore<PreparedRow> {
   constructor(options: MemorySnapshotStoreOptions = {}) {
     const serialization = options.serialization ?? new Serialization();
     const core = new MemorySnapshotCore(serialization);
-    super(core, { source: NAME, logger: options.logger, hooks: options.hooks });
+    super(core, { source: NAME, logger: options.logger, hooks: options.hooks, maxSnapshotBytes: options.maxSnapshotBytes });
     this.serialization = serialization;
     this.#core = core;
   }

@@ -45,10 +45,33 @@ export interface SkippedSnapshot {
   readonly error: Error;
 }
 
+/** What one recovery did; the runtime's RecoveryReport has the same shape. */
+export interface RecoveryReportEvent {
+  readonly persistenceId: string;
+  readonly snapshotSequenceNr: number | undefined;
+  readonly noSnapshotReason: string | undefined;
+  readonly snapshotsSkipped: number;
+  readonly eventsReplayed: number;
+  readonly bytesRead: number | undefined;
+  readonly durationMs: number;
+  readonly snapshotTriggered: string | undefined;
+}
+
+/** A message an entity dropped, and why. */
+export interface DeadLetter {
+  readonly persistenceId: string;
+  readonly message: unknown;
+  readonly reason: string;
+}
+
 /** Callbacks a store or runtime calls; each is optional and must not throw. */
 export interface PersistenceHooks {
   /** After every instrumented operation, successful or not. */
   onOperation?(event: OperationEvent): void;
+  /** After every successful entity recovery: what it did (see RecoveryReport in the runtime). */
+  onRecovery?(report: RecoveryReportEvent): void;
+  /** When an entity drops a message instead of handling it (stash overflow with the `drop` strategy). */
+  onDeadLetter?(event: DeadLetter): void;
   /** When a snapshot store skips an unreadable snapshot in favour of an older one. */
   onSnapshotSkipped?(event: SkippedSnapshot & { store: string }): void;
 }

@@ -3,6 +3,7 @@
  * and returns the first that reads, skipping damaged ones (loadYoungestReadable).
  * @module
  */
+
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
@@ -10,6 +11,7 @@ import { validateInteger } from '../core/validation.js';
 import type { Serialization } from '../serialization/serialization.js';
 import type { SnapshotCapabilities } from '../spi/capabilities.js';
 import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
+import type { SnapshotSizeOptions } from '../spi/snapshot-support.js';
 import { decodeSnapshot, encodeSnapshot, loadYoungestReadable, type SkipReporting, type StoredSnapshot } from '../spi/snapshot-support.js';
 import { NAME } from './errors.js';
 import type { MigrateResult } from './migrate.js';
@@ -24,16 +26,17 @@ import {
 import { PostgresBase, type PostgresOptions } from './store-base.js';
 
 /** Options of {@link PostgresSnapshotStore}. */
-export type PostgresSnapshotStoreOptions = PostgresOptions & {
-  /**
-   * Candidates fetched per query while looking for a readable snapshot. One, because each
-   * carries its payload: the youngest almost always reads, and fetching more would move
-   * several large snapshots to read one. @default 1
-   */
-  readonly loadPageSize?: number;
-  /** Metadata rows fetched per query by `list` and `deleteMatching`. @default 1000 */
-  readonly listPageSize?: number;
-};
+export type PostgresSnapshotStoreOptions = PostgresOptions &
+  SnapshotSizeOptions & {
+    /**
+     * Candidates fetched per query while looking for a readable snapshot. One, because each
+     * carries its payload: the youngest almost always reads, and fetching more would move
+     * several large snapshots to read one. @default 1
+     */
+    readonly loadPageSize?: number;
+    /** Metadata rows fetched per query by `list` and `deleteMatching`. @default 1000 */
+    readonly listPageSize?: number;
+  };
 
 const boundsOf = (criteria: SnapshotSelectionCriteria) => [
   criteria.minSequenceNr,
@@ -187,7 +190,12 @@ export class PostgresSnapshotStore extends GuardedSnapshotStore<PreparedRow> {
     const base = new PostgresBase(options);
     const loadPageSize = validateInteger(options.loadPageSize ?? 1, 'loadPageSize', { source: NAME }, { min: 1 });
     const listPageSize = validateInteger(options.listPageSize ?? 1000, 'listPageSize', { source: NAME }, { min: 1 });
-    super(new PostgresSnapshotCore(base, loadPageSize, listPageSize), { source: NAME, logger: base.logger, hooks: base.hooks });
+    super(new PostgresSnapshotCore(base, loadPageSize, listPageSize), {
+      source: NAME,
+      logger: base.logger,
+      hooks: base.hooks,
+      maxSnapshotBytes: options.maxSnapshotBytes,
+    });
     this.#base = base;
   }
 

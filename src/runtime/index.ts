@@ -6,8 +6,10 @@
  */
 
 export * from './adapters/event-adapter.js';
+export type { StashOverflowStrategy } from './cell/entity-behavior.js';
 export * from './cell/entity-persistence-id.js';
 export type * from './cell/entity-ref.js';
+export { DEFAULT_RECOVERY_IDLE_TIMEOUT_MS } from './cell/recovery-watchdog.js';
 export * from './cell/runtime-errors.js';
 export * from './cell/signals.js';
 export { PersistentActor, type RecoveryMessage } from './classic/persistent-actor.js';

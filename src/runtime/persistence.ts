@@ -17,6 +17,7 @@ import { EntityCell } from './cell/entity-cell.js';
 import { entityPersistenceId } from './cell/entity-persistence-id.js';
 import type { ActorRef, EntityRef } from './cell/entity-ref.js';
 import { replyChannel } from './cell/mailbox.js';
+import { DEFAULT_RECOVERY_IDLE_TIMEOUT_MS } from './cell/recovery-watchdog.js';
 import { PersistenceClosedError } from './cell/runtime-errors.js';
 import type { PersistentActor } from './classic/persistent-actor.js';
 import { type DurableEntityDefinition, isDurableEntityDefinition } from './durable/durable-entity-definition.js';
@@ -44,6 +45,11 @@ export interface PersistenceOptions {
   readonly hooks?: PersistenceHooks;
   /** Commands that may wait per entity during recovery or a persist; more are refused. @default 1000 */
   readonly stashCapacity?: number;
+  /**
+   * Recovery fails with RecoveryTimedOutError (the next command tries again) when the journal
+   * or snapshot store gives no answer for this long; each event replayed restarts the wait. @default 30000
+   */
+  readonly recoveryIdleTimeoutMs?: number;
   /** When idle entities leave memory. @default never */
   readonly passivation?: PassivationOptions;
   /**
@@ -82,6 +88,10 @@ export class Persistence {
       options.stashCapacity === undefined
         ? DEFAULT_STASH_CAPACITY
         : validateInteger(options.stashCapacity, 'options.stashCapacity', {}, { min: 1 });
+    const recoveryIdleTimeoutMs =
+      options.recoveryIdleTimeoutMs === undefined
+        ? DEFAULT_RECOVERY_IDLE_TIMEOUT_MS
+        : validateInteger(options.recoveryIdleTimeoutMs, 'options.recoveryIdleTimeoutMs', {}, { min: 1 });
     const passivation = options.passivation ?? {};
     if (typeof passivation !== 'object' || passivation === null)
       invalidArgument('options.passivation', 'a passivation options object', passivation);
@@ -113,6 +123,7 @@ export class Persistence {
       hooks: options.hooks,
       writerId: randomUUID(),
       stashCapacity,
+      recoveryIdleTimeoutMs,
       idleMs,
       onRetire: (cell) => this.#retire(cell),
     };

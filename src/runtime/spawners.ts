@@ -16,7 +16,7 @@ import type { DurableEntityDefinition } from './durable/durable-entity-definitio
 import { DEFAULT_RECOVERY, recoverySettings } from './recovery/recovery-settings.js';
 import { DEFAULT_SNAPSHOT_VERSION, SnapshotCodec, validateSnapshotVersion } from './recovery/snapshot-versioning.js';
 import type { EntityDefinition } from './typed/entity-definition.js';
-import { validateAdapter } from './typed/entity-definition.js';
+import { validateAdapter, validateStashOverflow } from './typed/entity-definition.js';
 import { TypedBehavior } from './typed/typed-behavior.js';
 import { NO_RETENTION, retentionSettings } from './writers/retention.js';
 
@@ -31,6 +31,8 @@ export function entitySpawner<S, C, E>(definition: EntityDefinition<S, C, E>, en
       retention: definition.retentionSettings,
       codec: definition.codec as SnapshotCodec<unknown>,
       snapshotAfterIdleMs: definition.snapshotAfterIdleMs,
+      maxSnapshotBytes: definition.maxSnapshotBytes,
+      stashOverflow: definition.stashOverflow ?? 'fail',
       eventAdapters: definition.eventAdapterSet,
     },
     create: (entity: EntityHandle): EntityBehavior => new TypedBehavior(definition, entity, entityId),
@@ -54,6 +56,8 @@ export function durableSpawner<S, C>(
       retention: NO_RETENTION,
       codec: new SnapshotCodec<unknown>(DEFAULT_SNAPSHOT_VERSION, undefined),
       snapshotAfterIdleMs: undefined,
+      maxSnapshotBytes: undefined,
+      stashOverflow: 'fail',
       eventAdapters: EventAdapters.none,
     },
     create: (entity: EntityHandle): EntityBehavior => new DurableBehavior(definition, store, entity, entityId),
@@ -76,6 +80,7 @@ export class ActorSpawner implements EntitySpawner {
     this.persistenceId = first.persistenceId;
     const at = (field: string) => `${first.constructor.name}.${field} (persistence id ${JSON.stringify(first.persistenceId)})`;
     if (first.snapshotAfterIdleMs !== undefined) validateInteger(first.snapshotAfterIdleMs, at('snapshotAfterIdleMs'), {}, { min: 1 });
+    if (first.maxSnapshotBytes !== undefined) validateInteger(first.maxSnapshotBytes, at('maxSnapshotBytes'), {}, { min: 1 });
     validateAdapter(first.snapshotAdapter, at('snapshotAdapter'));
     extensionOf(first)?.validate(at);
     const version =
@@ -87,6 +92,8 @@ export class ActorSpawner implements EntitySpawner {
       retention: retentionSettings(first.retention, at('retention'), first.persistenceId),
       codec: new SnapshotCodec<unknown>(version, first.snapshotAdapter),
       snapshotAfterIdleMs: first.snapshotAfterIdleMs,
+      maxSnapshotBytes: first.maxSnapshotBytes,
+      stashOverflow: validateStashOverflow(first.stashOverflow, at('stashOverflow')),
       eventAdapters: EventAdapters.from(first.eventAdapters, at('eventAdapters')),
     };
   }

@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from '../core/errors.js';
 import type { RetryPolicy } from '../spi/retry.js';
+import type { SnapshotSizeOptions } from '../spi/snapshot-support.js';
 import type { StoreOptions } from '../spi/store-options.js';
 import type { S3ClientLike, S3ClientSettings } from './client.js';
 import { MAX_PREFIX_BYTES, normalizePrefix } from './key-layout.js';
@@ -14,7 +15,7 @@ import { resolveRetryOptions, type S3RetryOptions } from './retry.js';
 const MIN_PART_BYTES = 5 * 1024 * 1024;
 
 /** Options of {@link S3SnapshotStore}. */
-export interface S3SnapshotStoreOptions extends StoreOptions {
+export interface S3SnapshotStoreOptions extends StoreOptions, SnapshotSizeOptions {
   /** The bucket; must exist unless `createBucketIfMissing`. */
   readonly bucket: string;
   /** Key prefix of every object, e.g. `snapshots/` (a `/` is added when missing). @default '' */

@@ -316,7 +316,7 @@ export class S3SnapshotStore extends GuardedSnapshotStore<PreparedFrame> {
     const logger = resolveLogger(options?.logger);
     const serialization = options?.serialization ?? new Serialization();
     const core = new S3SnapshotCore({ ...options, serialization }, lifecycle, logger);
-    super(core, { source: NAME, logger, hooks: options.hooks, lifecycle });
+    super(core, { source: NAME, logger, hooks: options.hooks, lifecycle, maxSnapshotBytes: options.maxSnapshotBytes });
     this.#core = core;
     this.serialization = serialization;
   }

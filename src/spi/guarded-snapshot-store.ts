@@ -11,8 +11,14 @@ import { measure, type PersistenceHooks } from '../observability/hooks.js';
 import { type Logger, type LoggerOption, resolveLogger } from '../observability/logger.js';
 import type { SnapshotCapabilities } from './capabilities.js';
 import { validateIdListing } from './queryable-journal.js';
-import type { ListableSnapshotStore, SnapshotLoadOptions } from './snapshot-store.js';
-import { type SkipReporting, validateSnapshotMetadata, validateSnapshotQuery } from './snapshot-support.js';
+import type { ListableSnapshotStore, SnapshotLoadOptions, SnapshotSaveOptions } from './snapshot-store.js';
+import {
+  assertSnapshotFits,
+  type SkipReporting,
+  validateMaxSnapshotBytes,
+  validateSnapshotMetadata,
+  validateSnapshotQuery,
+} from './snapshot-support.js';
 import { StoreLifecycle } from './store-options.js';
 
 /** A snapshot serialized for storing, with its size in bytes for the hooks. */
@@ -58,6 +64,8 @@ export interface GuardOptions {
    * (between pages of a listing). @default a new one
    */
   readonly lifecycle?: StoreLifecycle | undefined;
+  /** The store's `maxSnapshotBytes` option: larger snapshots are refused before anything is written. @default no limit */
+  readonly maxSnapshotBytes?: number | undefined;
 }
 
 /**
@@ -73,8 +81,10 @@ export class GuardedSnapshotStore<P extends PreparedSnapshot = PreparedSnapshot>
   readonly #source: string;
   readonly #logger: Logger;
   readonly #hooks: PersistenceHooks | undefined;
+  readonly #maxSnapshotBytes: number | undefined;
 
   constructor(core: SnapshotStoreCore<P>, options: GuardOptions) {
+    this.#maxSnapshotBytes = validateMaxSnapshotBytes(options.maxSnapshotBytes, 'options.maxSnapshotBytes');
     this.#core = core;
     this.#source = options.source;
     this.#logger = resolveLogger(options.logger);
@@ -101,10 +111,11 @@ export class GuardedSnapshotStore<P extends PreparedSnapshot = PreparedSnapshot>
     );
   }
 
-  async save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void> {
+  async save(metadata: SnapshotMetadata, snapshot: unknown, options?: SnapshotSaveOptions): Promise<void> {
     this.lifecycle.assertOpen('save', metadata?.persistenceId);
     const checked = validateSnapshotMetadata(metadata);
     const prepared = this.#core.prepareSave(checked, snapshot);
+    assertSnapshotFits(checked, prepared.bytes, this.#maxSnapshotBytes, options, this.#source);
     await measure(
       this.#hooks,
       { operation: 'snapshot.save', store: this.#source, persistenceId: checked.persistenceId, bytes: prepared.bytes },

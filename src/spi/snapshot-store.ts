@@ -14,6 +14,12 @@ export interface SnapshotLoadOptions {
   readonly onSkipped?: (skipped: SkippedSnapshot) => void;
 }
 
+/** Optional arguments of {@link SnapshotStore.save}. */
+export interface SnapshotSaveOptions {
+  /** Refuse (SnapshotTooLargeError, nothing stored) a snapshot whose encoded size is over this many bytes. */
+  readonly maxBytes?: number;
+}
+
 /** Stores snapshots of state by persistence id and sequence number. */
 export interface SnapshotStore {
   /** What the store offers beyond this interface; all false when absent. */
@@ -24,8 +30,12 @@ export interface SnapshotStore {
    * older one and reported through `options.onSkipped`, the logger and the hooks.
    */
   load(persistenceId: string, criteria: SnapshotSelectionCriteria, options?: SnapshotLoadOptions): Promise<SelectedSnapshot | null>;
-  /** Saves a snapshot; one at the same persistence id and sequence number is replaced. */
-  save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void>;
+  /**
+   * Saves a snapshot; one at the same persistence id and sequence number is replaced. A
+   * snapshot over the store's `maxSnapshotBytes` or `options.maxBytes` is refused with
+   * SnapshotTooLargeError before anything is written.
+   */
+  save(metadata: SnapshotMetadata, snapshot: unknown, options?: SnapshotSaveOptions): Promise<void>;
   /** Deletes the snapshot at `metadata.sequenceNr` (the timestamp is not compared). */
   delete(metadata: SnapshotMetadata): Promise<void>;
   /** Deletes every snapshot of the id matching the criteria. */

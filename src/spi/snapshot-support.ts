@@ -3,15 +3,16 @@
  * implementation of "youngest readable snapshot, skipping damaged ones".
  * @module
  */
-import { CorruptSnapshotError, ErrorCodes, isMementoError } from '../core/errors.js';
+import { CorruptSnapshotError, ErrorCodes, isMementoError, SnapshotTooLargeError } from '../core/errors.js';
 import { validatePersistenceId } from '../core/persistence-id.js';
 import { SnapshotMetadata, type SnapshotMetadataInit } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
+import { validateInteger } from '../core/validation.js';
 import { callHook, type PersistenceHooks, type SkippedSnapshot } from '../observability/hooks.js';
 import type { Logger } from '../observability/logger.js';
 import type { Serialization } from '../serialization/serialization.js';
-import type { SnapshotLoadOptions } from './snapshot-store.js';
+import type { SnapshotLoadOptions, SnapshotSaveOptions } from './snapshot-store.js';
 
 /** A snapshot as stored: identity columns plus envelopes of the state and user metadata. */
 export interface StoredSnapshot {
@@ -26,6 +27,40 @@ export interface StoredSnapshot {
 
 /** Identity and user metadata of a snapshot, as stored, without its payload. */
 export type SnapshotHead = Omit<StoredSnapshot, 'payload'>;
+
+/** The option every snapshot store accepts to bound what it stores. */
+export interface SnapshotSizeOptions {
+  /** Refuse (SnapshotTooLargeError, nothing stored) snapshots whose encoded size is over this many bytes. @default no limit */
+  readonly maxSnapshotBytes?: number;
+}
+
+/** Checks a store's `maxSnapshotBytes` option (`argument` names it in errors). */
+export function validateMaxSnapshotBytes(value: number | undefined, argument: string): number | undefined {
+  return value === undefined ? undefined : validateInteger(value, argument, {}, { min: 1 });
+}
+
+/**
+ * Refuses a snapshot of `size` encoded bytes over the smaller of the store's limit and the
+ * caller's `options.maxBytes`; called after encoding and before anything is written.
+ */
+export function assertSnapshotFits(
+  metadata: { readonly persistenceId: string; readonly sequenceNr: number },
+  size: number,
+  storeLimit: number | undefined,
+  options: SnapshotSaveOptions | undefined,
+  source: string,
+): void {
+  const requested = options?.maxBytes;
+  if (requested !== undefined) validateInteger(requested, 'options.maxBytes', { persistenceId: metadata.persistenceId }, { min: 1 });
+  const limit = Math.min(storeLimit ?? Number.POSITIVE_INFINITY, requested ?? Number.POSITIVE_INFINITY);
+  if (size <= limit) return;
+  throw new SnapshotTooLargeError(
+    `snapshot ${metadata.sequenceNr} of ${JSON.stringify(metadata.persistenceId)} is too large: ${size} bytes encoded, the limit is ${limit} bytes (maxSnapshotBytes); nothing was stored, older snapshots are kept`,
+    size,
+    limit,
+    { persistenceId: metadata.persistenceId, source },
+  );
+}
 
 /** Validates save arguments and serializes the user metadata; the payload comes next. */
 function snapshotHead(metadata: SnapshotMetadataInit, serialization: Serialization) {

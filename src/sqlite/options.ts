@@ -3,6 +3,7 @@
  * @module
  */
 import { invalidArgument, validateInteger } from '../core/validation.js';
+import type { SnapshotSizeOptions } from '../spi/snapshot-support.js';
 import type { StoreOptions } from '../spi/store-options.js';
 import { isSqliteDatabase, type SqliteDatabase } from './client.js';
 
@@ -40,7 +41,7 @@ export interface SqliteJournalOptions extends SqliteOptions {
 }
 
 /** Options of {@link SqliteSnapshotStore}. */
-export interface SqliteSnapshotStoreOptions extends SqliteOptions {
+export interface SqliteSnapshotStoreOptions extends SqliteOptions, SnapshotSizeOptions {
   /** Snapshot metadata rows fetched per query by `list`. @default 1000 */
   readonly listPageSize?: number;
 }

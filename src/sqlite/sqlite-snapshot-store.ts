@@ -158,6 +158,7 @@ export class SqliteSnapshotStore extends GuardedSnapshotStore<PreparedRow> {
       logger: options.logger,
       hooks: options.hooks,
       lifecycle,
+      maxSnapshotBytes: options.maxSnapshotBytes,
     });
     this.#connection = connection;
     this.serialization = serialization;

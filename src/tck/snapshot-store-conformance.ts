@@ -251,6 +251,20 @@ export function snapshotStoreConformance<S extends SnapshotStore>(
       expectSnapshot(await load(SnapshotSelectionCriteria.Latest), 15);
       expect(await listed()).toEqual([11, 12, 13, 14, 15]);
     });
+    test('refuses a snapshot over options.maxBytes with SnapshotTooLargeError, storing nothing and keeping older ones', async () => {
+      await writeFixture();
+      const error = await store.save(metadata(16), largeString(4096), { maxBytes: 1024 }).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(isMementoError(error, ErrorCodes.snapshotTooLarge)).toBe(true);
+      expect(error).toMatchObject({ persistenceId: pid, limit: 1024 });
+      expect((error as { size: number }).size).toBeGreaterThan(4096);
+      expect(await listed()).toEqual([11, 12, 13, 14, 15]);
+      expectSnapshot(await load(SnapshotSelectionCriteria.Latest), 15);
+      await store.save(metadata(16), 's-16', { maxBytes: 1024 });
+      expectSnapshot(await load(SnapshotSelectionCriteria.Latest), 16);
+    });
     const damageTests = [
       'skips a damaged snapshot in favour of the next older one and reports it',
       'loads nothing, reporting each, when every matching snapshot is damaged',

@@ -33,6 +33,17 @@ describe('StoreRecorder', () => {
     vi.useRealTimers();
   });
 
+  it('everyBytes: saves once the actions since the last snapshot add up to the threshold', async () => {
+    const store = new MemorySnapshotStore();
+    const size = new TextEncoder().encode(JSON.stringify(action(1))).length;
+    const recorder = new StoreRecorder<Ledger>(store, { persistenceId: 'bytes', everyBytes: size * 3 });
+    for (let n = 1; n <= 7; n++) await recorder.afterDispatch(snapshot(n));
+    await recorder.flush();
+    // Every third action passed the threshold; flush adds the latest state (7), as it always does.
+    expect(await stored(store, 'bytes')).toEqual([3, 6, 7]);
+    expect(() => new StoreRecorder<Ledger>(store, { persistenceId: 'bytes', everyBytes: 0 })).toThrow(/options\.everyBytes/);
+  });
+
   it('saves after debounceMs of inactivity, and only the latest state', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     const store = new MemorySnapshotStore();

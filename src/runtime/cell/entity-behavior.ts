@@ -42,7 +42,14 @@ export interface BehaviorSettings {
   readonly eventAdapters: EventAdapters;
   /** Snapshot after this long without new events. @default undefined (never) */
   readonly snapshotAfterIdleMs: number | undefined;
+  /** What `stash()` does when the user stash is full: fail the command, or drop it to dead letters. @default 'fail' */
+  readonly stashOverflow: StashOverflowStrategy;
+  /** Snapshots over this many encoded bytes are refused. @default undefined (the store's limit) */
+  readonly maxSnapshotBytes: number | undefined;
 }
+
+/** What `stash()` does with a command once the user stash holds `stashCapacity` commands. */
+export type StashOverflowStrategy = 'fail' | 'drop';
 
 /** What a front end implements. */
 export interface EntityBehavior {
@@ -54,12 +61,16 @@ export interface EntityBehavior {
   onSignal(signal: Signal | ActorResultMessage): void | Promise<void>;
   /** Handles one command; must settle `envelope.reply` or leave it to the runtime (undefined). */
   handle(envelope: Envelope): Promise<void>;
+  /** True when the behavior still answers this handled command itself later (asynchronous persists). */
+  answersLater?(envelope: Envelope): boolean;
   /** The state automatic snapshots store; without it there are no automatic snapshots. */
   snapshotState?(): unknown;
   /** Loads the state itself (durable state) instead of the runtime's snapshot + replay recovery. */
   load?(): Promise<RecoveryOutcome>;
   /** Told when the runtime drops this incarnation (stop, failure, passivation): cancel its timers. */
   onStopped?(): void;
+  /** Work still running after a message was handled (asynchronous persists); undefined when none. */
+  pendingWork?(): Promise<void> | undefined;
 }
 
 /** Creates behaviors for one persistence id: once per recovery. */
@@ -99,6 +110,10 @@ export interface EntityHandle {
     criteria: SnapshotSelectionCriteria,
     toSequenceNr: number,
   ): Promise<LoadSnapshotResult | LoadSnapshotFailed>;
+  /** Sets the command being handled aside until `unstashAll`; its asker waits. Bounded by the stash capacity. */
+  stash(): void;
+  /** Puts every stashed command back in front of the mailbox, oldest first. */
+  unstashAll(): void;
   /** Drops the state after the current message; the next command recovers. */
   stop(reason?: string): void;
   /** Sends a message to this entity (no reply). */

@@ -13,13 +13,18 @@ import type { Logger } from '../../observability/logger.js';
 import type { Journal } from '../../spi/journal.js';
 import type { SnapshotStore } from '../../spi/snapshot-store.js';
 import { recover } from '../recovery/recovery.js';
+import { selectsNothing } from '../recovery/recovery-settings.js';
 import { loadSnapshotResult } from '../recovery/snapshot-selection.js';
+import { eventSizer } from '../writers/event-size.js';
 import { explainFailedWrite, type PersistOutcome, writeEvents } from '../writers/event-writer.js';
+import { isSlowRecovery } from '../writers/retention.js';
 import { SnapshotPolicy } from '../writers/snapshot-policy.js';
 import { SnapshotWriter } from '../writers/snapshot-writer.js';
 import type { EntityBehavior, EntityHandle, EntitySpawner } from './entity-behavior.js';
 import { type Envelope, Mailbox, type ReplyChannel } from './mailbox.js';
-import { RecoveryCompleted, RecoveryFailed, type SnapshotSkipped } from './signals.js';
+import { RecoveryWatchdog } from './recovery-watchdog.js';
+import { EntityStoppedError, StashOverflowError } from './runtime-errors.js';
+import { RecoveryCompleted, RecoveryFailed, type RecoveryReport, type SnapshotSkipped } from './signals.js';
 
 /** What every cell of one Persistence shares. */
 export interface CellDeps {
@@ -29,6 +34,8 @@ export interface CellDeps {
   readonly hooks: PersistenceHooks | undefined;
   readonly writerId: string;
   readonly stashCapacity: number;
+  /** Recovery fails with RecoveryTimedOutError after this long without an answer from a store. */
+  readonly recoveryIdleTimeoutMs: number;
   /** Passivate after this long without messages. */
   readonly idleMs: number | undefined;
   /** Called when the cell is idle and stopped, or idle past `idleMs`: the registry drops it. */
@@ -54,9 +61,16 @@ export class EntityCell implements EntityHandle {
   #recoverRequested: boolean;
   #draining: Promise<void> | undefined;
   #passivation: OneShotTimer | undefined;
+  /** Commands the behavior set aside with `stash()`, oldest first. */
+  readonly #userStash: Envelope[] = [];
+  /** The command being handled, and whether the behavior stashed it. */
+  #current: Envelope | undefined;
+  #currentStashed = false;
   readonly #mailbox: Mailbox;
   readonly #writer: SnapshotWriter;
   readonly #policy: SnapshotPolicy;
+  /** Measures events in bytes, only when `snapshotEveryBytes` needs it. */
+  readonly #sizeOf: ((event: unknown) => number) | undefined;
 
   constructor(
     readonly spawner: EntitySpawner,
@@ -72,12 +86,18 @@ export class EntityCell implements EntityHandle {
       journal: deps.journal,
       snapshotStore: deps.snapshotStore,
       retention: spawner.settings.retention,
+      maxSnapshotBytes: spawner.settings.maxSnapshotBytes,
       logger: deps.logger,
       onResult: (result) => this.notify(result),
     });
-    this.#policy = new SnapshotPolicy(spawner.settings.retention.snapshotEvery, spawner.settings.snapshotAfterIdleMs, () =>
-      this.#enqueue(IDLE_SNAPSHOT, noReply, true),
+    const retention = spawner.settings.retention;
+    this.#policy = new SnapshotPolicy(
+      retention.snapshotEvery,
+      spawner.settings.snapshotAfterIdleMs,
+      () => this.#enqueue(IDLE_SNAPSHOT, noReply, true),
+      retention.snapshotEveryBytes,
     );
+    this.#sizeOf = this.#policy.countsBytes ? eventSizer(deps.journal, this.persistenceId) : undefined;
     this.#recoverRequested = spawner.eager;
     if (spawner.eager) this.#schedule();
   }
@@ -96,7 +116,7 @@ export class EntityCell implements EntityHandle {
   }
   /** True when nothing is queued or being handled. */
   get isIdle(): boolean {
-    return this.#draining === undefined && this.#mailbox.size === 0;
+    return this.#draining === undefined && this.#mailbox.size === 0 && this.#behavior?.pendingWork?.() === undefined;
   }
 
   /** Queues a user command; `reply` receives the answer or the error. */
@@ -119,6 +139,11 @@ export class EntityCell implements EntityHandle {
         await this.#draining;
         continue;
       }
+      const pending = this.#behavior?.pendingWork?.();
+      if (pending) {
+        await pending;
+        continue;
+      }
       await this.#writer.idle();
       if (this.isIdle) return;
     }
@@ -131,6 +156,16 @@ export class EntityCell implements EntityHandle {
     this.#policy.cancel();
     this.#status = 'invalid';
     this.#leaving = true;
+    // Nobody will unstash them once the entity leaves memory: their askers must not wait forever.
+    for (const envelope of this.#userStash.splice(0)) {
+      envelope.reply.reject(
+        new EntityStoppedError(`entity ${JSON.stringify(this.persistenceId)} left memory with this command still stashed`, {
+          persistenceId: this.persistenceId,
+          expected: 'unstashAll() before passivation',
+          actual: 'a stashed command',
+        }),
+      );
+    }
     this.#release();
     await this.#writer.idle();
   }
@@ -146,6 +181,8 @@ export class EntityCell implements EntityHandle {
     );
     if (outcome.status === 'stored') {
       this.#lastSequenceNr = outcome.reprs[outcome.reprs.length - 1]?.sequenceNr ?? this.#lastSequenceNr;
+      const sizeOf = this.#sizeOf;
+      if (sizeOf) this.#policy.addBytes(events.reduce((sum: number, event) => sum + sizeOf(event), 0));
       return outcome;
     }
     // Conflict: another writer moved on, so our state is stale; failure: the store is down.
@@ -195,6 +232,39 @@ export class EntityCell implements EntityHandle {
     const result = await loadSnapshotResult(this.deps.snapshotStore, persistenceId, criteria, toSequenceNr);
     this.notify(result);
     return result;
+  }
+
+  stash(): void {
+    const envelope = this.#current;
+    if (!envelope || envelope.system || this.#currentStashed) {
+      throw new StashOverflowError(`entity ${JSON.stringify(this.persistenceId)}: stash() outside a command, or twice for one command`, {
+        persistenceId: this.persistenceId,
+        expected: 'one stash() per command, while handling it',
+        actual: envelope ? 'a second stash() or a runtime message' : 'no command being handled',
+      });
+    }
+    this.#currentStashed = true;
+    const capacity = this.deps.stashCapacity;
+    if (this.#userStash.length < capacity) {
+      this.#userStash.push(envelope);
+      return;
+    }
+    const error = new StashOverflowError(
+      `entity ${JSON.stringify(this.persistenceId)}: user stash full (${capacity} commands stashed); this command was ${this.spawner.settings.stashOverflow === 'drop' ? 'dropped to dead letters' : 'failed'}`,
+      { persistenceId: this.persistenceId, expected: `<= ${capacity} stashed commands`, actual: capacity + 1 },
+    );
+    if (this.spawner.settings.stashOverflow === 'drop') {
+      this.logger.warn('[memento] [runtime] stash full: command dropped to dead letters', { persistenceId: this.persistenceId });
+      callHook(this.deps.hooks?.onDeadLetter, { persistenceId: this.persistenceId, message: envelope.message, reason: error.message });
+    }
+    // An asker must not wait forever for a command nobody will handle.
+    envelope.reply.reject(error);
+  }
+
+  unstashAll(): void {
+    if (this.#userStash.length === 0) return;
+    this.#mailbox.prepend(this.#userStash.splice(0));
+    this.#schedule();
   }
 
   stop(reason = 'stop requested'): void {
@@ -263,15 +333,24 @@ export class EntityCell implements EntityHandle {
       if (this.#policy.eventsSinceSnapshot > 0) await this.#autoSnapshot();
       return;
     }
+    this.#current = envelope;
+    this.#currentStashed = false;
+    let answersLater = false;
     try {
       if (envelope.system) await behavior.onSignal(envelope.message as Parameters<EntityBehavior['onSignal']>[0]);
-      else await behavior.handle(envelope);
+      else {
+        await behavior.handle(envelope);
+        answersLater = behavior.answersLater?.(envelope) ?? false;
+      }
     } catch (error) {
       if (envelope.system)
         this.logger.error('[memento] [runtime] signal handler threw', { persistenceId: this.persistenceId, error: String(error) });
       envelope.reply.reject(error);
+    } finally {
+      this.#current = undefined;
     }
-    envelope.reply.resolve(undefined);
+    // A stashed command is answered when it is handled again after unstashAll.
+    if (!this.#currentStashed && !answersLater) envelope.reply.resolve(undefined);
   }
 
   #autoSnapshot(): Promise<unknown> {
@@ -293,23 +372,75 @@ export class EntityCell implements EntityHandle {
       behavior = this.spawner.create(this);
       this.#behavior = behavior;
       const created = behavior;
-      const outcome = created.load
-        ? await created.load()
-        : await recover({
-            persistenceId: this.persistenceId,
-            journal: this.deps.journal,
-            snapshotStore: this.deps.snapshotStore,
-            settings: this.spawner.settings.recovery,
-            codec: this.spawner.settings.codec,
-            adapters: this.spawner.settings.eventAdapters,
-            target: { ...created.recoveryTarget, onSkipped: (skipped, byRuntime) => this.#reportSkipped(created, skipped, byRuntime) },
-          });
+      const watchdog = new RecoveryWatchdog(this.deps.recoveryIdleTimeoutMs, this.persistenceId);
+      // A recovery abandoned on timeout may still wake up: it must not touch the state anymore.
+      const live = (): void => {
+        if (watchdog.expired) throw new Error('recovery abandoned after its idle timeout');
+        watchdog.touch();
+      };
+      const target = created.recoveryTarget;
+      const started = performance.now();
+      const sizeOf = this.#sizeOf;
+      let bytesRead = sizeOf ? 0 : undefined;
+      let snapshotsSkipped = 0;
+      const outcome = await watchdog.run(() =>
+        created.load
+          ? created.load()
+          : recover({
+              persistenceId: this.persistenceId,
+              journal: this.deps.journal,
+              snapshotStore: this.deps.snapshotStore,
+              settings: this.spawner.settings.recovery,
+              codec: this.spawner.settings.codec,
+              adapters: this.spawner.settings.eventAdapters,
+              target: {
+                onSkipped: (skipped, byRuntime) => {
+                  live();
+                  snapshotsSkipped++;
+                  this.#reportSkipped(created, skipped, byRuntime);
+                },
+                onSnapshot: (offer) => {
+                  live();
+                  target.onSnapshot(offer);
+                },
+                onEvent: (repr) => {
+                  live();
+                  if (sizeOf) bytesRead = (bytesRead ?? 0) + sizeOf(repr.event);
+                  target.onEvent(repr);
+                },
+              },
+            }),
+      );
       this.#lastSequenceNr = outcome.lastSequenceNr;
       this.#snapshotSequenceNr = outcome.snapshotSequenceNr;
-      this.#policy.reset(outcome.lastSequenceNr - outcome.snapshotSequenceNr);
+      this.#policy.reset(outcome.lastSequenceNr - outcome.snapshotSequenceNr, bytesRead ?? 0);
       this.#status = 'running';
-      this.logger.debug('[memento] [runtime] recovered', { persistenceId: this.persistenceId, ...outcome });
-      behavior.onRecoveryCompleted(RecoveryCompleted(outcome.lastSequenceNr, outcome.snapshotSequenceNr, outcome.replayed));
+      const durationMs = performance.now() - started;
+      const slow = behavior.snapshotState !== undefined && isSlowRecovery(this.spawner.settings.retention, outcome.replayed, durationMs);
+      const report: RecoveryReport = {
+        persistenceId: this.persistenceId,
+        snapshotSequenceNr: outcome.snapshotSequenceNr > 0 ? outcome.snapshotSequenceNr : undefined,
+        noSnapshotReason:
+          outcome.snapshotSequenceNr > 0
+            ? undefined
+            : created.load
+              ? 'durable-state'
+              : selectsNothing(this.spawner.settings.recovery.fromSnapshot)
+                ? 'disabled'
+                : snapshotsSkipped > 0
+                  ? 'all-unusable'
+                  : 'none-stored',
+        snapshotsSkipped,
+        eventsReplayed: outcome.replayed,
+        bytesRead,
+        durationMs,
+        snapshotTriggered: slow ? 'slow-recovery' : undefined,
+      };
+      this.logger.debug('[memento] [runtime] recovered', { ...report, lastSequenceNr: outcome.lastSequenceNr });
+      behavior.onRecoveryCompleted(RecoveryCompleted(outcome.lastSequenceNr, outcome.snapshotSequenceNr, outcome.replayed, report));
+      callHook(this.deps.hooks?.onRecovery, report);
+      // The next recovery starts from this state instead of replaying the same events again.
+      if (slow && this.#status === 'running') void this.#autoSnapshot();
       return true;
     } catch (error) {
       this.#status = 'invalid';
@@ -349,6 +480,8 @@ export class EntityCell implements EntityHandle {
 
   /** Forgets the current behavior, telling it first so it can cancel its timers. */
   #release(): void {
+    // As in Akka, a restart unstashes: the next incarnation handles the stashed commands.
+    if (this.#userStash.length > 0) this.#mailbox.prepend(this.#userStash.splice(0));
     const behavior = this.#behavior;
     this.#behavior = undefined;
     try {

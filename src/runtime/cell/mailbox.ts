@@ -87,6 +87,12 @@ export class Mailbox {
     return this.#queue[0];
   }
 
+  /** Puts `envelopes` back in front, in their order (unstash): they were admitted once already, so no capacity check. */
+  prepend(envelopes: readonly Envelope[]): void {
+    this.#queue.unshift(...envelopes);
+    for (const envelope of envelopes) if (!envelope.system) this.#userMessages++;
+  }
+
   /** Removes and returns the oldest envelope. */
   shift(): Envelope | undefined {
     const envelope = this.#queue.shift();

@@ -46,6 +46,13 @@ export class MaxUnconfirmedMessagesExceededError extends MementoError {
   }
 }
 
+/** The journal or snapshot store stopped answering during recovery; the next command tries again. */
+export class RecoveryTimedOutError extends MementoError {
+  constructor(message: string, details: MementoErrorDetails = {}) {
+    super(ErrorCodes.recoveryTimedOut, message, details);
+  }
+}
+
 /** Normalises anything thrown into an Error, so callers always get a stack and message. */
 export function asError(cause: unknown): Error {
   return cause instanceof Error ? cause : new Error(String(cause));

@@ -19,6 +19,28 @@ export interface RecoveryCompleted {
   readonly snapshotSequenceNr: number;
   /** Events replayed on top of the snapshot. */
   readonly replayed: number;
+  /** What this recovery did: snapshot used or why none, bytes, time, snapshot triggered. */
+  readonly report: RecoveryReport;
+}
+
+/** Why recovery started without a snapshot. */
+export type NoSnapshotReason = 'none-stored' | 'disabled' | 'all-unusable' | 'durable-state';
+
+/** What one recovery did (the `report` of RecoveryCompleted, also given to `hooks.onRecovery`). */
+export interface RecoveryReport {
+  readonly persistenceId: string;
+  /** Sequence number of the snapshot started from, or undefined with `noSnapshotReason`. */
+  readonly snapshotSequenceNr: number | undefined;
+  /** Why no snapshot was used: none stored, disabled by `recovery.fromSnapshot`, every one skipped, or a durable state entity. */
+  readonly noSnapshotReason: NoSnapshotReason | undefined;
+  /** Snapshots passed over (unreadable or of another version). */
+  readonly snapshotsSkipped: number;
+  readonly eventsReplayed: number;
+  /** Encoded size of the replayed events; measured only with `retention.snapshotEveryBytes`, else undefined. */
+  readonly bytesRead: number | undefined;
+  readonly durationMs: number;
+  /** `slow-recovery` when this recovery passed `retention.snapshotAfterSlowRecovery` and a snapshot was started; else undefined. */
+  readonly snapshotTriggered: 'slow-recovery' | undefined;
 }
 
 /** Recovery failed; the commands waiting for it failed with `error`. */
@@ -82,11 +104,17 @@ export type ActorResultMessage =
   | UnconfirmedWarning;
 
 /** Builds a {@link RecoveryCompleted}. */
-export const RecoveryCompleted = (lastSequenceNr: number, snapshotSequenceNr: number, replayed: number): RecoveryCompleted => ({
+export const RecoveryCompleted = (
+  lastSequenceNr: number,
+  snapshotSequenceNr: number,
+  replayed: number,
+  report: RecoveryReport,
+): RecoveryCompleted => ({
   type: 'RecoveryCompleted',
   lastSequenceNr,
   snapshotSequenceNr,
   replayed,
+  report,
 });
 /** Builds a {@link RecoveryFailed}. */
 export const RecoveryFailed = (error: unknown): RecoveryFailed => ({ type: 'RecoveryFailed', error: asError(error) });

@@ -13,7 +13,7 @@ import { invalidArgument, validateFunction, validateInteger } from '../../core/v
 import type { EntityBehavior, EntityHandle } from '../cell/entity-behavior.js';
 import type { ActorRef } from '../cell/entity-ref.js';
 import type { Envelope, ReplyChannel } from '../cell/mailbox.js';
-import { EntityStoppedError, UnhandledCommandError } from '../cell/runtime-errors.js';
+import { asError, EntityStoppedError, UnhandledCommandError } from '../cell/runtime-errors.js';
 import {
   type ActorResultMessage,
   DeleteMessagesFailure,
@@ -23,15 +23,28 @@ import {
 } from '../cell/signals.js';
 import type { RecoveryTarget } from '../recovery/recovery.js';
 import { messageOf } from '../recovery/snapshot-selection.js';
+import type { PersistOutcome } from '../writers/event-writer.js';
 import { type ActorRuntime, bindActor, extensionOf, type PersistentActor } from './persistent-actor.js';
 
-interface PendingPersist {
+/** One persist, persistAll or defer call, in call order across commands. */
+interface JournalEntry {
   readonly events: readonly unknown[];
   readonly handler: (event: never) => void;
   readonly reply: ReplyChannel;
+  /** persistAsync / deferAsync: the command does not wait for it. */
+  readonly async: boolean;
+  /** defer / deferAsync: nothing is written; the handler gets `events[0]`. */
+  readonly deferred: boolean;
+  /** The last entry of its command: answers the asker (undefined) if no handler did. */
+  last: boolean;
+  /** Set once written (or, deferred, once every earlier entry was). */
+  outcome: PersistOutcome | undefined;
 }
 
 const nobody: ReplyChannel = { resolve() {}, reject() {}, settled: true };
+
+/** The runtime message that runs the handlers of finished asynchronous writes, in mailbox order. */
+const RUN_HANDLERS = Symbol('memento.runHandlers');
 
 /** One incarnation of a classic actor on the runtime. */
 export class ActorBehavior implements EntityBehavior, ActorRuntime {
@@ -39,7 +52,15 @@ export class ActorBehavior implements EntityBehavior, ActorRuntime {
   snapshotState?: () => unknown;
   #reply: ReplyChannel | undefined;
   #handlerSequenceNr: number | undefined;
-  #pending: PendingPersist[] = [];
+  /** Calls made by the command being handled; they join the journal queue when it returns. */
+  #pending: JournalEntry[] = [];
+  /** Entries whose handlers have not run yet, oldest first; written one after the other. */
+  readonly #queue: JournalEntry[] = [];
+  #writing: Promise<void> = Promise.resolve();
+  #writesInFlight = 0;
+  /** Wakes the command waiting for its synchronous entries. */
+  #written: (() => void) | undefined;
+  #dropped = false;
 
   constructor(
     private readonly actor: PersistentActor,
@@ -90,6 +111,7 @@ export class ActorBehavior implements EntityBehavior, ActorRuntime {
   }
 
   onStopped(): void {
+    this.#dropQueue(this.#stoppedError('this incarnation ended'));
     extensionOf(this.actor)?.stopped();
   }
 
@@ -103,6 +125,10 @@ export class ActorBehavior implements EntityBehavior, ActorRuntime {
   }
 
   async onSignal(signal: Signal | ActorResultMessage): Promise<void> {
+    if ((signal as unknown) === RUN_HANDLERS) {
+      this.#runFinishedHandlers();
+      return;
+    }
     // Recovery signals reach the actor through receiveRecover / onRecoveryFailure instead.
     if (signal.type === 'RecoveryCompleted' || signal.type === 'RecoveryFailed' || signal.type === 'SnapshotSkipped') return;
     await this.#run(signal, nobody);
@@ -112,7 +138,20 @@ export class ActorBehavior implements EntityBehavior, ActorRuntime {
     return this.#run(envelope.message, envelope.reply);
   }
 
-  /** One message: receiveCommand, then the persists it asked for, in order. */
+  answersLater(envelope: Envelope): boolean {
+    // An asynchronous persist's handler may still reply: the asker waits for it.
+    return this.#queue.some((entry) => entry.reply === envelope.reply);
+  }
+
+  pendingWork(): Promise<void> | undefined {
+    return this.#writesInFlight > 0 ? this.#writing : undefined;
+  }
+
+  /**
+   * One message: receiveCommand, then its persist calls join the journal queue. The
+   * message is done when its synchronous entries' handlers ran (commands wait meanwhile);
+   * asynchronous entries' handlers run later, in queue order, as runtime messages.
+   */
   async #run(message: unknown, reply: ReplyChannel): Promise<void> {
     this.#reply = reply;
     try {
@@ -124,51 +163,147 @@ export class ActorBehavior implements EntityBehavior, ActorRuntime {
       reply.reject(error);
       return;
     }
-    while (this.#pending.length > 0 && this.entity.running) {
-      await this.#persistNext(this.#pending.shift() as PendingPersist);
-    }
-    this.#pending = [];
     this.#reply = undefined;
+    const entries = this.#pending;
+    this.#pending = [];
+    if (entries.length === 0) return;
+    (entries[entries.length - 1] as JournalEntry).last = true;
+    for (const entry of entries) this.#enqueue(entry);
+    const lastSync = entries.findLast((entry) => !entry.async);
+    if (lastSync) {
+      while (!this.#dropped && this.#queue.includes(lastSync)) {
+        this.#runFinishedHandlers();
+        if (!this.#queue.includes(lastSync)) break;
+        await new Promise<void>((resolve) => {
+          this.#written = resolve;
+        });
+      }
+    }
+    this.#runFinishedHandlers();
   }
 
-  async #persistNext(item: PendingPersist): Promise<void> {
-    const outcome = await this.entity.persist(item.events);
-    const first = this.entity.lastSequenceNr + 1;
+  #enqueue(entry: JournalEntry): void {
+    this.#queue.push(entry);
+    this.#writesInFlight++;
+    this.#writing = this.#writing.then(async () => {
+      try {
+        entry.outcome =
+          this.#dropped || entry.deferred
+            ? { status: 'stored', reprs: [] }
+            : this.entity.running
+              ? await this.entity.persist(entry.events)
+              : { status: 'failed', error: this.#stoppedError('the actor stopped before this write') };
+      } catch (error) {
+        // persist reports failures as outcomes; anything else must still not wedge the queue.
+        entry.outcome = { status: 'failed', error: asError(error) };
+      } finally {
+        this.#writesInFlight--;
+      }
+      if (this.#dropped) return;
+      if (this.#written) {
+        const wake = this.#written;
+        this.#written = undefined;
+        wake();
+      } else {
+        this.entity.notify(RUN_HANDLERS);
+      }
+    });
+  }
+
+  /** Runs the handlers of the written entries at the head of the queue, in order. */
+  #runFinishedHandlers(): void {
+    while (!this.#dropped) {
+      const entry = this.#queue[0];
+      if (entry?.outcome === undefined) return;
+      this.#queue.shift();
+      this.#runHandlers(entry, entry.outcome);
+    }
+  }
+
+  #runHandlers(entry: JournalEntry, outcome: PersistOutcome): void {
     if (outcome.status !== 'stored') {
-      const event = item.events[0] as never;
+      const first = this.entity.lastSequenceNr + 1;
+      const event = entry.events[0] as never;
       if (outcome.status === 'rejected') this.actor.onPersistRejected(outcome.error, event, first);
       else this.actor.onPersistFailure(outcome.error, event, first);
-      item.reply.reject(outcome.error);
+      entry.reply.reject(outcome.error);
+      // The journal failed or another writer won: the state is stale, nothing after it may run.
+      if (outcome.status !== 'rejected') this.#dropQueue(outcome.error);
       return;
     }
-    this.#reply = item.reply;
-    for (const repr of outcome.reprs) {
+    this.#reply = entry.reply;
+    const reprs: readonly { readonly sequenceNr: number | undefined; readonly event: unknown }[] = entry.deferred
+      ? [{ sequenceNr: undefined, event: entry.events[0] }]
+      : outcome.reprs;
+    for (const repr of reprs) {
       this.#handlerSequenceNr = repr.sequenceNr;
       try {
-        item.handler(repr.event as never);
+        entry.handler(repr.event as never);
       } catch (cause) {
         this.#handlerSequenceNr = undefined;
+        this.#reply = undefined;
         this.entity.stop('persist handler threw');
-        this.#pending = [];
-        item.reply.reject(
-          new EntityStoppedError(
-            `actor ${JSON.stringify(this.persistenceId)}: the persist handler threw on event ${repr.sequenceNr} (stored); the actor stopped: ${messageOf(cause)}`,
-            { persistenceId: this.persistenceId, actual: repr.sequenceNr, cause },
-          ),
+        const error = new EntityStoppedError(
+          `actor ${JSON.stringify(this.persistenceId)}: the ${entry.deferred ? 'defer' : 'persist'} handler threw${repr.sequenceNr === undefined ? '' : ` on event ${repr.sequenceNr} (stored)`}; the actor stopped: ${messageOf(cause)}`,
+          { persistenceId: this.persistenceId, actual: repr.sequenceNr, cause },
         );
+        entry.reply.reject(error);
+        this.#dropQueue(error);
         return;
       }
     }
     this.#handlerSequenceNr = undefined;
-    this.entity.eventsApplied(outcome.reprs.length, false);
+    this.#reply = undefined;
+    if (entry.last && entry.async) entry.reply.resolve(undefined);
+    if (!entry.deferred) this.entity.eventsApplied(outcome.reprs.length, false);
   }
 
-  persist(events: readonly unknown[], handler: (event: never) => void): void {
+  /** Fails every entry still waiting: their handlers will never run in this incarnation. */
+  #dropQueue(cause: Error): void {
+    this.#dropped = true;
+    for (const entry of this.#queue.splice(0)) {
+      entry.reply.reject(
+        new EntityStoppedError(
+          `actor ${JSON.stringify(this.persistenceId)} stopped before this ${entry.deferred ? 'defer' : 'persist'} handler ran (${cause.message}); it recovers on its next message`,
+          { persistenceId: this.persistenceId, cause },
+        ),
+      );
+    }
+    const wake = this.#written;
+    this.#written = undefined;
+    wake?.();
+  }
+
+  #stoppedError(reason: string): EntityStoppedError {
+    return new EntityStoppedError(`actor ${JSON.stringify(this.persistenceId)}: ${reason}`, { persistenceId: this.persistenceId });
+  }
+
+  persist(events: readonly unknown[], handler: (event: never) => void, async = false): void {
     const context = { persistenceId: this.persistenceId };
     if (!Array.isArray(events)) invalidArgument('events', 'an array of events', events, context);
     validateFunction(handler, 'handler', context);
     if (!this.#reply) invalidArgument('persist', 'a call while the actor handles a message', 'a call outside receiveCommand', context);
-    if (events.length > 0) this.#pending.push({ events, handler, reply: this.#reply });
+    if (events.length > 0)
+      this.#pending.push({ events, handler, reply: this.#reply, async, deferred: false, last: false, outcome: undefined });
+  }
+
+  defer(event: unknown, handler: (event: never) => void, async: boolean): void {
+    const context = { persistenceId: this.persistenceId };
+    validateFunction(handler, 'handler', context);
+    if (!this.#reply) invalidArgument('defer', 'a call while the actor handles a message', 'a call outside receiveCommand', context);
+    this.#pending.push({ events: [event], handler, reply: this.#reply, async, deferred: true, last: false, outcome: undefined });
+  }
+
+  stash(): void {
+    if (!this.#reply)
+      invalidArgument('stash', 'a call while the actor handles a command', 'a call outside receiveCommand', {
+        persistenceId: this.persistenceId,
+      });
+    this.entity.stash();
+  }
+
+  unstashAll(): void {
+    this.entity.unstashAll();
   }
 
   reply(value: unknown): void {

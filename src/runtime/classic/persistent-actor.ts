@@ -17,6 +17,7 @@ import type {
 import type { SnapshotSelectionCriteria, SnapshotSelectionCriteriaInit } from '../../core/snapshot-selection-criteria.js';
 import type { Logger } from '../../observability/logger.js';
 import type { EventAdapterBinding } from '../adapters/event-adapter.js';
+import type { StashOverflowStrategy } from '../cell/entity-behavior.js';
 import type { ActorRef } from '../cell/entity-ref.js';
 import { EntityStoppedError } from '../cell/runtime-errors.js';
 import type {
@@ -40,7 +41,10 @@ export interface ActorRuntime {
   readonly self: ActorRef;
   /** Delivers a runtime message to the actor's `receiveCommand`, in mailbox order (dropped if it stopped). */
   notify(message: unknown): void;
-  persist(events: readonly unknown[], handler: (event: never) => void): void;
+  persist(events: readonly unknown[], handler: (event: never) => void, async?: boolean): void;
+  defer(event: unknown, handler: (event: never) => void, async: boolean): void;
+  stash(): void;
+  unstashAll(): void;
   reply(value: unknown): void;
   unhandled(message: unknown): void;
   stop(): void;
@@ -118,6 +122,10 @@ export abstract class PersistentActor<Command = unknown, Event = unknown, Snapsh
   readonly snapshotAdapter: SnapshotAdapter<Snapshot> | undefined = undefined;
   /** Snapshot `snapshotState()` after this long without new events. @default undefined (never) */
   readonly snapshotAfterIdleMs: number | undefined = undefined;
+  /** Snapshots over this many encoded bytes are not stored (SaveSnapshotFailure with SnapshotTooLargeError). @default the store's limit */
+  readonly maxSnapshotBytes: number | undefined = undefined;
+  /** What `stash()` does once `stashCapacity` commands are stashed: fail the command, or drop it to dead letters. @default 'fail' */
+  readonly stashOverflow: StashOverflowStrategy | undefined = undefined;
   /** Adapters between domain events and their stored form (schema evolution); see docs/event-adapters.md. @default none */
   readonly eventAdapters: readonly EventAdapterBinding<Event>[] | undefined = undefined;
 
@@ -172,6 +180,33 @@ export abstract class PersistentActor<Command = unknown, Event = unknown, Snapsh
   /** Stores `events` all or none, then calls `handler` for each in order. */
   persistAll<E extends Event>(events: readonly E[], handler: (event: E) => void): void {
     this.#runtime().persist(events, handler as (event: never) => void);
+  }
+  /**
+   * Stores `event`, then calls `handler`, without holding back later commands: they are
+   * handled while the write is in flight. Handlers of every persist run in call order.
+   */
+  persistAsync<E extends Event>(event: E, handler: (event: E) => void): void {
+    this.#runtime().persist([event], handler as (event: never) => void, true);
+  }
+  /** Stores `events` all or none, then calls `handler` for each in order; later commands are not held back. */
+  persistAllAsync<E extends Event>(events: readonly E[], handler: (event: E) => void): void {
+    this.#runtime().persist(events, handler as (event: never) => void, true);
+  }
+  /** Calls `handler(event)` (nothing stored) after the handlers of every earlier persist; commands wait until it ran. */
+  defer<E>(event: E, handler: (event: E) => void): void {
+    this.#runtime().defer(event, handler as (event: never) => void, false);
+  }
+  /** Calls `handler(event)` (nothing stored) after the handlers of every earlier persist; later commands are not held back. */
+  deferAsync<E>(event: E, handler: (event: E) => void): void {
+    this.#runtime().defer(event, handler as (event: never) => void, true);
+  }
+  /** Sets the current command aside (its asker waits) until `unstashAll`; bounded by `stashCapacity`, see `stashOverflow`. */
+  stash(): void {
+    this.#runtime().stash();
+  }
+  /** Puts every stashed command back in front of the mailbox, oldest first. */
+  unstashAll(): void {
+    this.#runtime().unstashAll();
   }
   /** Answers the sender of the current command (in a persist handler: of the command that persisted). */
   reply(value: unknown): void {

@@ -7,7 +7,7 @@
 import { validateFunction } from '../../core/validation.js';
 
 /** What the runtime does first. */
-export type EffectKind = 'persist' | 'none' | 'unhandled' | 'stop';
+export type EffectKind = 'persist' | 'none' | 'unhandled' | 'stop' | 'stash';
 
 // Method syntax makes these callbacks bivariant in State, so `Effect.persist(e)` (State
 // not yet known) is assignable where an `Effect<Event, State>` is expected.
@@ -23,6 +23,8 @@ export interface EffectSpec<Event, State> {
   readonly sideEffects: readonly SideEffect<State>[];
   readonly replyWith: ReplyFn<State> | undefined;
   readonly stopAfter: boolean;
+  /** Put every stashed command back in the mailbox after this one. */
+  readonly unstashAll: boolean;
   /** Take a snapshot after applying the events, with this user metadata. */
   readonly snapshot: { readonly metadata: unknown } | undefined;
 }
@@ -53,6 +55,11 @@ export class EffectBuilder<Event, State> {
     return this.#with<State>({ snapshot: { metadata } });
   }
 
+  /** Puts every command stashed with `Effect.stash()` back in the mailbox, after this command's effects. */
+  thenUnstashAll(): EffectBuilder<Event, State> {
+    return this.#with<State>({ unstashAll: true });
+  }
+
   /** Stops (passivates) the entity after this command; the next command recovers it. */
   thenStop(): EffectBuilder<Event, State> {
     return this.#with<State>({ stopAfter: true });
@@ -69,6 +76,7 @@ const make = <Event, State>(kind: EffectKind, events: readonly Event[] = [], cha
     sideEffects: [],
     replyWith: undefined,
     stopAfter: false,
+    unstashAll: false,
     snapshot: undefined,
     ...changes,
   });
@@ -91,6 +99,14 @@ export const Effect = {
   /** Stop (passivate) the entity; the next command recovers it. */
   stop<Event = never, State = never>(): EffectBuilder<Event, State> {
     return make<Event, State>('stop', [], { stopAfter: true });
+  },
+  /** Sets this command aside (its asker waits) until an effect with `thenUnstashAll`; bounded by the stash capacity. */
+  stash<Event = never, State = never>(): EffectBuilder<Event, State> {
+    return make<Event, State>('stash');
+  },
+  /** Persist nothing; put every stashed command back in the mailbox (as in Akka Typed). */
+  unstashAll<Event = never, State = never>(): EffectBuilder<Event, State> {
+    return make<Event, State>('none', [], { unstashAll: true });
   },
   /** Persist nothing and answer the asker with `value`. */
   reply<Event = never, State = never>(value: unknown): EffectBuilder<Event, State> {

@@ -7,6 +7,7 @@ import { invalidArgument, validateFunction, validateInteger } from '../../core/v
 import type { Logger } from '../../observability/logger.js';
 import type { EventAdapterBinding } from '../adapters/event-adapter.js';
 import { EventAdapters } from '../adapters/event-adapters.js';
+import type { StashOverflowStrategy } from '../cell/entity-behavior.js';
 import { validateEntityName } from '../cell/entity-persistence-id.js';
 import type { Signal } from '../cell/signals.js';
 import { type TypedDeliveryOptions, type TypedDeliverySettings, typedDeliverySettings } from '../delivery/typed-delivery.js';
@@ -43,6 +44,10 @@ export interface EntityOptions<State, Command, Event> {
   readonly snapshotAfterIdleMs?: number;
   /** Which snapshot recovery starts from and how far it replays. @default latest snapshot, all events */
   readonly recovery?: RecoveryOptions;
+  /** Snapshots over this many encoded bytes are not stored (SaveSnapshotFailure with SnapshotTooLargeError). @default the store's limit */
+  readonly maxSnapshotBytes?: number;
+  /** What `Effect.stash()` does once `stashCapacity` commands are stashed: fail the command, or drop it to dead letters. @default 'fail' */
+  readonly stashOverflow?: StashOverflowStrategy;
   /** Told about recovery, snapshot results and skipped snapshots; must not throw. */
   readonly signalHandler?: (state: State, signal: Signal) => void;
   /** Version of the state shape in snapshots; bump it when the state or event handler changes. @default 1 */
@@ -86,6 +91,8 @@ function checkedDefinition<State, Command, Event>(options: EntityOptions<State, 
   }
   if (options.snapshotAfterIdleMs !== undefined)
     validateInteger(options.snapshotAfterIdleMs, 'options.snapshotAfterIdleMs', {}, { min: 1 });
+  validateStashOverflow(options.stashOverflow, 'options.stashOverflow');
+  if (options.maxSnapshotBytes !== undefined) validateInteger(options.maxSnapshotBytes, 'options.maxSnapshotBytes', {}, { min: 1 });
   const version =
     options.snapshotVersion === undefined
       ? DEFAULT_SNAPSHOT_VERSION
@@ -128,6 +135,13 @@ export function validateAdapter(adapter: unknown, argument: string): void {
     );
   }
   if (candidate.canMigrate !== undefined) validateFunction(candidate.canMigrate, `${argument}.canMigrate`);
+}
+
+/** Checks a stash overflow strategy (`argument` names it in errors); undefined means `fail`. */
+export function validateStashOverflow(value: unknown, argument: string): StashOverflowStrategy {
+  if (value === undefined) return 'fail';
+  if (value !== 'fail' && value !== 'drop') invalidArgument(argument, "'fail' or 'drop'", value);
+  return value;
 }
 
 /** True when `value` came from {@link defineEntity}. */

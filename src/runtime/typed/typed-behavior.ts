@@ -87,6 +87,10 @@ export class TypedBehavior<State, Command, Event> implements EntityBehavior {
       );
       return;
     }
+    if (spec.kind === 'stash') {
+      this.entity.stash();
+      return;
+    }
     if (spec.kind === 'persist' && !(await this.#persist(spec.events, envelope))) return;
     if (spec.snapshot) void this.entity.saveSnapshot(this.#state, spec.snapshot.metadata);
     for (const sideEffect of spec.sideEffects) {
@@ -97,6 +101,7 @@ export class TypedBehavior<State, Command, Event> implements EntityBehavior {
       }
     }
     envelope.reply.resolve(spec.replyWith ? spec.replyWith(this.#state) : undefined);
+    if (spec.unstashAll) this.entity.unstashAll();
     if (spec.stopAfter) this.entity.stop('Effect.stop');
   }
 

@@ -9,15 +9,29 @@ import { invalidArgument, validateInteger } from '../../core/validation.js';
 export interface RetentionOptions {
   /** Snapshot when this many events were persisted since the last snapshot. @default undefined (never) */
   readonly snapshotEvery?: number;
+  /** Snapshot when the encoded size of the events since the last snapshot passes this many bytes. @default undefined (never) */
+  readonly snapshotEveryBytes?: number;
+  /** Snapshot right after a recovery that replayed more than `events` events or took more than `ms` milliseconds. @default undefined (never) */
+  readonly snapshotAfterSlowRecovery?: SlowRecoveryThreshold;
   /** After a successful save, delete all but the N newest snapshots. @default undefined (keep all) */
   readonly keepNSnapshots?: number;
   /** After a successful save (and pruning), delete the events covered by the oldest kept snapshot. @default false */
   readonly deleteEventsOnSnapshot?: boolean;
 }
 
+/** When a recovery counts as slow; either bound is enough. */
+export interface SlowRecoveryThreshold {
+  /** More events replayed than this. */
+  readonly events?: number;
+  /** More milliseconds than this. */
+  readonly ms?: number;
+}
+
 /** Validated retention. */
 export interface Retention {
   readonly snapshotEvery: number | undefined;
+  readonly snapshotEveryBytes: number | undefined;
+  readonly snapshotAfterSlowRecovery: SlowRecoveryThreshold | undefined;
   readonly keepNSnapshots: number | undefined;
   readonly deleteEventsOnSnapshot: boolean;
 }
@@ -25,9 +39,18 @@ export interface Retention {
 /** No automatic snapshots, nothing pruned. */
 export const NO_RETENTION: Retention = Object.freeze({
   snapshotEvery: undefined,
+  snapshotEveryBytes: undefined,
+  snapshotAfterSlowRecovery: undefined,
   keepNSnapshots: undefined,
   deleteEventsOnSnapshot: false,
 });
+
+/** True when a recovery passed `snapshotAfterSlowRecovery` (and replayed something a snapshot would save). */
+export function isSlowRecovery(retention: Retention, replayed: number, durationMs: number): boolean {
+  const slow = retention.snapshotAfterSlowRecovery;
+  if (!slow || replayed === 0) return false;
+  return (slow.events !== undefined && replayed > slow.events) || (slow.ms !== undefined && durationMs > slow.ms);
+}
 
 /** Validates retention options; `argument` names them in errors. */
 export function retentionSettings(options: RetentionOptions | undefined, argument = 'retention', persistenceId?: string): Retention {
@@ -38,8 +61,19 @@ export function retentionSettings(options: RetentionOptions | undefined, argumen
     value === undefined ? undefined : validateInteger(value, `${argument}.${name}`, context, { min: 1 });
   const deleteEvents = options.deleteEventsOnSnapshot ?? false;
   if (typeof deleteEvents !== 'boolean') invalidArgument(`${argument}.deleteEventsOnSnapshot`, 'a boolean', deleteEvents, context);
+  const slow = options.snapshotAfterSlowRecovery;
+  if (slow !== undefined && (typeof slow !== 'object' || slow === null || (slow.events === undefined && slow.ms === undefined)))
+    invalidArgument(`${argument}.snapshotAfterSlowRecovery`, '{ events?: number; ms?: number } with at least one bound', slow, context);
   return {
     snapshotEvery: positive(options.snapshotEvery, 'snapshotEvery'),
+    snapshotEveryBytes: positive(options.snapshotEveryBytes, 'snapshotEveryBytes'),
+    snapshotAfterSlowRecovery:
+      slow === undefined
+        ? undefined
+        : Object.freeze({
+            events: positive(slow.events, 'snapshotAfterSlowRecovery.events'),
+            ms: positive(slow.ms, 'snapshotAfterSlowRecovery.ms'),
+          }),
     keepNSnapshots: positive(options.keepNSnapshots, 'keepNSnapshots'),
     deleteEventsOnSnapshot: deleteEvents,
   };

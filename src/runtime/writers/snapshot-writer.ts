@@ -32,6 +32,8 @@ export interface SnapshotWriterDeps {
   readonly journal: Journal;
   readonly snapshotStore: SnapshotStore;
   readonly retention: Retention;
+  /** Passed to the store: a snapshot over it is refused before anything is written. */
+  readonly maxSnapshotBytes: number | undefined;
   readonly logger: Logger;
   readonly onResult: (result: WriterResult) => void;
 }
@@ -53,7 +55,10 @@ export class SnapshotWriter {
       const stored = new SnapshotMetadata({ persistenceId: this.deps.persistenceId, sequenceNr, metadata });
       const shown = userSnapshotMetadata(stored);
       try {
-        await this.deps.snapshotStore.save(stored, snapshot);
+        const limit = this.deps.maxSnapshotBytes;
+        await (limit === undefined
+          ? this.deps.snapshotStore.save(stored, snapshot)
+          : this.deps.snapshotStore.save(stored, snapshot, { maxBytes: limit }));
       } catch (cause) {
         this.deps.logger.warn('[memento] [runtime] saving a snapshot failed; events are unaffected', {
           persistenceId: this.deps.persistenceId,

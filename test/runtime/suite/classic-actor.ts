@@ -50,7 +50,13 @@ export function classicActorTests(makeStores: MakeStores): void {
           snapshot: { total: 3, entries: [1, 2] },
         },
         { type: 'added', amount: 3 },
-        { type: 'RecoveryCompleted', lastSequenceNr: 3, snapshotSequenceNr: 2, replayed: 1 },
+        {
+          type: 'RecoveryCompleted',
+          lastSequenceNr: 3,
+          snapshotSequenceNr: 2,
+          replayed: 1,
+          report: expect.objectContaining({ snapshotSequenceNr: 2, eventsReplayed: 1 }),
+        },
       ]);
       expect(log.recoveryRunningDuringReplay).toEqual([true]);
     });

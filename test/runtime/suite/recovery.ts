@@ -30,7 +30,15 @@ export function recoveryTests(makeStores: MakeStores): void {
       const signals: Signal[] = [];
       const ref = start().entity(counter({}, signals), entityId);
       expect(await ref.ask<CounterState>({ type: 'get' })).toEqual({ value: 15, applied: [1, 2, 3, 4, 5] });
-      expect(completed(signals)).toEqual([{ type: 'RecoveryCompleted', lastSequenceNr: 5, snapshotSequenceNr: 4, replayed: 1 }]);
+      expect(completed(signals)).toEqual([
+        {
+          type: 'RecoveryCompleted',
+          lastSequenceNr: 5,
+          snapshotSequenceNr: 4,
+          replayed: 1,
+          report: expect.objectContaining({ snapshotSequenceNr: 4, noSnapshotReason: undefined, eventsReplayed: 1, snapshotsSkipped: 0 }),
+        },
+      ]);
     });
 
     it('SnapshotSelectionCriteria.None replays everything; criteria pick older snapshots', async () => {

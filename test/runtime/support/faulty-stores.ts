@@ -13,6 +13,7 @@ import {
   type SelectedSnapshot,
   type SnapshotLoadOptions,
   type SnapshotMetadata,
+  type SnapshotSaveOptions,
   type SnapshotSelectionCriteria,
   type SnapshotStore,
   StoreUnavailableError,
@@ -35,6 +36,8 @@ export class FaultyJournal implements Journal {
   readFailure: Error | undefined;
   /** When set, each write waits for it first. */
   writeGate: Promise<void> | undefined;
+  /** When set, replay stops answering after `after` events until `gate` opens (a hung store). */
+  replayHang: { readonly after: number; readonly gate: Promise<void> } | undefined;
   /** Every successful write call, for assertions. */
   readonly writes: AtomicWrite[] = [];
 
@@ -59,7 +62,17 @@ export class FaultyJournal implements Journal {
   }
 
   replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
-    return this.inner.replay(persistenceId, from, to, max);
+    const hang = this.replayHang;
+    if (!hang) return this.inner.replay(persistenceId, from, to, max);
+    const inner = this.inner;
+    return (async function* () {
+      let delivered = 0;
+      for await (const repr of inner.replay(persistenceId, from, to, max)) {
+        if (delivered === hang.after) await hang.gate;
+        delivered++;
+        yield repr;
+      }
+    })();
   }
 
   async highestSequenceNr(persistenceId: string, from?: number): Promise<number> {
@@ -77,6 +90,8 @@ export class FaultyJournal implements Journal {
 /** A snapshot store that can fail, hold saves, or pretend snapshots are unreadable. */
 export class FaultySnapshotStore implements SnapshotStore {
   loadFailure: Error | undefined;
+  /** When set, each `load` waits for it first (a hung store). */
+  loadGate: Promise<void> | undefined;
   saveFailure: Error | undefined;
   saveGate: Promise<void> | undefined;
   /** Sequence numbers whose snapshots `load` treats as unreadable, reporting them as a store would. */
@@ -87,6 +102,7 @@ export class FaultySnapshotStore implements SnapshotStore {
   constructor(readonly inner: SnapshotStore) {}
 
   async load(persistenceId: string, criteria: SnapshotSelectionCriteria, options?: SnapshotLoadOptions): Promise<SelectedSnapshot | null> {
+    if (this.loadGate) await this.loadGate;
     if (this.loadFailure) throw this.loadFailure;
     let current = criteria;
     for (;;) {
@@ -106,10 +122,10 @@ export class FaultySnapshotStore implements SnapshotStore {
     }
   }
 
-  async save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void> {
+  async save(metadata: SnapshotMetadata, snapshot: unknown, options?: SnapshotSaveOptions): Promise<void> {
     if (this.saveGate) await this.saveGate;
     if (this.saveFailure) throw this.saveFailure;
-    await this.inner.save(metadata, snapshot);
+    await this.inner.save(metadata, snapshot, options);
     this.saved.push(metadata.sequenceNr);
   }
 
