@@ -74,3 +74,16 @@ export function sleep(ms: number, signal?: AbortSignal, subscribe?: (wake: () =>
     unsubscribe = subscribe?.(done);
   });
 }
+
+/**
+ * Resolves after the event loop has run its due timers and I/O callbacks: a long loop that
+ * only awaits resolved promises never lets them run. `setImmediate` where the platform has
+ * one (Node), else a zero timeout (browsers).
+ */
+export function yieldToEventLoop(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+  return new Promise((resolve) => {
+    if (immediate) immediate(resolve);
+    else setTimeout(resolve, 0);
+  });
+}

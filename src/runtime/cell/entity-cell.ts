@@ -297,6 +297,7 @@ export class EntityCell implements EntityHandle {
             codec: this.spawner.settings.codec,
             adapters: this.spawner.settings.eventAdapters,
             target: { ...created.recoveryTarget, onSkipped: (skipped, byRuntime) => this.#reportSkipped(created, skipped, byRuntime) },
+            onProgress: this.deps.hooks?.onRecoveryProgress?.bind(this.deps.hooks),
           });
       this.#lastSequenceNr = outcome.lastSequenceNr;
       this.#snapshotSequenceNr = outcome.snapshotSequenceNr;
