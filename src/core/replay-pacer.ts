@@ -21,7 +21,7 @@ export interface ReplayProgress {
   readonly elapsedMs: number;
   /** Events per second since the replay began. */
   readonly eventsPerSecond: number;
-  /** True on the last report, sent when a replay that reported progress ends. */
+  /** True on the last report, sent when the replay ends (however short it was). */
   readonly done: boolean;
 }
 
@@ -51,7 +51,6 @@ export class ReplayPacer {
   #sliceStarted = this.#started;
   #lastReport = this.#started;
   #replayed = 0;
-  #reported = false;
 
   constructor(persistenceId: string, total: number | undefined, pacing: ReplayPacing) {
     this.#persistenceId = persistenceId;
@@ -78,13 +77,12 @@ export class ReplayPacer {
     });
   }
 
-  /** Ends the replay: a last report (`done: true`) when any progress was reported. */
+  /** Ends the replay: a last report, `done: true`. */
   finish(): void {
-    if (this.#reported) this.#report(performance.now(), true);
+    if (this.#pacing.onProgress) this.#report(performance.now(), true);
   }
 
   #report(now: number, done: boolean): void {
-    this.#reported = true;
     const elapsedMs = now - this.#started;
     const progress: ReplayProgress = {
       persistenceId: this.#persistenceId,
