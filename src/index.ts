@@ -18,6 +18,7 @@ export * from './machine/index.js';
 export * from './memory/index.js';
 export * from './observability/hooks.js';
 export * from './observability/logger.js';
+export * from './observability/telemetry.js';
 export * from './query/index.js';
 export * from './runtime/index.js';
 export * from './serialization/bytes-serializer.js';

@@ -6,6 +6,7 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import { validateFunction } from '../core/validation.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
+import type { Telemetry, TelemetrySpan } from '../observability/telemetry.js';
 import { isTransactionalOffsetStore, type OffsetStore, type TransactionalOffsetStore } from '../spi/offset-store.js';
 import type { EventEnvelope, Offset } from '../spi/read-journal.js';
 
@@ -32,6 +33,8 @@ export interface ProjectionOptions<Transaction = unknown> {
    */
   readonly saveEvery?: number;
   readonly logger?: Logger;
+  /** Traces each batch (the events between two offset saves) as a `memento.projection.batch` span. @default none */
+  readonly telemetry?: Telemetry;
 }
 
 /** A running projection. */
@@ -77,24 +80,43 @@ async function project<Transaction>(options: ProjectionOptions<Transaction>, sav
   let offset = await offsetStore.load(name);
   logger.info(`[memento] projection ${name} starting`, { offset });
   let unsaved = 0;
+  let batch: TelemetrySpan | undefined;
+  const endBatch = (events: number, error?: unknown) => {
+    batch?.end({ 'memento.events': events, 'memento.offset': describeOffset(offset) }, error);
+    batch = undefined;
+  };
   try {
     for await (const envelope of options.source(offset)) {
+      batch ??= options.telemetry?.start('memento.projection.batch', { 'memento.projection': name });
       if (isTransactionalOffsetStore(offsetStore)) {
         const store = offsetStore as TransactionalOffsetStore<Transaction>;
         await store.inTransaction(name, envelope.offset, (transaction) => options.handler(envelope, { projectionName: name, transaction }));
-      } else {
-        await options.handler(envelope, { projectionName: name, transaction: undefined });
-        unsaved++;
-        if (unsaved >= saveEvery) {
-          await offsetStore.save(name, envelope.offset);
-          unsaved = 0;
-        }
+        offset = envelope.offset;
+        endBatch(1);
+        continue;
+      }
+      await options.handler(envelope, { projectionName: name, transaction: undefined });
+      unsaved++;
+      if (unsaved >= saveEvery) {
+        await offsetStore.save(name, envelope.offset);
+        offset = envelope.offset;
+        endBatch(unsaved);
+        unsaved = 0;
+        continue;
       }
       offset = envelope.offset;
     }
+  } catch (error) {
+    endBatch(unsaved, error);
+    throw error;
   } finally {
     // Whatever was handled is worth remembering, even when a later event failed.
     if (unsaved > 0) await offsetStore.save(name, offset);
+    endBatch(unsaved);
   }
   return offset;
+}
+
+function describeOffset(offset: Offset): number | undefined {
+  return offset.type === 'sequence' ? offset.value : undefined;
 }

@@ -9,7 +9,11 @@ import { describeValue, InvalidArgumentError, InvalidStateError } from '../core/
 import { invalidArgument, validateInteger } from '../core/validation.js';
 import type { PersistenceHooks } from '../observability/hooks.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
+import type { Telemetry } from '../observability/telemetry.js';
 import type { DurableStateStore } from '../spi/durable-state-store.js';
+import { guardedDurableStateStore } from '../spi/guarded-durable-state-store.js';
+import { guardedJournal } from '../spi/guarded-journal.js';
+import { guardedSnapshotStore } from '../spi/guarded-snapshot-store.js';
 import type { Journal } from '../spi/journal.js';
 import type { SnapshotStore } from '../spi/snapshot-store.js';
 import type { EntitySpawner } from './cell/entity-behavior.js';
@@ -52,6 +56,11 @@ export interface PersistenceOptions {
    * warned about through the logger. @default false
    */
   readonly requireEncryption?: boolean;
+  /**
+   * Traces and measures journal, snapshot, durable state and recovery operations, e.g.
+   * `openTelemetry()` (docs/observability.md). @default none: nothing is wrapped or measured
+   */
+  readonly telemetry?: Telemetry;
 }
 
 /** Default of {@link PersistenceOptions.stashCapacity}. */
@@ -70,6 +79,8 @@ export class Persistence {
   readonly #retiringById = new Map<string, Promise<void>>();
   readonly #maxEntities: number | undefined;
   readonly #deps: ConstructorParameters<typeof EntityCell>[1];
+  /** The durable state store as entities use it (traced when telemetry is on). */
+  readonly #durableStateStore: DurableStateStore | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: PersistenceOptions) {
@@ -106,9 +117,15 @@ export class Persistence {
     this.journal = options.journal;
     this.snapshotStore = options.snapshotStore;
     this.durableStateStore = options.durableStateStore;
+    const telemetry = options.telemetry;
+    if (telemetry !== undefined && (typeof telemetry?.run !== 'function' || typeof telemetry.start !== 'function'))
+      invalidArgument('options.telemetry', 'a Telemetry (e.g. openTelemetry())', telemetry);
+    this.#durableStateStore =
+      telemetry && options.durableStateStore ? guardedDurableStateStore(options.durableStateStore, telemetry) : options.durableStateStore;
     this.#deps = {
-      journal: this.journal,
-      snapshotStore: this.snapshotStore,
+      journal: telemetry ? guardedJournal(this.journal, telemetry) : this.journal,
+      snapshotStore: telemetry ? guardedSnapshotStore(this.snapshotStore, telemetry) : this.snapshotStore,
+      telemetry,
       logger: this.logger,
       hooks: options.hooks,
       writerId: randomUUID(),
@@ -134,7 +151,7 @@ export class Persistence {
   durableEntity<State, Command>(definition: DurableEntityDefinition<State, Command>, id: string): EntityRef<Command> {
     if (!isDurableEntityDefinition(definition)) invalidArgument('definition', 'a definition made by defineDurableEntity', definition);
     const persistenceId = entityPersistenceId(definition.name, id);
-    const store = this.durableStateStore;
+    const store = this.#durableStateStore;
     if (!store) {
       throw new InvalidStateError(
         `durableEntity(${JSON.stringify(definition.name)}): no durable state store configured; pass createPersistence({ durableStateStore })`,

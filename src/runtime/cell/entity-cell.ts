@@ -10,6 +10,7 @@ import type { SnapshotSelectionCriteria } from '../../core/snapshot-selection-cr
 import { type OneShotTimer, startTimer } from '../../core/timers.js';
 import { callHook, type PersistenceHooks } from '../../observability/hooks.js';
 import type { Logger } from '../../observability/logger.js';
+import type { Telemetry } from '../../observability/telemetry.js';
 import type { Journal } from '../../spi/journal.js';
 import type { SnapshotStore } from '../../spi/snapshot-store.js';
 import { recover } from '../recovery/recovery.js';
@@ -27,6 +28,8 @@ export interface CellDeps {
   readonly snapshotStore: SnapshotStore;
   readonly logger: Logger;
   readonly hooks: PersistenceHooks | undefined;
+  /** Traces recoveries (and, through wrapped stores, everything else); undefined when off. */
+  readonly telemetry?: Telemetry | undefined;
   readonly writerId: string;
   readonly stashCapacity: number;
   /** Passivate after this long without messages. */
@@ -287,18 +290,27 @@ export class EntityCell implements EntityHandle {
       behavior = this.spawner.create(this);
       this.#behavior = behavior;
       const created = behavior;
-      const outcome = created.load
-        ? await created.load()
-        : await recover({
-            persistenceId: this.persistenceId,
-            journal: this.deps.journal,
-            snapshotStore: this.deps.snapshotStore,
-            settings: this.spawner.settings.recovery,
-            codec: this.spawner.settings.codec,
-            adapters: this.spawner.settings.eventAdapters,
-            target: { ...created.recoveryTarget, onSkipped: (skipped, byRuntime) => this.#reportSkipped(created, skipped, byRuntime) },
-            onProgress: this.deps.hooks?.onRecoveryProgress?.bind(this.deps.hooks),
-          });
+      const recovering = () =>
+        created.load
+          ? created.load()
+          : recover({
+              persistenceId: this.persistenceId,
+              journal: this.deps.journal,
+              snapshotStore: this.deps.snapshotStore,
+              settings: this.spawner.settings.recovery,
+              codec: this.spawner.settings.codec,
+              adapters: this.spawner.settings.eventAdapters,
+              target: { ...created.recoveryTarget, onSkipped: (skipped, byRuntime) => this.#reportSkipped(created, skipped, byRuntime) },
+              onProgress: this.deps.hooks?.onRecoveryProgress?.bind(this.deps.hooks),
+            });
+      const telemetry = this.deps.telemetry;
+      const outcome = telemetry
+        ? await telemetry.run('memento.recovery', { 'memento.persistence_id': this.persistenceId }, recovering, (found) => ({
+            'memento.events': found.replayed,
+            'memento.sequence_nr.snapshot': found.snapshotSequenceNr,
+            'memento.sequence_nr.last': found.lastSequenceNr,
+          }))
+        : await recovering();
       this.#lastSequenceNr = outcome.lastSequenceNr;
       this.#snapshotSequenceNr = outcome.snapshotSequenceNr;
       this.#policy.reset(outcome.lastSequenceNr - outcome.snapshotSequenceNr);
