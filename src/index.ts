@@ -30,6 +30,7 @@ export * from './serialization/serialization.js';
 export type * from './serialization/serializer.js';
 export { UnrepresentableValueError } from './serialization/tagged-json.js';
 export * from './spi/capabilities.js';
+export * from './spi/circuit-breaker.js';
 export * from './spi/durable-state-store.js';
 export * from './spi/durable-state-support.js';
 export type * from './spi/journal.js';

@@ -10,10 +10,18 @@ import { invalidArgument, validateInteger } from '../core/validation.js';
 import type { PersistenceHooks } from '../observability/hooks.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import type { Telemetry } from '../observability/telemetry.js';
+import {
+  type BreakerClock,
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  circuitBreakerSettings,
+  JOURNAL_BREAKER_DEFAULTS,
+  SNAPSHOT_BREAKER_DEFAULTS,
+} from '../spi/circuit-breaker.js';
 import type { DurableStateStore } from '../spi/durable-state-store.js';
 import { guardedDurableStateStore } from '../spi/guarded-durable-state-store.js';
-import { guardedJournal } from '../spi/guarded-journal.js';
-import { guardedSnapshotStore } from '../spi/guarded-snapshot-store.js';
+import { breakerJournal, guardedJournal } from '../spi/guarded-journal.js';
+import { breakerSnapshotStore, guardedSnapshotStore } from '../spi/guarded-snapshot-store.js';
 import type { Journal } from '../spi/journal.js';
 import type { SnapshotStore } from '../spi/snapshot-store.js';
 import type { EntitySpawner } from './cell/entity-behavior.js';
@@ -61,6 +69,18 @@ export interface PersistenceOptions {
    * `openTelemetry()` (docs/observability.md). @default none: nothing is wrapped or measured
    */
   readonly telemetry?: Telemetry;
+  /**
+   * Akka's circuit breakers around the stores (docs/entities.md#circuit-breakers): after
+   * `maxFailures` failures in a row, calls fail at once with CircuitOpenError for
+   * `resetTimeoutMs`, then one trial call decides. `false` turns one off.
+   * @default journal { maxFailures: 10, callTimeoutMs: 10000, resetTimeoutMs: 30000 }, snapshotStore { 5, 20000, 60000 }
+   */
+  readonly circuitBreakers?: {
+    readonly journal?: CircuitBreakerOptions;
+    readonly snapshotStore?: CircuitBreakerOptions;
+    /** Where the breakers read the time when deciding to half-open (tests). @default Date */
+    readonly clock?: BreakerClock;
+  };
 }
 
 /** Default of {@link PersistenceOptions.stashCapacity}. */
@@ -122,9 +142,29 @@ export class Persistence {
       invalidArgument('options.telemetry', 'a Telemetry (e.g. openTelemetry())', telemetry);
     this.#durableStateStore =
       telemetry && options.durableStateStore ? guardedDurableStateStore(options.durableStateStore, telemetry) : options.durableStateStore;
+    const breakers = options.circuitBreakers ?? {};
+    if (typeof breakers !== 'object' || breakers === null)
+      invalidArgument('options.circuitBreakers', 'circuit breaker options ({ journal, snapshotStore, clock })', breakers);
+    const journalBreaker = circuitBreakerSettings(breakers.journal, JOURNAL_BREAKER_DEFAULTS, 'options.circuitBreakers.journal');
+    const snapshotBreaker = circuitBreakerSettings(
+      breakers.snapshotStore,
+      SNAPSHOT_BREAKER_DEFAULTS,
+      'options.circuitBreakers.snapshotStore',
+    );
+    // Telemetry outside the breaker, so that calls the breaker refuses show as failed spans.
+    let journal = journalBreaker
+      ? breakerJournal(this.journal, new CircuitBreaker('journal', journalBreaker, breakers.clock))
+      : this.journal;
+    let snapshotStore = snapshotBreaker
+      ? breakerSnapshotStore(this.snapshotStore, new CircuitBreaker('snapshot store', snapshotBreaker, breakers.clock))
+      : this.snapshotStore;
+    if (telemetry) {
+      journal = guardedJournal(journal, telemetry);
+      snapshotStore = guardedSnapshotStore(snapshotStore, telemetry);
+    }
     this.#deps = {
-      journal: telemetry ? guardedJournal(this.journal, telemetry) : this.journal,
-      snapshotStore: telemetry ? guardedSnapshotStore(this.snapshotStore, telemetry) : this.snapshotStore,
+      journal,
+      snapshotStore,
       telemetry,
       logger: this.logger,
       hooks: options.hooks,

@@ -6,6 +6,7 @@
  */
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
 import type { Telemetry, TelemetryAttributes } from '../observability/telemetry.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
 import { withOverrides } from './guarded-store.js';
 import type { Journal } from './journal.js';
 
@@ -92,4 +93,45 @@ function tracedReplay(
       };
     },
   };
+}
+
+/**
+ * `journal` behind `breaker`: write, highestSequenceNr and deleteTo are timed calls; a
+ * replay is checked when it starts and reports how its iteration ended (a long replay is no
+ * timeout).
+ */
+export function breakerJournal(journal: Journal, breaker: CircuitBreaker): Journal {
+  return withOverrides<Journal>(journal, {
+    write: (writes) => breaker.call('journal.write', writes[0]?.persistenceId, () => journal.write(writes)),
+    highestSequenceNr: (persistenceId, from) =>
+      breaker.call('journal.highestSequenceNr', persistenceId, () => journal.highestSequenceNr(persistenceId, from)),
+    deleteTo: (persistenceId, toSequenceNr) =>
+      breaker.call('journal.deleteTo', persistenceId, () => journal.deleteTo(persistenceId, toSequenceNr)),
+    replay: (persistenceId, from, to, max) => ({
+      [Symbol.asyncIterator]() {
+        let outcome: ReturnType<CircuitBreaker['begin']> | undefined;
+        let inner: AsyncIterator<PersistentRepr> | undefined;
+        return {
+          async next() {
+            if (!inner) {
+              outcome = breaker.begin('journal.replay', persistenceId);
+              inner = journal.replay(persistenceId, from, to, max)[Symbol.asyncIterator]();
+            }
+            try {
+              const result = await inner.next();
+              if (result.done) outcome?.succeeded();
+              return result;
+            } catch (error) {
+              outcome?.failed(error);
+              throw error;
+            }
+          },
+          async return() {
+            outcome?.succeeded();
+            return (await inner?.return?.()) ?? { done: true, value: undefined };
+          },
+        };
+      },
+    }),
+  });
 }

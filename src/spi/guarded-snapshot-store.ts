@@ -4,6 +4,7 @@
  * @module
  */
 import type { Telemetry } from '../observability/telemetry.js';
+import type { CircuitBreaker } from './circuit-breaker.js';
 import { withOverrides } from './guarded-store.js';
 import type { SnapshotStore } from './snapshot-store.js';
 
@@ -35,5 +36,17 @@ export function guardedSnapshotStore(store: SnapshotStore, telemetry: Telemetry)
         { 'memento.persistence_id': persistenceId, 'memento.sequence_nr.max': criteria.maxSequenceNr },
         () => store.deleteMatching(persistenceId, criteria),
       ),
+  });
+}
+
+/** `store` behind `breaker`: save, load, delete and deleteMatching are timed calls. */
+export function breakerSnapshotStore(store: SnapshotStore, breaker: CircuitBreaker): SnapshotStore {
+  return withOverrides<SnapshotStore>(store, {
+    save: (metadata, snapshot) => breaker.call('snapshotStore.save', metadata.persistenceId, () => store.save(metadata, snapshot)),
+    load: (persistenceId, criteria, options) =>
+      breaker.call('snapshotStore.load', persistenceId, () => store.load(persistenceId, criteria, options)),
+    delete: (metadata) => breaker.call('snapshotStore.delete', metadata.persistenceId, () => store.delete(metadata)),
+    deleteMatching: (persistenceId, criteria) =>
+      breaker.call('snapshotStore.deleteMatching', persistenceId, () => store.deleteMatching(persistenceId, criteria)),
   });
 }
