@@ -1,6 +1,7 @@
 /**
  * Progress bars on a terminal (cli-progress, on stderr); nothing when output is piped, so
- * scripts see only results.
+ * scripts see only results, unless MEMENTO_PROGRESS=lines asks for plain progress lines
+ * (for logs and CI, and how the interruption tests see a run under way).
  * @module
  */
 import cliProgress from 'cli-progress';
@@ -14,9 +15,28 @@ export interface Progress {
 
 const silent: Progress = { update: () => {}, stop: () => {} };
 
-/** A bar labelled `label`, drawn only when stderr is a terminal. */
+/** Plain lines wait this long after the previous one, so a log gets a few lines, not one per event. */
+const LINE_INTERVAL_MS = 1000;
+
+/** `<label> <done>[/<total>] <unit>` on stderr: the first update, then at most one a second. */
+function progressLines(io: CliIo, label: string, total: number | undefined, unit: string): Progress {
+  let known = total;
+  let last = Number.NEGATIVE_INFINITY;
+  return {
+    update(done, newTotal) {
+      known = newTotal ?? known;
+      const now = Date.now();
+      if (now - last < LINE_INTERVAL_MS) return;
+      last = now;
+      io.stderr.write(`${label} ${done}${known === undefined ? '' : `/${known}`} ${unit}\n`);
+    },
+    stop: () => {},
+  };
+}
+
+/** A bar labelled `label`, drawn only when stderr is a terminal (or plain lines when MEMENTO_PROGRESS=lines). */
 export function startProgress(io: CliIo, label: string, total: number | undefined, unit = 'events'): Progress {
-  if (!io.interactive) return silent;
+  if (!io.interactive) return io.env.MEMENTO_PROGRESS === 'lines' ? progressLines(io, label, total, unit) : silent;
   const bar = new cliProgress.SingleBar(
     {
       stream: io.stderr,

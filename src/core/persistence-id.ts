@@ -84,3 +84,17 @@ export function decodePersistenceIdFromKey(encoded: string): PersistenceId {
   validatePersistenceId(decoded, 'decoded persistence id');
   return decoded;
 }
+
+/**
+ * Orders persistence ids by code point, as SQL stores do (byte order of UTF-8 text), so
+ * listings merged from several stores page consistently.
+ */
+export function comparePersistenceIds(a: PersistenceId, b: PersistenceId): number {
+  return a === b ? 0 : Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+/** The page of `ids` after `afterId` (exclusive), ascending by code point, at most `limit`. */
+export function pageOfIds(ids: Iterable<PersistenceId>, afterId: PersistenceId | undefined, limit: number): PersistenceId[] {
+  const after = [...ids].filter((id) => afterId === undefined || comparePersistenceIds(id, afterId) > 0);
+  return after.sort(comparePersistenceIds).slice(0, limit);
+}

@@ -7,7 +7,7 @@
  * Free of node:* imports, so machines run in a browser too.
  * @module
  */
-import { yieldToEventLoop } from './timers.js';
+import { nextTurn } from './timers.js';
 
 /** How far a long replay has got. */
 export interface ReplayProgress {
@@ -72,7 +72,7 @@ export class ReplayPacer {
       this.#report(now, false);
     }
     if (now - this.#sliceStarted < this.#pacing.yieldEveryMs) return undefined;
-    return yieldToEventLoop().then(() => {
+    return nextTurn().then(() => {
       this.#sliceStarted = performance.now();
     });
   }

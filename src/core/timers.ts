@@ -1,10 +1,37 @@
 /**
  * The one timers module: timers that never keep the process alive (idle snapshots,
  * passivation, recorder debounces and live-query polls are background work, so a pending
- * one must not delay exit), a debounce, and a sleep that an abort or a wake-up cuts short.
+ * one must not delay exit), a debounce, a sleep that an abort or a wake-up cuts short, and
+ * the one referenced handle that does keep the process alive while foreground work (a live
+ * query, a projection, a running machine) waits for something to happen.
  * Free of node:* imports, so machines run in a browser too.
  * @module
  */
+
+/** A hold on the process, released once (further calls do nothing). */
+export interface ProcessHold {
+  release(): void;
+}
+
+// The longest delay timers accept; the callback never matters, only the referenced handle.
+const HOLD_INTERVAL_MS = 2 ** 31 - 1;
+const noop = (): void => {};
+
+/**
+ * Keeps the process running until released. Live reads wait on unref'd poll timers and
+ * in-process notifications, which alone would let Node exit while a reader is meant to
+ * run forever; this referenced interval is what says "still working".
+ */
+export function holdProcess(): ProcessHold {
+  let handle: ReturnType<typeof setInterval> | undefined = setInterval(noop, HOLD_INTERVAL_MS);
+  return {
+    release: () => {
+      if (handle === undefined) return;
+      clearInterval(handle);
+      handle = undefined;
+    },
+  };
+}
 
 /** A cancellable timer (one-shot or repeating). */
 export interface OneShotTimer {
@@ -76,11 +103,12 @@ export function sleep(ms: number, signal?: AbortSignal, subscribe?: (wake: () =>
 }
 
 /**
- * Resolves after the event loop has run its due timers and I/O callbacks: a long loop that
- * only awaits resolved promises never lets them run. `setImmediate` where the platform has
- * one (Node), else a zero timeout (browsers).
+ * Resolves on the next turn of the event loop, after pending I/O and signal handlers: a
+ * loop over a store that answers synchronously (SQLite) awaits it now and then, else
+ * only promise jobs would run and Ctrl-C would wait for the loop to end. `setImmediate`
+ * where the platform has one (Node), else a zero timeout (browsers, where machines run too).
  */
-export function yieldToEventLoop(): Promise<void> {
+export function nextTurn(): Promise<void> {
   const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
   return new Promise((resolve) => {
     if (immediate) immediate(resolve);

@@ -85,3 +85,12 @@ export function validateFunction(value: unknown, argument: string, context: Argu
 export function invalidArgument(argument: string, expected: string, value: unknown, context: ArgumentContext = {}): never {
   return fail(argument, expected, value, context);
 }
+
+/**
+ * A copy of an options object without its `undefined` entries, so `{ region:
+ * process.env.REGION }` with the variable unset means "no region given" and a default
+ * spread before it survives, instead of being overwritten with `undefined`.
+ */
+export function withoutUndefined<T extends object>(options: T): T {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as T;
+}

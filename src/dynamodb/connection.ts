@@ -4,7 +4,7 @@
  * @module
  */
 import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { invalidArgument } from '../core/validation.js';
+import { invalidArgument, withoutUndefined } from '../core/validation.js';
 import type { StoreLifecycle, StoreOptions } from '../spi/store-options.js';
 import { type DynamoDbModule, isDynamoDbClient, loadDynamoDb } from './client.js';
 import { NAME, storeFailure } from './errors.js';
@@ -84,7 +84,8 @@ export class DynamoDbConnection {
     const sdk = loadDynamoDb();
     let client = this.#given;
     if (!client) {
-      const config = this.#config;
+      // `region: process.env.REGION` with the variable unset must not erase the default region.
+      const config = withoutUndefined(this.#config);
       client = new sdk.DynamoDBClient({ ...(config.endpoint && !config.region ? { region: 'us-east-1' } : {}), ...config });
       this.#built = client;
     }

@@ -11,7 +11,7 @@ import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { validateInteger } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
-import { type Logger, silentLogger } from '../observability/logger.js';
+import { type Logger, resolveLogger } from '../observability/logger.js';
 import { checksum } from '../serialization/checksum.js';
 import { Serialization } from '../serialization/serialization.js';
 import type { SnapshotLoadOptions, SnapshotStore } from '../spi/snapshot-store.js';
@@ -110,7 +110,7 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
     this.#pageSize = validateInteger(options.listPageSize ?? 100, 'options.listPageSize', context, { min: 1 });
     this.#serialization = options.serialization ?? new Serialization();
     this.serialization = this.#serialization;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = resolveLogger(options.logger);
     this.#hooks = options.hooks;
   }
 

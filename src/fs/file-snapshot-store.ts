@@ -3,19 +3,23 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
+import type { Dirent } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CorruptSnapshotError, InvalidArgumentError, StoreUnavailableError } from '../core/errors.js';
+import { pageOfIds } from '../core/persistence-id.js';
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { measure } from '../observability/hooks.js';
-import { type Logger, silentLogger } from '../observability/logger.js';
+import { type Logger, resolveLogger } from '../observability/logger.js';
 import { Serialization } from '../serialization/serialization.js';
-import { idSegments } from '../spi/id-segments.js';
+import type { SnapshotCapabilities } from '../spi/capabilities.js';
+import { idFromSegments, idSegments } from '../spi/id-segments.js';
 import { KeyedLock } from '../spi/keyed-lock.js';
+import { validateIdListing } from '../spi/queryable-journal.js';
 import { decodeSnapshotFrame, encodeSnapshotFrame } from '../spi/snapshot-frame.js';
-import type { SnapshotLoadOptions, SnapshotStore } from '../spi/snapshot-store.js';
+import type { ListableSnapshotStore, SnapshotLoadOptions } from '../spi/snapshot-store.js';
 import { decodeSnapshot, loadYoungestReadable, validateSnapshotMetadata, validateSnapshotQuery } from '../spi/snapshot-support.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 import { parseSnapshotFileName, snapshotFileName, TEMP_SUFFIX } from './layout.js';
@@ -67,7 +71,9 @@ const isCode = (error: unknown, ...codes: string[]): boolean =>
  * real name and fsync the directory, so a crash never leaves a half-written snapshot
  * under a real name. See docs/fs.md.
  */
-export class FileSnapshotStore implements SnapshotStore {
+export class FileSnapshotStore implements ListableSnapshotStore {
+  /** Lists the ids it holds snapshots of (by walking the directory tree). */
+  readonly capabilities: SnapshotCapabilities = { listing: true };
   readonly #directory: string;
   readonly #fsync: boolean;
   readonly #staleTempFileMs: number;
@@ -95,7 +101,7 @@ export class FileSnapshotStore implements SnapshotStore {
     this.#staleTempFileMs = options.staleTempFileMs ?? 60_000;
     this.#serialization = options.serialization ?? new Serialization();
     this.serialization = this.#serialization;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = resolveLogger(options.logger);
     this.#hooks = options.hooks;
   }
 
@@ -188,6 +194,44 @@ export class FileSnapshotStore implements SnapshotStore {
     const { snapshots } = await this.#scan(persistenceId, this.directoryOf(persistenceId), 'list');
     for (const file of snapshots) {
       if (checked.matches(file)) yield new SnapshotMetadata({ persistenceId, sequenceNr: file.sequenceNr, timestamp: file.timestamp });
+    }
+  }
+
+  /**
+   * Ids with at least one snapshot file, ascending by code point. Walks the whole tree on
+   * every call (directory names are encodings, not in id order): a tool's listing, not a hot path.
+   */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    this.#lifecycle.assertOpen('listPersistenceIds');
+    const max = validateIdListing(afterId, limit, NAME);
+    const found: string[] = [];
+    await this.#walk(this.#directory, [], found);
+    return pageOfIds(found, afterId, max);
+  }
+
+  /** Collects the ids under `dir`: a `~` directory holding a snapshot is an id, a `+` one continues one. */
+  async #walk(dir: string, segments: readonly string[], found: string[]): Promise<void> {
+    let entries: Dirent[];
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (isCode(error, 'ENOENT')) return;
+      throw this.#unavailable('listPersistenceIds', undefined, dir, error);
+    }
+    for (const entry of entries) {
+      if (!entry.isDirectory()) continue;
+      const path = join(dir, entry.name);
+      const next = [...segments, entry.name];
+      if (entry.name.endsWith('+')) await this.#walk(path, next, found);
+      else if (entry.name.endsWith('~')) {
+        let id: string;
+        try {
+          id = idFromSegments(next);
+        } catch {
+          continue; // not a directory this store made
+        }
+        if ((await this.#scan(id, path, 'listPersistenceIds')).snapshots.length > 0) found.push(id);
+      }
     }
   }
 
@@ -335,17 +379,20 @@ export class FileSnapshotStore implements SnapshotStore {
     }
   }
 
-  #unavailable(operation: string, persistenceId: string, path: string, cause: unknown): StoreUnavailableError {
+  #unavailable(operation: string, persistenceId: string | undefined, path: string, cause: unknown): StoreUnavailableError {
     if (cause instanceof StoreUnavailableError) return cause;
     const code = (cause as { code?: string } | undefined)?.code ?? 'error';
     const reason = cause instanceof Error ? cause.message : String(cause);
-    return new StoreUnavailableError(`${operation} for ${JSON.stringify(persistenceId)} failed at ${path}: ${reason}`, {
-      persistenceId,
-      expected: `a successful ${operation}`,
-      actual: code,
-      cause,
-      source: NAME,
-    });
+    return new StoreUnavailableError(
+      `${operation}${persistenceId === undefined ? '' : ` for ${JSON.stringify(persistenceId)}`} failed at ${path}: ${reason}`,
+      {
+        persistenceId,
+        expected: `a successful ${operation}`,
+        actual: code,
+        cause,
+        source: NAME,
+      },
+    );
   }
 }
 

@@ -14,7 +14,7 @@ import type { SnapshotStore } from '../spi/snapshot-store.js';
 import { diffStates } from '../time-travel/state-diff.js';
 import { DefinitionRegistry } from './definitions.js';
 import { eventPage, followEvents } from './event-views.js';
-import { idPage, listingJournal } from './id-summaries.js';
+import { allIds, type IdSources, idPage } from './id-summaries.js';
 import type { Inspection, SnapshotView, StateOptions } from './inspection.js';
 import type { ObservedSerialization } from './observed-serialization.js';
 import { exactly, listSnapshots, readExactSnapshot, snapshotView } from './snapshot-reading.js';
@@ -64,6 +64,7 @@ export function createInspection(options: InspectionOptions): Inspection {
   }
   const registry = registryOf(options.definitions);
   const sources = { journal, snapshotStore, durableStateStore };
+  const idSources: IdSources = sources;
 
   const stateAt = async (persistenceId: string, point: Parameters<Inspection['stateAt']>[1], stateOptions: StateOptions = {}) => {
     validatePersistenceId(persistenceId);
@@ -72,7 +73,7 @@ export function createInspection(options: InspectionOptions): Inspection {
   };
 
   const inspection: Inspection = {
-    ids: async (idOptions) => idPage(listingJournal(journal), snapshotStore, idOptions),
+    ids: async (idOptions) => idPage(idSources, idOptions),
 
     events: (persistenceId, eventOptions) => eventPage(journal, persistenceId, eventOptions),
 
@@ -109,13 +110,9 @@ export function createInspection(options: InspectionOptions): Inspection {
       const verifySources = { journal, snapshotStore, definitions: registry };
       try {
         if (persistenceIds === 'all') {
-          const listing = listingJournal(journal);
-          let after: string | undefined;
-          for (;;) {
-            const page = await listing.listPersistenceIds(after, VERIFY_ID_PAGE);
-            for (const id of page) await verifyId(verifySources, id, tally, verifyOptions);
-            if (page.length < VERIFY_ID_PAGE) break;
-            after = page[page.length - 1];
+          // Journal and snapshot ids: a snapshot whose events are all gone is checked (and reported) too.
+          for await (const id of allIds({ journal, snapshotStore }, VERIFY_ID_PAGE)) {
+            await verifyId(verifySources, id, tally, verifyOptions);
           }
         } else {
           for (const id of persistenceIds) await verifyId(verifySources, id, tally, verifyOptions);

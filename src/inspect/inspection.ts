@@ -15,7 +15,9 @@ export interface IdSummary {
   /** Events still stored (after deletions). */
   readonly eventCount: number;
   readonly snapshotCount: number;
-  /** Epoch ms of the newest event or snapshot; null when none is stored. */
+  /** The durable state's revision (changes so far); 0 when the id has none. */
+  readonly stateRevision: number;
+  /** Epoch ms of the newest event, snapshot or durable state change; null when none is stored. */
   readonly lastWriteTimestamp: number | null;
 }
 

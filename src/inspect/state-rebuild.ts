@@ -3,10 +3,12 @@
  * the definition can use (readable, and of a version it reads) plus a bounded replay.
  * @module
  */
+
 import { InvalidArgumentError } from '../core/errors.js';
 import type { PersistentRepr } from '../core/persistent-repr.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
+import { nextTurn } from '../core/timers.js';
 import { selectSnapshot } from '../runtime/recovery/snapshot-selection.js';
 import type { DurableStateStore } from '../spi/durable-state-store.js';
 import type { Journal } from '../spi/journal.js';
@@ -48,7 +50,10 @@ function observedJournal(journal: Journal, highest: number, options: RebuildOpti
         for await (const repr of journal.replay(id, from, to, max)) {
           if (options.signal?.aborted) throw abortError('rebuilding the state');
           yield repr;
-          if (++done % PROGRESS_EVERY === 0) options.onProgress?.(done, total);
+          if (++done % PROGRESS_EVERY === 0) {
+            options.onProgress?.(done, total);
+            if (options.signal) await nextTurn(); // lets a Ctrl-C or a closed request abort the signal
+          }
         }
         options.onProgress?.(done, total);
       },

@@ -6,7 +6,9 @@
  * it, which continues from the previous one.
  * @module
  */
+
 import type { SnapshotMetadata } from '../core/snapshot-metadata.js';
+import { nextTurn } from '../core/timers.js';
 import type { Journal } from '../spi/journal.js';
 import type { SnapshotStore } from '../spi/snapshot-store.js';
 import { diffStates } from '../time-travel/state-diff.js';
@@ -184,6 +186,7 @@ class ForwardReplay {
         expected++;
         this.tally.eventsReplayed++;
         if (this.tally.eventsReplayed % 1000 === 0) {
+          if (this.options.signal) await nextTurn(); // lets a Ctrl-C abort the signal
           if (this.options.signal?.aborted) throw abortError('verify');
           this.options.onProgress?.(this.tally.eventsReplayed, undefined);
         }

@@ -3,6 +3,7 @@
  * snapshot store when it has one), or else over the recorder's own snapshots.
  * @module
  */
+import { describeValue, InvalidArgumentError } from '../core/errors.js';
 import { invalidArgument } from '../core/validation.js';
 import {
   type HistoryEntry,
@@ -36,8 +37,23 @@ const holdsSnapshotStore = (value: unknown): value is SnapshotStoreHolder => {
   return typeof holder?.persistenceId === 'string' && typeof holder.snapshotStore?.load === 'function';
 };
 
-/** Time travel over the machine's journal, or null when its reader does not read a journal. */
-export function machineTimeTravel<S, H extends ActionHandlers<S>>(context: MachineTimeTravelContext<S, H>): TimeTravel<S> | null {
+/**
+ * The full time travel API over the journal a machine reads (with its StoreRecorder's snapshot
+ * store when the persistence ids match); throws InvalidArgumentError for a machine whose reader
+ * reads no journal (its `history()` and `stateAt()` use the recorder's snapshots instead).
+ */
+export function machineTimeTravel<S, H extends ActionHandlers<S>>(context: MachineTimeTravelContext<S, H>): TimeTravel<S> {
+  const travel = journalTimeTravel(context);
+  if (travel) return travel;
+  throw new InvalidArgumentError(
+    'machine',
+    `machineTimeTravel: expected a machine whose reader reads a journal (a JournalReader), found ${describeValue(context.reader)}; machine.history() and machine.stateAt() work from the recorder's snapshots instead`,
+    { expected: 'a machine over a JournalReader', actual: describeValue(context.reader) },
+  );
+}
+
+/** Time travel through the journal a machine reads, or null when its reader reads none. */
+function journalTimeTravel<S, H extends ActionHandlers<S>>(context: MachineTimeTravelContext<S, H>): TimeTravel<S> | null {
   const { reader, recorder, definition } = context;
   if (!isJournalSource(reader)) return null;
   const store = holdsSnapshotStore(recorder) && recorder.persistenceId === reader.persistenceId ? recorder.snapshotStore : undefined;
@@ -56,7 +72,7 @@ export async function machineHistory<S, H extends ActionHandlers<S>>(
   context: MachineTimeTravelContext<S, H>,
   options?: HistoryOptions,
 ): Promise<HistoryEntry[]> {
-  const travel = machineTimeTravel(context);
+  const travel = journalTimeTravel(context);
   if (travel) return travel.history(options);
   const bounds = validateHistoryOptions(options);
   const events: HistoryEvent[] = (await recordedSnapshots(context.recorder))
@@ -81,7 +97,7 @@ export async function machineStateAt<S, H extends ActionHandlers<S>>(
   actionId: string | null,
 ): Promise<S> {
   if (actionId === null) return context.definition.initialState;
-  const travel = machineTimeTravel(context);
+  const travel = journalTimeTravel(context);
   if (travel) return (await travel.stateAt({ sequenceNr: sequenceNrOfActionId(actionId) })).state;
   const found = (await recordedSnapshots(context.recorder)).findLast((snapshot) => snapshot.action?.id === actionId);
   if (!found) invalidArgument('actionId', 'the id of an action the recorder holds a snapshot of', actionId);

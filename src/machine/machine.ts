@@ -5,8 +5,9 @@
  * @module
  */
 import { describeValue, InvalidStateError, RecoveryError } from '../core/errors.js';
+import { holdProcess } from '../core/timers.js';
 import { invalidArgument, validateFunction } from '../core/validation.js';
-import { type Logger, silentLogger } from '../observability/logger.js';
+import { type Logger, type LoggerOption, resolveLogger } from '../observability/logger.js';
 import type { HistoryEntry, HistoryOptions } from '../time-travel/history.js';
 import { type Action, type ActionDraft, validateAction } from './action.js';
 import { type Deferred, deferred } from './deferred.js';
@@ -21,8 +22,8 @@ import type { Writer, WrittenAction } from './writer.js';
 
 /** Options of a {@link Machine}, the optional fifth constructor argument. */
 export interface MachineOptions<S> {
-  /** Where skipped actions and recorder failures are logged. @default silent */
-  readonly logger?: Logger;
+  /** Where skipped actions and recorder failures are logged (see LoggerOption); false for none. @default warnings and errors on stderr */
+  readonly logger?: LoggerOption;
   /** Told about every skipped action (unknown type, failing handler) and recorder or reader failure. */
   readonly onError?: (error: Error, action: Action | null, state: S) => void;
 }
@@ -69,7 +70,8 @@ export class Machine<S, H extends ActionHandlers<S>> {
     reader: Reader,
     writer: Writer,
     // NoInfer: the definition alone decides S; a recorder typed loosely must not widen it.
-    recorder?: Recorder<NoInfer<S>, Action>,
+    // Recorder<unknown>: a recorder that names no state type (`new StoreRecorder(store, options)`) keeps this machine's states.
+    recorder?: Recorder<NoInfer<S>, Action> | Recorder<unknown, Action>,
     options: MachineOptions<NoInfer<S>> = {},
   ) {
     if (typeof definition !== 'object' || definition === null || !Array.isArray(definition.actionTypes)) {
@@ -84,8 +86,8 @@ export class Machine<S, H extends ActionHandlers<S>> {
     this.definition = definition;
     this.reader = reader;
     this.writer = writer;
-    this.recorder = recorder ?? new MemoryRecorder<S>();
-    this.#logger = options.logger ?? silentLogger;
+    this.recorder = (recorder as Recorder<S, Action> | undefined) ?? new MemoryRecorder<S>();
+    this.#logger = resolveLogger(options.logger);
     this.#onError = options.onError;
     this.#state = definition.initialState;
   }
@@ -241,6 +243,10 @@ export class Machine<S, H extends ActionHandlers<S>> {
 
   async #consume(afterId: string | null, signal: AbortSignal): Promise<void> {
     let iterator: AsyncIterator<Action> | undefined;
+    // A running machine is foreground work: it keeps the process alive until it stops,
+    // fails or its reader ends, whatever the reader waits on.
+    const hold = holdProcess();
+    signal.addEventListener('abort', hold.release, { once: true });
     try {
       iterator = this.reader.read(afterId, { signal, onCaughtUp: () => this.#caughtUp.resolve(this.#state) })[Symbol.asyncIterator]();
       while (!signal.aborted) {
@@ -264,6 +270,8 @@ export class Machine<S, H extends ActionHandlers<S>> {
       this.#caughtUp.reject(error);
       this.#rejectWaiters(error);
     } finally {
+      hold.release();
+      signal.removeEventListener('abort', hold.release);
       if (signal.aborted) iterator?.return?.()?.catch(() => {});
     }
   }

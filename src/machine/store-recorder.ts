@@ -8,7 +8,7 @@ import { validatePersistenceId } from '../core/persistence-id.js';
 import { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { Debounce } from '../core/timers.js';
 import { invalidArgument, validateFunction, validateInteger } from '../core/validation.js';
-import { type Logger, silentLogger } from '../observability/logger.js';
+import { type LoggerOption, resolveLogger } from '../observability/logger.js';
 import type { SnapshotStore } from '../spi/snapshot-store.js';
 import type { Action } from './action.js';
 import { decimalSequenceNr, sequenceNrOfActionId } from './journal-action-codec.js';
@@ -30,8 +30,8 @@ export interface StoreRecorderOptions<S, A extends Action> {
    * as a decimal integer, else (ids like `tx-9f2c`) one more than the previous action's
    */
   readonly sequenceNrOf?: (action: A) => number;
-  /** Where save failures are logged. @default silent */
-  readonly logger?: Logger;
+  /** Where save failures are logged (see LoggerOption); false for none. @default warnings and errors on stderr */
+  readonly logger?: LoggerOption;
   /** Told about every failure (placing, saving or pruning a snapshot); the machine keeps running. */
   readonly onError?: (error: Error, snapshot: Snapshot<S, A>) => void;
 }
@@ -86,7 +86,7 @@ export class StoreRecorder<S = unknown, A extends Action = Action> implements Re
       store: snapshotStore,
       persistenceId: options.persistenceId,
       keep,
-      logger: options.logger ?? silentLogger,
+      logger: resolveLogger(options.logger),
       onError: options.onError,
     });
   }

@@ -6,9 +6,22 @@ import { validatePersistenceId } from '../core/persistence-id.js';
 import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
-import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
-import { decodeState, encodeState, revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
-import { ChangeListeners, validateOrderingRead } from '../spi/queryable-journal.js';
+import type {
+  DurableStateChange,
+  DurableStateRecord,
+  QueryableDurableStateStore,
+  StoredDurableState,
+  TransferableDurableStateStore,
+} from '../spi/durable-state-store.js';
+import {
+  decodeState,
+  encodeState,
+  restoreConflict,
+  revisionConflict,
+  validateRestore,
+  validateStateChange,
+} from '../spi/durable-state-support.js';
+import { ChangeListeners, validateIdListing, validateOrderingRead } from '../spi/queryable-journal.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 
 const NAME = 'memory';
@@ -26,9 +39,9 @@ interface Entry {
 export type MemoryDurableStateStoreOptions = StoreOptions;
 
 /** A durable state store held in process memory. */
-export class MemoryDurableStateStore implements QueryableDurableStateStore {
-  /** ChangesByTag queries and live notifications. */
-  readonly capabilities: DurableStateCapabilities = { queries: true, live: true };
+export class MemoryDurableStateStore implements QueryableDurableStateStore, TransferableDurableStateStore {
+  /** ChangesByTag queries, live notifications, listing and whole-state transfer. */
+  readonly capabilities: DurableStateCapabilities = { queries: true, live: true, transfer: true };
   readonly #entries = new Map<string, Entry>();
   readonly #listeners = new ChangeListeners();
   #ordering = 0;
@@ -96,6 +109,34 @@ export class MemoryDurableStateStore implements QueryableDurableStateStore {
       ordering: entry.ordering,
       timestamp: entry.timestamp,
     }));
+  }
+
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    this.#lifecycle.assertOpen('listPersistenceIds');
+    const max = validateIdListing(afterId, limit, NAME);
+    const ids = [...this.#entries.keys()].filter((id) => afterId === undefined || id > afterId).sort();
+    return ids.slice(0, max);
+  }
+
+  async readStored(persistenceId: string): Promise<StoredDurableState | null> {
+    this.#lifecycle.assertOpen('readStored', persistenceId);
+    validatePersistenceId(persistenceId);
+    const entry = this.#entries.get(persistenceId);
+    if (!entry) return null;
+    const value = decodeState(entry.payload, persistenceId, entry.revision, this.#serialization);
+    return { persistenceId, revision: entry.revision, value, tag: entry.tag, timestamp: entry.timestamp };
+  }
+
+  async restore(state: StoredDurableState): Promise<void> {
+    this.#lifecycle.assertOpen('restore', state?.persistenceId);
+    const { revision, timestamp } = validateRestore(state);
+    const { persistenceId } = state;
+    const payload = state.value === null ? null : encodeState(state.value, persistenceId, revision, this.#serialization);
+    const current = this.#entries.get(persistenceId)?.revision ?? 0;
+    if (current !== 0) throw restoreConflict(persistenceId, current, revision, NAME);
+    this.#ordering++;
+    this.#entries.set(persistenceId, { revision, payload, tag: state.tag, ordering: this.#ordering, timestamp });
+    this.#listeners.notify(this.#ordering);
   }
 
   async subscribe(listener: (notification: { readonly ordering: number }) => void): Promise<{ close(): Promise<void> }> {

@@ -2,13 +2,17 @@
  * In-memory snapshot store: the reference implementation of the SnapshotStore SPI.
  * @module
  */
+
+import { pageOfIds } from '../core/persistence-id.js';
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { measure } from '../observability/hooks.js';
-import { type Logger, silentLogger } from '../observability/logger.js';
+import { type Logger, resolveLogger } from '../observability/logger.js';
 import { Serialization } from '../serialization/serialization.js';
-import type { SnapshotLoadOptions, SnapshotStore } from '../spi/snapshot-store.js';
+import type { SnapshotCapabilities } from '../spi/capabilities.js';
+import { validateIdListing } from '../spi/queryable-journal.js';
+import type { ListableSnapshotStore, SnapshotLoadOptions } from '../spi/snapshot-store.js';
 import {
   decodeSnapshot,
   encodeSnapshot,
@@ -25,7 +29,9 @@ const NAME = 'memory';
 export type MemorySnapshotStoreOptions = StoreOptions;
 
 /** A snapshot store held in process memory. */
-export class MemorySnapshotStore implements SnapshotStore {
+export class MemorySnapshotStore implements ListableSnapshotStore {
+  /** Lists the ids it holds snapshots of. */
+  readonly capabilities: SnapshotCapabilities = { listing: true };
   /** Per id, ascending by sequence number. */
   readonly #snapshots = new Map<string, StoredSnapshot[]>();
   readonly #serialization: Serialization;
@@ -38,8 +44,16 @@ export class MemorySnapshotStore implements SnapshotStore {
   constructor(options: MemorySnapshotStoreOptions = {}) {
     this.#serialization = options.serialization ?? new Serialization();
     this.serialization = this.#serialization;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = resolveLogger(options.logger);
     this.#hooks = options.hooks;
+  }
+
+  /** Ids with at least one snapshot, ascending by code point. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    this.#lifecycle.assertOpen('listPersistenceIds');
+    const max = validateIdListing(afterId, limit, NAME);
+    const held = [...this.#snapshots].filter(([, rows]) => rows.length > 0).map(([id]) => id);
+    return pageOfIds(held, afterId, max);
   }
 
   async load(persistenceId: string, criteria: SnapshotSelectionCriteria, options?: SnapshotLoadOptions): Promise<SelectedSnapshot | null> {

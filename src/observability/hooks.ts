@@ -8,7 +8,10 @@ import type { SnapshotMetadata } from '../core/snapshot-metadata.js';
 
 export type { ReplayProgress } from '../core/replay-pacer.js';
 
-/** The operations that report timing. */
+/**
+ * The operations that report timing: Memento's own, or a plugin's own named
+ * `area.operation` (e.g. `redis.scan`).
+ */
 export type OperationName =
   | 'journal.write'
   | 'journal.replay'
@@ -22,7 +25,8 @@ export type OperationName =
   | 'state.get'
   | 'state.upsert'
   | 'state.delete'
-  | 'state.purgeDeleted';
+  | 'state.purgeDeleted'
+  | `${string}.${string}`;
 
 /** One finished operation. */
 export interface OperationEvent {

@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from '../core/errors.js';
 import { importOptionalPeer } from '../core/optional-peer.js';
+import { withoutUndefined } from '../core/validation.js';
 import type { Logger } from '../observability/logger.js';
 import { NAME } from './errors.js';
 import type { ListenConnection, OpenListenConnection } from './listen.js';
@@ -53,7 +54,7 @@ export function clientConnection(config: Record<string, unknown>): OpenListenCon
   return async () => {
     const pg = await importPg();
     // Without a connect timeout an unanswered SYN would keep the reconnection loop (and close()) waiting forever.
-    const client = new pg.Client({ connectionTimeoutMillis: 10_000, ...config });
+    const client = new pg.Client({ connectionTimeoutMillis: 10_000, ...withoutUndefined(config) });
     // Errors before the caller attaches its own listener must not crash the process.
     client.on('error', () => {});
     try {
@@ -69,7 +70,8 @@ export function clientConnection(config: Record<string, unknown>): OpenListenCon
 /** Builds a `pg.Pool` from a connection string, importing `pg` only now. */
 export async function createPool(connectionString: string, config: PgPoolConfig = {}, logger?: Logger): Promise<PgPool> {
   const pg = await importPg();
-  const pool = new pg.Pool({ max: 10, connectionTimeoutMillis: 10_000, ...config, connectionString });
+  // An unset variable passed as a setting (`max: env.POOL_SIZE`) keeps our default, not pg's.
+  const pool = new pg.Pool({ max: 10, connectionTimeoutMillis: 10_000, ...withoutUndefined(config), connectionString });
   // An idle connection dropped by a server restart is reported here; without a listener
   // Node would crash the process. The next query simply opens a new connection.
   pool.on('error', (error) => logger?.warn(`[memento] [${NAME}] idle connection failed`, { error: error.message }));

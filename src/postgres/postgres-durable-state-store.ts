@@ -10,23 +10,46 @@ import { validateInteger } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
 import type { Serialization } from '../serialization/serialization.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
-import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
-import { decodeState, encodeState, revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
-import { validateOrderingRead } from '../spi/queryable-journal.js';
+import type {
+  DurableStateChange,
+  DurableStateRecord,
+  QueryableDurableStateStore,
+  StoredDurableState,
+  TransferableDurableStateStore,
+} from '../spi/durable-state-store.js';
+import {
+  decodeState,
+  encodeState,
+  restoreConflict,
+  revisionConflict,
+  validateRestore,
+  validateStateChange,
+} from '../spi/durable-state-support.js';
+import { validateIdListing, validateOrderingRead } from '../spi/queryable-journal.js';
 import { withRetry } from '../spi/retry.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { describeFailure, isDefiniteRollback, isTransientRollback, NAME, storeFailure } from './errors.js';
 import type { MigrateResult } from './migrate.js';
-import { changesByTagSql, findStateSql, getStateSql, insertStateSql, purgeDeletedStatesSql, updateStateSql } from './schema/state/index.js';
+import {
+  changesByTagSql,
+  findStateSql,
+  getStateSql,
+  getStoredStateSql,
+  insertStateSql,
+  listStateIdsSql,
+  purgeDeletedStatesSql,
+  restoreStateSql,
+  updateStateSql,
+} from './schema/state/index.js';
 import { PostgresBase, type PostgresOptions } from './store-base.js';
 
 /** Options of {@link PostgresDurableStateStore}. */
 export type PostgresDurableStateStoreOptions = PostgresOptions;
 
 /** Durable state in a PostgreSQL table (see docs/postgres.md for the schema). */
-export class PostgresDurableStateStore implements QueryableDurableStateStore {
-  /** ChangesByTag queries; live queries poll (no notifications). */
-  readonly capabilities: DurableStateCapabilities = { queries: true, live: false };
+export class PostgresDurableStateStore implements QueryableDurableStateStore, TransferableDurableStateStore {
+  /** ChangesByTag queries (live ones poll: no notifications), listing and whole-state transfer. */
+  readonly capabilities: DurableStateCapabilities = { queries: true, live: false, transfer: true };
   readonly #base: PostgresBase;
   readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
 
@@ -151,6 +174,62 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore {
       ordering: Number(row.ordering),
       timestamp: Number(row.timestamp_ms),
     }));
+  }
+
+  /** Ids with a stored state (deleted ones included), in byte order. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    this.#lifecycle.assertOpen('listPersistenceIds');
+    const max = validateIdListing(afterId, limit, NAME);
+    const rows = await this.#base.read<{ persistence_id: string }>(
+      'state.listPersistenceIds',
+      undefined,
+      listStateIdsSql(this.#base.tables),
+      [afterId ?? '', max],
+    );
+    return rows.map((row) => row.persistence_id);
+  }
+
+  /** The stored state with its tag and time; null when never written. */
+  async readStored(persistenceId: string): Promise<StoredDurableState | null> {
+    this.#lifecycle.assertOpen('readStored', persistenceId);
+    validatePersistenceId(persistenceId);
+    const [row] = await this.#base.read<{ revision: string; payload: Buffer | null; tag: string | null; timestamp_ms: string }>(
+      'state.readStored',
+      persistenceId,
+      getStoredStateSql(this.#base.tables),
+      [persistenceId],
+    );
+    if (!row) return null;
+    const revision = Number(row.revision);
+    const value = decodeState(row.payload, persistenceId, revision, this.#base.serialization);
+    return { persistenceId, revision, value, tag: row.tag ?? undefined, timestamp: Number(row.timestamp_ms) };
+  }
+
+  /**
+   * Writes a whole state for an id never written here, else ConcurrencyError. Safe to
+   * repeat: a retry after a lost answer finds the row and reports the conflict only when
+   * it differs from what was restored.
+   */
+  async restore(state: StoredDurableState): Promise<void> {
+    this.#lifecycle.assertOpen('restore', state?.persistenceId);
+    const { revision, timestamp } = validateRestore(state);
+    const { persistenceId } = state;
+    const payload = state.value === null ? null : encodeState(state.value, persistenceId, revision, this.#base.serialization);
+    const inserted = await this.#base.read('state.restore', persistenceId, `${restoreStateSql(this.#base.tables)} RETURNING 1`, [
+      persistenceId,
+      revision,
+      payload,
+      state.tag ?? null,
+      timestamp,
+    ]);
+    if (inserted.length === 1) return;
+    const found = await this.#base.read('state.restore', persistenceId, findStateSql(this.#base.tables), [
+      persistenceId,
+      revision,
+      payload,
+    ]);
+    if (found.length === 0)
+      throw restoreConflict(persistenceId, await this.#currentRevision('state.restore', persistenceId), revision, NAME);
   }
 
   /**

@@ -10,7 +10,9 @@ import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-crite
 import { validateInteger } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
 import type { Serialization } from '../serialization/serialization.js';
-import type { SnapshotLoadOptions, SnapshotStore } from '../spi/snapshot-store.js';
+import type { SnapshotCapabilities } from '../spi/capabilities.js';
+import { validateIdListing } from '../spi/queryable-journal.js';
+import type { ListableSnapshotStore, SnapshotLoadOptions } from '../spi/snapshot-store.js';
 import {
   decodeSnapshot,
   encodeSnapshot,
@@ -22,7 +24,14 @@ import {
 import { StoreLifecycle } from '../spi/store-options.js';
 import { NAME } from './errors.js';
 import type { MigrateResult } from './migrate.js';
-import { deleteSnapshotsSql, type SnapshotRow, saveSnapshotSql, snapshotCandidatesSql, snapshotKeysSql } from './schema/snapshots/index.js';
+import {
+  deleteSnapshotsSql,
+  type SnapshotRow,
+  saveSnapshotSql,
+  snapshotCandidatesSql,
+  snapshotIdsSql,
+  snapshotKeysSql,
+} from './schema/snapshots/index.js';
 import { PostgresBase, type PostgresOptions } from './store-base.js';
 
 /** Options of {@link PostgresSnapshotStore}. */
@@ -45,7 +54,9 @@ const boundsOf = (criteria: SnapshotSelectionCriteria) => [
 ];
 
 /** Snapshots in a PostgreSQL table (see docs/postgres.md for the schema). */
-export class PostgresSnapshotStore implements SnapshotStore {
+export class PostgresSnapshotStore implements ListableSnapshotStore {
+  /** Lists the ids it holds snapshots of. */
+  readonly capabilities: SnapshotCapabilities = { listing: true };
   readonly #base: PostgresBase;
   readonly #lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
   readonly #loadPageSize: number;
@@ -199,6 +210,19 @@ export class PostgresSnapshotStore implements SnapshotStore {
   }
 
   /** Ends the pool if the store built it. Idempotent. */
+  /** Ids with at least one snapshot, in byte order. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    this.#lifecycle.assertOpen('listPersistenceIds');
+    const max = validateIdListing(afterId, limit, NAME);
+    const rows = await this.#base.read<{ persistence_id: string }>(
+      'snapshot.listPersistenceIds',
+      undefined,
+      snapshotIdsSql(this.#base.tables),
+      [afterId ?? '', max],
+    );
+    return rows.map((row) => row.persistence_id);
+  }
+
   async close(): Promise<void> {
     if (!this.#lifecycle.close()) return;
     await this.#base.release();

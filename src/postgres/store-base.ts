@@ -4,7 +4,7 @@
  * @module
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { type Logger, silentLogger } from '../observability/logger.js';
+import { type Logger, resolveLogger } from '../observability/logger.js';
 import { Serialization } from '../serialization/serialization.js';
 import { type RetryOptions, type RetryPolicy, retryPolicy, withRetry } from '../spi/retry.js';
 import type { StoreOptions } from '../spi/store-options.js';
@@ -50,7 +50,7 @@ export class PostgresBase {
     this.schema = validateSchemaName(options?.schema ?? 'public');
     this.tables = tableNames(this.schema);
     this.serialization = options.serialization ?? new Serialization();
-    this.logger = options.logger ?? silentLogger;
+    this.logger = resolveLogger(options.logger);
     this.hooks = options.hooks;
     this.retry = retryPolicy({ ...options.retry, attemptTimeoutMs: undefined }, RETRY_DEFAULTS);
     this.#handle = resolvePool(options, this.logger);

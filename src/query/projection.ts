@@ -4,8 +4,9 @@
  * @module
  */
 import { InvalidArgumentError } from '../core/errors.js';
+import { holdProcess } from '../core/timers.js';
 import { validateFunction } from '../core/validation.js';
-import { type Logger, silentLogger } from '../observability/logger.js';
+import { type Logger, type LoggerOption, resolveLogger } from '../observability/logger.js';
 import type { Telemetry, TelemetrySpan } from '../observability/telemetry.js';
 import { isTransactionalOffsetStore, type OffsetStore, type TransactionalOffsetStore } from '../spi/offset-store.js';
 import type { EventEnvelope, Offset } from '../spi/read-journal.js';
@@ -13,9 +14,23 @@ import type { EventEnvelope, Offset } from '../spi/read-journal.js';
 /** What a handler receives besides the envelope. */
 export interface ProjectionContext<Transaction = unknown> {
   readonly projectionName: string;
-  /** The open transaction when the offset store is transactional (exactly-once), else undefined. */
-  readonly transaction: Transaction | undefined;
+  /**
+   * The open transaction when the offset store is transactional (exactly-once), else undefined.
+   * Typed from the offset store (see {@link TransactionOf}): `Transaction` for a
+   * {@link TransactionalOffsetStore}, `undefined` for a store whose type has no `inTransaction`.
+   */
+  readonly transaction: Transaction;
 }
+
+/**
+ * The transaction a projection handler gets from `Store`: the store's own for a
+ * {@link TransactionalOffsetStore}, undefined for a store whose type has no `inTransaction`.
+ */
+export type TransactionOf<Store> = Store extends {
+  inTransaction(projectionName: string, offset: Offset, work: (transaction: infer Transaction) => unknown): unknown;
+}
+  ? Transaction
+  : undefined;
 
 /** Options of {@link runProjection}. */
 export interface ProjectionOptions<Transaction = unknown> {
@@ -32,7 +47,8 @@ export interface ProjectionOptions<Transaction = unknown> {
    * this many). @default 1
    */
   readonly saveEvery?: number;
-  readonly logger?: Logger;
+  /** Where the projection reports its start (see LoggerOption); false for none. @default warnings and errors on stderr */
+  readonly logger?: LoggerOption;
   /** Traces each batch (the events between two offset saves) as a `memento.projection.batch` span. @default none */
   readonly telemetry?: Telemetry;
 }
@@ -49,7 +65,9 @@ export interface RunningProjection {
  * crash in between handles that event again. Exactly-once when the offset store is
  * transactional: handler and offset update commit together.
  */
-export function runProjection<Transaction = unknown>(options: ProjectionOptions<Transaction>): RunningProjection {
+export function runProjection<Transaction = never, Store extends OffsetStore = OffsetStore>(
+  options: ProjectionOptions<[Transaction] extends [never] ? TransactionOf<Store> : Transaction> & { readonly offsetStore: Store },
+): RunningProjection {
   if (typeof options?.name !== 'string' || options.name.length === 0) {
     throw new InvalidArgumentError('name', `name: expected a non-empty string, found ${JSON.stringify(options?.name)}`, {
       expected: 'non-empty string',
@@ -71,12 +89,22 @@ export function runProjection<Transaction = unknown>(options: ProjectionOptions<
       actual: saveEvery,
     });
   }
-  return { done: project(options, saveEvery) };
+  return { done: project(options as ProjectionOptions<unknown>, saveEvery) };
 }
 
 async function project<Transaction>(options: ProjectionOptions<Transaction>, saveEvery: number): Promise<Offset> {
+  const logger = resolveLogger(options.logger);
+  // A projection is foreground work: the process stays up until its source ends or it fails.
+  const hold = holdProcess();
+  try {
+    return await projectHeld(options, saveEvery, logger);
+  } finally {
+    hold.release();
+  }
+}
+
+async function projectHeld<Transaction>(options: ProjectionOptions<Transaction>, saveEvery: number, logger: Logger): Promise<Offset> {
   const { name, offsetStore } = options;
-  const logger = options.logger ?? silentLogger;
   let offset = await offsetStore.load(name);
   logger.info(`[memento] projection ${name} starting`, { offset });
   let unsaved = 0;
@@ -95,7 +123,7 @@ async function project<Transaction>(options: ProjectionOptions<Transaction>, sav
         endBatch(1);
         continue;
       }
-      await options.handler(envelope, { projectionName: name, transaction: undefined });
+      await options.handler(envelope, { projectionName: name, transaction: undefined as Transaction });
       unsaved++;
       if (unsaved >= saveEvery) {
         await offsetStore.save(name, envelope.offset);

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { describeValue, InvalidArgumentError, InvalidStateError } from '../core/errors.js';
 import { invalidArgument, validateInteger } from '../core/validation.js';
 import type { PersistenceHooks } from '../observability/hooks.js';
-import { type Logger, silentLogger } from '../observability/logger.js';
+import { type Logger, type LoggerOption, resolveLogger } from '../observability/logger.js';
 import type { Telemetry } from '../observability/telemetry.js';
 import {
   type BreakerClock,
@@ -50,8 +50,8 @@ export interface PersistenceOptions {
   readonly snapshotStore: SnapshotStore;
   /** Where durable state entities (`durableEntity`) keep their state; closed with the others. @default undefined */
   readonly durableStateStore?: DurableStateStore;
-  /** Where recovery, persist and snapshot problems are reported. @default silent */
-  readonly logger?: Logger;
+  /** Where recovery, persist and snapshot problems are reported (see LoggerOption); false for none. @default warnings and errors on stderr */
+  readonly logger?: LoggerOption;
   /** `onSnapshotSkipped` hears of snapshots recovery ignored for their version. @default none */
   readonly hooks?: PersistenceHooks;
   /** Commands that may wait per entity during recovery or a persist; more are refused. @default 1000 */
@@ -124,7 +124,7 @@ export class Persistence {
         : validateInteger(passivation.maxEntities, 'options.passivation.maxEntities', {}, { min: 1 });
     if (options.requireEncryption !== undefined && typeof options.requireEncryption !== 'boolean')
       invalidArgument('options.requireEncryption', 'a boolean', options.requireEncryption);
-    this.logger = options.logger ?? silentLogger;
+    this.logger = resolveLogger(options.logger);
     checkEncryption(
       [
         { name: 'options.journal', store: options.journal },

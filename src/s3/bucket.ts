@@ -3,6 +3,7 @@
  * the SDK loaded lazily, and every call run under the retry policy.
  * @module
  */
+import { withoutUndefined } from '../core/validation.js';
 import type { Logger } from '../observability/logger.js';
 import { withRetry } from '../spi/retry.js';
 import { loadLibStorage, loadS3Sdk, type S3ClientLike, type S3LibStorage, type S3Sdk } from './client.js';
@@ -90,9 +91,8 @@ export class S3Bucket {
   }
 
   #build(sdk: S3Sdk): S3ClientLike {
-    // `region: process.env.REGION` with the variable unset means "not given", not "no region":
-    // an undefined entry must not override the default below.
-    const config = Object.fromEntries(Object.entries(this.settings.clientConfig).filter(([, value]) => value !== undefined));
+    // `region: process.env.REGION` with the variable unset must not erase the default region.
+    const config = withoutUndefined(this.settings.clientConfig) as { endpoint?: unknown };
     const compatible = config.endpoint !== undefined;
     return new sdk.S3Client({
       maxAttempts: 1,

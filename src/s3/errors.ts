@@ -16,7 +16,8 @@ export const S3_SOURCE = 's3';
 export interface CallContext {
   readonly operation: string;
   readonly command: string;
-  readonly persistenceId: string;
+  /** Undefined for calls over every id (a listing of ids). */
+  readonly persistenceId: string | undefined;
   readonly key: string;
 }
 
@@ -29,7 +30,7 @@ export function unavailable(bucket: string, context: CallContext, failure: Retry
   const found = `${name}${status === undefined ? '' : ` (HTTP ${status})`}: ${reason}`;
   const why = exhausted ? `still failing after ${attempts} attempts in ${Math.round(elapsedMs)} ms` : `failed (not retryable)`;
   return new StoreUnavailableError(
-    `${context.operation} of ${JSON.stringify(context.persistenceId)}: ${context.command} of bucket ${JSON.stringify(bucket)} key ${JSON.stringify(context.key)} ${why}: ${found}`,
+    `${context.operation}${context.persistenceId === undefined ? '' : ` of ${JSON.stringify(context.persistenceId)}`}: ${context.command} of bucket ${JSON.stringify(bucket)} key ${JSON.stringify(context.key)} ${why}: ${found}`,
     {
       persistenceId: context.persistenceId,
       expected: `a successful ${context.command}`,

@@ -4,6 +4,7 @@
  * @module
  */
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
+import { idFromSegments } from '../spi/id-segments.js';
 import type { S3Bucket } from './bucket.js';
 import { type ListObjectsV2Output, send } from './client.js';
 import { idPrefix, parseSnapshotKey, type SnapshotKey, sequencePrefix, startAfterFor } from './key-layout.js';
@@ -114,4 +115,42 @@ export async function* matching(
   criteria: SnapshotSelectionCriteria,
 ): AsyncGenerator<ListedSnapshot> {
   for await (const entry of listing) if (criteria.matches(entry)) yield entry;
+}
+
+/**
+ * Every id with at least one snapshot object under the store's prefix: the whole listing,
+ * page by page (keys are encodings, not in id order), so a tool's listing, not a hot path.
+ */
+export async function listSnapshotIds(bucket: S3Bucket, operation: string): Promise<Set<string>> {
+  const { prefix } = bucket.settings;
+  const ids = new Set<string>();
+  let token: string | undefined;
+  const context = { operation, command: 'ListObjectsV2', persistenceId: undefined, key: prefix };
+  do {
+    const page: ListObjectsV2Output = await bucket.call(context, ({ client, sdk, signal }) =>
+      send(
+        client,
+        new sdk.ListObjectsV2Command({
+          Bucket: bucket.name,
+          Prefix: prefix,
+          MaxKeys: bucket.settings.pageSize,
+          ...(token === undefined ? {} : { ContinuationToken: token }),
+        }),
+        signal,
+      ),
+    );
+    for (const object of page.Contents ?? []) {
+      if (object.Key === undefined) continue;
+      const segments = object.Key.slice(prefix.length).split('/');
+      segments.pop();
+      if (segments.length === 0 || !parseSnapshotKey(`${prefix}${segments.join('/')}/`, object.Key)) continue;
+      try {
+        ids.add(idFromSegments(segments));
+      } catch {
+        // a key this store did not make
+      }
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  return ids;
 }

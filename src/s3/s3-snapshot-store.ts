@@ -5,15 +5,18 @@
  * @module
  */
 import { CorruptSnapshotError } from '../core/errors.js';
+import { pageOfIds } from '../core/persistence-id.js';
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { measure } from '../observability/hooks.js';
-import { type Logger, silentLogger } from '../observability/logger.js';
+import { type Logger, resolveLogger } from '../observability/logger.js';
 import { Serialization } from '../serialization/serialization.js';
+import type { SnapshotCapabilities } from '../spi/capabilities.js';
 import { KeyedLock } from '../spi/keyed-lock.js';
+import { validateIdListing } from '../spi/queryable-journal.js';
 import { decodeSnapshotFrame, encodeSnapshotFrame } from '../spi/snapshot-frame.js';
-import type { SnapshotLoadOptions, SnapshotStore } from '../spi/snapshot-store.js';
+import type { ListableSnapshotStore, SnapshotLoadOptions } from '../spi/snapshot-store.js';
 import { decodeSnapshot, loadYoungestReadable, validateSnapshotMetadata, validateSnapshotQuery } from '../spi/snapshot-support.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 import { S3Bucket } from './bucket.js';
@@ -21,7 +24,7 @@ import type { S3ClientLike } from './client.js';
 import { S3_SOURCE as NAME } from './errors.js';
 import { createBucketIfMissing } from './helpers.js';
 import { idPrefix, type SnapshotKey, snapshotKey } from './key-layout.js';
-import { keysOfSequenceNr, type ListedSnapshot, listNewestFirst, matching } from './listing.js';
+import { keysOfSequenceNr, type ListedSnapshot, listNewestFirst, listSnapshotIds, matching } from './listing.js';
 import { resolveS3Options, type S3SnapshotStoreOptions } from './options.js';
 import { DELETE_BATCH, deleteKeys, getRanges, getWhole, put } from './transfer.js';
 
@@ -48,7 +51,9 @@ interface EarlyRead {
  * A snapshot store keeping each snapshot as one object in an S3-compatible bucket, under
  * `<prefix><encoded id>/<inverted seq>-<seq>-<timestamp>.snap`. See docs/s3.md.
  */
-export class S3SnapshotStore implements SnapshotStore {
+export class S3SnapshotStore implements ListableSnapshotStore {
+  /** Lists the ids it holds snapshots of (by listing the whole prefix). */
+  readonly capabilities: SnapshotCapabilities = { listing: true };
   readonly #bucket: S3Bucket;
   readonly #serialization: Serialization;
   /** How this store turns values into stored bytes (its encryption included). */
@@ -66,7 +71,7 @@ export class S3SnapshotStore implements SnapshotStore {
     const settings = resolveS3Options(options, NAME);
     this.#serialization = options.serialization ?? new Serialization();
     this.serialization = this.#serialization;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = resolveLogger(options.logger);
     this.#hooks = options.hooks;
     this.#bucket = new S3Bucket(settings, () => this.#lifecycle.closed, this.#logger);
   }
@@ -187,6 +192,13 @@ export class S3SnapshotStore implements SnapshotStore {
   async close(): Promise<void> {
     if (!this.#lifecycle.close()) return;
     if (this.#bucket.ownsClient) this.#bucket.built?.destroy();
+  }
+
+  /** Ids with at least one snapshot, ascending by code point; lists every key under the prefix on each call. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    this.#lifecycle.assertOpen('listPersistenceIds');
+    const max = validateIdListing(afterId, limit, NAME);
+    return pageOfIds(await listSnapshotIds(this.#bucket, 'listPersistenceIds'), afterId, max);
   }
 
   /** Creates the bucket once, on first use, when asked to. */

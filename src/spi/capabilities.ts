@@ -24,6 +24,17 @@ export interface DurableStateCapabilities {
   readonly queries?: boolean;
   /** Implements `subscribe`: live `changesByTag` wakes on its notifications instead of only polling. */
   readonly live?: boolean;
+  /**
+   * Implements `listPersistenceIds`, `readStored` and `restore` (a `TransferableDurableStateStore`):
+   * tools list its ids and move whole states, revisions, tags and times kept (`memento ids`, export, import).
+   */
+  readonly transfer?: boolean;
+}
+
+/** Optional abilities of a snapshot store; each defaults to false. */
+export interface SnapshotCapabilities {
+  /** Implements `listPersistenceIds` (a {@link ListableSnapshotStore}): tools list the ids it holds snapshots of. */
+  readonly listing?: boolean;
 }
 
 /** Anything that may declare capabilities. */
@@ -40,5 +51,11 @@ export function journalCapabilities(journal: object): Required<JournalCapabiliti
 /** The durable state store's capabilities with every default filled in (false for anything undeclared). */
 export function durableStateCapabilities(store: object): Required<DurableStateCapabilities> {
   const declared = (store as Declaring<DurableStateCapabilities>)?.capabilities ?? {};
-  return { queries: declared.queries === true, live: declared.live === true };
+  return { queries: declared.queries === true, live: declared.live === true, transfer: declared.transfer === true };
+}
+
+/** The snapshot store's capabilities with every default filled in. */
+export function snapshotCapabilities(store: object): Required<SnapshotCapabilities> {
+  const declared = (store as Declaring<SnapshotCapabilities>)?.capabilities ?? {};
+  return { listing: declared.listing === true };
 }

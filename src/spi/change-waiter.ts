@@ -1,11 +1,12 @@
 /**
  * The one poll-with-backoff tailer: waiting for "something may have changed" in a live
  * read (persistence queries, a machine's journal reader): a notification, a poll timer
- * backing off while nothing happens, or cancellation, whichever comes first. Timers never
- * keep the process alive.
+ * backing off while nothing happens, or cancellation, whichever comes first. The poll
+ * timers are unref'd; a started (live) waiter instead holds the process open until closed,
+ * so a live reader keeps running with nothing else scheduled.
  * @module
  */
-import { sleep } from '../core/timers.js';
+import { holdProcess, type ProcessHold, sleep } from '../core/timers.js';
 import type { QueryableJournal } from './queryable-journal.js';
 
 /** Anything that may announce changes (a journal, a durable state store). */
@@ -27,6 +28,8 @@ export class ChangeWaiter {
   #wake: (() => void) | undefined;
   #pending = false;
   #subscription: Promise<{ close(): Promise<void> } | undefined> | undefined;
+  #hold: ProcessHold | undefined;
+  #subscribed = false;
 
   constructor(
     private readonly journal: ChangeSource,
@@ -38,15 +41,24 @@ export class ChangeWaiter {
     this.#delayMs = this.#minMs;
   }
 
-  /** Starts listening for append notifications, when the journal offers them. */
+  /** Goes live: holds the process open until {@link close}, and listens for append notifications when the journal offers them. */
   start(): void {
+    if (this.#hold === undefined && !this.signal?.aborted) {
+      const hold = holdProcess();
+      this.#hold = hold;
+      // Released at abort even while the consumer is parked at a yield and never resumes.
+      this.signal?.addEventListener('abort', hold.release, { once: true });
+    }
     if (!this.journal.subscribe || this.#subscription) return;
     this.#subscription = this.journal
       .subscribe(() => {
         this.#pending = true;
         this.#wake?.();
       })
-      .catch(() => undefined); // Without notifications the timer still polls.
+      .catch(() => undefined) // Without notifications the timer still polls.
+      .finally(() => {
+        this.#subscribed = true;
+      });
   }
 
   /** Call after a read that found something: the next wait starts short again. */
@@ -61,6 +73,12 @@ export class ChangeWaiter {
       this.#pending = false;
       return true;
     }
+    if (this.#subscription && !this.#subscribed) {
+      // A change made before the subscription took hold was announced to no one: once it
+      // holds, read again instead of sleeping through that change until the next poll.
+      await Promise.race([this.#subscription, sleep(this.#delayMs, this.signal)]);
+      return !this.signal?.aborted;
+    }
     await sleep(this.#delayMs, this.signal, (wake) => {
       this.#wake = wake;
       return () => {
@@ -73,10 +91,14 @@ export class ChangeWaiter {
   }
 
   /**
-   * Stops listening. Returns at once when the subscription is still being set up (it is
+   * Stops listening and releases the process. Returns at once when the subscription is still being set up (it is
    * closed once it is), so an aborted live query ends promptly in every state.
    */
   async close(): Promise<void> {
+    if (this.#hold) {
+      this.#hold.release();
+      this.signal?.removeEventListener('abort', this.#hold.release);
+    }
     const pending = this.#subscription;
     if (!pending) return;
     const closeIt = (subscription: { close(): Promise<void> } | undefined) => subscription?.close().catch(() => undefined);

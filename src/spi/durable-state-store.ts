@@ -54,3 +54,33 @@ export interface QueryableDurableStateStore extends DurableStateStore {
 export function isQueryableDurableStateStore(store: DurableStateStore): store is QueryableDurableStateStore {
   return typeof store === 'object' && store !== null && durableStateCapabilities(store).queries;
 }
+
+/** One durable state as stored, whole: what export writes and import restores. */
+export interface StoredDurableState<S = unknown> {
+  readonly persistenceId: string;
+  /** Number of changes so far (at least 1). */
+  readonly revision: number;
+  /** The value; null once deleted. */
+  readonly value: S | null;
+  readonly tag: string | undefined;
+  /** Epoch milliseconds of the latest change. */
+  readonly timestamp: number;
+}
+
+/** A durable state store whose ids tools can list and whose states they can move whole. */
+export interface TransferableDurableStateStore extends DurableStateStore {
+  /** Ids with a stored state (deleted ones included), ascending, after `afterId`, at most `limit`. */
+  listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]>;
+  /** The stored state with its tag and time; null when the id was never written. */
+  readStored(persistenceId: string): Promise<StoredDurableState | null>;
+  /**
+   * Writes `state` as it is (its revision, tag and time), for an id never written here;
+   * an id that has a state already gives ConcurrencyError and is left as it was.
+   */
+  restore(state: StoredDurableState): Promise<void>;
+}
+
+/** True when the store declares the `transfer` capability, i.e. implements {@link TransferableDurableStateStore}. */
+export function isTransferableDurableStateStore(store: DurableStateStore): store is TransferableDurableStateStore {
+  return typeof store === 'object' && store !== null && durableStateCapabilities(store).transfer;
+}

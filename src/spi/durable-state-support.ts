@@ -4,7 +4,7 @@
  */
 import { ConcurrencyError } from '../core/errors.js';
 import { validatePersistenceId } from '../core/persistence-id.js';
-import { validateInteger, validateOptionalString } from '../core/validation.js';
+import { invalidArgument, validateInteger, validateOptionalString } from '../core/validation.js';
 import type { Serialization } from '../serialization/serialization.js';
 
 /** Serializes a durable state value for `revision`; the envelope is bound to the id and revision. */
@@ -39,4 +39,24 @@ export function validateStateChange(persistenceId: unknown, revision: unknown, t
   validatePersistenceId(persistenceId);
   validateOptionalString(tag, 'tag', { persistenceId });
   return validateInteger(revision, 'revision', { persistenceId }, { min: 1 });
+}
+
+/** Checks a state given to `restore` and returns its revision. */
+export function validateRestore(state: unknown): { revision: number; timestamp: number } {
+  if (typeof state !== 'object' || state === null)
+    invalidArgument('state', 'a stored durable state { persistenceId, revision, value, tag, timestamp }', state);
+  const { persistenceId, revision, tag, timestamp } = state as Record<string, unknown>;
+  validateStateChange(persistenceId, revision, tag);
+  return {
+    revision: revision as number,
+    timestamp: validateInteger(timestamp, 'timestamp', { persistenceId: persistenceId as string }, { min: 0 }),
+  };
+}
+
+/** The error for a `restore` of an id that already has a state. */
+export function restoreConflict(persistenceId: string, current: number, restored: number, source?: string): ConcurrencyError {
+  return new ConcurrencyError(
+    `restore of ${JSON.stringify(persistenceId)} as revision ${restored}: expected an id never written (revision 0), found revision ${current}`,
+    { persistenceId, expected: 0, actual: current, source },
+  );
 }

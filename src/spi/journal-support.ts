@@ -3,7 +3,7 @@
  * row format have one implementation.
  * @module
  */
-import { ConcurrencyError, CorruptDataError } from '../core/errors.js';
+import { ConcurrencyError, CorruptDataError, MementoError, type MementoErrorDetails } from '../core/errors.js';
 import { validatePersistenceId } from '../core/persistence-id.js';
 import { type AtomicWrite, type PersistentRepr, validateAtomicWrites } from '../core/persistent-repr.js';
 import { validateInteger } from '../core/validation.js';
@@ -38,8 +38,19 @@ export function encodeEvent(repr: PersistentRepr, serialization: Serialization):
   };
 }
 
-/** Reads a stored event back; throws CorruptDataError or SerializationError naming it. */
-export function decodeEvent(row: StoredEvent, serialization: Serialization): PersistentRepr {
+/**
+ * Reads a stored event back; throws CorruptDataError or SerializationError naming it, and
+ * naming `source` (the plugin, e.g. `redis`) when given.
+ */
+export function decodeEvent(row: StoredEvent, serialization: Serialization, source?: string): PersistentRepr {
+  try {
+    return decodeEventRow(row, serialization);
+  } catch (error) {
+    throw source === undefined ? error : attributedTo(error, source);
+  }
+}
+
+function decodeEventRow(row: StoredEvent, serialization: Serialization): PersistentRepr {
   const context = { persistenceId: row.persistenceId, sequenceNr: row.sequenceNr, what: 'event' as const };
   const repr: { -readonly [K in keyof PersistentRepr]: PersistentRepr[K] } = {
     persistenceId: row.persistenceId,
@@ -54,6 +65,18 @@ export function decodeEvent(row: StoredEvent, serialization: Serialization): Per
     repr.metadata = serialization.deserialize(row.metadata, { ...context, what: 'event metadata' }).value as Record<string, unknown>;
   }
   return repr;
+}
+
+/** The same Memento error raised by `source`, when it names no source yet (its message then reads `[memento] [source] ...`). */
+function attributedTo(error: unknown, source: string): unknown {
+  if (!(error instanceof MementoError) || error.source !== undefined) return error;
+  const Type = error.constructor as new (message: string, details: MementoErrorDetails) => MementoError;
+  const { persistenceId, expected, actual, cause } = error;
+  const copy = new Type(error.message.replace(/^\[memento\] /, ''), { persistenceId, expected, actual, cause, source });
+  for (const [key, value] of Object.entries(error)) {
+    if ((copy as unknown as Record<string, unknown>)[key] === undefined) (copy as unknown as Record<string, unknown>)[key] = value;
+  }
+  return copy;
 }
 
 /** A write ready to store, or the error that rejects it. */

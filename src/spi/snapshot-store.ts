@@ -6,6 +6,7 @@ import type { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import type { SkippedSnapshot } from '../observability/hooks.js';
+import { type SnapshotCapabilities, snapshotCapabilities } from './capabilities.js';
 
 /** Optional arguments of {@link SnapshotStore.load}. */
 export interface SnapshotLoadOptions {
@@ -15,6 +16,8 @@ export interface SnapshotLoadOptions {
 
 /** Stores snapshots of state by persistence id and sequence number. */
 export interface SnapshotStore {
+  /** What the store offers beyond this interface; all false when absent. */
+  readonly capabilities?: SnapshotCapabilities;
   /**
    * The youngest snapshot matching the criteria, or null. A snapshot that cannot be read
    * (corrupt bytes, failed checksum, unknown serializer) is skipped in favour of the next
@@ -31,4 +34,15 @@ export interface SnapshotStore {
   list(persistenceId: string, criteria?: SnapshotSelectionCriteria): AsyncIterable<SnapshotMetadata>;
   /** Releases resources; later calls fail with StoreClosedError. Idempotent. */
   close(): Promise<void>;
+}
+
+/** A snapshot store that lists the ids it holds snapshots of. */
+export interface ListableSnapshotStore extends SnapshotStore {
+  /** Ids with at least one snapshot, ascending (by code point), after `afterId`, at most `limit`. */
+  listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]>;
+}
+
+/** True when the store declares the `listing` capability, i.e. implements {@link ListableSnapshotStore}. */
+export function isListableSnapshotStore(store: SnapshotStore): store is ListableSnapshotStore {
+  return typeof store === 'object' && store !== null && snapshotCapabilities(store).listing;
 }

@@ -4,15 +4,15 @@
  */
 import { StoreClosedError } from '../core/errors.js';
 import type { PersistenceHooks } from '../observability/hooks.js';
-import type { Logger } from '../observability/logger.js';
+import type { LoggerOption } from '../observability/logger.js';
 import type { Serialization } from '../serialization/serialization.js';
 
 /** Options shared by every journal, snapshot store and durable state store. */
 export interface StoreOptions {
   /** How values become stored bytes. @default new Serialization() (JSON) */
   readonly serialization?: Serialization;
-  /** Where warnings (e.g. skipped snapshots) go. @default silent */
-  readonly logger?: Logger;
+  /** Where warnings (e.g. skipped snapshots) go: a console-shaped, pino or bunyan logger, or false for none. @default warnings and errors on stderr */
+  readonly logger?: LoggerOption;
   /** Timing and skip callbacks. @default none */
   readonly hooks?: PersistenceHooks;
 }

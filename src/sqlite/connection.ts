@@ -4,8 +4,9 @@
  * and stores on one file never wait on each other's busy timeout.
  * @module
  */
-import { resolve } from 'node:path';
-import { InvalidArgumentError } from '../core/errors.js';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { InvalidArgumentError, StoreUnavailableError } from '../core/errors.js';
 import { loadDriver, type SqliteDatabase, type SqliteStatement } from './client.js';
 import { storeFailure } from './errors.js';
 import { migrate, migrations } from './migrations/index.js';
@@ -133,6 +134,7 @@ function open(target: SqliteTarget, settings: ConnectionSettings, key: string | 
   try {
     if (typeof target === 'string') {
       const Database = loadDriver();
+      if (key !== undefined && !settings.readonly) createDirectory(key);
       db = new Database(target, { readonly: settings.readonly, fileMustExist: settings.readonly, timeout: settings.busyTimeoutMs });
     } else {
       db = target;
@@ -152,6 +154,36 @@ function open(target: SqliteTarget, settings: ConnectionSettings, key: string | 
   if (key !== undefined) byPath.set(key, connection);
   else if (typeof target !== 'string') byDatabase.set(target, connection);
   return connection;
+}
+
+/**
+ * Creates the directory of a database file that is about to be created, as `mkdir -p`
+ * does: a path like `./data/app.db` in a fresh checkout should just work. Read-only opens
+ * never create anything (the file must exist).
+ */
+function createDirectory(file: string): void {
+  const directory = dirname(file);
+  try {
+    makeDirectories(directory);
+  } catch (cause) {
+    const code = (cause as { code?: string }).code ?? String(cause);
+    throw new StoreUnavailableError(
+      `open on ${JSON.stringify(file)}: cannot create the directory ${JSON.stringify(directory)} (${code}: ${(cause as Error).message})`,
+      { source: NAME, cause, expected: 'a directory that exists or can be created', actual: code },
+    );
+  }
+}
+
+// Not mkdirSync's `recursive`: it never returns for a path under /proc (it keeps retrying
+// a parent that exists but refuses children), and a store must fail, not hang.
+function makeDirectories(directory: string): void {
+  if (existsSync(directory)) {
+    if (!statSync(directory).isDirectory()) throw Object.assign(new Error(`${directory} is not a directory`), { code: 'ENOTDIR' });
+    return;
+  }
+  const parent = dirname(directory);
+  if (parent !== directory) makeDirectories(parent);
+  mkdirSync(directory);
 }
 
 function assertSameSettings(connection: SqliteConnection, settings: ConnectionSettings): void {

@@ -7,18 +7,38 @@ import { validatePersistenceId } from '../core/persistence-id.js';
 import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
-import type { DurableStateChange, DurableStateRecord, QueryableDurableStateStore } from '../spi/durable-state-store.js';
-import { decodeState, encodeState, revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
-import { validateOrderingRead } from '../spi/queryable-journal.js';
+import type {
+  DurableStateChange,
+  DurableStateRecord,
+  QueryableDurableStateStore,
+  StoredDurableState,
+  TransferableDurableStateStore,
+} from '../spi/durable-state-store.js';
+import {
+  decodeState,
+  encodeState,
+  restoreConflict,
+  revisionConflict,
+  validateRestore,
+  validateStateChange,
+} from '../spi/durable-state-support.js';
+import { validateIdListing, validateOrderingRead } from '../spi/queryable-journal.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 import { checkOptions, NAME, type SqliteDurableStateStoreOptions, type SqliteTarget } from './options.js';
-import { selectChangesByTag, selectRevision, selectState, upsertState } from './sql/durable-state-sql.js';
+import {
+  selectChangesByTag,
+  selectRevision,
+  selectState,
+  selectStateIds,
+  selectStoredState,
+  upsertState,
+} from './sql/durable-state-sql.js';
 import { StoreConnection } from './store-connection.js';
 
 /** A durable state store in an SQLite file (or an open better-sqlite3 Database). */
-export class SqliteDurableStateStore implements QueryableDurableStateStore {
-  /** ChangesByTag queries; live queries poll (no notifications). */
-  readonly capabilities: DurableStateCapabilities = { queries: true, live: false };
+export class SqliteDurableStateStore implements QueryableDurableStateStore, TransferableDurableStateStore {
+  /** ChangesByTag queries (live ones poll: no notifications), listing and whole-state transfer. */
+  readonly capabilities: DurableStateCapabilities = { queries: true, live: false, transfer: true };
   readonly #serialization: Serialization;
   /** How this store turns values into stored bytes (its encryption included). */
   readonly serialization: Serialization;
@@ -118,6 +138,53 @@ export class SqliteDurableStateStore implements QueryableDurableStateStore {
       ordering,
       timestamp,
     }));
+  }
+
+  /** Ids with a stored state (deleted ones included), in byte order. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    this.#lifecycle.assertOpen('listPersistenceIds');
+    const max = validateIdListing(afterId, limit, NAME);
+    const connection = this.#connection.get('listPersistenceIds');
+    try {
+      return (connection.rawStatement(selectStateIds).all(afterId ?? '', max) as [string][]).map(([id]) => id);
+    } catch (error) {
+      throw connection.failure(error, 'durableState.listPersistenceIds');
+    }
+  }
+
+  /** The stored state with its tag and time; null when never written. */
+  async readStored(persistenceId: string): Promise<StoredDurableState | null> {
+    this.#lifecycle.assertOpen('readStored', persistenceId);
+    validatePersistenceId(persistenceId);
+    const connection = this.#connection.get('readStored', persistenceId);
+    let row: [number, Uint8Array | null, string | null, number] | undefined;
+    try {
+      row = connection.rawStatement(selectStoredState).get(persistenceId) as typeof row;
+    } catch (error) {
+      throw connection.failure(error, 'durableState.readStored', persistenceId);
+    }
+    if (!row) return null;
+    const [revision, payload, tag, timestamp] = row;
+    const value = decodeState(payload, persistenceId, revision, this.#serialization);
+    return { persistenceId, revision, value, tag: tag ?? undefined, timestamp };
+  }
+
+  /** Writes a whole state for an id never written here (else ConcurrencyError), checked in the same transaction. */
+  async restore(state: StoredDurableState): Promise<void> {
+    this.#lifecycle.assertOpen('restore', state?.persistenceId);
+    const { revision, timestamp } = validateRestore(state);
+    const { persistenceId } = state;
+    const payload = state.value === null ? null : encodeState(state.value, persistenceId, revision, this.#serialization);
+    const connection = this.#connection.get('restore', persistenceId);
+    try {
+      connection.immediate(() => {
+        const row = connection.rawStatement(selectRevision).get(persistenceId) as [number, string | null] | undefined;
+        if (row) throw restoreConflict(persistenceId, row[0], revision, NAME);
+        connection.statement(upsertState).run(persistenceId, revision, payload, state.tag ?? null, timestamp);
+      });
+    } catch (error) {
+      throw connection.failure(error, 'durableState.restore', persistenceId);
+    }
   }
 
   /** Releases the connection (closed when no other store uses it). */

@@ -7,9 +7,11 @@ import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { measure } from '../observability/hooks.js';
-import { type Logger, silentLogger } from '../observability/logger.js';
+import { type Logger, resolveLogger } from '../observability/logger.js';
 import { Serialization } from '../serialization/serialization.js';
-import type { SnapshotLoadOptions, SnapshotStore } from '../spi/snapshot-store.js';
+import type { SnapshotCapabilities } from '../spi/capabilities.js';
+import { validateIdListing } from '../spi/queryable-journal.js';
+import type { ListableSnapshotStore, SnapshotLoadOptions } from '../spi/snapshot-store.js';
 import {
   decodeSnapshot,
   encodeSnapshot,
@@ -20,14 +22,16 @@ import {
 } from '../spi/snapshot-support.js';
 import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
 import { checkOptions, checkPageSize, NAME, type SqliteSnapshotStoreOptions, type SqliteTarget } from './options.js';
-import { deleteSnapshot, selectKeys, selectMetadataPage, selectYoungest, upsertSnapshot } from './sql/snapshot-sql.js';
+import { deleteSnapshot, selectKeys, selectMetadataPage, selectSnapshotIds, selectYoungest, upsertSnapshot } from './sql/snapshot-sql.js';
 import { StoreConnection } from './store-connection.js';
 
 type SnapshotRow = [number, number, Uint8Array, Uint8Array | null];
 type KeyRow = [number, number];
 
 /** A snapshot store in an SQLite file (or an open better-sqlite3 Database). */
-export class SqliteSnapshotStore implements SnapshotStore {
+export class SqliteSnapshotStore implements ListableSnapshotStore {
+  /** Lists the ids it holds snapshots of. */
+  readonly capabilities: SnapshotCapabilities = { listing: true };
   readonly #serialization: Serialization;
   /** How this store turns values into stored bytes (its encryption included). */
   readonly serialization: Serialization;
@@ -42,7 +46,7 @@ export class SqliteSnapshotStore implements SnapshotStore {
     this.#pageSize = checkPageSize(options.listPageSize, 'options.listPageSize', 1000);
     this.#serialization = options.serialization ?? new Serialization();
     this.serialization = this.#serialization;
-    this.#logger = options.logger ?? silentLogger;
+    this.#logger = resolveLogger(options.logger);
     this.#hooks = options.hooks;
     this.#connection = new StoreConnection(database, settings, this.#lifecycle);
   }
@@ -165,6 +169,18 @@ export class SqliteSnapshotStore implements SnapshotStore {
   }
 
   /** Releases the connection (closed when no other store uses it). */
+  /** Ids with at least one snapshot, in byte order. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    this.#lifecycle.assertOpen('listPersistenceIds');
+    const max = validateIdListing(afterId, limit, NAME);
+    const connection = this.#connection.get('listPersistenceIds');
+    try {
+      return (connection.rawStatement(selectSnapshotIds).all(afterId ?? '', max) as [string][]).map(([id]) => id);
+    } catch (error) {
+      throw connection.failure(error, 'snapshot.listPersistenceIds');
+    }
+  }
+
   async close(): Promise<void> {
     if (!this.#lifecycle.close()) return;
     this.#connection.release();

@@ -12,22 +12,33 @@ import {
   type ConformanceOptions,
   collect,
   conformanceTest,
+  expectClosedStoreReleasesItsHandles,
+  expectMementoError,
   freshStorePerTest,
   hostileIds,
   invalidIds,
   largeString,
   missingMethods,
+  type Observed,
   type StoreFactory,
+  shown,
   uniqueId,
   unserializableValue,
 } from './support.js';
 
 /** Options of {@link journalConformance}. */
-export interface JournalConformanceOptions extends ConformanceOptions<Journal> {
+export interface JournalConformanceOptions<J extends Journal = Journal> extends ConformanceOptions<J> {
   /** An event this journal's serialization rejects. @default an object whose getter throws */
   readonly unserializableEvent?: unknown;
   /** Size of the large-event test. @default 10 MiB */
   readonly largePayloadBytes?: number;
+  /**
+   * Fault injection: makes the backend fail when it stores event `sequenceNr` of
+   * `persistenceId` (e.g. a trigger raising an error), after it may have stored the events
+   * before it in the same AtomicWrite; resolves with a function removing the fault. When
+   * given, the kit checks that a write failing midway stores none of its events.
+   */
+  readonly failStoringEvent?: (journal: J, persistenceId: string, sequenceNr: number) => Promise<() => Promise<void>>;
 }
 
 const TIME = 1_700_000_000_000;
@@ -48,13 +59,19 @@ const numbers = (events: readonly PersistentRepr[]) => events.map((repr) => repr
  * Registers the journal conformance suite with vitest. `factory` builds a fresh journal
  * per test; the kit closes it afterwards.
  */
-export function journalConformance(name: string, factory: StoreFactory<Journal>, options: JournalConformanceOptions = {}): void {
+export function journalConformance<J extends Journal>(
+  name: string,
+  factory: StoreFactory<J>,
+  options: JournalConformanceOptions<J> = {},
+): void {
   describe(`${name}: journal conformance`, () => {
-    let journal: Journal;
+    let journal: J;
     let pid: string;
+    let observed: Observed;
 
-    freshStorePerTest(factory, options, (created) => {
+    freshStorePerTest(factory, options, (created, reported) => {
       journal = created;
+      observed = reported;
       pid = uniqueId('journal');
     });
 
@@ -155,7 +172,7 @@ export function journalConformance(name: string, factory: StoreFactory<Journal>,
       await writeFixture();
       await journal.deleteTo(pid, 5);
       const [reused] = await journal.write([atomicWrite(pid, 1)]);
-      expect(isMementoError(reused, ErrorCodes.concurrency)).toBe(true);
+      expectMementoError(reused, ErrorCodes.concurrency, 'reused');
       expect(await journal.write([atomicWrite(pid, 6)])).toEqual([undefined]);
       expect(await replay(1, Number.POSITIVE_INFINITY)).toEqual([6]);
     });
@@ -175,7 +192,7 @@ export function journalConformance(name: string, factory: StoreFactory<Journal>,
       const results = await journal.write([atomicWrite(a, 1), bad, atomicWrite(c, 1, 2)]);
       expect(results[0]).toBeUndefined();
       expect(results[1]).toBeInstanceOf(Error);
-      expect(isMementoError(results[1], ErrorCodes.serialization)).toBe(true);
+      expectMementoError(results[1], ErrorCodes.serialization, 'results[1]');
       expect(results[2]).toBeUndefined();
       expect(await replay(1, Number.POSITIVE_INFINITY, undefined, a)).toEqual([1]);
       expect(await replay(1, Number.POSITIVE_INFINITY, undefined, b)).toEqual([]);
@@ -206,21 +223,41 @@ export function journalConformance(name: string, factory: StoreFactory<Journal>,
     test('rejects a write that duplicates a stored sequence number with ConcurrencyError', async () => {
       await writeFixture();
       const [result] = await journal.write([atomicWrite(pid, 5, 6)]);
-      expect(isMementoError(result, ErrorCodes.concurrency)).toBe(true);
+      expectMementoError(result, ErrorCodes.concurrency, 'result');
       expect((result as { persistenceId?: string }).persistenceId).toBe(pid);
       expect(await replay(1, Number.POSITIVE_INFINITY)).toEqual([1, 2, 3, 4, 5]);
       const [replayed5] = await collect(journal.replay(pid, 5, 5));
       expect(replayed5?.event).toBe('event-5');
     });
+    test('names the expected and the found sequence number in ConcurrencyError', async () => {
+      await writeFixture();
+      for (const [first, write] of [
+        [5, atomicWrite(pid, 5, 6)],
+        [1, atomicWrite(pid, 1)],
+        [7, atomicWrite(pid, 7, 8)],
+      ] as const) {
+        const [result] = await journal.write([write]);
+        expectMementoError(result, ErrorCodes.concurrency, `writing from ${first} after 5`);
+        const { persistenceId, expected, actual } = result as unknown as { persistenceId?: unknown; expected?: unknown; actual?: unknown };
+        expect(
+          { persistenceId, expected, actual },
+          `ConcurrencyError of a write from ${first} after 5 (expected: highest + 1, actual: the write's first)`,
+        ).toEqual({
+          persistenceId: pid,
+          expected: 6,
+          actual: first,
+        });
+      }
+    });
     test('rejects a write that leaves a gap with ConcurrencyError', async () => {
       await writeFixture();
       const [result] = await journal.write([atomicWrite(pid, 7)]);
-      expect(isMementoError(result, ErrorCodes.concurrency)).toBe(true);
+      expectMementoError(result, ErrorCodes.concurrency, 'result');
       expect(await journal.highestSequenceNr(pid)).toBe(5);
     });
     test('rejects a first write that does not start at 1', async () => {
       const [result] = await journal.write([atomicWrite(pid, 2)]);
-      expect(isMementoError(result, ErrorCodes.concurrency)).toBe(true);
+      expectMementoError(result, ErrorCodes.concurrency, 'result');
       expect(await journal.highestSequenceNr(pid)).toBe(0);
     });
     test('applies several writes to one id in one call in order, rejecting only the conflicting one', async () => {
@@ -228,7 +265,7 @@ export function journalConformance(name: string, factory: StoreFactory<Journal>,
       const results = await journal.write([atomicWrite(pid, 1), atomicWrite(pid, 2, 3), atomicWrite(pid, 3, 4), atomicWrite(other, 1)]);
       expect(results[0]).toBeUndefined();
       expect(results[1]).toBeUndefined();
-      expect(isMementoError(results[2], ErrorCodes.concurrency)).toBe(true);
+      expectMementoError(results[2], ErrorCodes.concurrency, 'results[2]');
       expect(results[3]).toBeUndefined();
       expect(await replay(1, Number.POSITIVE_INFINITY)).toEqual([1, 2, 3]);
       expect(await journal.highestSequenceNr(pid)).toBe(3);
@@ -254,7 +291,7 @@ export function journalConformance(name: string, factory: StoreFactory<Journal>,
       const results = attempts.map(([result]) => result);
       expect(results.filter((result) => result === undefined)).toHaveLength(1);
       for (const result of results.filter((candidate) => candidate !== undefined)) {
-        expect(isMementoError(result, ErrorCodes.concurrency)).toBe(true);
+        expectMementoError(result, ErrorCodes.concurrency, 'result');
       }
       const stored = await collect(journal.replay(pid, 1, Number.POSITIVE_INFINITY));
       expect(numbers(stored)).toEqual([1]);
@@ -274,14 +311,21 @@ export function journalConformance(name: string, factory: StoreFactory<Journal>,
       }
       const replayed = await replay(1, Number.POSITIVE_INFINITY);
       expect(replayed).toHaveLength(total);
-      expect(replayed.every((nr, index) => nr === index + 1)).toBe(true);
+      expect(
+        replayed.filter((nr, index) => nr !== index + 1),
+        'events out of place',
+      ).toEqual([]);
       expect(await replay(1_234, 2_345, 10)).toEqual(Array.from({ length: 10 }, (_, index) => 1_234 + index));
     });
     test('round-trips a large event', async () => {
       const payload = largeString(options.largePayloadBytes ?? 10 * 1024 * 1024);
       expect(await journal.write([{ persistenceId: pid, events: [event(pid, 1, payload)] }])).toEqual([undefined]);
       const [replayed] = await collect(journal.replay(pid, 1, 1));
-      expect(replayed?.event === payload).toBe(true);
+      if (replayed?.event !== payload) {
+        expect.fail(
+          `the ${payload.length}-character event came back as ${shown(replayed?.event)} of length ${String((replayed?.event as string)?.length)}`,
+        );
+      }
     });
 
     test('keeps hostile persistence ids apart', async () => {
@@ -326,15 +370,21 @@ export function journalConformance(name: string, factory: StoreFactory<Journal>,
         [{ persistenceId: pid, events: [{ ...event(pid, 1), tags: [''] }] }],
         'not an array',
       ];
+      const innocent = uniqueId('innocent');
       for (const writes of malformed) {
         await expect(
-          journal.write([atomicWrite(uniqueId('innocent'), 1), ...(Array.isArray(writes) ? writes : [writes])] as AtomicWrite[]),
+          journal.write([atomicWrite(innocent, 1), ...(Array.isArray(writes) ? writes : [writes])] as AtomicWrite[]),
+          `a call holding ${JSON.stringify(writes)}`,
         ).rejects.toSatisfy((error) => isMementoError(error, ErrorCodes.invalidArgument));
+        // The valid write travelling with the malformed one was refused with it.
+        expect(await replay(1, Number.POSITIVE_INFINITY, undefined, innocent), `events of ${innocent}`).toEqual([]);
+        expect(await journal.highestSequenceNr(innocent), `highest sequence number of ${innocent}`).toBe(0);
       }
       await expect(journal.write('nope' as unknown as AtomicWrite[])).rejects.toSatisfy((error) =>
         isMementoError(error, ErrorCodes.invalidArgument),
       );
       expect(await journal.highestSequenceNr(pid)).toBe(0);
+      expect(await replay(1, Number.POSITIVE_INFINITY)).toEqual([]);
     });
     test('rejects invalid replay bounds naming the argument', async () => {
       for (const [from, to, max] of [
@@ -356,5 +406,59 @@ export function journalConformance(name: string, factory: StoreFactory<Journal>,
       await expect(journal.highestSequenceNr(pid)).rejects.toSatisfy((error) => isMementoError(error, ErrorCodes.storeClosed));
       await journal.close();
     });
+    const midway = 'never stores part of an AtomicWrite the backend fails midway';
+    if (!options.failStoringEvent) {
+      test.unavailable(midway, 'no failStoringEvent option: the kit cannot make the backend fail in the middle of a write');
+    } else {
+      const failStoringEvent = options.failStoringEvent;
+      test(midway, async () => {
+        await writeFixture();
+        const removeFault = await failStoringEvent(journal, pid, 8);
+        let outcome: unknown;
+        try {
+          outcome = await journal.write([atomicWrite(pid, 6, 7, 8, 9)]).then(
+            ([result]) => result,
+            (error: unknown) => error,
+          );
+        } finally {
+          await removeFault();
+        }
+        expect(outcome, 'the write the backend failed at event 8').toBeInstanceOf(Error);
+        expect(await replay(1, Number.POSITIVE_INFINITY), 'events stored after the failed write').toEqual([1, 2, 3, 4, 5]);
+        expect(await journal.highestSequenceNr(pid), 'highest sequence number after the failed write').toBe(5);
+        expect(await journal.write([atomicWrite(pid, 6, 7, 8, 9)])).toEqual([undefined]);
+      });
+    }
+    test('reports each operation to hooks.onOperation with the store and persistence id', async () => {
+      await journal.write([atomicWrite(pid, 1, 2)]);
+      await collect(journal.replay(pid, 1, Number.POSITIVE_INFINITY));
+      await journal.highestSequenceNr(pid);
+      await journal.deleteTo(pid, 1);
+      const reported = observed.operations.filter((event) => event.persistenceId === pid || event.operation === 'journal.write');
+      const operations = new Set(reported.map((event) => event.operation));
+      expect(
+        ['journal.write', 'journal.replay', 'journal.highestSequenceNr', 'journal.deleteTo'].filter(
+          (operation) => !operations.has(operation as never),
+        ),
+        `operations missing from hooks.onOperation (it reported ${JSON.stringify([...operations])})`,
+      ).toEqual([]);
+      for (const event of reported) {
+        expect(typeof event.store === 'string' && event.store.length > 0, `store name of ${event.operation}: ${shown(event.store)}`).toBe(
+          true,
+        );
+        expect(
+          Number.isFinite(event.durationMs) && event.durationMs >= 0,
+          `durationMs of ${event.operation}: ${shown(event.durationMs)}`,
+        ).toBe(true);
+      }
+    });
+    test('releases the clients and handles it opened itself when closed', async () => {
+      await expectClosedStoreReleasesItsHandles(factory, options, async (other) => {
+        const id = uniqueId('release');
+        await other.write([atomicWrite(id, 1)]);
+        await collect(other.replay(id, 1, 1));
+      });
+    });
+    test.checkSkipList();
   });
 }

@@ -8,16 +8,22 @@ import { ErrorCodes, isMementoError } from '../core/errors.js';
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import type { SkippedSnapshot } from '../observability/hooks.js';
-import type { SnapshotStore } from '../spi/snapshot-store.js';
+import { snapshotCapabilities } from '../spi/capabilities.js';
+import type { ListableSnapshotStore, SnapshotStore } from '../spi/snapshot-store.js';
 import {
   type ConformanceOptions,
   collect,
   conformanceTest,
+  expectClosedStoreReleasesItsHandles,
+  expectMementoError,
   freshStorePerTest,
   hostileIds,
   invalidIds,
   largeString,
+  missingMethods,
+  type Observed,
   type StoreFactory,
+  shown,
   uniqueId,
   unserializableValue,
 } from './support.js';
@@ -49,9 +55,11 @@ export function snapshotStoreConformance<S extends SnapshotStore>(
   describe(`${name}: snapshot store conformance`, () => {
     let store: S;
     let pid: string;
+    let observed: Observed;
 
-    freshStorePerTest(factory, options, (created) => {
+    freshStorePerTest(factory, options, (created, reported) => {
       store = created;
+      observed = reported;
       pid = uniqueId('snapshot');
     });
 
@@ -72,6 +80,24 @@ export function snapshotStoreConformance<S extends SnapshotStore>(
     const listed = async (criteria?: SnapshotSelectionCriteria, id = pid) =>
       (await collect(store.list(id, criteria))).map((m) => m.sequenceNr);
 
+    test('listing: ids with snapshots, in order and by page; an id whose snapshots are deleted is gone', async (context) => {
+      if (!snapshotCapabilities(store).listing) return context.skip('the store declares no listing capability');
+      expect(missingMethods(store, ['listPersistenceIds']), 'capabilities.listing').toEqual([]);
+      const listable = store as unknown as ListableSnapshotStore;
+      // A long id and one with characters that are escaped in keys and file names.
+      const ids = [`${pid}-b`, `${pid}-a/ü`, `${pid}-c${'x'.repeat(190)}`];
+      for (const id of ids) await store.save(metadata(1, id), 'one');
+      await store.save(metadata(2, `${pid}-a/ü`), 'two');
+      const mine = (page: string[]) => page.filter((id) => id.startsWith(`${pid}-`));
+      const sorted = [...ids].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+      expect(mine(await listable.listPersistenceIds(pid, 1000))).toEqual(sorted);
+      expect(await listable.listPersistenceIds(sorted[0], 1)).toEqual([sorted[1]]);
+      await store.deleteMatching(`${pid}-b`, SnapshotSelectionCriteria.Latest);
+      expect(mine(await listable.listPersistenceIds(pid, 1000))).toEqual(sorted.filter((id) => id !== `${pid}-b`));
+      await expect(listable.listPersistenceIds(undefined, 0)).rejects.toSatisfy((error) =>
+        isMementoError(error, ErrorCodes.invalidArgument),
+      );
+    });
     test('loads nothing for an unknown persistence id', async () => {
       await writeFixture();
       expect(await load(SnapshotSelectionCriteria.Latest, uniqueId('unknown'))).toBeNull();
@@ -161,6 +187,21 @@ export function snapshotStoreConformance<S extends SnapshotStore>(
       expect(selected?.metadata.timestamp).toBe(at(15) + 5);
       expect(await listed()).toEqual([11, 12, 13, 14, 15]);
     });
+    test('replaces the user metadata too when saved again at the same sequence number', async () => {
+      await store.save(metadata(5).withMetadata({ schema: 'v1' }), 'first');
+      await store.save(metadata(5), 'second');
+      const plain = await store.load(pid, SnapshotSelectionCriteria.Latest);
+      expect([plain?.snapshot, plain?.metadata.metadata], 'snapshot and user metadata after saving again without metadata').toEqual([
+        'second',
+        undefined,
+      ]);
+      await store.save(metadata(5).withMetadata({ schema: 'v2' }), 'third');
+      const tagged = await store.load(pid, SnapshotSelectionCriteria.Latest);
+      expect([tagged?.snapshot, tagged?.metadata.metadata], 'snapshot and user metadata after saving again with new metadata').toEqual([
+        'third',
+        { schema: 'v2' },
+      ]);
+    });
     test('round-trips a large snapshot', async () => {
       const big = { blob: largeString(options.largePayloadBytes ?? 10 * 1024 * 1024), shape: { nested: [1, 2, 3] } };
       await store.save(metadata(1), big);
@@ -210,7 +251,14 @@ export function snapshotStoreConformance<S extends SnapshotStore>(
       expectSnapshot(await load(SnapshotSelectionCriteria.Latest), 15);
       expect(await listed()).toEqual([11, 12, 13, 14, 15]);
     });
-    if (options.damageSnapshot) {
+    const damageTests = [
+      'skips a damaged snapshot in favour of the next older one and reports it',
+      'loads nothing, reporting each, when every matching snapshot is damaged',
+      'reports a skipped snapshot to the logger and hooks.onSnapshotSkipped',
+    ];
+    if (!options.damageSnapshot) {
+      for (const title of damageTests) test.unavailable(title, 'no damageSnapshot option: the kit cannot damage a stored snapshot');
+    } else {
       const damage = options.damageSnapshot;
       test('skips a damaged snapshot in favour of the next older one and reports it', async () => {
         await writeFixture();
@@ -220,7 +268,7 @@ export function snapshotStoreConformance<S extends SnapshotStore>(
         expect(selected?.metadata.sequenceNr).toBe(14);
         expect(selected?.snapshot).toBe('s-14');
         expect(skipped.map((entry) => entry.metadata.sequenceNr)).toEqual([15]);
-        expect(isMementoError(skipped[0]?.error, ErrorCodes.corruptSnapshot)).toBe(true);
+        expectMementoError(skipped[0]?.error, ErrorCodes.corruptSnapshot, 'skipped[0]?.error');
         expect(skipped[0]?.error.message).toContain(pid);
       });
       test('loads nothing, reporting each, when every matching snapshot is damaged', async () => {
@@ -231,6 +279,20 @@ export function snapshotStoreConformance<S extends SnapshotStore>(
         expect(await store.load(pid, criteria, { onSkipped: (entry) => skipped.push(entry.metadata.sequenceNr) })).toBeNull();
         expect(skipped).toEqual([13, 12]);
         expectSnapshot(await load(SnapshotSelectionCriteria.Latest), 15);
+      });
+      test('reports a skipped snapshot to the logger and hooks.onSnapshotSkipped', async () => {
+        await writeFixture();
+        await damage(store, pid, 15);
+        expectSnapshot(await load(SnapshotSelectionCriteria.Latest), 14);
+        expect(
+          observed.skipped.map((entry) => [entry.metadata.persistenceId, entry.metadata.sequenceNr, typeof entry.store]),
+          'hooks.onSnapshotSkipped calls',
+        ).toEqual([[pid, 15, 'string']]);
+        expectMementoError(observed.skipped[0]?.error, ErrorCodes.corruptSnapshot, 'the error handed to hooks.onSnapshotSkipped');
+        const warnings = observed.logged.filter((entry) => entry.level === 'warn' || entry.level === 'error');
+        expect(warnings.length, `logger warnings about the skipped snapshot (logged: ${JSON.stringify(observed.logged)})`).toBeGreaterThan(
+          0,
+        );
       });
     }
     test('keeps hostile persistence ids apart', async () => {
@@ -281,5 +343,32 @@ export function snapshotStoreConformance<S extends SnapshotStore>(
       await expect(collect(store.list(pid))).rejects.toSatisfy(isClosed);
       await store.close();
     });
+    test('reports each operation to hooks.onOperation with the store and persistence id', async () => {
+      await store.save(metadata(1), 's-1');
+      await store.load(pid, SnapshotSelectionCriteria.Latest);
+      await store.delete(metadata(1));
+      await store.deleteMatching(pid, SnapshotSelectionCriteria.Latest);
+      const reported = observed.operations.filter((event) => event.persistenceId === pid);
+      const operations = new Set(reported.map((event) => event.operation));
+      expect(
+        ['snapshot.save', 'snapshot.load', 'snapshot.delete', 'snapshot.deleteMatching'].filter(
+          (operation) => !operations.has(operation as never),
+        ),
+        `operations missing from hooks.onOperation (it reported ${JSON.stringify([...operations])} for ${pid})`,
+      ).toEqual([]);
+      for (const event of reported) {
+        expect(typeof event.store === 'string' && event.store.length > 0, `store name of ${event.operation}: ${shown(event.store)}`).toBe(
+          true,
+        );
+      }
+    });
+    test('releases the clients and handles it opened itself when closed', async () => {
+      await expectClosedStoreReleasesItsHandles(factory, options, async (other) => {
+        const id = uniqueId('release');
+        await other.save(metadata(1, id), 'x');
+        await other.load(id, SnapshotSelectionCriteria.Latest);
+      });
+    });
+    test.checkSkipList();
   });
 }

@@ -3,10 +3,47 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, it, type TestContext } from 'vitest';
+import { afterEach, beforeEach, expect, it, type TestContext } from 'vitest';
+import { describeValue, type ErrorCode, isMementoError } from '../core/errors.js';
+import type { OperationEvent, PersistenceHooks, SkippedSnapshot } from '../observability/hooks.js';
+import type { Logger } from '../observability/logger.js';
 
-/** Builds a fresh store for one test; the kit closes it afterwards. */
-export type StoreFactory<S> = () => S | Promise<S>;
+/**
+ * What the kit hands a store factory: pass `logger` and `hooks` into the store's options,
+ * so the kit can check what the store reports (operations, skipped snapshots).
+ */
+export interface StoreContext {
+  readonly logger: Logger;
+  readonly hooks: PersistenceHooks;
+}
+
+/** Builds a fresh store for one test from the kit's {@link StoreContext}; the kit closes it afterwards. */
+export type StoreFactory<S> = (context: StoreContext) => S | Promise<S>;
+
+/** What the store under test reported through the kit's logger and hooks during one test. */
+export interface Observed {
+  readonly operations: OperationEvent[];
+  readonly skipped: (SkippedSnapshot & { store: string })[];
+  readonly logged: { level: keyof Logger; message: string; fields?: Record<string, unknown> | undefined }[];
+}
+
+/** A fresh {@link StoreContext} recording into a fresh {@link Observed}. */
+export function observingContext(): { context: StoreContext; observed: Observed } {
+  const observed: Observed = { operations: [], skipped: [], logged: [] };
+  const log =
+    (level: keyof Logger) =>
+    (message: string, fields?: Record<string, unknown>): void => {
+      observed.logged.push({ level, message, fields });
+    };
+  const context: StoreContext = {
+    logger: { debug: log('debug'), info: log('info'), warn: log('warn'), error: log('error') },
+    hooks: {
+      onOperation: (event) => observed.operations.push(event),
+      onSnapshotSkipped: (event) => observed.skipped.push(event),
+    },
+  };
+  return { context, observed };
+}
 
 /** A group of tests an implementation cannot pass, and why (printed as a skipped test). */
 export interface ConformanceSkip {
@@ -81,30 +118,78 @@ export function largeString(bytes: number): string {
   return out.slice(0, bytes);
 }
 
-/** Registers a test, or a visibly skipped one with its reason when the options list it. */
-export function conformanceTest(options: {
-  readonly skip?: readonly ConformanceSkip[];
-}): (title: string, body: (context: TestContext) => Promise<void>) => void {
-  return (title, body) => {
+/** Registers the tests of one conformance suite (see {@link conformanceTest}). */
+export interface ConformanceTestRegistrar {
+  /** Registers a test, or a visibly skipped one with its reason when the options list it. */
+  (title: string, body: (context: TestContext) => Promise<void>): void;
+  /** Registers a test the kit cannot run for this store, shown as skipped with `reason`. */
+  unavailable(title: string, reason: string): void;
+  /** Registers a test failing when a `skip` entry names a test this suite does not have. */
+  checkSkipList(): void;
+}
+
+/** The registrar of one suite's tests, honouring `options.skip`. */
+export function conformanceTest(options: { readonly skip?: readonly ConformanceSkip[] }): ConformanceTestRegistrar {
+  const titles = new Set<string>();
+  const register = (title: string, body: (context: TestContext) => Promise<void>) => {
+    titles.add(title);
     const reason = options.skip?.find((entry) => entry.tests.includes(title))?.reason;
     if (reason) it.skip(`${title} (skipped: ${reason})`, body);
     else it(title, body);
   };
+  return Object.assign(register, {
+    unavailable(title: string, reason: string) {
+      titles.add(title);
+      it.skip(`${title} (skipped: ${reason})`, async () => {});
+    },
+    checkSkipList() {
+      it('skips only tests this suite has', () => {
+        const unknown = (options.skip ?? []).flatMap((entry) => entry.tests).filter((title) => !titles.has(title));
+        expect(unknown, `options.skip names tests this suite does not have: ${JSON.stringify(unknown)}`).toEqual([]);
+      });
+    },
+  });
 }
 
 /**
- * Gives every test a fresh store from `factory` (handed to `onCreate`), and closes it and
- * runs the options' teardown afterwards.
+ * Resolves with `promise`, or fails after `ms` saying `what` did not happen. A bound on a
+ * wait for an event, never a stand-in for it.
+ */
+export async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} (waited ${ms} ms)`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Poll interval of live queries over a store that declares notifications: far beyond any
+ * test's timeout, so what a live query delivers can only have come through a notification.
+ */
+export const UNREACHABLE_POLL_MS = 3_600_000;
+
+/** How long a live test waits for one delivery before failing: below vitest's default 5 s test timeout, so its message shows. */
+export const DELIVERY_BOUND_MS = 4_000;
+
+/**
+ * Gives every test a fresh store from `factory` (handed to `onCreate` with what it reports),
+ * and closes it and runs the options' teardown afterwards.
  */
 export function freshStorePerTest<S extends { close(): Promise<void> }>(
   factory: StoreFactory<S>,
   options: ConformanceOptions<S>,
-  onCreate: (store: S) => void,
+  onCreate: (store: S, observed: Observed) => void,
 ): void {
   let current: S | undefined;
   beforeEach(async () => {
-    current = await factory();
-    onCreate(current);
+    const { context, observed } = observingContext();
+    current = await factory(context);
+    onCreate(current, observed);
   });
   afterEach(async () => {
     if (!current) return;
@@ -112,6 +197,74 @@ export function freshStorePerTest<S extends { close(): Promise<void> }>(
     await options.teardown?.(current);
     current = undefined;
   });
+}
+
+/** Renders what a store returned for a failed expectation: errors with their code and message. */
+export function shown(value: unknown): string {
+  if (value instanceof Error) {
+    const code = (value as { code?: unknown }).code;
+    return `${value.name}${code === undefined ? '' : ` (${String(code)})`}: ${value.message}`;
+  }
+  return describeValue(value);
+}
+
+/** Fails, showing what was found, unless `value` is a MementoError with `code`. */
+export function expectMementoError(value: unknown, code: ErrorCode, what: string): void {
+  if (!isMementoError(value, code)) expect.fail(`${what}: expected a MementoError with code ${code}, found ${shown(value)}`);
+}
+
+/** Fails, showing what was found, unless `promise` rejects with a MementoError with `code`. */
+export async function expectRejection(promise: Promise<unknown>, code: ErrorCode, what: string): Promise<void> {
+  const outcome = await promise.then(
+    (value) => ({ resolved: value }),
+    (error: unknown) => ({ rejected: error }),
+  );
+  if ('resolved' in outcome)
+    expect.fail(`${what}: expected a rejection with code ${code}, but it resolved with ${shown(outcome.resolved)}`);
+  expectMementoError(outcome.rejected, code, what);
+}
+
+/** Names and counts of the process's active handles that are not timers (sockets, servers, files, child processes). */
+function openHandles(): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const name of process.getActiveResourcesInfo()) {
+    if (name === 'Timeout' || name === 'Immediate') continue;
+    counts.set(name, (counts.get(name) ?? 0) + 1);
+  }
+  return counts;
+}
+
+/** Handles open now beyond those in `before`, e.g. `["TCPSocketWrap +1"]`. */
+function handlesAddedSince(before: Map<string, number>): string[] {
+  return [...openHandles()]
+    .filter(([name, count]) => count > (before.get(name) ?? 0))
+    .map(([name, count]) => `${name} +${count - (before.get(name) ?? 0)}`);
+}
+
+/**
+ * Builds a second store, lets `use` touch it (so lazy clients connect), closes it, and
+ * fails when handles it opened (sockets, servers, files) are still open. Closing a socket
+ * finishes on a later turn of the event loop, so the check waits up to 200 turns for them.
+ */
+export async function expectClosedStoreReleasesItsHandles<S extends { close(): Promise<void> }>(
+  factory: StoreFactory<S>,
+  options: ConformanceOptions<S>,
+  use: (store: S) => Promise<void>,
+): Promise<void> {
+  const before = openHandles();
+  const store = await factory(observingContext().context);
+  try {
+    await use(store);
+  } finally {
+    await store.close();
+    await options.teardown?.(store);
+  }
+  let added = handlesAddedSince(before);
+  for (let turn = 0; turn < 200 && added.length > 0; turn++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    added = handlesAddedSince(before);
+  }
+  expect(added, 'handles still open after close() (a client, pool or file the store opened itself and did not close)').toEqual([]);
 }
 
 /** The names in `methods` that `store` has no function for (a capability declared but not implemented). */

@@ -30,14 +30,37 @@ export function describeCommands(backend: Backend): void {
       const location = await seeded('ids');
       const table = await cli(location, 'ids');
       expect(table.code).toBe(0);
-      expect(table.stdout.split('\n')[0]).toMatch(/^PERSISTENCE ID\s+HIGHEST\s+EVENTS\s+SNAPSHOTS\s+LAST WRITE$/);
-      expect(table.stdout).toMatch(/account\|1\s+10\s+10\s+2\s+2026-01-01T12:00:10.000Z/);
-      expect(table.stdout).toContain('3 ids');
+      expect(table.stdout.split('\n')[0]).toMatch(/^PERSISTENCE ID\s+HIGHEST\s+EVENTS\s+SNAPSHOTS\s+STATE REV\s+LAST WRITE$/);
+      expect(table.stdout).toMatch(/account\|1\s+10\s+10\s+2\s+-\s+2026-01-01T12:00:10.000Z/);
+      expect(table.stdout).toMatch(/profile\|1\s+0\s+0\s+0\s+2\s+\d{4}-/);
+      expect(table.stdout).toContain('4 ids');
       const json = JSON.parse((await cli(location, 'ids', '--json')).stdout);
       expect(json).toEqual([
-        { persistenceId: 'account|1', highestSequenceNr: 10, eventCount: 10, snapshotCount: 2, lastWriteTimestamp: timeOf(10) },
-        { persistenceId: 'account|2', highestSequenceNr: 3, eventCount: 3, snapshotCount: 0, lastWriteTimestamp: timeOf(3) },
-        { persistenceId: 'ledger', highestSequenceNr: 6, eventCount: 6, snapshotCount: 1, lastWriteTimestamp: timeOf(6) },
+        {
+          persistenceId: 'account|1',
+          highestSequenceNr: 10,
+          eventCount: 10,
+          snapshotCount: 2,
+          stateRevision: 0,
+          lastWriteTimestamp: timeOf(10),
+        },
+        {
+          persistenceId: 'account|2',
+          highestSequenceNr: 3,
+          eventCount: 3,
+          snapshotCount: 0,
+          stateRevision: 0,
+          lastWriteTimestamp: timeOf(3),
+        },
+        { persistenceId: 'ledger', highestSequenceNr: 6, eventCount: 6, snapshotCount: 1, stateRevision: 0, lastWriteTimestamp: timeOf(6) },
+        {
+          persistenceId: 'profile|1',
+          highestSequenceNr: 0,
+          eventCount: 0,
+          snapshotCount: 0,
+          stateRevision: 2,
+          lastWriteTimestamp: expect.any(Number),
+        },
       ]);
       expect(JSON.parse((await cli(location, 'ids', '--json', '--prefix', 'account|')).stdout)).toHaveLength(2);
       expect(JSON.parse((await cli(location, 'ids', '--json', '--limit', '1')).stdout)).toHaveLength(1);
@@ -201,11 +224,11 @@ export function describeCommands(backend: Backend): void {
       const directory = tempDir('export');
       const file = join(directory, 'all.ndjson');
       const exported = await cli(source, 'export', file);
-      expect(exported).toMatchObject({ code: 0, stdout: `exported 3 ids, 18 events, 3 snapshots to ${file}\n` });
+      expect(exported).toMatchObject({ code: 0, stdout: `exported 4 ids, 18 events, 3 snapshots, 1 durable state to ${file}\n` });
       const target = await backend.location('import');
       const imported = await memento(['import', file, ...target.args]);
       expect(imported.code).toBe(0);
-      expect(imported.stdout).toMatch(/^imported 18 events and 3 snapshots of 3 ids into /);
+      expect(imported.stdout).toMatch(/^imported 18 events, 3 snapshots and 1 durable state of 4 ids into /);
       const again = join(directory, 'again.ndjson');
       expect((await memento(['export', again, ...target.args])).code).toBe(0);
       expect(body(readFileSync(again, 'utf8'))).toBe(body(readFileSync(file, 'utf8')));
@@ -232,14 +255,14 @@ export function describeCommands(backend: Backend): void {
         JSON.parse((await memento(['ids', '--json', ...partial.args])).stdout).map((id: { persistenceId: string }) => id.persistenceId),
       ).toEqual(['ledger']);
       const skipping = await memento(['import', file, '--skip-existing', '--json', ...partial.args]);
-      expect(JSON.parse(skipping.stdout)).toMatchObject({ events: 17, skippedEvents: 1, snapshots: 3 });
+      expect(JSON.parse(skipping.stdout)).toMatchObject({ events: 17, skippedEvents: 1, snapshots: 3, states: 1 });
 
       const stdinTarget = await backend.location('stdin');
       const piped = await memento(['import', '-', ...stdinTarget.args], { stdin: readFileSync(file, 'utf8') });
       expect(piped.code).toBe(0);
       const toStdout = await memento(['export', '-', ...stdinTarget.args]);
       expect(body(toStdout.stdout)).toBe(body(readFileSync(file, 'utf8')));
-      expect(toStdout.stderr).toBe('exported 3 ids, 18 events, 3 snapshots to stdout\n');
+      expect(toStdout.stderr).toBe('exported 4 ids, 18 events, 3 snapshots, 1 durable state to stdout\n');
       const broken = join(directory, 'broken.ndjson');
       (await import('node:fs')).writeFileSync(
         broken,

@@ -58,10 +58,13 @@ export async function memento(args: readonly string[], options: RunOptions = {})
 /** The built CLI (npm run build). */
 export const MAIN = resolve(import.meta.dirname, '../../dist/cli/main.js');
 
-/** Runs the built CLI as a child process; `onStdout` sees output as it comes (and may signal the child). */
+/** Runs the built CLI as a child process; `onStdout` and `onStderr` see output as it comes (and may signal the child). */
 export function mementoProcess(
   args: readonly string[],
-  options: RunOptions & { onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {},
+  options: RunOptions & {
+    onStdout?: (text: string, child: ReturnType<typeof spawn>) => void;
+    onStderr?: (text: string, child: ReturnType<typeof spawn>) => void;
+  } = {},
 ): Promise<CliResult> {
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [MAIN, ...args], {
@@ -77,6 +80,7 @@ export function mementoProcess(
     });
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
+      options.onStderr?.(stderr, child);
     });
     child.on('error', fail);
     child.on('close', (code, signal) => done({ code: code ?? (signal === 'SIGINT' ? 130 : -1), stdout, stderr }));

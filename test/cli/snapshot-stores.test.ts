@@ -1,46 +1,14 @@
 /**
- * `snapshots`, `verify` and `import-recorder-json` with a separate snapshot store: files
- * (in-process) and S3 on s3rver (the built CLI as a child process, credentials from the
- * usual AWS environment variables).
+ * `snapshots`, `verify`, `ids` and `import-recorder-json` with a file snapshot store, in-process
+ * (S3 on s3rver, through the built CLI: s3-snapshots.slow.test.ts).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FileSnapshotStore } from '../../src/fs/index.js';
-import { SnapshotMetadata, wrapSnapshotMetadata } from '../../src/index.js';
-import { S3SnapshotStore, upload } from '../../src/s3/index.js';
-import { SqliteJournal } from '../../src/sqlite/index.js';
-import { accountAfter, seed, timeOf } from '../inspect/seed.js';
-import { S3RVER_CREDENTIALS, useS3Bucket } from '../support/s3-server.js';
-import { DEFINITIONS, memento, mementoProcess, tempDir } from './harness.js';
-
-/** The seed tutorial's recorder file for the `ledger` machine after 6 actions (its ids are not sequence numbers). */
-const recorderJson = (id: string) =>
-  JSON.stringify({ action: { id, type: 'add', payload: { amount: 6 }, timestamp: timeOf(6) }, state: { total: 21, entries: 6 } }, null, 2);
-
-/** A SQLite journal with the seed's events; snapshots go to `snapshotStore`. */
-async function seedWith(snapshotStore: FileSnapshotStore | S3SnapshotStore): Promise<string> {
-  const file = join(tempDir('journal'), 'journal.db');
-  const journal = new SqliteJournal(file);
-  await seed({ journal, snapshotStore });
-  await journal.close();
-  return file;
-}
-
-/** Saves a snapshot of account|1 at 10 that the replay does not give. */
-const saveWrongSnapshot = (store: FileSnapshotStore | S3SnapshotStore) =>
-  store.save(
-    new SnapshotMetadata({
-      persistenceId: 'account|1',
-      sequenceNr: 10,
-      timestamp: timeOf(10),
-      metadata: wrapSnapshotMetadata(1, undefined),
-    }),
-    {
-      ...accountAfter(10),
-      balance: 549,
-    },
-  );
+import { timeOf } from '../inspect/seed.js';
+import { DEFINITIONS, memento, tempDir } from './harness.js';
+import { recorderJson, saveWrongSnapshot, seedWith } from './snapshot-stores-support.js';
 
 describe('memento with a file snapshot store', () => {
   it('lists, verifies and imports recorder JSON into file snapshots', async () => {
@@ -84,6 +52,18 @@ describe('memento with a file snapshot store', () => {
       state: { total: 21, entries: 6 },
     });
     expect(await memento(['verify', 'ledger', ...args])).toMatchObject({ code: 0 });
+    // An id with snapshots and no events (a recorder file moved over on its own) is listed too.
+    expect(await memento(['import-recorder-json', recorderFile, '--id', 'forest|only', '--sequence-nr', '6', ...args])).toMatchObject({
+      code: 0,
+    });
+    const ids = JSON.parse((await memento(['ids', '--json', ...args])).stdout);
+    expect(ids.map((summary: { persistenceId: string }) => summary.persistenceId)).toEqual([
+      'account|1',
+      'account|2',
+      'forest|only',
+      'ledger',
+    ]);
+    expect(ids[2]).toMatchObject({ highestSequenceNr: 0, eventCount: 0, snapshotCount: 1, lastWriteTimestamp: timeOf(6) });
     expect(await memento(['import-recorder-json', join(directory, 'nothing.json'), '--id', 'ledger', ...args])).toMatchObject({
       code: 1,
       stderr: expect.stringContaining('no such file'),
@@ -98,84 +78,5 @@ describe('memento with a file snapshot store', () => {
       code: 2,
       stderr: expect.stringMatching(/^memento: cannot open file:.*missing: no such directory/),
     });
-  });
-});
-
-describe('memento with an S3 snapshot store (child process)', () => {
-  const bucket = 'memento-cli';
-  const s3 = useS3Bucket(bucket);
-  const env = () => ({
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    AWS_REGION: 'us-east-1',
-  });
-
-  let store: S3SnapshotStore;
-  let journal: string;
-  let args: string[];
-  beforeAll(async () => {
-    const prefix = `run-${Date.now()}`;
-    store = new S3SnapshotStore({ bucket, prefix, client: s3.client });
-    journal = await seedWith(store);
-    const snapshots = `s3://${bucket}/${prefix}?endpoint=${encodeURIComponent(s3.server.endpoint)}&region=us-east-1`;
-    args = ['--store', `sqlite:${journal}`, '--snapshots', snapshots, '--definitions', DEFINITIONS];
-  });
-
-  it('verifies sound S3 snapshots', async () => {
-    expect(await mementoProcess(['verify', '--all', ...args], { env: env() })).toMatchObject({
-      code: 0,
-      stdout: expect.stringContaining('3 snapshots compared'),
-    });
-  });
-
-  it('reports a wrong and a damaged S3 snapshot', async () => {
-    await saveWrongSnapshot(store);
-    await upload(s3.client, bucket, (await store.findKey('ledger', 3)) as string, Buffer.from('garbage'));
-    const listed = await mementoProcess(['snapshots', 'ledger', ...args], { env: env() });
-    expect(listed.stdout).toMatch(/\n\s+3\s+2026-01-01T12:00:03.000Z\s+\d*\s*NO\s+MEMENTO_CORRUPT_SNAPSHOT/);
-    const verified = await mementoProcess(['verify', '--all', '--json', ...args], { env: env() });
-    expect(verified.code).toBe(1);
-    expect(JSON.parse(verified.stdout).problems).toEqual([
-      expect.objectContaining({
-        persistenceId: 'account|1',
-        sequenceNr: 10,
-        kind: 'mismatch',
-        differences: [{ type: 'CHANGE', path: ['balance'], oldValue: 549, value: 550 }],
-      }),
-      expect.objectContaining({ persistenceId: 'ledger', sequenceNr: 3, kind: 'damaged' }),
-    ]);
-  });
-
-  it('imports recorder JSON from s3://bucket/key', async () => {
-    await upload(s3.client, bucket, 'forest.json', Buffer.from(recorderJson('6')));
-    const source = `s3://${bucket}/forest.json?endpoint=${encodeURIComponent(s3.server.endpoint)}`;
-    const imported = await mementoProcess(['import-recorder-json', source, '--id', 'ledger', ...args], { env: env() });
-    expect(imported).toMatchObject({ code: 0, stdout: expect.stringContaining('as snapshot #6 of "ledger"') });
-    const listed = JSON.parse((await mementoProcess(['snapshots', 'ledger', '--json', ...args], { env: env() })).stdout);
-    expect(listed.map((snapshot: { sequenceNr: number }) => snapshot.sequenceNr)).toEqual([3, 6]);
-  });
-
-  it('names a missing object and a missing bucket', async () => {
-    const missing = await mementoProcess(
-      ['import-recorder-json', `s3://${bucket}/nothing.json?endpoint=${encodeURIComponent(s3.server.endpoint)}`, '--id', 'ledger', ...args],
-      {
-        env: env(),
-      },
-    );
-    expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining('no such object') });
-    const noBucket = await mementoProcess(
-      [
-        'snapshots',
-        'ledger',
-        '--store',
-        `sqlite:${journal}`,
-        '--snapshots',
-        `s3://nobucket/x?endpoint=${encodeURIComponent(s3.server.endpoint)}`,
-      ],
-      {
-        env: env(),
-      },
-    );
-    expect(noBucket).toMatchObject({ code: 2, stderr: expect.stringContaining('bucket "nobucket" does not exist') });
   });
 });

@@ -79,6 +79,19 @@ describe('the DynamoDB table', () => {
     await journal.close();
   });
 
+  it('treats an undefined clientConfig entry as absent: region: process.env.REGION unset keeps the us-east-1 default', async () => {
+    const unset: string | undefined = process.env.MEMENTO_TEST_UNSET_REGION;
+    expect(unset).toBeUndefined();
+    const tableName = uniqueTableName('region');
+    const journal = new DynamoDbJournal({
+      clientConfig: dynamo.server.clientConfig({ region: unset }),
+      tableName,
+      createTableIfMissing: true,
+    });
+    expect(await journal.write([atomicWrite('a', 1)])).toEqual([undefined]);
+    await journal.close();
+  });
+
   it('describes itself for infrastructure code, with provisioned capacity on the index too', () => {
     const definition = tableDefinition({
       tableName: 'app-events',

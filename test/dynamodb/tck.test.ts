@@ -18,12 +18,15 @@ const ITEM_SIZED = 300 * 1024;
 
 const options = () => ({ client: dynamo.client, tableName: dynamo.tableName });
 
-journalConformance('dynamodb', () => new DynamoDbJournal({ ...options(), replayPageSize: 7 }), { largePayloadBytes: ITEM_SIZED });
+journalConformance('dynamodb', (context) => new DynamoDbJournal({ ...context, ...options(), replayPageSize: 7 }), {
+  largePayloadBytes: ITEM_SIZED,
+});
 
 snapshotStoreConformance(
   'dynamodb',
-  () =>
+  (context) =>
     new DynamoDbSnapshotStore({
+      ...context,
       ...options(),
       listPageSize: 2,
       largeSnapshots: new S3SnapshotStore({ client: s3.client, bucket, prefix: 'large/' }),
@@ -32,8 +35,10 @@ snapshotStoreConformance(
 );
 
 // Without a large-snapshot store: the same suite, with snapshots that fit an item.
-snapshotStoreConformance('dynamodb without largeSnapshots', () => new DynamoDbSnapshotStore(options()), {
+snapshotStoreConformance('dynamodb without largeSnapshots', (context) => new DynamoDbSnapshotStore({ ...context, ...options() }), {
   largePayloadBytes: ITEM_SIZED,
 });
 
-durableStateStoreConformance('dynamodb', () => new DynamoDbDurableStateStore(options()), { largePayloadBytes: ITEM_SIZED });
+durableStateStoreConformance('dynamodb', (context) => new DynamoDbDurableStateStore({ ...context, ...options() }), {
+  largePayloadBytes: ITEM_SIZED,
+});

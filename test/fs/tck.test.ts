@@ -13,7 +13,7 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-snapshotStoreConformance('fs', () => new FileSnapshotStore({ directory }), {
+snapshotStoreConformance('fs', (context) => new FileSnapshotStore({ ...context, directory }), {
   damageSnapshot: async (store, persistenceId, sequenceNr) => {
     const path = await store.pathOf(persistenceId, sequenceNr);
     if (!path) throw new Error(`no snapshot ${sequenceNr} of ${persistenceId} to damage`);

@@ -27,18 +27,34 @@ async function seeded() {
 }
 
 describe('createInspection over SQLite', () => {
-  it('lists ids with counts, by page and by prefix', async () => {
+  it('lists ids with counts, by page and by prefix, durable state ids among them', async () => {
     const { inspection, journal } = await seeded();
     await journal.deleteTo('account|2', 1);
     const all = await inspection.ids();
-    expect(all.map((summary) => summary.persistenceId)).toEqual(['account|1', 'account|2', 'ledger']);
+    expect(all.map((summary) => summary.persistenceId)).toEqual(['account|1', 'account|2', 'ledger', 'profile|1']);
     expect(all[0]).toEqual({
       persistenceId: 'account|1',
       highestSequenceNr: 10,
       eventCount: 10,
       snapshotCount: 2,
+      stateRevision: 0,
       lastWriteTimestamp: timeOf(10),
     });
+    expect(all[3]).toEqual({
+      persistenceId: 'profile|1',
+      highestSequenceNr: 0,
+      eventCount: 0,
+      snapshotCount: 0,
+      stateRevision: 2,
+      lastWriteTimestamp: expect.any(Number),
+    });
+    const paged = [];
+    for (let after: string | undefined, page = await inspection.ids({ limit: 1 }); page.length > 0; ) {
+      paged.push(...page);
+      after = page[0]?.persistenceId;
+      page = await inspection.ids({ limit: 1, after });
+    }
+    expect(paged.map((summary) => summary.persistenceId)).toEqual(all.map((summary) => summary.persistenceId));
     expect(all[1]).toMatchObject({ persistenceId: 'account|2', highestSequenceNr: 3, eventCount: 2, snapshotCount: 0 });
     const first = await inspection.ids({ limit: 1 });
     const second = await inspection.ids({ limit: 1, after: first[0]?.persistenceId });

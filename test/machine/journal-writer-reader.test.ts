@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Action, ErrorCodes, isConcurrencyError, JournalReader, JournalWriter, MemoryJournal } from '../../src/index.js';
+import { deferred } from '../../src/machine/deferred.js';
 
 const draft = (n: number) => ({ type: 'add', payload: { n }, timestamp: 1000 + n });
 
@@ -95,20 +96,23 @@ describe('JournalReader', () => {
   it('tails live: delivers new actions, reports catching up, and ends when aborted', async () => {
     const journal = new MemoryJournal();
     const writer = new JournalWriter(journal, 'live');
-    const reader = new JournalReader(journal, 'live', { pollIntervalMs: 10_000 });
+    // Polls would come only after an hour: what arrives within the test came through the journal's notifications.
+    const reader = new JournalReader(journal, 'live', { pollIntervalMs: 3_600_000 });
     const abort = new AbortController();
     let caughtUp = 0;
     const seen: string[] = [];
+    const firstSeen = deferred<void>();
     const done = (async () => {
       for await (const action of reader.read(null, { signal: abort.signal, onCaughtUp: () => caughtUp++ })) {
         seen.push(action.id);
+        if (seen.length === 1) firstSeen.resolve();
         if (seen.length === 2) abort.abort();
       }
     })();
     await writer.write(draft(1));
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await firstSeen.promise;
     expect(seen).toEqual(['1']);
-    // A local append wakes the reader long before its 10 s poll.
+    // The reader is open and caught up, so action 2 can only reach it live.
     await writer.write(draft(2));
     await done;
     expect(seen).toEqual(['1', '2']);

@@ -12,6 +12,7 @@ import {
   type Reader,
   type Writer,
 } from '../../src/index.js';
+import { deferred } from '../../src/machine/deferred.js';
 import { LedgerState } from './ledger.js';
 
 const action = (n: number, type = 'add'): Action => ({ id: `a${n}`, type, payload: { amount: n }, timestamp: 1000 + n });
@@ -107,10 +108,20 @@ describe('Machine lifecycle', () => {
         }),
       }),
     };
-    const machine = new Machine(LedgerState, silent, new JournalWriter(journal, 'wait'));
+    const journalWriter = new JournalWriter(journal, 'wait');
+    const written = deferred<void>();
+    const writer: Writer = {
+      write: async (draft) => {
+        const result = await journalWriter.write(draft);
+        written.resolve();
+        return result;
+      },
+    };
+    const machine = new Machine(LedgerState, silent, writer);
     await machine.start();
     const pending = machine.run('add', { amount: 1 });
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    // Stop only once the action is stored, so the run is waiting for it to come back.
+    await written.promise;
     await machine.stop();
     await expect(pending).rejects.toMatchObject({ code: ErrorCodes.invalidState });
   });

@@ -148,9 +148,10 @@ export function machineSuite(name: string, makeStores: MachineStoresFactory, opt
       const left = machine(journal, persistenceId);
       const right = machine(journal, persistenceId);
       await Promise.all([left.start(), right.start()]);
+      const bothApplied = Promise.all([applied(left, 20), applied(right, 20)]);
       await Promise.all(Array.from({ length: 20 }, (_, index) => (index % 2 === 0 ? left : right).run('add', { amount: index })));
       await Promise.all([left.caughtUp(), right.caughtUp()]);
-      await waitFor(() => left.state.applied.length === 20 && right.state.applied.length === 20);
+      await bothApplied;
       expect(left.state).toEqual(right.state);
       expect(left.state.applied).toEqual(Array.from({ length: 20 }, (_, index) => String(index + 1)));
       expect(left.state.total).toBe(190);
@@ -255,10 +256,17 @@ export function machineSuite(name: string, makeStores: MachineStoresFactory, opt
 
 const ids = (count: number): string[] => Array.from({ length: count }, (_, index) => String(index + 1));
 
-async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const started = Date.now();
-  while (!condition()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
+/** Resolves once `machine` has applied `count` actions, on the dispatch event that brings it there. */
+function applied(
+  machine: { readonly state: Ledger; on(event: 'dispatch', listener: () => void): () => void },
+  count: number,
+): Promise<void> {
+  return new Promise((resolve) => {
+    if (machine.state.applied.length >= count) return resolve();
+    const unsubscribe = machine.on('dispatch', () => {
+      if (machine.state.applied.length < count) return;
+      unsubscribe();
+      resolve();
+    });
+  });
 }

@@ -68,12 +68,13 @@ describe('logging and hooks', () => {
     ).toEqual([undefined]);
   });
 
-  it('prints nothing by default', async () => {
+  /** What the store prints through console while loading a damaged snapshot. */
+  async function printedWhileSkipping(options: ConstructorParameters<typeof MemorySnapshotStore>[0]): Promise<unknown[][]> {
     const original = { ...console };
-    const printed: unknown[] = [];
+    const printed: unknown[][] = [];
     for (const level of ['log', 'debug', 'info', 'warn', 'error'] as const) console[level] = (...args: unknown[]) => printed.push(args);
     try {
-      const store = new MemorySnapshotStore();
+      const store = new MemorySnapshotStore(options);
       await store.save(new SnapshotMetadata({ persistenceId: 'p', sequenceNr: 1 }), 'x');
       const bytes = store.storedBytes('p', 1) as Uint8Array;
       bytes[5] = (bytes[5] as number) ^ 1;
@@ -81,6 +82,16 @@ describe('logging and hooks', () => {
     } finally {
       Object.assign(console, original);
     }
-    expect(printed).toEqual([]);
+    return printed;
+  }
+
+  it('prints a skipped snapshot as one warning line on stderr by default, with the persistence id', async () => {
+    const printed = await printedWhileSkipping(undefined);
+    expect(printed).toHaveLength(1);
+    expect(String(printed[0]?.[0])).toMatch(/^\[memento\] WARN .*"persistenceId":"p"/);
+  });
+
+  it('prints nothing with logger: false', async () => {
+    expect(await printedWhileSkipping({ logger: false })).toEqual([]);
   });
 });

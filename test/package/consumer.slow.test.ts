@@ -336,14 +336,60 @@ console.log(JSON.stringify({
     expect(outcomes.msgpackWrite).toEqual(peerMissing('msgpackr', 'msgpack'));
     expect(outcomes.pg).toEqual(peerMissing('pg', 'postgres'));
   });
+  it('runs a test of its own entity with memento-es/testkit under vitest, failing on a state the serializer would change', async () => {
+    writeProjectFile(
+      'tests/account.test.mjs',
+      `import { defineEntity, Effect } from 'memento-es';
+import { eventSourcedTestKit } from 'memento-es/testkit';
+import { afterEach, expect, it } from 'vitest';
+
+const Account = defineEntity({
+  name: 'account',
+  emptyState: { balance: 0 },
+  commandHandler: (state, command) => Effect.persist({ type: 'deposited', amount: command.amount }).thenReply((next) => next.balance),
+  eventHandler: (state, event) => ({ balance: state.balance + event.amount }),
+});
+const kits = [];
+afterEach(() => Promise.all(kits.splice(0).map((kit) => kit.close())));
+
+it('deposits and recovers', async () => {
+  const kit = eventSourcedTestKit(Account);
+  kits.push(kit);
+  const result = await kit.run({ amount: 10 });
+  expect(result.events).toEqual([{ type: 'deposited', amount: 10 }]);
+  expect(result.reply).toBe(10);
+  expect(await kit.restart()).toEqual({ balance: 10 });
+});
+
+it('names the path of a value the serializer would not keep', async () => {
+  class Cents { constructor(value) { this.value = value; } }
+  const Broken = defineEntity({ ...Account, name: 'broken', commandHandler: () => Effect.persist({ type: 'deposited', amount: new Cents(1) }) });
+  const kit = eventSourcedTestKit(Broken);
+  kits.push(kit);
+  await expect(kit.run({})).rejects.toThrow(/event\\.amount/);
+});
+`,
+    );
+    const vitest = join(project, 'node_modules/vitest/vitest.mjs');
+    const { stdout } = await run(process.execPath, [vitest, 'run', '--root', project, '--dir', 'tests', '--reporter', 'json'], {
+      cwd: project,
+    }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
+      throw new Error(`vitest failed in the consumer project:\n${error.stdout || ''}${error.stderr || error.message}`);
+    });
+    const report = JSON.parse(stdout) as { numPassedTests: number; numFailedTests: number };
+    expect(report).toMatchObject({ numPassedTests: 2, numFailedTests: 0 });
+  }, 120_000);
 });
 
 describe('the consumer project itself', () => {
   it('has only what the test linked in node_modules', () => {
     // Guards the test: a peer that slipped in would hide a missing-peer failure above.
-    const names = readdirSync(join(project, 'node_modules')).flatMap((entry) =>
-      entry.startsWith('@') ? readdirSync(join(project, 'node_modules', entry)).map((inner) => `${entry}/${inner}`) : [entry],
-    );
+    // Dot folders are tools' caches (vitest's .vite from the test kit run), not packages.
+    const names = readdirSync(join(project, 'node_modules'))
+      .filter((entry) => !entry.startsWith('.'))
+      .flatMap((entry) =>
+        entry.startsWith('@') ? readdirSync(join(project, 'node_modules', entry)).map((inner) => `${entry}/${inner}`) : [entry],
+      );
     expect(names.sort()).toEqual([...new Set(['memento-es', ...Object.keys(manifest.dependencies ?? {}), ...installedBesides])].sort());
     expect(names).not.toContain('msgpackr');
     expect(names).not.toContain('pg');

@@ -38,6 +38,7 @@ const expectedSymbols: Record<string, string[]> = {
   './fs': ['FileSnapshotStore'],
   './inspector': ['createInspectorServer', 'DEFAULT_INSPECTOR_PORT'],
   './tck': ['journalConformance', 'snapshotStoreConformance', 'durableStateStoreConformance'],
+  './testkit': ['eventSourcedTestKit', 'durableStateTestKit', 'machineTestKit'],
 };
 
 const subpaths = Object.keys(manifest.exports).filter((key) => key !== './package.json');

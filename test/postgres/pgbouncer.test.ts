@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PersistenceHooks } from '../../src/observability/hooks.js';
 import type { Logger } from '../../src/observability/logger.js';
 import { migrate, PostgresDurableStateStore, PostgresJournal, PostgresSnapshotStore } from '../../src/postgres/index.js';
 import { createReadJournal } from '../../src/query/index.js';
@@ -54,11 +55,11 @@ const pool = (): pg.Pool => {
 };
 
 /** A journal writing through PgBouncer and LISTENing on a direct connection. */
-const journal = (options: { logger?: Logger; notifyChannel?: string } = {}) =>
+const journal = (options: { logger?: Logger; notifyChannel?: string; hooks?: PersistenceHooks } = {}) =>
   new PostgresJournal({ pool: pool(), schema, listen: { connectionString: PG_URL }, ...options });
 
-journalConformance('postgres via pgbouncer', () => journal());
-snapshotStoreConformance('postgres via pgbouncer', () => new PostgresSnapshotStore({ pool: pool(), schema }), {
+journalConformance('postgres via pgbouncer', (context) => journal(context));
+snapshotStoreConformance('postgres via pgbouncer', (context) => new PostgresSnapshotStore({ ...context, pool: pool(), schema }), {
   damageSnapshot: async (_store, persistenceId, sequenceNr) => {
     const result = await pool().query(
       `UPDATE "${schema}".memento_snapshots
@@ -69,9 +70,9 @@ snapshotStoreConformance('postgres via pgbouncer', () => new PostgresSnapshotSto
     if (result.rowCount !== 1) throw new Error(`no snapshot ${sequenceNr} of ${persistenceId} to damage`);
   },
 });
-durableStateStoreConformance('postgres via pgbouncer', () => new PostgresDurableStateStore({ pool: pool(), schema }));
-queryConformance('postgres via pgbouncer', () => journal());
-durableStateQueryConformance('postgres via pgbouncer', () => new PostgresDurableStateStore({ pool: pool(), schema }));
+durableStateStoreConformance('postgres via pgbouncer', (context) => new PostgresDurableStateStore({ ...context, pool: pool(), schema }));
+queryConformance('postgres via pgbouncer', (context) => journal(context));
+durableStateQueryConformance('postgres via pgbouncer', (context) => new PostgresDurableStateStore({ ...context, pool: pool(), schema }));
 entitySuite(
   'postgres via pgbouncer',
   async () => ({

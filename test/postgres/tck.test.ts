@@ -15,9 +15,29 @@ import { useSchema } from './support.js';
 
 const pg = useSchema('tck');
 
-journalConformance('postgres', () => new PostgresJournal({ pool: pg.pool, schema: pg.schema }));
+journalConformance('postgres', (context) => new PostgresJournal({ ...context, pool: pg.pool, schema: pg.schema }), {
+  // A trigger raises on the insert of that one event, after the rows before it in the write were inserted.
+  failStoringEvent: async (_journal, persistenceId, sequenceNr) => {
+    const schema = `"${pg.schema}"`;
+    const quoted = `'${persistenceId.replaceAll("'", "''")}'`;
+    await pg.pool.query(`CREATE FUNCTION ${schema}.tck_fail_event() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.persistence_id = ${quoted} AND NEW.sequence_nr = ${sequenceNr} THEN
+          RAISE EXCEPTION 'storage failure planted by the conformance kit';
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await pg.pool.query(
+      `CREATE TRIGGER tck_fail_event BEFORE INSERT ON ${schema}.memento_journal FOR EACH ROW EXECUTE FUNCTION ${schema}.tck_fail_event()`,
+    );
+    return async () => {
+      await pg.pool.query(`DROP TRIGGER tck_fail_event ON ${schema}.memento_journal`);
+      await pg.pool.query(`DROP FUNCTION ${schema}.tck_fail_event()`);
+    };
+  },
+});
 
-snapshotStoreConformance('postgres', () => new PostgresSnapshotStore({ pool: pg.pool, schema: pg.schema }), {
+snapshotStoreConformance('postgres', (context) => new PostgresSnapshotStore({ ...context, pool: pg.pool, schema: pg.schema }), {
   damageSnapshot: async (_store, persistenceId, sequenceNr) => {
     const result = await pg.pool.query(
       `UPDATE "${pg.schema}".memento_snapshots
@@ -29,7 +49,7 @@ snapshotStoreConformance('postgres', () => new PostgresSnapshotStore({ pool: pg.
   },
 });
 
-durableStateStoreConformance('postgres', () => new PostgresDurableStateStore({ pool: pg.pool, schema: pg.schema }));
+durableStateStoreConformance('postgres', (context) => new PostgresDurableStateStore({ ...context, pool: pg.pool, schema: pg.schema }));
 
-queryConformance('postgres', () => new PostgresJournal({ pool: pg.pool, schema: pg.schema }));
-durableStateQueryConformance('postgres', () => new PostgresDurableStateStore({ pool: pg.pool, schema: pg.schema }));
+queryConformance('postgres', (context) => new PostgresJournal({ ...context, pool: pg.pool, schema: pg.schema }));
+durableStateQueryConformance('postgres', (context) => new PostgresDurableStateStore({ ...context, pool: pg.pool, schema: pg.schema }));

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type AtomicWrite, createReadJournal, MemoryJournal, MemoryOffsetStore, NoOffset, runProjection } from '../../src/index.js';
+import { deferred } from '../../src/machine/deferred.js';
 
 const tagged = (persistenceId: string, from: number, count: number): AtomicWrite => ({
   persistenceId,
@@ -61,20 +62,24 @@ describe('runProjection', () => {
 
   it('runs live until its signal aborts', async () => {
     const journal = new MemoryJournal();
-    const queries = createReadJournal(journal, { minPollMs: 5 });
+    // Polls would come only after an hour: what arrives within the test came through the journal's notifications.
+    const queries = createReadJournal(journal, { minPollMs: 3_600_000, maxPollMs: 3_600_000 });
     const controller = new AbortController();
     const seen: number[] = [];
+    const firstHandled = deferred<void>();
     const projection = runProjection({
       name: 'live',
       source: (offset) => queries.eventsByTag('p', offset, { live: true, signal: controller.signal }),
       handler: (envelope) => {
         seen.push(envelope.sequenceNr);
+        if (seen.length === 1) firstHandled.resolve();
         if (seen.length === 3) controller.abort();
       },
       offsetStore: new MemoryOffsetStore(),
     });
     await journal.write([tagged('a', 1, 1)]);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await firstHandled.promise;
+    // The projection is running and caught up, so events 2 and 3 can only reach it live.
     await journal.write([tagged('a', 2, 2)]);
     expect(await projection.done).toEqual({ type: 'sequence', value: 3 });
     expect(seen).toEqual([1, 2, 3]);

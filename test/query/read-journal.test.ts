@@ -47,17 +47,24 @@ describe('createReadJournal over the memory journal', () => {
     expect(resumed).toEqual(['c-1', 'c-2']);
   });
 
-  it('live streams see new events without restarting, and stop on abort', async () => {
+  it('live streams see new events without restarting, woken by the journal, and stop on abort', async () => {
     const journal = new MemoryJournal();
-    const queries = createReadJournal(journal, { minPollMs: 5, maxPollMs: 20 });
+    // Polls would come only after an hour: what arrives within the test came through the journal's notifications.
+    const queries = createReadJournal(journal, { minPollMs: 3_600_000, maxPollMs: 3_600_000 });
     const controller = new AbortController();
-    const byTag = take(queries.eventsByTag('t', NoOffset, { live: true, signal: controller.signal }), 3);
-    const byId = take(queries.eventsByPersistenceId('x', 1, Number.POSITIVE_INFINITY, { live: true, signal: controller.signal }), 2);
+    const byTag = queries.eventsByTag('t', NoOffset, { live: true, signal: controller.signal })[Symbol.asyncIterator]();
+    const byId = queries
+      .eventsByPersistenceId('x', 1, Number.POSITIVE_INFINITY, { live: true, signal: controller.signal })
+      [Symbol.asyncIterator]();
+    const firstByTag = byTag.next();
+    const firstById = byId.next();
     await journal.write([write('x', 1, 1, ['t'])]);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect((await firstByTag).value?.event).toBe('x-1');
+    expect((await firstById).value?.sequenceNr).toBe(1);
+    // Both streams are open and caught up, so these events can only reach them live.
     await journal.write([write('x', 2, 1, ['t']), write('y', 1, 1, ['t'])]);
-    expect((await byTag).map((envelope) => envelope.event)).toEqual(['x-1', 'x-2', 'y-1']);
-    expect((await byId).map((envelope) => envelope.sequenceNr)).toEqual([1, 2]);
+    expect([(await byTag.next()).value?.event, (await byTag.next()).value?.event]).toEqual(['x-2', 'y-1']);
+    expect((await byId.next()).value?.sequenceNr).toBe(2);
 
     const endless = queries.eventsByTag('never', NoOffset, { live: true, signal: controller.signal });
     const finished = (async () => {
@@ -73,14 +80,16 @@ describe('createReadJournal over the memory journal', () => {
   it('lists persistence ids, and live lists new ones that sort before old ones', async () => {
     const journal = new MemoryJournal();
     await journal.write([write('m', 1, 1), write('z', 1, 1)]);
-    const queries = createReadJournal(journal, { pageSize: 1, minPollMs: 5 });
+    const queries = createReadJournal(journal, { pageSize: 1, minPollMs: 3_600_000, maxPollMs: 3_600_000 });
     const current: string[] = [];
     for await (const id of queries.persistenceIds()) current.push(id);
     expect(current).toEqual(['m', 'z']);
-    const live = take(queries.persistenceIds({ live: true }), 3);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const live = queries.persistenceIds({ live: true })[Symbol.asyncIterator]();
+    expect([(await live.next()).value, (await live.next()).value]).toEqual(['m', 'z']);
+    // The live listing has delivered every id there was, so 'a' can only reach it live.
     await journal.write([write('a', 1, 1), write('m', 2, 1)]);
-    expect(await live).toEqual(['m', 'z', 'a']);
+    expect((await live.next()).value).toBe('a');
+    await live.return?.();
   });
 
   it('does not deliver deleted events, and offsets stay valid after deletion', async () => {

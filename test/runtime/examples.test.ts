@@ -1,8 +1,10 @@
 /** The runtime's examples (examples/event-adapters, examples/delivery) run and show what their docs say. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main as deliveryMain } from '../../examples/delivery/main.js';
+import { Cart } from '../../examples/event-adapters/cart-v2.js';
 import { main as eventAdaptersMain } from '../../examples/event-adapters/main.js';
-import { MemoryJournal, MemorySnapshotStore } from '../../src/index.js';
+import { MemoryJournal, MemorySnapshotStore, SnapshotSelectionCriteria } from '../../src/index.js';
+import { eventSourcedTestKit } from '../../src/testkit/index.js';
 
 describe('example: event adapters', () => {
   it('version 2 recovers version 1 events (upcast, one split in two) and a version 1 snapshot (migrated)', async () => {
@@ -20,6 +22,23 @@ describe('example: event adapters', () => {
     ]);
     expect(fromSnapshot.lines).toEqual([{ sku: 'kettle', quantity: 1, priceCents: 3999 }]);
     expect(lines).toHaveLength(2);
+  });
+});
+
+describe('example: event adapters, version 2 cart under the test kit', () => {
+  it('persists line-added events in the version 2 form, replies with the count and recovers from its snapshot', async () => {
+    const kit = eventSourcedTestKit(Cart, { entityId: 'kit' });
+    try {
+      const added = await kit.run({ type: 'add', line: { sku: 'tea', quantity: 2, priceCents: 450 } });
+      expect(added.events).toEqual([{ type: 'line-added', line: { sku: 'tea', quantity: 2, priceCents: 450 } }]);
+      expect(added.reply).toBe(1);
+      await kit.run({ type: 'snapshot' });
+      await kit.run({ type: 'add', line: { sku: 'mug', quantity: 1, priceCents: 1200 } });
+      expect((await kit.restart()).lines.map((line) => line.sku)).toEqual(['tea', 'mug']);
+      expect((await kit.snapshotStore.load('cart|kit', SnapshotSelectionCriteria.Latest))?.metadata.sequenceNr).toBe(1);
+    } finally {
+      await kit.close();
+    }
   });
 });
 

@@ -279,17 +279,23 @@ describe('S3SnapshotStore', () => {
     expect(await bucketExists(client, bucket)).toBe(true); // the given client still works
   });
 
-  it('treats an undefined entry of clientConfig as absent, so the default region stays', async () => {
-    const unset = process.env.MEMENTO_TEST_UNSET_REGION;
+  it('treats an undefined clientConfig entry as absent: region: process.env.REGION unset keeps the us-east-1 default', async () => {
+    const unset: string | undefined = process.env.MEMENTO_TEST_UNSET_REGION;
     expect(unset).toBeUndefined();
-    const store = new S3SnapshotStore({
+    const own = new S3SnapshotStore({
       bucket,
-      clientConfig: { endpoint: server.endpoint, region: unset, forcePathStyle: true, credentials: S3RVER_CREDENTIALS },
+      clientConfig: { endpoint: server.endpoint, forcePathStyle: true, credentials: S3RVER_CREDENTIALS, region: unset, maxAttempts: unset },
     });
-    const id = newId('region');
-    await store.save(meta(id, 1), 'kept');
-    expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toBe('kept');
-    await store.close();
+    try {
+      const built = (await own.getClient()) as S3Client;
+      expect(await built.config.region()).toBe('us-east-1');
+      expect(await built.config.maxAttempts()).toBe(1);
+      const id = newId('region');
+      await own.save(meta(id, 1), 'stored');
+      expect((await own.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toBe('stored');
+    } finally {
+      await own.close();
+    }
   });
 
   it('checks its options eagerly', () => {

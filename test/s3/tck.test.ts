@@ -5,7 +5,7 @@ import { useS3Bucket } from '../support/s3-server.js';
 const bucket = 'memento-tck';
 const s3 = useS3Bucket(bucket);
 
-snapshotStoreConformance('s3', () => new S3SnapshotStore({ client: s3.client, bucket, prefix: 'tck/' }), {
+snapshotStoreConformance('s3', (context) => new S3SnapshotStore({ ...context, client: s3.client, bucket, prefix: 'tck/' }), {
   damageSnapshot: async (store, persistenceId, sequenceNr) => {
     const key = await store.findKey(persistenceId, sequenceNr);
     const bytes = key && (await download(s3.client, bucket, key));

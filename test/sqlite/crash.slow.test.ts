@@ -36,6 +36,26 @@ const command = writerCommand();
 const ids = ['crash-a', 'crash-b', 'crash-c', 'crash-d'];
 const KILLS = 50;
 
+/**
+ * Seed of the kill times: MEMENTO_CRASH_SEED replays a run (the test prints the seed it
+ * used), otherwise a fresh one per run.
+ */
+const SEED = process.env.MEMENTO_CRASH_SEED === undefined ? Math.floor(Math.random() * 2 ** 32) : Number(process.env.MEMENTO_CRASH_SEED);
+if (!Number.isInteger(SEED) || SEED < 0 || SEED >= 2 ** 32) {
+  throw new Error(`MEMENTO_CRASH_SEED: expected an integer in [0, 2^32), found ${process.env.MEMENTO_CRASH_SEED}`);
+}
+
+/** mulberry32: a small seeded generator of numbers in [0, 1), so a failing run can be replayed. */
+function seededRandom(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
 interface Run {
   /** Highest acknowledged sequence number per id. */
   readonly acknowledged: Map<string, number>;
@@ -119,6 +139,8 @@ describe('SqliteJournal under SIGKILL', () => {
     let killsDuringWrites = 0;
     let stored = 0;
     const timings: number[] = [];
+    const random = seededRandom(SEED);
+    console.log(`crash test: kill times seeded with ${SEED} (replay with MEMENTO_CRASH_SEED=${SEED})`);
     for (let kill = 0; kill < KILLS; kill++) {
       // A new file every ten kills: each file still crashes and recovers ten times, and verification stays fast.
       if (kill > 0 && kill % 10 === 0) {
@@ -128,7 +150,7 @@ describe('SqliteJournal under SIGKILL', () => {
       // Mostly mid-stream; every fifth kill counts from spawn, so some land during start-up and migration.
       const fromSpawn = kill % 5 === 4;
       const synchronous = kill % 2 === 0 ? 'FULL' : 'NORMAL';
-      const run = await runAndKill(file, synchronous, fromSpawn ? Math.random() * 600 : Math.random() * 100, fromSpawn);
+      const run = await runAndKill(file, synchronous, fromSpawn ? random() * 600 : random() * 100, fromSpawn);
       expect(run.stderr).not.toContain('write rejected');
       if (run.acknowledged.size > 0) killsDuringWrites++;
       for (const [id, last] of run.acknowledged) acknowledged.set(id, Math.max(acknowledged.get(id) ?? 0, last));

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ErrorCodes, isMementoError } from '../../src/core/errors.js';
@@ -174,7 +174,26 @@ describe('SQLite failures', () => {
     expect(isUnavailable(failure)).toBe(true);
     expect((failure as Error).message).toContain(file);
     expect((failure as Error).message).toContain('cannot open');
-    const missing = track(new SqliteSnapshotStore(join(tempDir('missing'), 'absent.db'), { readonly: true }));
+    const missing = track(new SqliteSnapshotStore(join(tempDir('missing'), 'absent', 'absent.db'), { readonly: true }));
     await expect(missing.ready()).rejects.toSatisfy(isUnavailable);
+  });
+
+  it('creates the missing directories of a new database file (a path like ./data/app.db in a fresh checkout)', async () => {
+    const file = join(tempDir('nested'), 'data', 'deeper', 'app.db');
+    const journal = track(new SqliteJournal(file));
+    expect(await journal.write([atomicWrite('nested', 1)])).toEqual([undefined]);
+    expect(existsSync(file)).toBe(true);
+  });
+
+  it('fails with StoreUnavailableError naming the directory when it cannot be created', async () => {
+    const blocker = join(tempDir('blocked'), 'not-a-directory');
+    writeFileSync(blocker, 'a file where the directory should be');
+    const file = join(blocker, 'app.db');
+    const failure = await track(new SqliteJournal(file))
+      .ready()
+      .catch((error: unknown) => error);
+    expect(isUnavailable(failure)).toBe(true);
+    expect((failure as Error).message).toContain(`cannot create the directory ${JSON.stringify(blocker)}`);
+    expect((failure as Error).message).toContain(file);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `memento export <file|->`: every id's events and snapshots as NDJSON (docs/cli.md).
+ * `memento export <file|->`: every id's events, snapshots and durable state as NDJSON (docs/cli.md).
  * @module
  */
 import { createWriteStream } from 'node:fs';
@@ -33,7 +33,7 @@ const finish = (stream: Writable) =>
 export function registerCommands(program: Command, io: CliIo): void {
   program
     .command('export')
-    .description('write every event and snapshot as NDJSON to a file, or to stdout with -')
+    .description('write every event, snapshot and durable state as NDJSON to a file, or to stdout with -')
     .argument('<file>', 'output file, or - for stdout')
     .option('--id <id...>', 'only these persistence ids')
     .option('--json', 'print the summary as JSON')
@@ -46,13 +46,13 @@ export function registerCommands(program: Command, io: CliIo): void {
         // Written next to the target and renamed at the end: an interrupted export leaves no half file.
         const partial = file === undefined ? undefined : `${file}.partial-${process.pid}`;
         const output: Writable = partial === undefined ? io.stdout : createWriteStream(partial);
-        const summary: ExportSummary = { ids: 0, events: 0, snapshots: 0, damagedSnapshots: [] };
+        const summary: ExportSummary = { ids: 0, events: 0, snapshots: 0, states: 0, damagedSnapshots: [] };
         const { signal, release } = interruptible(io);
-        const total = io.interactive ? (options.id?.length ?? (await countIds(stores.journal))) : undefined;
+        const total = io.interactive ? (options.id?.length ?? (await countIds(stores))) : undefined;
         const progress = startProgress(io, 'exporting', total, 'ids');
         let interrupted = false;
         try {
-          for await (const line of exportRecords(stores.journal, stores.snapshotStore, summary, {
+          for await (const line of exportRecords(stores, summary, {
             signal,
             persistenceIds: options.id,
             onId: (running) => progress.update(running.ids),
@@ -65,7 +65,12 @@ export function registerCommands(program: Command, io: CliIo): void {
           }
         } catch (error) {
           if (partial !== undefined) {
-            output.destroy();
+            // Writes still queued fail once the stream is destroyed: expected, the file goes anyway.
+            output.on('error', () => {});
+            await new Promise<void>((closed) => {
+              output.once('close', () => closed());
+              output.destroy();
+            });
             await rm(partial, { force: true });
           }
           if ((error as Error)?.name !== 'AbortError') throw error;
@@ -80,7 +85,7 @@ export function registerCommands(program: Command, io: CliIo): void {
         } else {
           const where = file ?? 'stdout';
           report.write(
-            `${interrupted ? 'interrupted: ' : ''}exported ${plural(summary.ids, 'id')}, ${plural(summary.events, 'event')}, ${plural(summary.snapshots, 'snapshot')} ${interrupted ? '(nothing kept)' : `to ${where}`}\n`,
+            `${interrupted ? 'interrupted: ' : ''}exported ${plural(summary.ids, 'id')}, ${plural(summary.events, 'event')}, ${plural(summary.snapshots, 'snapshot')}, ${plural(summary.states, 'durable state')} ${interrupted ? '(nothing kept)' : `to ${where}`}\n`,
           );
           for (const damaged of summary.damagedSnapshots) {
             report.write(

@@ -14,6 +14,7 @@ const columns: Column<IdSummary>[] = [
   { header: 'HIGHEST', cell: (row) => String(row.highestSequenceNr), right: true },
   { header: 'EVENTS', cell: (row) => String(row.eventCount), right: true },
   { header: 'SNAPSHOTS', cell: (row) => String(row.snapshotCount), right: true },
+  { header: 'STATE REV', cell: (row) => (row.stateRevision === 0 ? '-' : String(row.stateRevision)), right: true },
   { header: 'LAST WRITE', cell: (row) => isoTime(row.lastWriteTimestamp) },
 ];
 
@@ -21,10 +22,12 @@ const columns: Column<IdSummary>[] = [
 export function registerCommands(program: Command, io: CliIo): void {
   program
     .command('ids')
-    .description('list persistence ids with highest sequence number, event and snapshot counts and last write time')
+    .description(
+      'list persistence ids (of events, snapshots and durable state) with highest sequence number, event and snapshot counts, durable state revision and last write time',
+    )
     .option('--prefix <prefix>', 'only ids starting with this')
     .option('--limit <n>', 'at most this many ids')
-    .option('--json', 'JSON array of { persistenceId, highestSequenceNr, eventCount, snapshotCount, lastWriteTimestamp }')
+    .option('--json', 'JSON array of { persistenceId, highestSequenceNr, eventCount, snapshotCount, stateRevision, lastWriteTimestamp }')
     .action(
       action<{ prefix?: string; limit?: string; json?: boolean }>(io, async (run, _positional, options) => {
         const limit = options.limit === undefined ? Number.POSITIVE_INFINITY : parseInteger(options.limit, '--limit', 1);

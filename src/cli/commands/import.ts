@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { type ImportSummary, importRecords } from '../../inspect/transfer/import-records.js';
 import { action } from '../context.js';
-import { CliError } from '../errors.js';
+import { CliError, ExitCode } from '../errors.js';
 import { type CliIo, plural, printJson, println } from '../output.js';
 import { interruptible, type Progress, startProgress } from '../progress.js';
 
@@ -53,28 +53,40 @@ export function registerCommands(program: Command, io: CliIo): void {
         let summary: ImportSummary;
         let pass = 0;
         try {
-          summary = await importRecords(
-            () => linesOf(file as string, progress, pass++ === 0 ? 0 : size, size),
-            stores.journal,
-            stores.snapshotStore,
-            {
-              skipExisting: options.skipExisting,
-              signal,
-            },
-          );
+          summary = await importRecords(() => linesOf(file as string, progress, pass++ === 0 ? 0 : size, size), stores, {
+            skipExisting: options.skipExisting,
+            signal,
+          });
+        } catch (error) {
+          if ((error as Error)?.name !== 'AbortError') throw error;
+          // Stopped while checking the input: nothing was written.
+          summary = {
+            ids: 0,
+            events: 0,
+            snapshots: 0,
+            states: 0,
+            skippedEvents: 0,
+            skippedSnapshots: 0,
+            skippedStates: 0,
+            interrupted: true,
+          };
         } finally {
           progress.stop();
           release();
           if (spool !== undefined) await rm(spool, { recursive: true, force: true });
         }
+        if (summary.interrupted) run.exitCode = ExitCode.interrupted;
         if (options.json) return printJson(io, { ...summary, store: stores.storeUrl, snapshotStore: stores.snapshotsUrl });
         const skipped =
-          summary.skippedEvents + summary.skippedSnapshots > 0
-            ? `; kept what was there: ${plural(summary.skippedEvents, 'event')}, ${plural(summary.skippedSnapshots, 'snapshot')}`
+          summary.skippedEvents + summary.skippedSnapshots + summary.skippedStates > 0
+            ? `; kept what was there: ${plural(summary.skippedEvents, 'event')}, ${plural(summary.skippedSnapshots, 'snapshot')}, ${plural(summary.skippedStates, 'durable state')}`
             : '';
+        const interrupted = summary.interrupted
+          ? `interrupted: ${summary.ids === 0 ? 'nothing written; ' : ''}every id is imported whole or not at all (run the same import with --skip-existing to finish): `
+          : '';
         println(
           io,
-          `imported ${plural(summary.events, 'event')} and ${plural(summary.snapshots, 'snapshot')} of ${plural(summary.ids, 'id')} into ${stores.storeUrl}${skipped}`,
+          `${interrupted}imported ${plural(summary.events, 'event')}, ${plural(summary.snapshots, 'snapshot')} and ${plural(summary.states, 'durable state')} of ${plural(summary.ids, 'id')} into ${stores.storeUrl}${skipped}`,
         );
       }),
     );

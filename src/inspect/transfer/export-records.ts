@@ -1,14 +1,15 @@
 /**
- * Export: every id of a journal (with its snapshots) as NDJSON lines, streamed page by
- * page so a store of any size is exported in bounded memory.
+ * Export: every id of the stores (events, snapshots, durable state) as NDJSON lines,
+ * streamed page by page so a store of any size is exported in bounded memory.
  * @module
  */
+
 import type { PersistentRepr } from '../../core/persistent-repr.js';
 import type { SelectedSnapshot } from '../../core/snapshot-results.js';
+import { nextTurn } from '../../core/timers.js';
 import { MAX_SEQUENCE_NR } from '../../core/validation.js';
-import type { Journal } from '../../spi/journal.js';
-import type { SnapshotStore } from '../../spi/snapshot-store.js';
-import { listingJournal } from '../id-summaries.js';
+import { isTransferableDurableStateStore, type StoredDurableState } from '../../spi/durable-state-store.js';
+import { allIds, type IdSources } from '../id-summaries.js';
 import { plainMessage, readExactSnapshot } from '../snapshot-reading.js';
 import { abortError } from '../state-rebuild.js';
 import { EXPORT_FORMAT, EXPORT_VERSION, encodeField, type HeaderRecord } from './records.js';
@@ -21,6 +22,8 @@ export interface ExportSummary {
   ids: number;
   events: number;
   snapshots: number;
+  /** Durable states. */
+  states: number;
   /** Snapshots that could not be read, so were not exported. */
   readonly damagedSnapshots: { persistenceId: string; sequenceNr: number; message: string }[];
 }
@@ -67,15 +70,23 @@ export function snapshotLine(selected: SelectedSnapshot): string {
   });
 }
 
+/** The NDJSON line of a durable state. */
+export function stateLine(state: StoredDurableState): string {
+  return JSON.stringify({
+    kind: 'state',
+    persistenceId: state.persistenceId,
+    revision: state.revision,
+    timestamp: state.timestamp,
+    ...(state.tag === undefined ? {} : { tag: state.tag }),
+    ...encodeField('value', state.value, false),
+  });
+}
+
 /** Every line of the export (newline excluded), the header first. */
-export async function* exportRecords(
-  journal: Journal,
-  snapshotStore: SnapshotStore | undefined,
-  summary: ExportSummary,
-  options: ExportOptions = {},
-): AsyncIterable<string> {
+export async function* exportRecords(sources: IdSources, summary: ExportSummary, options: ExportOptions = {}): AsyncIterable<string> {
+  const { journal, snapshotStore, durableStateStore } = sources;
   yield JSON.stringify(exportHeader());
-  for await (const persistenceId of idsToExport(journal, options.persistenceIds)) {
+  for await (const persistenceId of idsToExport(sources, options.persistenceIds)) {
     if (options.signal?.aborted) throw abortError('export');
     const highestSequenceNr = await journal.highestSequenceNr(persistenceId);
     yield JSON.stringify({ kind: 'id', persistenceId, highestSequenceNr });
@@ -83,7 +94,10 @@ export async function* exportRecords(
     for await (const repr of journal.replay(persistenceId, 1, MAX_SEQUENCE_NR)) {
       yield eventLine(repr);
       summary.events++;
-      if (++count % 1000 === 0 && options.signal?.aborted) throw abortError('export');
+      if (++count % 1000 === 0 && options.signal) {
+        await nextTurn(); // lets a Ctrl-C abort the signal
+        if (options.signal.aborted) throw abortError('export');
+      }
     }
     if (snapshotStore) {
       for await (const listed of snapshotStore.list(persistenceId)) {
@@ -97,29 +111,26 @@ export async function* exportRecords(
         summary.snapshots++;
       }
     }
+    if (durableStateStore && isTransferableDurableStateStore(durableStateStore)) {
+      const state = await durableStateStore.readStored(persistenceId);
+      if (state) {
+        yield stateLine(state);
+        summary.states++;
+      }
+    }
     summary.ids++;
     options.onId?.(summary);
   }
 }
 
-async function* idsToExport(journal: Journal, given: readonly string[] | undefined): AsyncIterable<string> {
-  if (given) {
-    yield* given;
-    return;
-  }
-  const listing = listingJournal(journal);
-  let after: string | undefined;
-  for (;;) {
-    const page = await listing.listPersistenceIds(after, ID_PAGE);
-    yield* page;
-    if (page.length < ID_PAGE) return;
-    after = page[page.length - 1];
-  }
+async function* idsToExport(sources: IdSources, given: readonly string[] | undefined): AsyncIterable<string> {
+  if (given) yield* given;
+  else yield* allIds(sources, ID_PAGE);
 }
 
-/** How many ids an export of the whole journal covers (for a progress bar). */
-export async function countIds(journal: Journal): Promise<number> {
+/** How many ids an export of every store covers (for a progress bar). */
+export async function countIds(sources: IdSources): Promise<number> {
   let count = 0;
-  for await (const _ of idsToExport(journal, undefined)) count++;
+  for await (const _ of allIds(sources, ID_PAGE)) count++;
   return count;
 }

@@ -1,7 +1,7 @@
 /**
  * Import of the NDJSON export. Two passes over the input: the first checks every line and
  * compares what it would write with what the target holds, refusing (ConcurrencyError,
- * nothing written) to overwrite a sequence number or snapshot unless `skipExisting`; the
+ * nothing written) to overwrite a sequence number, snapshot or durable state unless `skipExisting`; the
  * second writes, events in atomic batches. An id whose first events were deleted at the
  * source gets them back as placeholders, deleted again right away, so its sequence
  * numbers and highest sequence number stay what they were.
@@ -11,6 +11,12 @@ import { ConcurrencyError, InvalidArgumentError } from '../../core/errors.js';
 import { validatePersistenceId } from '../../core/persistence-id.js';
 import type { PersistentRepr } from '../../core/persistent-repr.js';
 import { SnapshotMetadata } from '../../core/snapshot-metadata.js';
+import {
+  type DurableStateStore,
+  isTransferableDurableStateStore,
+  type StoredDurableState,
+  type TransferableDurableStateStore,
+} from '../../spi/durable-state-store.js';
 import type { Journal } from '../../spi/journal.js';
 import type { SnapshotStore } from '../../spi/snapshot-store.js';
 import { abortError } from '../state-rebuild.js';
@@ -27,9 +33,13 @@ interface IdPlan {
   firstEvent: number | undefined;
   lastEvent: number | undefined;
   readonly snapshots: number[];
+  /** The revision of the input's durable state, when it has one. */
+  stateRevision: number | undefined;
   /** Filled by the check: the target's highest sequence number. */
   targetHighest: number;
   readonly targetSnapshots: Set<number>;
+  /** Filled by the check: the target's durable state revision. */
+  targetStateRevision: number;
 }
 
 /** What an import wrote and skipped. */
@@ -37,14 +47,30 @@ export interface ImportSummary {
   ids: number;
   events: number;
   snapshots: number;
+  states: number;
   skippedEvents: number;
   skippedSnapshots: number;
+  skippedStates: number;
+  /**
+   * True when `signal` stopped the writing pass: it stops between ids, so every id is
+   * imported whole or not at all, and `ids` counts those imported.
+   */
+  interrupted?: boolean;
+}
+
+/** Where an import writes. */
+export interface ImportTarget {
+  readonly journal: Journal;
+  readonly snapshotStore?: SnapshotStore | undefined;
+  /** Needs the `transfer` capability when the input has durable states. */
+  readonly durableStateStore?: DurableStateStore | undefined;
 }
 
 /** Options of {@link importRecords}. */
 export interface ImportOptions {
   /** Keep what the target already has (same sequence numbers) and import the rest. @default false */
   readonly skipExisting?: boolean | undefined;
+  /** Stops the check (nothing written, AbortError) or the writing pass (at the next id, `interrupted`). */
   readonly signal?: AbortSignal | undefined;
   /** Called during the writing pass with the number of lines written so far. */
   readonly onLine?: ((line: number) => void) | undefined;
@@ -53,7 +79,8 @@ export interface ImportOptions {
 type Parsed =
   | { kind: 'id'; persistenceId: string; highestSequenceNr: number }
   | { kind: 'event'; repr: PersistentRepr }
-  | { kind: 'snapshot'; metadata: SnapshotMetadata; snapshot: unknown };
+  | { kind: 'snapshot'; metadata: SnapshotMetadata; snapshot: unknown }
+  | { kind: 'state'; state: StoredDurableState };
 
 const bad = (line: number, expected: string, found: unknown): never => {
   throw new InvalidArgumentError('input', `import line ${line}: expected ${expected}, found ${JSON.stringify(found)?.slice(0, 120)}`, {
@@ -120,8 +147,24 @@ export function parseRecord(text: string, line: number): Parsed {
         }),
         snapshot: decodeField(record, 'snapshot', where),
       };
+    case 'state': {
+      const tag = record.tag;
+      if (tag !== undefined && (typeof tag !== 'string' || tag.length === 0)) bad(line, 'tag: a non-empty string', tag);
+      const value = decodeField(record, 'value', where);
+      if (value === undefined) bad(line, 'value (null for a deleted state) or valueMsgpack', value);
+      return {
+        kind: 'state',
+        state: {
+          persistenceId: id,
+          revision: integer(record, 'revision', line, 1),
+          timestamp: integer(record, 'timestamp', line, 0),
+          tag: tag as string | undefined,
+          value,
+        },
+      };
+    }
     default:
-      return bad(line, 'kind "id", "event" or "snapshot"', record.kind);
+      return bad(line, 'kind "id", "event", "snapshot" or "state"', record.kind);
   }
 }
 
@@ -152,7 +195,16 @@ async function plan(lines: AsyncIterable<string>, signal: AbortSignal | undefine
   const planOf = (id: string) => {
     let found = plans.get(id);
     if (!found) {
-      found = { highest: 0, firstEvent: undefined, lastEvent: undefined, snapshots: [], targetHighest: 0, targetSnapshots: new Set() };
+      found = {
+        highest: 0,
+        firstEvent: undefined,
+        lastEvent: undefined,
+        snapshots: [],
+        stateRevision: undefined,
+        targetHighest: 0,
+        targetSnapshots: new Set(),
+        targetStateRevision: 0,
+      };
       plans.set(id, found);
     }
     return found;
@@ -176,20 +228,21 @@ async function plan(lines: AsyncIterable<string>, signal: AbortSignal | undefine
       idPlan.firstEvent ??= sequenceNr;
       idPlan.lastEvent = sequenceNr;
       idPlan.highest = Math.max(idPlan.highest, sequenceNr);
-    } else {
+    } else if (parsed.kind === 'snapshot') {
       planOf(parsed.metadata.persistenceId).snapshots.push(parsed.metadata.sequenceNr);
+    } else {
+      const idPlan = planOf(parsed.state.persistenceId);
+      if (idPlan.stateRevision !== undefined)
+        bad(line, `one durable state of ${JSON.stringify(parsed.state.persistenceId)}`, 'a second one');
+      idPlan.stateRevision = parsed.state.revision;
     }
   }
   return plans;
 }
 
 /** What the import would break in the target, one line each. */
-async function conflicts(
-  plans: Map<string, IdPlan>,
-  journal: Journal,
-  snapshotStore: SnapshotStore | undefined,
-  skipExisting: boolean,
-): Promise<string[]> {
+async function conflicts(plans: Map<string, IdPlan>, target: ImportTarget, skipExisting: boolean): Promise<string[]> {
+  const { journal, snapshotStore, durableStateStore } = target;
   const found: string[] = [];
   for (const [id, idPlan] of plans) {
     idPlan.targetHighest = await journal.highestSequenceNr(id);
@@ -211,6 +264,15 @@ async function conflicts(
     }
     if (!snapshotStore && idPlan.snapshots.length > 0)
       found.push(`${JSON.stringify(id)}: the input has snapshots and no snapshot store is configured`);
+    if (idPlan.stateRevision !== undefined) {
+      if (!durableStateStore || !isTransferableDurableStateStore(durableStateStore)) {
+        found.push(`${JSON.stringify(id)}: the input has a durable state and the target has no durable state store that restores one`);
+      } else {
+        idPlan.targetStateRevision = (await durableStateStore.get(id)).revision;
+        if (idPlan.targetStateRevision > 0 && !skipExisting)
+          found.push(`${JSON.stringify(id)}: the target already has a durable state (revision ${idPlan.targetStateRevision})`);
+      }
+    }
   }
   return found;
 }
@@ -218,13 +280,13 @@ async function conflicts(
 /** Imports NDJSON lines; `lines` is called twice (check, then write). */
 export async function importRecords(
   lines: () => AsyncIterable<string>,
-  journal: Journal,
-  snapshotStore: SnapshotStore | undefined,
+  target: ImportTarget,
   options: ImportOptions = {},
 ): Promise<ImportSummary> {
+  const { journal, snapshotStore, durableStateStore } = target;
   const skipExisting = options.skipExisting ?? false;
   const plans = await plan(lines(), options.signal);
-  const found = await conflicts(plans, journal, snapshotStore, skipExisting);
+  const found = await conflicts(plans, target, skipExisting);
   if (found.length > 0) {
     const shown = found.slice(0, 5).join('; ');
     const more = found.length > 5 ? `; and ${found.length - 5} more` : '';
@@ -233,19 +295,36 @@ export async function importRecords(
       { expected: 'sequence numbers the target does not have', actual: found.length },
     );
   }
-  const summary: ImportSummary = { ids: plans.size, events: 0, snapshots: 0, skippedEvents: 0, skippedSnapshots: 0 };
+  const summary: ImportSummary = {
+    ids: plans.size,
+    events: 0,
+    snapshots: 0,
+    states: 0,
+    skippedEvents: 0,
+    skippedSnapshots: 0,
+    skippedStates: 0,
+  };
   const writer = new EventBatches(journal, plans, summary);
+  let idsDone = -1;
   for await (const [line, text] of numbered(lines())) {
-    if (line % 1000 === 0) {
-      if (options.signal?.aborted) throw abortError('import');
-      options.onLine?.(line);
-    }
+    if (line % 1000 === 0) options.onLine?.(line);
     const parsed = parseRecord(text, line);
     if (parsed.kind === 'id') {
       await writer.flush();
+      idsDone++;
+      // Only here, between ids: an interrupted import leaves no id half written.
+      if (options.signal?.aborted) return { ...summary, ids: idsDone, interrupted: true };
       await writer.restoreDeletedPrefix(parsed.persistenceId);
     } else if (parsed.kind === 'event') {
       await writer.add(parsed.repr);
+    } else if (parsed.kind === 'state') {
+      await writer.flush();
+      if ((plans.get(parsed.state.persistenceId) as IdPlan).targetStateRevision > 0) {
+        summary.skippedStates++;
+        continue;
+      }
+      await (durableStateStore as TransferableDurableStateStore).restore(parsed.state);
+      summary.states++;
     } else {
       await writer.flush();
       const idPlan = plans.get(parsed.metadata.persistenceId) as IdPlan;

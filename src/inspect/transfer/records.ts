@@ -1,6 +1,6 @@
 /**
  * The NDJSON export format: one JSON object per line, a header first, then per id an `id`
- * line (its highest sequence number), its events and its snapshots, every field kept:
+ * line (its highest sequence number), its events, its snapshots and its durable state, every field kept:
  * sequence numbers, timestamps, manifests, tags, writer ids and metadata. A value JSON
  * keeps exactly is written as it is (readable, greppable); any other value (a Date, Map,
  * BigInt, bytes, undefined, -0) as base64 MessagePack in a `…Msgpack` field, so nothing
@@ -56,8 +56,19 @@ export interface SnapshotRecord {
   readonly metadataMsgpack?: string;
 }
 
+/** One durable state, whole: `value` (null once deleted) or `valueMsgpack`, its revision, tag and time. */
+export interface StateRecord {
+  readonly kind: 'state';
+  readonly persistenceId: string;
+  readonly revision: number;
+  readonly timestamp: number;
+  readonly tag?: string;
+  readonly value?: unknown;
+  readonly valueMsgpack?: string;
+}
+
 /** Any line after the header. */
-export type ExportRecord = IdRecord | EventRecord | SnapshotRecord;
+export type ExportRecord = IdRecord | EventRecord | SnapshotRecord | StateRecord;
 
 const msgpack = new MessagePackSerializer();
 

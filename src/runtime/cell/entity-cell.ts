@@ -48,6 +48,8 @@ export class EntityCell implements EntityHandle {
   readonly persistenceId: string;
   readonly logger: Logger;
   #status: Status = 'new';
+  /** Set by passivate (also on close): the cell is leaving memory on purpose. */
+  #leaving = false;
   #behavior: EntityBehavior | undefined;
   #lastSequenceNr = 0;
   #snapshotSequenceNr = 0;
@@ -131,6 +133,7 @@ export class EntityCell implements EntityHandle {
     if (this.#status === 'running' && this.#policy.idlePending) void this.#autoSnapshot();
     this.#policy.cancel();
     this.#status = 'invalid';
+    this.#leaving = true;
     this.#release();
     await this.#writer.idle();
   }
@@ -243,7 +246,10 @@ export class EntityCell implements EntityHandle {
       if (this.#status !== 'running') {
         if (next.system) {
           this.#mailbox.shift();
-          this.logger.debug('[memento] [runtime] dropped a runtime message: entity not running', { persistenceId: this.persistenceId });
+          // Passivation and close drop pending timers' messages as a matter of course: not worth a line.
+          if (!this.#leaving) {
+            this.logger.debug('[memento] [runtime] dropped a runtime message: entity not running', { persistenceId: this.persistenceId });
+          }
           continue;
         }
         if (!(await this.#recover())) continue;

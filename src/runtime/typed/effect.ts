@@ -76,7 +76,7 @@ const make = <Event, State>(kind: EffectKind, events: readonly Event[] = [], cha
 /** Builders of {@link Effect}s. */
 export const Effect = {
   /** Persist one event or several (stored all or none), then apply them to the state. */
-  persist<Event, State = never>(events: Event | readonly Event[]): EffectBuilder<Event, State> {
+  persist<const Event, State = never>(events: Event | readonly Event[]): EffectBuilder<Event, State> {
     const list = Array.isArray(events) ? (events as readonly Event[]) : [events as Event];
     return make<Event, State>(list.length === 0 ? 'none' : 'persist', list);
   },

@@ -18,3 +18,9 @@ ON CONFLICT (persistence_id) DO UPDATE SET revision = excluded.revision, payload
 /** Latest changes of tagged ids after an ordering, for changesByTag. */
 export const selectChangesByTag = `SELECT persistence_id, revision, payload, tag, ordering, updated_at FROM durable_state
 WHERE tag = ? AND ordering > ? ORDER BY ordering LIMIT ?`;
+
+/** Ids with a stored state after an id (exclusive, '' for the start), in byte order. */
+export const selectStateIds = 'SELECT persistence_id FROM durable_state WHERE persistence_id > ? ORDER BY persistence_id LIMIT ?';
+
+/** The whole stored state: revision, payload, tag and time of the latest change. */
+export const selectStoredState = 'SELECT revision, payload, tag, updated_at FROM durable_state WHERE persistence_id = ?';

@@ -24,3 +24,6 @@ WHERE persistence_id = ? AND sequence_nr >= ? AND sequence_nr <= ? AND timestamp
 
 /** Deletes one snapshot. */
 export const deleteSnapshot = 'DELETE FROM snapshots WHERE persistence_id = ? AND sequence_nr = ?';
+
+/** Ids with snapshots after an id (exclusive, '' for the start), in byte order. */
+export const selectSnapshotIds = 'SELECT DISTINCT persistence_id FROM snapshots WHERE persistence_id > ? ORDER BY persistence_id LIMIT ?';

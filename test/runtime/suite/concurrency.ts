@@ -68,8 +68,12 @@ export function concurrencyTests(makeStores: MakeStores): void {
       await b.ask({ type: 'add', amount: 5 });
       const held = gate();
       journal.writeGate = held.promise;
+      const arrived = journal.nextWrite();
       const losing = a.ask({ type: 'add', amount: 1 }).catch((e: unknown) => e);
+      await arrived;
+      // The losing persist is held at the journal, so this ask queues behind it.
       const next = a.ask({ type: 'add', amount: 2 });
+      expect(journal.writes).toHaveLength(1);
       journal.writeGate = undefined;
       held.open();
       expect(await losing).toBeInstanceOf(ConcurrencyError);

@@ -22,3 +22,7 @@ export const snapshotCandidatesSql = (t: TableNames): string =>
 /** Oldest first, identity only: list's pages and deleteMatching's keys. Same parameters. */
 export const snapshotKeysSql = (t: TableNames): string =>
   `SELECT sequence_nr, timestamp_ms FROM ${t.snapshots} WHERE ${BOUNDS} ORDER BY sequence_nr LIMIT $6`;
+
+/** `$1` after (exclusive, '' for the start), `$2` limit: ids with snapshots, in byte order (COLLATE "C"). */
+export const snapshotIdsSql = (t: TableNames): string =>
+  `SELECT DISTINCT persistence_id FROM ${t.snapshots} WHERE persistence_id > $1 ORDER BY persistence_id LIMIT $2`;

@@ -18,6 +18,12 @@ export const insertStateSql = (t: TableNames): string =>
   `INSERT INTO ${t.state} (persistence_id, revision, payload, tag, updated_at, ordering) VALUES ($1, $2, $3, $4, now(), ${nextOrdering(t)})
 ON CONFLICT (persistence_id) DO NOTHING`;
 
+/** `$1` id, `$2` revision, `$3` payload or null, `$4` tag, `$5` epoch ms: a whole state for an id never written (else nothing). */
+export const restoreStateSql = (t: TableNames): string =>
+  `INSERT INTO ${t.state} (persistence_id, revision, payload, tag, updated_at, ordering)
+VALUES ($1, $2, $3, $4, to_timestamp($5::double precision / 1000), ${nextOrdering(t)})
+ON CONFLICT (persistence_id) DO NOTHING`;
+
 /** `$1` id, `$2` revision (> 1), `$3` payload or null (a deletion, which keeps the tag), `$4` tag. */
 export const updateStateSql = (t: TableNames): string =>
   `UPDATE ${t.state} SET revision = $2, payload = $3, tag = CASE WHEN $3::bytea IS NULL THEN tag ELSE $4 END, updated_at = now(),

@@ -1,6 +1,6 @@
 /**
  * The built `memento` as a real child process: a SQLite -> PostgreSQL -> SQLite round trip
- * that keeps every byte, a live `events --follow` stopped by Ctrl-C, and settings from the
+ * that keeps every byte (events, snapshots, durable states), a live `events --follow` stopped by Ctrl-C, and settings from the
  * environment and memento.config.json.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -31,6 +31,10 @@ async function seededFile(directory: string, serialization: Serialization): Prom
   const [failed] = await journal.write([{ persistenceId: 'rich|1', events: [rich] }]);
   if (failed) throw failed;
   await journal.deleteTo('account|2', 1);
+  // Durable states: one deleted (its revision stays), one JSON cannot keep.
+  await durableStateStore.upsert('profile|2', 1, { name: 'Grace' }, 'people');
+  await durableStateStore.delete('profile|2', 2);
+  await durableStateStore.upsert('session|1', 1, { since: new Date(timeOf(2)), seen: new Set(['a']) });
   await Promise.all([snapshotStore.close(), durableStateStore.close()]);
   await journal.close();
   return file;
@@ -66,11 +70,11 @@ describe('memento as a child process', () => {
 
     expect(await run('export', 'first.ndjson', '--store', 'sqlite:source.db')).toMatchObject({
       code: 0,
-      stdout: expect.stringContaining('exported 4 ids, 19 events, 3 snapshots'),
+      stdout: expect.stringContaining('exported 7 ids, 19 events, 3 snapshots, 3 durable states'),
     });
     expect(await run('import', 'first.ndjson', ...postgres)).toMatchObject({
       code: 0,
-      stdout: expect.stringContaining('imported 19 events and 3 snapshots of 4 ids'),
+      stdout: expect.stringContaining('imported 19 events, 3 snapshots and 3 durable states of 7 ids'),
     });
     expect((await run('export', 'second.ndjson', ...postgres)).code).toBe(0);
     expect((await run('import', 'second.ndjson', '--store', 'sqlite:copy.db')).code).toBe(0);
@@ -82,11 +86,16 @@ describe('memento as a child process', () => {
     // Values JSON cannot keep travel as MessagePack; JSON ones stay readable.
     expect(first).toContain('"eventMsgpack":');
     expect(first).toContain('"event":{"type":"deposited","amount":10}');
+    expect(first).toContain('{"kind":"state","persistenceId":"profile|2","revision":2,');
+    expect(first).toMatch(/"kind":"state","persistenceId":"session\|1","revision":1,"timestamp":\d+,"valueMsgpack":/);
     const copy = join(directory, 'copy.db');
     const snapshotRows =
       'SELECT persistence_id, sequence_nr, timestamp, payload, metadata FROM snapshots ORDER BY persistence_id, sequence_nr';
     expect(rows(copy, snapshotRows)).toEqual(rows(source, snapshotRows));
     expect(rows(copy, 'SELECT * FROM journal_highest ORDER BY 1')).toEqual(rows(source, 'SELECT * FROM journal_highest ORDER BY 1'));
+    const states = 'SELECT persistence_id, revision, payload, tag, updated_at FROM durable_state ORDER BY 1';
+    expect(rows(copy, states)).toEqual(rows(source, states));
+    expect(rows(copy, states)).toHaveLength(3);
     const events = 'SELECT * FROM journal ORDER BY 1, 2';
     expect(rows(copy, events)).toEqual(rows(source, events));
   });
@@ -128,7 +137,7 @@ describe('memento as a child process', () => {
     const directory = tempDir('env');
     await seededFile(directory, new Serialization());
     const fromEnv = await mementoProcess(['ids', '--json'], { cwd: directory, env: { MEMENTO_STORE: 'sqlite:source.db' } });
-    expect(JSON.parse(fromEnv.stdout)).toHaveLength(4);
+    expect(JSON.parse(fromEnv.stdout)).toHaveLength(7);
     const state = await mementoProcess(['state', 'account|1', '--at', '6'], {
       cwd: directory,
       env: { MEMENTO_STORE: 'sqlite:source.db', MEMENTO_DEFINITIONS: DEFINITIONS },
