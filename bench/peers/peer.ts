@@ -31,7 +31,7 @@ export interface PeerOptions {
   readonly sqliteDir: string;
 }
 
-/** The field the fold sums (bench/postgres.ts's events carry a numeric `quantity`). */
+/** The field the fold sums (the events of benchEvent in bench/scenarios/common.ts carry a numeric `quantity`). */
 export const SUM_FIELD = 'quantity';
 
 /** State of the fold every peer's `load` runs through its library's own folding API. */

@@ -5,12 +5,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError } from '../core/errors.js';
-import { validatePersistenceId } from '../core/persistence-id.js';
-import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
-import type { DurableStateRecord, DurableStateStore } from '../spi/durable-state-store.js';
-import { decodeState, encodeState, revisionConflict, validateStateChange } from '../spi/durable-state-support.js';
-import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
+import type { DurableStateRecord } from '../spi/durable-state-store.js';
+import { decodeState, encodeState, revisionConflict } from '../spi/durable-state-support.js';
+import { type DurableStateStoreCore, GuardedDurableStateStore } from '../spi/guarded-durable-state-store.js';
+import { StoreLifecycle } from '../spi/store-options.js';
 import { binaryValue, numberValue, readNumber, readOptionalBinary, readOptionalString, stringValue } from './attributes.js';
 import type { Item } from './client.js';
 import { DynamoDbConnection, type DynamoDbOptions, type Ready } from './connection.js';
@@ -36,45 +35,38 @@ interface Condition {
   readonly values: Item;
 }
 
-/** A durable state store in a DynamoDB table (shared with the journal and snapshot store). */
-export class DynamoDbDurableStateStore implements DurableStateStore {
+/** An upsert as an item, ready to put. */
+interface PreparedItem {
+  readonly item: Item;
+  /** Marks the item as this change's, to recognize it when the answer to a sent put was lost. */
+  readonly token: string;
+  readonly bytes: number;
+}
+
+/** The I/O of {@link DynamoDbDurableStateStore}. */
+class DynamoDbDurableStateCore implements DurableStateStoreCore<PreparedItem> {
   readonly #serialization: Serialization;
-  /** How this store turns values into stored bytes (its encryption included). */
-  readonly serialization: Serialization;
-  readonly #hooks: StoreOptions['hooks'];
-  readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
   readonly #connection: DynamoDbConnection;
 
-  constructor(options: DynamoDbDurableStateStoreOptions = {}) {
-    this.#connection = new DynamoDbConnection(options, this.#lifecycle);
-    this.#serialization = options.serialization ?? new Serialization();
-    this.serialization = this.#serialization;
-    this.#hooks = options.hooks;
+  constructor(connection: DynamoDbConnection, serialization: Serialization) {
+    this.#connection = connection;
+    this.#serialization = serialization;
   }
 
-  /** Loads the SDK and (with `createTableIfMissing`) creates the table now. */
-  async ready(): Promise<void> {
-    await this.#connection.ready('ready');
-  }
-
-  /** The current value and revision (`{ value: null, revision: 0 }` when never written); strongly consistent. */
+  /** Strongly consistent. */
   async get(persistenceId: string): Promise<DurableStateRecord> {
-    this.#lifecycle.assertOpen('get', persistenceId);
-    validatePersistenceId(persistenceId);
     const ready = await this.#connection.ready('get', persistenceId);
-    return measure(this.#hooks, { operation: 'state.get', store: NAME, persistenceId }, async () => {
-      let item: Item | undefined;
-      try {
-        item = await this.#read(ready, persistenceId);
-      } catch (error) {
-        throw this.#connection.failure(error, 'durableState.get', persistenceId);
-      }
-      if (!item) return { value: null, revision: 0 };
-      const revision = readNumber(item, Attribute.revision, persistenceId);
-      const payload = readOptionalBinary(item, Attribute.payload, persistenceId);
-      const value = decodeState(payload ?? null, persistenceId, revision, this.#serialization);
-      return { value, revision };
-    });
+    let item: Item | undefined;
+    try {
+      item = await this.#read(ready, persistenceId);
+    } catch (error) {
+      throw this.#connection.failure(error, 'durableState.get', persistenceId);
+    }
+    if (!item) return { value: null, revision: 0 };
+    const revision = readNumber(item, Attribute.revision, persistenceId);
+    const payload = readOptionalBinary(item, Attribute.payload, persistenceId);
+    const value = decodeState(payload ?? null, persistenceId, revision, this.#serialization);
+    return { value, revision };
   }
 
   async #read(ready: Ready, persistenceId: string): Promise<Item | undefined> {
@@ -84,10 +76,8 @@ export class DynamoDbDurableStateStore implements DurableStateStore {
     return output.Item;
   }
 
-  /** Stores `value` as `revision` (current + 1, else ConcurrencyError) by one conditional put. */
-  async upsert(persistenceId: string, revision: number, value: unknown, tag?: string): Promise<void> {
-    this.#lifecycle.assertOpen('upsert', persistenceId);
-    const checked = validateStateChange(persistenceId, revision, tag);
+  /** Refuses a state larger than one DynamoDB item before anything is sent. */
+  prepareUpsert(persistenceId: string, checked: number, value: unknown, tag: string | undefined): PreparedItem {
     const payload = encodeState(value, persistenceId, checked, this.#serialization);
     const token = randomBytes(9).toString('base64url');
     const item: Item = {
@@ -107,54 +97,53 @@ export class DynamoDbDurableStateStore implements DurableStateStore {
         { persistenceId, expected: `<= ${MAX_ITEM_BYTES} bytes`, actual: size, source: NAME },
       );
     }
+    return { item, token, bytes: payload.length };
+  }
+
+  /** One conditional put. */
+  async upsert({ item, token }: PreparedItem, persistenceId: string, checked: number): Promise<void> {
     const ready = await this.#connection.ready('upsert', persistenceId);
-    await measure(this.#hooks, { operation: 'state.upsert', store: NAME, persistenceId, bytes: payload.length }, () =>
-      this.#change(ready, persistenceId, checked, token, 'upsert', (condition) => {
-        const values = Object.keys(condition.values).length > 0 ? { ExpressionAttributeValues: condition.values } : {};
-        return ready.client.send(
-          new ready.sdk.PutItemCommand({
-            TableName: this.#connection.table,
-            Item: item,
-            ConditionExpression: condition.expression,
-            ExpressionAttributeNames: condition.names,
-            ...values,
-          }),
-        );
-      }),
-    );
+    await this.#change(ready, persistenceId, checked, token, 'upsert', (condition) => {
+      const values = Object.keys(condition.values).length > 0 ? { ExpressionAttributeValues: condition.values } : {};
+      return ready.client.send(
+        new ready.sdk.PutItemCommand({
+          TableName: this.#connection.table,
+          Item: item,
+          ConditionExpression: condition.expression,
+          ExpressionAttributeNames: condition.names,
+          ...values,
+        }),
+      );
+    });
   }
 
   /** Deletes the value as change `revision`; the item keeps revision and tag, so neither is lost. */
-  async delete(persistenceId: string, revision: number): Promise<void> {
-    this.#lifecycle.assertOpen('delete', persistenceId);
-    const checked = validateStateChange(persistenceId, revision);
+  async delete(persistenceId: string, checked: number): Promise<void> {
     const token = randomBytes(9).toString('base64url');
     const ready = await this.#connection.ready('delete', persistenceId);
-    await measure(this.#hooks, { operation: 'state.delete', store: NAME, persistenceId }, () =>
-      this.#change(ready, persistenceId, checked, token, 'delete', (condition) =>
-        ready.client.send(
-          new ready.sdk.UpdateItemCommand({
-            TableName: this.#connection.table,
-            Key: key(persistenceId),
-            UpdateExpression: 'SET #rev = :rev, #ts = :ts, #sl = :sl, #w = :w REMOVE #p',
-            ConditionExpression: condition.expression,
-            ExpressionAttributeNames: {
-              ...condition.names,
-              '#rev': Attribute.revision,
-              '#ts': Attribute.writtenAt,
-              '#sl': Attribute.sliceKey,
-              '#w': Attribute.writeToken,
-              '#p': Attribute.payload,
-            },
-            ExpressionAttributeValues: {
-              ...condition.values,
-              ':rev': numberValue(checked),
-              ':ts': numberValue(Date.now()),
-              ':sl': stringValue(sliceKey(Kind.state, persistenceId)),
-              ':w': stringValue(token),
-            },
-          }),
-        ),
+    await this.#change(ready, persistenceId, checked, token, 'delete', (condition) =>
+      ready.client.send(
+        new ready.sdk.UpdateItemCommand({
+          TableName: this.#connection.table,
+          Key: key(persistenceId),
+          UpdateExpression: 'SET #rev = :rev, #ts = :ts, #sl = :sl, #w = :w REMOVE #p',
+          ConditionExpression: condition.expression,
+          ExpressionAttributeNames: {
+            ...condition.names,
+            '#rev': Attribute.revision,
+            '#ts': Attribute.writtenAt,
+            '#sl': Attribute.sliceKey,
+            '#w': Attribute.writeToken,
+            '#p': Attribute.payload,
+          },
+          ExpressionAttributeValues: {
+            ...condition.values,
+            ':rev': numberValue(checked),
+            ':ts': numberValue(Date.now()),
+            ':sl': stringValue(sliceKey(Kind.state, persistenceId)),
+            ':w': stringValue(token),
+          },
+        }),
       ),
     );
   }
@@ -193,9 +182,33 @@ export class DynamoDbDurableStateStore implements DurableStateStore {
     }
   }
 
-  /** Releases the client if this store built it. Idempotent. */
+  /** Releases the client if this store built it. */
   async close(): Promise<void> {
-    if (!this.#lifecycle.close()) return;
     this.#connection.close();
+  }
+}
+
+/** A durable state store in a DynamoDB table (shared with the journal and snapshot store). */
+export class DynamoDbDurableStateStore extends GuardedDurableStateStore<PreparedItem> {
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
+  readonly #connection: DynamoDbConnection;
+
+  constructor(options: DynamoDbDurableStateStoreOptions = {}) {
+    const lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
+    const connection = new DynamoDbConnection(options, lifecycle);
+    const serialization = options.serialization ?? new Serialization();
+    super(new DynamoDbDurableStateCore(connection, serialization), {
+      source: NAME,
+      hooks: options.hooks,
+      lifecycle,
+    });
+    this.#connection = connection;
+    this.serialization = serialization;
+  }
+
+  /** Loads the SDK and (with `createTableIfMissing`) creates the table now. */
+  async ready(): Promise<void> {
+    await this.#connection.ready('ready');
   }
 }

@@ -10,20 +10,13 @@ import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { validateInteger } from '../core/validation.js';
-import { measure } from '../observability/hooks.js';
 import { type Logger, resolveLogger } from '../observability/logger.js';
 import { checksum } from '../serialization/checksum.js';
 import { Serialization } from '../serialization/serialization.js';
-import type { SnapshotLoadOptions, SnapshotStore } from '../spi/snapshot-store.js';
-import {
-  decodeSnapshot,
-  encodeSnapshot,
-  loadYoungestReadable,
-  type StoredSnapshot,
-  validateSnapshotMetadata,
-  validateSnapshotQuery,
-} from '../spi/snapshot-support.js';
-import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
+import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
+import type { SnapshotStore } from '../spi/snapshot-store.js';
+import { decodeSnapshot, encodeSnapshot, loadYoungestReadable, type SkipReporting, type StoredSnapshot } from '../spi/snapshot-support.js';
+import { StoreLifecycle } from '../spi/store-options.js';
 import { binaryValue, numberValue, readNumber, readOptionalBinary, stringValue } from './attributes.js';
 import type { Item } from './client.js';
 import { DynamoDbConnection, type DynamoDbOptions, type Ready } from './connection.js';
@@ -67,21 +60,32 @@ const key = (persistenceId: string, sequenceNr: number): Item => ({
   [Attribute.sortKey]: numberValue(sequenceNr),
 });
 
-/** A snapshot store in a DynamoDB table (shared with the journal and durable state store). */
-export class DynamoDbSnapshotStore implements SnapshotStore {
+/** A snapshot encoded as an item, ready to put. */
+interface PreparedItem {
+  readonly row: StoredSnapshot;
+  /** The item without its payload. */
+  readonly base: Item;
+  /** The item with its payload inline. */
+  readonly inline: Item;
+  readonly inlineSize: number;
+  readonly bytes: number;
+}
+
+/** The I/O of {@link DynamoDbSnapshotStore}. */
+class DynamoDbSnapshotCore implements SnapshotStoreCore<PreparedItem> {
   readonly #serialization: Serialization;
   /** How this store turns values into stored bytes (its encryption included). */
   readonly serialization: Serialization;
   readonly #logger: Logger;
-  readonly #hooks: StoreOptions['hooks'];
-  readonly #lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
-  readonly #connection: DynamoDbConnection;
+  readonly #lifecycle: StoreLifecycle;
+  readonly connection: DynamoDbConnection;
   readonly #large: SnapshotStore | undefined;
   readonly #largeBytes: number;
   readonly #pageSize: number;
 
-  constructor(options: DynamoDbSnapshotStoreOptions = {}) {
-    this.#connection = new DynamoDbConnection(options, this.#lifecycle);
+  constructor(options: DynamoDbSnapshotStoreOptions, lifecycle: StoreLifecycle) {
+    this.#lifecycle = lifecycle;
+    this.connection = new DynamoDbConnection(options, lifecycle);
     const context = { source: NAME };
     const large = options.largeSnapshots;
     if (
@@ -111,38 +115,17 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
     this.#serialization = options.serialization ?? new Serialization();
     this.serialization = this.#serialization;
     this.#logger = resolveLogger(options.logger);
-    this.#hooks = options.hooks;
   }
 
-  /** Loads the SDK and (with `createTableIfMissing`) creates the table now. */
-  async ready(): Promise<void> {
-    await this.#connection.ready('ready');
+  async load(persistenceId: string, criteria: SnapshotSelectionCriteria, reporting: SkipReporting): Promise<SelectedSnapshot | null> {
+    const ready = await this.connection.ready('load', persistenceId);
+    try {
+      return await loadYoungestReadable(this.#candidates(ready, persistenceId, criteria), (candidate) => this.#read(candidate), reporting);
+    } catch (error) {
+      throw this.connection.failure(error, 'snapshot.load', persistenceId);
+    }
   }
 
-  /** The youngest readable matching snapshot; unreadable ones are skipped and reported. */
-  async load(persistenceId: string, criteria: SnapshotSelectionCriteria, options?: SnapshotLoadOptions): Promise<SelectedSnapshot | null> {
-    this.#lifecycle.assertOpen('load', persistenceId);
-    const checked = validateSnapshotQuery(persistenceId, criteria);
-    const ready = await this.#connection.ready('load', persistenceId);
-    return measure(this.#hooks, { operation: 'snapshot.load', store: NAME, persistenceId }, async () => {
-      try {
-        return await loadYoungestReadable(this.#candidates(ready, persistenceId, checked), (candidate) => this.#read(candidate), {
-          source: NAME,
-          logger: this.#logger,
-          hooks: this.#hooks,
-          options,
-        });
-      } catch (error) {
-        throw this.#connection.failure(error, 'snapshot.load', persistenceId);
-      }
-    });
-  }
-
-  /**
-   * Matching items newest first: a descending Query of one item (most loads need no more),
-   * then pages of a few. The timestamp bounds are a filter, applied after the Limit, so a
-   * page may come back empty with more to read.
-   */
   async *#candidates(ready: Ready, persistenceId: string, criteria: SnapshotSelectionCriteria): AsyncIterable<Candidate> {
     if (criteria.minSequenceNr > criteria.maxSequenceNr || criteria.minTimestamp > criteria.maxTimestamp) return;
     let start: Item | undefined;
@@ -167,7 +150,7 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
   ): Promise<{ items: Item[]; next: Item | undefined }> {
     const output = await ready.client.send(
       new ready.sdk.QueryCommand({
-        TableName: this.#connection.table,
+        TableName: this.connection.table,
         KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :minSeq AND :maxSeq',
         FilterExpression: '#st BETWEEN :minTs AND :maxTs',
         ExpressionAttributeNames: {
@@ -249,8 +232,7 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
    * Saves or replaces the snapshot at (persistence id, sequence number): inline when its
    * item fits under `largeSnapshotBytes`, else in `largeSnapshots` with a pointer here.
    */
-  async save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void> {
-    this.#lifecycle.assertOpen('save', metadata?.persistenceId);
+  prepareSave(metadata: SnapshotMetadata, snapshot: unknown): PreparedItem {
     const row = encodeSnapshot(metadata, snapshot, this.#serialization);
     const { persistenceId, sequenceNr, timestamp } = row;
     const base: Item = {
@@ -261,31 +243,33 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
       ...(row.metadata ? { [Attribute.metadata]: binaryValue(row.metadata) } : {}),
     };
     const inline: Item = { ...base, [Attribute.payload]: binaryValue(row.payload) };
-    const inlineSize = itemSize(inline);
-    const ready = await this.#connection.ready('save', persistenceId);
-    await measure(this.#hooks, { operation: 'snapshot.save', store: NAME, persistenceId, bytes: row.payload.length }, async () => {
-      let item = inline;
-      if (inlineSize > this.#largeBytes) {
-        item = {
-          ...base,
-          [Attribute.external]: { M: { n: numberValue(row.payload.length), c: numberValue(checksum(row.payload)) } },
-        };
-        const pointerSize = itemSize(item);
-        if (!this.#large || pointerSize > MAX_ITEM_BYTES) throw this.#tooLarge(row, inlineSize, pointerSize);
-        await this.#large.save(new SnapshotMetadata({ persistenceId, sequenceNr, timestamp }), row.payload);
-      }
-      let replaced: Item | undefined;
-      try {
-        const output = await ready.client.send(
-          new ready.sdk.PutItemCommand({ TableName: this.#connection.table, Item: item, ReturnValues: 'ALL_OLD' }),
-        );
-        replaced = output.Attributes;
-      } catch (error) {
-        throw this.#connection.failure(error, 'snapshot.save', persistenceId);
-      }
-      // An inline snapshot replacing a large one leaves the large copy behind: remove it.
-      if (replaced?.[Attribute.external] && item === inline) await this.#deleteLarge(persistenceId, sequenceNr, timestamp);
-    });
+    return { row, base, inline, inlineSize: itemSize(inline), bytes: row.payload.length };
+  }
+
+  async save({ row, base, inline, inlineSize }: PreparedItem): Promise<void> {
+    const { persistenceId, sequenceNr, timestamp } = row;
+    const ready = await this.connection.ready('save', persistenceId);
+    let item = inline;
+    if (inlineSize > this.#largeBytes) {
+      item = {
+        ...base,
+        [Attribute.external]: { M: { n: numberValue(row.payload.length), c: numberValue(checksum(row.payload)) } },
+      };
+      const pointerSize = itemSize(item);
+      if (!this.#large || pointerSize > MAX_ITEM_BYTES) throw this.#tooLarge(row, inlineSize, pointerSize);
+      await this.#large.save(new SnapshotMetadata({ persistenceId, sequenceNr, timestamp }), row.payload);
+    }
+    let replaced: Item | undefined;
+    try {
+      const output = await ready.client.send(
+        new ready.sdk.PutItemCommand({ TableName: this.connection.table, Item: item, ReturnValues: 'ALL_OLD' }),
+      );
+      replaced = output.Attributes;
+    } catch (error) {
+      throw this.connection.failure(error, 'snapshot.save', persistenceId);
+    }
+    // An inline snapshot replacing a large one leaves the large copy behind: remove it.
+    if (replaced?.[Attribute.external] && item === inline) await this.#deleteLarge(persistenceId, sequenceNr, timestamp);
   }
 
   #tooLarge(row: StoredSnapshot, inlineSize: number, pointerSize: number): InvalidArgumentError {
@@ -316,13 +300,9 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
   }
 
   /** Deletes the snapshot at `metadata.sequenceNr` (and its large copy). */
-  async delete(metadata: SnapshotMetadata): Promise<void> {
-    this.#lifecycle.assertOpen('delete', metadata?.persistenceId);
-    const checked = validateSnapshotMetadata(metadata);
-    const ready = await this.#connection.ready('delete', checked.persistenceId);
-    await measure(this.#hooks, { operation: 'snapshot.delete', store: NAME, persistenceId: checked.persistenceId }, () =>
-      this.#deleteOne(ready, checked.persistenceId, checked.sequenceNr),
-    );
+  async delete({ persistenceId, sequenceNr }: SnapshotMetadata): Promise<void> {
+    const ready = await this.connection.ready('delete', persistenceId);
+    await this.#deleteOne(ready, persistenceId, sequenceNr);
   }
 
   async #deleteOne(ready: Ready, persistenceId: string, sequenceNr: number): Promise<void> {
@@ -330,14 +310,14 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
     try {
       const output = await ready.client.send(
         new ready.sdk.DeleteItemCommand({
-          TableName: this.#connection.table,
+          TableName: this.connection.table,
           Key: key(persistenceId, sequenceNr),
           ReturnValues: 'ALL_OLD',
         }),
       );
       removed = output.Attributes;
     } catch (error) {
-      throw this.#connection.failure(error, 'snapshot.delete', persistenceId);
+      throw this.connection.failure(error, 'snapshot.delete', persistenceId);
     }
     if (removed?.[Attribute.external]) {
       await this.#deleteLarge(persistenceId, sequenceNr, readNumber(removed, Attribute.snapshotTimestamp, persistenceId));
@@ -346,26 +326,18 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
 
   /** Deletes every matching snapshot of the id (a few deletes at once). */
   async deleteMatching(persistenceId: string, criteria: SnapshotSelectionCriteria): Promise<void> {
-    this.#lifecycle.assertOpen('deleteMatching', persistenceId);
-    const checked = validateSnapshotQuery(persistenceId, criteria);
-    const ready = await this.#connection.ready('deleteMatching', persistenceId);
-    await measure(this.#hooks, { operation: 'snapshot.deleteMatching', store: NAME, persistenceId }, async () => {
-      const matching: number[] = [];
-      for await (const metadata of this.#list(ready, persistenceId, checked)) matching.push(metadata.sequenceNr);
-      for (let at = 0; at < matching.length; at += DELETE_CONCURRENCY) {
-        await Promise.all(
-          matching.slice(at, at + DELETE_CONCURRENCY).map((sequenceNr) => this.#deleteOne(ready, persistenceId, sequenceNr)),
-        );
-      }
-    });
+    const ready = await this.connection.ready('deleteMatching', persistenceId);
+    const matching: number[] = [];
+    for await (const metadata of this.#list(ready, persistenceId, criteria)) matching.push(metadata.sequenceNr);
+    for (let at = 0; at < matching.length; at += DELETE_CONCURRENCY) {
+      await Promise.all(matching.slice(at, at + DELETE_CONCURRENCY).map((sequenceNr) => this.#deleteOne(ready, persistenceId, sequenceNr)));
+    }
   }
 
   /** Metadata of matching snapshots, oldest first, in pages of `listPageSize`. */
-  async *list(persistenceId: string, criteria?: SnapshotSelectionCriteria): AsyncIterable<SnapshotMetadata> {
-    this.#lifecycle.assertOpen('list', persistenceId);
-    const checked = validateSnapshotQuery(persistenceId, criteria);
-    const ready = await this.#connection.ready('list', persistenceId);
-    yield* this.#list(ready, persistenceId, checked);
+  async *list(persistenceId: string, criteria: SnapshotSelectionCriteria): AsyncIterable<SnapshotMetadata> {
+    const ready = await this.connection.ready('list', persistenceId);
+    yield* this.#list(ready, persistenceId, criteria);
   }
 
   async *#list(ready: Ready, persistenceId: string, criteria: SnapshotSelectionCriteria): AsyncIterable<SnapshotMetadata> {
@@ -377,7 +349,7 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
       try {
         page = await this.#query(ready, persistenceId, criteria, { descending: false, limit: this.#pageSize, start, keysOnly: true });
       } catch (error) {
-        throw this.#connection.failure(error, 'snapshot.list', persistenceId);
+        throw this.connection.failure(error, 'snapshot.list', persistenceId);
       }
       for (const item of page.items) {
         const sequenceNr = readNumber(item, Attribute.sortKey, persistenceId);
@@ -388,9 +360,28 @@ export class DynamoDbSnapshotStore implements SnapshotStore {
     } while (start);
   }
 
-  /** Releases the client if this store built it; `largeSnapshots` stays open (it is the caller's). Idempotent. */
+  /** Releases the client if this store built it; `largeSnapshots` stays open (it is the caller's). */
   async close(): Promise<void> {
-    if (!this.#lifecycle.close()) return;
-    this.#connection.close();
+    this.connection.close();
+  }
+}
+
+/** A snapshot store in a DynamoDB table (shared with the journal and durable state store). */
+export class DynamoDbSnapshotStore extends GuardedSnapshotStore<PreparedItem> {
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
+  readonly #connection: DynamoDbConnection;
+
+  constructor(options: DynamoDbSnapshotStoreOptions = {}) {
+    const lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
+    const core = new DynamoDbSnapshotCore(options, lifecycle);
+    super(core, { source: NAME, logger: options.logger, hooks: options.hooks, lifecycle });
+    this.#connection = core.connection;
+    this.serialization = core.serialization;
+  }
+
+  /** Loads the SDK and (with `createTableIfMissing`) creates the table now. */
+  async ready(): Promise<void> {
+    await this.#connection.ready('ready');
   }
 }

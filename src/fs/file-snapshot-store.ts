@@ -11,17 +11,14 @@ import { pageOfIds } from '../core/persistence-id.js';
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
-import { measure } from '../observability/hooks.js';
-import { type Logger, resolveLogger } from '../observability/logger.js';
 import { Serialization } from '../serialization/serialization.js';
 import type { SnapshotCapabilities } from '../spi/capabilities.js';
+import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
 import { idFromSegments, idSegments } from '../spi/id-segments.js';
 import { KeyedLock } from '../spi/keyed-lock.js';
-import { validateIdListing } from '../spi/queryable-journal.js';
 import { decodeSnapshotFrame, encodeSnapshotFrame } from '../spi/snapshot-frame.js';
-import type { ListableSnapshotStore, SnapshotLoadOptions } from '../spi/snapshot-store.js';
-import { decodeSnapshot, loadYoungestReadable, validateSnapshotMetadata, validateSnapshotQuery } from '../spi/snapshot-support.js';
-import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
+import { decodeSnapshot, loadYoungestReadable, type SkipReporting } from '../spi/snapshot-support.js';
+import type { StoreOptions } from '../spi/store-options.js';
 import { parseSnapshotFileName, snapshotFileName, TEMP_SUFFIX } from './layout.js';
 
 const NAME = 'fs';
@@ -65,24 +62,20 @@ interface DirectoryListing {
 const isCode = (error: unknown, ...codes: string[]): boolean =>
   typeof error === 'object' && error !== null && codes.includes((error as { code?: string }).code ?? '');
 
-/**
- * A snapshot store keeping each snapshot in its own file: `<directory>/<encoded id>~/
- * <sequenceNr>-<timestamp>.snap`. Saves write a temp file, fsync it, rename it over the
- * real name and fsync the directory, so a crash never leaves a half-written snapshot
- * under a real name. See docs/fs.md.
- */
-export class FileSnapshotStore implements ListableSnapshotStore {
+/** A snapshot serialized as a frame, ready to write. */
+interface PreparedFrame {
+  readonly parts: Uint8Array[];
+  readonly bytes: number;
+}
+
+/** The I/O of {@link FileSnapshotStore}. */
+class FileSnapshotCore implements SnapshotStoreCore<PreparedFrame> {
   /** Lists the ids it holds snapshots of (by walking the directory tree). */
   readonly capabilities: SnapshotCapabilities = { listing: true };
   readonly #directory: string;
   readonly #fsync: boolean;
   readonly #staleTempFileMs: number;
   readonly #serialization: Serialization;
-  /** How this store turns values into stored bytes (its encryption included). */
-  readonly serialization: Serialization;
-  readonly #logger: Logger;
-  readonly #hooks: StoreOptions['hooks'];
-  readonly #lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
   /** Saves and deletes of one (id, sequence number) in this process run one at a time. */
   readonly #locks = new KeyedLock();
   /** Temp files of saves in flight in this process: never cleaned up from under them. */
@@ -100,9 +93,6 @@ export class FileSnapshotStore implements ListableSnapshotStore {
     this.#fsync = options.fsync ?? true;
     this.#staleTempFileMs = options.staleTempFileMs ?? 60_000;
     this.#serialization = options.serialization ?? new Serialization();
-    this.serialization = this.#serialization;
-    this.#logger = resolveLogger(options.logger);
-    this.#hooks = options.hooks;
   }
 
   /** The root directory of the store. */
@@ -122,78 +112,54 @@ export class FileSnapshotStore implements ListableSnapshotStore {
     return found && join(dir, found.name);
   }
 
-  async load(persistenceId: string, criteria: SnapshotSelectionCriteria, options?: SnapshotLoadOptions): Promise<SelectedSnapshot | null> {
-    this.#lifecycle.assertOpen('load', persistenceId);
-    const checked = validateSnapshotQuery(persistenceId, criteria);
+  async load(persistenceId: string, criteria: SnapshotSelectionCriteria, reporting: SkipReporting): Promise<SelectedSnapshot | null> {
     const dir = this.directoryOf(persistenceId);
-    return measure(this.#hooks, { operation: 'snapshot.load', store: NAME, persistenceId }, async () => {
-      const { snapshots } = await this.#scan(persistenceId, dir, 'load');
-      const candidates = snapshots.filter((file) => checked.matches(file)).reverse();
-      return loadYoungestReadable(candidates, (file) => this.#read(dir, file), {
-        source: NAME,
-        logger: this.#logger,
-        hooks: this.#hooks,
-        options,
-      });
+    const { snapshots } = await this.#scan(persistenceId, dir, 'load');
+    const candidates = snapshots.filter((file) => criteria.matches(file)).reverse();
+    return loadYoungestReadable(candidates, (file) => this.#read(dir, file), reporting);
+  }
+
+  prepareSave(metadata: SnapshotMetadata, snapshot: unknown): PreparedFrame {
+    const { parts, length } = encodeSnapshotFrame(metadata, snapshot, this.#serialization);
+    return { parts, bytes: length };
+  }
+
+  async save({ parts }: PreparedFrame, { persistenceId, sequenceNr, timestamp }: SnapshotMetadata): Promise<void> {
+    await this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
+      const dir = this.directoryOf(persistenceId);
+      const name = snapshotFileName(sequenceNr, timestamp);
+      await this.#io('save', persistenceId, dir, () => this.#mkdirDurable(dir));
+      await this.#writeAtomically(persistenceId, dir, name, parts);
+      // Only now, with the new file durable, remove what it replaces and crash left-overs.
+      const listing = await this.#scan(persistenceId, dir, 'save');
+      const replaced = [...listing.snapshots, ...listing.duplicates].filter((file) => file.sequenceNr === sequenceNr && file.name !== name);
+      const stale = await this.#staleTemps(dir, listing.temps);
+      await this.#removeAll(persistenceId, dir, [...replaced.map((file) => file.name), ...stale], 'save');
     });
   }
 
-  async save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void> {
-    this.#lifecycle.assertOpen('save', metadata?.persistenceId);
-    const { head: row, parts, length: bytes } = encodeSnapshotFrame(metadata, snapshot, this.#serialization);
-    const { persistenceId, sequenceNr } = row;
-    await measure(this.#hooks, { operation: 'snapshot.save', store: NAME, persistenceId, bytes }, () =>
-      this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
-        const dir = this.directoryOf(persistenceId);
-        const name = snapshotFileName(sequenceNr, row.timestamp);
-        await this.#io('save', persistenceId, dir, () => this.#mkdirDurable(dir));
-        await this.#writeAtomically(persistenceId, dir, name, parts);
-        // Only now, with the new file durable, remove what it replaces and crash left-overs.
-        const listing = await this.#scan(persistenceId, dir, 'save');
-        const replaced = [...listing.snapshots, ...listing.duplicates].filter(
-          (file) => file.sequenceNr === sequenceNr && file.name !== name,
-        );
-        const stale = await this.#staleTemps(dir, listing.temps);
-        await this.#removeAll(persistenceId, dir, [...replaced.map((file) => file.name), ...stale], 'save');
-      }),
-    );
-  }
-
-  async delete(metadata: SnapshotMetadata): Promise<void> {
-    this.#lifecycle.assertOpen('delete', metadata?.persistenceId);
-    const checked = validateSnapshotMetadata(metadata);
-    const { persistenceId, sequenceNr } = checked;
-    await measure(this.#hooks, { operation: 'snapshot.delete', store: NAME, persistenceId }, () =>
-      this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
-        const dir = this.directoryOf(persistenceId);
-        const listing = await this.#scan(persistenceId, dir, 'delete');
-        const names = [...listing.snapshots, ...listing.duplicates]
-          .filter((file) => file.sequenceNr === sequenceNr)
-          .map((file) => file.name);
-        await this.#removeAll(persistenceId, dir, names, 'delete');
-      }),
-    );
+  async delete({ persistenceId, sequenceNr }: SnapshotMetadata): Promise<void> {
+    await this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
+      const dir = this.directoryOf(persistenceId);
+      const listing = await this.#scan(persistenceId, dir, 'delete');
+      const names = [...listing.snapshots, ...listing.duplicates].filter((file) => file.sequenceNr === sequenceNr).map((file) => file.name);
+      await this.#removeAll(persistenceId, dir, names, 'delete');
+    });
   }
 
   async deleteMatching(persistenceId: string, criteria: SnapshotSelectionCriteria): Promise<void> {
-    this.#lifecycle.assertOpen('deleteMatching', persistenceId);
-    const checked = validateSnapshotQuery(persistenceId, criteria);
-    await measure(this.#hooks, { operation: 'snapshot.deleteMatching', store: NAME, persistenceId }, async () => {
-      const dir = this.directoryOf(persistenceId);
-      const listing = await this.#scan(persistenceId, dir, 'deleteMatching');
-      const matching = new Set(listing.snapshots.filter((file) => checked.matches(file)).map((file) => file.sequenceNr));
-      // Duplicates are garbage whatever the criteria say; matching sequence numbers go entirely.
-      const names = [...listing.snapshots.filter((file) => matching.has(file.sequenceNr)), ...listing.duplicates].map((file) => file.name);
-      await this.#removeAll(persistenceId, dir, names, 'deleteMatching');
-    });
+    const dir = this.directoryOf(persistenceId);
+    const listing = await this.#scan(persistenceId, dir, 'deleteMatching');
+    const matching = new Set(listing.snapshots.filter((file) => criteria.matches(file)).map((file) => file.sequenceNr));
+    // Duplicates are garbage whatever the criteria say; matching sequence numbers go entirely.
+    const names = [...listing.snapshots.filter((file) => matching.has(file.sequenceNr)), ...listing.duplicates].map((file) => file.name);
+    await this.#removeAll(persistenceId, dir, names, 'deleteMatching');
   }
 
-  async *list(persistenceId: string, criteria?: SnapshotSelectionCriteria): AsyncIterable<SnapshotMetadata> {
-    this.#lifecycle.assertOpen('list', persistenceId);
-    const checked = validateSnapshotQuery(persistenceId, criteria);
+  async *list(persistenceId: string, criteria: SnapshotSelectionCriteria): AsyncIterable<SnapshotMetadata> {
     const { snapshots } = await this.#scan(persistenceId, this.directoryOf(persistenceId), 'list');
     for (const file of snapshots) {
-      if (checked.matches(file)) yield new SnapshotMetadata({ persistenceId, sequenceNr: file.sequenceNr, timestamp: file.timestamp });
+      if (criteria.matches(file)) yield new SnapshotMetadata({ persistenceId, sequenceNr: file.sequenceNr, timestamp: file.timestamp });
     }
   }
 
@@ -202,11 +168,9 @@ export class FileSnapshotStore implements ListableSnapshotStore {
    * every call (directory names are encodings, not in id order): a tool's listing, not a hot path.
    */
   async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
-    this.#lifecycle.assertOpen('listPersistenceIds');
-    const max = validateIdListing(afterId, limit, NAME);
     const found: string[] = [];
     await this.#walk(this.#directory, [], found);
-    return pageOfIds(found, afterId, max);
+    return pageOfIds(found, afterId, limit);
   }
 
   /** Collects the ids under `dir`: a `~` directory holding a snapshot is an id, a `+` one continues one. */
@@ -235,9 +199,7 @@ export class FileSnapshotStore implements ListableSnapshotStore {
     }
   }
 
-  async close(): Promise<void> {
-    this.#lifecycle.close();
-  }
+  async close(): Promise<void> {}
 
   /** Reads the id's directory: snapshot files by sequence number, duplicates, temp files. */
   async #scan(persistenceId: string, dir: string, operation: string): Promise<DirectoryListing> {
@@ -393,6 +355,41 @@ export class FileSnapshotStore implements ListableSnapshotStore {
         source: NAME,
       },
     );
+  }
+}
+
+/**
+ * A snapshot store keeping each snapshot in its own file: `<directory>/<encoded id>~/
+ * <sequenceNr>-<timestamp>.snap`. Saves write a temp file, fsync it, rename it over the
+ * real name and fsync the directory, so a crash never leaves a half-written snapshot
+ * under a real name. See docs/fs.md.
+ */
+export class FileSnapshotStore extends GuardedSnapshotStore<PreparedFrame> {
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
+  readonly #core: FileSnapshotCore;
+
+  constructor(options: FileSnapshotStoreOptions) {
+    const serialization = options?.serialization ?? new Serialization();
+    const core = new FileSnapshotCore({ ...options, serialization });
+    super(core, { source: NAME, logger: options.logger, hooks: options.hooks });
+    this.#core = core;
+    this.serialization = serialization;
+  }
+
+  /** The root directory of the store. */
+  get directory(): string {
+    return this.#core.directory;
+  }
+
+  /** Directory holding the snapshots of `persistenceId` (for tools and tests). */
+  directoryOf(persistenceId: string): string {
+    return this.#core.directoryOf(persistenceId);
+  }
+
+  /** Path of the file holding snapshot `sequenceNr` of `persistenceId`, or undefined. */
+  pathOf(persistenceId: string, sequenceNr: number): Promise<string | undefined> {
+    return this.#core.pathOf(persistenceId, sequenceNr);
   }
 }
 

@@ -380,7 +380,7 @@ export class Machine<S, H extends ActionHandlers<S>> {
 
   #report(cause: unknown, action: Action | null): void {
     const error = cause instanceof Error ? cause : new Error(String(cause));
-    this.#logger.error(`[memento] [machine] ${error.message}`, {
+    this.#logger.error(error.message.startsWith('[memento] ') ? error.message : `[memento] [machine] ${error.message}`, {
       machine: this.name,
       actionId: action?.id,
       actionType: action?.type,

@@ -2,27 +2,13 @@
  * In-memory durable state store: the reference implementation of the DurableStateStore SPI.
  * @module
  */
-import { validatePersistenceId } from '../core/persistence-id.js';
-import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
-import type {
-  DurableStateChange,
-  DurableStateRecord,
-  QueryableDurableStateStore,
-  StoredDurableState,
-  TransferableDurableStateStore,
-} from '../spi/durable-state-store.js';
-import {
-  decodeState,
-  encodeState,
-  restoreConflict,
-  revisionConflict,
-  validateRestore,
-  validateStateChange,
-} from '../spi/durable-state-support.js';
-import { ChangeListeners, validateIdListing, validateOrderingRead } from '../spi/queryable-journal.js';
-import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
+import type { DurableStateChange, DurableStateRecord, StoredDurableState } from '../spi/durable-state-store.js';
+import { decodeState, encodeState, restoreConflict, revisionConflict } from '../spi/durable-state-support.js';
+import { type DurableStateStoreCore, GuardedDurableStateStore, type StateChangeListener } from '../spi/guarded-durable-state-store.js';
+import { ChangeListeners } from '../spi/queryable-journal.js';
+import type { StoreOptions } from '../spi/store-options.js';
 
 const NAME = 'memory';
 
@@ -35,51 +21,43 @@ interface Entry {
   timestamp: number;
 }
 
+interface PreparedPayload {
+  readonly payload: Uint8Array;
+  readonly bytes: number;
+}
+
 /** Options of {@link MemoryDurableStateStore}. */
 export type MemoryDurableStateStoreOptions = StoreOptions;
 
-/** A durable state store held in process memory. */
-export class MemoryDurableStateStore implements QueryableDurableStateStore, TransferableDurableStateStore {
+/** The I/O of {@link MemoryDurableStateStore}: entries in a map. */
+class MemoryDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
   /** ChangesByTag queries, live notifications, listing and whole-state transfer. */
   readonly capabilities: DurableStateCapabilities = { queries: true, live: true, transfer: true };
   readonly #entries = new Map<string, Entry>();
   readonly #listeners = new ChangeListeners();
   #ordering = 0;
-  readonly #serialization: Serialization;
-  /** How this store turns values into stored bytes (its encryption included). */
-  readonly serialization: Serialization;
-  readonly #hooks: StoreOptions['hooks'];
-  readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
 
-  constructor(options: MemoryDurableStateStoreOptions = {}) {
-    this.#serialization = options.serialization ?? new Serialization();
-    this.serialization = this.#serialization;
-    this.#hooks = options.hooks;
-  }
+  constructor(private readonly serialization: Serialization) {}
 
   async get(persistenceId: string): Promise<DurableStateRecord> {
-    this.#lifecycle.assertOpen('get', persistenceId);
-    validatePersistenceId(persistenceId);
     const entry = this.#entries.get(persistenceId);
     if (!entry) return { value: null, revision: 0 };
-    const value = decodeState(entry.payload, persistenceId, entry.revision, this.#serialization);
+    const value = decodeState(entry.payload, persistenceId, entry.revision, this.serialization);
     return { value, revision: entry.revision };
   }
 
-  async upsert(persistenceId: string, revision: number, value: unknown, tag?: string): Promise<void> {
-    this.#lifecycle.assertOpen('upsert', persistenceId);
-    const checked = validateStateChange(persistenceId, revision, tag);
-    const payload = encodeState(value, persistenceId, checked, this.#serialization);
-    await measure(this.#hooks, { operation: 'state.upsert', store: NAME, persistenceId }, async () =>
-      this.#change(persistenceId, checked, payload, tag, 'upsert'),
-    );
+  prepareUpsert(persistenceId: string, revision: number, value: unknown): PreparedPayload {
+    const payload = encodeState(value, persistenceId, revision, this.serialization);
+    return { payload, bytes: payload.length };
+  }
+
+  async upsert({ payload }: PreparedPayload, persistenceId: string, revision: number, tag: string | undefined): Promise<void> {
+    this.#change(persistenceId, revision, payload, tag, 'upsert');
   }
 
   async delete(persistenceId: string, revision: number): Promise<void> {
-    this.#lifecycle.assertOpen('delete', persistenceId);
-    const checked = validateStateChange(persistenceId, revision);
     // The tag stays, so tagged change queries see the deletion.
-    this.#change(persistenceId, checked, null, this.#entries.get(persistenceId)?.tag, 'delete');
+    this.#change(persistenceId, revision, null, this.#entries.get(persistenceId)?.tag, 'delete');
   }
 
   #change(
@@ -97,14 +75,12 @@ export class MemoryDurableStateStore implements QueryableDurableStateStore, Tran
   }
 
   async readChangesByTag(tag: string, afterOrdering: number, limit: number): Promise<DurableStateChange[]> {
-    this.#lifecycle.assertOpen('readChangesByTag');
-    const { after, max } = validateOrderingRead(afterOrdering, limit, tag, { tagRequired: true });
-    const matching = [...this.#entries].filter(([, entry]) => entry.tag === tag && entry.ordering > after);
+    const matching = [...this.#entries].filter(([, entry]) => entry.tag === tag && entry.ordering > afterOrdering);
     matching.sort(([, a], [, b]) => a.ordering - b.ordering);
-    return matching.slice(0, max).map(([persistenceId, entry]) => ({
+    return matching.slice(0, limit).map(([persistenceId, entry]) => ({
       persistenceId,
       revision: entry.revision,
-      value: decodeState(entry.payload, persistenceId, entry.revision, this.#serialization),
+      value: decodeState(entry.payload, persistenceId, entry.revision, this.serialization),
       tag: entry.tag,
       ordering: entry.ordering,
       timestamp: entry.timestamp,
@@ -112,26 +88,20 @@ export class MemoryDurableStateStore implements QueryableDurableStateStore, Tran
   }
 
   async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
-    this.#lifecycle.assertOpen('listPersistenceIds');
-    const max = validateIdListing(afterId, limit, NAME);
     const ids = [...this.#entries.keys()].filter((id) => afterId === undefined || id > afterId).sort();
-    return ids.slice(0, max);
+    return ids.slice(0, limit);
   }
 
   async readStored(persistenceId: string): Promise<StoredDurableState | null> {
-    this.#lifecycle.assertOpen('readStored', persistenceId);
-    validatePersistenceId(persistenceId);
     const entry = this.#entries.get(persistenceId);
     if (!entry) return null;
-    const value = decodeState(entry.payload, persistenceId, entry.revision, this.#serialization);
+    const value = decodeState(entry.payload, persistenceId, entry.revision, this.serialization);
     return { persistenceId, revision: entry.revision, value, tag: entry.tag, timestamp: entry.timestamp };
   }
 
-  async restore(state: StoredDurableState): Promise<void> {
-    this.#lifecycle.assertOpen('restore', state?.persistenceId);
-    const { revision, timestamp } = validateRestore(state);
+  async restore(state: StoredDurableState, revision: number, timestamp: number): Promise<void> {
     const { persistenceId } = state;
-    const payload = state.value === null ? null : encodeState(state.value, persistenceId, revision, this.#serialization);
+    const payload = state.value === null ? null : encodeState(state.value, persistenceId, revision, this.serialization);
     const current = this.#entries.get(persistenceId)?.revision ?? 0;
     if (current !== 0) throw restoreConflict(persistenceId, current, revision, NAME);
     this.#ordering++;
@@ -139,13 +109,23 @@ export class MemoryDurableStateStore implements QueryableDurableStateStore, Tran
     this.#listeners.notify(this.#ordering);
   }
 
-  async subscribe(listener: (notification: { readonly ordering: number }) => void): Promise<{ close(): Promise<void> }> {
-    this.#lifecycle.assertOpen('subscribe');
+  async subscribe(listener: StateChangeListener): Promise<{ close(): Promise<void> }> {
     return this.#listeners.add(listener);
   }
 
   async close(): Promise<void> {
-    this.#lifecycle.close();
     this.#listeners.clear();
+  }
+}
+
+/** A durable state store held in process memory. */
+export class MemoryDurableStateStore extends GuardedDurableStateStore<PreparedPayload> {
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
+
+  constructor(options: MemoryDurableStateStoreOptions = {}) {
+    const serialization = options.serialization ?? new Serialization();
+    super(new MemoryDurableStateCore(serialization), { source: NAME, hooks: options.hooks });
+    this.serialization = serialization;
   }
 }

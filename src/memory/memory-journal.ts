@@ -5,27 +5,12 @@
  * @module
  */
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
-import { measure } from '../observability/hooks.js';
 import { Serialization } from '../serialization/serialization.js';
 import type { JournalCapabilities } from '../spi/capabilities.js';
-import {
-  decodeEvent,
-  prepareWrites,
-  type StoredEvent,
-  sequenceConflict,
-  validateDeleteTo,
-  validateHighestArguments,
-  validateReplayArguments,
-} from '../spi/journal-support.js';
-import {
-  ChangeListeners,
-  type OrderedEvent,
-  type OrderingFilter,
-  type QueryableJournal,
-  validateIdListing,
-  validateOrderingRead,
-} from '../spi/queryable-journal.js';
-import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
+import { GuardedJournal, type JournalCore } from '../spi/guarded-journal.js';
+import { decodeEvent, prepareWrite, type ReplayBounds, type StoredEvent, sequenceConflict } from '../spi/journal-support.js';
+import { type ChangeListener, ChangeListeners, type OrderedEvent, type OrderingFilter } from '../spi/queryable-journal.js';
+import type { StoreOptions } from '../spi/store-options.js';
 
 const NAME = 'memory';
 
@@ -38,8 +23,8 @@ interface Stream {
 /** Options of {@link MemoryJournal}. */
 export type MemoryJournalOptions = StoreOptions;
 
-/** A journal held in process memory; lost when the process exits. Serves queries too. */
-export class MemoryJournal implements QueryableJournal {
+/** The I/O of {@link MemoryJournal}: streams and a global log in memory. */
+class MemoryJournalCore implements JournalCore {
   /** Queries by global ordering, tags and live notifications. */
   readonly capabilities: JournalCapabilities = { queries: true, tags: true, live: true };
   readonly #streams = new Map<string, Stream>();
@@ -47,42 +32,29 @@ export class MemoryJournal implements QueryableJournal {
   readonly #log: (StoredEvent | undefined)[] = [];
   readonly #listeners = new ChangeListeners();
   readonly #serialization: Serialization;
-  /** How this store turns values into stored bytes (its encryption included). */
-  readonly serialization: Serialization;
-  readonly #hooks: StoreOptions['hooks'];
-  readonly #lifecycle = new StoreLifecycle(NAME, 'journal');
 
-  constructor(options: MemoryJournalOptions = {}) {
-    this.#serialization = options.serialization ?? new Serialization();
-    this.serialization = this.#serialization;
-    this.#hooks = options.hooks;
+  constructor(serialization: Serialization) {
+    this.#serialization = serialization;
   }
 
   async write(writes: readonly AtomicWrite[]): Promise<(Error | undefined)[]> {
-    this.#lifecycle.assertOpen('write');
-    const prepared = prepareWrites(writes, this.#serialization);
-    return measure(
-      this.#hooks,
-      { operation: 'journal.write', store: NAME },
-      async () =>
-        prepared.map(({ write, rows, error }) => {
-          if (error) return error;
-          const stream = this.#streams.get(write.persistenceId) ?? { events: [], highest: 0 };
-          const first = rows[0]?.sequenceNr ?? 0;
-          if (first !== stream.highest + 1) return sequenceConflict(write.persistenceId, stream.highest + 1, first, NAME);
-          stream.events.push(...rows);
-          stream.highest = rows[rows.length - 1]?.sequenceNr ?? stream.highest;
-          this.#streams.set(write.persistenceId, stream);
-          this.#log.push(...rows);
-          return undefined;
-        }),
-      (results) => ({ count: results.length }),
-    ).finally(() => this.#listeners.notify(this.#log.length));
+    const prepared = writes.map((write) => prepareWrite(write, this.#serialization));
+    const results = prepared.map(({ write, rows, error }) => {
+      if (error) return error;
+      const stream = this.#streams.get(write.persistenceId) ?? { events: [], highest: 0 };
+      const first = rows[0]?.sequenceNr ?? 0;
+      if (first !== stream.highest + 1) return sequenceConflict(write.persistenceId, stream.highest + 1, first, NAME);
+      stream.events.push(...rows);
+      stream.highest = rows[rows.length - 1]?.sequenceNr ?? stream.highest;
+      this.#streams.set(write.persistenceId, stream);
+      this.#log.push(...rows);
+      return undefined;
+    });
+    this.#listeners.notify(this.#log.length);
+    return results;
   }
 
-  async readByOrdering(afterOrdering: number, limit = 1000, filter: OrderingFilter = {}): Promise<OrderedEvent[]> {
-    this.#lifecycle.assertOpen('readByOrdering');
-    const { after, max } = validateOrderingRead(afterOrdering, limit, filter.tag);
+  async readByOrdering(after: number, max: number, filter: OrderingFilter): Promise<OrderedEvent[]> {
     const out: OrderedEvent[] = [];
     for (let index = after; index < this.#log.length && out.length < max; index++) {
       const row = this.#log[index];
@@ -92,24 +64,18 @@ export class MemoryJournal implements QueryableJournal {
     return out;
   }
 
-  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
-    this.#lifecycle.assertOpen('listPersistenceIds');
-    const max = validateIdListing(afterId, limit);
+  async listPersistenceIds(afterId: string | undefined, max: number): Promise<string[]> {
     const ids = [...this.#streams.keys()].filter((id) => afterId === undefined || id > afterId).sort();
     return ids.slice(0, max);
   }
 
-  async subscribe(listener: (notification: { readonly ordering: number }) => void): Promise<{ close(): Promise<void> }> {
-    this.#lifecycle.assertOpen('subscribe');
+  async subscribe(listener: ChangeListener): Promise<{ close(): Promise<void> }> {
     return this.#listeners.add(listener);
   }
 
-  async *replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
-    this.#lifecycle.assertOpen('replay', persistenceId);
-    const bounds = validateReplayArguments(persistenceId, from, to, max);
+  async *replay(persistenceId: string, bounds: ReplayBounds): AsyncIterable<PersistentRepr> {
     const stream = this.#streams.get(persistenceId);
     if (!stream || bounds.max === 0) return;
-    const started = performance.now();
     let count = 0;
     // Index arithmetic works because events are contiguous from the lowest kept one.
     const lowest = stream.events[0]?.sequenceNr ?? stream.highest + 1;
@@ -119,18 +85,13 @@ export class MemoryJournal implements QueryableJournal {
       count++;
       yield decodeEvent(row, this.#serialization);
     }
-    this.#hooks?.onOperation?.({ operation: 'journal.replay', store: NAME, persistenceId, count, durationMs: performance.now() - started });
   }
 
-  async highestSequenceNr(persistenceId: string, from?: number): Promise<number> {
-    this.#lifecycle.assertOpen('highestSequenceNr', persistenceId);
-    validateHighestArguments(persistenceId, from);
+  async highestSequenceNr(persistenceId: string): Promise<number> {
     return this.#streams.get(persistenceId)?.highest ?? 0;
   }
 
-  async deleteTo(persistenceId: string, toSequenceNr: number): Promise<void> {
-    this.#lifecycle.assertOpen('deleteTo', persistenceId);
-    const to = validateDeleteTo(persistenceId, toSequenceNr);
+  async deleteTo(persistenceId: string, to: number): Promise<void> {
     const stream = this.#streams.get(persistenceId);
     if (!stream) return;
     const kept = stream.events.filter((row) => row.sequenceNr > to);
@@ -144,7 +105,18 @@ export class MemoryJournal implements QueryableJournal {
   }
 
   async close(): Promise<void> {
-    this.#lifecycle.close();
     this.#listeners.clear();
+  }
+}
+
+/** A journal held in process memory; lost when the process exits. Serves queries too. */
+export class MemoryJournal extends GuardedJournal {
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
+
+  constructor(options: MemoryJournalOptions = {}) {
+    const serialization = options.serialization ?? new Serialization();
+    super(new MemoryJournalCore(serialization), { source: NAME, hooks: options.hooks });
+    this.serialization = serialization;
   }
 }

@@ -98,9 +98,14 @@ export function stderrLogger(options: StderrLoggerOptions = {}): Logger {
       return;
     }
     printed++;
-    write(`[memento] ${level} ${oneLine(message)}${fields === undefined ? '' : ` ${formatFields(fields)}`}`);
+    write(`[memento] ${level} ${oneLine(withoutPrefix(message))}${fields === undefined ? '' : ` ${formatFields(fields)}`}`);
   };
   return { debug: ignore, info: ignore, warn: print('WARN'), error: print('ERROR') };
+}
+
+/** Messages already start with `[memento] `; the line's own prefix says it once. */
+function withoutPrefix(message: string): string {
+  return message.startsWith('[memento] ') ? message.slice('[memento] '.length) : message;
 }
 
 /** The logger used when none is given: warnings and errors on stderr, rate-limited, shared by every store. */

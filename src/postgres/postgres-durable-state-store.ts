@@ -3,31 +3,15 @@
  * and is applied only where the stored revision is one less.
  * @module
  */
-
 import { randomUUID } from 'node:crypto';
-import { validatePersistenceId } from '../core/persistence-id.js';
 import { validateInteger } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
 import type { Serialization } from '../serialization/serialization.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
-import type {
-  DurableStateChange,
-  DurableStateRecord,
-  QueryableDurableStateStore,
-  StoredDurableState,
-  TransferableDurableStateStore,
-} from '../spi/durable-state-store.js';
-import {
-  decodeState,
-  encodeState,
-  restoreConflict,
-  revisionConflict,
-  validateRestore,
-  validateStateChange,
-} from '../spi/durable-state-support.js';
-import { validateIdListing, validateOrderingRead } from '../spi/queryable-journal.js';
+import type { DurableStateChange, DurableStateRecord, StoredDurableState } from '../spi/durable-state-store.js';
+import { decodeState, encodeState, restoreConflict, revisionConflict } from '../spi/durable-state-support.js';
+import { type DurableStateStoreCore, GuardedDurableStateStore } from '../spi/guarded-durable-state-store.js';
 import { withRetry } from '../spi/retry.js';
-import { StoreLifecycle } from '../spi/store-options.js';
 import { describeFailure, isDefiniteRollback, isTransientRollback, NAME, storeFailure } from './errors.js';
 import type { MigrateResult } from './migrate.js';
 import {
@@ -46,66 +30,45 @@ import { PostgresBase, type PostgresOptions } from './store-base.js';
 /** Options of {@link PostgresDurableStateStore}. */
 export type PostgresDurableStateStoreOptions = PostgresOptions;
 
-/** Durable state in a PostgreSQL table (see docs/postgres.md for the schema). */
-export class PostgresDurableStateStore implements QueryableDurableStateStore, TransferableDurableStateStore {
+interface PreparedPayload {
+  readonly payload: Uint8Array;
+  readonly bytes: number;
+}
+
+/** The I/O of {@link PostgresDurableStateStore}. */
+class PostgresDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
   /** ChangesByTag queries (live ones poll: no notifications), listing and whole-state transfer. */
   readonly capabilities: DurableStateCapabilities = { queries: true, live: false, transfer: true };
   readonly #base: PostgresBase;
-  readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
 
-  /** How this store turns values into stored bytes (its encryption included). */
-  get serialization(): Serialization {
-    return this.#base.serialization;
+  constructor(base: PostgresBase) {
+    this.#base = base;
   }
 
-  constructor(options: PostgresDurableStateStoreOptions) {
-    this.#base = new PostgresBase(options);
-  }
-
-  /** The schema holding the tables. */
-  get schema(): string {
-    return this.#base.schema;
-  }
-
-  /** Creates or upgrades the tables (idempotent, safe from several processes at once). */
-  migrate(): Promise<MigrateResult> {
-    return this.#base.migrate();
-  }
-
-  /** The current value and revision (`{ value: null, revision: 0 }` when never written). */
   async get(persistenceId: string): Promise<DurableStateRecord> {
-    this.#lifecycle.assertOpen('get', persistenceId);
-    validatePersistenceId(persistenceId);
-    return measure(this.#base.hooks, { operation: 'state.get', store: NAME, persistenceId }, async () => {
-      const [row] = await this.#base.read<{ revision: string; payload: Buffer | null }>(
-        'state.get',
-        persistenceId,
-        getStateSql(this.#base.tables),
-        [persistenceId],
-      );
-      if (!row) return { value: null, revision: 0 };
-      const value = decodeState(row.payload, persistenceId, Number(row.revision), this.#base.serialization);
-      return { value, revision: Number(row.revision) };
-    });
-  }
-
-  /** Stores `value` as `revision` (current + 1), else ConcurrencyError. */
-  async upsert(persistenceId: string, revision: number, value: unknown, tag?: string): Promise<void> {
-    this.#lifecycle.assertOpen('upsert', persistenceId);
-    const checked = validateStateChange(persistenceId, revision, tag);
-    const payload = encodeState(value, persistenceId, checked, this.#base.serialization);
-    await measure(this.#base.hooks, { operation: 'state.upsert', store: NAME, persistenceId, bytes: payload.length }, () =>
-      this.#change(persistenceId, checked, payload, tag ?? null, 'upsert'),
+    const [row] = await this.#base.read<{ revision: string; payload: Buffer | null }>(
+      'state.get',
+      persistenceId,
+      getStateSql(this.#base.tables),
+      [persistenceId],
     );
+    if (!row) return { value: null, revision: 0 };
+    const value = decodeState(row.payload, persistenceId, Number(row.revision), this.#base.serialization);
+    return { value, revision: Number(row.revision) };
   }
 
-  /** Deletes the value as change `revision` (current + 1); the revision stays. */
+  prepareUpsert(persistenceId: string, revision: number, value: unknown): PreparedPayload {
+    const payload = encodeState(value, persistenceId, revision, this.#base.serialization);
+    return { payload, bytes: payload.length };
+  }
+
+  async upsert({ payload }: PreparedPayload, persistenceId: string, revision: number, tag: string | undefined): Promise<void> {
+    await this.#change(persistenceId, revision, payload, tag ?? null, 'upsert');
+  }
+
+  /** The revision stays. */
   async delete(persistenceId: string, revision: number): Promise<void> {
-    this.#lifecycle.assertOpen('delete', persistenceId);
-    const checked = validateStateChange(persistenceId, revision);
-    await measure(this.#base.hooks, { operation: 'state.delete', store: NAME, persistenceId }, () =>
-      this.#change(persistenceId, checked, null, null, 'delete'),
-    );
+    await this.#change(persistenceId, revision, null, null, 'delete');
   }
 
   async #change(persistenceId: string, revision: number, payload: Uint8Array | null, tag: string | null, operation: 'upsert' | 'delete') {
@@ -154,10 +117,7 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore, Tr
     return row ? Number(row.revision) : 0;
   }
 
-  /** Latest changes of ids tagged `tag` after `afterOrdering`; see QueryableDurableStateStore. */
-  async readChangesByTag(tag: string, afterOrdering: number, limit: number): Promise<DurableStateChange[]> {
-    this.#lifecycle.assertOpen('readChangesByTag');
-    const { after, max } = validateOrderingRead(afterOrdering, limit, tag, { tagRequired: true, source: NAME });
+  async readChangesByTag(tag: string, after: number, max: number): Promise<DurableStateChange[]> {
     const rows = await this.#base.read<{
       persistence_id: string;
       revision: string;
@@ -178,21 +138,17 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore, Tr
 
   /** Ids with a stored state (deleted ones included), in byte order. */
   async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
-    this.#lifecycle.assertOpen('listPersistenceIds');
-    const max = validateIdListing(afterId, limit, NAME);
     const rows = await this.#base.read<{ persistence_id: string }>(
       'state.listPersistenceIds',
       undefined,
       listStateIdsSql(this.#base.tables),
-      [afterId ?? '', max],
+      [afterId ?? '', limit],
     );
     return rows.map((row) => row.persistence_id);
   }
 
   /** The stored state with its tag and time; null when never written. */
   async readStored(persistenceId: string): Promise<StoredDurableState | null> {
-    this.#lifecycle.assertOpen('readStored', persistenceId);
-    validatePersistenceId(persistenceId);
     const [row] = await this.#base.read<{ revision: string; payload: Buffer | null; tag: string | null; timestamp_ms: string }>(
       'state.readStored',
       persistenceId,
@@ -210,9 +166,7 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore, Tr
    * repeat: a retry after a lost answer finds the row and reports the conflict only when
    * it differs from what was restored.
    */
-  async restore(state: StoredDurableState): Promise<void> {
-    this.#lifecycle.assertOpen('restore', state?.persistenceId);
-    const { revision, timestamp } = validateRestore(state);
+  async restore(state: StoredDurableState, revision: number, timestamp: number): Promise<void> {
     const { persistenceId } = state;
     const payload = state.value === null ? null : encodeState(state.value, persistenceId, revision, this.#base.serialization);
     const inserted = await this.#base.read('state.restore', persistenceId, `${restoreStateSql(this.#base.tables)} RETURNING 1`, [
@@ -232,6 +186,27 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore, Tr
       throw restoreConflict(persistenceId, await this.#currentRevision('state.restore', persistenceId), revision, NAME);
   }
 
+  /** Ends the pool if the store built it. */
+  async close(): Promise<void> {
+    await this.#base.release();
+  }
+}
+
+/** Durable state in a PostgreSQL table (see docs/postgres.md for the schema). */
+export class PostgresDurableStateStore extends GuardedDurableStateStore<PreparedPayload> {
+  readonly #base: PostgresBase;
+
+  constructor(options: PostgresDurableStateStoreOptions) {
+    const base = new PostgresBase(options);
+    super(new PostgresDurableStateCore(base), { source: NAME, hooks: base.hooks });
+    this.#base = base;
+  }
+
+  /** How this store turns values into stored bytes (its encryption included). */
+  get serialization(): Serialization {
+    return this.#base.serialization;
+  }
+
   /**
    * Removes durable states deleted more than `retentionMs` ago (their tombstones), returning
    * their ids. A tombstone keeps the revision so a stale writer cannot recreate the value at
@@ -239,7 +214,7 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore, Tr
    * "Growth and cleanup" in docs/postgres.md). Live values are never touched.
    */
   async purgeDeleted(options: { readonly retentionMs: number }): Promise<string[]> {
-    this.#lifecycle.assertOpen('purgeDeleted');
+    this.lifecycle.assertOpen('purgeDeleted');
     const retentionMs = validateInteger(options?.retentionMs, 'retentionMs', { source: NAME }, { min: 0 });
     return measure(this.#base.hooks, { operation: 'state.purgeDeleted', store: NAME }, async () => {
       // Idempotent: deleting tombstones again deletes nothing more, so the retried path is safe.
@@ -253,9 +228,13 @@ export class PostgresDurableStateStore implements QueryableDurableStateStore, Tr
     });
   }
 
-  /** Ends the pool if the store built it. Idempotent. */
-  async close(): Promise<void> {
-    if (!this.#lifecycle.close()) return;
-    await this.#base.release();
+  /** The schema holding the tables. */
+  get schema(): string {
+    return this.#base.schema;
+  }
+
+  /** Creates or upgrades the tables (idempotent, safe from several processes at once). */
+  migrate(): Promise<MigrateResult> {
+    return this.#base.migrate();
   }
 }

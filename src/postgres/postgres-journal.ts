@@ -14,23 +14,9 @@ import { validateInteger } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
 import type { Serialization } from '../serialization/serialization.js';
 import type { JournalCapabilities } from '../spi/capabilities.js';
-import {
-  checkRecordedHighest,
-  decodeEvent,
-  prepareWrites,
-  type StoredEvent,
-  validateDeleteTo,
-  validateHighestArguments,
-  validateReplayArguments,
-} from '../spi/journal-support.js';
-import {
-  type OrderedEvent,
-  type OrderingFilter,
-  type QueryableJournal,
-  validateIdListing,
-  validateOrderingRead,
-} from '../spi/queryable-journal.js';
-import { StoreLifecycle } from '../spi/store-options.js';
+import { GuardedJournal, type JournalCore } from '../spi/guarded-journal.js';
+import { checkRecordedHighest, decodeEvent, prepareWrite, type ReplayBounds, type StoredEvent } from '../spi/journal-support.js';
+import type { OrderedEvent, OrderingFilter } from '../spi/queryable-journal.js';
 import { AppendBatcher } from './append-batcher.js';
 import { clientConnection } from './connection.js';
 import { NAME } from './errors.js';
@@ -114,165 +100,95 @@ const toStored = (row: EventRow): StoredEvent => ({
   metadata: row.metadata ?? undefined,
 });
 
-/** A journal in PostgreSQL tables (see docs/postgres.md for the schema). */
-export class PostgresJournal implements QueryableJournal {
+/** The I/O of {@link PostgresJournal}. */
+class PostgresJournalCore implements JournalCore {
   /** Queries by global ordering and tags; live notifications (LISTEN/NOTIFY) unless `notifyChannel: false`. */
   readonly capabilities: JournalCapabilities;
   readonly #base: PostgresBase;
-  readonly #lifecycle = new StoreLifecycle(NAME, 'journal');
   readonly #pageSize: number;
   readonly #pageBytes: number;
-  readonly #notify: NotifyTarget | undefined;
   readonly #writer: AppendBatcher;
-  readonly #notifications: AppendNotifications | undefined;
+  /** The journal's one LISTEN connection, shared by its subscribers; none with `notifyChannel: false`. */
+  readonly notifications: AppendNotifications | undefined;
 
-  /** How this store turns values into stored bytes (its encryption included). */
-  get serialization(): Serialization {
-    return this.#base.serialization;
-  }
-
-  constructor(options: PostgresJournalOptions) {
-    this.#base = new PostgresBase(options);
+  constructor(base: PostgresBase, options: PostgresJournalOptions) {
+    this.#base = base;
     this.#pageSize = validateInteger(options.replayPageSize ?? 5000, 'replayPageSize', { source: NAME }, { min: 1 });
     this.#pageBytes = validateInteger(options.replayPageBytes ?? 8 * 1024 * 1024, 'replayPageBytes', { source: NAME }, { min: 1 });
     const maxBatchWrites = validateInteger(options.maxBatchWrites ?? 500, 'maxBatchWrites', { source: NAME }, { min: 1 });
     const channel = options.notifyChannel ?? 'memento_journal';
-    this.#notify = channel === false ? undefined : { channel, schema: this.#base.schema };
-    this.capabilities = { queries: true, tags: true, live: this.#notify !== undefined };
-    this.#writer = new AppendBatcher(this.#base, this.#notify, maxBatchWrites);
-    const notify = this.#notify;
+    const notify: NotifyTarget | undefined = channel === false ? undefined : { channel, schema: base.schema };
+    this.capabilities = { queries: true, tags: true, live: notify !== undefined };
+    this.#writer = new AppendBatcher(base, notify, maxBatchWrites);
     const probeTimeoutMs = validateInteger(options.listen?.probeTimeoutMs ?? 2000, 'listen.probeTimeoutMs', { source: NAME }, { min: 1 });
-    this.#notifications =
+    this.notifications =
       notify &&
       new AppendNotifications({
-        open: listenConnection(options, () => this.#base.pool()),
+        open: listenConnection(options, () => base.pool()),
         target: notify,
-        logger: this.#base.logger,
+        logger: base.logger,
         probeTimeoutMs,
         sendProbe: async (payload) => {
-          await this.#base.read('journal.subscribe', undefined, 'SELECT pg_notify($1, $2)', [notify.channel, payload]);
+          await base.read('journal.subscribe', undefined, 'SELECT pg_notify($1, $2)', [notify.channel, payload]);
         },
       });
   }
 
-  /** The schema holding the tables. */
-  get schema(): string {
-    return this.#base.schema;
-  }
-
-  /** Creates or upgrades the tables (idempotent, safe from several processes at once). */
-  migrate(): Promise<MigrateResult> {
-    return this.#base.migrate();
-  }
-
   /** Stores each AtomicWrite all-or-nothing, grouped with concurrent calls into one statement. */
   async write(writes: readonly AtomicWrite[]): Promise<(Error | undefined)[]> {
-    this.#lifecycle.assertOpen('write', Array.isArray(writes) ? writes[0]?.persistenceId : undefined);
-    const prepared = prepareWrites(writes, this.#base.serialization);
-    return measure(
-      this.#base.hooks,
-      { operation: 'journal.write', store: NAME, persistenceId: prepared.length === 1 ? prepared[0]?.write.persistenceId : undefined },
-      () => this.#writer.submit(prepared),
-      (results) => ({ count: results.length }),
-    );
+    return this.#writer.submit(writes.map((write) => prepareWrite(write, this.#base.serialization)));
   }
 
-  async *replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
-    this.#lifecycle.assertOpen('replay', persistenceId);
-    const bounds = validateReplayArguments(persistenceId, from, to, max);
+  async *replay(persistenceId: string, bounds: ReplayBounds): AsyncIterable<PersistentRepr> {
     if (bounds.max === 0 || bounds.from > bounds.to) return;
-    const started = performance.now();
     const sql = readEventsSql(this.#base.tables);
     const fetchPage = (next: number, limit: number) =>
       this.#base.read<EventRow>('journal.replay', persistenceId, sql, [persistenceId, next, bounds.to, limit, this.#pageBytes]);
     let remaining = bounds.max;
     let limit = Math.min(this.#pageSize, remaining);
     let page = fetchPage(bounds.from, limit);
-    let count = 0;
-    try {
-      while (true) {
-        const rows = await page;
-        const last = rows[rows.length - 1];
-        remaining -= rows.length;
-        let bytes = 0;
-        for (const row of rows) bytes += row.payload.length;
-        // Under the byte budget, the page cannot have been cut short by it.
-        const cut = bytes >= this.#pageBytes;
-        const more = last !== undefined && remaining > 0 && (rows.length === limit || cut);
-        if (more) {
-          limit = Math.min(this.#pageSize, remaining);
-          // Fetch the next page while this one is decoded and consumed.
-          page = fetchPage(Number(last.sequence_nr) + 1, limit);
-          page.catch(() => {});
-        }
-        for (const row of rows) {
-          count++;
-          yield decodeEvent(toStored(row), this.#base.serialization);
-        }
-        if (!more) break;
+    while (true) {
+      const rows = await page;
+      const last = rows[rows.length - 1];
+      remaining -= rows.length;
+      let bytes = 0;
+      for (const row of rows) bytes += row.payload.length;
+      // Under the byte budget, the page cannot have been cut short by it.
+      const cut = bytes >= this.#pageBytes;
+      const more = last !== undefined && remaining > 0 && (rows.length === limit || cut);
+      if (more) {
+        limit = Math.min(this.#pageSize, remaining);
+        // Fetch the next page while this one is decoded and consumed.
+        page = fetchPage(Number(last.sequence_nr) + 1, limit);
+        page.catch(() => {});
       }
-    } finally {
-      this.#base.hooks?.onOperation?.({
-        operation: 'journal.replay',
-        store: NAME,
-        persistenceId,
-        count,
-        durationMs: performance.now() - started,
-      });
+      for (const row of rows) yield decodeEvent(toStored(row), this.#base.serialization);
+      if (!more) break;
     }
   }
 
   /** The highest sequence number ever written for the id, surviving deletion. */
-  async highestSequenceNr(persistenceId: string, from?: number): Promise<number> {
-    this.#lifecycle.assertOpen('highestSequenceNr', persistenceId);
-    validateHighestArguments(persistenceId, from);
-    return measure(this.#base.hooks, { operation: 'journal.highestSequenceNr', store: NAME, persistenceId }, async () => {
-      const [row] = await this.#base.read<{ highest_sequence_nr: string | null; highest_stored: string | null }>(
-        'journal.highestSequenceNr',
-        persistenceId,
-        highestSequenceNrSql(this.#base.tables),
-        [persistenceId],
-      );
-      return checkRecordedHighest(persistenceId, Number(row?.highest_sequence_nr ?? 0), Number(row?.highest_stored ?? 0), NAME);
-    });
-  }
-
-  /** Deletes the id's events up to `toSequenceNr`; the highest stays. */
-  async deleteTo(persistenceId: string, toSequenceNr: number): Promise<void> {
-    this.#lifecycle.assertOpen('deleteTo', persistenceId);
-    const to = validateDeleteTo(persistenceId, toSequenceNr);
-    // Deleting is idempotent, so retrying after a lost connection is safe.
-    await measure(this.#base.hooks, { operation: 'journal.deleteTo', store: NAME, persistenceId }, () =>
-      this.#base.read('journal.deleteTo', persistenceId, deleteEventsSql(this.#base.tables), [persistenceId, to]),
+  async highestSequenceNr(persistenceId: string): Promise<number> {
+    const [row] = await this.#base.read<{ highest_sequence_nr: string | null; highest_stored: string | null }>(
+      'journal.highestSequenceNr',
+      persistenceId,
+      highestSequenceNrSql(this.#base.tables),
+      [persistenceId],
     );
+    return checkRecordedHighest(persistenceId, Number(row?.highest_sequence_nr ?? 0), Number(row?.highest_stored ?? 0), NAME);
+  }
+
+  /** Deletes the id's events up to `to`; the highest stays. */
+  async deleteTo(persistenceId: string, to: number): Promise<void> {
+    // Deleting is idempotent, so retrying after a lost connection is safe.
+    await this.#base.read('journal.deleteTo', persistenceId, deleteEventsSql(this.#base.tables), [persistenceId, to]);
   }
 
   /**
-   * Forgets `persistenceId`: deletes all its events and the highest sequence number kept
-   * for it, so a later write starts at 1 again. Unlike `deleteTo`, which keeps the highest
-   * forever, this is the cleanup for ids that are gone for good (see "Growth and cleanup" in
-   * docs/postgres.md); its snapshots are the snapshot store's to delete. Resolves with the
-   * number of events deleted. Idempotent.
+   * Events with a global ordering above `after`, ascending, at most `max`. Never skips an
+   * event that commits later: see "Global ordering" in docs/postgres.md.
    */
-  async purge(persistenceId: string): Promise<number> {
-    this.#lifecycle.assertOpen('purge', persistenceId);
-    validatePersistenceId(persistenceId);
-    return measure(this.#base.hooks, { operation: 'journal.purge', store: NAME, persistenceId }, async () => {
-      const [row] = await this.#base.read<{ events: string }>('journal.purge', persistenceId, purgeStreamSql(this.#base.tables), [
-        persistenceId,
-      ]);
-      return Number(row?.events ?? 0);
-    });
-  }
-
-  /**
-   * Events with a global ordering above `afterOrdering`, ascending, at most `limit`. Never
-   * skips an event that commits later: see "Global ordering" in docs/postgres.md. Resume
-   * with the last returned ordering.
-   */
-  async readByOrdering(afterOrdering: number, limit = 1000, filter: OrderingFilter = {}): Promise<OrderedEvent[]> {
-    this.#lifecycle.assertOpen('readByOrdering');
-    const { after, max } = validateOrderingRead(afterOrdering, limit, filter.tag, { source: NAME });
+  async readByOrdering(after: number, max: number, filter: OrderingFilter): Promise<OrderedEvent[]> {
     const rows =
       filter.tag === undefined
         ? await this.#base.read<EventRow>('journal.readByOrdering', undefined, readByOrderingSql(this.#base.tables), [after, max])
@@ -285,9 +201,7 @@ export class PostgresJournal implements QueryableJournal {
   }
 
   /** Persistence ids ever written (deleted or not), in byte order. */
-  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
-    this.#lifecycle.assertOpen('listPersistenceIds');
-    const max = validateIdListing(afterId, limit, NAME);
+  async listPersistenceIds(afterId: string | undefined, max: number): Promise<string[]> {
     const rows = await this.#base.read<{ persistence_id: string }>(
       'journal.listPersistenceIds',
       undefined,
@@ -303,8 +217,7 @@ export class PostgresJournal implements QueryableJournal {
    * when it drops). Resolves once LISTEN was tried; `close()` the result to stop.
    */
   async subscribe(listener: AppendListener): Promise<{ close(): Promise<void> }> {
-    this.#lifecycle.assertOpen('subscribe');
-    const notifications = this.#notifications;
+    const notifications = this.notifications;
     if (!notifications) {
       throw new InvalidArgumentError('notifyChannel', 'journal.subscribe: expected a notify channel, found notifyChannel: false', {
         expected: 'a channel name',
@@ -315,17 +228,63 @@ export class PostgresJournal implements QueryableJournal {
     return notifications.subscribe(listener);
   }
 
-  /** True while the journal's LISTEN connection is in place. */
-  get listening(): boolean {
-    return this.#notifications?.listening ?? false;
-  }
-
-  /** Answers queued writes, then ends the pool if the journal built it. Idempotent. */
+  /** Answers queued writes, stops listening, then ends the pool if the journal built it. */
   async close(): Promise<void> {
-    if (!this.#lifecycle.close()) return;
     // Queued writes still get their answer before the pool goes away.
     await this.#writer.drained();
-    await this.#notifications?.stop();
+    await this.notifications?.stop();
     await this.#base.release();
+  }
+}
+
+/** A journal in PostgreSQL tables (see docs/postgres.md for the schema). */
+export class PostgresJournal extends GuardedJournal {
+  readonly #base: PostgresBase;
+  readonly #core: PostgresJournalCore;
+
+  constructor(options: PostgresJournalOptions) {
+    const base = new PostgresBase(options);
+    const core = new PostgresJournalCore(base, options);
+    super(core, { source: NAME, hooks: base.hooks });
+    this.#base = base;
+    this.#core = core;
+  }
+
+  /** How this store turns values into stored bytes (its encryption included). */
+  get serialization(): Serialization {
+    return this.#base.serialization;
+  }
+
+  /** The schema holding the tables. */
+  get schema(): string {
+    return this.#base.schema;
+  }
+
+  /** Creates or upgrades the tables (idempotent, safe from several processes at once). */
+  migrate(): Promise<MigrateResult> {
+    return this.#base.migrate();
+  }
+
+  /**
+   * Forgets `persistenceId`: deletes all its events and the highest sequence number kept
+   * for it, so a later write starts at 1 again. Unlike `deleteTo`, which keeps the highest
+   * forever, this is the cleanup for ids that are gone for good (see "Growth and cleanup" in
+   * docs/postgres.md); its snapshots are the snapshot store's to delete. Resolves with the
+   * number of events deleted. Idempotent.
+   */
+  async purge(persistenceId: string): Promise<number> {
+    this.lifecycle.assertOpen('purge', persistenceId);
+    validatePersistenceId(persistenceId);
+    return measure(this.#base.hooks, { operation: 'journal.purge', store: NAME, persistenceId }, async () => {
+      const [row] = await this.#base.read<{ events: string }>('journal.purge', persistenceId, purgeStreamSql(this.#base.tables), [
+        persistenceId,
+      ]);
+      return Number(row?.events ?? 0);
+    });
+  }
+
+  /** True while the journal's LISTEN connection is in place. */
+  get listening(): boolean {
+    return this.#core.notifications?.listening ?? false;
   }
 }

@@ -3,25 +3,14 @@
  * and returns the first that reads, skipping damaged ones (loadYoungestReadable).
  * @module
  */
-
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { validateInteger } from '../core/validation.js';
-import { measure } from '../observability/hooks.js';
 import type { Serialization } from '../serialization/serialization.js';
 import type { SnapshotCapabilities } from '../spi/capabilities.js';
-import { validateIdListing } from '../spi/queryable-journal.js';
-import type { ListableSnapshotStore, SnapshotLoadOptions } from '../spi/snapshot-store.js';
-import {
-  decodeSnapshot,
-  encodeSnapshot,
-  loadYoungestReadable,
-  type StoredSnapshot,
-  validateSnapshotMetadata,
-  validateSnapshotQuery,
-} from '../spi/snapshot-support.js';
-import { StoreLifecycle } from '../spi/store-options.js';
+import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
+import { decodeSnapshot, encodeSnapshot, loadYoungestReadable, type SkipReporting, type StoredSnapshot } from '../spi/snapshot-support.js';
 import { NAME } from './errors.js';
 import type { MigrateResult } from './migrate.js';
 import {
@@ -53,47 +42,35 @@ const boundsOf = (criteria: SnapshotSelectionCriteria) => [
   criteria.maxTimestamp,
 ];
 
-/** Snapshots in a PostgreSQL table (see docs/postgres.md for the schema). */
-export class PostgresSnapshotStore implements ListableSnapshotStore {
+interface PreparedRow {
+  readonly row: StoredSnapshot;
+  readonly bytes: number;
+}
+
+/** The I/O of {@link PostgresSnapshotStore}. */
+class PostgresSnapshotCore implements SnapshotStoreCore<PreparedRow> {
   /** Lists the ids it holds snapshots of. */
   readonly capabilities: SnapshotCapabilities = { listing: true };
   readonly #base: PostgresBase;
-  readonly #lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
   readonly #loadPageSize: number;
   readonly #listPageSize: number;
 
-  /** How this store turns values into stored bytes (its encryption included). */
-  get serialization(): Serialization {
-    return this.#base.serialization;
+  constructor(base: PostgresBase, loadPageSize: number, listPageSize: number) {
+    this.#base = base;
+    this.#loadPageSize = loadPageSize;
+    this.#listPageSize = listPageSize;
   }
 
-  constructor(options: PostgresSnapshotStoreOptions) {
-    this.#base = new PostgresBase(options);
-    this.#loadPageSize = validateInteger(options.loadPageSize ?? 1, 'loadPageSize', { source: NAME }, { min: 1 });
-    this.#listPageSize = validateInteger(options.listPageSize ?? 1000, 'listPageSize', { source: NAME }, { min: 1 });
+  prepareSave(metadata: SnapshotMetadata, snapshot: unknown): PreparedRow {
+    const row = encodeSnapshot(metadata, snapshot, this.#base.serialization);
+    return { row, bytes: row.payload.length };
   }
 
-  /** The schema holding the tables. */
-  get schema(): string {
-    return this.#base.schema;
-  }
-
-  /** Creates or upgrades the tables (idempotent, safe from several processes at once). */
-  migrate(): Promise<MigrateResult> {
-    return this.#base.migrate();
-  }
-
-  /** The youngest matching snapshot that reads, skipping damaged ones. */
-  async load(persistenceId: string, criteria: SnapshotSelectionCriteria, options?: SnapshotLoadOptions): Promise<SelectedSnapshot | null> {
-    this.#lifecycle.assertOpen('load', persistenceId);
-    const checked = validateSnapshotQuery(persistenceId, criteria);
-    return measure(this.#base.hooks, { operation: 'snapshot.load', store: NAME, persistenceId }, () =>
-      loadYoungestReadable(this.#candidates(persistenceId, checked), async (row) => decodeSnapshot(row, this.#base.serialization, NAME), {
-        source: NAME,
-        logger: this.#base.logger,
-        hooks: this.#base.hooks,
-        options,
-      }),
+  async load(persistenceId: string, criteria: SnapshotSelectionCriteria, reporting: SkipReporting): Promise<SelectedSnapshot | null> {
+    return loadYoungestReadable(
+      this.#candidates(persistenceId, criteria),
+      async (row) => decodeSnapshot(row, this.#base.serialization, NAME),
+      reporting,
     );
   }
 
@@ -127,60 +104,36 @@ export class PostgresSnapshotStore implements ListableSnapshotStore {
     }
   }
 
-  /** Saves a snapshot, replacing one at the same sequence number. */
-  async save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void> {
-    this.#lifecycle.assertOpen('save', metadata?.persistenceId);
-    const row = encodeSnapshot(metadata, snapshot, this.#base.serialization);
+  async save({ row }: PreparedRow): Promise<void> {
     // Saving replaces any snapshot at the same key, so repeating it after a lost connection is safe.
-    await measure(
-      this.#base.hooks,
-      { operation: 'snapshot.save', store: NAME, persistenceId: row.persistenceId, bytes: row.payload.length },
-      () =>
-        this.#base.read('snapshot.save', row.persistenceId, saveSnapshotSql(this.#base.tables), [
-          row.persistenceId,
-          row.sequenceNr,
-          row.timestamp,
-          row.payload,
-          row.metadata ?? null,
-        ]),
-    );
+    await this.#base.read('snapshot.save', row.persistenceId, saveSnapshotSql(this.#base.tables), [
+      row.persistenceId,
+      row.sequenceNr,
+      row.timestamp,
+      row.payload,
+      row.metadata ?? null,
+    ]);
   }
 
-  /** Deletes the snapshot at `metadata.sequenceNr`. */
-  async delete(metadata: SnapshotMetadata): Promise<void> {
-    this.#lifecycle.assertOpen('delete', metadata?.persistenceId);
-    const checked = validateSnapshotMetadata(metadata);
-    await measure(this.#base.hooks, { operation: 'snapshot.delete', store: NAME, persistenceId: checked.persistenceId }, () =>
-      this.#base.read('snapshot.delete', checked.persistenceId, deleteSnapshotsSql(this.#base.tables), [
-        checked.persistenceId,
-        [checked.sequenceNr],
-      ]),
-    );
+  async delete({ persistenceId, sequenceNr }: SnapshotMetadata): Promise<void> {
+    await this.#base.read('snapshot.delete', persistenceId, deleteSnapshotsSql(this.#base.tables), [persistenceId, [sequenceNr]]);
   }
 
-  /** Deletes every snapshot of the id matching the criteria. */
   async deleteMatching(persistenceId: string, criteria: SnapshotSelectionCriteria): Promise<void> {
-    this.#lifecycle.assertOpen('deleteMatching', persistenceId);
-    const checked = validateSnapshotQuery(persistenceId, criteria);
-    await measure(this.#base.hooks, { operation: 'snapshot.deleteMatching', store: NAME, persistenceId }, async () => {
-      const sql = deleteSnapshotsSql(this.#base.tables);
-      let batch: number[] = [];
-      for await (const key of this.#keys(persistenceId, checked)) {
-        batch.push(key.sequenceNr);
-        if (batch.length >= this.#listPageSize) {
-          await this.#base.read('snapshot.deleteMatching', persistenceId, sql, [persistenceId, batch]);
-          batch = [];
-        }
+    const sql = deleteSnapshotsSql(this.#base.tables);
+    let batch: number[] = [];
+    for await (const key of this.#keys(persistenceId, criteria)) {
+      batch.push(key.sequenceNr);
+      if (batch.length >= this.#listPageSize) {
+        await this.#base.read('snapshot.deleteMatching', persistenceId, sql, [persistenceId, batch]);
+        batch = [];
       }
-      if (batch.length > 0) await this.#base.read('snapshot.deleteMatching', persistenceId, sql, [persistenceId, batch]);
-    });
+    }
+    if (batch.length > 0) await this.#base.read('snapshot.deleteMatching', persistenceId, sql, [persistenceId, batch]);
   }
 
-  /** Metadata of the matching snapshots, oldest first, paged. */
-  async *list(persistenceId: string, criteria?: SnapshotSelectionCriteria): AsyncIterable<SnapshotMetadata> {
-    this.#lifecycle.assertOpen('list', persistenceId);
-    const checked = validateSnapshotQuery(persistenceId, criteria);
-    for await (const key of this.#keys(persistenceId, checked)) {
+  async *list(persistenceId: string, criteria: SnapshotSelectionCriteria): AsyncIterable<SnapshotMetadata> {
+    for await (const key of this.#keys(persistenceId, criteria)) {
       yield new SnapshotMetadata({ persistenceId, sequenceNr: key.sequenceNr, timestamp: key.timestamp });
     }
   }
@@ -209,22 +162,47 @@ export class PostgresSnapshotStore implements ListableSnapshotStore {
     }
   }
 
-  /** Ends the pool if the store built it. Idempotent. */
   /** Ids with at least one snapshot, in byte order. */
   async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
-    this.#lifecycle.assertOpen('listPersistenceIds');
-    const max = validateIdListing(afterId, limit, NAME);
     const rows = await this.#base.read<{ persistence_id: string }>(
       'snapshot.listPersistenceIds',
       undefined,
       snapshotIdsSql(this.#base.tables),
-      [afterId ?? '', max],
+      [afterId ?? '', limit],
     );
     return rows.map((row) => row.persistence_id);
   }
 
+  /** Ends the pool if the store built it. */
   async close(): Promise<void> {
-    if (!this.#lifecycle.close()) return;
     await this.#base.release();
+  }
+}
+
+/** Snapshots in a PostgreSQL table (see docs/postgres.md for the schema). */
+export class PostgresSnapshotStore extends GuardedSnapshotStore<PreparedRow> {
+  readonly #base: PostgresBase;
+
+  constructor(options: PostgresSnapshotStoreOptions) {
+    const base = new PostgresBase(options);
+    const loadPageSize = validateInteger(options.loadPageSize ?? 1, 'loadPageSize', { source: NAME }, { min: 1 });
+    const listPageSize = validateInteger(options.listPageSize ?? 1000, 'listPageSize', { source: NAME }, { min: 1 });
+    super(new PostgresSnapshotCore(base, loadPageSize, listPageSize), { source: NAME, logger: base.logger, hooks: base.hooks });
+    this.#base = base;
+  }
+
+  /** How this store turns values into stored bytes (its encryption included). */
+  get serialization(): Serialization {
+    return this.#base.serialization;
+  }
+
+  /** The schema holding the tables. */
+  get schema(): string {
+    return this.#base.schema;
+  }
+
+  /** Creates or upgrades the tables (idempotent, safe from several processes at once). */
+  migrate(): Promise<MigrateResult> {
+    return this.#base.migrate();
   }
 }

@@ -10,6 +10,7 @@ import { invalidArgument, validateInteger } from '../core/validation.js';
 import type { PersistenceHooks } from '../observability/hooks.js';
 import { type Logger, type LoggerOption, resolveLogger } from '../observability/logger.js';
 import type { Telemetry } from '../observability/telemetry.js';
+import { breakerJournal, breakerSnapshotStore } from '../spi/breaker-stores.js';
 import {
   type BreakerClock,
   CircuitBreaker,
@@ -19,11 +20,11 @@ import {
   SNAPSHOT_BREAKER_DEFAULTS,
 } from '../spi/circuit-breaker.js';
 import type { DurableStateStore } from '../spi/durable-state-store.js';
-import { guardedDurableStateStore } from '../spi/guarded-durable-state-store.js';
-import { breakerJournal, guardedJournal } from '../spi/guarded-journal.js';
-import { breakerSnapshotStore, guardedSnapshotStore } from '../spi/guarded-snapshot-store.js';
 import type { Journal } from '../spi/journal.js';
 import type { SnapshotStore } from '../spi/snapshot-store.js';
+import { tracedDurableStateStore } from '../spi/traced-durable-state-store.js';
+import { tracedJournal } from '../spi/traced-journal.js';
+import { tracedSnapshotStore } from '../spi/traced-snapshot-store.js';
 import type { EntitySpawner } from './cell/entity-behavior.js';
 import { EntityCell } from './cell/entity-cell.js';
 import { entityPersistenceId } from './cell/entity-persistence-id.js';
@@ -141,7 +142,7 @@ export class Persistence {
     if (telemetry !== undefined && (typeof telemetry?.run !== 'function' || typeof telemetry.start !== 'function'))
       invalidArgument('options.telemetry', 'a Telemetry (e.g. openTelemetry())', telemetry);
     this.#durableStateStore =
-      telemetry && options.durableStateStore ? guardedDurableStateStore(options.durableStateStore, telemetry) : options.durableStateStore;
+      telemetry && options.durableStateStore ? tracedDurableStateStore(options.durableStateStore, telemetry) : options.durableStateStore;
     const breakers = options.circuitBreakers ?? {};
     if (typeof breakers !== 'object' || breakers === null)
       invalidArgument('options.circuitBreakers', 'circuit breaker options ({ journal, snapshotStore, clock })', breakers);
@@ -159,8 +160,8 @@ export class Persistence {
       ? breakerSnapshotStore(this.snapshotStore, new CircuitBreaker('snapshot store', snapshotBreaker, breakers.clock))
       : this.snapshotStore;
     if (telemetry) {
-      journal = guardedJournal(journal, telemetry);
-      snapshotStore = guardedSnapshotStore(snapshotStore, telemetry);
+      journal = tracedJournal(journal, telemetry);
+      snapshotStore = tracedSnapshotStore(snapshotStore, telemetry);
     }
     this.#deps = {
       journal,

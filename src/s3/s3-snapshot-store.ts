@@ -9,16 +9,14 @@ import { pageOfIds } from '../core/persistence-id.js';
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
-import { measure } from '../observability/hooks.js';
 import { type Logger, resolveLogger } from '../observability/logger.js';
 import { Serialization } from '../serialization/serialization.js';
 import type { SnapshotCapabilities } from '../spi/capabilities.js';
+import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
 import { KeyedLock } from '../spi/keyed-lock.js';
-import { validateIdListing } from '../spi/queryable-journal.js';
 import { decodeSnapshotFrame, encodeSnapshotFrame } from '../spi/snapshot-frame.js';
-import type { ListableSnapshotStore, SnapshotLoadOptions } from '../spi/snapshot-store.js';
-import { decodeSnapshot, loadYoungestReadable, validateSnapshotMetadata, validateSnapshotQuery } from '../spi/snapshot-support.js';
-import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
+import { decodeSnapshot, loadYoungestReadable, type SkipReporting } from '../spi/snapshot-support.js';
+import { StoreLifecycle } from '../spi/store-options.js';
 import { S3Bucket } from './bucket.js';
 import type { S3ClientLike } from './client.js';
 import { S3_SOURCE as NAME } from './errors.js';
@@ -47,33 +45,28 @@ interface EarlyRead {
   readonly cancel: AbortController;
 }
 
-/**
- * A snapshot store keeping each snapshot as one object in an S3-compatible bucket, under
- * `<prefix><encoded id>/<inverted seq>-<seq>-<timestamp>.snap`. See docs/s3.md.
- */
-export class S3SnapshotStore implements ListableSnapshotStore {
+/** A snapshot serialized as a frame, ready to upload. */
+interface PreparedFrame {
+  readonly parts: Uint8Array[];
+  readonly bytes: number;
+}
+
+/** The I/O of {@link S3SnapshotStore}. */
+class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
   /** Lists the ids it holds snapshots of (by listing the whole prefix). */
   readonly capabilities: SnapshotCapabilities = { listing: true };
   readonly #bucket: S3Bucket;
   readonly #serialization: Serialization;
-  /** How this store turns values into stored bytes (its encryption included). */
-  readonly serialization: Serialization;
-  readonly #logger: Logger;
-  readonly #hooks: StoreOptions['hooks'];
-  readonly #lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
   /** Saves and deletes of one (id, sequence number) in this process run one at a time. */
   readonly #locks = new KeyedLock();
   /** Per id, the key this store saved or loaded last (insertion order = age, for forgetting). */
   readonly #knownKeys = new Map<string, KnownKey>();
   #bucketReady: Promise<void> | undefined;
 
-  constructor(options: S3SnapshotStoreOptions) {
+  constructor(options: S3SnapshotStoreOptions, lifecycle: StoreLifecycle, logger: Logger) {
     const settings = resolveS3Options(options, NAME);
     this.#serialization = options.serialization ?? new Serialization();
-    this.serialization = this.#serialization;
-    this.#logger = resolveLogger(options.logger);
-    this.#hooks = options.hooks;
-    this.#bucket = new S3Bucket(settings, () => this.#lifecycle.closed, this.#logger);
+    this.#bucket = new S3Bucket(settings, () => lifecycle.closed, logger);
   }
 
   /** The bucket this store writes to. */
@@ -97,78 +90,66 @@ export class S3SnapshotStore implements ListableSnapshotStore {
     return (await this.#bucket.connect()).client;
   }
 
-  async load(persistenceId: string, criteria: SnapshotSelectionCriteria, options?: SnapshotLoadOptions): Promise<SelectedSnapshot | null> {
-    this.#lifecycle.assertOpen('load', persistenceId);
-    const checked = validateSnapshotQuery(persistenceId, criteria);
-    return measure(this.#hooks, { operation: 'snapshot.load', store: NAME, persistenceId }, async () => {
+  async load(persistenceId: string, criteria: SnapshotSelectionCriteria, reporting: SkipReporting): Promise<SelectedSnapshot | null> {
+    await this.#ready(persistenceId);
+    // The listing stays the index: an early GET only saves waiting for it when the listing
+    // then names the key this store knows as the youngest match; otherwise it is cancelled.
+    const early = this.#startEarlyRead(persistenceId, criteria);
+    try {
+      const listing = listNewestFirst(this.#bucket, persistenceId, criteria, 'load', LOAD_FIRST_PAGE);
+      return await loadYoungestReadable(
+        matching(listing, criteria),
+        (found) => this.#read(found, early?.key === found.key ? early : undefined),
+        reporting,
+      );
+    } finally {
+      early?.cancel.abort();
+    }
+  }
+
+  prepareSave(metadata: SnapshotMetadata, snapshot: unknown): PreparedFrame {
+    const { parts, length } = encodeSnapshotFrame(metadata, snapshot, this.#serialization);
+    return { parts, bytes: length };
+  }
+
+  async save({ parts, bytes }: PreparedFrame, { persistenceId, sequenceNr, timestamp }: SnapshotMetadata): Promise<void> {
+    await this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
       await this.#ready(persistenceId);
-      // The listing stays the index: an early GET only saves waiting for it when the listing
-      // then names the key this store knows as the youngest match; otherwise it is cancelled.
-      const early = this.#startEarlyRead(persistenceId, checked);
-      try {
-        const listing = listNewestFirst(this.#bucket, persistenceId, checked, 'load', LOAD_FIRST_PAGE);
-        return await loadYoungestReadable(
-          matching(listing, checked),
-          (found) => this.#read(found, early?.key === found.key ? early : undefined),
-          { source: NAME, logger: this.#logger, hooks: this.#hooks, options },
-        );
-      } finally {
-        early?.cancel.abort();
-      }
+      const key = this.keyOf(persistenceId, sequenceNr, timestamp);
+      // Look for objects this save replaces while the upload runs; delete them only after it succeeded.
+      const siblings = keysOfSequenceNr(this.#bucket, persistenceId, sequenceNr, 'save');
+      siblings.catch(() => undefined);
+      await put(this.#bucket, persistenceId, key, parts, bytes);
+      this.#remember(persistenceId, { key, sequenceNr, timestamp, size: bytes });
+      const replaced = (await siblings).filter((other) => other !== key);
+      await deleteKeys(this.#bucket, persistenceId, replaced, 'save');
     });
   }
 
-  async save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void> {
-    this.#lifecycle.assertOpen('save', metadata?.persistenceId);
-    const { head, parts, length: bytes } = encodeSnapshotFrame(metadata, snapshot, this.#serialization);
-    const { persistenceId, sequenceNr, timestamp } = head;
-    await measure(this.#hooks, { operation: 'snapshot.save', store: NAME, persistenceId, bytes }, () =>
-      this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
-        await this.#ready(persistenceId);
-        const key = this.keyOf(persistenceId, sequenceNr, timestamp);
-        // Look for objects this save replaces while the upload runs; delete them only after it succeeded.
-        const siblings = keysOfSequenceNr(this.#bucket, persistenceId, sequenceNr, 'save');
-        siblings.catch(() => undefined);
-        await put(this.#bucket, persistenceId, key, parts, bytes);
-        this.#remember(persistenceId, { key, sequenceNr, timestamp, size: bytes });
-        const replaced = (await siblings).filter((other) => other !== key);
-        await deleteKeys(this.#bucket, persistenceId, replaced, 'save');
-      }),
-    );
-  }
-
-  async delete(metadata: SnapshotMetadata): Promise<void> {
-    this.#lifecycle.assertOpen('delete', metadata?.persistenceId);
-    const { persistenceId, sequenceNr } = validateSnapshotMetadata(metadata);
-    await measure(this.#hooks, { operation: 'snapshot.delete', store: NAME, persistenceId }, () =>
-      this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
-        await this.#ready(persistenceId);
-        this.#knownKeys.delete(persistenceId);
-        const keys = await keysOfSequenceNr(this.#bucket, persistenceId, sequenceNr, 'delete');
-        await deleteKeys(this.#bucket, persistenceId, keys, 'delete');
-      }),
-    );
+  async delete({ persistenceId, sequenceNr }: SnapshotMetadata): Promise<void> {
+    await this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
+      await this.#ready(persistenceId);
+      this.#knownKeys.delete(persistenceId);
+      const keys = await keysOfSequenceNr(this.#bucket, persistenceId, sequenceNr, 'delete');
+      await deleteKeys(this.#bucket, persistenceId, keys, 'delete');
+    });
   }
 
   async deleteMatching(persistenceId: string, criteria: SnapshotSelectionCriteria): Promise<void> {
-    this.#lifecycle.assertOpen('deleteMatching', persistenceId);
-    const checked = validateSnapshotQuery(persistenceId, criteria);
-    await measure(this.#hooks, { operation: 'snapshot.deleteMatching', store: NAME, persistenceId }, async () => {
-      await this.#ready(persistenceId);
-      this.#knownKeys.delete(persistenceId);
-      let batch: string[] = [];
-      const pageSize = this.#bucket.settings.pageSize;
-      for await (const found of listNewestFirst(this.#bucket, persistenceId, checked, 'deleteMatching', pageSize)) {
-        // Duplicates are garbage whatever the criteria say.
-        if (checked.matches(found)) batch.push(found.key);
-        batch.push(...found.duplicates);
-        if (batch.length >= DELETE_BATCH) {
-          await deleteKeys(this.#bucket, persistenceId, batch.slice(0, DELETE_BATCH), 'deleteMatching');
-          batch = batch.slice(DELETE_BATCH);
-        }
+    await this.#ready(persistenceId);
+    this.#knownKeys.delete(persistenceId);
+    let batch: string[] = [];
+    const pageSize = this.#bucket.settings.pageSize;
+    for await (const found of listNewestFirst(this.#bucket, persistenceId, criteria, 'deleteMatching', pageSize)) {
+      // Duplicates are garbage whatever the criteria say.
+      if (criteria.matches(found)) batch.push(found.key);
+      batch.push(...found.duplicates);
+      if (batch.length >= DELETE_BATCH) {
+        await deleteKeys(this.#bucket, persistenceId, batch.slice(0, DELETE_BATCH), 'deleteMatching');
+        batch = batch.slice(DELETE_BATCH);
       }
-      await deleteKeys(this.#bucket, persistenceId, batch, 'deleteMatching');
-    });
+    }
+    await deleteKeys(this.#bucket, persistenceId, batch, 'deleteMatching');
   }
 
   /**
@@ -176,29 +157,24 @@ export class S3SnapshotStore implements ListableSnapshotStore {
    * keys are collected, then yielded in reverse: memory grows with the number of matching
    * snapshots (metadata only, about 100 bytes each), never with their size.
    */
-  async *list(persistenceId: string, criteria?: SnapshotSelectionCriteria): AsyncIterable<SnapshotMetadata> {
-    this.#lifecycle.assertOpen('list', persistenceId);
-    const checked = validateSnapshotQuery(persistenceId, criteria);
+  async *list(persistenceId: string, criteria: SnapshotSelectionCriteria): AsyncIterable<SnapshotMetadata> {
     await this.#ready(persistenceId);
     const found: SnapshotMetadata[] = [];
-    const listing = listNewestFirst(this.#bucket, persistenceId, checked, 'list', this.#bucket.settings.pageSize);
-    for await (const entry of matching(listing, checked)) {
+    const listing = listNewestFirst(this.#bucket, persistenceId, criteria, 'list', this.#bucket.settings.pageSize);
+    for await (const entry of matching(listing, criteria)) {
       found.push(new SnapshotMetadata({ persistenceId, sequenceNr: entry.sequenceNr, timestamp: entry.timestamp }));
     }
     for (let index = found.length - 1; index >= 0; index--) yield found[index] as SnapshotMetadata;
   }
 
-  /** Closes the store; destroys the client only when the store built it. */
+  /** Destroys the client only when the store built it. */
   async close(): Promise<void> {
-    if (!this.#lifecycle.close()) return;
     if (this.#bucket.ownsClient) this.#bucket.built?.destroy();
   }
 
   /** Ids with at least one snapshot, ascending by code point; lists every key under the prefix on each call. */
   async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
-    this.#lifecycle.assertOpen('listPersistenceIds');
-    const max = validateIdListing(afterId, limit, NAME);
-    return pageOfIds(await listSnapshotIds(this.#bucket, 'listPersistenceIds'), afterId, max);
+    return pageOfIds(await listSnapshotIds(this.#bucket, 'listPersistenceIds'), afterId, limit);
   }
 
   /** Creates the bucket once, on first use, when asked to. */
@@ -261,5 +237,45 @@ export class S3SnapshotStore implements ListableSnapshotStore {
     const selected = decodeSnapshot(decodeSnapshotFrame(bytes, found, NAME), this.#serialization, NAME);
     this.#remember(found.persistenceId, { key: found.key, sequenceNr: found.sequenceNr, timestamp: found.timestamp, size: bytes.length });
     return selected;
+  }
+}
+
+/**
+ * A snapshot store keeping each snapshot as one object in an S3-compatible bucket, under
+ * `<prefix><encoded id>/<inverted seq>-<seq>-<timestamp>.snap`. See docs/s3.md.
+ */
+export class S3SnapshotStore extends GuardedSnapshotStore<PreparedFrame> {
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
+  readonly #core: S3SnapshotCore;
+
+  constructor(options: S3SnapshotStoreOptions) {
+    const lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
+    const logger = resolveLogger(options?.logger);
+    const serialization = options?.serialization ?? new Serialization();
+    const core = new S3SnapshotCore({ ...options, serialization }, lifecycle, logger);
+    super(core, { source: NAME, logger, hooks: options.hooks, lifecycle });
+    this.#core = core;
+    this.serialization = serialization;
+  }
+
+  /** The bucket this store writes to. */
+  get bucket(): string {
+    return this.#core.bucket;
+  }
+
+  /** The key of snapshot `sequenceNr` of `persistenceId` at `timestamp` (for tools and tests). */
+  keyOf(persistenceId: string, sequenceNr: number, timestamp: number): string {
+    return this.#core.keyOf(persistenceId, sequenceNr, timestamp);
+  }
+
+  /** The key holding snapshot `sequenceNr` of `persistenceId` now, or undefined. */
+  findKey(persistenceId: string, sequenceNr: number): Promise<string | undefined> {
+    return this.#core.findKey(persistenceId, sequenceNr);
+  }
+
+  /** The S3 client (built now when the store builds its own; loads `@aws-sdk/client-s3` on first call). */
+  getClient(): Promise<S3ClientLike> {
+    return this.#core.getClient();
   }
 }

@@ -1,31 +1,173 @@
 /**
- * A durable state store as the runtime uses it when telemetry is on: get, upsert and delete
- * become spans with the persistence id and revisions.
+ * The guard every durable state store runs in front of its I/O: refusing use after close,
+ * checking arguments and reporting timings to the hooks. A plugin implements
+ * {@link DurableStateStoreCore}; {@link GuardedDurableStateStore} is the public store.
  * @module
  */
-import type { Telemetry } from '../observability/telemetry.js';
-import type { DurableStateStore } from './durable-state-store.js';
-import { withOverrides } from './guarded-store.js';
+import { validatePersistenceId } from '../core/persistence-id.js';
+import { measure, type PersistenceHooks } from '../observability/hooks.js';
+import type { DurableStateCapabilities } from './capabilities.js';
+import type {
+  DurableStateChange,
+  DurableStateRecord,
+  QueryableDurableStateStore,
+  StoredDurableState,
+  TransferableDurableStateStore,
+} from './durable-state-store.js';
+import { validateRestore, validateStateChange } from './durable-state-support.js';
+import { validateIdListing, validateOrderingRead } from './queryable-journal.js';
+import { StoreLifecycle } from './store-options.js';
 
-/** `store` with its operations traced through `telemetry`. */
-export function guardedDurableStateStore(store: DurableStateStore, telemetry: Telemetry): DurableStateStore {
-  return withOverrides<DurableStateStore>(store, {
-    get: (persistenceId) =>
-      telemetry.run(
-        'memento.state.get',
-        { 'memento.persistence_id': persistenceId },
-        () => store.get(persistenceId),
-        (record) => ({ 'memento.revision': record.revision }),
-      ),
-    upsert: (persistenceId, revision, value, tag) =>
-      telemetry.run(
-        'memento.state.upsert',
-        { 'memento.persistence_id': persistenceId, 'memento.revision': revision, 'memento.tag': tag },
-        () => store.upsert(persistenceId, revision, value, tag),
-      ),
-    delete: (persistenceId, revision) =>
-      telemetry.run('memento.state.delete', { 'memento.persistence_id': persistenceId, 'memento.revision': revision }, () =>
-        store.delete(persistenceId, revision),
-      ),
-  });
+/** A state serialized for storing, with its size in bytes for the hooks. */
+export interface PreparedState {
+  readonly bytes: number;
+}
+
+/** Notified after changes; see {@link QueryableDurableStateStore.subscribe}. */
+export type StateChangeListener = (notification: { readonly ordering: number }) => void;
+
+/**
+ * The I/O of a durable state store. {@link GuardedDurableStateStore} calls it only while
+ * open, with checked arguments, inside the hook timing; the core only reads and writes.
+ */
+export interface DurableStateStoreCore<P extends PreparedState = PreparedState> {
+  /**
+   * Declared as the store's capabilities; `queries` needs `readChangesByTag`, `live` needs
+   * `subscribe`, `transfer` needs `listPersistenceIds`, `readStored` and `restore`.
+   */
+  readonly capabilities?: DurableStateCapabilities;
+  /** The current value and revision of a valid id. */
+  get(persistenceId: string): Promise<DurableStateRecord>;
+  /** Serializes an upsert (throws before anything is stored when the value cannot be kept). */
+  prepareUpsert(persistenceId: string, revision: number, value: unknown, tag: string | undefined): P;
+  /** Stores what {@link prepareUpsert} made as `revision` (current + 1, else ConcurrencyError). */
+  upsert(prepared: P, persistenceId: string, revision: number, tag: string | undefined): Promise<void>;
+  /** Deletes the value as change `revision` (current + 1, else ConcurrencyError). */
+  delete(persistenceId: string, revision: number): Promise<void>;
+  /** With the `queries` capability: see {@link QueryableDurableStateStore.readChangesByTag}. */
+  readChangesByTag?(tag: string, afterOrdering: number, limit: number): Promise<DurableStateChange[]>;
+  /** With the `live` capability: see {@link QueryableDurableStateStore.subscribe}. */
+  subscribe?(listener: StateChangeListener): Promise<{ close(): Promise<void> }>;
+  /** With the `transfer` capability: see {@link TransferableDurableStateStore.listPersistenceIds}. */
+  listPersistenceIds?(afterId: string | undefined, limit: number): Promise<string[]>;
+  /** With the `transfer` capability: see {@link TransferableDurableStateStore.readStored}. */
+  readStored?(persistenceId: string): Promise<StoredDurableState | null>;
+  /**
+   * With the `transfer` capability: writes a checked `state` (`revision` and `timestamp` are its
+   * validated fields) for an id never written, else ConcurrencyError; see {@link TransferableDurableStateStore.restore}.
+   */
+  restore?(state: StoredDurableState, revision: number, timestamp: number): Promise<void>;
+  /** Releases resources; called once, on the first `close()`. */
+  close(): Promise<void>;
+}
+
+/** What {@link GuardedDurableStateStore} needs besides the core. */
+export interface DurableStateGuardOptions {
+  /** The store's name in errors and hook events (`'sqlite'`). */
+  readonly source: string;
+  /** Timing callbacks. @default none */
+  readonly hooks?: PersistenceHooks | undefined;
+  /** The lifecycle to share with a core that checks it again mid-operation. @default a new one */
+  readonly lifecycle?: StoreLifecycle | undefined;
+}
+
+/**
+ * A durable state store around a {@link DurableStateStoreCore}: every public method refuses
+ * a closed store and validates its arguments, then times the core's I/O for the hooks.
+ * `subscribe` exists only when the core has it; `readChangesByTag` and the transfer methods
+ * work when the core declares `queries` and `transfer`.
+ */
+export class GuardedDurableStateStore<P extends PreparedState = PreparedState>
+  implements QueryableDurableStateStore, TransferableDurableStateStore
+{
+  readonly capabilities: DurableStateCapabilities;
+  /** Refuses use after close; subclasses use it to guard methods of their own. */
+  protected readonly lifecycle: StoreLifecycle;
+  readonly #core: DurableStateStoreCore<P>;
+  readonly #source: string;
+  readonly #hooks: PersistenceHooks | undefined;
+
+  constructor(core: DurableStateStoreCore<P>, options: DurableStateGuardOptions) {
+    this.#core = core;
+    this.#source = options.source;
+    this.#hooks = options.hooks;
+    this.lifecycle = options.lifecycle ?? new StoreLifecycle(options.source, 'durableStateStore');
+    this.capabilities = core.capabilities ?? {};
+    // Readers look for `subscribe` to decide whether to wait for notifications.
+    if (!core.subscribe) Object.defineProperty(this, 'subscribe', { value: undefined });
+  }
+
+  async get(persistenceId: string): Promise<DurableStateRecord> {
+    this.lifecycle.assertOpen('get', persistenceId);
+    validatePersistenceId(persistenceId);
+    return measure(this.#hooks, { operation: 'state.get', store: this.#source, persistenceId }, () => this.#core.get(persistenceId));
+  }
+
+  async upsert(persistenceId: string, revision: number, value: unknown, tag?: string): Promise<void> {
+    this.lifecycle.assertOpen('upsert', persistenceId);
+    const checked = validateStateChange(persistenceId, revision, tag);
+    const prepared = this.#core.prepareUpsert(persistenceId, checked, value, tag);
+    await measure(this.#hooks, { operation: 'state.upsert', store: this.#source, persistenceId, bytes: prepared.bytes }, () =>
+      this.#core.upsert(prepared, persistenceId, checked, tag),
+    );
+  }
+
+  async delete(persistenceId: string, revision: number): Promise<void> {
+    this.lifecycle.assertOpen('delete', persistenceId);
+    const checked = validateStateChange(persistenceId, revision);
+    await measure(this.#hooks, { operation: 'state.delete', store: this.#source, persistenceId }, () =>
+      this.#core.delete(persistenceId, checked),
+    );
+  }
+
+  async readChangesByTag(tag: string, afterOrdering: number, limit: number): Promise<DurableStateChange[]> {
+    this.lifecycle.assertOpen('readChangesByTag');
+    const { after, max } = validateOrderingRead(afterOrdering, limit, tag, { tagRequired: true, source: this.#source });
+    const read = this.#core.readChangesByTag;
+    if (!read) throw new TypeError(`${this.#source}: this durable state store does not declare the queries capability`);
+    return read.call(this.#core, tag, after, max);
+  }
+
+  /** With the `transfer` capability: ids with a stored state (deleted ones included), ascending. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    this.lifecycle.assertOpen('listPersistenceIds');
+    const max = validateIdListing(afterId, limit, this.#source);
+    return this.#transfer('listPersistenceIds').call(this.#core, afterId, max);
+  }
+
+  /** With the `transfer` capability: the stored state with its tag and time; null when never written. */
+  async readStored(persistenceId: string): Promise<StoredDurableState | null> {
+    this.lifecycle.assertOpen('readStored', persistenceId);
+    validatePersistenceId(persistenceId);
+    const read = this.#transfer('readStored');
+    return measure(this.#hooks, { operation: 'state.readStored', store: this.#source, persistenceId }, () =>
+      read.call(this.#core, persistenceId),
+    );
+  }
+
+  /** With the `transfer` capability: writes `state` as it is, for an id never written here (else ConcurrencyError). */
+  async restore(state: StoredDurableState): Promise<void> {
+    this.lifecycle.assertOpen('restore', state?.persistenceId);
+    const { revision, timestamp } = validateRestore(state);
+    const restore = this.#transfer('restore');
+    await measure(this.#hooks, { operation: 'state.restore', store: this.#source, persistenceId: state.persistenceId }, () =>
+      restore.call(this.#core, state, revision, timestamp),
+    );
+  }
+
+  #transfer<K extends 'listPersistenceIds' | 'readStored' | 'restore'>(name: K): NonNullable<DurableStateStoreCore<P>[K]> {
+    const method = this.#core[name];
+    if (!method) throw new TypeError(`${this.#source}: this durable state store does not declare the transfer capability`);
+    return method as NonNullable<DurableStateStoreCore<P>[K]>;
+  }
+
+  async subscribe(listener: StateChangeListener): Promise<{ close(): Promise<void> }> {
+    this.lifecycle.assertOpen('subscribe');
+    return (this.#core.subscribe as NonNullable<DurableStateStoreCore['subscribe']>).call(this.#core, listener);
+  }
+
+  /** Closes the store; later calls fail with StoreClosedError. Idempotent. */
+  async close(): Promise<void> {
+    if (this.lifecycle.close()) await this.#core.close();
+  }
 }

@@ -1,137 +1,192 @@
 /**
- * A journal as the runtime uses it when telemetry is on: each write, replay, highest
- * sequence number read and delete becomes a span with the persistence id, sequence numbers
- * and event counts (see src/observability/telemetry.ts).
+ * The guard every journal runs in front of its I/O: refusing use after close, checking
+ * arguments and reporting timings to the hooks. A plugin implements {@link JournalCore};
+ * {@link GuardedJournal} is the public journal.
  * @module
  */
-import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
-import type { Telemetry, TelemetryAttributes } from '../observability/telemetry.js';
-import type { CircuitBreaker } from './circuit-breaker.js';
-import { withOverrides } from './guarded-store.js';
-import type { Journal } from './journal.js';
+import { type AtomicWrite, type PersistentRepr, validateAtomicWrites } from '../core/persistent-repr.js';
+import { callHook, measure, type PersistenceHooks } from '../observability/hooks.js';
+import type { JournalCapabilities } from './capabilities.js';
+import { type ReplayBounds, validateDeleteTo, validateHighestArguments, validateReplayArguments } from './journal-support.js';
+import { type IterationEnd, PagedIterable } from './paged-iterable.js';
+import {
+  type ChangeListener,
+  type OrderedEvent,
+  type OrderingFilter,
+  type QueryableJournal,
+  validateIdListing,
+  validateOrderingRead,
+} from './queryable-journal.js';
+import { StoreLifecycle } from './store-options.js';
 
-/** `journal` with its operations traced through `telemetry`. */
-export function guardedJournal(journal: Journal, telemetry: Telemetry): Journal {
-  return withOverrides<Journal>(journal, {
-    write: (writes) =>
-      telemetry.run(
-        'memento.journal.write',
-        writeAttributes(writes),
-        () => journal.write(writes),
-        (results) => ({ 'memento.rejected_writes': results.filter((result) => result !== undefined).length }),
-      ),
-    replay: (persistenceId, from, to, max) => tracedReplay(journal, telemetry, persistenceId, from, to, max),
-    highestSequenceNr: (persistenceId, from) =>
-      telemetry.run(
-        'memento.journal.highest_sequence_nr',
-        { 'memento.persistence_id': persistenceId },
-        () => journal.highestSequenceNr(persistenceId, from),
-        (highest) => ({ 'memento.sequence_nr': highest }),
-      ),
-    deleteTo: (persistenceId, toSequenceNr) =>
-      telemetry.run('memento.journal.delete', { 'memento.persistence_id': persistenceId, 'memento.sequence_nr.to': toSequenceNr }, () =>
-        journal.deleteTo(persistenceId, toSequenceNr),
-      ),
-  });
+/**
+ * The I/O of a journal. {@link GuardedJournal} calls it only while open, with checked
+ * arguments, inside the hook timing; the core only reads and writes.
+ */
+export interface JournalCore {
+  /** Declared as the journal's capabilities; `queries` needs the two reads below, `live` needs `subscribe`. */
+  readonly capabilities?: JournalCapabilities;
+  /** Stores validated writes (serialize each with `prepareWrite`); see {@link Journal.write}. */
+  write(writes: readonly AtomicWrite[]): Promise<(Error | undefined)[]>;
+  /** Events of the id within checked bounds, oldest first. */
+  replay(persistenceId: string, bounds: ReplayBounds): AsyncIterable<PersistentRepr>;
+  /** The highest sequence number ever written for a valid id (0 if none). */
+  highestSequenceNr(persistenceId: string): Promise<number>;
+  /** Deletes events up to and including `toSequenceNr` (checked, may be Infinity). */
+  deleteTo(persistenceId: string, toSequenceNr: number): Promise<void>;
+  /** With the `queries` capability: see {@link QueryableJournal.readByOrdering}. */
+  readByOrdering?(afterOrdering: number, limit: number, filter: OrderingFilter): Promise<OrderedEvent[]>;
+  /** With the `queries` capability: see {@link QueryableJournal.listPersistenceIds}. */
+  listPersistenceIds?(afterId: string | undefined, limit: number): Promise<string[]>;
+  /** With the `live` capability: see {@link QueryableJournal.subscribe}. */
+  subscribe?(listener: ChangeListener): Promise<{ close(): Promise<void> }>;
+  /** Releases resources; called once, on the first `close()`. */
+  close(): Promise<void>;
 }
 
-function writeAttributes(writes: readonly AtomicWrite[]): TelemetryAttributes {
-  let events = 0;
-  for (const write of writes) events += write.events.length;
-  const first = writes[0];
-  const attributes: TelemetryAttributes = { 'memento.events': events, 'memento.writes': writes.length };
-  // A batch of one id (the runtime's usual write) names it and its numbers; a group commit of many ids only counts.
-  if (first && writes.every((write) => write.persistenceId === first.persistenceId)) {
-    attributes['memento.persistence_id'] = first.persistenceId;
-    attributes['memento.sequence_nr.from'] = first.events[0]?.sequenceNr;
-    attributes['memento.sequence_nr.to'] = writes.at(-1)?.events.at(-1)?.sequenceNr;
-  }
-  return attributes;
-}
-
-/** The replay as one span, from the first `next()` to the end of the iteration (or its failure or early stop). */
-function tracedReplay(
-  journal: Journal,
-  telemetry: Telemetry,
-  persistenceId: string,
-  from: number,
-  to: number,
-  max: number | undefined,
-): AsyncIterable<PersistentRepr> {
-  return {
-    [Symbol.asyncIterator]() {
-      const inner = journal.replay(persistenceId, from, to, max)[Symbol.asyncIterator]();
-      const span = telemetry.start('memento.journal.replay', {
-        'memento.persistence_id': persistenceId,
-        'memento.sequence_nr.from': from,
-        'memento.sequence_nr.to': to,
-        'memento.replay_max': max,
-      });
-      let count = 0;
-      let last: number | undefined;
-      const ended = () => ({ 'memento.events': count, 'memento.sequence_nr.last': last });
-      return {
-        next: () =>
-          inner.next().then(
-            (result) => {
-              if (result.done) span.end(ended());
-              else {
-                count++;
-                last = result.value.sequenceNr;
-              }
-              return result;
-            },
-            (error: unknown) => {
-              span.end(ended(), error);
-              throw error;
-            },
-          ),
-        return: async () => {
-          span.end(ended());
-          return (await inner.return?.()) ?? { done: true, value: undefined };
-        },
-      };
-    },
-  };
+/** What {@link GuardedJournal} needs besides the core. */
+export interface JournalGuardOptions {
+  /** The journal's name in errors and hook events (`'sqlite'`). */
+  readonly source: string;
+  /** Timing callbacks. @default none */
+  readonly hooks?: PersistenceHooks | undefined;
+  /** The lifecycle to share with a core that checks it again mid-operation. @default a new one */
+  readonly lifecycle?: StoreLifecycle | undefined;
 }
 
 /**
- * `journal` behind `breaker`: write, highestSequenceNr and deleteTo are timed calls; a
- * replay is checked when it starts and reports how its iteration ended (a long replay is no
- * timeout).
+ * A journal around a {@link JournalCore}: every public method refuses a closed journal and
+ * validates its arguments, then times the core's I/O for the hooks (`count` is events, as
+ * `OperationEvent` says; `journal.replay` is reported when a replay ends, read through or not).
+ * `subscribe` exists only when the core has it.
  */
-export function breakerJournal(journal: Journal, breaker: CircuitBreaker): Journal {
-  return withOverrides<Journal>(journal, {
-    write: (writes) => breaker.call('journal.write', writes[0]?.persistenceId, () => journal.write(writes)),
-    highestSequenceNr: (persistenceId, from) =>
-      breaker.call('journal.highestSequenceNr', persistenceId, () => journal.highestSequenceNr(persistenceId, from)),
-    deleteTo: (persistenceId, toSequenceNr) =>
-      breaker.call('journal.deleteTo', persistenceId, () => journal.deleteTo(persistenceId, toSequenceNr)),
-    replay: (persistenceId, from, to, max) => ({
-      [Symbol.asyncIterator]() {
-        let outcome: ReturnType<CircuitBreaker['begin']> | undefined;
-        let inner: AsyncIterator<PersistentRepr> | undefined;
-        return {
-          async next() {
-            if (!inner) {
-              outcome = breaker.begin('journal.replay', persistenceId);
-              inner = journal.replay(persistenceId, from, to, max)[Symbol.asyncIterator]();
-            }
-            try {
-              const result = await inner.next();
-              if (result.done) outcome?.succeeded();
-              return result;
-            } catch (error) {
-              outcome?.failed(error);
-              throw error;
-            }
-          },
-          async return() {
-            outcome?.succeeded();
-            return (await inner?.return?.()) ?? { done: true, value: undefined };
-          },
-        };
-      },
-    }),
-  });
+export class GuardedJournal implements QueryableJournal {
+  readonly capabilities: JournalCapabilities;
+  /** Refuses use after close; subclasses use it to guard methods of their own. */
+  protected readonly lifecycle: StoreLifecycle;
+  readonly #core: JournalCore;
+  readonly #source: string;
+  readonly #hooks: PersistenceHooks | undefined;
+
+  constructor(core: JournalCore, options: JournalGuardOptions) {
+    this.#core = core;
+    this.#source = options.source;
+    this.#hooks = options.hooks;
+    this.lifecycle = options.lifecycle ?? new StoreLifecycle(options.source, 'journal');
+    this.capabilities = core.capabilities ?? {};
+    // Readers look for `subscribe` to decide whether to wait for notifications.
+    if (!core.subscribe) Object.defineProperty(this, 'subscribe', { value: undefined });
+  }
+
+  async write(writes: readonly AtomicWrite[]): Promise<(Error | undefined)[]> {
+    this.lifecycle.assertOpen('write', Array.isArray(writes) ? writes[0]?.persistenceId : undefined);
+    validateAtomicWrites(writes);
+    const persistenceId = writes.length === 1 ? writes[0]?.persistenceId : undefined;
+    const count = writes.reduce((sum, write) => sum + write.events.length, 0);
+    return measure(this.#hooks, { operation: 'journal.write', store: this.#source, persistenceId, count }, () => this.#core.write(writes));
+  }
+
+  /**
+   * Checked when iteration starts, as a generator would be (so `replay()` itself never throws).
+   * A core that builds its replay with `pagedIterable` is iterated as it is, with no step of
+   * the guard's per event; any other is counted by a generator around it.
+   */
+  replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
+    return { [Symbol.asyncIterator]: () => this.#replayIterator(persistenceId, from, to, max) };
+  }
+
+  #replayIterator(persistenceId: string, from: number, to: number, max: number | undefined): AsyncIterator<PersistentRepr> {
+    let bounds: ReplayBounds;
+    try {
+      this.lifecycle.assertOpen('replay', persistenceId);
+      bounds = validateReplayArguments(persistenceId, from, to, max);
+    } catch (error) {
+      return failedIterator(error);
+    }
+    const started = performance.now();
+    const report = (count: number) =>
+      callHook(this.#hooks?.onOperation, {
+        operation: 'journal.replay',
+        store: this.#source,
+        persistenceId,
+        count,
+        durationMs: performance.now() - started,
+      });
+    const events = this.#core.replay(persistenceId, bounds);
+    if (events instanceof PagedIterable) return (events as PagedIterable<unknown, PersistentRepr>).iterate(report);
+    return counted(events, report)[Symbol.asyncIterator]();
+  }
+
+  async highestSequenceNr(persistenceId: string, from?: number): Promise<number> {
+    this.lifecycle.assertOpen('highestSequenceNr', persistenceId);
+    validateHighestArguments(persistenceId, from);
+    return measure(this.#hooks, { operation: 'journal.highestSequenceNr', store: this.#source, persistenceId }, () =>
+      this.#core.highestSequenceNr(persistenceId),
+    );
+  }
+
+  async deleteTo(persistenceId: string, toSequenceNr: number): Promise<void> {
+    this.lifecycle.assertOpen('deleteTo', persistenceId);
+    const to = validateDeleteTo(persistenceId, toSequenceNr);
+    await measure(this.#hooks, { operation: 'journal.deleteTo', store: this.#source, persistenceId }, () =>
+      this.#core.deleteTo(persistenceId, to),
+    );
+  }
+
+  async readByOrdering(afterOrdering: number, limit = 1000, filter: OrderingFilter = {}): Promise<OrderedEvent[]> {
+    this.lifecycle.assertOpen('readByOrdering');
+    const { after, max } = validateOrderingRead(afterOrdering, limit, filter.tag, { source: this.#source });
+    return this.#query('readByOrdering').call(this.#core, after, max, filter);
+  }
+
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    this.lifecycle.assertOpen('listPersistenceIds');
+    const max = validateIdListing(afterId, limit, this.#source);
+    return this.#query('listPersistenceIds').call(this.#core, afterId, max);
+  }
+
+  async subscribe(listener: ChangeListener): Promise<{ close(): Promise<void> }> {
+    this.lifecycle.assertOpen('subscribe');
+    return this.#query('subscribe').call(this.#core, listener);
+  }
+
+  /** Closes the journal; later calls fail with StoreClosedError. Idempotent. */
+  async close(): Promise<void> {
+    if (this.lifecycle.close()) await this.#core.close();
+  }
+
+  #query<K extends 'readByOrdering' | 'listPersistenceIds' | 'subscribe'>(name: K): NonNullable<JournalCore[K]> {
+    const method = this.#core[name];
+    if (!method) throw new TypeError(`${this.#source}: this journal does not implement ${name} (see its capabilities)`);
+    return method as NonNullable<JournalCore[K]>;
+  }
+}
+
+/** The items of `events`, telling `onEnd` how many were handed out when the iteration ends. */
+async function* counted<T>(events: AsyncIterable<T>, onEnd: IterationEnd): AsyncIterable<T> {
+  let count = 0;
+  try {
+    for await (const event of events) {
+      count++;
+      yield event;
+    }
+  } finally {
+    onEnd(count);
+  }
+}
+
+/** An iterator whose first `next()` rejects with `error`, then ends. */
+function failedIterator<T>(error: unknown): AsyncIterator<T, undefined> {
+  let failed = false;
+  return {
+    next: () => {
+      if (failed) return Promise.resolve({ done: true, value: undefined });
+      failed = true;
+      return Promise.reject(error);
+    },
+    return: () => {
+      failed = true;
+      return Promise.resolve({ done: true, value: undefined });
+    },
+  };
 }

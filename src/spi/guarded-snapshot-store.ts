@@ -1,52 +1,141 @@
 /**
- * A snapshot store as the runtime uses it when telemetry is on: save, load and delete
- * become spans with the persistence id and sequence numbers.
+ * The guard every snapshot store runs in front of its I/O: refusing use after close, checking
+ * arguments and reporting timings to the hooks. A plugin implements {@link SnapshotStoreCore}
+ * (I/O on checked arguments only); {@link GuardedSnapshotStore} is the public store.
  * @module
  */
-import type { Telemetry } from '../observability/telemetry.js';
-import type { CircuitBreaker } from './circuit-breaker.js';
-import { withOverrides } from './guarded-store.js';
-import type { SnapshotStore } from './snapshot-store.js';
+import type { SnapshotMetadata } from '../core/snapshot-metadata.js';
+import type { SelectedSnapshot } from '../core/snapshot-results.js';
+import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
+import { measure, type PersistenceHooks } from '../observability/hooks.js';
+import { type Logger, type LoggerOption, resolveLogger } from '../observability/logger.js';
+import type { SnapshotCapabilities } from './capabilities.js';
+import { validateIdListing } from './queryable-journal.js';
+import type { ListableSnapshotStore, SnapshotLoadOptions } from './snapshot-store.js';
+import { type SkipReporting, validateSnapshotMetadata, validateSnapshotQuery } from './snapshot-support.js';
+import { StoreLifecycle } from './store-options.js';
 
-/** `store` with its operations traced through `telemetry`. */
-export function guardedSnapshotStore(store: SnapshotStore, telemetry: Telemetry): SnapshotStore {
-  return withOverrides<SnapshotStore>(store, {
-    save: (metadata, snapshot) =>
-      telemetry.run(
-        'memento.snapshot.save',
-        { 'memento.persistence_id': metadata.persistenceId, 'memento.sequence_nr': metadata.sequenceNr },
-        () => store.save(metadata, snapshot),
-      ),
-    load: (persistenceId, criteria, options) =>
-      telemetry.run(
-        'memento.snapshot.load',
-        { 'memento.persistence_id': persistenceId, 'memento.sequence_nr.max': criteria.maxSequenceNr },
-        () => store.load(persistenceId, criteria, options),
-        (selected) => ({ 'memento.found': selected !== null, 'memento.sequence_nr': selected?.metadata.sequenceNr }),
-      ),
-    delete: (metadata) =>
-      telemetry.run(
-        'memento.snapshot.delete',
-        { 'memento.persistence_id': metadata.persistenceId, 'memento.sequence_nr': metadata.sequenceNr },
-        () => store.delete(metadata),
-      ),
-    deleteMatching: (persistenceId, criteria) =>
-      telemetry.run(
-        'memento.snapshot.delete',
-        { 'memento.persistence_id': persistenceId, 'memento.sequence_nr.max': criteria.maxSequenceNr },
-        () => store.deleteMatching(persistenceId, criteria),
-      ),
-  });
+/** A snapshot serialized for storing, with its size in bytes for the hooks. */
+export interface PreparedSnapshot {
+  readonly bytes: number;
 }
 
-/** `store` behind `breaker`: save, load, delete and deleteMatching are timed calls. */
-export function breakerSnapshotStore(store: SnapshotStore, breaker: CircuitBreaker): SnapshotStore {
-  return withOverrides<SnapshotStore>(store, {
-    save: (metadata, snapshot) => breaker.call('snapshotStore.save', metadata.persistenceId, () => store.save(metadata, snapshot)),
-    load: (persistenceId, criteria, options) =>
-      breaker.call('snapshotStore.load', persistenceId, () => store.load(persistenceId, criteria, options)),
-    delete: (metadata) => breaker.call('snapshotStore.delete', metadata.persistenceId, () => store.delete(metadata)),
-    deleteMatching: (persistenceId, criteria) =>
-      breaker.call('snapshotStore.deleteMatching', persistenceId, () => store.deleteMatching(persistenceId, criteria)),
-  });
+/**
+ * The I/O of a snapshot store. {@link GuardedSnapshotStore} calls it only while open, with
+ * checked arguments, inside the hook timing; the core only reads and writes.
+ */
+export interface SnapshotStoreCore<P extends PreparedSnapshot = PreparedSnapshot> {
+  /** Declared as the store's capabilities; `listing` needs `listPersistenceIds`. */
+  readonly capabilities?: SnapshotCapabilities;
+  /** Serializes a snapshot for `save` (throws SerializationError before anything is stored). */
+  prepareSave(metadata: SnapshotMetadata, snapshot: unknown): P;
+  /** The youngest readable snapshot matching; skips go to `reporting` (see `loadYoungestReadable`). */
+  load(persistenceId: string, criteria: SnapshotSelectionCriteria, reporting: SkipReporting): Promise<SelectedSnapshot | null>;
+  /** Stores what {@link prepareSave} made, replacing one at the same sequence number. */
+  save(prepared: P, metadata: SnapshotMetadata): Promise<void>;
+  /** Deletes the snapshot at `metadata.sequenceNr`. */
+  delete(metadata: SnapshotMetadata): Promise<void>;
+  /** Deletes every snapshot of the id matching the criteria. */
+  deleteMatching(persistenceId: string, criteria: SnapshotSelectionCriteria): Promise<void>;
+  /** Metadata of the id's snapshots matching the criteria, oldest first. */
+  list(persistenceId: string, criteria: SnapshotSelectionCriteria): AsyncIterable<SnapshotMetadata>;
+  /** With the `listing` capability: see {@link ListableSnapshotStore.listPersistenceIds}. */
+  listPersistenceIds?(afterId: string | undefined, limit: number): Promise<string[]>;
+  /** Releases resources; called once, on the first `close()`. */
+  close(): Promise<void>;
+}
+
+/** What {@link GuardedSnapshotStore} needs besides the core. */
+export interface GuardOptions {
+  /** The store's name in errors, logs and hook events (`'sqlite'`). */
+  readonly source: string;
+  /** Where skipped snapshots are logged. @default silent */
+  readonly logger?: LoggerOption | undefined;
+  /** Timing and skip callbacks. @default none */
+  readonly hooks?: PersistenceHooks | undefined;
+  /**
+   * The lifecycle to share with the core, for a core that checks it again mid-operation
+   * (between pages of a listing). @default a new one
+   */
+  readonly lifecycle?: StoreLifecycle | undefined;
+}
+
+/**
+ * A {@link SnapshotStore} around a {@link SnapshotStoreCore}: every public method refuses a
+ * closed store, validates its arguments, then times the core's I/O for the hooks.
+ * `listPersistenceIds` works when the core declares `listing`.
+ */
+export class GuardedSnapshotStore<P extends PreparedSnapshot = PreparedSnapshot> implements ListableSnapshotStore {
+  readonly capabilities: SnapshotCapabilities;
+  /** Refuses use after close; subclasses use it to guard methods of their own. */
+  protected readonly lifecycle: StoreLifecycle;
+  readonly #core: SnapshotStoreCore<P>;
+  readonly #source: string;
+  readonly #logger: Logger;
+  readonly #hooks: PersistenceHooks | undefined;
+
+  constructor(core: SnapshotStoreCore<P>, options: GuardOptions) {
+    this.#core = core;
+    this.#source = options.source;
+    this.#logger = resolveLogger(options.logger);
+    this.#hooks = options.hooks;
+    this.lifecycle = options.lifecycle ?? new StoreLifecycle(options.source, 'snapshotStore');
+    this.capabilities = core.capabilities ?? {};
+  }
+
+  /** With the `listing` capability: ids with at least one snapshot, ascending, after `afterId`, at most `limit`. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    this.lifecycle.assertOpen('listPersistenceIds');
+    const max = validateIdListing(afterId, limit, this.#source);
+    const list = this.#core.listPersistenceIds;
+    if (!list) throw new TypeError(`${this.#source}: this snapshot store does not declare the listing capability`);
+    return list.call(this.#core, afterId, max);
+  }
+
+  async load(persistenceId: string, criteria: SnapshotSelectionCriteria, options?: SnapshotLoadOptions): Promise<SelectedSnapshot | null> {
+    this.lifecycle.assertOpen('load', persistenceId);
+    const checked = validateSnapshotQuery(persistenceId, criteria);
+    const reporting: SkipReporting = { source: this.#source, logger: this.#logger, hooks: this.#hooks, options };
+    return measure(this.#hooks, { operation: 'snapshot.load', store: this.#source, persistenceId }, () =>
+      this.#core.load(persistenceId, checked, reporting),
+    );
+  }
+
+  async save(metadata: SnapshotMetadata, snapshot: unknown): Promise<void> {
+    this.lifecycle.assertOpen('save', metadata?.persistenceId);
+    const checked = validateSnapshotMetadata(metadata);
+    const prepared = this.#core.prepareSave(checked, snapshot);
+    await measure(
+      this.#hooks,
+      { operation: 'snapshot.save', store: this.#source, persistenceId: checked.persistenceId, bytes: prepared.bytes },
+      () => this.#core.save(prepared, checked),
+    );
+  }
+
+  async delete(metadata: SnapshotMetadata): Promise<void> {
+    this.lifecycle.assertOpen('delete', metadata?.persistenceId);
+    const checked = validateSnapshotMetadata(metadata);
+    await measure(this.#hooks, { operation: 'snapshot.delete', store: this.#source, persistenceId: checked.persistenceId }, () =>
+      this.#core.delete(checked),
+    );
+  }
+
+  async deleteMatching(persistenceId: string, criteria: SnapshotSelectionCriteria): Promise<void> {
+    this.lifecycle.assertOpen('deleteMatching', persistenceId);
+    const checked = validateSnapshotQuery(persistenceId, criteria);
+    await measure(this.#hooks, { operation: 'snapshot.deleteMatching', store: this.#source, persistenceId }, () =>
+      this.#core.deleteMatching(persistenceId, checked),
+    );
+  }
+
+  async *list(persistenceId: string, criteria?: SnapshotSelectionCriteria): AsyncIterable<SnapshotMetadata> {
+    this.lifecycle.assertOpen('list', persistenceId);
+    const checked = validateSnapshotQuery(persistenceId, criteria);
+    yield* this.#core.list(persistenceId, checked);
+  }
+
+  /** Closes the store; later calls fail with StoreClosedError. Idempotent. */
+  async close(): Promise<void> {
+    if (this.lifecycle.close()) await this.#core.close();
+  }
 }

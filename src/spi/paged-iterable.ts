@@ -11,27 +11,57 @@ export type PageSource<P> = () => readonly P[] | undefined | Promise<readonly P[
 
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
+/** Told once when an iteration ends (read through, stopped early or failed), with the items handed out. */
+export type IterationEnd = (count: number) => void;
+
 /**
  * Iterates `item(entry)` over the entries of the pages `nextPage` returns. The first page is
  * fetched at the first `next()` (so argument errors surface there, as with a generator); an
  * error from `nextPage` or `item` rejects that `next()` and ends the iteration.
  */
-export function pagedIterable<P, T>(nextPage: PageSource<P>, item: (entry: P) => T): AsyncIterable<T> {
-  return { [Symbol.asyncIterator]: () => new PagedIterator(nextPage, item) };
+export function pagedIterable<P, T>(nextPage: PageSource<P>, item: (entry: P) => T): PagedIterable<P, T> {
+  return new PagedIterable(nextPage, item);
+}
+
+/**
+ * What {@link pagedIterable} returns. A wrapper that needs to know when an iteration ends
+ * (the journal guard's replay timing) calls {@link PagedIterable.iterate} instead of wrapping
+ * it in a generator, so it adds no step per item.
+ */
+export class PagedIterable<P, T> implements AsyncIterable<T> {
+  readonly #nextPage: PageSource<P>;
+  readonly #item: (entry: P) => T;
+
+  constructor(nextPage: PageSource<P>, item: (entry: P) => T) {
+    this.#nextPage = nextPage;
+    this.#item = item;
+  }
+
+  /** An iterator over the items; `onEnd` is told once when it ends. */
+  iterate(onEnd?: IterationEnd): AsyncIterator<T, undefined> {
+    return new PagedIterator(this.#nextPage, this.#item, onEnd);
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
+    return this.iterate();
+  }
 }
 
 class PagedIterator<P, T> implements AsyncIterator<T, undefined> {
   readonly #nextPage: PageSource<P>;
   readonly #item: (entry: P) => T;
+  readonly #onEnd: IterationEnd | undefined;
   #page: readonly P[] = [];
   #index = 0;
+  #count = 0;
   #finished = false;
   // A fetch in flight: calls made meanwhile wait for it rather than fetch the same page again.
   #fetching: Promise<void> | undefined;
 
-  constructor(nextPage: PageSource<P>, item: (entry: P) => T) {
+  constructor(nextPage: PageSource<P>, item: (entry: P) => T, onEnd: IterationEnd | undefined) {
     this.#nextPage = nextPage;
     this.#item = item;
+    this.#onEnd = onEnd;
   }
 
   next(): Promise<IteratorResult<T, undefined>> {
@@ -56,7 +86,9 @@ class PagedIterator<P, T> implements AsyncIterator<T, undefined> {
         }
         this.#accept(page);
       }
-      return Promise.resolve({ done: false, value: this.#item(this.#page[this.#index++] as P) });
+      const value = this.#item(this.#page[this.#index++] as P);
+      this.#count++;
+      return Promise.resolve({ done: false, value });
     } catch (error) {
       this.#finish();
       return Promise.reject(error);
@@ -79,8 +111,10 @@ class PagedIterator<P, T> implements AsyncIterator<T, undefined> {
   }
 
   #finish(): void {
+    const first = !this.#finished;
     this.#finished = true;
     this.#page = [];
     this.#index = 0;
+    if (first) this.#onEnd?.(this.#count);
   }
 }

@@ -1,9 +1,11 @@
 /**
  * Group commit: every journal write queued on a connection during one turn of the event
  * loop is stored by one `BEGIN IMMEDIATE ... COMMIT`, so many entities share one fsync.
- * Each AtomicWrite is all-or-nothing on its own: up to 16 untagged events go in one INSERT
- * (SQLite undoes a failed statement whole), longer or tagged writes run inside a SAVEPOINT,
- * so a rejected write is rolled back alone and the rest of the group commits.
+ * Each AtomicWrite is all-or-nothing on its own: short untagged writes are gathered, several
+ * writes to one multi-row INSERT (SQLite undoes a failed statement whole; should one hit a
+ * duplicate key, the transaction is rolled back and the group stored again write by write),
+ * longer or tagged writes run inside a SAVEPOINT, so a rejected write is rolled back alone
+ * and the rest of the group commits.
  * @module
  */
 import type { AtomicWrite } from '../core/persistent-repr.js';
@@ -13,7 +15,17 @@ import type { SqliteStatement } from './client.js';
 import type { SqliteConnection } from './connection.js';
 import { isUniqueViolation } from './errors.js';
 import { NAME } from './options.js';
-import { insertEvents, insertTag, MAX_ROWS_PER_INSERT, selectHighest, selectMaxStored, upsertHighest } from './sql/journal-sql.js';
+import {
+  insertEvents,
+  insertTag,
+  MAX_ROWS_PER_GATHERED_INSERT,
+  MAX_ROWS_PER_INSERT,
+  selectHighest,
+  selectHighestOfIds,
+  selectMaxStored,
+  upsertHighest,
+  upsertHighestOfIds,
+} from './sql/journal-sql.js';
 
 const EXTENSION = 'journal.groupCommit';
 
@@ -24,6 +36,14 @@ interface Highest {
   readonly stored: Map<string, number>;
   readonly current: Map<string, number>;
 }
+
+/** Rows of short writes waiting to go out together in one INSERT. */
+interface Gathered {
+  readonly rows: StoredEvent[];
+}
+
+/** A gathered INSERT hit a duplicate key: which write is to blame is found by storing the group write by write. */
+class GatheredInsertConflict extends Error {}
 
 interface PendingCall {
   /** Validated, not yet serialized: each is serialized right before its INSERT. */
@@ -48,6 +68,8 @@ export class GroupCommit {
   readonly #insertEvents: SqliteStatement[] = [];
   readonly #insertTag: SqliteStatement;
   readonly #upsertHighest: SqliteStatement;
+  readonly #selectHighestOfIds: SqliteStatement;
+  readonly #upsertHighestOfIds: SqliteStatement;
 
   constructor(private readonly connection: SqliteConnection) {
     this.#begin = connection.statement('BEGIN IMMEDIATE');
@@ -58,6 +80,8 @@ export class GroupCommit {
     this.#selectHighest = connection.rawStatement(selectHighest);
     this.#insertTag = connection.statement(insertTag);
     this.#upsertHighest = connection.statement(upsertHighest);
+    this.#selectHighestOfIds = connection.rawStatement(selectHighestOfIds);
+    this.#upsertHighestOfIds = connection.statement(upsertHighestOfIds);
   }
 
   /** The queue of `connection`, created on first use. */
@@ -101,15 +125,33 @@ export class GroupCommit {
   }
 
   #commit(calls: readonly PendingCall[]): WriteResults[] {
+    try {
+      return this.#transaction(calls, true);
+    } catch (error) {
+      if (!(error instanceof GatheredInsertConflict)) throw error;
+    }
+    return this.#transaction(calls, false);
+  }
+
+  /** Stores the group in one transaction; `gather` stores short writes several to an INSERT. */
+  #transaction(calls: readonly PendingCall[], gather: boolean): WriteResults[] {
     this.#begin.run();
     try {
       // Highest sequence numbers read and advanced during this transaction (we hold the write
       // lock, so nobody else changes them): one lookup and one upsert per id, not per write.
       const highest: Highest = { stored: new Map(), current: new Map() };
-      const results = calls.map((call) => call.writes.map((write) => this.#apply(prepareWrite(write, call.serialization), highest)));
+      if (gather) this.#readHighest(calls, highest);
+      const gathered: Gathered | undefined = gather ? { rows: [] } : undefined;
+      const results = calls.map((call) =>
+        call.writes.map((write) => this.#apply(prepareWrite(write, call.serialization), highest, gathered)),
+      );
+      if (gathered) this.#insertGathered(gathered);
+      const changed: [string, number][] = [];
       for (const [persistenceId, sequenceNr] of highest.current) {
-        if (highest.stored.get(persistenceId) !== sequenceNr) this.#upsertHighest.run(persistenceId, sequenceNr);
+        if (highest.stored.get(persistenceId) !== sequenceNr) changed.push([persistenceId, sequenceNr]);
       }
+      if (changed.length === 1) this.#upsertHighest.run(...(changed[0] as [string, number]));
+      else if (changed.length > 1) this.#upsertHighestOfIds.run(JSON.stringify(changed));
       this.#commitStatement.run();
       return results;
     } catch (error) {
@@ -118,8 +160,31 @@ export class GroupCommit {
     }
   }
 
+  /** Reads the stored highest of every id the group writes with one query (ids without one start at 0). */
+  #readHighest(calls: readonly PendingCall[], highest: Highest): void {
+    const ids = new Set<string>();
+    for (const call of calls) for (const write of call.writes) ids.add(write.persistenceId);
+    for (const id of ids) highest.stored.set(id, 0);
+    for (const [id, value] of this.#selectHighestOfIds.all(JSON.stringify([...ids])) as [string, number][]) highest.stored.set(id, value);
+    for (const [id, value] of highest.stored) highest.current.set(id, value);
+  }
+
+  /** Inserts the gathered rows with one statement; a duplicate key aborts the gathered attempt. */
+  #insertGathered(gathered: Gathered): void {
+    const { rows } = gathered;
+    if (rows.length === 0) return;
+    try {
+      this.#insertChunk(rows, 0, rows.length);
+    } catch (error) {
+      if (isUniqueViolation(error)) throw new GatheredInsertConflict('a gathered insert hit a duplicate key');
+      throw error;
+    } finally {
+      gathered.rows.length = 0;
+    }
+  }
+
   /** Stores one AtomicWrite all-or-nothing; returns its rejection, throws on store failure. */
-  #apply(prepared: PreparedWrite, highestById: Highest): Error | undefined {
+  #apply(prepared: PreparedWrite, highestById: Highest, gathered?: Gathered): Error | undefined {
     if (prepared.error) return prepared.error;
     const persistenceId = prepared.write.persistenceId;
     const rows = prepared.rows;
@@ -131,15 +196,24 @@ export class GroupCommit {
       highestById.current.set(persistenceId, highest);
     }
     if (first !== highest + 1) return sequenceConflict(persistenceId, highest + 1, first, NAME);
+    const last = (rows[rows.length - 1] as StoredEvent).sequenceNr;
+    if (gathered && rows.length <= MAX_ROWS_PER_INSERT && rows.every((row) => row.tags === undefined)) {
+      if (gathered.rows.length + rows.length > MAX_ROWS_PER_GATHERED_INSERT) this.#insertGathered(gathered);
+      for (const row of rows) gathered.rows.push(row);
+      highestById.current.set(persistenceId, last);
+      return undefined;
+    }
+    // Rows gathered so far go first: one id's events keep their order in the global ordering.
+    if (gathered) this.#insertGathered(gathered);
     // A write stored by one INSERT and touching no other table is already all-or-nothing
     // (SQLite undoes a failed statement whole), so the savepoint is only needed for long or
     // tagged writes. The common case costs one statement per write.
     const guarded = rows.length > MAX_ROWS_PER_INSERT || rows.some((row) => row.tags !== undefined);
     if (guarded) this.#savepoint.run();
     try {
-      for (let at = 0; at < rows.length; at += MAX_ROWS_PER_INSERT) this.#insertChunk(persistenceId, rows, at);
+      for (let at = 0; at < rows.length; at += MAX_ROWS_PER_INSERT) this.#insertChunk(rows, at, MAX_ROWS_PER_INSERT);
       if (guarded) this.#release.run();
-      highestById.current.set(persistenceId, (rows[rows.length - 1] as StoredEvent).sequenceNr);
+      highestById.current.set(persistenceId, last);
       return undefined;
     } catch (error) {
       const undone = guarded ? this.#undoWrite() : this.connection.db.inTransaction;
@@ -150,15 +224,15 @@ export class GroupCommit {
     }
   }
 
-  /** Inserts up to MAX_ROWS_PER_INSERT rows starting at `at` with one statement, then their tags. */
-  #insertChunk(persistenceId: string, rows: readonly StoredEvent[], at: number): void {
-    const count = Math.min(MAX_ROWS_PER_INSERT, rows.length - at);
+  /** Inserts up to `most` rows starting at `at` with one statement, then their tags. */
+  #insertChunk(rows: readonly StoredEvent[], at: number, most: number): void {
+    const count = Math.min(most, rows.length - at);
     const params: unknown[] = new Array(count * 8);
     let tagged = false;
     for (let index = 0; index < count; index++) {
       const row = rows[at + index] as StoredEvent;
       const base = index * 8;
-      params[base] = persistenceId;
+      params[base] = row.persistenceId;
       params[base + 1] = row.sequenceNr;
       params[base + 2] = row.timestamp;
       params[base + 3] = row.manifest ?? null;

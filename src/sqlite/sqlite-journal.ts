@@ -4,28 +4,14 @@
  * commit of concurrent writes.
  * @module
  */
-import { type AtomicWrite, type PersistentRepr, validateAtomicWrites } from '../core/persistent-repr.js';
-import { measure } from '../observability/hooks.js';
+import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
 import { Serialization } from '../serialization/serialization.js';
 import type { JournalCapabilities } from '../spi/capabilities.js';
-import {
-  checkRecordedHighest,
-  decodeEvent,
-  type StoredEvent,
-  validateDeleteTo,
-  validateHighestArguments,
-  validateReplayArguments,
-} from '../spi/journal-support.js';
+import { GuardedJournal, type JournalCore } from '../spi/guarded-journal.js';
+import { checkRecordedHighest, decodeEvent, type ReplayBounds, type StoredEvent } from '../spi/journal-support.js';
 import { pagedIterable } from '../spi/paged-iterable.js';
-import {
-  ChangeListeners,
-  type OrderedEvent,
-  type OrderingFilter,
-  type QueryableJournal,
-  validateIdListing,
-  validateOrderingRead,
-} from '../spi/queryable-journal.js';
-import { StoreLifecycle, type StoreOptions } from '../spi/store-options.js';
+import { type ChangeListener, ChangeListeners, type OrderedEvent, type OrderingFilter } from '../spi/queryable-journal.js';
+import { StoreLifecycle } from '../spi/store-options.js';
 import type { SqliteConnection } from './connection.js';
 import { type PackedPageRow, PageSizer, type UnpackedPage, unpackPage } from './event-pages.js';
 import { GroupCommit } from './group-commit.js';
@@ -41,43 +27,23 @@ import {
 } from './sql/journal-sql.js';
 import { StoreConnection } from './store-connection.js';
 
-/**
- * A journal in an SQLite file (or an open better-sqlite3 Database).
- *
- * @example
- * const journal = new SqliteJournal('./data/memento.db', { synchronous: 'FULL' });
- * await journal.write([{ persistenceId: 'cart-1', events: [persistentRepr({ persistenceId: 'cart-1', sequenceNr: 1, event: 'opened' })] }]);
- */
-export class SqliteJournal implements QueryableJournal {
+/** The I/O of {@link SqliteJournal}. */
+class SqliteJournalCore implements JournalCore {
   /** Queries by global ordering, tags and live notifications. */
   readonly capabilities: JournalCapabilities = { queries: true, tags: true, live: true };
   readonly #listeners = new ChangeListeners();
   readonly #serialization: Serialization;
-  /** How this store turns values into stored bytes (its encryption included). */
-  readonly serialization: Serialization;
-  readonly #hooks: StoreOptions['hooks'];
   readonly #pageSize: number;
-  readonly #lifecycle = new StoreLifecycle(NAME, 'journal');
   readonly #connection: StoreConnection;
 
-  constructor(database: SqliteTarget, options: SqliteJournalOptions = {}) {
-    const settings = checkOptions(database, options);
-    this.#pageSize = checkPageSize(options.replayPageSize, 'options.replayPageSize', 1000);
-    this.#serialization = options.serialization ?? new Serialization();
-    this.serialization = this.#serialization;
-    this.#hooks = options.hooks;
-    this.#connection = new StoreConnection(database, settings, this.#lifecycle);
-  }
-
-  /** Opens the file and applies migrations now, so a bad path fails at startup rather than at first use. */
-  async ready(): Promise<void> {
-    this.#connection.get('ready');
+  constructor(connection: StoreConnection, serialization: Serialization, pageSize: number) {
+    this.#connection = connection;
+    this.#serialization = serialization;
+    this.#pageSize = pageSize;
   }
 
   /** Queues the writes for the next group commit; see Journal.write for the result contract. */
   async write(writes: readonly AtomicWrite[]): Promise<(Error | undefined)[]> {
-    this.#lifecycle.assertOpen('write');
-    validateAtomicWrites(writes);
     // Serialized by the group commit just before each write's INSERT: a large batch's stored
     // form then never lives all at once, so the garbage collector no longer promotes it
     // (the gain is in docs/performance.md).
@@ -89,20 +55,13 @@ export class SqliteJournal implements QueryableJournal {
     } catch (error) {
       throw connection.failure(error, 'journal.write');
     }
-    const results = await measure(
-      this.#hooks,
-      { operation: 'journal.write', store: NAME },
-      () => queue.enqueue(queued, this.#serialization),
-      () => ({ count: queued.reduce((sum, write) => sum + write.events.length, 0) }),
-    );
+    const results = await queue.enqueue(queued, this.#serialization);
     if (results.includes(undefined)) this.#listeners.notify(0);
     return results;
   }
 
   /** Events after a global ordering (optionally one tag's), ascending; see QueryableJournal. */
-  async readByOrdering(afterOrdering: number, limit = 1000, filter: OrderingFilter = {}): Promise<OrderedEvent[]> {
-    this.#lifecycle.assertOpen('readByOrdering');
-    const { after, max } = validateOrderingRead(afterOrdering, limit, filter.tag, { source: NAME });
+  async readByOrdering(after: number, max: number, filter: OrderingFilter): Promise<OrderedEvent[]> {
     const sizer = new PageSizer(max);
     const result: OrderedEvent[] = [];
     let cursor = after;
@@ -125,9 +84,7 @@ export class SqliteJournal implements QueryableJournal {
   }
 
   /** Persistence ids ever written (deleted or not), in byte order. */
-  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
-    this.#lifecycle.assertOpen('listPersistenceIds');
-    const max = validateIdListing(afterId, limit, NAME);
+  async listPersistenceIds(afterId: string | undefined, max: number): Promise<string[]> {
     const connection = this.#connection.get('listPersistenceIds');
     try {
       return (connection.rawStatement(selectPersistenceIds).all(afterId ?? '', max) as [string][]).map(([id]) => id);
@@ -140,8 +97,7 @@ export class SqliteJournal implements QueryableJournal {
    * Tells `listener` after this journal object's writes commit. Writes by other processes
    * (or other journal objects on the file) are not seen here; live queries poll for those.
    */
-  async subscribe(listener: (notification: { readonly ordering: number }) => void): Promise<{ close(): Promise<void> }> {
-    this.#lifecycle.assertOpen('subscribe');
+  async subscribe(listener: ChangeListener): Promise<{ close(): Promise<void> }> {
     return this.#listeners.add(listener);
   }
 
@@ -149,51 +105,26 @@ export class SqliteJournal implements QueryableJournal {
    * Streams events in pages of at most `replayPageSize` (fewer when events are large, so a
    * page stays near 16 MiB), oldest first; never holds more than one page.
    */
-  replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
-    let cursor:
-      | { next: number; remaining: number; to: number; ended: boolean; count: number; started: number; sizer: PageSizer }
-      | undefined;
+  replay(persistenceId: string, bounds: ReplayBounds): AsyncIterable<PersistentRepr> {
+    const sizer = new PageSizer(this.#pageSize);
+    let { from: next, max: remaining } = bounds;
+    let ended = false;
     const nextPage = (): readonly StoredEvent[] | undefined => {
-      if (cursor === undefined) {
-        // Checked at the first next(), as a generator would: replay() itself never throws.
-        this.#lifecycle.assertOpen('replay', persistenceId);
-        const bounds = validateReplayArguments(persistenceId, from, to, max);
-        const started = performance.now();
-        cursor = {
-          next: bounds.from,
-          remaining: bounds.max,
-          to: bounds.to,
-          ended: false,
-          count: 0,
-          started,
-          sizer: new PageSizer(this.#pageSize),
-        };
-      }
-      const { sizer } = cursor;
-      while (!cursor.ended && cursor.remaining > 0 && cursor.next <= cursor.to) {
+      while (!ended && remaining > 0 && next <= bounds.to) {
         // Re-checked per page: the store may be closed while a consumer is mid-stream.
         const connection = this.#connection.get('replay', persistenceId);
-        const rows = Math.min(sizer.limit, cursor.remaining);
-        const { next, to } = cursor;
+        const rows = Math.min(sizer.limit, remaining);
+        const from = next;
         const page = this.#readPage(connection, sizer, 'journal.replay', persistenceId, () =>
-          connection.rawStatement(selectPage).get(persistenceId, next, to, rows),
+          connection.rawStatement(selectPage).get(persistenceId, from, bounds.to, rows),
         );
         if (page === undefined) continue;
         const { events } = page;
-        cursor.count += events.length;
-        cursor.remaining -= events.length;
-        if (events.length < rows) cursor.ended = true;
-        else cursor.next = (events[events.length - 1] as StoredEvent).sequenceNr + 1;
+        remaining -= events.length;
+        if (events.length < rows) ended = true;
+        else next = (events[events.length - 1] as StoredEvent).sequenceNr + 1;
         if (events.length > 0) return events;
       }
-      const { count, started } = cursor;
-      this.#hooks?.onOperation?.({
-        operation: 'journal.replay',
-        store: NAME,
-        persistenceId,
-        count,
-        durationMs: performance.now() - started,
-      });
       return undefined;
     };
     return pagedIterable(nextPage, (stored) => decodeEvent(stored, this.#serialization));
@@ -222,44 +153,64 @@ export class SqliteJournal implements QueryableJournal {
   }
 
   /** Reads the kept highest sequence number, which survives deleteTo; CorruptDataError when rows lie beyond it. */
-  async highestSequenceNr(persistenceId: string, from?: number): Promise<number> {
-    this.#lifecycle.assertOpen('highestSequenceNr', persistenceId);
-    validateHighestArguments(persistenceId, from);
+  async highestSequenceNr(persistenceId: string): Promise<number> {
     const connection = this.#connection.get('highestSequenceNr', persistenceId);
-    return measure(this.#hooks, { operation: 'journal.highestSequenceNr', store: NAME, persistenceId }, async () => {
-      let row: [number | null, number | null];
-      try {
-        row = connection.rawStatement(selectHighestAndStored).get(persistenceId, persistenceId) as [number | null, number | null];
-      } catch (error) {
-        throw connection.failure(error, 'journal.highestSequenceNr', persistenceId);
-      }
-      return checkRecordedHighest(persistenceId, row[0] ?? 0, row[1] ?? 0, NAME);
-    });
+    let row: [number | null, number | null];
+    try {
+      row = connection.rawStatement(selectHighestAndStored).get(persistenceId, persistenceId) as [number | null, number | null];
+    } catch (error) {
+      throw connection.failure(error, 'journal.highestSequenceNr', persistenceId);
+    }
+    return checkRecordedHighest(persistenceId, row[0] ?? 0, row[1] ?? 0, NAME);
   }
 
-  /** Deletes events (and their tag rows) up to `toSequenceNr` in one transaction; the highest stays. */
-  async deleteTo(persistenceId: string, toSequenceNr: number): Promise<void> {
-    this.#lifecycle.assertOpen('deleteTo', persistenceId);
-    const to = validateDeleteTo(persistenceId, toSequenceNr);
+  /** Deletes events (and their tag rows) up to `to` in one transaction; the highest stays. */
+  async deleteTo(persistenceId: string, to: number): Promise<void> {
     const connection = this.#connection.get('deleteTo', persistenceId);
-    await measure(this.#hooks, { operation: 'journal.deleteTo', store: NAME, persistenceId }, async () => {
-      try {
-        connection.immediate(() => {
-          connection.statement(deleteTags).run(persistenceId, to);
-          connection.statement(deleteEvents).run(persistenceId, to);
-        });
-      } catch (error) {
-        throw connection.failure(error, 'journal.deleteTo', persistenceId);
-      }
-    });
+    try {
+      connection.immediate(() => {
+        connection.statement(deleteTags).run(persistenceId, to);
+        connection.statement(deleteEvents).run(persistenceId, to);
+      });
+    } catch (error) {
+      throw connection.failure(error, 'journal.deleteTo', persistenceId);
+    }
   }
 
   /** Commits writes still queued, then releases the connection (closed when no other store uses it). */
   async close(): Promise<void> {
-    if (!this.#lifecycle.close()) return;
     this.#listeners.clear();
     const connection = this.#connection.current;
     if (connection) GroupCommit.flushPending(connection);
     this.#connection.release();
+  }
+}
+
+/**
+ * A journal in an SQLite file (or an open better-sqlite3 Database).
+ *
+ * @example
+ * const journal = new SqliteJournal('./data/memento.db', { synchronous: 'FULL' });
+ * await journal.write([{ persistenceId: 'cart-1', events: [persistentRepr({ persistenceId: 'cart-1', sequenceNr: 1, event: 'opened' })] }]);
+ */
+export class SqliteJournal extends GuardedJournal {
+  /** How this store turns values into stored bytes (its encryption included). */
+  readonly serialization: Serialization;
+  readonly #connection: StoreConnection;
+
+  constructor(database: SqliteTarget, options: SqliteJournalOptions = {}) {
+    const settings = checkOptions(database, options);
+    const pageSize = checkPageSize(options.replayPageSize, 'options.replayPageSize', 1000);
+    const serialization = options.serialization ?? new Serialization();
+    const lifecycle = new StoreLifecycle(NAME, 'journal');
+    const connection = new StoreConnection(database, settings, lifecycle);
+    super(new SqliteJournalCore(connection, serialization, pageSize), { source: NAME, hooks: options.hooks, lifecycle });
+    this.serialization = serialization;
+    this.#connection = connection;
+  }
+
+  /** Opens the file and applies migrations now, so a bad path fails at startup rather than at first use. */
+  async ready(): Promise<void> {
+    this.#connection.get('ready');
   }
 }

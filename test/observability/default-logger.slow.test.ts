@@ -17,7 +17,7 @@ describe('the default logger', () => {
     const lines = stderr.split('\n').filter((line) => line.length > 0);
     expect(lines).toHaveLength(1);
     const [line] = lines as [string];
-    expect(line).toMatch(/^\[memento\] ERROR \[memento\] \[machine\] .*the counter is broken/);
+    expect(line).toMatch(/^\[memento\] ERROR \[machine\] .*the counter is broken/);
     const fields = JSON.parse(line.slice(line.indexOf(' {') + 1)) as Record<string, unknown>;
     expect(fields).toMatchObject({ machine: 'counter', actionId: 'a-1', actionType: 'increment' });
     expect(String(fields.error)).toContain('the counter is broken');

@@ -73,4 +73,37 @@ describe('pagedIterable', () => {
     expect(results.map((result) => result.value)).toEqual([1, 2, 3, undefined]);
     expect(fetches()).toBe(3);
   });
+
+  describe('iterate(onEnd)', () => {
+    it('tells onEnd once, with every item, when read through', async () => {
+      const { source } = pages([[1, 2], [3], []], { async: true });
+      const ends: number[] = [];
+      const iterator = pagedIterable(source, (n) => n).iterate((count) => ends.push(count));
+      const seen: number[] = [];
+      for (let result = await iterator.next(); !result.done; result = await iterator.next()) seen.push(result.value);
+      await iterator.next();
+      expect(seen).toEqual([1, 2, 3]);
+      expect(ends).toEqual([3]);
+    });
+
+    it('tells onEnd the items handed out when stopped early, not the rest of the page', async () => {
+      const { source } = pages([[1, 2, 3], [4]]);
+      const ends: number[] = [];
+      const iterator = pagedIterable(source, (n) => n).iterate((count) => ends.push(count));
+      await iterator.next();
+      await iterator.next();
+      await iterator.return?.();
+      await iterator.return?.();
+      expect(ends).toEqual([2]);
+    });
+
+    it('tells onEnd the items before a failed page', async () => {
+      const { source } = pages([[1], [2]], { failAt: 1 });
+      const ends: number[] = [];
+      const iterator = pagedIterable(source, (n) => n).iterate((count) => ends.push(count));
+      await iterator.next();
+      await expect(iterator.next()).rejects.toThrow('page 1 failed');
+      expect(ends).toEqual([1]);
+    });
+  });
 });

@@ -155,6 +155,32 @@ describe('SqliteJournal', () => {
     });
   });
 
+  it('stores the other writes of a group when one of several writes gathered into one INSERT hits a duplicate key', async () => {
+    const file = tempFile();
+    const writer = journal(file);
+    await writer.ready();
+    withDatabase(file, (db) =>
+      db.prepare("INSERT INTO journal (persistence_id, sequence_nr, timestamp, payload) VALUES ('dup', 2, 0, x'00')").run(),
+    );
+    // Issued in one turn: one group commit, whose short writes share one INSERT.
+    const results = await Promise.all([
+      writer.write([atomicWrite('before', 1, 2)]),
+      writer.write([atomicWrite('dup', 1, 3), atomicWrite('same-call', 1)]),
+      writer.write([atomicWrite('after', 1, 4)]),
+    ]);
+    expect(results[0]).toEqual([undefined]);
+    expect(results[1]?.[0]).toMatchObject({ code: ErrorCodes.concurrency, persistenceId: 'dup' });
+    expect(results[1]?.[1]).toBeUndefined();
+    expect(results[2]).toEqual([undefined]);
+    withDatabase(file, (db) => {
+      expect(db.prepare("SELECT sequence_nr FROM journal WHERE persistence_id = 'dup'").all()).toEqual([{ sequence_nr: 2 }]);
+    });
+    expect(sequenceNrs(await collect(writer.replay('before', 1, 10)))).toEqual([1, 2]);
+    expect(sequenceNrs(await collect(writer.replay('same-call', 1, 10)))).toEqual([1]);
+    expect(sequenceNrs(await collect(writer.replay('after', 1, 10)))).toEqual([1, 2, 3, 4]);
+    expect(await writer.highestSequenceNr('after')).toBe(4);
+  });
+
   it('stores long tagged writes across several insert statements, and rolls a failing one back whole', async () => {
     const file = tempFile();
     const writer = journal(file);

@@ -7,6 +7,13 @@ import { packedPageQuery } from '../event-pages.js';
 /** Most events one INSERT stores: 16 rows x 8 parameters stays far below SQLite's parameter limit. */
 export const MAX_ROWS_PER_INSERT = 16;
 
+/**
+ * Most events the group commit gathers, from several writes, into one INSERT: statements
+ * run one by one dominate a commit of many small writes, and 100 rows x 8 parameters stays
+ * far below SQLite's parameter limit.
+ */
+export const MAX_ROWS_PER_GATHERED_INSERT = 100;
+
 /** Stores `rows` events with one statement (statement-atomic: all rows or none); `ordering` is assigned by SQLite. */
 export const insertEvents = (rows: number): string =>
   `INSERT INTO journal (persistence_id, sequence_nr, timestamp, manifest, writer_id, tags, payload, metadata) VALUES ${Array.from(
@@ -23,6 +30,15 @@ export const selectHighest = 'SELECT highest FROM journal_highest WHERE persiste
 /** The recorded highest sequence number of an id and its highest stored row, to check they agree (the id twice). */
 export const selectHighestAndStored = `SELECT (SELECT highest FROM journal_highest WHERE persistence_id = ?),
 (SELECT max(sequence_nr) FROM journal WHERE persistence_id = ?)`;
+
+/** The highest sequence numbers of the ids in a JSON array, one row `[id, highest]` per id that has one. */
+export const selectHighestOfIds =
+  'SELECT persistence_id, highest FROM journal_highest WHERE persistence_id IN (SELECT value FROM json_each(?))';
+
+/** Records new highest sequence numbers, given as a JSON array of `[id, highest]` pairs. */
+export const upsertHighestOfIds = `INSERT INTO journal_highest (persistence_id, highest)
+SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?) WHERE true
+ON CONFLICT (persistence_id) DO UPDATE SET highest = excluded.highest`;
 
 /** Records a new highest sequence number. */
 export const upsertHighest = `INSERT INTO journal_highest (persistence_id, highest) VALUES (?, ?)

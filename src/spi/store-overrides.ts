@@ -1,5 +1,6 @@
 /**
- * The one way the runtime wraps a store it was given (telemetry, circuit breakers): a view
+ * The one way the runtime wraps a store it was given (telemetry, circuit breakers; unlike
+ * the Guarded* base classes, which every store extends): a view
  * of the store whose guarded methods are replaced and whose every other member (capabilities,
  * queries, `ready()`) is the store's own, bound to it so private fields keep working.
  * @module
