@@ -24,10 +24,22 @@ import { runPeersScenario } from './scenarios/peers.js';
 import type { RecoveryPoint } from './scenarios/recovery.js';
 import { recoveryLengths, runRecoveryScenario } from './scenarios/recovery.js';
 import { runReplayScenario } from './scenarios/replay.js';
+import { runResponsivenessScenario } from './scenarios/responsiveness.js';
 import { runSnapshotScenario } from './scenarios/snapshots.js';
 import { runWorkloadScenario, type WorkloadData } from './scenarios/workload.js';
 
-const SCENARIOS = ['append', 'replay', 'recovery', 'snapshots', 'memory', 'peers', 'workload', 'dynamodb', 'inspector'] as const;
+const SCENARIOS = [
+  'append',
+  'replay',
+  'recovery',
+  'responsiveness',
+  'snapshots',
+  'memory',
+  'peers',
+  'workload',
+  'dynamodb',
+  'inspector',
+] as const;
 type ScenarioId = (typeof SCENARIOS)[number];
 
 const argv = process.argv.slice(2);
@@ -134,7 +146,7 @@ let fixtures: Fixtures | undefined;
 try {
   const needs = (id: ScenarioId) => only.includes(id);
   const sqliteLengths = [
-    ...(needs('replay') ? [settings.replayEvents] : []),
+    ...(needs('replay') || needs('responsiveness') ? [settings.replayEvents] : []),
     ...(needs('recovery') ? recoveryLengths(settings.recoverySizes) : []),
     ...(needs('memory') ? settings.memoryEvents : []),
     ...(needs('peers') ? [settings.peerLoadEvents] : []),
@@ -168,6 +180,7 @@ try {
   const f = fixtures as Fixtures;
   await run('replay', () => runReplayScenario(settings, f));
   await run('recovery', () => runRecoveryScenario(settings, f, dir));
+  await run('responsiveness', () => runResponsivenessScenario(settings, f));
   await run('memory', () => runMemoryScenario(settings, f));
   await run('snapshots', () => runSnapshotScenario(settings));
   await run('peers', () => runPeersScenario(settings, f));

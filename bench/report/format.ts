@@ -144,7 +144,7 @@ export function formatMarkdown(report: BenchReport, history: readonly HistoryEnt
     'peer libraries (`npm run bench:setup`; skipped when `bench/node_modules` is up to date) and runs `bench/run.ts`.',
     'Options: `--quick` (small smoke run), `--rounds N`, `--snapshot-rounds N`, `--peer-rounds N`, `--replay-events N`,',
     '`--recovery-sizes 1000,100000,1000000`, `--append-events N`, `--runtime-commands N`, `--workload-rate N`,',
-    '`--workload-seconds N`, `--only append,replay,recovery,snapshots,memory,peers,workload`, `--no-peers`, `--no-docs`.',
+    '`--workload-seconds N`, `--only append,replay,recovery,responsiveness,snapshots,memory,peers,workload`, `--no-peers`, `--no-docs`.',
     'A full run writes `bench/results/latest.json` (every figure, ratio, min/max and strategy) and appends its',
     'target verdicts to `bench/results/history.json`; other runs write `bench/results/partial.json` only.',
     '',

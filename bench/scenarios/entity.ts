@@ -9,8 +9,8 @@ export type Counter = { value: number };
 export type CounterCommand = { type: 'add'; quantity: number } | { type: 'get' };
 export type CounterEvent = { type: 'incremented'; quantity: number; note: string };
 
-/** The counter's definition; `snapshotEvery` adds a retention policy. */
-export function counterEntity(memento: MementoModule, options: { snapshotEvery?: number } = {}) {
+/** The counter's definition; `snapshotEvery` adds a retention policy, `recovery` recovery options. */
+export function counterEntity(memento: MementoModule, options: { snapshotEvery?: number; recovery?: { yieldEveryMs?: number } } = {}) {
   const { defineEntity, Effect } = memento;
   return defineEntity<Counter, CounterCommand, CounterEvent>({
     name: 'counter',
@@ -24,6 +24,7 @@ export function counterEntity(memento: MementoModule, options: { snapshotEvery?:
       }).thenReply((s: Counter) => s.value);
     },
     eventHandler: (state, event) => ({ value: state.value + (event.quantity ?? 0) }),
+    ...(options.recovery ? { recovery: options.recovery } : {}),
     ...(options.snapshotEvery ? { retention: { snapshotEvery: options.snapshotEvery, keepNSnapshots: 2 } } : {}),
   });
 }

@@ -10,6 +10,7 @@ import {
   diffStates,
   type Journal,
   JournalReader,
+  type JournalReaderOptions,
   JournalWriter,
   Machine,
   machineTimeTravel,
@@ -30,10 +31,10 @@ const options = readOptions();
 const stores = openStores(options.store, options.directory);
 
 /** A machine over the demo's journal; the recorder decides where snapshots come from. */
-const forestMachine = (journal: Journal, recorder: Recorder<Forest>) =>
+const forestMachine = (journal: Journal, recorder: Recorder<Forest>, reading: JournalReaderOptions = {}) =>
   new Machine<Forest, ForestActions>(
     ForestState,
-    new JournalReader(journal, PERSISTENCE_ID),
+    new JournalReader(journal, PERSISTENCE_ID, reading),
     new JournalWriter(journal, PERSISTENCE_ID),
     recorder,
     { onError: (error) => console.error(`   ! ${error.message}`) },
@@ -42,24 +43,33 @@ const forestMachine = (journal: Journal, recorder: Recorder<Forest>) =>
 const snapshotRecorder = () =>
   new StoreRecorder<Forest>(stores.snapshotStore, { persistenceId: PERSISTENCE_ID, every: options.every, keep: options.keep });
 
-/** Starts a machine and waits until it has read the whole journal; returns the time it took and the actions replayed. */
+/**
+ * Starts a machine and waits until it has read the whole journal; returns the time it took
+ * (snapshot load included) and the actions replayed, as the reader's progress reports tell
+ * (they also drive a bar for long replays).
+ */
 async function recover(
-  machine: Machine<Forest, ForestActions>,
   label: string,
-  expected: number,
-): Promise<{ ms: number; replayed: number }> {
-  const started = performance.now();
-  const progress = expected > 20_000 ? startProgress(label, expected) : undefined;
+  create: (reading: JournalReaderOptions) => Machine<Forest, ForestActions>,
+): Promise<{ machine: Machine<Forest, ForestActions>; ms: number; replayed: number }> {
+  let bar: ReturnType<typeof startProgress> | undefined;
   let replayed = 0;
-  const unsubscribe = machine.on('dispatch', () => {
-    replayed++;
-    if (replayed % 5_000 === 0) progress?.update(replayed);
+  const machine = create({
+    progressEveryMs: 100,
+    onProgress: (progress) => {
+      if (!progress.done) {
+        bar ??= startProgress(label, progress.total ?? 0);
+        bar.update(progress.replayed);
+        return;
+      }
+      bar?.stop();
+      replayed = progress.replayed;
+    },
   });
+  const started = performance.now();
   await machine.start();
   await machine.caughtUp();
-  unsubscribe();
-  progress?.stop();
-  return { ms: performance.now() - started, replayed };
+  return { machine, ms: performance.now() - started, replayed };
 }
 
 async function main(): Promise<void> {
@@ -95,8 +105,8 @@ async function main(): Promise<void> {
 
   // 2. Recover from the latest snapshot plus whatever follows it.
   const loadedAt = (await snapshotRecorder().loadSnapshot())?.action?.id ?? 'none';
-  const withSnapshots = forestMachine(stores.journal, snapshotRecorder());
-  const fast = await recover(withSnapshots, 'recovering', 0);
+  const fast = await recover('recovering', (reading) => forestMachine(stores.journal, snapshotRecorder(), reading));
+  const withSnapshots = fast.machine;
   await withSnapshots.stop();
   console.log(
     `2. recovery with snapshots:    ${formatMs(fast.ms).padStart(9)}  (snapshot at action #${loadedAt} + ${formatCount(fast.replayed)} replayed actions)`,
@@ -106,11 +116,10 @@ async function main(): Promise<void> {
   const periodicSnapshot = periodic > 0 ? await snapshotRecorder().loadSnapshot(String(periodic)) : null;
   const recovered: Forest[] = [withSnapshots.state];
   if (periodicSnapshot) {
-    const afterCrash = forestMachine(stores.journal, {
-      afterDispatch: async () => {},
-      loadSnapshot: async () => periodicSnapshot,
-    });
-    const crash = await recover(afterCrash, 'recovering', 0);
+    const crash = await recover('recovering', (reading) =>
+      forestMachine(stores.journal, { afterDispatch: async () => {}, loadSnapshot: async () => periodicSnapshot }, reading),
+    );
+    const afterCrash = crash.machine;
     await afterCrash.stop();
     recovered.push(afterCrash.state);
     console.log(
@@ -119,8 +128,8 @@ async function main(): Promise<void> {
   }
 
   // 3. Recover by replaying the whole journal: a recorder without loadSnapshot.
-  const replayAll = forestMachine(stores.journal, { afterDispatch: async () => {} });
-  const slow = await recover(replayAll, 'replaying journal', head);
+  const slow = await recover('replaying journal', (reading) => forestMachine(stores.journal, { afterDispatch: async () => {} }, reading));
+  const replayAll = slow.machine;
   await replayAll.stop();
   recovered.push(replayAll.state);
   const mismatches = recovered.reduce((sum, state) => sum + diffStates(grower.state, state).length, 0);

@@ -27,6 +27,7 @@ export const ErrorCodes = {
   permissionDenied: 'MEMENTO_PERMISSION_DENIED',
   recoveryTimedOut: 'MEMENTO_RECOVERY_TIMED_OUT',
   snapshotTooLarge: 'MEMENTO_SNAPSHOT_TOO_LARGE',
+  circuitOpen: 'MEMENTO_CIRCUIT_OPEN',
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */
@@ -182,6 +183,20 @@ export class PermissionDeniedError extends MementoError {
   constructor(privilege: string, message: string, details: MementoErrorDetails = {}) {
     super(ErrorCodes.permissionDenied, message, details);
     this.privilege = privilege;
+  }
+}
+
+/**
+ * A circuit breaker around a store is open after repeated failures: the call failed at once,
+ * without reaching the store. `retryAfterMs` says when the breaker lets a trial call through.
+ */
+export class CircuitOpenError extends MementoError {
+  /** Milliseconds until the breaker half-opens. */
+  readonly retryAfterMs: number;
+
+  constructor(message: string, details: MementoErrorDetails & { retryAfterMs: number }) {
+    super(ErrorCodes.circuitOpen, message, details);
+    this.retryAfterMs = details.retryAfterMs;
   }
 }
 

@@ -105,8 +105,13 @@ export function sleep(ms: number, signal?: AbortSignal, subscribe?: (wake: () =>
 /**
  * Resolves on the next turn of the event loop, after pending I/O and signal handlers: a
  * loop over a store that answers synchronously (SQLite) awaits it now and then, else
- * only promise jobs would run and Ctrl-C would wait for the loop to end.
+ * only promise jobs would run and Ctrl-C would wait for the loop to end. `setImmediate`
+ * where the platform has one (Node), else a zero timeout (browsers, where machines run too).
  */
 export function nextTurn(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
+  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+  return new Promise((resolve) => {
+    if (immediate) immediate(resolve);
+    else setTimeout(resolve, 0);
+  });
 }

@@ -8,7 +8,8 @@
  */
 import { RecoveryError } from '../core/errors.js';
 import { validatePersistenceId } from '../core/persistence-id.js';
-import { invalidArgument, MAX_SEQUENCE_NR, validateInteger } from '../core/validation.js';
+import { DEFAULT_REPLAY_PACING, ReplayPacer, type ReplayPacing, type ReplayProgress } from '../core/replay-pacer.js';
+import { invalidArgument, MAX_SEQUENCE_NR, validateFunction, validateInteger } from '../core/validation.js';
 import { type ChangeSource, ChangeWaiter } from '../spi/change-waiter.js';
 import type { Journal } from '../spi/journal.js';
 import type { Action } from './action.js';
@@ -28,6 +29,12 @@ export interface JournalReaderOptions {
   readonly pageSize?: number;
   /** Ends every read started by this reader, in addition to the machine's signal. */
   readonly signal?: AbortSignal;
+  /** Longest stretch of reading, in ms, before other work gets a turn of the event loop; `Infinity` never pauses. @default 10 */
+  readonly yieldEveryMs?: number;
+  /** Told how far a long first catch-up has got, every `progressEveryMs`, and once more (`done`) when it ends. */
+  readonly onProgress?: (progress: ReplayProgress) => void;
+  /** Least time between two progress reports, in ms; the first comes after this long. @default 500 */
+  readonly progressEveryMs?: number;
 }
 
 /** Names the journal and persistence id a reader or recorder works on, for time travel. */
@@ -55,6 +62,7 @@ export class JournalReader implements Reader, JournalSource {
   readonly #maxPollIntervalMs: number;
   readonly #pageSize: number;
   readonly #signal: AbortSignal | undefined;
+  readonly #pacing: ReplayPacing;
 
   constructor(journal: Journal, persistenceId: string, options: JournalReaderOptions = {}) {
     if (typeof journal?.replay !== 'function') invalidArgument('journal', 'a Journal', journal);
@@ -71,6 +79,22 @@ export class JournalReader implements Reader, JournalSource {
     );
     this.#pageSize = validateInteger(options.pageSize ?? 5000, 'options.pageSize', { persistenceId }, { min: 1 });
     this.#signal = options.signal;
+    if (options.onProgress !== undefined) validateFunction(options.onProgress, 'options.onProgress', { persistenceId });
+    this.#pacing = {
+      yieldEveryMs: validateInteger(
+        options.yieldEveryMs ?? DEFAULT_REPLAY_PACING.yieldEveryMs,
+        'options.yieldEveryMs',
+        { persistenceId },
+        { min: 0, allowInfinity: true },
+      ),
+      progressEveryMs: validateInteger(
+        options.progressEveryMs ?? DEFAULT_REPLAY_PACING.progressEveryMs,
+        'options.progressEveryMs',
+        { persistenceId },
+        { min: 1 },
+      ),
+      onProgress: options.onProgress,
+    };
   }
 
   /** Actions strictly after `afterId`; ends at the head unless live, else when aborted. */
@@ -85,6 +109,9 @@ export class JournalReader implements Reader, JournalSource {
     // deleted tail, not a write still on its way).
     let resumed = false;
     let highestBeforePass = 0;
+    // Progress is of the first catch-up only (its total is known); later reads are only paced.
+    const total = this.#pacing.onProgress ? Math.max(0, (await this.journal.highestSequenceNr(this.persistenceId)) - next + 1) : undefined;
+    let pacer = new ReplayPacer(this.persistenceId, total, this.#pacing);
     try {
       while (!signal.aborted) {
         let count = 0;
@@ -94,6 +121,8 @@ export class JournalReader implements Reader, JournalSource {
           next = repr.sequenceNr + 1;
           yield toAction(repr);
           if (signal.aborted) return;
+          const pause = pacer.step();
+          if (pause) await pause;
         }
         if (count === this.#pageSize) continue;
         if (!resumed) {
@@ -102,6 +131,8 @@ export class JournalReader implements Reader, JournalSource {
           // Written since this pass began, or missing: the next pass tells which.
           if (highestBeforePass >= next) continue;
           resumed = true;
+          pacer.finish();
+          pacer = new ReplayPacer(this.persistenceId, undefined, { ...this.#pacing, onProgress: undefined });
         }
         options.onCaughtUp?.();
         if (!this.#live) return;

@@ -3,7 +3,10 @@
  * can see where time goes without Memento depending on a telemetry library.
  * @module
  */
+import type { ReplayProgress } from '../core/replay-pacer.js';
 import type { SnapshotMetadata } from '../core/snapshot-metadata.js';
+
+export type { ReplayProgress } from '../core/replay-pacer.js';
 
 /**
  * The operations that report timing: Memento's own, or a plugin's own named
@@ -74,6 +77,8 @@ export interface PersistenceHooks {
   onDeadLetter?(event: DeadLetter): void;
   /** When a snapshot store skips an unreadable snapshot in favour of an older one. */
   onSnapshotSkipped?(event: SkippedSnapshot & { store: string }): void;
+  /** How far a long recovery replay has got (every entity's), as its `recovery.onProgress` is told. */
+  onRecoveryProgress?(progress: ReplayProgress): void;
 }
 
 /** Calls a hook, swallowing its errors: instrumentation must never break persistence. */

@@ -7,6 +7,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { holdProcess } from '../core/timers.js';
 import { validateFunction } from '../core/validation.js';
 import { type Logger, type LoggerOption, resolveLogger } from '../observability/logger.js';
+import type { Telemetry, TelemetrySpan } from '../observability/telemetry.js';
 import { isTransactionalOffsetStore, type OffsetStore, offsetToNumber, type TransactionalOffsetStore } from '../spi/offset-store.js';
 import { type EventEnvelope, NoOffset, type Offset } from '../spi/read-journal.js';
 import { type SliceRange, sliceOf, validateSliceRange } from '../spi/slices.js';
@@ -55,6 +56,8 @@ export interface ProjectionOptions<Transaction = unknown> {
   readonly slices?: ProjectionSlices;
   /** Where the projection reports its start (see LoggerOption); false for none. @default warnings and errors on stderr */
   readonly logger?: LoggerOption;
+  /** Traces each batch (the events between two offset saves) as a `memento.projection.batch` span. @default none */
+  readonly telemetry?: Telemetry;
 }
 
 /** A sliced projection's range and offset rules. */
@@ -131,24 +134,39 @@ async function projectHeld<Transaction>(options: ProjectionOptions<Transaction>,
   let offset = await offsetStore.load(name);
   logger.info(`[memento] projection ${name} starting`, { offset });
   let unsaved = 0;
+  let batch: TelemetrySpan | undefined;
+  const endBatch = (events: number, error?: unknown) => {
+    batch?.end({ 'memento.events': events, 'memento.offset': describeOffset(offset) }, error);
+    batch = undefined;
+  };
   try {
     for await (const envelope of options.source(offset)) {
+      batch ??= options.telemetry?.start('memento.projection.batch', { 'memento.projection': name });
       if (isTransactionalOffsetStore(offsetStore)) {
         const store = offsetStore as TransactionalOffsetStore<Transaction>;
         await store.inTransaction(name, envelope.offset, (transaction) => options.handler(envelope, { projectionName: name, transaction }));
-      } else {
-        await options.handler(envelope, { projectionName: name, transaction: undefined as Transaction });
-        unsaved++;
-        if (unsaved >= saveEvery) {
-          await offsetStore.save(name, envelope.offset);
-          unsaved = 0;
-        }
+        offset = envelope.offset;
+        endBatch(1);
+        continue;
+      }
+      await options.handler(envelope, { projectionName: name, transaction: undefined as Transaction });
+      unsaved++;
+      if (unsaved >= saveEvery) {
+        await offsetStore.save(name, envelope.offset);
+        offset = envelope.offset;
+        endBatch(unsaved);
+        unsaved = 0;
+        continue;
       }
       offset = envelope.offset;
     }
+  } catch (error) {
+    endBatch(unsaved, error);
+    throw error;
   } finally {
     // Whatever was handled is worth remembering, even when a later event failed.
     if (unsaved > 0) await offsetStore.save(name, offset);
+    endBatch(unsaved);
   }
   return offset;
 }
@@ -286,4 +304,8 @@ async function projectSlices<Transaction>(
     if (unsaved > 0 || sinceCheckpoint > 0) await checkpoint();
   }
   return toOffset(position);
+}
+
+function describeOffset(offset: Offset): number | undefined {
+  return offset.type === 'sequence' ? offset.value : undefined;
 }

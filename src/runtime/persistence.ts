@@ -9,9 +9,22 @@ import { describeValue, InvalidArgumentError, InvalidStateError } from '../core/
 import { invalidArgument, validateInteger } from '../core/validation.js';
 import type { PersistenceHooks } from '../observability/hooks.js';
 import { type Logger, type LoggerOption, resolveLogger } from '../observability/logger.js';
+import type { Telemetry } from '../observability/telemetry.js';
+import { breakerJournal, breakerSnapshotStore } from '../spi/breaker-stores.js';
+import {
+  type BreakerClock,
+  CircuitBreaker,
+  type CircuitBreakerOptions,
+  circuitBreakerSettings,
+  JOURNAL_BREAKER_DEFAULTS,
+  SNAPSHOT_BREAKER_DEFAULTS,
+} from '../spi/circuit-breaker.js';
 import type { DurableStateStore } from '../spi/durable-state-store.js';
 import type { Journal } from '../spi/journal.js';
 import type { SnapshotStore } from '../spi/snapshot-store.js';
+import { tracedDurableStateStore } from '../spi/traced-durable-state-store.js';
+import { tracedJournal } from '../spi/traced-journal.js';
+import { tracedSnapshotStore } from '../spi/traced-snapshot-store.js';
 import type { EntitySpawner } from './cell/entity-behavior.js';
 import { EntityCell } from './cell/entity-cell.js';
 import { entityPersistenceId } from './cell/entity-persistence-id.js';
@@ -58,6 +71,23 @@ export interface PersistenceOptions {
    * warned about through the logger. @default false
    */
   readonly requireEncryption?: boolean;
+  /**
+   * Traces and measures journal, snapshot, durable state and recovery operations, e.g.
+   * `openTelemetry()` (docs/observability.md). @default none: nothing is wrapped or measured
+   */
+  readonly telemetry?: Telemetry;
+  /**
+   * Akka's circuit breakers around the stores (docs/entities.md#circuit-breakers): after
+   * `maxFailures` failures in a row, calls fail at once with CircuitOpenError for
+   * `resetTimeoutMs`, then one trial call decides. `false` turns one off.
+   * @default journal { maxFailures: 10, callTimeoutMs: 10000, resetTimeoutMs: 30000 }, snapshotStore { 5, 20000, 60000 }
+   */
+  readonly circuitBreakers?: {
+    readonly journal?: CircuitBreakerOptions;
+    readonly snapshotStore?: CircuitBreakerOptions;
+    /** Where the breakers read the time when deciding to half-open (tests). @default Date */
+    readonly clock?: BreakerClock;
+  };
 }
 
 /** Default of {@link PersistenceOptions.stashCapacity}. */
@@ -76,6 +106,8 @@ export class Persistence {
   readonly #retiringById = new Map<string, Promise<void>>();
   readonly #maxEntities: number | undefined;
   readonly #deps: ConstructorParameters<typeof EntityCell>[1];
+  /** The durable state store as entities use it (traced when telemetry is on). */
+  readonly #durableStateStore: DurableStateStore | undefined;
   #closing: Promise<void> | undefined;
 
   constructor(options: PersistenceOptions) {
@@ -116,9 +148,35 @@ export class Persistence {
     this.journal = options.journal;
     this.snapshotStore = options.snapshotStore;
     this.durableStateStore = options.durableStateStore;
+    const telemetry = options.telemetry;
+    if (telemetry !== undefined && (typeof telemetry?.run !== 'function' || typeof telemetry.start !== 'function'))
+      invalidArgument('options.telemetry', 'a Telemetry (e.g. openTelemetry())', telemetry);
+    this.#durableStateStore =
+      telemetry && options.durableStateStore ? tracedDurableStateStore(options.durableStateStore, telemetry) : options.durableStateStore;
+    const breakers = options.circuitBreakers ?? {};
+    if (typeof breakers !== 'object' || breakers === null)
+      invalidArgument('options.circuitBreakers', 'circuit breaker options ({ journal, snapshotStore, clock })', breakers);
+    const journalBreaker = circuitBreakerSettings(breakers.journal, JOURNAL_BREAKER_DEFAULTS, 'options.circuitBreakers.journal');
+    const snapshotBreaker = circuitBreakerSettings(
+      breakers.snapshotStore,
+      SNAPSHOT_BREAKER_DEFAULTS,
+      'options.circuitBreakers.snapshotStore',
+    );
+    // Telemetry outside the breaker, so that calls the breaker refuses show as failed spans.
+    let journal = journalBreaker
+      ? breakerJournal(this.journal, new CircuitBreaker('journal', journalBreaker, breakers.clock))
+      : this.journal;
+    let snapshotStore = snapshotBreaker
+      ? breakerSnapshotStore(this.snapshotStore, new CircuitBreaker('snapshot store', snapshotBreaker, breakers.clock))
+      : this.snapshotStore;
+    if (telemetry) {
+      journal = tracedJournal(journal, telemetry);
+      snapshotStore = tracedSnapshotStore(snapshotStore, telemetry);
+    }
     this.#deps = {
-      journal: this.journal,
-      snapshotStore: this.snapshotStore,
+      journal,
+      snapshotStore,
+      telemetry,
       logger: this.logger,
       hooks: options.hooks,
       writerId: randomUUID(),
@@ -145,7 +203,7 @@ export class Persistence {
   durableEntity<State, Command>(definition: DurableEntityDefinition<State, Command>, id: string): EntityRef<Command> {
     if (!isDurableEntityDefinition(definition)) invalidArgument('definition', 'a definition made by defineDurableEntity', definition);
     const persistenceId = entityPersistenceId(definition.name, id);
-    const store = this.durableStateStore;
+    const store = this.#durableStateStore;
     if (!store) {
       throw new InvalidStateError(
         `durableEntity(${JSON.stringify(definition.name)}): no durable state store configured; pass createPersistence({ durableStateStore })`,

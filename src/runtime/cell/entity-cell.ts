@@ -10,6 +10,7 @@ import type { SnapshotSelectionCriteria } from '../../core/snapshot-selection-cr
 import { type OneShotTimer, startTimer } from '../../core/timers.js';
 import { callHook, type PersistenceHooks } from '../../observability/hooks.js';
 import type { Logger } from '../../observability/logger.js';
+import type { Telemetry } from '../../observability/telemetry.js';
 import type { Journal } from '../../spi/journal.js';
 import type { SnapshotStore } from '../../spi/snapshot-store.js';
 import { recover } from '../recovery/recovery.js';
@@ -32,6 +33,8 @@ export interface CellDeps {
   readonly snapshotStore: SnapshotStore;
   readonly logger: Logger;
   readonly hooks: PersistenceHooks | undefined;
+  /** Traces recoveries (and, through wrapped stores, everything else); undefined when off. */
+  readonly telemetry?: Telemetry | undefined;
   readonly writerId: string;
   readonly stashCapacity: number;
   /** Recovery fails with RecoveryTimedOutError after this long without an answer from a store. */
@@ -383,7 +386,7 @@ export class EntityCell implements EntityHandle {
       const sizeOf = this.#sizeOf;
       let bytesRead = sizeOf ? 0 : undefined;
       let snapshotsSkipped = 0;
-      const outcome = await watchdog.run(() =>
+      const recovering = () =>
         created.load
           ? created.load()
           : recover({
@@ -409,7 +412,17 @@ export class EntityCell implements EntityHandle {
                   target.onEvent(repr);
                 },
               },
-            }),
+              onProgress: this.deps.hooks?.onRecoveryProgress?.bind(this.deps.hooks),
+            });
+      const telemetry = this.deps.telemetry;
+      const outcome = await watchdog.run(() =>
+        telemetry
+          ? telemetry.run('memento.recovery', { 'memento.persistence_id': this.persistenceId }, recovering, (found) => ({
+              'memento.events': found.replayed,
+              'memento.sequence_nr.snapshot': found.snapshotSequenceNr,
+              'memento.sequence_nr.last': found.lastSequenceNr,
+            }))
+          : recovering(),
       );
       this.#lastSequenceNr = outcome.lastSequenceNr;
       this.#snapshotSequenceNr = outcome.snapshotSequenceNr;

@@ -3,8 +3,9 @@
  * @module
  */
 
+import { DEFAULT_REPLAY_PACING, type ReplayPacing, type ReplayProgress } from '../../core/replay-pacer.js';
 import { SnapshotSelectionCriteria, type SnapshotSelectionCriteriaInit } from '../../core/snapshot-selection-criteria.js';
-import { invalidArgument, validateInteger } from '../../core/validation.js';
+import { type ArgumentContext, invalidArgument, validateFunction, validateInteger } from '../../core/validation.js';
 
 /** Recovery options as users write them; every field optional. */
 export interface RecoveryOptions {
@@ -14,10 +15,19 @@ export interface RecoveryOptions {
   readonly toSequenceNr?: number;
   /** Replay at most this many events. @default Infinity */
   readonly replayMax?: number;
+  /**
+   * Longest stretch of replay, in ms, before other work (timers, sockets, other entities)
+   * gets a turn of the event loop. `Infinity` replays without pausing. @default 10
+   */
+  readonly yieldEveryMs?: number;
+  /** Told how far a long replay has got, every `progressEveryMs`, and once more when it ends. */
+  readonly onProgress?: (progress: ReplayProgress) => void;
+  /** Least time between two progress reports, in ms; the first comes after this long. @default 500 */
+  readonly progressEveryMs?: number;
 }
 
 /** Recovery options with defaults applied and bounds checked. */
-export interface RecoverySettings {
+export interface RecoverySettings extends ReplayPacing {
   readonly fromSnapshot: SnapshotSelectionCriteria;
   readonly toSequenceNr: number;
   readonly replayMax: number;
@@ -28,6 +38,7 @@ export const DEFAULT_RECOVERY: RecoverySettings = Object.freeze({
   fromSnapshot: SnapshotSelectionCriteria.Latest,
   toSequenceNr: Number.MAX_SAFE_INTEGER,
   replayMax: Number.MAX_SAFE_INTEGER,
+  ...DEFAULT_REPLAY_PACING,
 });
 
 /** Validates recovery options (`argument` names them in errors) and fills in defaults. */
@@ -45,7 +56,21 @@ export function recoverySettings(options: RecoveryOptions | undefined, argument 
       options.replayMax === undefined
         ? DEFAULT_RECOVERY.replayMax
         : validateInteger(options.replayMax, `${argument}.replayMax`, context, { min: 0, allowInfinity: true }),
+    yieldEveryMs:
+      options.yieldEveryMs === undefined
+        ? DEFAULT_RECOVERY.yieldEveryMs
+        : validateInteger(options.yieldEveryMs, `${argument}.yieldEveryMs`, context, { min: 0, allowInfinity: true }),
+    progressEveryMs:
+      options.progressEveryMs === undefined
+        ? DEFAULT_RECOVERY.progressEveryMs
+        : validateInteger(options.progressEveryMs, `${argument}.progressEveryMs`, context, { min: 1 }),
+    onProgress: optionalFunction(options.onProgress, `${argument}.onProgress`, context),
   };
+}
+
+function optionalFunction<F>(value: F | undefined, argument: string, context: ArgumentContext): F | undefined {
+  if (value !== undefined) validateFunction(value, argument, context);
+  return value;
 }
 
 /** True for criteria that can select no snapshot at all (e.g. `None`). */

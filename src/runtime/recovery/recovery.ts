@@ -7,6 +7,7 @@
  */
 import { RecoveryError } from '../../core/errors.js';
 import type { PersistentRepr } from '../../core/persistent-repr.js';
+import { ReplayPacer, type ReplayProgress } from '../../core/replay-pacer.js';
 import type { SnapshotOffer } from '../../core/snapshot-results.js';
 import type { Journal } from '../../spi/journal.js';
 import type { SnapshotStore } from '../../spi/snapshot-store.js';
@@ -41,6 +42,8 @@ export interface RecoveryInput<State> {
   /** Turn stored events back into domain events (upcasting). */
   readonly adapters: EventAdapters;
   readonly target: RecoveryTarget<State>;
+  /** Told about progress besides `settings.onProgress` (the runtime's hooks). */
+  readonly onProgress?: ((progress: ReplayProgress) => void) | undefined;
 }
 
 /** Recovers one entity; every failure is a RecoveryError naming the persistence id. */
@@ -61,19 +64,34 @@ export async function recover<State>(input: RecoveryInput<State>): Promise<Recov
   let replayed = 0;
   if (to >= from && settings.replayMax > 0) {
     let expected = from;
+    const pacer = new ReplayPacer(persistenceId, Math.min(to - from + 1, settings.replayMax), {
+      ...settings,
+      onProgress: both(settings.onProgress, input.onProgress),
+    });
     await guard(persistenceId, 'replaying events', async () => {
       for await (const repr of journal.replay(persistenceId, from, to, settings.replayMax)) {
         if (repr.sequenceNr !== expected) throw missingEvents(persistenceId, expected, repr.sequenceNr - 1, selection.skipped);
         for (const event of input.adapters.fromJournal(repr)) applyEvent(target, event === repr.event ? repr : { ...repr, event });
         expected++;
-        replayed++;
+        const pause = pacer.step();
+        if (pause) await pause;
       }
     });
+    replayed = pacer.replayed;
+    pacer.finish();
     // The replay stopped short of the highest sequence number the journal recorded although
     // neither toSequenceNr nor replayMax asked it to: the tail was deleted behind its back.
     if (expected <= to && replayed < settings.replayMax) throw missingEvents(persistenceId, expected, to, selection.skipped);
   }
   return { lastSequenceNr: Math.max(highest, snapshotSequenceNr), snapshotSequenceNr, replayed };
+}
+
+function both<T>(first: ((value: T) => void) | undefined, second: ((value: T) => void) | undefined): ((value: T) => void) | undefined {
+  if (!first || !second) return first ?? second;
+  return (value) => {
+    first(value);
+    second(value);
+  };
 }
 
 function applyEvent<State>(target: RecoveryTarget<State>, repr: PersistentRepr): void {
