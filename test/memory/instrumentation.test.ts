@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   type Logger,
   MemoryJournal,
@@ -74,11 +74,16 @@ describe('logging and hooks', () => {
     const printed: unknown[][] = [];
     for (const level of ['log', 'debug', 'info', 'warn', 'error'] as const) console[level] = (...args: unknown[]) => printed.push(args);
     try {
-      const store = new MemorySnapshotStore(options);
-      await store.save(new SnapshotMetadata({ persistenceId: 'p', sequenceNr: 1 }), 'x');
+      // A fresh module graph, so the default logger's rate limit is not spent by other files
+      // sharing this worker (the fast tier runs without isolation).
+      vi.resetModules();
+      const { MemorySnapshotStore: FreshStore } = await import('../../src/memory/index.js');
+      const fresh = await import('../../src/index.js');
+      const store = new FreshStore(options);
+      await store.save(new fresh.SnapshotMetadata({ persistenceId: 'p', sequenceNr: 1 }), 'x');
       const bytes = store.storedBytes('p', 1) as Uint8Array;
       bytes[5] = (bytes[5] as number) ^ 1;
-      expect(await store.load('p', SnapshotSelectionCriteria.Latest)).toBeNull();
+      expect(await store.load('p', fresh.SnapshotSelectionCriteria.Latest)).toBeNull();
     } finally {
       Object.assign(console, original);
     }
