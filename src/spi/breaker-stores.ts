@@ -52,7 +52,8 @@ export function breakerJournal(journal: Journal, breaker: CircuitBreaker): Journ
 /** `store` behind `breaker`: save, load, delete and deleteMatching are timed calls. */
 export function breakerSnapshotStore(store: SnapshotStore, breaker: CircuitBreaker): SnapshotStore {
   return withOverrides<SnapshotStore>(store, {
-    save: (metadata, snapshot) => breaker.call('snapshotStore.save', metadata.persistenceId, () => store.save(metadata, snapshot)),
+    save: (metadata, snapshot, options) =>
+      breaker.call('snapshotStore.save', metadata.persistenceId, () => store.save(metadata, snapshot, options)),
     load: (persistenceId, criteria, options) =>
       breaker.call('snapshotStore.load', persistenceId, () => store.load(persistenceId, criteria, options)),
     delete: (metadata) => breaker.call('snapshotStore.delete', metadata.persistenceId, () => store.delete(metadata)),

@@ -10,11 +10,11 @@ import { withOverrides } from './store-overrides.js';
 /** `store` with its operations traced through `telemetry`. */
 export function tracedSnapshotStore(store: SnapshotStore, telemetry: Telemetry): SnapshotStore {
   return withOverrides<SnapshotStore>(store, {
-    save: (metadata, snapshot) =>
+    save: (metadata, snapshot, options) =>
       telemetry.run(
         'memento.snapshot.save',
         { 'memento.persistence_id': metadata.persistenceId, 'memento.sequence_nr': metadata.sequenceNr },
-        () => store.save(metadata, snapshot),
+        () => store.save(metadata, snapshot, options),
       ),
     load: (persistenceId, criteria, options) =>
       telemetry.run(
