@@ -274,7 +274,7 @@ export async function expectClosedStoreReleasesItsHandles<S extends { close(): P
   expect(added, 'handles still open after close() (a client, pool or file the store opened itself and did not close)').toEqual([]);
 }
 
-/** The names in `methods` that `store` has no function for (a capability declared but not implemented). */
+/** The names in `methods` that `store` has no function for: a capability declared without its methods. */
 export function missingMethods(store: object, methods: readonly string[]): string[] {
   return methods.filter((method) => typeof (store as Record<string, unknown>)[method] !== 'function');
 }
