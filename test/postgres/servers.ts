@@ -4,10 +4,11 @@
  * server) and a PgBouncer in front of a server. Each fails with how to install what is missing.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { watch } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -34,21 +35,18 @@ async function chownToPostgres(directory: string): Promise<void> {
   await run('chown', ['-R', 'postgres:postgres', directory]);
 }
 
-/** Resolves once something accepts connections on `port`, or rejects after `attempts`. */
-async function accepting(port: number, attempts = 200): Promise<void> {
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const open = await new Promise<boolean>((resolve) => {
-      const socket = net.connect(port, '127.0.0.1');
-      socket.once('connect', () => {
-        socket.destroy();
-        resolve(true);
-      });
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
+/** Resolves once `logFile` holds a line matching `pattern`: woken by the file's own changes, never by a timer. */
+async function logged(logFile: string, pattern: RegExp): Promise<void> {
+  const directory = dirname(logFile);
+  const stop = new AbortController();
+  const changes = watch(directory, { signal: stop.signal });
+  const seen = () => existsSync(logFile) && pattern.test(readFileSync(logFile, 'utf8'));
+  try {
+    if (seen()) return;
+    for await (const _change of changes) if (seen()) return;
+  } finally {
+    stop.abort();
   }
-  throw new Error(`nothing accepted connections on 127.0.0.1:${port}`);
 }
 
 /** The newest installed PostgreSQL's bin directory. */
@@ -153,7 +151,7 @@ export async function startPgBouncer(serverUrl: string, poolMode: 'transaction' 
     const exited = new Promise<never>((_, reject) =>
       child.once('exit', (code) => reject(new Error(`pgbouncer exited with code ${code}; see ${directory}/pgbouncer.log`))),
     );
-    await Promise.race([accepting(port), exited]);
+    await Promise.race([logged(join(directory, 'pgbouncer.log'), new RegExp(`listening on 127\\.0\\.0\\.1:${port}\\b`)), exited]);
   } catch (error) {
     throw new Error(`Could not start PgBouncer (${binary}) as user postgres: ${(error as Error).message}`, { cause: error });
   }
