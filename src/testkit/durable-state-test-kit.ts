@@ -5,7 +5,6 @@
  * new runtime and checks it comes back the same.
  * @module
  */
-import { InvalidStateError } from '../core/errors.js';
 import { invalidArgument } from '../core/validation.js';
 import { MemoryDurableStateStore } from '../memory/memory-durable-state-store.js';
 import { MemoryJournal } from '../memory/memory-journal.js';
@@ -19,10 +18,11 @@ import {
   isDurableEntityDefinition,
 } from '../runtime/durable/durable-entity-definition.js';
 import { createPersistence, type Persistence } from '../runtime/persistence.js';
-import { firstDifference } from '../serialization/round-trip.js';
 import type { Serialization } from '../serialization/serialization.js';
 import { keptOpen } from './kept-store.js';
+import { assertKitOpen, type RestartReading, restartChecked } from './kit-checks.js';
 import { requireRoundTrip, serializationOf, type TestKitSerialization } from './serialization-check.js';
+import { StateProbe } from './state-probe.js';
 
 /** Options of {@link durableStateTestKit}. */
 export interface DurableStateTestKitOptions {
@@ -68,7 +68,7 @@ export class DurableStateTestKit<State, Command> {
   readonly #logger: Logger;
   #persistence: Persistence;
   #stored: DurableCommandResult<Command, State, unknown>['stored'] = { kind: 'none' };
-  #observed: Observed<State> | undefined;
+  readonly #probe: StateProbe<Observed<State>>;
   #closed = false;
 
   constructor(definition: DurableEntityDefinition<State, Command>, options: DurableStateTestKitOptions = {}) {
@@ -78,6 +78,7 @@ export class DurableStateTestKit<State, Command> {
     this.#logger = options.logger ?? silentLogger;
     this.serialization = serializationOf(options.serialization, 'options.serialization');
     this.store = new MemoryDurableStateStore({ serialization: this.serialization });
+    this.#probe = new StateProbe(this.serialization);
     this.#definition = this.#observing(definition);
     this.#persistence = this.#start();
     this.persistenceId = this.#ref().persistenceId;
@@ -89,7 +90,7 @@ export class DurableStateTestKit<State, Command> {
    * state would not survive the configured serializer.
    */
   async run<Sent extends Command>(command: Sent): Promise<DurableCommandResult<Sent, State, ReplyOf<Command, Sent>>> {
-    this.#assertOpen('run');
+    assertKitOpen(this.#closed, this.persistenceId, 'run');
     this.#stored = { kind: 'none' };
     const reply = (await this.#ref().ask(command)) as ReplyOf<Command, Sent>;
     const stored = this.#stored;
@@ -114,22 +115,23 @@ export class DurableStateTestKit<State, Command> {
    * difference when the loaded state is not the one the entity had.
    */
   async restart(): Promise<State> {
-    this.#assertOpen('restart');
-    const before = await this.#read('state before restart');
-    await this.#persistence.close();
-    this.#persistence = this.#start();
-    const after = await this.#read('state after restart');
-    const difference = firstDifference(before.state, after.state, 'state');
-    if (difference || before.revision !== after.revision) {
-      const what = difference ? difference.message : `the revision is ${after.revision} instead of ${before.revision}`;
-      throw new InvalidStateError(`${this.persistenceId}: loading gave another state than the entity had before the restart: ${what}`, {
-        persistenceId: this.persistenceId,
-        expected: before.state,
-        actual: after.state,
-        source: 'testkit',
-      });
-    }
-    return after.state;
+    assertKitOpen(this.#closed, this.persistenceId, 'restart');
+    const reading = async (during: string): Promise<RestartReading<State>> => {
+      const { state, revision } = await this.#read(during);
+      return { state, position: revision };
+    };
+    return restartChecked(
+      this.persistenceId,
+      {
+        before: () => reading('state before restart'),
+        restart: async () => {
+          await this.#persistence.close();
+          this.#persistence = this.#start();
+        },
+        after: () => reading('state after restart'),
+      },
+      { outcome: 'loading gave another state than the entity had', position: 'the revision' },
+    );
   }
 
   /** Stops the runtime and drops the store. */
@@ -154,23 +156,8 @@ export class DurableStateTestKit<State, Command> {
     return this.#persistence.durableEntity(this.#definition, this.#entityId);
   }
 
-  async #read(during: string): Promise<Observed<State>> {
-    this.#observed = undefined;
-    await this.#ref().ask(READ_STATE);
-    const observed = this.#observed as Observed<State> | undefined;
-    if (!observed) throw new InvalidStateError(`${this.persistenceId}: the entity did not answer the test kit`, { source: 'testkit' });
-    requireRoundTrip(observed.state, this.serialization, 'state', this.persistenceId, during);
-    return observed;
-  }
-
-  #assertOpen(operation: string): void {
-    if (this.#closed)
-      throw new InvalidStateError(`${this.persistenceId}: ${operation}: the test kit is closed`, {
-        persistenceId: this.persistenceId,
-        expected: 'an open test kit',
-        actual: 'closed',
-        source: 'testkit',
-      });
+  #read(during: string): Promise<Observed<State>> {
+    return this.#probe.read(this.persistenceId, during, () => this.#ref().ask(READ_STATE));
   }
 
   #observing(definition: DurableEntityDefinition<State, Command>): DurableEntityDefinition<State, Command | typeof READ_STATE> {
@@ -179,7 +166,7 @@ export class DurableStateTestKit<State, Command> {
       ...options,
       commandHandler: async (state, command, context) => {
         if (command === READ_STATE) {
-          this.#observed = { state, revision: context.revision };
+          this.#probe.saw({ state, revision: context.revision });
           return DurableEffect.none();
         }
         const effect = await definition.commandHandler(state, command, context);

@@ -6,7 +6,6 @@
  * in a new runtime and checks it comes back to the same state.
  * @module
  */
-import { InvalidStateError } from '../core/errors.js';
 import { invalidArgument } from '../core/validation.js';
 import { MemoryJournal } from '../memory/memory-journal.js';
 import { MemorySnapshotStore } from '../memory/memory-snapshot-store.js';
@@ -15,10 +14,11 @@ import type { ReplyOf } from '../runtime/cell/entity-ref.js';
 import { createPersistence, type Persistence } from '../runtime/persistence.js';
 import { Effect } from '../runtime/typed/effect.js';
 import { defineEntity, type EntityDefinition, isEntityDefinition } from '../runtime/typed/entity-definition.js';
-import { firstDifference } from '../serialization/round-trip.js';
 import type { Serialization } from '../serialization/serialization.js';
 import { keptOpen } from './kept-store.js';
+import { assertKitOpen, type RestartReading, restartChecked } from './kit-checks.js';
 import { requireRoundTrip, serializationOf, type TestKitSerialization } from './serialization-check.js';
+import { StateProbe } from './state-probe.js';
 
 /** Options of {@link eventSourcedTestKit}. */
 export interface EventSourcedTestKitOptions {
@@ -66,7 +66,7 @@ export class EventSourcedTestKit<State, Command, Event> {
   readonly #logger: Logger;
   #persistence: Persistence;
   #emitted: Event[] = [];
-  #observed: Observed<State> | undefined;
+  readonly #probe: StateProbe<Observed<State>>;
   #closed = false;
 
   constructor(definition: EntityDefinition<State, Command, Event>, options: EventSourcedTestKitOptions = {}) {
@@ -77,6 +77,7 @@ export class EventSourcedTestKit<State, Command, Event> {
     this.serialization = serializationOf(options.serialization, 'options.serialization');
     this.journal = new MemoryJournal({ serialization: this.serialization });
     this.snapshotStore = new MemorySnapshotStore({ serialization: this.serialization });
+    this.#probe = new StateProbe(this.serialization);
     this.#definition = this.#observing(definition);
     this.#persistence = this.#start();
     this.persistenceId = this.#persistence.entity(this.#definition, this.#entityId).persistenceId;
@@ -89,7 +90,7 @@ export class EventSourcedTestKit<State, Command, Event> {
    * configured serializer.
    */
   async run<Sent extends Command>(command: Sent): Promise<CommandResult<Sent, Event, State, ReplyOf<Command, Sent>>> {
-    this.#assertOpen('run');
+    assertKitOpen(this.#closed, this.persistenceId, 'run');
     this.#emitted = [];
     const reply = (await this.#ref().ask(command)) as ReplyOf<Command, Sent>;
     const events = this.#emitted;
@@ -121,24 +122,23 @@ export class EventSourcedTestKit<State, Command, Event> {
    * difference when recovery does not give back the state the entity had.
    */
   async restart(): Promise<State> {
-    this.#assertOpen('restart');
-    const before = await this.#read('state before restart');
-    await this.#persistence.close();
-    this.#persistence = this.#start();
-    const after = await this.#read('state after restart');
-    const difference = firstDifference(before.state, after.state, 'state');
-    if (difference || before.lastSequenceNr !== after.lastSequenceNr) {
-      const what = difference
-        ? difference.message
-        : `the last sequence number is ${after.lastSequenceNr} instead of ${before.lastSequenceNr}`;
-      throw new InvalidStateError(`${this.persistenceId}: recovery gave another state than the entity had before the restart: ${what}`, {
-        persistenceId: this.persistenceId,
-        expected: before.state,
-        actual: after.state,
-        source: 'testkit',
-      });
-    }
-    return after.state;
+    assertKitOpen(this.#closed, this.persistenceId, 'restart');
+    const reading = async (during: string): Promise<RestartReading<State>> => {
+      const { state, lastSequenceNr } = await this.#read(during);
+      return { state, position: lastSequenceNr };
+    };
+    return restartChecked(
+      this.persistenceId,
+      {
+        before: () => reading('state before restart'),
+        restart: async () => {
+          await this.#persistence.close();
+          this.#persistence = this.#start();
+        },
+        after: () => reading('state after restart'),
+      },
+      { outcome: 'recovery gave another state than the entity had', position: 'the last sequence number' },
+    );
   }
 
   /** Stops the runtime and drops the stores. */
@@ -161,23 +161,8 @@ export class EventSourcedTestKit<State, Command, Event> {
     return this.#persistence.entity(this.#definition, this.#entityId);
   }
 
-  async #read(during: string): Promise<Observed<State>> {
-    this.#observed = undefined;
-    await this.#ref().ask(READ_STATE);
-    const observed = this.#observed as Observed<State> | undefined;
-    if (!observed) throw new InvalidStateError(`${this.persistenceId}: the entity did not answer the test kit`, { source: 'testkit' });
-    requireRoundTrip(observed.state, this.serialization, 'state', this.persistenceId, during);
-    return observed;
-  }
-
-  #assertOpen(operation: string): void {
-    if (this.#closed)
-      throw new InvalidStateError(`${this.persistenceId}: ${operation}: the test kit is closed`, {
-        persistenceId: this.persistenceId,
-        expected: 'an open test kit',
-        actual: 'closed',
-        source: 'testkit',
-      });
+  #read(during: string): Promise<Observed<State>> {
+    return this.#probe.read(this.persistenceId, during, () => this.#ref().ask(READ_STATE));
   }
 
   /** The definition with handlers that let the kit read the state and see the events. */
@@ -187,7 +172,7 @@ export class EventSourcedTestKit<State, Command, Event> {
       ...options,
       commandHandler: async (state, command, context) => {
         if (command === READ_STATE) {
-          this.#observed = { state, lastSequenceNr: context.lastSequenceNr };
+          this.#probe.saw({ state, lastSequenceNr: context.lastSequenceNr });
           return Effect.none();
         }
         const effect = await definition.commandHandler(state, command, context);
