@@ -1,7 +1,8 @@
 /** Rows of a PostgreSQL schema edited by hand (deleted, moved, copied) never recover to a wrong state. */
-import { PostgresDurableStateStore, PostgresJournal, PostgresSnapshotStore, tableNames } from '../../src/postgres/index.js';
+import { tableNames } from '../../src/postgres/index.js';
 import { type Tamper, tamperingSuite } from '../runtime/tampering-suite.js';
-import { type PgContext, useSchema } from './support.js';
+import { openStoreSet } from '../support/store-set.js';
+import { type PgContext, postgresStoreClasses, useSchema } from './support.js';
 
 const pg = useSchema('tamper');
 
@@ -57,20 +58,6 @@ const tamperWith = (context: PgContext): Tamper => {
 };
 
 tamperingSuite('postgres', async () => {
-  const options = { pool: pg.pool, schema: pg.schema };
-  const journal = new PostgresJournal(options);
-  const snapshotStore = new PostgresSnapshotStore(options);
-  const durableStateStore = new PostgresDurableStateStore(options);
-  return {
-    journal,
-    snapshotStore,
-    durableStateStore,
-    tamper: tamperWith(pg),
-    // Closing a store leaves the pool it was given (the schema fixture's) open.
-    close: async () => {
-      await journal.close();
-      await snapshotStore.close();
-      await durableStateStore.close();
-    },
-  };
+  const stores = openStoreSet(postgresStoreClasses, { pool: pg.pool, schema: pg.schema });
+  return { ...stores, tamper: tamperWith(pg) };
 });

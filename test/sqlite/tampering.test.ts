@@ -1,8 +1,8 @@
 /** Rows of an SQLite file edited by hand (deleted, moved, copied) never recover to a wrong state. */
 import { afterAll } from 'vitest';
-import { SqliteDurableStateStore, SqliteJournal, SqliteSnapshotStore } from '../../src/sqlite/index.js';
 import { type Tamper, tamperingSuite } from '../runtime/tampering-suite.js';
-import { removeTempDirs, tempFile, withDatabase } from './helpers.js';
+import { openStoreSet } from '../support/store-set.js';
+import { removeTempDirs, sqliteStoreClasses, tempFile, withDatabase } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -59,18 +59,6 @@ const tamperWith = (file: string): Tamper => {
 
 tamperingSuite('sqlite', async () => {
   const file = tempFile('tamper');
-  const journal = new SqliteJournal(file);
-  const snapshotStore = new SqliteSnapshotStore(file);
-  const durableStateStore = new SqliteDurableStateStore(file);
-  return {
-    journal,
-    snapshotStore,
-    durableStateStore,
-    tamper: tamperWith(file),
-    close: async () => {
-      await journal.close();
-      await snapshotStore.close();
-      await durableStateStore.close();
-    },
-  };
+  const stores = openStoreSet(sqliteStoreClasses, file);
+  return { ...stores, tamper: tamperWith(file) };
 });
