@@ -17,12 +17,12 @@ import {
   defineDurableEntity,
   isDurableEntityDefinition,
 } from '../runtime/durable/durable-entity-definition.js';
-import { createPersistence, type Persistence } from '../runtime/persistence.js';
+import { createPersistence } from '../runtime/persistence.js';
 import type { Serialization } from '../serialization/serialization.js';
+import { EntityRuntime, type Observed } from './entity-runtime.js';
 import { keptOpen } from './kept-store.js';
-import { assertKitOpen, type RestartReading, restartChecked } from './kit-checks.js';
+import { assertKitOpen } from './kit-checks.js';
 import { requireRoundTrip, serializationOf, type TestKitSerialization } from './serialization-check.js';
-import { StateProbe } from './state-probe.js';
 
 /** Options of {@link durableStateTestKit}. */
 export interface DurableStateTestKitOptions {
@@ -48,11 +48,6 @@ export interface DurableCommandResult<Command, State, Reply> {
   readonly revision: number;
 }
 
-interface Observed<State> {
-  readonly state: State;
-  readonly revision: number;
-}
-
 const READ_STATE = Symbol('memento.testkit.readDurableState');
 
 /** Runs one durable state entity in memory; see {@link durableStateTestKit}. */
@@ -66,9 +61,8 @@ export class DurableStateTestKit<State, Command> {
   readonly #definition: DurableEntityDefinition<State, Command | typeof READ_STATE>;
   readonly #entityId: string;
   readonly #logger: Logger;
-  #persistence: Persistence;
+  readonly #runtime: EntityRuntime<State>;
   #stored: DurableCommandResult<Command, State, unknown>['stored'] = { kind: 'none' };
-  readonly #probe: StateProbe<Observed<State>>;
   #closed = false;
 
   constructor(definition: DurableEntityDefinition<State, Command>, options: DurableStateTestKitOptions = {}) {
@@ -78,10 +72,21 @@ export class DurableStateTestKit<State, Command> {
     this.#logger = options.logger ?? silentLogger;
     this.serialization = serializationOf(options.serialization, 'options.serialization');
     this.store = new MemoryDurableStateStore({ serialization: this.serialization });
-    this.#probe = new StateProbe(this.serialization);
     this.#definition = this.#observing(definition);
-    this.#persistence = this.#start();
-    this.persistenceId = this.#ref().persistenceId;
+    this.#runtime = new EntityRuntime({
+      // The journal and snapshot store are required by the runtime; durable entities never use them.
+      start: () =>
+        createPersistence({
+          journal: new MemoryJournal(),
+          snapshotStore: new MemorySnapshotStore(),
+          durableStateStore: keptOpen(this.store),
+          logger: this.#logger,
+        }),
+      ask: (persistence, command) => persistence.durableEntity(this.#definition, this.#entityId).ask(command as Command),
+      readCommand: READ_STATE,
+      serialization: this.serialization,
+    });
+    this.persistenceId = this.#runtime.persistence.durableEntity(this.#definition, this.#entityId).persistenceId;
   }
 
   /**
@@ -92,10 +97,10 @@ export class DurableStateTestKit<State, Command> {
   async run<Sent extends Command>(command: Sent): Promise<DurableCommandResult<Sent, State, ReplyOf<Command, Sent>>> {
     assertKitOpen(this.#closed, this.persistenceId, 'run');
     this.#stored = { kind: 'none' };
-    const reply = (await this.#ref().ask(command)) as ReplyOf<Command, Sent>;
+    const reply = (await this.#runtime.ask(command)) as ReplyOf<Command, Sent>;
     const stored = this.#stored;
     this.#stored = { kind: 'none' };
-    const { state, revision } = await this.#read('after the command');
+    const { state, position: revision } = await this.#read('after the command');
     return { command, stored, reply, state, revision };
   }
 
@@ -106,7 +111,7 @@ export class DurableStateTestKit<State, Command> {
 
   /** The stored revision (0: never stored). */
   async revision(): Promise<number> {
-    return (await this.#read('revision')).revision;
+    return (await this.#read('revision')).position;
   }
 
   /**
@@ -116,48 +121,22 @@ export class DurableStateTestKit<State, Command> {
    */
   async restart(): Promise<State> {
     assertKitOpen(this.#closed, this.persistenceId, 'restart');
-    const reading = async (during: string): Promise<RestartReading<State>> => {
-      const { state, revision } = await this.#read(during);
-      return { state, position: revision };
-    };
-    return restartChecked(
-      this.persistenceId,
-      {
-        before: () => reading('state before restart'),
-        restart: async () => {
-          await this.#persistence.close();
-          this.#persistence = this.#start();
-        },
-        after: () => reading('state after restart'),
-      },
-      { outcome: 'loading gave another state than the entity had', position: 'the revision' },
-    );
+    return this.#runtime.restart(this.persistenceId, {
+      outcome: 'loading gave another state than the entity had',
+      position: 'the revision',
+    });
   }
 
   /** Stops the runtime and drops the store. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#persistence.close();
+    await this.#runtime.close();
     await this.store.close();
   }
 
-  #start(): Persistence {
-    // The journal and snapshot store are required by the runtime; durable entities never use them.
-    return createPersistence({
-      journal: new MemoryJournal(),
-      snapshotStore: new MemorySnapshotStore(),
-      durableStateStore: keptOpen(this.store),
-      logger: this.#logger,
-    });
-  }
-
-  #ref() {
-    return this.#persistence.durableEntity(this.#definition, this.#entityId);
-  }
-
   #read(during: string): Promise<Observed<State>> {
-    return this.#probe.read(this.persistenceId, during, () => this.#ref().ask(READ_STATE));
+    return this.#runtime.read(this.persistenceId, during);
   }
 
   #observing(definition: DurableEntityDefinition<State, Command>): DurableEntityDefinition<State, Command | typeof READ_STATE> {
@@ -166,7 +145,7 @@ export class DurableStateTestKit<State, Command> {
       ...options,
       commandHandler: async (state, command, context) => {
         if (command === READ_STATE) {
-          this.#probe.saw({ state, revision: context.revision });
+          this.#runtime.saw({ state, position: context.revision });
           return DurableEffect.none();
         }
         const effect = await definition.commandHandler(state, command, context);

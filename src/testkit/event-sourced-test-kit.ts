@@ -11,14 +11,14 @@ import { MemoryJournal } from '../memory/memory-journal.js';
 import { MemorySnapshotStore } from '../memory/memory-snapshot-store.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import type { ReplyOf } from '../runtime/cell/entity-ref.js';
-import { createPersistence, type Persistence } from '../runtime/persistence.js';
+import { createPersistence } from '../runtime/persistence.js';
 import { Effect } from '../runtime/typed/effect.js';
 import { defineEntity, type EntityDefinition, isEntityDefinition } from '../runtime/typed/entity-definition.js';
 import type { Serialization } from '../serialization/serialization.js';
+import { EntityRuntime, type Observed } from './entity-runtime.js';
 import { keptOpen } from './kept-store.js';
-import { assertKitOpen, type RestartReading, restartChecked } from './kit-checks.js';
+import { assertKitOpen } from './kit-checks.js';
 import { requireRoundTrip, serializationOf, type TestKitSerialization } from './serialization-check.js';
-import { StateProbe } from './state-probe.js';
 
 /** Options of {@link eventSourcedTestKit}. */
 export interface EventSourcedTestKitOptions {
@@ -42,12 +42,6 @@ export interface CommandResult<Command, Event, State, Reply> {
   readonly state: State;
 }
 
-/** A state the entity reached, as its command handler saw it. */
-interface Observed<State> {
-  readonly state: State;
-  readonly lastSequenceNr: number;
-}
-
 /** Sent by the kit to read the state: the wrapped handler answers it without calling the user's handler. */
 const READ_STATE = Symbol('memento.testkit.readState');
 
@@ -64,9 +58,8 @@ export class EventSourcedTestKit<State, Command, Event> {
   readonly #definition: EntityDefinition<State, Command | typeof READ_STATE, Event>;
   readonly #entityId: string;
   readonly #logger: Logger;
-  #persistence: Persistence;
+  readonly #runtime: EntityRuntime<State>;
   #emitted: Event[] = [];
-  readonly #probe: StateProbe<Observed<State>>;
   #closed = false;
 
   constructor(definition: EntityDefinition<State, Command, Event>, options: EventSourcedTestKitOptions = {}) {
@@ -77,10 +70,15 @@ export class EventSourcedTestKit<State, Command, Event> {
     this.serialization = serializationOf(options.serialization, 'options.serialization');
     this.journal = new MemoryJournal({ serialization: this.serialization });
     this.snapshotStore = new MemorySnapshotStore({ serialization: this.serialization });
-    this.#probe = new StateProbe(this.serialization);
     this.#definition = this.#observing(definition);
-    this.#persistence = this.#start();
-    this.persistenceId = this.#persistence.entity(this.#definition, this.#entityId).persistenceId;
+    this.#runtime = new EntityRuntime({
+      start: () =>
+        createPersistence({ journal: keptOpen(this.journal), snapshotStore: keptOpen(this.snapshotStore), logger: this.#logger }),
+      ask: (persistence, command) => persistence.entity(this.#definition, this.#entityId).ask(command as Command),
+      readCommand: READ_STATE,
+      serialization: this.serialization,
+    });
+    this.persistenceId = this.#runtime.persistence.entity(this.#definition, this.#entityId).persistenceId;
   }
 
   /**
@@ -92,7 +90,7 @@ export class EventSourcedTestKit<State, Command, Event> {
   async run<Sent extends Command>(command: Sent): Promise<CommandResult<Sent, Event, State, ReplyOf<Command, Sent>>> {
     assertKitOpen(this.#closed, this.persistenceId, 'run');
     this.#emitted = [];
-    const reply = (await this.#ref().ask(command)) as ReplyOf<Command, Sent>;
+    const reply = (await this.#runtime.ask(command)) as ReplyOf<Command, Sent>;
     const events = this.#emitted;
     this.#emitted = [];
     const state = await this.state();
@@ -106,7 +104,7 @@ export class EventSourcedTestKit<State, Command, Event> {
 
   /** Sequence number of the entity's last stored event (0 before any). */
   async lastSequenceNr(): Promise<number> {
-    return (await this.#read('lastSequenceNr')).lastSequenceNr;
+    return (await this.#read('lastSequenceNr')).position;
   }
 
   /** Every event stored so far, oldest first, as the journal gives it back (after the serializer). */
@@ -123,46 +121,22 @@ export class EventSourcedTestKit<State, Command, Event> {
    */
   async restart(): Promise<State> {
     assertKitOpen(this.#closed, this.persistenceId, 'restart');
-    const reading = async (during: string): Promise<RestartReading<State>> => {
-      const { state, lastSequenceNr } = await this.#read(during);
-      return { state, position: lastSequenceNr };
-    };
-    return restartChecked(
-      this.persistenceId,
-      {
-        before: () => reading('state before restart'),
-        restart: async () => {
-          await this.#persistence.close();
-          this.#persistence = this.#start();
-        },
-        after: () => reading('state after restart'),
-      },
-      { outcome: 'recovery gave another state than the entity had', position: 'the last sequence number' },
-    );
+    return this.#runtime.restart(this.persistenceId, {
+      outcome: 'recovery gave another state than the entity had',
+      position: 'the last sequence number',
+    });
   }
 
   /** Stops the runtime and drops the stores. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#persistence.close();
+    await this.#runtime.close();
     await Promise.all([this.journal.close(), this.snapshotStore.close()]);
   }
 
-  #start(): Persistence {
-    return createPersistence({
-      journal: keptOpen(this.journal),
-      snapshotStore: keptOpen(this.snapshotStore),
-      logger: this.#logger,
-    });
-  }
-
-  #ref() {
-    return this.#persistence.entity(this.#definition, this.#entityId);
-  }
-
   #read(during: string): Promise<Observed<State>> {
-    return this.#probe.read(this.persistenceId, during, () => this.#ref().ask(READ_STATE));
+    return this.#runtime.read(this.persistenceId, during);
   }
 
   /** The definition with handlers that let the kit read the state and see the events. */
@@ -172,7 +146,7 @@ export class EventSourcedTestKit<State, Command, Event> {
       ...options,
       commandHandler: async (state, command, context) => {
         if (command === READ_STATE) {
-          this.#probe.saw({ state, lastSequenceNr: context.lastSequenceNr });
+          this.#runtime.saw({ state, position: context.lastSequenceNr });
           return Effect.none();
         }
         const effect = await definition.commandHandler(state, command, context);
