@@ -4,7 +4,7 @@
  * projection with this store is at-least-once: handler and offset are written separately.
  * @module
  */
-import { type OffsetStore, offsetFromNumber, offsetToNumber, validateProjectionName } from '../spi/offset-store.js';
+import { decodeOffset, encodeOffset, type OffsetStore, validateProjectionName } from '../spi/offset-store.js';
 import type { Offset } from '../spi/read-journal.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { numberValue, readNumber, stringValue } from './attributes.js';
@@ -38,7 +38,7 @@ export class DynamoDbOffsetStore implements OffsetStore {
       const found = await ready.client.send(
         new ready.sdk.GetItemCommand({ TableName: this.#connection.table, Key: key(name), ConsistentRead: true }),
       );
-      return offsetFromNumber(found.Item ? readNumber(found.Item, Attribute.offset, name) : 0);
+      return decodeOffset(found.Item ? readNumber(found.Item, Attribute.offset, name) : 0);
     } catch (error) {
       throw this.#connection.failure(error, 'offsetStore.load');
     }
@@ -47,7 +47,7 @@ export class DynamoDbOffsetStore implements OffsetStore {
   /** Replaces the stored offset (one PutItem). */
   async save(projectionName: string, offset: Offset): Promise<void> {
     const name = validateProjectionName(projectionName);
-    const value = offsetToNumber(offset);
+    const value = encodeOffset(offset);
     const ready = await this.#connection.ready('offsetStore.save');
     try {
       await ready.client.send(

@@ -3,7 +3,7 @@
  * @module
  */
 
-import { type OffsetStore, offsetToNumber, validateProjectionName } from '../spi/offset-store.js';
+import { decodeOffset, encodeOffset, type OffsetStore, validateProjectionName } from '../spi/offset-store.js';
 import { NoOffset, type Offset } from '../spi/read-journal.js';
 
 /** Offsets in process memory, for tests and throwaway projections. */
@@ -15,7 +15,7 @@ export class MemoryOffsetStore implements OffsetStore {
   }
 
   async save(projectionName: string, offset: Offset): Promise<void> {
-    offsetToNumber(offset);
-    this.#offsets.set(validateProjectionName(projectionName), offset);
+    // Kept as the other stores keep it, so every store loads what it was given the same way.
+    this.#offsets.set(validateProjectionName(projectionName), decodeOffset(encodeOffset(offset)));
   }
 }

@@ -3,7 +3,7 @@
  * the same database: handler writes and offset commit in one transaction.
  * @module
  */
-import { offsetFromNumber, offsetToNumber, type TransactionalOffsetStore, validateProjectionName } from '../spi/offset-store.js';
+import { decodeOffset, encodeOffset, type TransactionalOffsetStore, validateProjectionName } from '../spi/offset-store.js';
 import type { Offset } from '../spi/read-journal.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { NAME, storeFailure } from './errors.js';
@@ -36,14 +36,14 @@ export class PostgresOffsetStore implements TransactionalOffsetStore<PostgresPro
     this.#lifecycle.assertOpen('load');
     const name = validateProjectionName(projectionName);
     const rows = await this.#base.read<{ offset_value: string }>('offsetStore.load', undefined, loadOffsetSql(this.#base.tables), [name]);
-    return offsetFromNumber(rows[0] ? Number(rows[0].offset_value) : 0);
+    return decodeOffset(rows[0] ? Number(rows[0].offset_value) : 0);
   }
 
   async save(projectionName: string, offset: Offset): Promise<void> {
     this.#lifecycle.assertOpen('save');
     const name = validateProjectionName(projectionName);
     // Setting an offset is idempotent, so the retrying read path is safe for it.
-    await this.#base.read('offsetStore.save', undefined, saveOffsetSql(this.#base.tables), [name, offsetToNumber(offset)]);
+    await this.#base.read('offsetStore.save', undefined, saveOffsetSql(this.#base.tables), [name, encodeOffset(offset)]);
   }
 
   async inTransaction(
@@ -53,7 +53,7 @@ export class PostgresOffsetStore implements TransactionalOffsetStore<PostgresPro
   ): Promise<void> {
     this.#lifecycle.assertOpen('inTransaction');
     const name = validateProjectionName(projectionName);
-    const value = offsetToNumber(offset);
+    const value = encodeOffset(offset);
     const client = await this.#base.connect('offsetStore.inTransaction');
     const own = async (text: string, values?: unknown[]) => {
       try {

@@ -4,7 +4,7 @@
  * @module
  */
 import { InvalidArgumentError } from '../core/errors.js';
-import { offsetFromNumber, offsetToNumber, type TransactionalOffsetStore, validateProjectionName } from '../spi/offset-store.js';
+import { decodeOffset, encodeOffset, type TransactionalOffsetStore, validateProjectionName } from '../spi/offset-store.js';
 import type { Offset } from '../spi/read-journal.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import type { SqliteDatabase } from './client.js';
@@ -40,7 +40,7 @@ export class SqliteOffsetStore implements TransactionalOffsetStore<SqliteProject
     const connection = this.#connection.get('load');
     try {
       const row = connection.rawStatement(selectOffset).get(name) as [number] | undefined;
-      return offsetFromNumber(row?.[0] ?? 0);
+      return decodeOffset(row?.[0] ?? 0);
     } catch (error) {
       throw connection.failure(error, 'offsetStore.load');
     }
@@ -48,7 +48,7 @@ export class SqliteOffsetStore implements TransactionalOffsetStore<SqliteProject
 
   async save(projectionName: string, offset: Offset): Promise<void> {
     const name = validateProjectionName(projectionName);
-    const value = offsetToNumber(offset);
+    const value = encodeOffset(offset);
     const connection = this.#connection.get('save');
     try {
       connection.statement(upsertOffset).run(name, value, Date.now());
@@ -63,7 +63,7 @@ export class SqliteOffsetStore implements TransactionalOffsetStore<SqliteProject
     work: (transaction: SqliteProjectionTransaction) => void | Promise<void>,
   ): Promise<void> {
     const name = validateProjectionName(projectionName);
-    const value = offsetToNumber(offset);
+    const value = encodeOffset(offset);
     const connection = this.#connection.get('inTransaction');
     connection.immediate(() => {
       const result = work({ db: connection.db });
