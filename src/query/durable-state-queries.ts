@@ -6,13 +6,14 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import { validateInteger } from '../core/validation.js';
 import { durableStateCapabilities } from '../spi/capabilities.js';
-import { ChangeWaiter, type PollOptions, unlessAborted } from '../spi/change-waiter.js';
+import type { PollOptions } from '../spi/change-waiter.js';
 import {
   type DurableStateChange,
   type DurableStateStore,
   isQueryableDurableStateStore,
   type QueryableDurableStateStore,
 } from '../spi/durable-state-store.js';
+import { livePages } from '../spi/live-pages.js';
 import { offsetToNumber } from '../spi/offset-store.js';
 import type { Offset, QueryOptions } from '../spi/read-journal.js';
 
@@ -62,22 +63,17 @@ async function* changesByTag(
   }
   let after = offsetToNumber(offset);
   // Woken by the store's notifications only when it declares them; otherwise by polling.
-  const waiter = new ChangeWaiter(durableStateCapabilities(store).live ? store : {}, opts.signal, poll);
-  if (opts.live) waiter.start();
-  try {
-    while (!opts.signal?.aborted) {
-      const page = await unlessAborted(store.readChangesByTag(tag, after, pageSize), opts.signal);
-      if (page === undefined) return;
-      for (const change of page) {
-        after = change.ordering;
-        yield { ...change, offset: { type: 'sequence', value: change.ordering } };
-      }
-      if (page.length === pageSize) continue;
-      if (!opts.live) return;
-      if (page.length > 0) waiter.progressed();
-      if (!(await waiter.wait())) return;
-    }
-  } finally {
-    await waiter.close();
-  }
+  yield* livePages(
+    async () => {
+      const page = await store.readChangesByTag(tag, after, pageSize);
+      after = page[page.length - 1]?.ordering ?? after;
+      return {
+        items: page.map((change) => ({ ...change, offset: { type: 'sequence', value: change.ordering } as const })),
+        more: page.length === pageSize,
+      };
+    },
+    opts,
+    poll,
+    durableStateCapabilities(store).live ? store : {},
+  );
 }
