@@ -27,7 +27,6 @@ import {
   backtrackingReader,
   type CheckedBacktracking,
   checkBacktracking,
-  type IndexedItem,
   startTime,
   type TimestampIndex,
   TimestampIndexPass,
