@@ -8,7 +8,8 @@ import { validateInteger } from '../core/validation.js';
 import { durableStateCapabilities } from '../spi/capabilities.js';
 import type { PollOptions } from '../spi/change-waiter.js';
 import {
-  type DurableStateChange,
+  type DurableStateChangeEnvelope,
+  type DurableStateQueries,
   type DurableStateStore,
   isQueryableDurableStateStore,
   type QueryableDurableStateStore,
@@ -17,16 +18,7 @@ import { livePages } from '../spi/live-pages.js';
 import { offsetToNumber } from '../spi/offset-store.js';
 import type { Offset, QueryOptions } from '../spi/read-journal.js';
 
-/** A change with the offset to resume after it. */
-export interface DurableStateChangeEnvelope<S = unknown> extends DurableStateChange<S> {
-  readonly offset: Offset;
-}
-
-/** Queries over durable state. */
-export interface DurableStateQueries {
-  /** Changes of ids tagged `tag` after `offset`; live, new changes as they happen. */
-  changesByTag(tag: string, offset: Offset, opts?: QueryOptions): AsyncIterable<DurableStateChangeEnvelope>;
-}
+export type { DurableStateChangeEnvelope, DurableStateQueries };
 
 /** Builds {@link DurableStateQueries} for a store implementing {@link QueryableDurableStateStore}. */
 export function createDurableStateQueries(
