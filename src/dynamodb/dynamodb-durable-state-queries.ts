@@ -108,7 +108,8 @@ export class DynamoDbDurableStateQueries implements DurableStateQueries {
         return out;
       },
     );
-    yield* livePages(read, opts, this.#poll);
+    // Closing this object ends its live streams with StoreClosedError.
+    yield* livePages(read, opts, this.#poll, { closeSignal: this.#lifecycle.closeSignal });
   }
 
   /** Releases the client if these queries built it. Idempotent. */

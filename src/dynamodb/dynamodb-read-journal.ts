@@ -139,7 +139,8 @@ export class DynamoDbReadJournal implements SliceQueries {
         return out;
       },
     );
-    yield* livePages(read, opts, this.#poll);
+    // Closing this object ends its live streams with StoreClosedError.
+    yield* livePages(read, opts, this.#poll, { closeSignal: this.#lifecycle.closeSignal });
   }
 
   #envelope(stored: StoredEvent, persistenceId: string, writtenAt: number): EventEnvelope {

@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import { validateInteger } from '../core/validation.js';
 import { durableStateCapabilities } from '../spi/capabilities.js';
-import type { PollOptions } from '../spi/change-waiter.js';
+import { closeOnly, type PollOptions } from '../spi/change-waiter.js';
 import {
   type DurableStateChangeEnvelope,
   type DurableStateQueries,
@@ -66,6 +66,6 @@ async function* changesByTag(
     },
     opts,
     poll,
-    durableStateCapabilities(store).live ? store : {},
+    durableStateCapabilities(store).live ? store : closeOnly(store),
   );
 }

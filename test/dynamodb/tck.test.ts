@@ -8,6 +8,7 @@ import {
   DynamoDbDurableStateQueries,
   DynamoDbDurableStateStore,
   DynamoDbJournal,
+  DynamoDbOffsetStore,
   DynamoDbSnapshotStore,
 } from '../../src/dynamodb/index.js';
 import { S3SnapshotStore } from '../../src/s3/index.js';
@@ -15,6 +16,7 @@ import {
   durableStateQueryConformance,
   durableStateStoreConformance,
   journalConformance,
+  offsetStoreConformance,
   snapshotStoreConformance,
 } from '../../src/tck/index.js';
 import { useDynamoTable } from '../support/dynalite.js';
@@ -63,3 +65,5 @@ durableStateQueryConformance('dynamodb', (context) => new DynamoDbDurableStateSt
       serialization: (store as DynamoDbDurableStateStore).serialization,
     }),
 });
+
+offsetStoreConformance('dynamodb', (context) => new DynamoDbOffsetStore({ ...context, ...options() }));
