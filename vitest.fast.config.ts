@@ -10,6 +10,11 @@ import base from './vitest.config.js';
  * Files share their worker's module cache (`isolate: false`): sources are transformed and
  * loaded once per worker instead of once per file. That is safe because no test mocks
  * modules and every test that fakes timers restores them.
+ *
+ * Most of a store test's time is spent waiting on PostgreSQL, dynalite or s3rver, so more
+ * files run at once than there are cores (vitest's default is one fewer than the cores).
+ * Properties make a fifth of their runs (`MEMENTO_PROPERTY_SCALE`, read by
+ * test/support/property-runs.ts); `npm test` makes them all.
  */
 export default mergeConfig(
   base,
@@ -17,6 +22,8 @@ export default mergeConfig(
     test: {
       exclude: [...configDefaults.exclude, 'test/**/*.slow.test.ts', 'test/package/**'],
       isolate: false,
+      maxWorkers: 4,
+      env: { MEMENTO_PROPERTY_SCALE: '0.2' },
     },
   }),
 );
