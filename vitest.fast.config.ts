@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
@@ -11,8 +12,9 @@ import base from './vitest.config.js';
  * loaded once per worker instead of once per file. That is safe because no test mocks
  * modules and every test that fakes timers restores them.
  *
- * Most of a store test's time is spent waiting on PostgreSQL, dynalite or s3rver, so more
- * files run at once than there are cores (vitest's default is one fewer than the cores).
+ * Most of a store test's time is spent waiting on PostgreSQL, dynalite or s3rver, so at
+ * least three files run at once, even on two cores, where vitest's default (one fewer than
+ * the cores) runs them one by one.
  * Properties make a fifth of their runs (`MEMENTO_PROPERTY_SCALE`, read by
  * test/support/property-runs.ts); `npm test` makes them all.
  */
@@ -22,7 +24,7 @@ export default mergeConfig(
     test: {
       exclude: [...configDefaults.exclude, 'test/**/*.slow.test.ts', 'test/package/**'],
       isolate: false,
-      maxWorkers: 4,
+      maxWorkers: Math.max(3, availableParallelism() - 1),
       env: { MEMENTO_PROPERTY_SCALE: '0.2' },
     },
   }),
