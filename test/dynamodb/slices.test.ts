@@ -1,6 +1,7 @@
 /**
  * eventsBySlices on DynamoDB (dynalite): the slice index, timestamp offsets, the
- * backtracking window for items that reach the index late, and the offset store.
+ * backtracking window for items that reach the index late, and the offset store. Reading
+ * every slice in four ranges is in slices-ranges.slow.test.ts (slow tier).
  */
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import {
   partitionKey,
   sliceKey,
 } from '../../src/dynamodb/index.js';
-import { type AtomicWrite, type EventEnvelope, NoOffset, runProjection, sliceOf, sliceRanges } from '../../src/index.js';
+import { type AtomicWrite, type EventEnvelope, NoOffset, runProjection, sliceOf } from '../../src/index.js';
 import { useDynamoTable } from '../support/dynalite.js';
 
 const dynamo = useDynamoTable('slices', { sliceIndex: true });
@@ -145,29 +146,6 @@ describe('dynamodb eventsBySlices', () => {
     expect(() => new DynamoDbReadJournal({ ...options(), backtrackingWindowMs: 500, maxClockSkewMs: 1_000 })).toThrow(
       /backtrackingWindowMs: expected at least options.maxClockSkewMs \(1000 ms\), found 500/,
     );
-    await journal.close();
-    await queries.close();
-  });
-
-  it('the four ranges of sliceRanges(4) deliver every event of the entity type once, by write time', async () => {
-    const journal = new DynamoDbJournal(options());
-    const queries = new DynamoDbReadJournal({ ...options(), pageSize: 3 });
-    const entity = `split${Date.now()}`;
-    const ids = Array.from({ length: 30 }, (_, index) => `${entity}|${index}`);
-    for (const id of ids) await journal.write([write(id, 1, 2), write(id, 3, 1)]);
-    await journal.write([write(`${entity}x|1`, 1, 1)]);
-    const byRange = await Promise.all(
-      sliceRanges(4).map((range) => collect(queries.eventsBySlices(entity, range.minSlice, range.maxSlice, NoOffset))),
-    );
-    for (const [index, envelopes] of byRange.entries()) {
-      const range = sliceRanges(4)[index];
-      for (const envelope of envelopes) expect(sliceOf(envelope.persistenceId)).toBeGreaterThanOrEqual(range?.minSlice ?? -1);
-      for (const envelope of envelopes) expect(sliceOf(envelope.persistenceId)).toBeLessThanOrEqual(range?.maxSlice ?? -1);
-      const times = envelopes.map((envelope) => (envelope.offset as { value: number }).value);
-      expect(times.every((time, at) => at === 0 || time >= (times[at - 1] as number))).toBe(true);
-      expect(envelopes.every((envelope) => envelope.offset.type === 'timestamp')).toBe(true);
-    }
-    expect(keys(byRange.flat()).sort()).toEqual(ids.flatMap((id) => [`${id}:1`, `${id}:2`, `${id}:3`]).sort());
     await journal.close();
     await queries.close();
   });

@@ -11,6 +11,7 @@ import { Serialization } from '../../src/serialization/serialization.js';
 import type { Serializer } from '../../src/serialization/serializer.js';
 import { PAGE_BUDGET_BYTES, PageSizer } from '../../src/sqlite/event-pages.js';
 import { SqliteJournal } from '../../src/sqlite/index.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { collect, Database, removeTempDirs, tempFile, withDatabase } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -102,7 +103,7 @@ describe('SqliteJournal packed pages', () => {
           }
         },
       ),
-      { numRuns: 40 },
+      { numRuns: propertyRuns(40) },
     );
   });
 
