@@ -18,6 +18,7 @@ export type OperationName =
   | 'journal.highestSequenceNr'
   | 'journal.deleteTo'
   | 'journal.purge'
+  | 'journal.purgeDeleted'
   | 'snapshot.save'
   | 'snapshot.load'
   | 'snapshot.delete'
