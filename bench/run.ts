@@ -140,6 +140,7 @@ console.log(
   `memento bench: ${only.join(', ')}; measuring ${code === 'dist' ? 'dist/' : 'src/ through tsx (run npm run build to measure dist/)'}`,
 );
 const scenarios: ScenarioResult[] = [];
+const scenarioSeconds: Record<string, number> = {};
 const errors: { scenario: string; message: string }[] = [];
 const dir = mkdtempSync(join(os.tmpdir(), 'memento-bench-run-'));
 let fixtures: Fixtures | undefined;
@@ -171,11 +172,14 @@ try {
       errors.push({ scenario: id, message });
       console.log(`scenario ${id} failed: ${error instanceof Error ? error.stack : message}`);
     }
+    scenarioSeconds[id] = (performance.now() - at) / 1000;
   };
   await run('append', () => runAppendScenario(settings));
   if (sqliteLengths.length > 0) {
     console.log('\n[fixtures]');
+    const at = performance.now();
     fixtures = await buildFixtures(dir, sqliteLengths, pgLengths, needs('replay') ? [settings.replayEvents] : [], settings.log);
+    scenarioSeconds.fixtures = (performance.now() - at) / 1000;
   }
   const f = fixtures as Fixtures;
   await run('replay', () => runReplayScenario(settings, f));
@@ -212,6 +216,7 @@ const report: BenchReport = {
   packages: packageVersions(),
   settings: printable,
   durationSeconds: (performance.now() - started) / 1000,
+  scenarioSeconds,
   scenarios,
   errors,
 };
