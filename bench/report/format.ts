@@ -163,7 +163,13 @@ export function formatMarkdown(report: BenchReport, history: readonly HistoryEnt
       .map(([name, version]) => `${name} ${version}`)
       .join(', ')} |`,
     `| settings | ${mdCell(JSON.stringify(report.settings))} |`,
-    `| duration | ${Math.round(report.durationSeconds)} s${report.scenarioSeconds ? ` (${Object.entries(report.scenarioSeconds).map(([id, seconds]) => `${id} ${Math.round(seconds)}`).join(', ')})` : ''} |`,
+    `| duration | ${Math.round(report.durationSeconds)} s${
+      report.scenarioSeconds
+        ? ` (${Object.entries(report.scenarioSeconds)
+            .map(([id, seconds]) => `${id} ${Math.round(seconds)}`)
+            .join(', ')})`
+        : ''
+    } |`,
     '',
     '## Targets',
     '',
