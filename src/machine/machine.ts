@@ -134,13 +134,10 @@ export class Machine<S, H extends ActionHandlers<S>> {
       if (loaded !== null && loaded !== undefined) this.#checkLoaded(loaded);
     } catch (cause) {
       this.#status = 'failed';
-      throw new RecoveryError(
-        `[${this.name}] the recorder could not load the snapshot to start from: ${String((cause as Error)?.message ?? cause)}`,
-        {
-          cause,
-          source: 'machine',
-        },
-      );
+      throw new RecoveryError(`[${this.name}] the recorder could not load the snapshot to start from: ${causeText(cause)}`, {
+        cause,
+        source: 'machine',
+      });
     }
     this.#state = loaded ? loaded.state : this.definition.initialState;
     this.#lastAction = loaded ? loaded.action : null;
@@ -262,7 +259,7 @@ export class Machine<S, H extends ActionHandlers<S>> {
     } catch (cause) {
       if (signal.aborted) return;
       const error = new RecoveryError(
-        `[${this.name}] the reader failed after action ${describeValue(this.#lastAction?.id ?? null)}: ${String((cause as Error)?.message ?? cause)}`,
+        `[${this.name}] the reader failed after action ${describeValue(this.#lastAction?.id ?? null)}: ${causeText(cause)}`,
         { cause, source: 'machine' },
       );
       this.#status = 'failed';
@@ -380,7 +377,7 @@ export class Machine<S, H extends ActionHandlers<S>> {
 
   #report(cause: unknown, action: Action | null): void {
     const error = cause instanceof Error ? cause : new Error(String(cause));
-    this.#logger.error(error.message.startsWith('[memento] ') ? error.message : `[memento] [machine] ${error.message}`, {
+    this.#logger.error(error.message.startsWith('[memento] ') ? error.message : `${MACHINE_PREFIX}${error.message}`, {
       machine: this.name,
       actionId: action?.id,
       actionType: action?.type,
@@ -393,4 +390,16 @@ export class Machine<S, H extends ActionHandlers<S>> {
     }
     this.#events.emit('error', error, action);
   }
+}
+
+/** The prefix every machine error's message starts with. */
+const MACHINE_PREFIX = '[memento] [machine] ';
+
+/**
+ * A cause's message for the machine error that wraps it, without the machine prefix the
+ * wrapping error adds again (a reader's or recorder's own RecoveryError carries it too).
+ */
+function causeText(cause: unknown): string {
+  const message = String((cause as Error)?.message ?? cause);
+  return message.startsWith(MACHINE_PREFIX) ? message.slice(MACHINE_PREFIX.length) : message;
 }
