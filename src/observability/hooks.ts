@@ -18,6 +18,7 @@ export type OperationName =
   | 'journal.highestSequenceNr'
   | 'journal.deleteTo'
   | 'journal.purge'
+  | 'journal.purgeDeleted'
   | 'snapshot.save'
   | 'snapshot.load'
   | 'snapshot.delete'
@@ -26,6 +27,9 @@ export type OperationName =
   | 'state.upsert'
   | 'state.delete'
   | 'state.purgeDeleted'
+  | 'offset.load'
+  | 'offset.save'
+  | 'offset.inTransaction'
   | `${string}.${string}`;
 
 /** One finished operation. */

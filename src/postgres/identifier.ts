@@ -42,6 +42,7 @@ export interface TableNames {
   readonly streams: string;
   readonly snapshots: string;
   readonly state: string;
+  readonly stateChanges: string;
   readonly offsets: string;
   readonly stateOrdering: string;
 }
@@ -56,6 +57,7 @@ export function tableNames(schema: string): TableNames {
     streams: `${q}.memento_journal_streams`,
     snapshots: `${q}.memento_snapshots`,
     state: `${q}.memento_durable_state`,
+    stateChanges: `${q}.memento_durable_state_changes`,
     offsets: `${q}.memento_projection_offsets`,
     stateOrdering: `${q}.memento_durable_state_ordering_seq`,
   };

@@ -23,8 +23,8 @@ import {
   getStoredStateSql,
   insertStateSql,
   listStateIdsSql,
-  notifyingChangeSql,
   purgeDeletedStatesSql,
+  recordedChangeSql,
   restoreStateSql,
   updateStateSql,
 } from './schema/state/index.js';
@@ -68,7 +68,11 @@ class PostgresDurableStateCore implements DurableStateStoreCore<PreparedPayload>
     }
     this.capabilities = { queries: true, live: channel !== false, transfer: true };
     if (channel === false) {
-      this.#sql = { insert: insertStateSql(t), update: updateStateSql(t), restore: `${restoreStateSql(t)} RETURNING 1` };
+      this.#sql = {
+        insert: recordedChangeSql(t, insertStateSql(t)),
+        update: recordedChangeSql(t, updateStateSql(t)),
+        restore: recordedChangeSql(t, restoreStateSql(t)),
+      };
       this.#notifyValues = [];
       // Without notifications readers poll: the guard hides subscribe when the core has none.
       Object.defineProperty(this, 'subscribe', { value: undefined });
@@ -76,9 +80,9 @@ class PostgresDurableStateCore implements DurableStateStoreCore<PreparedPayload>
     }
     const target = { channel, schema: base.schema };
     this.#sql = {
-      insert: notifyingChangeSql(insertStateSql(t), 5, 6),
-      update: notifyingChangeSql(updateStateSql(t), 5, 6),
-      restore: notifyingChangeSql(restoreStateSql(t), 6, 7),
+      insert: recordedChangeSql(t, insertStateSql(t), { channel: 5, schema: 6 }),
+      update: recordedChangeSql(t, updateStateSql(t), { channel: 5, schema: 6 }),
+      restore: recordedChangeSql(t, restoreStateSql(t), { channel: 6, schema: 7 }),
     };
     this.#notifyValues = [channel, target.schema];
     this.notifications = storeNotifications({

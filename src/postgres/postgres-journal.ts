@@ -27,6 +27,7 @@ import {
   highestSequenceNrSql,
   listPersistenceIdsSql,
   type NotifyTarget,
+  purgeEmptiedStreamsSql,
   purgeStreamSql,
   readByOrderingSql,
   readBySlicesAndOrderingSql,
@@ -245,6 +246,27 @@ export class PostgresJournal extends GuardedJournal {
         persistenceId,
       ]);
       return Number(row?.events ?? 0);
+    });
+  }
+
+  /**
+   * Forgets every id whose events were all deleted (by `deleteTo`) more than `retentionMs`
+   * ago and not written since: removes its highest sequence number, so a later write starts
+   * at 1 again, and returns the ids. Choose a retention longer than any writer keeps a
+   * sequence number (see "Growth and cleanup" in docs/postgres.md). Ids with events are never
+   * touched. Idempotent.
+   */
+  async purgeDeleted(options: { readonly retentionMs: number }): Promise<string[]> {
+    this.lifecycle.assertOpen('purgeDeleted');
+    const retentionMs = validateInteger(options?.retentionMs, 'retentionMs', { source: NAME }, { min: 0 });
+    return measure(this.#base.hooks, { operation: 'journal.purgeDeleted', store: NAME }, async () => {
+      const rows = await this.#base.read<{ persistence_id: string }>(
+        'journal.purgeDeleted',
+        undefined,
+        purgeEmptiedStreamsSql(this.#base.tables),
+        [retentionMs],
+      );
+      return rows.map((row) => row.persistence_id);
     });
   }
 

@@ -100,6 +100,11 @@ describe('postgres least-privilege role', () => {
 
       await offsets.save(`projection-${pid}`, { type: 'sequence', value: 2 });
       expect(await offsets.load(`projection-${pid}`)).toEqual({ type: 'sequence', value: 2 });
+
+      // The cleanup of "Growth and cleanup" needs no more grants either.
+      expect(await state.purgeDeleted({ retentionMs: 0 })).toContain(pid);
+      await journal.deleteTo(pid, 2);
+      expect(await journal.purgeDeleted({ retentionMs: 0 })).toContain(pid);
     } finally {
       await Promise.all([journal.close(), snapshots.close(), state.close(), offsets.close()]);
     }

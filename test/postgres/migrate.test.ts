@@ -46,6 +46,19 @@ describe('postgres migrate', () => {
           )
         ).rows;
       expect(await columns(fromSql)).toEqual(await columns(fromStore));
+      // Re-running the SQL leaves the same indexes and table options (no index rebuilt on the wrong table).
+      const indexes = async (schema: string) =>
+        (
+          await pool.query(
+            `SELECT tablename, indexname, replace(indexdef, $1, '') AS definition FROM pg_indexes WHERE schemaname = $2 ORDER BY indexname`,
+            [`${schema}.`, schema],
+          )
+        ).rows;
+      expect(await indexes(fromSql)).toEqual(await indexes(fromStore));
+      const options = async (schema: string) =>
+        (await pool.query(`SELECT relname, reloptions FROM pg_class WHERE relnamespace = $1::regnamespace ORDER BY relname`, [schema]))
+          .rows;
+      expect(await options(fromSql)).toEqual(await options(fromStore));
       expect((await migrate({ pool, schema: fromSql })).applied).toEqual([]);
     } finally {
       await pool.query(`DROP SCHEMA IF EXISTS "${fromStore}" CASCADE; DROP SCHEMA IF EXISTS "${fromSql}" CASCADE`);

@@ -1,8 +1,8 @@
 /**
  * The append statement: one statement (so one implicit transaction and one round trip)
  * for a whole batch of AtomicWrites to distinct ids. It takes the journal's advisory lock,
- * advances each id's highest sequence number only where the write starts at highest + 1,
- * inserts the events of exactly those writes, and notifies listeners. A write whose check
+ * advances each id's highest sequence number only where the write starts at highest + 1
+ * (clearing the time it was emptied, so a purge of emptied streams passes it by), inserts the events of exactly those writes, and notifies listeners. A write whose check
  * fails inserts nothing; the others are unaffected, so each write stays all-or-nothing.
  * @module
  */
@@ -125,7 +125,7 @@ created AS (
   RETURNING s.persistence_id
 ),
 advanced AS (
-  UPDATE ${t.streams} AS s SET highest_sequence_nr = i.last_nr
+  UPDATE ${t.streams} AS s SET highest_sequence_nr = i.last_nr, emptied_at = NULL
   FROM input i
   WHERE s.persistence_id = i.persistence_id AND i.first_nr > 1 AND s.highest_sequence_nr = i.first_nr - 1
   RETURNING s.persistence_id

@@ -23,7 +23,7 @@ export function advanceStreamStatement(t: TableNames, write: AppendWrite, marker
     };
   }
   return {
-    text: `/* ${marker} */ UPDATE ${t.streams} SET highest_sequence_nr = $3 WHERE persistence_id = $1 AND highest_sequence_nr = $2 - 1 RETURNING persistence_id`,
+    text: `/* ${marker} */ UPDATE ${t.streams} SET highest_sequence_nr = $3, emptied_at = NULL WHERE persistence_id = $1 AND highest_sequence_nr = $2 - 1 RETURNING persistence_id`,
     values: [write.persistenceId, first, last],
   };
 }

@@ -10,6 +10,8 @@ import { createProjectionOffsets } from './0005-create-projection-offsets.js';
 import { durableStateOrdering } from './0006-durable-state-ordering.js';
 import { dropDuplicateTagIndex } from './0007-drop-duplicate-tag-index.js';
 import { journalSlices } from './0008-journal-slices.js';
+import { durableStateChanges } from './0009-durable-state-changes.js';
+import { journalStreamsEmptied } from './0010-journal-streams-emptied.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -24,6 +26,8 @@ export const MIGRATIONS: readonly Migration[] = [
   durableStateOrdering,
   dropDuplicateTagIndex,
   journalSlices,
+  durableStateChanges,
+  journalStreamsEmptied,
 ];
 
 /** The schema version this release writes and expects. */
