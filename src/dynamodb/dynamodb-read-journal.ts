@@ -1,6 +1,6 @@
 /**
  * Slice queries on DynamoDB: `eventsBySlices` through the slice index (`memento_slices`:
- * hash `sl` = journal kind, entity type and slice; range `ts` = write time). DynamoDB has no
+ * hash `sl` = journal kind, entity type and group of slices; range `ts` = write time). DynamoDB has no
  * global ordering, and an index entry appears some time after its write (index propagation,
  * the writer's clock), so offsets are write times and every pass looks back a backtracking
  * window (src/dynamodb/timestamp-index.ts). Each id's events are delivered in sequence
@@ -14,14 +14,14 @@ import type { PollOptions } from '../spi/change-waiter.js';
 import { decodeEvent, type StoredEvent } from '../spi/journal-support.js';
 import { livePages } from '../spi/live-pages.js';
 import type { EventEnvelope, Offset, QueryOptions, SliceQueries } from '../spi/read-journal.js';
-import { validateSliceRange } from '../spi/slices.js';
+import { sliceOf, validateSliceRange } from '../spi/slices.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { numberValue, readNumber, readOptionalBinary, readOptionalNumber, stringValue } from './attributes.js';
 import type { Item } from './client.js';
 import { DynamoDbConnection, type DynamoDbOptions, type Ready } from './connection.js';
 import { NAME } from './errors.js';
 import { unpackEvents } from './event-frame.js';
-import { Attribute, Kind, partitionKey, SLICE_INDEX_NAME, sliceKeyOf } from './layout.js';
+import { Attribute, Kind, partitionKey, SLICE_INDEX_NAME, sliceKeysOf } from './layout.js';
 import {
   type BacktrackingOptions,
   backtrackingReader,
@@ -98,9 +98,12 @@ export class DynamoDbReadJournal implements SliceQueries {
     const start = startTime(offset);
     /** Where this stream starts reading: an id met first is owed every event written since. */
     const streamLower = Math.max(0, start - this.#checked.windowMs);
-    const hashKeys = Array.from({ length: range.maxSlice - range.minSlice + 1 }, (_, index) =>
-      sliceKeyOf(Kind.journal, entityType, range.minSlice + index),
-    );
+    // A group's key also holds the slices of its group outside the range: they are dropped.
+    const hashKeys = sliceKeysOf(Kind.journal, entityType, range.minSlice, range.maxSlice);
+    const inRange = (persistenceId: string) => {
+      const slice = sliceOf(persistenceId);
+      return slice >= range.minSlice && slice <= range.maxSlice;
+    };
     /** Per id, the highest sequence number this stream delivered: below it is a duplicate, above it plus one a gap. */
     const highest = new Map<string, number>();
     let ready: Ready | undefined;
@@ -116,6 +119,7 @@ export class DynamoDbReadJournal implements SliceQueries {
         const out: EventEnvelope[] = [];
         for (const indexed of items) {
           const { persistenceId, writtenAt, item } = indexed;
+          if (!inRange(persistenceId)) continue;
           const packed = readOptionalBinary(item, Attribute.events, persistenceId);
           if (!packed) continue;
           const firstKey = readNumber(item, Attribute.sortKey, persistenceId);

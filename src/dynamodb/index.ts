@@ -17,5 +17,16 @@ export { DynamoDbOffsetStore, type DynamoDbOffsetStoreOptions } from './dynamodb
 export { DynamoDbReadJournal, type DynamoDbReadJournalOptions } from './dynamodb-read-journal.js';
 export { DynamoDbSnapshotStore, type DynamoDbSnapshotStoreOptions } from './dynamodb-snapshot-store.js';
 export { itemSize, MAX_ITEM_BYTES } from './item-size.js';
-export { Attribute, DEFAULT_TABLE_NAME, Kind, partitionKey, SLICE_INDEX_NAME, sliceKey, sliceKeyOf, TAG_INDEX_NAME } from './layout.js';
+export {
+  Attribute,
+  DEFAULT_TABLE_NAME,
+  Kind,
+  partitionKey,
+  SLICE_INDEX_NAME,
+  SLICES_PER_INDEX_KEY,
+  sliceKey,
+  sliceKeyOf,
+  sliceKeysOf,
+  TAG_INDEX_NAME,
+} from './layout.js';
 export { createTable, type ProvisionedCapacity, type TableOptions, tableDefinition, validateTableName } from './table.js';

@@ -12,6 +12,7 @@ import {
   DynamoDbReadJournal,
   Kind,
   partitionKey,
+  SLICES_PER_INDEX_KEY,
   sliceKey,
 } from '../../src/dynamodb/index.js';
 import { type AtomicWrite, type EventEnvelope, NoOffset, runProjection, sliceOf } from '../../src/index.js';
@@ -34,7 +35,7 @@ async function collect<T>(iterable: AsyncIterable<T>, count = Number.POSITIVE_IN
   return out;
 }
 
-/** Slices the narrow tests read: every slice is one Query per round, and dynalite answers slowly. */
+/** Slices the narrow tests read: inside one slice index group, with other slices of the group around them. */
 const NARROW = { minSlice: 100, maxSlice: 115 } as const;
 
 /** `count` ids of `entity` whose slices lie in {@link NARROW}. */
@@ -99,6 +100,28 @@ describe('dynamodb eventsBySlices', () => {
     const envelopes = await collect(queries.eventsBySlices(entity, slice, slice, NoOffset));
     const ofId = envelopes.filter((envelope) => envelope.persistenceId === id).map((envelope) => envelope.sequenceNr);
     expect(ofId).toEqual(Array.from({ length: 25 }, (_, index) => index + 1));
+    await journal.close();
+    await queries.close();
+  });
+
+  it('a range shares its slice index keys with the neighbouring slices of their groups, and delivers only its own', async () => {
+    const journal = new DynamoDbJournal(options());
+    const queries = new DynamoDbReadJournal(options());
+    const entity = `group${Date.now()}`;
+    // Ids in the groups NARROW touches, inside and outside NARROW.
+    const first = NARROW.minSlice - (NARROW.minSlice % SLICES_PER_INDEX_KEY);
+    const last = NARROW.maxSlice - (NARROW.maxSlice % SLICES_PER_INDEX_KEY) + SLICES_PER_INDEX_KEY - 1;
+    const ids: string[] = [];
+    for (let index = 0; ids.length < 12; index++) {
+      const id = `${entity}|${index}`;
+      if (sliceOf(id) >= first && sliceOf(id) <= last) ids.push(id);
+    }
+    const inside = ids.filter((id) => sliceOf(id) >= NARROW.minSlice && sliceOf(id) <= NARROW.maxSlice);
+    expect(inside.length).toBeGreaterThan(0);
+    expect(inside.length).toBeLessThan(ids.length);
+    expect(await journal.write(ids.map((id) => write(id, 1, 1)))).toEqual(ids.map(() => undefined));
+    const envelopes = await collect(queries.eventsBySlices(entity, NARROW.minSlice, NARROW.maxSlice, NoOffset));
+    expect(keys(envelopes).sort()).toEqual(inside.map((id) => `${id}:1`).sort());
     await journal.close();
     await queries.close();
   });
