@@ -19,6 +19,7 @@ import { NAME } from './errors.js';
 import { Attribute, Kind, TAG_INDEX_NAME } from './layout.js';
 import {
   type BacktrackingOptions,
+  backtrackEvery,
   backtrackingReader,
   type CheckedBacktracking,
   checkBacktracking,
@@ -83,6 +84,7 @@ export class DynamoDbDurableStateQueries implements DurableStateQueries {
     const read = backtrackingReader(
       start,
       this.#checked.windowMs,
+      backtrackEvery(this.#checked.windowMs, this.#poll),
       async (lower, upper) => {
         this.#lifecycle.assertOpen('changesByTag');
         ready ??= await this.#connection.ready('changesByTag');

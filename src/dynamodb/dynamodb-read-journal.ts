@@ -24,6 +24,7 @@ import { unpackEvents } from './event-frame.js';
 import { Attribute, Kind, partitionKey, SLICE_INDEX_NAME, sliceKeysOf } from './layout.js';
 import {
   type BacktrackingOptions,
+  backtrackEvery,
   backtrackingReader,
   type CheckedBacktracking,
   checkBacktracking,
@@ -110,6 +111,7 @@ export class DynamoDbReadJournal implements SliceQueries {
     const read = backtrackingReader(
       start,
       this.#checked.windowMs,
+      backtrackEvery(this.#checked.windowMs, this.#poll),
       async (lower, upper) => {
         this.#lifecycle.assertOpen('eventsBySlices');
         ready ??= await this.#connection.ready('eventsBySlices');

@@ -2,13 +2,14 @@
  * Reading a global secondary index ordered by write time (the slice index, the tag index)
  * when DynamoDB offers no global ordering: passes over several hash keys merged by time,
  * each hash key paged by its own `ExclusiveStartKey` so any number of items with one write
- * time is read through; and the backtracking window, which starts every pass a window
- * before the newest write time read, for index entries that appear late. The guarantees
+ * time is read through; and the backtracking window, which starts a pass a window before
+ * the newest write time read at least every `maxPollMs`, for index entries that appear late. The guarantees
  * are in docs/scaling.md.
  * @module
  */
 import { InvalidArgumentError } from '../core/errors.js';
 import { validateInteger } from '../core/validation.js';
+import { DEFAULT_MAX_POLL_MS, type PollOptions } from '../spi/change-waiter.js';
 import type { LivePage } from '../spi/live-pages.js';
 import type { Offset } from '../spi/read-journal.js';
 import { numberValue, readNumber, stringValue } from './attributes.js';
@@ -42,8 +43,9 @@ export interface BacktrackingOptions {
    * How far back (ms of write time) every pass reads again, for index entries that appear
    * late: it must exceed the longest delay between a write's time (the writer's clock) and
    * its index entry becoming readable (the reader's clock), which is the write latency plus
-   * index propagation plus how far a writer's clock runs behind the reader's. An entry later
-   * than that is found only through a sequence gap (docs/scaling.md). @default 10000
+   * index propagation plus how far a writer's clock runs behind the reader's, plus the time
+   * between two backtracking passes (`maxPollMs` and a pass). An entry later than that is
+   * found only through a sequence gap (docs/scaling.md). @default 10000
    */
   readonly backtrackingWindowMs?: number;
   /**
@@ -197,23 +199,40 @@ export class TimestampIndexPass {
 }
 
 /**
+ * How often a stream's passes read back the whole window: as often as an idle live stream
+ * polls (`maxPollMs`), so a busy stream finds late index entries as early as an idle one
+ * does, without re-reading the window every round; never less often than the window itself.
+ */
+export function backtrackEvery(windowMs: number, poll: PollOptions): number {
+  return Math.min(windowMs, poll.maxPollMs ?? DEFAULT_MAX_POLL_MS);
+}
+
+/**
  * The page reader of a backtracking stream, for `livePages`: passes one after the other,
- * each from a window before the newest write time read up to the reader's clock at its
- * start (so a writer whose clock runs ahead cannot move the stream past the others), each
- * round handed to `deliver`, which drops what it delivered before.
+ * each up to the reader's clock at its start (so a writer whose clock runs ahead cannot move
+ * the stream past the others). A backtracking pass starts a window before the newest write
+ * time read; it runs first and then whenever `backtrackEveryMs` have passed since the last
+ * one started. The passes between start at the newest write time read (inclusive, for
+ * entries of that time still to come), so they read only what is new. Each round is handed
+ * to `deliver`, which drops what it delivered before.
  */
 export function backtrackingReader<T>(
   start: number,
   windowMs: number,
+  backtrackEveryMs: number,
   newPass: (lower: number, upper: number) => Promise<TimestampIndexPass>,
   deliver: (items: readonly IndexedItem[]) => Promise<T[]>,
 ): () => Promise<LivePage<T>> {
   let newest = start;
+  let backtrackedAt = Number.NEGATIVE_INFINITY;
   let pass: TimestampIndexPass | undefined;
   return async () => {
     if (pass === undefined) {
-      const lower = Math.max(0, newest - windowMs);
-      pass = await newPass(lower, Math.max(lower, Date.now()));
+      const now = Date.now();
+      const backtrack = now - backtrackedAt >= backtrackEveryMs;
+      if (backtrack) backtrackedAt = now;
+      const lower = Math.max(0, backtrack ? newest - windowMs : newest);
+      pass = await newPass(lower, Math.max(lower, now));
     }
     const items = await pass.next();
     for (const item of items) newest = Math.max(newest, item.writtenAt);

@@ -18,6 +18,9 @@ export function closeOnly(store: ChangeSource): ChangeSource {
   return store.closeSignal ? { closeSignal: store.closeSignal } : {};
 }
 
+/** The default longest wait between reads of a live query ({@link PollOptions.maxPollMs}). */
+export const DEFAULT_MAX_POLL_MS = 2000;
+
 /** Poll intervals of live queries. */
 export interface PollOptions {
   /** First wait after an empty read. @default 50 */
@@ -47,7 +50,7 @@ export class ChangeWaiter {
     options: PollOptions = {},
   ) {
     this.#minMs = options.minPollMs ?? 50;
-    this.#maxMs = Math.max(options.maxPollMs ?? 2000, this.#minMs);
+    this.#maxMs = Math.max(options.maxPollMs ?? DEFAULT_MAX_POLL_MS, this.#minMs);
     this.#delayMs = this.#minMs;
   }
 

@@ -31,6 +31,8 @@ interface Started {
   readonly child: ChildProcess;
   /** Resolves when the process printed a line starting with `prefix`. */
   printed(prefix: string): Promise<void>;
+  /** The first line printed starting with `prefix`, if any. */
+  line(prefix: string): string | undefined;
   readonly exited: Promise<number | null>;
 }
 
@@ -65,6 +67,7 @@ function start(fixture: string, env: Record<string, string>): Started {
   return {
     child,
     exited,
+    line: (prefix) => stdout.split('\n').find((line) => line.startsWith(prefix)),
     printed: (prefix) =>
       new Promise<void>((resolve, reject) => {
         if (stdout.split('\n').some((line) => line.startsWith(prefix))) return resolve();
@@ -132,7 +135,7 @@ describe('sliced projections across processes', () => {
       const exactly = await summary('pg_counts');
       const atLeast = await summary('dynamo_counts');
       console.log(
-        `sliced projections: ${total} events written in ${Math.round(writtenMs / 1000)} s, all counted after ${Math.round((performance.now() - startedAt) / 1000)} s; DynamoDB duplicates: ${Number(atLeast?.deliveries) - total}`,
+        `sliced projections: ${total} events written in ${Math.round(writtenMs / 1000)} s, all counted after ${Math.round((performance.now() - startedAt) / 1000)} s; DynamoDB duplicates: ${Number(atLeast?.deliveries) - total}; writers' time in each journal: ${writers.map((writer) => writer.line('done')).join('; ')}`,
       );
       expect(exactly).toEqual({ rows: String(total), deliveries: String(total), max: 1, min: 1 });
       expect(atLeast?.rows).toBe(String(total));
