@@ -120,7 +120,10 @@ class DynamoDbJournalCore implements JournalCore {
     const id = write.persistenceId;
     const first = (write.events[0] as PersistentRepr).sequenceNr;
     const last = first + write.events.length - 1;
-    let highest = this.#highest.get(id) ?? (await this.#readHighest(ready, id));
+    // An id's first write needs no read: once an id has events its item at sequence number 1
+    // exists (deleteTo empties items, never removes them), so the conditional put refuses a
+    // second first write by itself.
+    let highest = this.#highest.get(id) ?? (first === 1 ? 0 : await this.#readHighest(ready, id));
     if (first !== highest + 1) {
       // The remembered value may be stale; only a fresh read may reject.
       highest = await this.#readHighest(ready, id);
