@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '../core/errors.js';
 import { validateInteger } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
-import type { Serialization } from '../serialization/serialization.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
 import type { DurableStateChange, DurableStateRecord, StoredDurableState } from '../spi/durable-state-store.js';
 import { decodeState, encodeState, restoreConflict, revisionConflict } from '../spi/durable-state-support.js';
@@ -15,7 +14,7 @@ import { type DurableStateStoreCore, GuardedDurableStateStore } from '../spi/gua
 import { withRetry } from '../spi/retry.js';
 import { describeFailure, isDefiniteRollback, isTransientRollback, NAME, storeFailure } from './errors.js';
 import { type AppendNotifications, type PostgresListenOptions, storeNotifications } from './listen.js';
-import type { MigrateResult } from './migrate.js';
+import { attachBase, withPostgresBase } from './postgres-store.js';
 import {
   changesByTagSql,
   findStateSql,
@@ -57,6 +56,7 @@ class PostgresDurableStateCore implements DurableStateStoreCore<PreparedPayload>
 
   constructor(base: PostgresBase, options: PostgresDurableStateStoreOptions) {
     this.#base = base;
+    attachBase(this, base);
     const t = base.tables;
     const channel = options.notifyChannel ?? 'memento_durable_state';
     if (channel !== false && (typeof channel !== 'string' || channel.length === 0)) {
@@ -252,7 +252,7 @@ class PostgresDurableStateCore implements DurableStateStoreCore<PreparedPayload>
 }
 
 /** Durable state in a PostgreSQL table (see docs/postgres.md for the schema). */
-export class PostgresDurableStateStore extends GuardedDurableStateStore<PreparedPayload> {
+export class PostgresDurableStateStore extends withPostgresBase(GuardedDurableStateStore<PreparedPayload>) {
   readonly #base: PostgresBase;
   readonly #core: PostgresDurableStateCore;
 
@@ -261,17 +261,13 @@ export class PostgresDurableStateStore extends GuardedDurableStateStore<Prepared
     const core = new PostgresDurableStateCore(base, options);
     super(core, { source: NAME, hooks: base.hooks });
     this.#base = base;
+    attachBase(this, base);
     this.#core = core;
   }
 
   /** True while the store's LISTEN connection is in place. */
   get listening(): boolean {
     return this.#core.notifications?.listening ?? false;
-  }
-
-  /** How this store turns values into stored bytes (its encryption included). */
-  get serialization(): Serialization {
-    return this.#base.serialization;
   }
 
   /**
@@ -293,15 +289,5 @@ export class PostgresDurableStateStore extends GuardedDurableStateStore<Prepared
       );
       return rows.map((row) => row.persistence_id);
     });
-  }
-
-  /** The schema holding the tables. */
-  get schema(): string {
-    return this.#base.schema;
-  }
-
-  /** Creates or upgrades the tables (idempotent, safe from several processes at once). */
-  migrate(): Promise<MigrateResult> {
-    return this.#base.migrate();
   }
 }

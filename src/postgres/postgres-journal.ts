@@ -12,7 +12,6 @@ import { validatePersistenceId } from '../core/persistence-id.js';
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
 import { validateInteger } from '../core/validation.js';
 import { measure } from '../observability/hooks.js';
-import type { Serialization } from '../serialization/serialization.js';
 import type { JournalCapabilities } from '../spi/capabilities.js';
 import { GuardedJournal, type JournalCore } from '../spi/guarded-journal.js';
 import { checkRecordedHighest, decodeEvent, prepareWrite, type ReplayBounds, type StoredEvent } from '../spi/journal-support.js';
@@ -20,7 +19,7 @@ import type { OrderedEvent, OrderingFilter } from '../spi/queryable-journal.js';
 import { AppendBatcher } from './append-batcher.js';
 import { NAME } from './errors.js';
 import { type AppendListener, type AppendNotifications, type PostgresListenOptions, storeNotifications } from './listen.js';
-import type { MigrateResult } from './migrate.js';
+import { attachBase, withPostgresBase } from './postgres-store.js';
 import {
   deleteEventsSql,
   type EventRow,
@@ -82,6 +81,7 @@ class PostgresJournalCore implements JournalCore {
 
   constructor(base: PostgresBase, options: PostgresJournalOptions) {
     this.#base = base;
+    attachBase(this, base);
     this.#pageSize = validateInteger(options.replayPageSize ?? 5000, 'replayPageSize', { source: NAME }, { min: 1 });
     this.#pageBytes = validateInteger(options.replayPageBytes ?? 8 * 1024 * 1024, 'replayPageBytes', { source: NAME }, { min: 1 });
     const maxBatchWrites = validateInteger(options.maxBatchWrites ?? 500, 'maxBatchWrites', { source: NAME }, { min: 1 });
@@ -204,7 +204,7 @@ class PostgresJournalCore implements JournalCore {
 }
 
 /** A journal in PostgreSQL tables (see docs/postgres.md for the schema). */
-export class PostgresJournal extends GuardedJournal {
+export class PostgresJournal extends withPostgresBase(GuardedJournal) {
   readonly #base: PostgresBase;
   readonly #core: PostgresJournalCore;
 
@@ -213,22 +213,8 @@ export class PostgresJournal extends GuardedJournal {
     const core = new PostgresJournalCore(base, options);
     super(core, { source: NAME, hooks: base.hooks });
     this.#base = base;
+    attachBase(this, base);
     this.#core = core;
-  }
-
-  /** How this store turns values into stored bytes (its encryption included). */
-  get serialization(): Serialization {
-    return this.#base.serialization;
-  }
-
-  /** The schema holding the tables. */
-  get schema(): string {
-    return this.#base.schema;
-  }
-
-  /** Creates or upgrades the tables (idempotent, safe from several processes at once). */
-  migrate(): Promise<MigrateResult> {
-    return this.#base.migrate();
   }
 
   /**

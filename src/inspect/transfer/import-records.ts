@@ -58,6 +58,11 @@ export interface ImportSummary {
   interrupted?: boolean;
 }
 
+/** A summary of nothing imported yet, for `ids` ids. */
+export function emptyImportSummary(ids: number): ImportSummary {
+  return { ids, events: 0, snapshots: 0, states: 0, skippedEvents: 0, skippedSnapshots: 0, skippedStates: 0 };
+}
+
 /** Where an import writes. */
 export interface ImportTarget {
   readonly journal: Journal;
@@ -295,15 +300,7 @@ export async function importRecords(
       { expected: 'sequence numbers the target does not have', actual: found.length },
     );
   }
-  const summary: ImportSummary = {
-    ids: plans.size,
-    events: 0,
-    snapshots: 0,
-    states: 0,
-    skippedEvents: 0,
-    skippedSnapshots: 0,
-    skippedStates: 0,
-  };
+  const summary = emptyImportSummary(plans.size);
   const writer = new EventBatches(journal, plans, summary);
   let idsDone = -1;
   for await (const [line, text] of numbered(lines())) {
