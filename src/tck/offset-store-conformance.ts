@@ -10,7 +10,6 @@ import { isTransactionalOffsetStore, type OffsetStore, type TransactionalOffsetS
 import { NoOffset, type Offset } from '../spi/read-journal.js';
 import {
   type ConformanceOptions,
-  conformanceTest,
   expectClosedStoreReleasesItsHandles,
   expectRejection,
   freshStorePerTest,
@@ -55,13 +54,9 @@ export function offsetStoreConformance<S extends ClosableOffsetStore>(
     let projection: string;
     let observed: Observed;
 
-    freshStorePerTest(factory, options, (created, reported) => {
-      store = created;
-      observed = reported;
-      projection = uniqueId('projection');
+    const test = freshStorePerTest(factory, options, 'projection', (...fresh) => {
+      [store, observed, projection] = fresh;
     });
-
-    const test = conformanceTest(options);
     const sequence = (value: number): Offset => ({ type: 'sequence', value });
     const transactional = (): TransactionalOffsetStore<unknown> | undefined => (isTransactionalOffsetStore(store) ? store : undefined);
 
