@@ -22,7 +22,7 @@ import {
 } from '../../src/tck/index.js';
 import { entitySuite } from '../runtime/entity-suite.js';
 import { type Bouncer, startPgBouncer } from './servers.js';
-import { connect, PG_URL, randomSchema } from './support.js';
+import { connect, PG_URL, plantEventFailure, randomSchema } from './support.js';
 
 let bouncer: Bouncer | undefined;
 let bounced: pg.Pool | undefined;
@@ -63,7 +63,9 @@ const journal = (options: { logger?: Logger; notifyChannel?: string; hooks?: Per
 const stateStore = (options: { logger?: Logger; hooks?: PersistenceHooks } = {}) =>
   new PostgresDurableStateStore({ pool: pool(), schema, listen: { connectionString: PG_URL }, ...options });
 
-journalConformance('postgres via pgbouncer', (context) => journal(context));
+journalConformance('postgres via pgbouncer', (context) => journal(context), {
+  failStoringEvent: (_journal, persistenceId, sequenceNr) => plantEventFailure(pool(), schema, persistenceId, sequenceNr),
+});
 snapshotStoreConformance('postgres via pgbouncer', (context) => new PostgresSnapshotStore({ ...context, pool: pool(), schema }), {
   damageSnapshot: async (_store, persistenceId, sequenceNr) => {
     const result = await pool().query(
