@@ -160,6 +160,38 @@ for (const route of routes) {
       }
     });
 
+    it('ends every live stream promptly on abort() while it waits for a notification', async () => {
+      const pool = await route.pool(1);
+      const journal = new PostgresJournal({ pool, schema: db.schema, notifyChannel: channel(), listen: route.listen });
+      const state = new PostgresDurableStateStore({ pool, schema: db.schema, notifyChannel: channel(), listen: route.listen });
+      // Polls would come only after an hour: an idle stream waits on its subscription.
+      const poll = { minPollMs: 3_600_000, maxPollMs: 3_600_000 };
+      const queries = createReadJournal(journal, poll);
+      const stateQueries = createDurableStateQueries(state, poll);
+      const controller = new AbortController();
+      const { signal } = controller;
+      const streams = [
+        queries.eventsByTag(`idle-${randomUUID()}`, { type: 'none' }, { live: true, signal }),
+        queries.eventsByPersistenceId(`idle-${randomUUID()}`, 1, Number.MAX_SAFE_INTEGER, { live: true, signal }),
+        stateQueries.changesByTag(`idle-${randomUUID()}`, { type: 'none' }, { live: true, signal }),
+      ];
+      const ended = streams.map(async (stream) => {
+        for await (const _ of stream) {
+          // nothing arrives: the tags and the id are new
+        }
+        return 'ended';
+      });
+      try {
+        await eventually(async () => journal.listening && state.listening);
+        controller.abort();
+        expect(await Promise.all(ended)).toEqual(streams.map(() => 'ended'));
+      } finally {
+        await state.close();
+        await journal.close();
+        await pool.end();
+      }
+    });
+
     it('reconnects and LISTENs again after its backend is terminated, and says so', async () => {
       const { logger, waitFor } = recordingLogger();
       const name = channel();
