@@ -35,6 +35,7 @@ export * from './spi/durable-state-store.js';
 export * from './spi/durable-state-support.js';
 export * from './spi/guarded-durable-state-store.js';
 export * from './spi/guarded-journal.js';
+export * from './spi/guarded-offset-store.js';
 export * from './spi/guarded-snapshot-store.js';
 export type * from './spi/journal.js';
 export * from './spi/journal-support.js';

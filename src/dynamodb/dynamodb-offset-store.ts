@@ -4,7 +4,8 @@
  * projection with this store is at-least-once: handler and offset are written separately.
  * @module
  */
-import { type OffsetStore, offsetFromNumber, offsetToNumber, validateProjectionName } from '../spi/offset-store.js';
+import { GuardedOffsetStore, type OffsetStoreCore } from '../spi/guarded-offset-store.js';
+import { offsetFromNumber } from '../spi/offset-store.js';
 import type { Offset } from '../spi/read-journal.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { numberValue, readNumber, stringValue } from './attributes.js';
@@ -21,46 +22,48 @@ const key = (name: string): Item => ({
   [Attribute.sortKey]: numberValue(0),
 });
 
-/** Offsets as items of the shared table; `runProjection` with it is at-least-once. */
-export class DynamoDbOffsetStore implements OffsetStore {
-  readonly #lifecycle = new StoreLifecycle(NAME, 'offsetStore');
-  readonly #connection: DynamoDbConnection;
+/** The I/O of {@link DynamoDbOffsetStore}: one item per offset. */
+class DynamoDbOffsetStoreCore implements OffsetStoreCore {
+  constructor(private readonly connection: DynamoDbConnection) {}
 
-  constructor(options: DynamoDbOffsetStoreOptions = {}) {
-    this.#connection = new DynamoDbConnection(options, this.#lifecycle);
-  }
-
-  /** The stored offset (strongly consistent read), NoOffset when none was saved. */
+  /** Strongly consistent read. */
   async load(projectionName: string): Promise<Offset> {
-    const name = validateProjectionName(projectionName);
-    const ready = await this.#connection.ready('offsetStore.load');
+    const ready = await this.connection.ready('offsetStore.load');
     try {
       const found = await ready.client.send(
-        new ready.sdk.GetItemCommand({ TableName: this.#connection.table, Key: key(name), ConsistentRead: true }),
+        new ready.sdk.GetItemCommand({ TableName: this.connection.table, Key: key(projectionName), ConsistentRead: true }),
       );
-      return offsetFromNumber(found.Item ? readNumber(found.Item, Attribute.offset, name) : 0);
+      return offsetFromNumber(found.Item ? readNumber(found.Item, Attribute.offset, projectionName) : 0);
     } catch (error) {
-      throw this.#connection.failure(error, 'offsetStore.load');
+      throw this.connection.failure(error, 'offsetStore.load');
     }
   }
 
-  /** Replaces the stored offset (one PutItem). */
-  async save(projectionName: string, offset: Offset): Promise<void> {
-    const name = validateProjectionName(projectionName);
-    const value = offsetToNumber(offset);
-    const ready = await this.#connection.ready('offsetStore.save');
+  /** One PutItem. */
+  async save(projectionName: string, _offset: Offset, value: number): Promise<void> {
+    const ready = await this.connection.ready('offsetStore.save');
     try {
       await ready.client.send(
-        new ready.sdk.PutItemCommand({ TableName: this.#connection.table, Item: { ...key(name), [Attribute.offset]: numberValue(value) } }),
+        new ready.sdk.PutItemCommand({
+          TableName: this.connection.table,
+          Item: { ...key(projectionName), [Attribute.offset]: numberValue(value) },
+        }),
       );
     } catch (error) {
-      throw this.#connection.failure(error, 'offsetStore.save');
+      throw this.connection.failure(error, 'offsetStore.save');
     }
   }
 
-  /** Releases the client if this store built it. Idempotent. */
+  /** Releases the client if this store built it. */
   async close(): Promise<void> {
-    if (!this.#lifecycle.close()) return;
-    this.#connection.close();
+    this.connection.close();
+  }
+}
+
+/** Offsets as items of the shared table; `runProjection` with it is at-least-once. */
+export class DynamoDbOffsetStore extends GuardedOffsetStore {
+  constructor(options: DynamoDbOffsetStoreOptions = {}) {
+    const lifecycle = new StoreLifecycle(NAME, 'offsetStore');
+    super(new DynamoDbOffsetStoreCore(new DynamoDbConnection(options, lifecycle)), { source: NAME, hooks: options.hooks, lifecycle });
   }
 }

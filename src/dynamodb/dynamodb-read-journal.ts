@@ -111,7 +111,7 @@ export class DynamoDbReadJournal implements SliceQueries {
     const slices = Array.from({ length: range.maxSlice - range.minSlice + 1 }, (_, index) => range.minSlice + index);
     /** Delivered (persistence id, sequence number) with their write time, within the window. */
     const delivered = new Map<string, number>();
-    const waiter = new ChangeWaiter({}, opts.signal, this.#poll);
+    const waiter = new ChangeWaiter({ closeSignal: this.#lifecycle.closeSignal }, opts.signal, this.#poll);
     try {
       while (!opts.signal?.aborted) {
         this.#lifecycle.assertOpen('eventsBySlices');

@@ -147,6 +147,7 @@ export class JournalReader implements Reader, JournalSource {
   /** Local appends to this reader's id, as a change source. */
   #appends(): ChangeSource {
     return {
+      closeSignal: this.journal.closeSignal,
       subscribe: async (listener) => {
         const unsubscribe = onAppended(this.journal, this.persistenceId, () => listener({ ordering: 0 }));
         return { close: async () => unsubscribe() };

@@ -2,20 +2,34 @@
  * Projection offsets in process memory.
  * @module
  */
-
-import { type OffsetStore, offsetToNumber, validateProjectionName } from '../spi/offset-store.js';
+import { GuardedOffsetStore, type OffsetStoreCore } from '../spi/guarded-offset-store.js';
 import { NoOffset, type Offset } from '../spi/read-journal.js';
+import type { StoreOptions } from '../spi/store-options.js';
 
-/** Offsets in process memory, for tests and throwaway projections. */
-export class MemoryOffsetStore implements OffsetStore {
+/** Options of {@link MemoryOffsetStore}. */
+export type MemoryOffsetStoreOptions = Pick<StoreOptions, 'hooks'>;
+
+/** The I/O of {@link MemoryOffsetStore}: a map from projection name to offset. */
+class MemoryOffsetStoreCore implements OffsetStoreCore {
   readonly #offsets = new Map<string, Offset>();
 
   async load(projectionName: string): Promise<Offset> {
-    return this.#offsets.get(validateProjectionName(projectionName)) ?? NoOffset;
+    return this.#offsets.get(projectionName) ?? NoOffset;
   }
 
-  async save(projectionName: string, offset: Offset): Promise<void> {
-    offsetToNumber(offset);
-    this.#offsets.set(validateProjectionName(projectionName), offset);
+  async save(projectionName: string, offset: Offset, value: number): Promise<void> {
+    // A copy, as a database would keep: the caller's object may change after saving.
+    this.#offsets.set(projectionName, offset.type === 'none' ? NoOffset : { type: offset.type, value });
+  }
+
+  async close(): Promise<void> {
+    this.#offsets.clear();
+  }
+}
+
+/** Offsets in process memory, for tests and throwaway projections. */
+export class MemoryOffsetStore extends GuardedOffsetStore {
+  constructor(options: MemoryOffsetStoreOptions = {}) {
+    super(new MemoryOffsetStoreCore(), { source: 'memory', hooks: options.hooks });
   }
 }

@@ -27,6 +27,9 @@ export type OperationName =
   | 'state.upsert'
   | 'state.delete'
   | 'state.purgeDeleted'
+  | 'offset.load'
+  | 'offset.save'
+  | 'offset.inTransaction'
   | `${string}.${string}`;
 
 /** One finished operation. */

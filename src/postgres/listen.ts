@@ -173,6 +173,8 @@ export class AppendNotifications {
         connection.on('notification', (message) => this.#deliver(message));
         if (signal.aborted) break;
         await connection.query(`LISTEN ${quoteIdentifier(channel)}`);
+        // Stopped while LISTEN ran: stop() found no connection to end, so nothing would end this one.
+        if (signal.aborted) break;
         session.connection = connection;
         failures = 0;
         markReady();

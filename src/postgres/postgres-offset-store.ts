@@ -3,9 +3,9 @@
  * the same database: handler writes and offset commit in one transaction.
  * @module
  */
-import { offsetFromNumber, offsetToNumber, type TransactionalOffsetStore, validateProjectionName } from '../spi/offset-store.js';
+import { GuardedTransactionalOffsetStore, type TransactionalOffsetStoreCore } from '../spi/guarded-offset-store.js';
+import { offsetFromNumber } from '../spi/offset-store.js';
 import type { Offset } from '../spi/read-journal.js';
-import { StoreLifecycle } from '../spi/store-options.js';
 import { NAME, storeFailure } from './errors.js';
 import type { MigrateResult } from './migrate.js';
 import type { PgPoolClient } from './pg-client.js';
@@ -18,43 +18,29 @@ export interface PostgresProjectionTransaction {
   readonly client: PgPoolClient;
 }
 
-/** Offsets in `memento_projection_offsets`; `runProjection` with it is exactly-once. */
-export class PostgresOffsetStore implements TransactionalOffsetStore<PostgresProjectionTransaction> {
-  readonly #base: PostgresBase;
-  readonly #lifecycle = new StoreLifecycle(NAME, 'offsetStore');
-
-  constructor(options: PostgresOptions) {
-    this.#base = new PostgresBase(options);
-  }
-
-  /** Creates or upgrades the tables (idempotent). */
-  migrate(): Promise<MigrateResult> {
-    return this.#base.migrate();
-  }
+/** The I/O of {@link PostgresOffsetStore} through the store's pool. */
+class PostgresOffsetStoreCore implements TransactionalOffsetStoreCore<PostgresProjectionTransaction> {
+  constructor(private readonly base: PostgresBase) {}
 
   async load(projectionName: string): Promise<Offset> {
-    this.#lifecycle.assertOpen('load');
-    const name = validateProjectionName(projectionName);
-    const rows = await this.#base.read<{ offset_value: string }>('offsetStore.load', undefined, loadOffsetSql(this.#base.tables), [name]);
+    const rows = await this.base.read<{ offset_value: string }>('offsetStore.load', undefined, loadOffsetSql(this.base.tables), [
+      projectionName,
+    ]);
     return offsetFromNumber(rows[0] ? Number(rows[0].offset_value) : 0);
   }
 
-  async save(projectionName: string, offset: Offset): Promise<void> {
-    this.#lifecycle.assertOpen('save');
-    const name = validateProjectionName(projectionName);
+  async save(projectionName: string, _offset: Offset, value: number): Promise<void> {
     // Setting an offset is idempotent, so the retrying read path is safe for it.
-    await this.#base.read('offsetStore.save', undefined, saveOffsetSql(this.#base.tables), [name, offsetToNumber(offset)]);
+    await this.base.read('offsetStore.save', undefined, saveOffsetSql(this.base.tables), [projectionName, value]);
   }
 
   async inTransaction(
     projectionName: string,
-    offset: Offset,
+    _offset: Offset,
+    value: number,
     work: (transaction: PostgresProjectionTransaction) => void | Promise<void>,
   ): Promise<void> {
-    this.#lifecycle.assertOpen('inTransaction');
-    const name = validateProjectionName(projectionName);
-    const value = offsetToNumber(offset);
-    const client = await this.#base.connect('offsetStore.inTransaction');
+    const client = await this.base.connect('offsetStore.inTransaction');
     const own = async (text: string, values?: unknown[]) => {
       try {
         await client.query(text, values);
@@ -67,7 +53,7 @@ export class PostgresOffsetStore implements TransactionalOffsetStore<PostgresPro
       await own('BEGIN');
       try {
         await work({ client });
-        await own(saveOffsetSql(this.#base.tables), [name, value]);
+        await own(saveOffsetSql(this.base.tables), [projectionName, value]);
         await own('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK').catch((rollbackError: Error) => {
@@ -80,8 +66,24 @@ export class PostgresOffsetStore implements TransactionalOffsetStore<PostgresPro
     }
   }
 
-  /** Ends the pool if the store built it. Idempotent. */
+  /** Ends the pool if the store built it. */
   async close(): Promise<void> {
-    if (this.#lifecycle.close()) await this.#base.release();
+    await this.base.release();
+  }
+}
+
+/** Offsets in `memento_projection_offsets`; `runProjection` with it is exactly-once. */
+export class PostgresOffsetStore extends GuardedTransactionalOffsetStore<PostgresProjectionTransaction> {
+  readonly #base: PostgresBase;
+
+  constructor(options: PostgresOptions) {
+    const base = new PostgresBase(options);
+    super(new PostgresOffsetStoreCore(base), { source: NAME, hooks: base.hooks });
+    this.#base = base;
+  }
+
+  /** Creates or upgrades the tables (idempotent). */
+  migrate(): Promise<MigrateResult> {
+    return this.#base.migrate();
   }
 }

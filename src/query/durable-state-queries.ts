@@ -6,7 +6,7 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import { validateInteger } from '../core/validation.js';
 import { durableStateCapabilities } from '../spi/capabilities.js';
-import { ChangeWaiter, type PollOptions, unlessAborted } from '../spi/change-waiter.js';
+import { ChangeWaiter, closeOnly, type PollOptions, unlessAborted } from '../spi/change-waiter.js';
 import {
   type DurableStateChange,
   type DurableStateStore,
@@ -62,7 +62,7 @@ async function* changesByTag(
   }
   let after = offsetToNumber(offset);
   // Woken by the store's notifications only when it declares them; otherwise by polling.
-  const waiter = new ChangeWaiter(durableStateCapabilities(store).live ? store : {}, opts.signal, poll);
+  const waiter = new ChangeWaiter(durableStateCapabilities(store).live ? store : closeOnly(store), opts.signal, poll);
   if (opts.live) waiter.start();
   try {
     while (!opts.signal?.aborted) {

@@ -10,7 +10,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import type { PersistentRepr } from '../core/persistent-repr.js';
 import { validateInteger } from '../core/validation.js';
 import { type JournalCapabilities, journalCapabilities } from '../spi/capabilities.js';
-import { type ChangeSource, ChangeWaiter, type PollOptions, unlessAborted } from '../spi/change-waiter.js';
+import { type ChangeSource, ChangeWaiter, closeOnly, type PollOptions, unlessAborted } from '../spi/change-waiter.js';
 import type { Journal } from '../spi/journal.js';
 import { validateReplayArguments } from '../spi/journal-support.js';
 import { isQueryableJournal, type OrderingFilter, type QueryableJournal } from '../spi/queryable-journal.js';
@@ -73,9 +73,9 @@ class JournalReadJournal implements ReadJournal, SliceQueries {
     this.#capabilities = journalCapabilities(journal);
   }
 
-  /** A tailer woken by the journal's notifications when it declares `live`, else by its poll timer alone. */
+  /** A tailer woken by the journal's notifications when it declares `live`, else by its poll timer alone (and its close). */
   #waiter(signal: AbortSignal | undefined): ChangeWaiter {
-    const source: ChangeSource = this.#capabilities.live ? this.journal : {};
+    const source: ChangeSource = this.#capabilities.live ? this.journal : closeOnly(this.journal);
     return new ChangeWaiter(source, signal, this.poll);
   }
 

@@ -3,14 +3,20 @@
  * read (persistence queries, a machine's journal reader): a notification, a poll timer
  * backing off while nothing happens, or cancellation, whichever comes first. The poll
  * timers are unref'd; a started (live) waiter instead holds the process open until closed,
- * so a live reader keeps running with nothing else scheduled.
+ * so a live reader keeps running with nothing else scheduled. A store closed under a waiting
+ * reader ends the wait at once with the store's StoreClosedError (its `closeSignal`).
  * @module
  */
 import { holdProcess, type ProcessHold, sleep } from '../core/timers.js';
 import type { QueryableJournal } from './queryable-journal.js';
 
-/** Anything that may announce changes (a journal, a durable state store). */
-export type ChangeSource = Partial<Pick<QueryableJournal, 'subscribe'>>;
+/** Anything that may announce changes (a journal, a durable state store), and its close. */
+export type ChangeSource = Partial<Pick<QueryableJournal, 'subscribe' | 'closeSignal'>>;
+
+/** `store` as a change source whose notifications are not used (it declares no `live`): only its close wakes a waiter. */
+export function closeOnly(store: ChangeSource): ChangeSource {
+  return store.closeSignal ? { closeSignal: store.closeSignal } : {};
+}
 
 /** Poll intervals of live queries. */
 export interface PollOptions {
@@ -20,7 +26,11 @@ export interface PollOptions {
   readonly maxPollMs?: number;
 }
 
-/** Wakes a live query on notifications, a backing-off timer, or abort. */
+/**
+ * Wakes a live query on notifications, a backing-off timer, or abort; fails the wait with
+ * the store's StoreClosedError when the source's `closeSignal` aborts (an abort of the query's
+ * own signal first ends it normally instead).
+ */
 export class ChangeWaiter {
   readonly #minMs: number;
   readonly #maxMs: number;
@@ -46,8 +56,9 @@ export class ChangeWaiter {
     if (this.#hold === undefined && !this.signal?.aborted) {
       const hold = holdProcess();
       this.#hold = hold;
-      // Released at abort even while the consumer is parked at a yield and never resumes.
+      // Released at abort or store close even while the consumer is parked at a yield and never resumes.
       this.signal?.addEventListener('abort', hold.release, { once: true });
+      this.journal.closeSignal?.addEventListener('abort', hold.release, { once: true });
     }
     if (!this.journal.subscribe || this.#subscription) return;
     this.#subscription = this.journal
@@ -66,9 +77,12 @@ export class ChangeWaiter {
     this.#delayMs = this.#minMs;
   }
 
-  /** Resolves on the next notification, the poll timer, or abort (then returns false). */
+  /**
+   * Resolves on the next notification, the poll timer, or abort (then returns false); rejects
+   * with the source's close reason (a StoreClosedError) once the store is closed.
+   */
   async wait(): Promise<boolean> {
-    if (this.signal?.aborted) return false;
+    if (!this.#open()) return false;
     if (this.#pending) {
       this.#pending = false;
       return true;
@@ -76,18 +90,36 @@ export class ChangeWaiter {
     if (this.#subscription && !this.#subscribed) {
       // A change made before the subscription took hold was announced to no one: once it
       // holds, read again instead of sleeping through that change until the next poll.
-      await Promise.race([this.#subscription, sleep(this.#delayMs, this.signal)]);
-      return !this.signal?.aborted;
+      await Promise.race([this.#subscription, sleep(this.#delayMs, this.signal, (wake) => this.#onClose(wake))]);
+      return this.#open();
     }
     await sleep(this.#delayMs, this.signal, (wake) => {
       this.#wake = wake;
+      const stopListening = this.#onClose(wake);
       return () => {
         this.#wake = undefined;
+        stopListening();
       };
     });
     this.#pending = false;
     this.#delayMs = Math.min(this.#delayMs * 2, this.#maxMs);
-    return !this.signal?.aborted;
+    return this.#open();
+  }
+
+  /** False once the query's signal aborted; throws the close reason once the store closed. */
+  #open(): boolean {
+    if (this.signal?.aborted) return false;
+    const closed = this.journal.closeSignal;
+    if (closed?.aborted) throw closed.reason;
+    return true;
+  }
+
+  /** Calls `wake` when the store closes; returns how to stop listening. */
+  #onClose(wake: () => void): () => void {
+    const closed = this.journal.closeSignal;
+    if (!closed) return () => {};
+    closed.addEventListener('abort', wake, { once: true });
+    return () => closed.removeEventListener('abort', wake);
   }
 
   /**
@@ -98,6 +130,7 @@ export class ChangeWaiter {
     if (this.#hold) {
       this.#hold.release();
       this.signal?.removeEventListener('abort', this.#hold.release);
+      this.journal.closeSignal?.removeEventListener('abort', this.#hold.release);
     }
     const pending = this.#subscription;
     if (!pending) return;

@@ -21,6 +21,11 @@ export interface DurableStateStore {
   upsert(persistenceId: string, revision: number, value: unknown, tag?: string): Promise<void>;
   /** Deletes the value as change `revision` (current + 1, else ConcurrencyError); revisions are never reused. */
   delete(persistenceId: string, revision: number): Promise<void>;
+  /**
+   * Aborted when the store is closed (its reason a StoreClosedError), so a live query
+   * waiting for changes ends at once instead of at its next poll. The guards provide it.
+   */
+  readonly closeSignal?: AbortSignal;
   /** Releases resources; later calls fail with StoreClosedError. Idempotent. */
   close(): Promise<void>;
 }

@@ -166,6 +166,11 @@ export class GuardedDurableStateStore<P extends PreparedState = PreparedState>
     return (this.#core.subscribe as NonNullable<DurableStateStoreCore['subscribe']>).call(this.#core, listener);
   }
 
+  /** Aborted when the store closes, with a StoreClosedError as its reason (live queries listen to it). */
+  get closeSignal(): AbortSignal {
+    return this.lifecycle.closeSignal;
+  }
+
   /** Closes the store; later calls fail with StoreClosedError. Idempotent. */
   async close(): Promise<void> {
     if (this.lifecycle.close()) await this.#core.close();

@@ -156,6 +156,11 @@ export class GuardedJournal implements QueryableJournal {
     return this.#query('subscribe').call(this.#core, listener);
   }
 
+  /** Aborted when the store closes, with a StoreClosedError as its reason (live queries listen to it). */
+  get closeSignal(): AbortSignal {
+    return this.lifecycle.closeSignal;
+  }
+
   /** Closes the journal; later calls fail with StoreClosedError. Idempotent. */
   async close(): Promise<void> {
     if (this.lifecycle.close()) await this.#core.close();

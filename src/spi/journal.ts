@@ -24,6 +24,11 @@ export interface Journal {
   highestSequenceNr(persistenceId: string, from?: number): Promise<number>;
   /** Deletes events up to and including `toSequenceNr`; the highest stays readable. */
   deleteTo(persistenceId: string, toSequenceNr: number): Promise<void>;
+  /**
+   * Aborted when the store is closed (its reason a StoreClosedError), so a live query
+   * waiting for changes ends at once instead of at its next poll. The guards provide it.
+   */
+  readonly closeSignal?: AbortSignal;
   /** Releases resources; later calls fail with StoreClosedError. Idempotent. */
   close(): Promise<void>;
 }

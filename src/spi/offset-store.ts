@@ -4,7 +4,7 @@
  * shares (projection names, offsets as stored numbers).
  * @module
  */
-import { InvalidArgumentError } from '../core/errors.js';
+import { describeValue, InvalidArgumentError } from '../core/errors.js';
 import { NoOffset, type Offset } from '../spi/read-journal.js';
 
 /** Stores the last processed offset per projection name. */
@@ -34,7 +34,7 @@ export function validateProjectionName(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0 || name.length > 255) {
     throw new InvalidArgumentError(
       'projectionName',
-      `projectionName: expected a non-empty string of at most 255 characters, found ${JSON.stringify(name)}`,
+      `projectionName: expected a non-empty string of at most 255 characters, found ${describeValue(name)}`,
       {
         expected: 'non-empty string',
         actual: name,
@@ -44,20 +44,33 @@ export function validateProjectionName(name: unknown): string {
   return name;
 }
 
-/** The stored number of an offset (0 for NoOffset); a sequence or a timestamp keeps its value. */
-export function offsetToNumber(offset: Offset): number {
+/**
+ * The stored number of an offset (0 for NoOffset); a sequence or a timestamp keeps its value.
+ * `projectionName`, when given, is named in the error.
+ */
+export function offsetToNumber(offset: Offset, projectionName?: string): number {
   if (offset?.type === 'none') return 0;
   if ((offset?.type === 'sequence' || offset?.type === 'timestamp') && Number.isSafeInteger(offset.value) && offset.value >= 0) {
     return offset.value;
   }
+  const of = projectionName === undefined ? '' : ` of projection ${JSON.stringify(projectionName)}`;
   throw new InvalidArgumentError(
     'offset',
-    `offset: expected NoOffset or { type: 'sequence' | 'timestamp', value: integer >= 0 }, found ${JSON.stringify(offset)}`,
+    `offset${of}: expected NoOffset or { type: 'sequence' | 'timestamp', value: integer >= 0 }, found ${describeOffset(offset)}`,
     {
       expected: 'Offset',
       actual: offset,
     },
   );
+}
+
+/** The offset as JSON (its fields are what is wrong), or its kind when it has none. */
+function describeOffset(offset: unknown): string {
+  try {
+    return typeof offset === 'object' && offset !== null ? (JSON.stringify(offset) ?? describeValue(offset)) : describeValue(offset);
+  } catch {
+    return describeValue(offset);
+  }
 }
 
 /**

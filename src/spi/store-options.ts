@@ -17,9 +17,13 @@ export interface StoreOptions {
   readonly hooks?: PersistenceHooks;
 }
 
-/** Refuses use after `close()` with a {@link StoreClosedError} naming the store and operation. */
+/**
+ * Refuses use after `close()` with a {@link StoreClosedError} naming the store and operation,
+ * and announces the close on {@link closeSignal} so live readers waiting on the store end at once.
+ */
 export class StoreLifecycle {
   #closed = false;
+  #closing: AbortController | undefined;
 
   constructor(
     private readonly source: string,
@@ -43,10 +47,29 @@ export class StoreLifecycle {
     }
   }
 
+  /**
+   * Aborted when the store closes, with a {@link StoreClosedError} as its reason: a live
+   * reader waiting for changes listens to it instead of noticing the close at its next poll.
+   */
+  get closeSignal(): AbortSignal {
+    this.#closing ??= new AbortController();
+    if (this.#closed && !this.#closing.signal.aborted) this.#closing.abort(this.#closedWhileWaiting());
+    return this.#closing.signal;
+  }
+
   /** Marks the store closed; returns false when it already was (close is idempotent). */
   close(): boolean {
     const wasOpen = !this.#closed;
     this.#closed = true;
+    if (wasOpen) this.#closing?.abort(this.#closedWhileWaiting());
     return wasOpen;
+  }
+
+  #closedWhileWaiting(): StoreClosedError {
+    return new StoreClosedError(`${this.kind}: closed while a live query waited for changes; expected an open store, found it closed`, {
+      source: this.source,
+      expected: 'open',
+      actual: 'closed',
+    });
   }
 }

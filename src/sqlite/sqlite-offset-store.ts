@@ -4,7 +4,8 @@
  * @module
  */
 import { InvalidArgumentError } from '../core/errors.js';
-import { offsetFromNumber, offsetToNumber, type TransactionalOffsetStore, validateProjectionName } from '../spi/offset-store.js';
+import { GuardedTransactionalOffsetStore, type TransactionalOffsetStoreCore } from '../spi/guarded-offset-store.js';
+import { offsetFromNumber } from '../spi/offset-store.js';
 import type { Offset } from '../spi/read-journal.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import type { SqliteDatabase } from './client.js';
@@ -21,37 +22,24 @@ export interface SqliteProjectionTransaction {
   readonly db: SqliteDatabase;
 }
 
-/**
- * Offsets in the `projection_offsets` table. With it, `runProjection` runs each handler
- * inside `BEGIN IMMEDIATE ... COMMIT` together with the offset update. better-sqlite3 is
- * synchronous, so the handler must do its database work synchronously and return nothing
- * (not a promise): a transaction cannot stay open across `await` on a shared connection.
- */
-export class SqliteOffsetStore implements TransactionalOffsetStore<SqliteProjectionTransaction> {
-  readonly #lifecycle = new StoreLifecycle(NAME, 'offsetStore');
-  readonly #connection: StoreConnection;
-
-  constructor(database: SqliteTarget, options: SqliteOptions = {}) {
-    this.#connection = new StoreConnection(database, checkOptions(database, options), this.#lifecycle);
-  }
+/** The I/O of {@link SqliteOffsetStore} on the shared connection. */
+class SqliteOffsetStoreCore implements TransactionalOffsetStoreCore<SqliteProjectionTransaction> {
+  constructor(private readonly connection: StoreConnection) {}
 
   async load(projectionName: string): Promise<Offset> {
-    const name = validateProjectionName(projectionName);
-    const connection = this.#connection.get('load');
+    const connection = this.connection.get('load');
     try {
-      const row = connection.rawStatement(selectOffset).get(name) as [number] | undefined;
+      const row = connection.rawStatement(selectOffset).get(projectionName) as [number] | undefined;
       return offsetFromNumber(row?.[0] ?? 0);
     } catch (error) {
       throw connection.failure(error, 'offsetStore.load');
     }
   }
 
-  async save(projectionName: string, offset: Offset): Promise<void> {
-    const name = validateProjectionName(projectionName);
-    const value = offsetToNumber(offset);
-    const connection = this.#connection.get('save');
+  async save(projectionName: string, _offset: Offset, value: number): Promise<void> {
+    const connection = this.connection.get('save');
     try {
-      connection.statement(upsertOffset).run(name, value, Date.now());
+      connection.statement(upsertOffset).run(projectionName, value, Date.now());
     } catch (error) {
       throw connection.failure(error, 'offsetStore.save');
     }
@@ -59,12 +47,11 @@ export class SqliteOffsetStore implements TransactionalOffsetStore<SqliteProject
 
   async inTransaction(
     projectionName: string,
-    offset: Offset,
+    _offset: Offset,
+    value: number,
     work: (transaction: SqliteProjectionTransaction) => void | Promise<void>,
   ): Promise<void> {
-    const name = validateProjectionName(projectionName);
-    const value = offsetToNumber(offset);
-    const connection = this.#connection.get('inTransaction');
+    const connection = this.connection.get('inTransaction');
     connection.immediate(() => {
       const result = work({ db: connection.db });
       if (result && typeof (result as Promise<void>).then === 'function') {
@@ -72,16 +59,30 @@ export class SqliteOffsetStore implements TransactionalOffsetStore<SqliteProject
         (result as Promise<void>).catch(() => {});
         throw new InvalidArgumentError(
           'handler',
-          `projection ${JSON.stringify(name)}: expected a synchronous handler for the SQLite exactly-once offset store, found one returning a promise`,
+          `projection ${JSON.stringify(projectionName)}: expected a synchronous handler for the SQLite exactly-once offset store, found one returning a promise`,
           { expected: 'void', actual: 'Promise', source: NAME },
         );
       }
-      connection.statement(upsertOffset).run(name, value, Date.now());
+      connection.statement(upsertOffset).run(projectionName, value, Date.now());
     });
   }
 
   /** Releases the connection (closed when no other store uses it). */
   async close(): Promise<void> {
-    if (this.#lifecycle.close()) this.#connection.release();
+    this.connection.release();
+  }
+}
+
+/**
+ * Offsets in the `projection_offsets` table. With it, `runProjection` runs each handler
+ * inside `BEGIN IMMEDIATE ... COMMIT` together with the offset update. better-sqlite3 is
+ * synchronous, so the handler must do its database work synchronously and return nothing
+ * (not a promise): a transaction cannot stay open across `await` on a shared connection.
+ */
+export class SqliteOffsetStore extends GuardedTransactionalOffsetStore<SqliteProjectionTransaction> {
+  constructor(database: SqliteTarget, options: SqliteOptions = {}) {
+    const lifecycle = new StoreLifecycle(NAME, 'offsetStore');
+    const connection = new StoreConnection(database, checkOptions(database, options), lifecycle);
+    super(new SqliteOffsetStoreCore(connection), { source: NAME, hooks: options.hooks, lifecycle });
   }
 }

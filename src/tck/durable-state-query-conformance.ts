@@ -8,18 +8,8 @@ import { createDurableStateQueries, type DurableStateChangeEnvelope } from '../q
 import { durableStateCapabilities } from '../spi/capabilities.js';
 import type { QueryableDurableStateStore } from '../spi/durable-state-store.js';
 import { NoOffset } from '../spi/read-journal.js';
-import {
-  type ConformanceOptions,
-  collect,
-  conformanceTest,
-  DELIVERY_BOUND_MS,
-  freshStorePerTest,
-  liveTestTimeoutMs,
-  type StoreFactory,
-  UNREACHABLE_POLL_MS,
-  uniqueId,
-  within,
-} from './support.js';
+import { freshStoreAndTagPerTest, livePollSettings, nextDelivery, notifiedOrderings } from './query-support.js';
+import { type ConformanceOptions, collect, liveTestTimeoutMs, type StoreFactory, uniqueId } from './support.js';
 
 /** Options of {@link durableStateQueryConformance}. */
 export type DurableStateQueryConformanceOptions = ConformanceOptions<QueryableDurableStateStore>;
@@ -35,11 +25,10 @@ export function durableStateQueryConformance(
   describe(`${name}: durable state query conformance`, () => {
     let store: QueryableDurableStateStore;
     let tag: string;
-    freshStorePerTest(factory, options, (created) => {
+    const test = freshStoreAndTagPerTest(factory, options, 'state-tag', (created, createdTag) => {
       store = created;
-      tag = uniqueId('state-tag');
+      tag = createdTag;
     });
-    const test = conformanceTest(options);
 
     test('declares the queries capability this suite tests', async () => {
       expect(durableStateCapabilities(store).queries, 'capabilities.queries').toBe(true);
@@ -47,17 +36,7 @@ export function durableStateQueryConformance(
 
     test('tells subscribers about changes when it declares live', async (context) => {
       if (!durableStateCapabilities(store).live) context.skip('the store declares no live capability: live queries poll');
-      let wake: () => void = () => {};
-      const woken = new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-      const subscription = await (store.subscribe as NonNullable<QueryableDurableStateStore['subscribe']>)(() => wake());
-      try {
-        await store.upsert(uniqueId('live'), 1, 'v1', tag);
-        await woken;
-      } finally {
-        await subscription.close();
-      }
+      await notifiedOrderings(store, () => store.upsert(uniqueId('live'), 1, 'v1', tag));
     });
 
     test('delivers the latest change of each tagged id, in change order', async () => {
@@ -94,17 +73,14 @@ export function durableStateQueryConformance(
       'delivers new changes to a live query, woken by its own notifications when it declares live',
       async () => {
         const live = durableStateCapabilities(store).live;
-        // A live store must wake its queries itself: its poll timer is set out of the test's reach.
-        const poll = live ? { minPollMs: UNREACHABLE_POLL_MS, maxPollMs: UNREACHABLE_POLL_MS } : { minPollMs: 10, maxPollMs: 50 };
         const controller = new AbortController();
         const id = uniqueId('live');
-        const changes = createDurableStateQueries(store, poll)
+        const changes = createDurableStateQueries(store, livePollSettings(live))
           .changesByTag(tag, NoOffset, { live: true, signal: controller.signal })
           [Symbol.asyncIterator]();
         const next = async (revision: number) => {
-          const result = await within(
-            changes.next(),
-            DELIVERY_BOUND_MS,
+          const result = await nextDelivery(
+            changes,
             `changesByTag did not deliver revision ${revision} through ${live ? 'a notification' : 'a poll'}`,
           );
           expect(result.done ? 'the stream ended' : [result.value.persistenceId, result.value.revision], 'next delivered change').toEqual([

@@ -12,6 +12,11 @@
 export { type DurableStateQueryConformanceOptions, durableStateQueryConformance } from './durable-state-query-conformance.js';
 export { type DurableStateStoreConformanceOptions, durableStateStoreConformance } from './durable-state-store-conformance.js';
 export { atomicWrite, event, type JournalConformanceOptions, journalConformance } from './journal-conformance.js';
+export {
+  type ClosableOffsetStore,
+  type OffsetStoreConformanceOptions,
+  offsetStoreConformance,
+} from './offset-store-conformance.js';
 export { type QueryConformanceOptions, queryConformance } from './query-conformance.js';
 export { type SnapshotStoreConformanceOptions, snapshotStoreConformance } from './snapshot-store-conformance.js';
 export { type ConformanceOptions, type ConformanceSkip, collect, hostileIds, invalidIds, type StoreFactory, uniqueId } from './support.js';

@@ -4,9 +4,9 @@
  * item are refused by design (docs/dynamodb.md), so their large-value tests use 300 KB;
  * snapshots keep the kit's 10 MiB, which go to an S3 store through `largeSnapshots`.
  */
-import { DynamoDbDurableStateStore, DynamoDbJournal, DynamoDbSnapshotStore } from '../../src/dynamodb/index.js';
+import { DynamoDbDurableStateStore, DynamoDbJournal, DynamoDbOffsetStore, DynamoDbSnapshotStore } from '../../src/dynamodb/index.js';
 import { S3SnapshotStore } from '../../src/s3/index.js';
-import { durableStateStoreConformance, journalConformance, snapshotStoreConformance } from '../../src/tck/index.js';
+import { durableStateStoreConformance, journalConformance, offsetStoreConformance, snapshotStoreConformance } from '../../src/tck/index.js';
 import { useDynamoTable } from '../support/dynalite.js';
 import { useS3Bucket } from '../support/s3-server.js';
 import { damageSnapshotItem } from './helpers.js';
@@ -42,3 +42,4 @@ snapshotStoreConformance('dynamodb without largeSnapshots', (context) => new Dyn
 durableStateStoreConformance('dynamodb', (context) => new DynamoDbDurableStateStore({ ...context, ...options() }), {
   largePayloadBytes: ITEM_SIZED,
 });
+offsetStoreConformance('dynamodb', (context) => new DynamoDbOffsetStore({ ...context, ...options() }));

@@ -119,6 +119,26 @@ describe('JournalReader', () => {
     expect(caughtUp).toBeGreaterThanOrEqual(1);
   });
 
+  it('tails live until the journal is closed, then fails at once with StoreClosedError', async () => {
+    const journal = new MemoryJournal();
+    await new JournalWriter(journal, 'closing').write(draft(1));
+    // Polls would come only after an hour: only the close can end the wait within the test.
+    const reader = new JournalReader(journal, 'closing', { pollIntervalMs: 3_600_000, maxPollIntervalMs: 3_600_000 });
+    const caughtUp = deferred<void>();
+    const seen: string[] = [];
+    const done = (async () => {
+      for await (const action of reader.read(null, { signal: new AbortController().signal, onCaughtUp: () => caughtUp.resolve() }))
+        seen.push(action.id);
+    })();
+    await caughtUp.promise;
+    await journal.close();
+    await expect(done).rejects.toMatchObject({
+      code: ErrorCodes.storeClosed,
+      message: expect.stringMatching(/closed while a live query waited/),
+    });
+    expect(seen).toEqual(['1']);
+  });
+
   it('rejects an action id that is not a sequence number', async () => {
     const reader = new JournalReader(new MemoryJournal(), 'ids', { live: false });
     await expect(readAll(reader, 'abc')).rejects.toMatchObject({ code: ErrorCodes.invalidArgument, argument: 'afterId' });

@@ -1,8 +1,9 @@
-import { MemoryDurableStateStore, MemoryJournal, MemorySnapshotStore } from '../../src/index.js';
+import { MemoryDurableStateStore, MemoryJournal, MemoryOffsetStore, MemorySnapshotStore } from '../../src/index.js';
 import {
   durableStateQueryConformance,
   durableStateStoreConformance,
   journalConformance,
+  offsetStoreConformance,
   queryConformance,
   snapshotStoreConformance,
 } from '../../src/tck/index.js';
@@ -18,3 +19,4 @@ snapshotStoreConformance('memory', (context) => new MemorySnapshotStore(context)
 durableStateStoreConformance('memory', (context) => new MemoryDurableStateStore(context));
 queryConformance('memory', (context) => new MemoryJournal(context));
 durableStateQueryConformance('memory', (context) => new MemoryDurableStateStore(context));
+offsetStoreConformance('memory', (context) => new MemoryOffsetStore(context));

@@ -3,11 +3,12 @@
  * a unique persistence id per test).
  */
 
-import { PostgresDurableStateStore, PostgresJournal, PostgresSnapshotStore } from '../../src/postgres/index.js';
+import { PostgresDurableStateStore, PostgresJournal, PostgresOffsetStore, PostgresSnapshotStore } from '../../src/postgres/index.js';
 import {
   durableStateQueryConformance,
   durableStateStoreConformance,
   journalConformance,
+  offsetStoreConformance,
   queryConformance,
   snapshotStoreConformance,
 } from '../../src/tck/index.js';
@@ -35,3 +36,4 @@ durableStateStoreConformance('postgres', (context) => new PostgresDurableStateSt
 
 queryConformance('postgres', (context) => new PostgresJournal({ ...context, pool: pg.pool, schema: pg.schema }));
 durableStateQueryConformance('postgres', (context) => new PostgresDurableStateStore({ ...context, pool: pg.pool, schema: pg.schema }));
+offsetStoreConformance('postgres', (context) => new PostgresOffsetStore({ ...context, pool: pg.pool, schema: pg.schema }));

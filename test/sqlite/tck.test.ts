@@ -1,9 +1,10 @@
 import { afterAll } from 'vitest';
-import { SqliteDurableStateStore, SqliteJournal, SqliteSnapshotStore } from '../../src/sqlite/index.js';
+import { SqliteDurableStateStore, SqliteJournal, SqliteOffsetStore, SqliteSnapshotStore } from '../../src/sqlite/index.js';
 import {
   durableStateQueryConformance,
   durableStateStoreConformance,
   journalConformance,
+  offsetStoreConformance,
   queryConformance,
   snapshotStoreConformance,
 } from '../../src/tck/index.js';
@@ -33,3 +34,4 @@ snapshotStoreConformance('sqlite', (context) => new SqliteSnapshotStore(file, { 
 durableStateStoreConformance('sqlite', (context) => new SqliteDurableStateStore(file, context));
 queryConformance('sqlite', (context) => new SqliteJournal(file, { ...context, replayPageSize: 100 }));
 durableStateQueryConformance('sqlite', (context) => new SqliteDurableStateStore(file, context));
+offsetStoreConformance('sqlite', (context) => new SqliteOffsetStore(file, context));
