@@ -10,13 +10,20 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PersistenceHooks } from '../../src/observability/hooks.js';
 import type { Logger } from '../../src/observability/logger.js';
-import { migrate, PostgresDurableStateStore, PostgresJournal, PostgresSnapshotStore } from '../../src/postgres/index.js';
+import {
+  migrate,
+  PostgresDurableStateStore,
+  PostgresJournal,
+  PostgresOffsetStore,
+  PostgresSnapshotStore,
+} from '../../src/postgres/index.js';
 import { createReadJournal } from '../../src/query/index.js';
 import {
   atomicWrite,
   durableStateQueryConformance,
   durableStateStoreConformance,
   journalConformance,
+  offsetStoreConformance,
   queryConformance,
   snapshotStoreConformance,
 } from '../../src/tck/index.js';
@@ -80,6 +87,7 @@ snapshotStoreConformance('postgres via pgbouncer', (context) => new PostgresSnap
 durableStateStoreConformance('postgres via pgbouncer', (context) => stateStore(context));
 queryConformance('postgres via pgbouncer', (context) => journal(context));
 durableStateQueryConformance('postgres via pgbouncer', (context) => stateStore(context));
+offsetStoreConformance('postgres via pgbouncer', (context) => new PostgresOffsetStore({ ...context, pool: pool(), schema }));
 entitySuite(
   'postgres via pgbouncer',
   async () => ({
