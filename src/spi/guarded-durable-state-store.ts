@@ -93,7 +93,7 @@ export class GuardedDurableStateStore<P extends PreparedState = PreparedState>
     this.#hooks = options.hooks;
     this.lifecycle = options.lifecycle ?? new StoreLifecycle(options.source, 'durableStateStore');
     this.capabilities = core.capabilities ?? {};
-    // Readers look for `subscribe` to decide whether to wait for notifications.
+    // No `subscribe` to call on a store without notifications; readers go by capabilities.live.
     if (!core.subscribe) Object.defineProperty(this, 'subscribe', { value: undefined });
   }
 

@@ -76,7 +76,7 @@ export class GuardedJournal implements QueryableJournal {
     this.#hooks = options.hooks;
     this.lifecycle = options.lifecycle ?? new StoreLifecycle(options.source, 'journal');
     this.capabilities = core.capabilities ?? {};
-    // Readers look for `subscribe` to decide whether to wait for notifications.
+    // No `subscribe` to call on a store without notifications; readers go by capabilities.live.
     if (!core.subscribe) Object.defineProperty(this, 'subscribe', { value: undefined });
   }
 
