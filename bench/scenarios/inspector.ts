@@ -114,6 +114,12 @@ export async function runInspectorScenario(settings: BenchSettings, fixtures: Fi
   let verifiedEvents = 0;
   let replayMs = 0;
   let replayedEvents = 0;
+  let verifyCpuMs = 0;
+  let replayCpuMs = 0;
+  const cpuOf = (before: NodeJS.CpuUsage) => {
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / 1000;
+  };
   try {
     for (const at of randomPoints(WARM_UP, events, 1)) {
       await direct(at);
@@ -137,14 +143,18 @@ export async function runInspectorScenario(settings: BenchSettings, fixtures: Fi
     });
     // verify --all's work on this history: every snapshot compared with the replay up to it,
     // against a plain replay of the same events (each event decoded once, no fold).
+    const beforeVerify = process.cpuUsage();
     verifyMs = await timed(async () => {
       const report = await inspection.verify('all');
       if (!report.ok) throw new Error(`verify found problems: ${JSON.stringify(report.problems.slice(0, 3))}`);
       verifiedEvents = report.eventsReplayed;
     });
+    verifyCpuMs = cpuOf(beforeVerify);
+    const beforeReplay = process.cpuUsage();
     replayMs = await timed(async () => {
       for await (const _ of journal.replay(id, 1, events)) replayedEvents++;
     });
+    replayCpuMs = cpuOf(beforeReplay);
   } finally {
     agent.destroy();
     await server.close();
@@ -180,7 +190,7 @@ export async function runInspectorScenario(settings: BenchSettings, fixtures: Fi
       unit: 'events/s',
       ratio: verifyRate / replayRate,
       ratioNote: 'verify / plain replay (throughput; higher is better)',
-      extra: `${verifiedEvents} events replayed by verify in ${verifyMs.toFixed(0)} ms; ${replayedEvents} by the plain replay in ${replayMs.toFixed(0)} ms`,
+      extra: `${verifiedEvents} events replayed by verify in ${verifyMs.toFixed(0)} ms (CPU ${verifyCpuMs.toFixed(0)} ms); ${replayedEvents} by the plain replay in ${replayMs.toFixed(0)} ms (CPU ${replayCpuMs.toFixed(0)} ms); throughput ratio by CPU time ${(verifiedEvents / verifyCpuMs / (replayedEvents / replayCpuMs)).toFixed(2)}x`,
     },
   ];
   return {

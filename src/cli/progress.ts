@@ -34,28 +34,34 @@ function progressLines(io: CliIo, label: string, total: number | undefined, unit
   };
 }
 
-/** A bar labelled `label`, drawn only when stderr is a terminal (or plain lines when MEMENTO_PROGRESS=lines). */
+/**
+ * A bar labelled `label`, drawn only when stderr is a terminal (or plain lines when
+ * MEMENTO_PROGRESS=lines). Until a total is known the bar stays empty and shows the count
+ * and the time so far: a full bar, a total of 0 or a percentage would all claim the end.
+ */
 export function startProgress(io: CliIo, label: string, total: number | undefined, unit = 'events'): Progress {
   if (!io.interactive) return io.env.MEMENTO_PROGRESS === 'lines' ? progressLines(io, label, total, unit) : silent;
+  let known = total;
+  const withTotal = `${label} [{bar}] {value}/{total} ${unit} {percentage}% {eta_formatted}`;
+  const withoutTotal = `${label} [{bar}] {value} ${unit} {duration_formatted}`;
+  const format: cliProgress.GenericFormatter = (options, params, payload) =>
+    known === undefined
+      ? cliProgress.Format.Formatter({ ...options, format: withoutTotal }, { ...params, progress: 0 }, payload)
+      : cliProgress.Format.Formatter({ ...options, format: withTotal }, params, payload);
   const bar = new cliProgress.SingleBar(
-    {
-      stream: io.stderr,
-      format: `${label} [{bar}] {value}/{total} ${unit} {percentage}% {eta_formatted}`,
-      hideCursor: true,
-      clearOnComplete: true,
-      etaBuffer: 50,
-      fps: 10,
-    },
+    { stream: io.stderr, format, hideCursor: true, clearOnComplete: true, etaBuffer: 50, fps: 10 },
     cliProgress.Presets.shades_classic,
   );
-  bar.start(total ?? 0, 0);
-  let known = total ?? 0;
+  // cli-progress needs a number; the formatter above ignores it while `known` is undefined.
+  bar.start(known ?? 0, 0);
   return {
     update(done, newTotal) {
       if (newTotal !== undefined && newTotal !== known) {
         known = newTotal;
         bar.setTotal(newTotal);
-      } else if (done > known) {
+      }
+      if (known !== undefined && done > known) {
+        // More done than the total said: the total follows.
         known = done;
         bar.setTotal(done);
       }

@@ -8,7 +8,7 @@ import { invalidArgument, validateInteger } from '../core/validation.js';
 import { retryPolicy, withRetry } from '../spi/retry.js';
 import { loadDynamoDb } from './client.js';
 import { awsErrorName, NAME, storeFailure } from './errors.js';
-import { Attribute, DEFAULT_TABLE_NAME, SLICE_INDEX_NAME } from './layout.js';
+import { Attribute, DEFAULT_TABLE_NAME, SLICE_INDEX_NAME, TAG_INDEX_NAME } from './layout.js';
 
 /** Provisioned capacity of the table (and of the slice index, when created). */
 export interface ProvisionedCapacity {
@@ -28,6 +28,11 @@ export interface TableOptions {
    * later with UpdateTable, which backfills it. @default false
    */
   readonly sliceIndex?: boolean;
+  /**
+   * Create the durable state tag index (`memento_state_tags`: hash `tag`, range `ts`, all
+   * attributes) for `changesByTag`; like the slice index it can be added later. @default false
+   */
+  readonly tagIndex?: boolean;
 }
 
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
@@ -40,7 +45,7 @@ export function validateTableName(value: unknown, argument = 'tableName'): strin
   return value;
 }
 
-/** The CreateTable input of the Memento table: keys, optional slice index, billing. */
+/** The CreateTable input of the Memento table: keys, optional slice and tag indexes, billing. */
 export function tableDefinition(options: TableOptions = {}): CreateTableCommandInput {
   const tableName = validateTableName(options.tableName ?? DEFAULT_TABLE_NAME, 'options.tableName');
   const billing = options.billing ?? 'PAY_PER_REQUEST';
@@ -67,19 +72,27 @@ export function tableDefinition(options: TableOptions = {}): CreateTableCommandI
     ],
     ...(throughput ? { BillingMode: 'PROVISIONED', ProvisionedThroughput: throughput } : { BillingMode: 'PAY_PER_REQUEST' }),
   };
+  const indexes: NonNullable<CreateTableCommandInput['GlobalSecondaryIndexes']> = [];
+  const byTime = (indexName: string, hashAttribute: string) => ({
+    IndexName: indexName,
+    KeySchema: [
+      { AttributeName: hashAttribute, KeyType: 'HASH' as const },
+      { AttributeName: Attribute.writtenAt, KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'ALL' as const },
+    ...(throughput ? { ProvisionedThroughput: throughput } : {}),
+  });
   if (options.sliceIndex) {
-    attributes.push({ AttributeName: Attribute.sliceKey, AttributeType: 'S' }, { AttributeName: Attribute.writtenAt, AttributeType: 'N' });
-    definition.GlobalSecondaryIndexes = [
-      {
-        IndexName: SLICE_INDEX_NAME,
-        KeySchema: [
-          { AttributeName: Attribute.sliceKey, KeyType: 'HASH' },
-          { AttributeName: Attribute.writtenAt, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-        ...(throughput ? { ProvisionedThroughput: throughput } : {}),
-      },
-    ];
+    attributes.push({ AttributeName: Attribute.sliceKey, AttributeType: 'S' });
+    indexes.push(byTime(SLICE_INDEX_NAME, Attribute.sliceKey));
+  }
+  if (options.tagIndex) {
+    attributes.push({ AttributeName: Attribute.tag, AttributeType: 'S' });
+    indexes.push(byTime(TAG_INDEX_NAME, Attribute.tag));
+  }
+  if (indexes.length > 0) {
+    attributes.push({ AttributeName: Attribute.writtenAt, AttributeType: 'N' });
+    definition.GlobalSecondaryIndexes = indexes;
   }
   return definition;
 }

@@ -194,8 +194,20 @@ class ForwardReplay {
     let expected = this.#at + 1;
     try {
       for (;;) {
-        const repr = await this.#next();
-        if (repr === undefined) break;
+        // The journal's iterator read in place rather than through an async helper: a helper
+        // adds a promise per event, a cost of its own next to a plain replay's.
+        let repr = this.#pending;
+        if (repr !== undefined) this.#pending = undefined;
+        else {
+          if (this.#exhausted) break;
+          this.#events ??= this.journal.replay(this.persistenceId, this.#at + 1, this.last)[Symbol.asyncIterator]();
+          const result = await this.#events.next();
+          if (result.done) {
+            this.#exhausted = true;
+            break;
+          }
+          repr = result.value;
+        }
         if (repr.sequenceNr <= this.#at) continue; // before a baseline: not needed any more
         if (repr.sequenceNr > sequenceNr) {
           this.#pending = repr;
@@ -237,22 +249,6 @@ class ForwardReplay {
   async close(): Promise<void> {
     this.#exhausted = true;
     await this.#events?.return?.();
-  }
-
-  async #next(): Promise<PersistentRepr | undefined> {
-    if (this.#pending) {
-      const pending = this.#pending;
-      this.#pending = undefined;
-      return pending;
-    }
-    if (this.#exhausted) return undefined;
-    this.#events ??= this.journal.replay(this.persistenceId, this.#at + 1, this.last)[Symbol.asyncIterator]();
-    const result = await this.#events.next();
-    if (result.done) {
-      this.#exhausted = true;
-      return undefined;
-    }
-    return result.value;
   }
 
   #baseline(sequenceNr: number, stored: unknown, why: string): ReplayOutcome {

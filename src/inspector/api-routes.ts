@@ -9,6 +9,7 @@ import { validatePersistenceId } from '../core/persistence-id.js';
 import type { IdSummary, Inspection } from '../inspect/inspection.js';
 import { BadRequestError, parseInteger, QueryParameters } from './query-parameters.js';
 import { differenceJson, eventJson, snapshotJson, stateJson, verifyJson } from './responses.js';
+import { jsonResponse } from './secured-response.js';
 import { buildTimeline } from './timeline.js';
 
 /** What the routes need. */
@@ -45,7 +46,7 @@ export async function summaryOf(inspection: Inspection, id: string): Promise<IdS
 export function registerApiRoutes(app: Hono, { inspection, allowDelete }: ApiSettings): void {
   app.get('/api/info', (c) => {
     new QueryParameters(c.req.url, []);
-    return c.json({ allowDelete, definitions: inspection.definitions() });
+    return jsonResponse({ allowDelete, definitions: inspection.definitions() });
   });
 
   app.get('/api/ids', async (c) => {
@@ -56,7 +57,7 @@ export function registerApiRoutes(app: Hono, { inspection, allowDelete }: ApiSet
     const limit = query.integer('limit', { min: 1, max: 1000 }, 100);
     if (contains === undefined) {
       const ids = await inspection.ids({ prefix, after, limit });
-      return c.json({ ids, next: ids.length === limit ? (ids[ids.length - 1] as IdSummary).persistenceId : null });
+      return jsonResponse({ ids, next: ids.length === limit ? (ids[ids.length - 1] as IdSummary).persistenceId : null });
     }
     const found: IdSummary[] = [];
     let scanned = 0;
@@ -69,15 +70,15 @@ export function registerApiRoutes(app: Hono, { inspection, allowDelete }: ApiSet
         after = summary.persistenceId;
         if (summary.persistenceId.toLowerCase().includes(contains)) found.push(summary);
       }
-      if (page.length < CONTAINS_PAGE && index === page.length) return c.json({ ids: found, next: null, scanned });
-      if (found.length === limit || scanned >= CONTAINS_SCAN_BUDGET) return c.json({ ids: found, next: after ?? null, scanned });
+      if (page.length < CONTAINS_PAGE && index === page.length) return jsonResponse({ ids: found, next: null, scanned });
+      if (found.length === limit || scanned >= CONTAINS_SCAN_BUDGET) return jsonResponse({ ids: found, next: after ?? null, scanned });
     }
   });
 
   app.get('/api/entities/:id', async (c) => {
     const id = entityId(c);
     new QueryParameters(c.req.url, []);
-    return c.json(await summaryOf(inspection, id));
+    return jsonResponse(await summaryOf(inspection, id));
   });
 
   app.get('/api/entities/:id/timeline', async (c) => {
@@ -85,7 +86,7 @@ export function registerApiRoutes(app: Hono, { inspection, allowDelete }: ApiSet
     const query = new QueryParameters(c.req.url, ['buckets']);
     const buckets = query.integer('buckets', { min: 2, max: 5000 }, 500);
     const timeline = await buildTimeline(inspection, await summaryOf(inspection, id), buckets);
-    return c.json({ ...timeline, snapshots: timeline.snapshots.map(snapshotJson) });
+    return jsonResponse({ ...timeline, snapshots: timeline.snapshots.map(snapshotJson) });
   });
 
   app.get('/api/entities/:id/events', async (c) => {
@@ -97,20 +98,20 @@ export function registerApiRoutes(app: Hono, { inspection, allowDelete }: ApiSet
     const events = await inspection.events(id, { from, to, limit });
     const last = events[events.length - 1];
     const next = events.length === limit && last && last.sequenceNr < to ? last.sequenceNr + 1 : null;
-    return c.json({ events: events.map(eventJson), next });
+    return jsonResponse({ events: events.map(eventJson), next });
   });
 
   app.get('/api/entities/:id/snapshots', async (c) => {
     const id = entityId(c);
     new QueryParameters(c.req.url, []);
-    return c.json({ snapshots: (await inspection.snapshots(id)).map(snapshotJson) });
+    return jsonResponse({ snapshots: (await inspection.snapshots(id)).map(snapshotJson) });
   });
 
   app.get('/api/entities/:id/state', async (c) => {
     const id = entityId(c);
     const query = new QueryParameters(c.req.url, ['at', 'definition']);
     const options = { definition: query.nonEmptyString('definition'), signal: c.req.raw.signal };
-    return c.json(stateJson(await inspection.stateAt(id, query.point('at'), options)));
+    return jsonResponse(stateJson(await inspection.stateAt(id, query.point('at'), options)));
   });
 
   app.get('/api/entities/:id/diff', async (c) => {
@@ -118,7 +119,7 @@ export function registerApiRoutes(app: Hono, { inspection, allowDelete }: ApiSet
     const query = new QueryParameters(c.req.url, ['from', 'to', 'definition']);
     const options = { definition: query.nonEmptyString('definition'), signal: c.req.raw.signal };
     const result = await inspection.diff(id, query.point('from'), query.point('to'), options);
-    return c.json({ from: stateJson(result.from), to: stateJson(result.to), differences: result.differences.map(differenceJson) });
+    return jsonResponse({ from: stateJson(result.from), to: stateJson(result.to), differences: result.differences.map(differenceJson) });
   });
 
   app.post('/api/entities/:id/verify', async (c) => {
@@ -126,7 +127,7 @@ export function registerApiRoutes(app: Hono, { inspection, allowDelete }: ApiSet
     const query = new QueryParameters(c.req.url, ['sample']);
     const sample = query.integer('sample', { min: 1, max: MAX }, undefined);
     const report = await inspection.verify([id], { ...(sample === undefined ? {} : { sample }), signal: c.req.raw.signal });
-    return c.json(verifyJson(report));
+    return jsonResponse(verifyJson(report));
   });
 
   app.post('/api/verify', async (c) => {
@@ -153,7 +154,7 @@ export function registerApiRoutes(app: Hono, { inspection, allowDelete }: ApiSet
       ...(sample === undefined ? {} : { sample }),
       signal: c.req.raw.signal,
     });
-    return c.json(verifyJson(report));
+    return jsonResponse(verifyJson(report));
   });
 
   app.delete('/api/entities/:id/snapshots/:sequenceNr', async (c) => {
@@ -167,7 +168,7 @@ export function registerApiRoutes(app: Hono, { inspection, allowDelete }: ApiSet
       throw new BadRequestError(`snapshot ${sequenceNr} of ${JSON.stringify(id)}: expected a stored snapshot, found none`, 404);
     }
     await inspection.deleteSnapshot(id, sequenceNr);
-    return c.json({ deleted: { persistenceId: id, sequenceNr } });
+    return jsonResponse({ deleted: { persistenceId: id, sequenceNr } });
   });
 }
 

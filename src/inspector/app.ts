@@ -3,13 +3,15 @@
  * the JSON API and the event stream, with one error shape for every failure.
  * @module
  */
-import { Hono } from 'hono';
+import type { HttpBindings } from '@hono/node-server';
+import { type Context, Hono } from 'hono';
 import type { Inspection } from '../inspect/inspection.js';
 import { hostOfHeader, isLoopbackHost, presentedToken, tokenMatches } from './access.js';
 import { registerApiRoutes } from './api-routes.js';
 import { registerEventStream } from './event-stream.js';
 import type { PageAssets } from './page-assets.js';
 import { errorJson } from './responses.js';
+import { jsonResponse, secure, securedResponse } from './secured-response.js';
 
 /** What the application needs. */
 export interface InspectorAppSettings {
@@ -24,19 +26,18 @@ export interface InspectorAppSettings {
   readonly closing: AbortSignal;
 }
 
-const SECURITY_HEADERS = {
-  'content-security-policy':
-    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'cache-control': 'no-store',
-};
+const failure = (status: number, code: string, message: string) => jsonResponse({ error: { status, code, message } }, status);
 
-const failure = (status: number, code: string, message: string) =>
-  new Response(JSON.stringify({ error: { status, code, message } }), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8' },
-  });
+/**
+ * A request header. Read from Node's own request when served by @hono/node-server: asking
+ * the web `Request` for one header makes it build a `Headers` object of all of them.
+ */
+function headerOf(c: Context, name: string): string | undefined {
+  const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+  if (!incoming) return c.req.header(name);
+  const value = incoming.headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
 
 /** Builds the application. */
 export function createInspectorApp(settings: InspectorAppSettings): Hono {
@@ -44,7 +45,7 @@ export function createInspectorApp(settings: InspectorAppSettings): Hono {
   const app = new Hono();
 
   app.use('*', async (c, next) => {
-    const host = c.req.header('host');
+    const host = headerOf(c, 'host');
     if (token === undefined && !isLoopbackHost(hostOfHeader(host) ?? '')) {
       return failure(
         403,
@@ -52,7 +53,7 @@ export function createInspectorApp(settings: InspectorAppSettings): Hono {
         `Host header: expected a loopback name (127.0.0.1, localhost, [::1]), found ${JSON.stringify(host ?? null)}`,
       );
     }
-    const origin = c.req.header('origin');
+    const origin = headerOf(c, 'origin');
     if (origin !== undefined && origin !== `http://${host}`) {
       return failure(
         403,
@@ -60,7 +61,7 @@ export function createInspectorApp(settings: InspectorAppSettings): Hono {
         `Origin header: expected http://${host} (requests from other sites are refused), found ${JSON.stringify(origin)}`,
       );
     }
-    if (token !== undefined && !tokenMatches(token, presentedToken(c.req, cookieName))) {
+    if (token !== undefined && !tokenMatches(token, presentedToken({ header: (name) => headerOf(c, name), url: c.req.url }, cookieName))) {
       return failure(
         401,
         'UNAUTHORIZED',
@@ -68,7 +69,7 @@ export function createInspectorApp(settings: InspectorAppSettings): Hono {
       );
     }
     await next();
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
+    secure(c.res);
     return undefined;
   });
 
@@ -81,10 +82,10 @@ export function createInspectorApp(settings: InspectorAppSettings): Hono {
       c.header('set-cookie', `${cookieName}=${encodeURIComponent(presented)}; Path=/; HttpOnly; SameSite=Strict`);
       return c.redirect('/', 303);
     }
-    return c.body(page.body, 200, { 'content-type': page.contentType });
+    return securedResponse(page.body, 200, page.contentType);
   });
   for (const [path, asset] of assets) {
-    if (path !== '/') app.get(path, (c) => c.body(asset.body, 200, { 'content-type': asset.contentType }));
+    if (path !== '/') app.get(path, () => securedResponse(asset.body, 200, asset.contentType));
   }
 
   registerApiRoutes(app, settings);
@@ -95,10 +96,7 @@ export function createInspectorApp(settings: InspectorAppSettings): Hono {
   );
   app.onError((error) => {
     const body = errorJson(error);
-    return new Response(JSON.stringify(body), {
-      status: body.error.status,
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-    });
+    return jsonResponse(body, body.error.status);
   });
   return app;
 }

@@ -8,7 +8,7 @@
 import { validateFunction } from '../core/validation.js';
 import { measure, type PersistenceHooks } from '../observability/hooks.js';
 import type { OffsetStoreCapabilities } from './capabilities.js';
-import { type OffsetStore, offsetToNumber, type TransactionalOffsetStore, validateProjectionName } from './offset-store.js';
+import { encodeOffset, type OffsetStore, offsetToNumber, type TransactionalOffsetStore, validateProjectionName } from './offset-store.js';
 import type { Offset } from './read-journal.js';
 import { StoreLifecycle } from './store-options.js';
 
@@ -19,7 +19,7 @@ import { StoreLifecycle } from './store-options.js';
 export interface OffsetStoreCore {
   /** The stored offset of the projection, NoOffset when none was saved. */
   load(projectionName: string): Promise<Offset>;
-  /** Replaces the stored offset; `value` is its stored number (`offsetToNumber`). */
+  /** Replaces the stored offset; `value` is its stored number, its kind included (`encodeOffset`; `decodeOffset` reads it back). */
   save(projectionName: string, offset: Offset, value: number): Promise<void>;
   /** Releases resources; called once, on the first `close()`. */
   close(): Promise<void>;
@@ -77,7 +77,8 @@ export class GuardedOffsetStore implements OffsetStore {
   async save(projectionName: string, offset: Offset): Promise<void> {
     this.lifecycle.assertOpen('save');
     const name = validateProjectionName(projectionName);
-    const value = offsetToNumber(offset, name);
+    offsetToNumber(offset, name);
+    const value = encodeOffset(offset);
     await measure(this.hooks, { operation: 'offset.save', store: this.source }, () => this.#core.save(name, offset, value));
   }
 
@@ -104,7 +105,8 @@ export class GuardedTransactionalOffsetStore<Transaction> extends GuardedOffsetS
   async inTransaction(projectionName: string, offset: Offset, work: (transaction: Transaction) => void | Promise<void>): Promise<void> {
     this.lifecycle.assertOpen('inTransaction');
     const name = validateProjectionName(projectionName);
-    const value = offsetToNumber(offset, name);
+    offsetToNumber(offset, name);
+    const value = encodeOffset(offset);
     validateFunction(work, 'work', { source: this.source });
     await measure(this.hooks, { operation: 'offset.inTransaction', store: this.source }, () =>
       this.#core.inTransaction(name, offset, value, work),

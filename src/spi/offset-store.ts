@@ -77,8 +77,24 @@ function describeOffset(offset: unknown): string {
 }
 
 /**
- * The offset of a stored number (0 means NoOffset). Stores keep the number only: a
- * timestamp offset comes back as a sequence unless `type` says otherwise.
+ * The number a store keeps for an offset, its kind included: 0 for NoOffset, the value of a
+ * sequence, the negated value of a timestamp. One number column (or attribute) then round
+ * trips every kind without a schema change; a sequence or timestamp of value 0 means the
+ * start, so it is kept as NoOffset.
  */
-export const offsetFromNumber = (value: number, type: 'sequence' | 'timestamp' = 'sequence'): Offset =>
-  value === 0 ? NoOffset : { type, value };
+export function encodeOffset(offset: Offset): number {
+  const value = offsetToNumber(offset);
+  return offset.type === 'timestamp' ? -value : value;
+}
+
+/** The offset of a number {@link encodeOffset} made: 0 is NoOffset, a negative number a timestamp. */
+export function decodeOffset(stored: number): Offset {
+  if (!Number.isSafeInteger(stored)) {
+    throw new InvalidArgumentError('offset', `stored offset: expected a safe integer, found ${JSON.stringify(stored)}`, {
+      expected: 'safe integer',
+      actual: stored,
+    });
+  }
+  if (stored === 0) return NoOffset;
+  return stored > 0 ? { type: 'sequence', value: stored } : { type: 'timestamp', value: -stored };
+}

@@ -11,18 +11,8 @@ import { journalCapabilities } from '../spi/capabilities.js';
 import type { QueryableJournal } from '../spi/queryable-journal.js';
 import { type EventEnvelope, NoOffset, type Offset } from '../spi/read-journal.js';
 import { NUMBER_OF_SLICES, type SliceRange, sliceOf, sliceRanges } from '../spi/slices.js';
-import {
-  type ConformanceOptions,
-  collect,
-  conformanceTest,
-  DELIVERY_BOUND_MS,
-  freshStorePerTest,
-  liveTestTimeoutMs,
-  type StoreFactory,
-  UNREACHABLE_POLL_MS,
-  uniqueId,
-  within,
-} from './support.js';
+import { freshStoreAndTagPerTest, livePollSettings, nextDelivery, notifiedOrderings } from './query-support.js';
+import { type ConformanceOptions, collect, liveTestTimeoutMs, type StoreFactory, uniqueId } from './support.js';
 
 /** Options of {@link queryConformance}. */
 export type QueryConformanceOptions = ConformanceOptions<QueryableJournal>;
@@ -55,11 +45,10 @@ export function queryConformance(name: string, factory: StoreFactory<QueryableJo
   describe(`${name}: query conformance`, () => {
     let journal: QueryableJournal;
     let tag: string;
-    freshStorePerTest(factory, options, (created) => {
+    const test = freshStoreAndTagPerTest(factory, options, 'tag', (created, createdTag) => {
       journal = created;
-      tag = uniqueId('tag');
+      tag = createdTag;
     });
-    const test = conformanceTest(options);
     const tagged = async (after = 0) => (await journal.readByOrdering(after, 10_000, { tag })).map((entry) => entry.repr.event);
 
     test('declares the queries and tags capabilities this suite tests', async () => {
@@ -68,22 +57,8 @@ export function queryConformance(name: string, factory: StoreFactory<QueryableJo
 
     test('tells subscribers about appends when it declares live', async (context) => {
       if (!journalCapabilities(journal).live) context.skip('the journal declares no live capability: live queries poll');
-      const heard: number[] = [];
-      let wake: () => void = () => {};
-      const woken = new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-      const subscription = await (journal.subscribe as NonNullable<QueryableJournal['subscribe']>)((notification) => {
-        heard.push(notification.ordering);
-        wake();
-      });
-      try {
-        await journal.write([write(uniqueId('live'), 1, 1, [tag])]);
-        await woken;
-        expect(heard.length).toBeGreaterThan(0);
-      } finally {
-        await subscription.close();
-      }
+      const heard = await notifiedOrderings(journal, () => journal.write([write(uniqueId('live'), 1, 1, [tag])]));
+      expect(heard.length).toBeGreaterThan(0);
     });
 
     test('reads events in commit order with strictly increasing orderings', async () => {
@@ -147,9 +122,7 @@ export function queryConformance(name: string, factory: StoreFactory<QueryableJo
       'delivers new events to live queries without restarting them, woken by its own notifications when it declares live',
       async () => {
         const live = journalCapabilities(journal).live;
-        // A live journal must wake its queries itself: its poll timer is set out of the test's reach.
-        const poll = live ? { minPollMs: UNREACHABLE_POLL_MS, maxPollMs: UNREACHABLE_POLL_MS } : { minPollMs: 10, maxPollMs: 50 };
-        const queries = createReadJournal(journal, poll);
+        const queries = createReadJournal(journal, livePollSettings(live));
         const controller = new AbortController();
         const id = uniqueId('live');
         const byTag = queries.eventsByTag(tag, NoOffset, { live: true, signal: controller.signal })[Symbol.asyncIterator]();
@@ -158,7 +131,7 @@ export function queryConformance(name: string, factory: StoreFactory<QueryableJo
           [Symbol.asyncIterator]();
         const how = live ? 'a notification' : 'a poll';
         const next = async (stream: AsyncIterator<EventEnvelope>, name: string, expected: number) => {
-          const result = await within(stream.next(), DELIVERY_BOUND_MS, `${name} did not deliver event ${expected} through ${how}`);
+          const result = await nextDelivery(stream, `${name} did not deliver event ${expected} through ${how}`);
           expect(result.done ? 'the stream ended' : result.value.sequenceNr, `${name}: next delivered event`).toBe(expected);
         };
         try {
@@ -218,8 +191,7 @@ export function queryConformance(name: string, factory: StoreFactory<QueryableJo
       const live = queries
         .eventsBySlices(entityType, slice, slice, (first as EventEnvelope).offset, { live: true, signal: controller.signal })
         [Symbol.asyncIterator]();
-      const delivered = async () =>
-        ((await within(live.next(), DELIVERY_BOUND_MS, `${name}: live eventsBySlices`)).value as EventEnvelope).sequenceNr;
+      const delivered = async () => ((await nextDelivery(live, `${name}: live eventsBySlices`)).value as EventEnvelope).sequenceNr;
       expect(await delivered()).toBe(2);
       await journal.write([write(id, 3, 2)]);
       expect([await delivered(), await delivered()]).toEqual([3, 4]);

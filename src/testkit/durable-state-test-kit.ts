@@ -5,7 +5,6 @@
  * new runtime and checks it comes back the same.
  * @module
  */
-import { InvalidStateError } from '../core/errors.js';
 import { invalidArgument } from '../core/validation.js';
 import { MemoryDurableStateStore } from '../memory/memory-durable-state-store.js';
 import { MemoryJournal } from '../memory/memory-journal.js';
@@ -18,10 +17,11 @@ import {
   defineDurableEntity,
   isDurableEntityDefinition,
 } from '../runtime/durable/durable-entity-definition.js';
-import { createPersistence, type Persistence } from '../runtime/persistence.js';
-import { firstDifference } from '../serialization/round-trip.js';
+import { createPersistence } from '../runtime/persistence.js';
 import type { Serialization } from '../serialization/serialization.js';
+import { EntityRuntime, type Observed } from './entity-runtime.js';
 import { keptOpen } from './kept-store.js';
+import { assertKitOpen } from './kit-checks.js';
 import { requireRoundTrip, serializationOf, type TestKitSerialization } from './serialization-check.js';
 
 /** Options of {@link durableStateTestKit}. */
@@ -48,11 +48,6 @@ export interface DurableCommandResult<Command, State, Reply> {
   readonly revision: number;
 }
 
-interface Observed<State> {
-  readonly state: State;
-  readonly revision: number;
-}
-
 const READ_STATE = Symbol('memento.testkit.readDurableState');
 
 /** Runs one durable state entity in memory; see {@link durableStateTestKit}. */
@@ -66,9 +61,8 @@ export class DurableStateTestKit<State, Command> {
   readonly #definition: DurableEntityDefinition<State, Command | typeof READ_STATE>;
   readonly #entityId: string;
   readonly #logger: Logger;
-  #persistence: Persistence;
+  readonly #runtime: EntityRuntime<State>;
   #stored: DurableCommandResult<Command, State, unknown>['stored'] = { kind: 'none' };
-  #observed: Observed<State> | undefined;
   #closed = false;
 
   constructor(definition: DurableEntityDefinition<State, Command>, options: DurableStateTestKitOptions = {}) {
@@ -79,8 +73,20 @@ export class DurableStateTestKit<State, Command> {
     this.serialization = serializationOf(options.serialization, 'options.serialization');
     this.store = new MemoryDurableStateStore({ serialization: this.serialization });
     this.#definition = this.#observing(definition);
-    this.#persistence = this.#start();
-    this.persistenceId = this.#ref().persistenceId;
+    this.#runtime = new EntityRuntime({
+      // The journal and snapshot store are required by the runtime; durable entities never use them.
+      start: () =>
+        createPersistence({
+          journal: new MemoryJournal(),
+          snapshotStore: new MemorySnapshotStore(),
+          durableStateStore: keptOpen(this.store),
+          logger: this.#logger,
+        }),
+      ask: (persistence, command) => persistence.durableEntity(this.#definition, this.#entityId).ask(command as Command),
+      readCommand: READ_STATE,
+      serialization: this.serialization,
+    });
+    this.persistenceId = this.#runtime.persistence.durableEntity(this.#definition, this.#entityId).persistenceId;
   }
 
   /**
@@ -89,12 +95,12 @@ export class DurableStateTestKit<State, Command> {
    * state would not survive the configured serializer.
    */
   async run<Sent extends Command>(command: Sent): Promise<DurableCommandResult<Sent, State, ReplyOf<Command, Sent>>> {
-    this.#assertOpen('run');
+    assertKitOpen(this.#closed, this.persistenceId, 'run');
     this.#stored = { kind: 'none' };
-    const reply = (await this.#ref().ask(command)) as ReplyOf<Command, Sent>;
+    const reply = (await this.#runtime.ask(command)) as ReplyOf<Command, Sent>;
     const stored = this.#stored;
     this.#stored = { kind: 'none' };
-    const { state, revision } = await this.#read('after the command');
+    const { state, position: revision } = await this.#read('after the command');
     return { command, stored, reply, state, revision };
   }
 
@@ -105,7 +111,7 @@ export class DurableStateTestKit<State, Command> {
 
   /** The stored revision (0: never stored). */
   async revision(): Promise<number> {
-    return (await this.#read('revision')).revision;
+    return (await this.#read('revision')).position;
   }
 
   /**
@@ -114,63 +120,23 @@ export class DurableStateTestKit<State, Command> {
    * difference when the loaded state is not the one the entity had.
    */
   async restart(): Promise<State> {
-    this.#assertOpen('restart');
-    const before = await this.#read('state before restart');
-    await this.#persistence.close();
-    this.#persistence = this.#start();
-    const after = await this.#read('state after restart');
-    const difference = firstDifference(before.state, after.state, 'state');
-    if (difference || before.revision !== after.revision) {
-      const what = difference ? difference.message : `the revision is ${after.revision} instead of ${before.revision}`;
-      throw new InvalidStateError(`${this.persistenceId}: loading gave another state than the entity had before the restart: ${what}`, {
-        persistenceId: this.persistenceId,
-        expected: before.state,
-        actual: after.state,
-        source: 'testkit',
-      });
-    }
-    return after.state;
+    assertKitOpen(this.#closed, this.persistenceId, 'restart');
+    return this.#runtime.restart(this.persistenceId, {
+      outcome: 'loading gave another state than the entity had',
+      position: 'the revision',
+    });
   }
 
   /** Stops the runtime and drops the store. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#persistence.close();
+    await this.#runtime.close();
     await this.store.close();
   }
 
-  #start(): Persistence {
-    // The journal and snapshot store are required by the runtime; durable entities never use them.
-    return createPersistence({
-      journal: new MemoryJournal(),
-      snapshotStore: new MemorySnapshotStore(),
-      durableStateStore: keptOpen(this.store),
-      logger: this.#logger,
-    });
-  }
-
-  #ref() {
-    return this.#persistence.durableEntity(this.#definition, this.#entityId);
-  }
-
-  async #read(during: string): Promise<Observed<State>> {
-    this.#observed = undefined;
-    await this.#ref().ask(READ_STATE);
-    const observed = this.#observed as Observed<State> | undefined;
-    if (!observed) throw new InvalidStateError(`${this.persistenceId}: the entity did not answer the test kit`, { source: 'testkit' });
-    requireRoundTrip(observed.state, this.serialization, 'state', this.persistenceId, during);
-    return observed;
-  }
-
-  #assertOpen(operation: string): void {
-    if (this.#closed)
-      throw new InvalidStateError(`${this.persistenceId}: ${operation}: the test kit is closed`, {
-        persistenceId: this.persistenceId,
-        expected: 'an open test kit',
-        actual: 'closed',
-        source: 'testkit',
-      });
+  #read(during: string): Promise<Observed<State>> {
+    return this.#runtime.read(this.persistenceId, during);
   }
 
   #observing(definition: DurableEntityDefinition<State, Command>): DurableEntityDefinition<State, Command | typeof READ_STATE> {
@@ -179,7 +145,7 @@ export class DurableStateTestKit<State, Command> {
       ...options,
       commandHandler: async (state, command, context) => {
         if (command === READ_STATE) {
-          this.#observed = { state, revision: context.revision };
+          this.#runtime.saw({ state, position: context.revision });
           return DurableEffect.none();
         }
         const effect = await definition.commandHandler(state, command, context);

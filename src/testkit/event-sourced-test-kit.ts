@@ -6,18 +6,18 @@
  * in a new runtime and checks it comes back to the same state.
  * @module
  */
-import { InvalidStateError } from '../core/errors.js';
 import { invalidArgument } from '../core/validation.js';
 import { MemoryJournal } from '../memory/memory-journal.js';
 import { MemorySnapshotStore } from '../memory/memory-snapshot-store.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
 import type { ReplyOf } from '../runtime/cell/entity-ref.js';
-import { createPersistence, type Persistence } from '../runtime/persistence.js';
+import { createPersistence } from '../runtime/persistence.js';
 import { Effect } from '../runtime/typed/effect.js';
 import { defineEntity, type EntityDefinition, isEntityDefinition } from '../runtime/typed/entity-definition.js';
-import { firstDifference } from '../serialization/round-trip.js';
 import type { Serialization } from '../serialization/serialization.js';
+import { EntityRuntime, type Observed } from './entity-runtime.js';
 import { keptOpen } from './kept-store.js';
+import { assertKitOpen } from './kit-checks.js';
 import { requireRoundTrip, serializationOf, type TestKitSerialization } from './serialization-check.js';
 
 /** Options of {@link eventSourcedTestKit}. */
@@ -42,12 +42,6 @@ export interface CommandResult<Command, Event, State, Reply> {
   readonly state: State;
 }
 
-/** A state the entity reached, as its command handler saw it. */
-interface Observed<State> {
-  readonly state: State;
-  readonly lastSequenceNr: number;
-}
-
 /** Sent by the kit to read the state: the wrapped handler answers it without calling the user's handler. */
 const READ_STATE = Symbol('memento.testkit.readState');
 
@@ -64,9 +58,8 @@ export class EventSourcedTestKit<State, Command, Event> {
   readonly #definition: EntityDefinition<State, Command | typeof READ_STATE, Event>;
   readonly #entityId: string;
   readonly #logger: Logger;
-  #persistence: Persistence;
+  readonly #runtime: EntityRuntime<State>;
   #emitted: Event[] = [];
-  #observed: Observed<State> | undefined;
   #closed = false;
 
   constructor(definition: EntityDefinition<State, Command, Event>, options: EventSourcedTestKitOptions = {}) {
@@ -78,8 +71,14 @@ export class EventSourcedTestKit<State, Command, Event> {
     this.journal = new MemoryJournal({ serialization: this.serialization });
     this.snapshotStore = new MemorySnapshotStore({ serialization: this.serialization });
     this.#definition = this.#observing(definition);
-    this.#persistence = this.#start();
-    this.persistenceId = this.#persistence.entity(this.#definition, this.#entityId).persistenceId;
+    this.#runtime = new EntityRuntime({
+      start: () =>
+        createPersistence({ journal: keptOpen(this.journal), snapshotStore: keptOpen(this.snapshotStore), logger: this.#logger }),
+      ask: (persistence, command) => persistence.entity(this.#definition, this.#entityId).ask(command as Command),
+      readCommand: READ_STATE,
+      serialization: this.serialization,
+    });
+    this.persistenceId = this.#runtime.persistence.entity(this.#definition, this.#entityId).persistenceId;
   }
 
   /**
@@ -89,9 +88,9 @@ export class EventSourcedTestKit<State, Command, Event> {
    * configured serializer.
    */
   async run<Sent extends Command>(command: Sent): Promise<CommandResult<Sent, Event, State, ReplyOf<Command, Sent>>> {
-    this.#assertOpen('run');
+    assertKitOpen(this.#closed, this.persistenceId, 'run');
     this.#emitted = [];
-    const reply = (await this.#ref().ask(command)) as ReplyOf<Command, Sent>;
+    const reply = (await this.#runtime.ask(command)) as ReplyOf<Command, Sent>;
     const events = this.#emitted;
     this.#emitted = [];
     const state = await this.state();
@@ -105,7 +104,7 @@ export class EventSourcedTestKit<State, Command, Event> {
 
   /** Sequence number of the entity's last stored event (0 before any). */
   async lastSequenceNr(): Promise<number> {
-    return (await this.#read('lastSequenceNr')).lastSequenceNr;
+    return (await this.#read('lastSequenceNr')).position;
   }
 
   /** Every event stored so far, oldest first, as the journal gives it back (after the serializer). */
@@ -121,63 +120,23 @@ export class EventSourcedTestKit<State, Command, Event> {
    * difference when recovery does not give back the state the entity had.
    */
   async restart(): Promise<State> {
-    this.#assertOpen('restart');
-    const before = await this.#read('state before restart');
-    await this.#persistence.close();
-    this.#persistence = this.#start();
-    const after = await this.#read('state after restart');
-    const difference = firstDifference(before.state, after.state, 'state');
-    if (difference || before.lastSequenceNr !== after.lastSequenceNr) {
-      const what = difference
-        ? difference.message
-        : `the last sequence number is ${after.lastSequenceNr} instead of ${before.lastSequenceNr}`;
-      throw new InvalidStateError(`${this.persistenceId}: recovery gave another state than the entity had before the restart: ${what}`, {
-        persistenceId: this.persistenceId,
-        expected: before.state,
-        actual: after.state,
-        source: 'testkit',
-      });
-    }
-    return after.state;
+    assertKitOpen(this.#closed, this.persistenceId, 'restart');
+    return this.#runtime.restart(this.persistenceId, {
+      outcome: 'recovery gave another state than the entity had',
+      position: 'the last sequence number',
+    });
   }
 
   /** Stops the runtime and drops the stores. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#persistence.close();
+    await this.#runtime.close();
     await Promise.all([this.journal.close(), this.snapshotStore.close()]);
   }
 
-  #start(): Persistence {
-    return createPersistence({
-      journal: keptOpen(this.journal),
-      snapshotStore: keptOpen(this.snapshotStore),
-      logger: this.#logger,
-    });
-  }
-
-  #ref() {
-    return this.#persistence.entity(this.#definition, this.#entityId);
-  }
-
-  async #read(during: string): Promise<Observed<State>> {
-    this.#observed = undefined;
-    await this.#ref().ask(READ_STATE);
-    const observed = this.#observed as Observed<State> | undefined;
-    if (!observed) throw new InvalidStateError(`${this.persistenceId}: the entity did not answer the test kit`, { source: 'testkit' });
-    requireRoundTrip(observed.state, this.serialization, 'state', this.persistenceId, during);
-    return observed;
-  }
-
-  #assertOpen(operation: string): void {
-    if (this.#closed)
-      throw new InvalidStateError(`${this.persistenceId}: ${operation}: the test kit is closed`, {
-        persistenceId: this.persistenceId,
-        expected: 'an open test kit',
-        actual: 'closed',
-        source: 'testkit',
-      });
+  #read(during: string): Promise<Observed<State>> {
+    return this.#runtime.read(this.persistenceId, during);
   }
 
   /** The definition with handlers that let the kit read the state and see the events. */
@@ -187,7 +146,7 @@ export class EventSourcedTestKit<State, Command, Event> {
       ...options,
       commandHandler: async (state, command, context) => {
         if (command === READ_STATE) {
-          this.#observed = { state, lastSequenceNr: context.lastSequenceNr };
+          this.#runtime.saw({ state, position: context.lastSequenceNr });
           return Effect.none();
         }
         const effect = await definition.commandHandler(state, command, context);

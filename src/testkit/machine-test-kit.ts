@@ -5,7 +5,6 @@
  * `restart()` starts a new machine on the same stores and checks it reaches the same state.
  * @module
  */
-import { InvalidStateError } from '../core/errors.js';
 import { invalidArgument, validateInteger } from '../core/validation.js';
 import type { Action } from '../machine/action.js';
 import { JournalReader } from '../machine/journal-reader.js';
@@ -17,8 +16,8 @@ import { StoreRecorder } from '../machine/store-recorder.js';
 import { MemoryJournal } from '../memory/memory-journal.js';
 import { MemorySnapshotStore } from '../memory/memory-snapshot-store.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
-import { firstDifference } from '../serialization/round-trip.js';
 import type { Serialization } from '../serialization/serialization.js';
+import { assertKitOpen, restartChecked } from './kit-checks.js';
 import { requireRoundTrip, serializationOf, type TestKitSerialization } from './serialization-check.js';
 
 /** Options of {@link machineTestKit}. */
@@ -90,7 +89,7 @@ export class MachineTestKit<S, H extends ActionHandlers<S>> {
    * the payload or the state would not survive the configured serializer.
    */
   async run<K extends keyof H & string>(type: K, payload: PayloadOf<H[K]>): Promise<ActionResult<S>> {
-    this.#assertOpen('run');
+    assertKitOpen(this.#closed, this.persistenceId, 'run');
     await this.#started;
     requireRoundTrip(payload, this.serialization, 'payload', this.persistenceId, `action ${JSON.stringify(type)}`);
     this.#errors.length = 0;
@@ -118,22 +117,24 @@ export class MachineTestKit<S, H extends ActionHandlers<S>> {
    * InvalidStateError naming the first difference when it is not the state before.
    */
   async restart(): Promise<S> {
-    this.#assertOpen('restart');
-    await this.#started;
-    const before = this.#machine.state;
-    await this.#machine.stop();
-    this.#machine = this.#create();
-    this.#started = this.#begin();
-    await this.#started;
-    const after = await this.#machine.caughtUp();
-    const difference = firstDifference(before, after, 'state');
-    if (difference) {
-      throw new InvalidStateError(
-        `${this.persistenceId}: the restarted machine reached another state than before the restart: ${difference.message}`,
-        { persistenceId: this.persistenceId, expected: before, actual: after, source: 'testkit' },
-      );
-    }
-    return after;
+    assertKitOpen(this.#closed, this.persistenceId, 'restart');
+    return restartChecked(
+      this.persistenceId,
+      {
+        before: async () => {
+          await this.#started;
+          return { state: this.#machine.state };
+        },
+        restart: async () => {
+          await this.#machine.stop();
+          this.#machine = this.#create();
+          this.#started = this.#begin();
+          await this.#started;
+        },
+        after: async () => ({ state: await this.#machine.caughtUp() }),
+      },
+      { outcome: 'the restarted machine reached another state than' },
+    );
   }
 
   /** Stops the machine and drops the stores. */
@@ -161,16 +162,6 @@ export class MachineTestKit<S, H extends ActionHandlers<S>> {
       recorder,
       { logger: this.#logger, onError: (error) => this.#errors.push(error) },
     );
-  }
-
-  #assertOpen(operation: string): void {
-    if (this.#closed)
-      throw new InvalidStateError(`${this.persistenceId}: ${operation}: the test kit is closed`, {
-        persistenceId: this.persistenceId,
-        expected: 'an open test kit',
-        actual: 'closed',
-        source: 'testkit',
-      });
   }
 }
 

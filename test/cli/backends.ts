@@ -5,19 +5,14 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
-import type { DurableStateStore, Journal, SnapshotStore } from '../../src/index.js';
-import { migrate, PostgresDurableStateStore, PostgresJournal, PostgresSnapshotStore, tableNames } from '../../src/postgres/index.js';
-import { SqliteDurableStateStore, SqliteJournal, SqliteSnapshotStore } from '../../src/sqlite/index.js';
-import { connect, PG_URL, randomSchema } from '../postgres/support.js';
+import { migrate, tableNames } from '../../src/postgres/index.js';
+import { connect, PG_URL, postgresStoreClasses, randomSchema } from '../postgres/support.js';
+import { sqliteStoreClasses } from '../sqlite/helpers.js';
+import { openStoreSet, type StoreSet } from '../support/store-set.js';
 import { tempDir } from './harness.js';
 
 /** Stores opened by a test; close before running the CLI in-process on SQLite (one connection per file and mode). */
-export interface TestStores {
-  readonly journal: Journal;
-  readonly snapshotStore: SnapshotStore;
-  readonly durableStateStore: DurableStateStore;
-  close(): Promise<void>;
-}
+export type TestStores = StoreSet;
 
 /** One store location. */
 export interface Location {
@@ -45,19 +40,7 @@ export function sqliteBackend(): Backend {
       return {
         args: ['--store', `sqlite:${file}`],
         async open() {
-          const journal = new SqliteJournal(file);
-          const snapshotStore = new SqliteSnapshotStore(file);
-          const durableStateStore = new SqliteDurableStateStore(file);
-          return {
-            journal,
-            snapshotStore,
-            durableStateStore,
-            async close() {
-              await snapshotStore.close();
-              await durableStateStore.close();
-              await journal.close();
-            },
-          };
+          return openStoreSet(sqliteStoreClasses, file);
         },
         async damageSnapshot(persistenceId, sequenceNr) {
           const db = new Database(file);
@@ -91,18 +74,7 @@ export function postgresBackend(): Backend {
       return {
         args: ['--store', PG_URL, '--schema', schema],
         async open() {
-          const options = { pool: shared, schema };
-          const journal = new PostgresJournal(options);
-          const snapshotStore = new PostgresSnapshotStore(options);
-          const durableStateStore = new PostgresDurableStateStore(options);
-          return {
-            journal,
-            snapshotStore,
-            durableStateStore,
-            close: async () => {
-              await Promise.all([journal.close(), snapshotStore.close(), durableStateStore.close()]);
-            },
-          };
+          return openStoreSet(postgresStoreClasses, { pool: shared, schema });
         },
         async damageSnapshot(persistenceId, sequenceNr) {
           await shared.query(

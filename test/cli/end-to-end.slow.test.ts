@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type PersistentRepr, Serialization } from '../../src/index.js';
 import { SqliteDurableStateStore, SqliteJournal, SqliteSnapshotStore } from '../../src/sqlite/index.js';
-import { seed, timeOf } from '../inspect/seed.js';
+import { ledgerAction, seed, timeOf } from '../inspect/seed.js';
 import { connect, PG_URL, randomSchema } from '../postgres/support.js';
 import { body } from './cli-suite.js';
 import { DEFINITIONS, mementoProcess, tempDir } from './harness.js';
@@ -109,22 +109,7 @@ describe('memento as a child process', () => {
         if (!appended && /\n\s+6\s/.test(text)) {
           appended = true;
           const journal = new SqliteJournal(file);
-          void journal
-            .write([
-              {
-                persistenceId: 'ledger',
-                events: [
-                  {
-                    persistenceId: 'ledger',
-                    sequenceNr: 7,
-                    timestamp: timeOf(7),
-                    event: { type: 'add', payload: { amount: 7 } },
-                    manifest: 'add',
-                  },
-                ],
-              },
-            ])
-            .finally(() => journal.close());
+          void journal.write([{ persistenceId: 'ledger', events: [ledgerAction(7)] }]).finally(() => journal.close());
         }
         if (/\n\s+7\s/.test(text)) child.kill('SIGINT');
       },

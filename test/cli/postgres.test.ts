@@ -4,7 +4,7 @@
  * SQLite follow runs the built CLI as a child: end-to-end.slow.test.ts).
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { seed, timeOf } from '../inspect/seed.js';
+import { ledgerAction, seed } from '../inspect/seed.js';
 import { postgresBackend, withStores } from './backends.js';
 import { describeCommands } from './cli-suite.js';
 import { memento } from './harness.js';
@@ -22,22 +22,7 @@ describe('memento events --follow against PostgreSQL', () => {
     const result = await memento(['events', 'ledger', '--follow', ...location.args], {
       onStdout: (text, interrupt) => {
         if (!appended && /\n\s+6\s/.test(text)) {
-          appended = withStores(location, (stores) =>
-            stores.journal.write([
-              {
-                persistenceId: 'ledger',
-                events: [
-                  {
-                    persistenceId: 'ledger',
-                    sequenceNr: 7,
-                    timestamp: timeOf(7),
-                    event: { type: 'add', payload: { amount: 7 } },
-                    manifest: 'add',
-                  },
-                ],
-              },
-            ]),
-          );
+          appended = withStores(location, (stores) => stores.journal.write([{ persistenceId: 'ledger', events: [ledgerAction(7)] }]));
         }
         if (/\n\s+7\s/.test(text)) interrupt();
       },

@@ -50,10 +50,13 @@ describe('progress on a terminal', () => {
     expect(text()).toContain('\u001b[?25h'); // ...and shown again
   });
 
-  it('starts a bar with no total known yet and takes one later', async () => {
-    const { io, shows } = terminalIo(true);
+  it('keeps the bar empty, without a total or percentage, until a total is known', async () => {
+    const { io, text, shows } = terminalIo(true);
     const progress = startProgress(io, 'verifying', undefined);
-    await shows(/verifying \[[█░]+\] 0\/0 events/);
+    await shows(/verifying \[░{40}\] 0 events 0s/);
+    progress.update(5000);
+    await shows(/verifying \[░{40}\] 5000 events/);
+    expect(text()).not.toMatch(/█|\/0 |%/);
     progress.update(10, 40);
     await shows(/verifying \[█{10}░{30}\] 10\/40 events 25%/);
     progress.stop();

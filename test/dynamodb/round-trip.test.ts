@@ -2,27 +2,17 @@
 import { DynamoDbDurableStateStore, DynamoDbJournal, DynamoDbSnapshotStore } from '../../src/dynamodb/index.js';
 import { storeRoundTripSuite } from '../serialization/store-round-trip-suite.js';
 import { useDynamoTable } from '../support/dynalite.js';
+import { openStoreSet } from '../support/store-set.js';
 
 const dynamo = useDynamoTable('roundtrip');
 
 storeRoundTripSuite(
   'dynamodb',
-  async () => {
-    const options = { client: dynamo.client, tableName: dynamo.tableName };
-    const stores = {
-      journal: new DynamoDbJournal(options),
-      snapshotStore: new DynamoDbSnapshotStore(options),
-      durableStateStore: new DynamoDbDurableStateStore(options),
-    };
-    return {
-      ...stores,
-      close: async () => {
-        await stores.journal.close();
-        await stores.snapshotStore.close();
-        await stores.durableStateStore.close();
-      },
-    };
-  },
+  async () =>
+    openStoreSet(
+      { Journal: DynamoDbJournal, SnapshotStore: DynamoDbSnapshotStore, DurableStateStore: DynamoDbDurableStateStore },
+      { client: dynamo.client, tableName: dynamo.tableName },
+    ),
   ['events', 'snapshots', 'state', 'entity'],
   20,
 );

@@ -22,6 +22,15 @@ export const accountAfter = (n: number) => {
   return { balance, movements: n };
 };
 
+/** Machine action `sequenceNr` of `ledger` (the seed holds 1 to 6; tests append 7 to follow it live). */
+export const ledgerAction = (sequenceNr: number): PersistentRepr => ({
+  persistenceId: 'ledger',
+  sequenceNr,
+  timestamp: timeOf(sequenceNr),
+  event: { type: 'add', payload: { amount: sequenceNr } },
+  manifest: 'add',
+});
+
 /** Writes the seed; snapshots only when a store is given. */
 export async function seed(stores: {
   journal: Journal;
@@ -44,13 +53,7 @@ export async function seed(stores: {
     timestamp: timeOf(sequenceNr),
     event: sequenceNr === 3 ? { type: 'renamed', owner: 'Ada' } : { type: 'deposited', amount: 1 },
   }));
-  const actions: PersistentRepr[] = Array.from({ length: 6 }, (_, index) => ({
-    persistenceId: 'ledger',
-    sequenceNr: index + 1,
-    timestamp: timeOf(index + 1),
-    event: { type: 'add', payload: { amount: index + 1 } },
-    manifest: 'add',
-  }));
+  const actions = Array.from({ length: 6 }, (_, index) => ledgerAction(index + 1));
   const results = await journal.write([
     { persistenceId: 'account|1', events: deposits },
     { persistenceId: 'account|2', events: small },

@@ -1,8 +1,9 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { defineState, IterableReader, Machine, MemoryOffsetStore, runProjection } from '../../src/index.js';
+import { IterableReader, Machine, MemoryOffsetStore, runProjection } from '../../src/index.js';
 import { defaultLogger, isObjectFirstLogger, resolveLogger, silentLogger, stderrLogger } from '../../src/observability/logger.js';
+import { BrokenCounter } from './fixtures/broken-counter.js';
 
 /** A real pino logger writing its JSON lines into an array. */
 function capturedPino() {
@@ -17,22 +18,12 @@ function capturedPino() {
   return { logger, records: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>) };
 }
 
-const Counter = defineState({
-  name: 'counter',
-  initialState: { value: 0 },
-  actions: {
-    increment: (): { value: number } => {
-      throw new Error('the counter is broken');
-    },
-  },
-});
-
 describe('loggers', () => {
   it('keeps every field with pino, which takes (fields, message)', async () => {
     const { logger, records } = capturedPino();
     expect(isObjectFirstLogger(logger)).toBe(true);
     const machine = new Machine(
-      Counter,
+      BrokenCounter,
       new IterableReader([{ id: 'a-1', type: 'increment', payload: {}, timestamp: 1 }]),
       { write: () => Promise.reject(new Error('read-only')) },
       undefined,

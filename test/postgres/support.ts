@@ -6,7 +6,16 @@ import { randomBytes } from 'node:crypto';
 import net from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
-import { migrate, type PgPool, type PgPoolClient, type PgQueryResult } from '../../src/postgres/index.js';
+import {
+  migrate,
+  type PgPool,
+  type PgPoolClient,
+  type PgQueryResult,
+  PostgresDurableStateStore,
+  PostgresJournal,
+  PostgresSnapshotStore,
+} from '../../src/postgres/index.js';
+import type { StoreClasses } from '../support/store-set.js';
 
 /** The server the tests use: `MEMENTO_PG_URL`, else the local trust-auth server. */
 export const PG_URL = process.env.MEMENTO_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -36,6 +45,13 @@ export interface PgContext {
   readonly pool: pg.Pool;
   readonly schema: string;
 }
+
+/** The PostgreSQL stores, each on a pool and schema, for `openStoreSet`. */
+export const postgresStoreClasses: StoreClasses<{ readonly pool: PgPool; readonly schema: string }> = {
+  Journal: PostgresJournal,
+  SnapshotStore: PostgresSnapshotStore,
+  DurableStateStore: PostgresDurableStateStore,
+};
 
 /**
  * Registers beforeAll/afterAll hooks that create and drop a migrated schema; read the

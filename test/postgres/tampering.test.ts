@@ -1,7 +1,9 @@
 /** Rows of a PostgreSQL schema edited by hand (deleted, moved, copied) never recover to a wrong state. */
-import { PostgresDurableStateStore, PostgresJournal, PostgresSnapshotStore, tableNames } from '../../src/postgres/index.js';
+import { tableNames } from '../../src/postgres/index.js';
+import { sqlTamper } from '../runtime/sql-tamper.js';
 import { type Tamper, tamperingSuite } from '../runtime/tampering-suite.js';
-import { type PgContext, useSchema } from './support.js';
+import { openStoreSet } from '../support/store-set.js';
+import { type PgContext, postgresStoreClasses, useSchema } from './support.js';
 
 const pg = useSchema('tamper');
 
@@ -11,22 +13,10 @@ const tamperWith = (context: PgContext): Tamper => {
   const run = async (sql: string, ...values: unknown[]) => {
     await context.pool.query(sql, values);
   };
-  return {
-    deleteEvent: (persistenceId, sequenceNr) =>
-      run(`DELETE FROM ${t.journal} WHERE persistence_id = $1 AND sequence_nr = $2`, persistenceId, sequenceNr),
-    setRecordedHighest: (persistenceId, highest) =>
-      run(`UPDATE ${t.streams} SET highest_sequence_nr = $1 WHERE persistence_id = $2`, highest, persistenceId),
-    copyEventPayload: (from, to) =>
-      run(
-        `UPDATE ${t.journal} SET payload = (SELECT payload FROM ${t.journal} WHERE persistence_id = $1 AND sequence_nr = $2)
-         WHERE persistence_id = $3 AND sequence_nr = $4`,
-        from.persistenceId,
-        from.sequenceNr,
-        to.persistenceId,
-        to.sequenceNr,
-      ),
-    moveSnapshot: (persistenceId, from, to) =>
-      run(`UPDATE ${t.snapshots} SET sequence_nr = $1 WHERE persistence_id = $2 AND sequence_nr = $3`, to, persistenceId, from),
+  return sqlTamper({
+    run,
+    parameter: (index) => `$${index}`,
+    tables: { journal: t.journal, snapshots: t.snapshots, state: t.state, highest: { table: t.streams, column: 'highest_sequence_nr' } },
     swapSnapshotPayloads: (persistenceId, a, b) =>
       run(
         `UPDATE ${t.snapshots} s SET payload = o.payload FROM ${t.snapshots} o
@@ -36,41 +26,10 @@ const tamperWith = (context: PgContext): Tamper => {
         a,
         b,
       ),
-    copySnapshotPayload: (from, to) =>
-      run(
-        `UPDATE ${t.snapshots} SET payload = (SELECT payload FROM ${t.snapshots} WHERE persistence_id = $1 AND sequence_nr = $2)
-         WHERE persistence_id = $3 AND sequence_nr = $4`,
-        from.persistenceId,
-        from.sequenceNr,
-        to.persistenceId,
-        to.sequenceNr,
-      ),
-    copyStatePayload: (fromId, toId) =>
-      run(
-        `UPDATE ${t.state} SET payload = (SELECT payload FROM ${t.state} WHERE persistence_id = $1) WHERE persistence_id = $2`,
-        fromId,
-        toId,
-      ),
-    setStateRevision: (persistenceId, revision) =>
-      run(`UPDATE ${t.state} SET revision = $1 WHERE persistence_id = $2`, revision, persistenceId),
-  };
+  });
 };
 
 tamperingSuite('postgres', async () => {
-  const options = { pool: pg.pool, schema: pg.schema };
-  const journal = new PostgresJournal(options);
-  const snapshotStore = new PostgresSnapshotStore(options);
-  const durableStateStore = new PostgresDurableStateStore(options);
-  return {
-    journal,
-    snapshotStore,
-    durableStateStore,
-    tamper: tamperWith(pg),
-    // Closing a store leaves the pool it was given (the schema fixture's) open.
-    close: async () => {
-      await journal.close();
-      await snapshotStore.close();
-      await durableStateStore.close();
-    },
-  };
+  const stores = openStoreSet(postgresStoreClasses, { pool: pg.pool, schema: pg.schema });
+  return { ...stores, tamper: tamperWith(pg) };
 });

@@ -17,6 +17,7 @@ import {
   type RecoveryMessage,
 } from '../../src/index.js';
 import { MemoryJournal, MemorySnapshotStore } from '../../src/memory/index.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { FaultyJournal, FaultySnapshotStore, gate } from './support/faulty-stores.js';
 
 type Call = { readonly kind: 'persist' | 'persistAsync' | 'persistAll' | 'persistAllAsync' | 'defer' | 'deferAsync'; readonly id: number };
@@ -108,15 +109,21 @@ function expectedOrder(commands: readonly (readonly Call[])[]): string[] {
   );
 }
 
+/** A recovered Logger actor over a journal holding its next write at a gate until `held.open()`; `arrived` resolves when that write reaches the gate. */
+async function loggerWithHeldWrite() {
+  const journal = new FaultyJournal(new MemoryJournal());
+  const persistence = createPersistence({ journal, snapshotStore: new MemorySnapshotStore() });
+  const ref = persistence.actorOf<Command>(() => new Logger());
+  await ref.ask({ type: 'get' });
+  const held = gate();
+  journal.writeGate = held.promise;
+  const arrived = journal.nextWrite();
+  return { persistence, ref, held, arrived };
+}
+
 describe('classic persistAsync and defer', () => {
   it('keeps handling commands while an asynchronous write is in flight, and answers the asker from the handler', async () => {
-    const journal = new FaultyJournal(new MemoryJournal());
-    const persistence = createPersistence({ journal, snapshotStore: new MemorySnapshotStore() });
-    const ref = persistence.actorOf<Command>(() => new Logger());
-    await ref.ask({ type: 'get' });
-    const held = gate();
-    journal.writeGate = held.promise;
-    const arrived = journal.nextWrite();
+    const { persistence, ref, held, arrived } = await loggerWithHeldWrite();
     const answer = ref.ask({ type: 'async', id: 7 });
     await arrived;
     // The write is held at the gate; a later command is handled all the same.
@@ -128,13 +135,7 @@ describe('classic persistAsync and defer', () => {
   });
 
   it('holds commands back while a defer waits for earlier asynchronous persists', async () => {
-    const journal = new FaultyJournal(new MemoryJournal());
-    const persistence = createPersistence({ journal, snapshotStore: new MemorySnapshotStore() });
-    const ref = persistence.actorOf<Command>(() => new Logger());
-    await ref.ask({ type: 'get' });
-    const held = gate();
-    journal.writeGate = held.promise;
-    const arrived = journal.nextWrite();
+    const { persistence, ref, held, arrived } = await loggerWithHeldWrite();
     const deferring = ref.ask({
       type: 'calls',
       calls: [
@@ -183,7 +184,7 @@ describe('classic persistAsync and defer', () => {
           await restarted.close();
         },
       ),
-      { numRuns: 60 },
+      { numRuns: propertyRuns(60) },
     );
   });
 });

@@ -108,6 +108,21 @@ export function tamperingSuite(name: string, open: () => Promise<TamperingStores
       }
     }
 
+    /** Writes `amounts` as ledger actions, deletes the rows `deleted`, and resolves with what a Machine catching up fails with. */
+    async function machineCatchUpError(stores: TamperingStores, amounts: readonly number[], deleted: readonly number[]) {
+      const persistenceId = `machine-${randomUUID()}`;
+      const writer = new JournalWriter(stores.journal, persistenceId);
+      for (const amount of amounts) await writer.write({ type: 'add', payload: { amount }, timestamp: Date.now() });
+      for (const sequenceNr of deleted) await stores.tamper.deleteEvent(persistenceId, sequenceNr);
+      const machine = new Machine(LedgerState, new JournalReader(stores.journal, persistenceId, { live: false }), writer, undefined, {
+        onError: () => {},
+      });
+      await machine.start();
+      const error = await machine.caughtUp().catch((e: unknown) => e);
+      await machine.stop();
+      return { persistenceId, error };
+    }
+
     async function recoverState(stores: TamperingStores, entityId: string, signals: Signal[] = []): Promise<CounterState> {
       const persistence = runtime(stores);
       try {
@@ -173,33 +188,14 @@ export function tamperingSuite(name: string, open: () => Promise<TamperingStores
 
       it('a Machine resuming from a journal whose last action row was deleted fails, naming it', () =>
         withStores(async (stores) => {
-          const persistenceId = `machine-${randomUUID()}`;
-          const writer = new JournalWriter(stores.journal, persistenceId);
-          for (const amount of [1, 2, 3]) await writer.write({ type: 'add', payload: { amount }, timestamp: Date.now() });
-          await stores.tamper.deleteEvent(persistenceId, 3);
-          const machine = new Machine(LedgerState, new JournalReader(stores.journal, persistenceId, { live: false }), writer, undefined, {
-            onError: () => {},
-          });
-          await machine.start();
-          const error = await machine.caughtUp().catch((e: unknown) => e);
-          await machine.stop();
+          const { persistenceId, error } = await machineCatchUpError(stores, [1, 2, 3], [3]);
           expect(error).toBeInstanceOf(RecoveryError);
           expect((error as Error).message).toMatch(new RegExp(`"${persistenceId}".*action 3 is no longer in the journal`));
         }));
 
       it('a Machine reading a journal with a hole in the middle fails, naming the missing actions', () =>
         withStores(async (stores) => {
-          const persistenceId = `machine-${randomUUID()}`;
-          const writer = new JournalWriter(stores.journal, persistenceId);
-          for (const amount of [1, 2, 3, 4]) await writer.write({ type: 'add', payload: { amount }, timestamp: Date.now() });
-          await stores.tamper.deleteEvent(persistenceId, 2);
-          await stores.tamper.deleteEvent(persistenceId, 3);
-          const machine = new Machine(LedgerState, new JournalReader(stores.journal, persistenceId, { live: false }), writer, undefined, {
-            onError: () => {},
-          });
-          await machine.start();
-          const error = await machine.caughtUp().catch((e: unknown) => e);
-          await machine.stop();
+          const { error } = await machineCatchUpError(stores, [1, 2, 3, 4], [2, 3]);
           expect(error).toBeInstanceOf(RecoveryError);
           expect((error as Error).message).toMatch(/actions 2 to 3 are no longer in the journal/);
         }));

@@ -9,6 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AtomicWrite, PersistentRepr } from '../../src/core/persistent-repr.js';
 import type { SqliteDatabase, SqliteDriver } from '../../src/sqlite/client.js';
+import { SqliteDurableStateStore, SqliteJournal, SqliteSnapshotStore } from '../../src/sqlite/index.js';
+import type { StoreClasses } from '../support/store-set.js';
 
 /** better-sqlite3, loaded the way a user's own code would. */
 export const Database = createRequire(import.meta.url)('better-sqlite3') as SqliteDriver;
@@ -21,6 +23,13 @@ export function tempDir(label = 'sqlite'): string {
   dirs.push(dir);
   return dir;
 }
+
+/** The SQLite stores, each on a database file, for `openStoreSet`. */
+export const sqliteStoreClasses: StoreClasses<string> = {
+  Journal: SqliteJournal,
+  SnapshotStore: SqliteSnapshotStore,
+  DurableStateStore: SqliteDurableStateStore,
+};
 
 /** A database path in a fresh temp directory. */
 export function tempFile(label = 'sqlite'): string {

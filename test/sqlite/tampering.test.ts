@@ -1,32 +1,25 @@
 /** Rows of an SQLite file edited by hand (deleted, moved, copied) never recover to a wrong state. */
 import { afterAll } from 'vitest';
-import { SqliteDurableStateStore, SqliteJournal, SqliteSnapshotStore } from '../../src/sqlite/index.js';
+import { sqlTamper } from '../runtime/sql-tamper.js';
 import { type Tamper, tamperingSuite } from '../runtime/tampering-suite.js';
-import { removeTempDirs, tempFile, withDatabase } from './helpers.js';
+import { openStoreSet } from '../support/store-set.js';
+import { removeTempDirs, sqliteStoreClasses, tempFile, withDatabase } from './helpers.js';
 
 afterAll(removeTempDirs);
 
 /** Edits the file through a second connection, as a person with the sqlite3 shell would. */
-const tamperWith = (file: string): Tamper => {
-  const run = async (sql: string, ...values: unknown[]) => {
-    withDatabase(file, (db) => db.prepare(sql).run(...values));
-  };
-  return {
-    deleteEvent: (persistenceId, sequenceNr) =>
-      run('DELETE FROM journal WHERE persistence_id = ? AND sequence_nr = ?', persistenceId, sequenceNr),
-    setRecordedHighest: (persistenceId, highest) =>
-      run('UPDATE journal_highest SET highest = ? WHERE persistence_id = ?', highest, persistenceId),
-    copyEventPayload: (from, to) =>
-      run(
-        `UPDATE journal SET payload = (SELECT payload FROM journal WHERE persistence_id = ? AND sequence_nr = ?)
-         WHERE persistence_id = ? AND sequence_nr = ?`,
-        from.persistenceId,
-        from.sequenceNr,
-        to.persistenceId,
-        to.sequenceNr,
-      ),
-    moveSnapshot: (persistenceId, from, to) =>
-      run('UPDATE snapshots SET sequence_nr = ? WHERE persistence_id = ? AND sequence_nr = ?', to, persistenceId, from),
+const tamperWith = (file: string): Tamper =>
+  sqlTamper({
+    run: async (sql, ...values) => {
+      withDatabase(file, (db) => db.prepare(sql).run(...values));
+    },
+    parameter: () => '?',
+    tables: {
+      journal: 'journal',
+      snapshots: 'snapshots',
+      state: 'durable_state',
+      highest: { table: 'journal_highest', column: 'highest' },
+    },
     swapSnapshotPayloads: async (persistenceId, a, b) => {
       withDatabase(file, (db) => {
         const read = db.prepare('SELECT payload FROM snapshots WHERE persistence_id = ? AND sequence_nr = ?');
@@ -37,40 +30,10 @@ const tamperWith = (file: string): Tamper => {
         write.run(first, persistenceId, b);
       });
     },
-    copySnapshotPayload: (from, to) =>
-      run(
-        `UPDATE snapshots SET payload = (SELECT payload FROM snapshots WHERE persistence_id = ? AND sequence_nr = ?)
-         WHERE persistence_id = ? AND sequence_nr = ?`,
-        from.persistenceId,
-        from.sequenceNr,
-        to.persistenceId,
-        to.sequenceNr,
-      ),
-    copyStatePayload: (fromId, toId) =>
-      run(
-        'UPDATE durable_state SET payload = (SELECT payload FROM durable_state WHERE persistence_id = ?) WHERE persistence_id = ?',
-        fromId,
-        toId,
-      ),
-    setStateRevision: (persistenceId, revision) =>
-      run('UPDATE durable_state SET revision = ? WHERE persistence_id = ?', revision, persistenceId),
-  };
-};
+  });
 
 tamperingSuite('sqlite', async () => {
   const file = tempFile('tamper');
-  const journal = new SqliteJournal(file);
-  const snapshotStore = new SqliteSnapshotStore(file);
-  const durableStateStore = new SqliteDurableStateStore(file);
-  return {
-    journal,
-    snapshotStore,
-    durableStateStore,
-    tamper: tamperWith(file),
-    close: async () => {
-      await journal.close();
-      await snapshotStore.close();
-      await durableStateStore.close();
-    },
-  };
+  const stores = openStoreSet(sqliteStoreClasses, file);
+  return { ...stores, tamper: tamperWith(file) };
 });

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DurableEffect, defineDurableEntity, ErrorCodes, InvalidArgumentError, type RepliesWith } from '../../src/index.js';
 import { durableStateTestKit } from '../../src/testkit/index.js';
+import { closingAfterEach } from '../support/closing-after-each.js';
 
 type ProfileCommand =
   | ({ readonly type: 'rename'; readonly name: string } & RepliesWith<string>)
@@ -25,14 +26,7 @@ const Profile = defineDurableEntity<Profile, ProfileCommand>({
   },
 });
 
-const kits: { close(): Promise<void> }[] = [];
-const kitOf = <Kit extends { close(): Promise<void> }>(kit: Kit): Kit => {
-  kits.push(kit);
-  return kit;
-};
-afterEach(async () => {
-  await Promise.all(kits.splice(0).map((kit) => kit.close()));
-});
+const kitOf = closingAfterEach();
 
 describe('durableStateTestKit', () => {
   it('returns what each command stored, the reply, the state and the revision', async () => {

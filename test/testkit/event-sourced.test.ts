@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   defineEntity,
   Effect,
@@ -9,6 +9,7 @@ import {
   UnhandledCommandError,
 } from '../../src/index.js';
 import { eventSourcedTestKit } from '../../src/testkit/index.js';
+import { closingAfterEach } from '../support/closing-after-each.js';
 
 type CartCommand =
   | ({ readonly type: 'add'; readonly item: string } & RepliesWith<number>)
@@ -37,14 +38,7 @@ const Cart = defineEntity<Cart, CartCommand, CartEvent>({
   eventHandler: (state, event) => (event.type === 'added' ? { ...state, items: [...state.items, event.item] } : { ...state, closed: true }),
 });
 
-const kits: { close(): Promise<void> }[] = [];
-const kitOf = <Kit extends { close(): Promise<void> }>(kit: Kit): Kit => {
-  kits.push(kit);
-  return kit;
-};
-afterEach(async () => {
-  await Promise.all(kits.splice(0).map((kit) => kit.close()));
-});
+const kitOf = closingAfterEach();
 
 describe('eventSourcedTestKit', () => {
   it('returns the events persisted, the reply and the state of each command', async () => {

@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { defineState, ErrorCodes, InvalidArgumentError } from '../../src/index.js';
 import { machineTestKit } from '../../src/testkit/index.js';
+import { closingAfterEach } from '../support/closing-after-each.js';
 
 const Counter = defineState({
   name: 'counter',
@@ -16,14 +17,7 @@ const Counter = defineState({
   },
 });
 
-const kits: { close(): Promise<void> }[] = [];
-const kitOf = <Kit extends { close(): Promise<void> }>(kit: Kit): Kit => {
-  kits.push(kit);
-  return kit;
-};
-afterEach(async () => {
-  await Promise.all(kits.splice(0).map((kit) => kit.close()));
-});
+const kitOf = closingAfterEach();
 
 describe('machineTestKit', () => {
   it('returns the action and the state of each run, and the recorder snapshots', async () => {
