@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { configDefaults, defineConfig, mergeConfig } from 'vitest/config';
 import base from './vitest.config.js';
 
@@ -10,6 +11,12 @@ import base from './vitest.config.js';
  * Files share their worker's module cache (`isolate: false`): sources are transformed and
  * loaded once per worker instead of once per file. That is safe because no test mocks
  * modules and every test that fakes timers restores them.
+ *
+ * Most of a store test's time is spent waiting on PostgreSQL, dynalite or s3rver, so at
+ * least three files run at once, even on two cores, where vitest's default (one fewer than
+ * the cores) runs them one by one.
+ * Properties make a fifth of their runs (`MEMENTO_PROPERTY_SCALE`, read by
+ * test/support/property-runs.ts); `npm test` makes them all.
  */
 export default mergeConfig(
   base,
@@ -17,6 +24,8 @@ export default mergeConfig(
     test: {
       exclude: [...configDefaults.exclude, 'test/**/*.slow.test.ts', 'test/package/**'],
       isolate: false,
+      maxWorkers: Math.max(3, availableParallelism() - 1),
+      env: { MEMENTO_PROPERTY_SCALE: '0.2' },
     },
   }),
 );

@@ -66,29 +66,29 @@ const only = (value('only')?.split(',') ?? [...SCENARIOS]).filter((id) => !(id =
 for (const id of only) if (!SCENARIOS.includes(id)) throw new Error(`unknown scenario ${id}; known: ${SCENARIOS.join(', ')}`);
 const settings: BenchSettings = {
   quick,
-  rounds: numberOf('rounds', quick ? 3 : 7),
-  appendEvents: numberOf('append-events', quick ? 10_000 : 100_000),
+  rounds: numberOf('rounds', quick ? 3 : 5),
+  appendEvents: numberOf('append-events', quick ? 10_000 : 50_000),
   appendEntities: numberOf('append-entities', 100),
-  runtimeCommands: numberOf('runtime-commands', quick ? 5_000 : 50_000),
+  runtimeCommands: numberOf('runtime-commands', quick ? 5_000 : 20_000),
   replayEvents: numberOf('replay-events', quick ? 100_000 : 1_000_000),
   recoverySizes: listOf('recovery-sizes', quick ? [1000, 10_000, 100_000] : [1000, 100_000, 1_000_000]).sort((a, b) => a - b),
-  snapshotRounds: numberOf('snapshot-rounds', quick ? 5 : 41),
+  snapshotRounds: numberOf('snapshot-rounds', quick ? 5 : 15),
   peerRounds: numberOf('peer-rounds', quick ? 3 : 15),
   memoryEvents: listOf('memory-events', quick ? [10_000, 100_000] : [100_000, 1_000_000]),
-  peerEvents: numberOf('peer-events', quick ? 2000 : 20_000),
-  peerSqliteEvents: numberOf('peer-sqlite-events', quick ? 1000 : 5000),
+  peerEvents: numberOf('peer-events', quick ? 2000 : 10_000),
+  peerSqliteEvents: numberOf('peer-sqlite-events', quick ? 1000 : 2500),
   peerLoadEvents: numberOf('peer-load-events', 10_000),
-  latencyWrites: numberOf('latency-writes', quick ? 100 : 500),
-  dynamodbEvents: numberOf('dynamodb-events', quick ? 2_000 : 10_000),
+  latencyWrites: numberOf('latency-writes', quick ? 100 : 300),
+  dynamodbEvents: numberOf('dynamodb-events', quick ? 2_000 : 5_000),
   inspectorEvents: numberOf('inspector-events', quick ? 100_000 : 1_000_000),
   inspectorPoints: numberOf('inspector-points', quick ? 30 : 100),
   workload: {
     entities: numberOf('workload-entities', 10_000),
     rate: numberOf('workload-rate', quick ? 500 : 2000),
-    seconds: numberOf('workload-seconds', quick ? 5 : 30),
+    seconds: numberOf('workload-seconds', quick ? 5 : 10),
     zipf: Number(value('workload-zipf') ?? 1),
     writeShare: 0.8,
-    killAfterSeconds: numberOf('workload-kill-after', quick ? 3 : 15),
+    killAfterSeconds: numberOf('workload-kill-after', quick ? 3 : 5),
     peers: !flag('no-peers'),
   },
   log: (line: string) => console.log(`  … ${line}`),
@@ -140,6 +140,7 @@ console.log(
   `memento bench: ${only.join(', ')}; measuring ${code === 'dist' ? 'dist/' : 'src/ through tsx (run npm run build to measure dist/)'}`,
 );
 const scenarios: ScenarioResult[] = [];
+const scenarioSeconds: Record<string, number> = {};
 const errors: { scenario: string; message: string }[] = [];
 const dir = mkdtempSync(join(os.tmpdir(), 'memento-bench-run-'));
 let fixtures: Fixtures | undefined;
@@ -171,11 +172,14 @@ try {
       errors.push({ scenario: id, message });
       console.log(`scenario ${id} failed: ${error instanceof Error ? error.stack : message}`);
     }
+    scenarioSeconds[id] = (performance.now() - at) / 1000;
   };
   await run('append', () => runAppendScenario(settings));
   if (sqliteLengths.length > 0) {
     console.log('\n[fixtures]');
+    const at = performance.now();
     fixtures = await buildFixtures(dir, sqliteLengths, pgLengths, needs('replay') ? [settings.replayEvents] : [], settings.log);
+    scenarioSeconds.fixtures = (performance.now() - at) / 1000;
   }
   const f = fixtures as Fixtures;
   await run('replay', () => runReplayScenario(settings, f));
@@ -212,6 +216,7 @@ const report: BenchReport = {
   packages: packageVersions(),
   settings: printable,
   durationSeconds: (performance.now() - started) / 1000,
+  scenarioSeconds,
   scenarios,
   errors,
 };

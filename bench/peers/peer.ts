@@ -21,6 +21,8 @@ export interface PeerEventStore {
   load(streamId: string): Promise<number>;
   /** Drops what setup created and closes connections. */
   teardown(): Promise<void>;
+  /** Anything the report must say about how the run went for this peer (e.g. operations retried). */
+  remarks?(): string | undefined;
 }
 
 /** Options every peer factory takes. */

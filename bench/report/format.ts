@@ -47,6 +47,8 @@ export interface BenchReport {
   readonly packages: Record<string, string>;
   readonly settings: Record<string, unknown>;
   readonly durationSeconds: number;
+  /** Seconds each scenario took (the fixtures its histories need included), in run order: what to trim when a run is too long. */
+  readonly scenarioSeconds?: Record<string, number>;
   readonly scenarios: ScenarioResult[];
   readonly errors: { readonly scenario: string; readonly message: string }[];
 }
@@ -161,7 +163,13 @@ export function formatMarkdown(report: BenchReport, history: readonly HistoryEnt
       .map(([name, version]) => `${name} ${version}`)
       .join(', ')} |`,
     `| settings | ${mdCell(JSON.stringify(report.settings))} |`,
-    `| duration | ${Math.round(report.durationSeconds)} s |`,
+    `| duration | ${Math.round(report.durationSeconds)} s${
+      report.scenarioSeconds
+        ? ` (${Object.entries(report.scenarioSeconds)
+            .map(([id, seconds]) => `${id} ${Math.round(seconds)}`)
+            .join(', ')})`
+        : ''
+    } |`,
     '',
     '## Targets',
     '',

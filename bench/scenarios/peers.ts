@@ -39,6 +39,7 @@ interface PeerEventStore {
   append(streamId: string, events: readonly PeerEvent[], expectedVersion: number): Promise<void>;
   load(streamId: string): Promise<number>;
   teardown(): Promise<void>;
+  remarks?(): string | undefined;
 }
 type PeersModule = { createPeers(options: { pgUrl: string; sqliteDir: string }): Promise<PeerEventStore[]> };
 
@@ -188,6 +189,10 @@ export async function runPeersScenario(settings: BenchSettings, fixtures: Fixtur
         met: loadRatio >= MARGIN,
       });
       log(`peers: ${peer.name} append ${appendRatio.toFixed(2)}x, load ${loadRatio.toFixed(2)}x`);
+    }
+    for (const peer of ready) {
+      const remark = peer.remarks?.();
+      if (remark) notes.push(`${peer.name}: ${remark}.`);
     }
   } finally {
     for (const peer of ready) await peer.teardown().catch(() => {});

@@ -50,8 +50,9 @@ function row(name: string, events: number, ours: readonly number[], raw: Record<
 
 export async function runReplayScenario(settings: BenchSettings, fixtures: Fixtures): Promise<ScenarioResult> {
   const { log } = settings;
-  // A 1M-event replay takes seconds per contender and round: at most five rounds.
-  const rounds = Math.min(settings.rounds, 5);
+  // A 1M-event replay takes seconds per contender and round, and eleven contenders run every
+  // round: at most three rounds (plus the warm-up) keep the scenario within a few minutes.
+  const rounds = Math.min(settings.rounds, 3);
   const events = settings.replayEvents;
   const id = historyId(events);
   const sqlite = await loadSqlite();

@@ -100,7 +100,7 @@ export async function runWorkloadScenario(settings: BenchSettings): Promise<Scen
   const pool = new pg.Pool({ connectionString: pgUrl(), max: 2 });
   const schema = `memento_bench_wl_${randomBytes(4).toString('hex')}`;
   const runs: WorkloadRun[] = [];
-  const warmupSeconds = settings.quick ? 1 : 5;
+  const warmupSeconds = settings.quick ? 1 : 3;
   try {
     await postgres.migrate({ pool, schema });
     const all: { backend: string; store: 'SQLite' | 'PostgreSQL' }[] = [
@@ -125,7 +125,7 @@ export async function runWorkloadScenario(settings: BenchSettings): Promise<Scen
         writeShare: workload.writeShare,
         seed: 20261203,
         snapshotEvery: MEMENTO_SNAPSHOT_EVERY,
-        drainSeconds: settings.quick ? 10 : 60,
+        drainSeconds: settings.quick ? 10 : 30,
       };
       try {
         log(`workload: ${backend}, ${workload.rate} commands/s for ${workload.seconds} s`);

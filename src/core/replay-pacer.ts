@@ -39,8 +39,11 @@ export interface ReplayPacing {
 export const DEFAULT_REPLAY_PACING: ReplayPacing = Object.freeze({ yieldEveryMs: 10, progressEveryMs: 500 });
 
 // The clock is read every few events, not every event: cheap enough for the fastest
-// replays, and a handful of events never takes long enough to matter.
+// replays, and a handful of small events never takes long enough to matter. Once a few
+// events took longer than SLOW_EVENTS_MS (large events, a slow handler), it is read after
+// every event instead, so a slice never overruns by more than one event.
 const CLOCK_EVERY = 16;
+const SLOW_EVENTS_MS = 1;
 
 /** Paces one replay: call {@link step} after every event and {@link finish} at its end. */
 export class ReplayPacer {
@@ -50,6 +53,9 @@ export class ReplayPacer {
   readonly #started = performance.now();
   #sliceStarted = this.#started;
   #lastReport = this.#started;
+  #lastClock = this.#started;
+  // The first event is timed at once: large events must not run a whole window unchecked.
+  #untilClock = 1;
   #replayed = 0;
 
   constructor(persistenceId: string, total: number | undefined, pacing: ReplayPacing) {
@@ -65,8 +71,11 @@ export class ReplayPacer {
 
   /** Counts one event; returns a promise to await first when the event loop is due a turn. */
   step(): Promise<void> | undefined {
-    if (++this.#replayed % CLOCK_EVERY !== 0) return undefined;
+    this.#replayed++;
+    if (--this.#untilClock > 0) return undefined;
     const now = performance.now();
+    this.#untilClock = now - this.#lastClock > SLOW_EVENTS_MS ? 1 : CLOCK_EVERY;
+    this.#lastClock = now;
     if (this.#pacing.onProgress && now - this.#lastReport >= this.#pacing.progressEveryMs) {
       this.#lastReport = now;
       this.#report(now, false);
@@ -74,6 +83,7 @@ export class ReplayPacer {
     if (now - this.#sliceStarted < this.#pacing.yieldEveryMs) return undefined;
     return nextTurn().then(() => {
       this.#sliceStarted = performance.now();
+      this.#lastClock = this.#sliceStarted;
     });
   }
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { GuardedOffsetStore, type OffsetStoreCore } from '../spi/guarded-offset-store.js';
-import { offsetFromNumber } from '../spi/offset-store.js';
+import { decodeOffset } from '../spi/offset-store.js';
 import type { Offset } from '../spi/read-journal.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { numberValue, readNumber, stringValue } from './attributes.js';
@@ -33,7 +33,7 @@ class DynamoDbOffsetStoreCore implements OffsetStoreCore {
       const found = await ready.client.send(
         new ready.sdk.GetItemCommand({ TableName: this.connection.table, Key: key(projectionName), ConsistentRead: true }),
       );
-      return offsetFromNumber(found.Item ? readNumber(found.Item, Attribute.offset, projectionName) : 0);
+      return decodeOffset(found.Item ? readNumber(found.Item, Attribute.offset, projectionName) : 0);
     } catch (error) {
       throw this.connection.failure(error, 'offsetStore.load');
     }

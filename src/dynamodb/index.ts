@@ -10,11 +10,12 @@
  * @module
  */
 export type { DynamoDbOptions } from './connection.js';
+export { DynamoDbDurableStateQueries, type DynamoDbDurableStateQueriesOptions } from './dynamodb-durable-state-queries.js';
 export { DynamoDbDurableStateStore, type DynamoDbDurableStateStoreOptions } from './dynamodb-durable-state-store.js';
 export { DynamoDbJournal, type DynamoDbJournalOptions } from './dynamodb-journal.js';
 export { DynamoDbOffsetStore, type DynamoDbOffsetStoreOptions } from './dynamodb-offset-store.js';
 export { DynamoDbReadJournal, type DynamoDbReadJournalOptions } from './dynamodb-read-journal.js';
 export { DynamoDbSnapshotStore, type DynamoDbSnapshotStoreOptions } from './dynamodb-snapshot-store.js';
 export { itemSize, MAX_ITEM_BYTES } from './item-size.js';
-export { Attribute, DEFAULT_TABLE_NAME, Kind, partitionKey, SLICE_INDEX_NAME, sliceKey, sliceKeyOf } from './layout.js';
+export { Attribute, DEFAULT_TABLE_NAME, Kind, partitionKey, SLICE_INDEX_NAME, sliceKey, sliceKeyOf, TAG_INDEX_NAME } from './layout.js';
 export { createTable, type ProvisionedCapacity, type TableOptions, tableDefinition, validateTableName } from './table.js';

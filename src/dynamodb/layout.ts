@@ -37,7 +37,7 @@ export const Attribute = {
   external: 'ext',
   /** State: revision (N). */
   revision: 'rev',
-  /** State: tag (S), when given. */
+  /** State: tag (S), when given; the hash key of the tag index. */
   tag: 'tag',
   /** Projection offset: the stored offset (N). */
   offset: 'off',
@@ -51,6 +51,9 @@ export type ItemKind = (typeof Kind)[keyof typeof Kind];
 
 /** Name of the slice index when a table is created with one. */
 export const SLICE_INDEX_NAME = 'memento_slices';
+
+/** Name of the durable state tag index (hash `tag`, range `ts`) when a table is created with one. */
+export const TAG_INDEX_NAME = 'memento_state_tags';
 
 /** Default table name. */
 export const DEFAULT_TABLE_NAME = 'memento';

@@ -3,12 +3,12 @@
  * CDK or Terraform) and a helper that creates it and waits until it is active.
  * @module
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { invalidArgument, validateInteger } from '../core/validation.js';
+import { retryPolicy, withRetry } from '../spi/retry.js';
 import { loadDynamoDb } from './client.js';
 import { awsErrorName, NAME, storeFailure } from './errors.js';
-import { Attribute, DEFAULT_TABLE_NAME, SLICE_INDEX_NAME } from './layout.js';
+import { Attribute, DEFAULT_TABLE_NAME, SLICE_INDEX_NAME, TAG_INDEX_NAME } from './layout.js';
 
 /** Provisioned capacity of the table (and of the slice index, when created). */
 export interface ProvisionedCapacity {
@@ -28,6 +28,11 @@ export interface TableOptions {
    * later with UpdateTable, which backfills it. @default false
    */
   readonly sliceIndex?: boolean;
+  /**
+   * Create the durable state tag index (`memento_state_tags`: hash `tag`, range `ts`, all
+   * attributes) for `changesByTag`; like the slice index it can be added later. @default false
+   */
+  readonly tagIndex?: boolean;
 }
 
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
@@ -40,7 +45,7 @@ export function validateTableName(value: unknown, argument = 'tableName'): strin
   return value;
 }
 
-/** The CreateTable input of the Memento table: keys, optional slice index, billing. */
+/** The CreateTable input of the Memento table: keys, optional slice and tag indexes, billing. */
 export function tableDefinition(options: TableOptions = {}): CreateTableCommandInput {
   const tableName = validateTableName(options.tableName ?? DEFAULT_TABLE_NAME, 'options.tableName');
   const billing = options.billing ?? 'PAY_PER_REQUEST';
@@ -67,19 +72,27 @@ export function tableDefinition(options: TableOptions = {}): CreateTableCommandI
     ],
     ...(throughput ? { BillingMode: 'PROVISIONED', ProvisionedThroughput: throughput } : { BillingMode: 'PAY_PER_REQUEST' }),
   };
+  const indexes: NonNullable<CreateTableCommandInput['GlobalSecondaryIndexes']> = [];
+  const byTime = (indexName: string, hashAttribute: string) => ({
+    IndexName: indexName,
+    KeySchema: [
+      { AttributeName: hashAttribute, KeyType: 'HASH' as const },
+      { AttributeName: Attribute.writtenAt, KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'ALL' as const },
+    ...(throughput ? { ProvisionedThroughput: throughput } : {}),
+  });
   if (options.sliceIndex) {
-    attributes.push({ AttributeName: Attribute.sliceKey, AttributeType: 'S' }, { AttributeName: Attribute.writtenAt, AttributeType: 'N' });
-    definition.GlobalSecondaryIndexes = [
-      {
-        IndexName: SLICE_INDEX_NAME,
-        KeySchema: [
-          { AttributeName: Attribute.sliceKey, KeyType: 'HASH' },
-          { AttributeName: Attribute.writtenAt, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-        ...(throughput ? { ProvisionedThroughput: throughput } : {}),
-      },
-    ];
+    attributes.push({ AttributeName: Attribute.sliceKey, AttributeType: 'S' });
+    indexes.push(byTime(SLICE_INDEX_NAME, Attribute.sliceKey));
+  }
+  if (options.tagIndex) {
+    attributes.push({ AttributeName: Attribute.tag, AttributeType: 'S' });
+    indexes.push(byTime(TAG_INDEX_NAME, Attribute.tag));
+  }
+  if (indexes.length > 0) {
+    attributes.push({ AttributeName: Attribute.writtenAt, AttributeType: 'N' });
+    definition.GlobalSecondaryIndexes = indexes;
   }
   return definition;
 }
@@ -101,21 +114,36 @@ export async function createTable(client: DynamoDBClient, options: TableOptions 
     // Another process creating it at the same time is as good as creating it.
     if (awsErrorName(error) !== 'ResourceInUseException') throw storeFailure(error, { table, operation: 'createTable' });
   }
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 20; ; delay = Math.min(delay * 2, 1_000)) {
-    let status: string | undefined;
-    try {
-      status = (await client.send(new sdk.DescribeTableCommand({ TableName: table }))).Table?.TableStatus;
-    } catch (error) {
-      if (awsErrorName(error) !== 'ResourceNotFoundException') throw storeFailure(error, { table, operation: 'createTable' });
-    }
-    if (status === 'ACTIVE') return created;
-    if (Date.now() + delay > deadline) {
-      throw storeFailure(new Error(`table status ${status ?? 'not found'} after ${timeoutMs} ms, expected ACTIVE`), {
-        table,
-        operation: 'createTable',
-      });
-    }
-    await sleep(delay);
+  // Polled with the shared retry loop: "not active yet" is the transient failure, the timeout its deadline.
+  const policy = retryPolicy({ deadlineMs: timeoutMs, initialDelayMs: 20, maxDelayMs: 1_000 });
+  await withRetry(
+    policy,
+    async () => {
+      let status: string | undefined;
+      try {
+        status = (await client.send(new sdk.DescribeTableCommand({ TableName: table }))).Table?.TableStatus;
+      } catch (error) {
+        if (awsErrorName(error) !== 'ResourceNotFoundException') throw storeFailure(error, { table, operation: 'createTable' });
+      }
+      if (status !== 'ACTIVE') throw new TableNotActive(status);
+    },
+    {
+      isTransient: (error) => error instanceof TableNotActive,
+      fail: ({ error }) =>
+        error instanceof TableNotActive
+          ? storeFailure(new Error(`table status ${error.status ?? 'not found'} after ${timeoutMs} ms, expected ACTIVE`), {
+              table,
+              operation: 'createTable',
+            })
+          : error,
+    },
+  );
+  return created;
+}
+
+/** DescribeTable's answer while the table is being created (or not visible yet). */
+class TableNotActive extends Error {
+  constructor(readonly status: string | undefined) {
+    super(`table status ${status ?? 'not found'}, expected ACTIVE`);
   }
 }

@@ -14,7 +14,7 @@ export type { Unsubscribe } from './machine-events.js';
 export { machineTimeTravel } from './machine-history.js';
 export { MEMORY_RECORDER_DEFAULT_LIMIT, MemoryRecorder, type MemoryRecorderOptions } from './memory-recorder.js';
 export type { Reader, ReadOptions } from './reader.js';
-export type { Recorder, Snapshot } from './recorder.js';
+export type { MachineRecoveryReport, Recorder, Snapshot } from './recorder.js';
 export {
   type ActionHandler,
   type ActionHandlers,

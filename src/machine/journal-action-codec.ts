@@ -4,6 +4,7 @@
  * "resume strictly after action id" is one replay from `id + 1`.
  * @module
  */
+import { stampStoredSize, storedSizeOf } from '../core/encoded-size.js';
 import type { PersistentRepr } from '../core/persistent-repr.js';
 import { invalidArgument } from '../core/validation.js';
 import type { Action, ActionDraft } from './action.js';
@@ -23,13 +24,17 @@ export function toActionEvent(draft: ActionDraft): ActionEvent {
 export function toAction(repr: PersistentRepr): Action {
   const event = repr.event as Partial<ActionEvent> | null;
   const isAction = typeof event === 'object' && event !== null && typeof event.type === 'string';
-  return {
+  const action: Action = {
     id: String(repr.sequenceNr),
     sequenceNr: repr.sequenceNr,
     type: isAction ? (event.type as string) : (repr.manifest ?? ''),
     payload: isAction ? event.payload : repr.event,
     timestamp: repr.timestamp,
   };
+  // The event's stored size goes with its action, for the machine's recovery report.
+  const size = storedSizeOf(repr);
+  if (size !== undefined) stampStoredSize(action, size);
+  return action;
 }
 
 const DECIMAL = /^(0|[1-9][0-9]*)$/;

@@ -4,6 +4,7 @@
  * so every machine reading one source agrees.
  * @module
  */
+import { storedSizeOf } from '../core/encoded-size.js';
 import { describeValue, InvalidStateError, RecoveryError } from '../core/errors.js';
 import { holdProcess } from '../core/timers.js';
 import { invalidArgument, validateFunction } from '../core/validation.js';
@@ -16,7 +17,7 @@ import { machineHistory, machineStateAt } from './machine-history.js';
 import { MemoryRecorder } from './memory-recorder.js';
 import { PendingRuns } from './pending-runs.js';
 import type { Reader } from './reader.js';
-import type { Recorder, Snapshot } from './recorder.js';
+import type { MachineRecoveryReport, Recorder, Snapshot } from './recorder.js';
 import { type ActionHandlers, hasActionType, type PayloadOf, type Reduction, reduce, type StateDefinition } from './state-definition.js';
 import type { Writer, WrittenAction } from './writer.js';
 
@@ -26,6 +27,16 @@ export interface MachineOptions<S> {
   readonly logger?: LoggerOption;
   /** Told about every skipped action (unknown type, failing handler) and recorder or reader failure. */
   readonly onError?: (error: Error, action: Action | null, state: S) => void;
+  /** Told what each `start()` did once the machine first caught up with its reader. */
+  readonly onRecovery?: (report: MachineRecoveryReport) => void;
+}
+
+/** A recovery under way: from `start()` until the first catch-up. */
+interface RecoveryTally {
+  readonly started: number;
+  readonly snapshotActionId: string | null;
+  actions: number;
+  bytes: number | undefined;
 }
 
 /** Lifecycle of a machine. */
@@ -54,6 +65,9 @@ export class Machine<S, H extends ActionHandlers<S>> {
   readonly recorder: Recorder<S, Action>;
   readonly #logger: Logger;
   readonly #onError: MachineOptions<S>['onError'];
+  readonly #onRecovery: MachineOptions<S>['onRecovery'];
+  /** Counts what the reader delivers until the first catch-up after `start()`. */
+  #recovery: RecoveryTally | undefined;
   readonly #events = new MachineEvents<MachineEventMap<S>>();
   #state: S;
   #lastAction: Action | null = null;
@@ -83,12 +97,14 @@ export class Machine<S, H extends ActionHandlers<S>> {
       invalidArgument('recorder', 'a Recorder (an object with afterDispatch(snapshot))', recorder);
     }
     if (options.onError !== undefined) validateFunction(options.onError, 'options.onError');
+    if (options.onRecovery !== undefined) validateFunction(options.onRecovery, 'options.onRecovery');
     this.definition = definition;
     this.reader = reader;
     this.writer = writer;
     this.recorder = (recorder as Recorder<S, Action> | undefined) ?? new MemoryRecorder<S>();
     this.#logger = resolveLogger(options.logger);
     this.#onError = options.onError;
+    this.#onRecovery = options.onRecovery;
     this.#state = definition.initialState;
   }
 
@@ -128,22 +144,21 @@ export class Machine<S, H extends ActionHandlers<S>> {
     if (this.#status === 'stopping') await this.#settled();
     this.#status = 'starting';
     this.#caughtUp = deferred();
+    const started = performance.now();
     let loaded: Snapshot<S, Action> | null;
     try {
       loaded = this.recorder.loadSnapshot ? await this.recorder.loadSnapshot() : null;
       if (loaded !== null && loaded !== undefined) this.#checkLoaded(loaded);
     } catch (cause) {
       this.#status = 'failed';
-      throw new RecoveryError(
-        `[${this.name}] the recorder could not load the snapshot to start from: ${String((cause as Error)?.message ?? cause)}`,
-        {
-          cause,
-          source: 'machine',
-        },
-      );
+      throw new RecoveryError(`[${this.name}] the recorder could not load the snapshot to start from: ${causeText(cause)}`, {
+        cause,
+        source: 'machine',
+      });
     }
     this.#state = loaded ? loaded.state : this.definition.initialState;
     this.#lastAction = loaded ? loaded.action : null;
+    this.#recovery = { started, snapshotActionId: this.#lastAction?.id ?? null, actions: 0, bytes: 0 };
     await this.#record({ action: null, state: this.#state });
     const abort = new AbortController();
     this.#abort = abort;
@@ -248,7 +263,7 @@ export class Machine<S, H extends ActionHandlers<S>> {
     const hold = holdProcess();
     signal.addEventListener('abort', hold.release, { once: true });
     try {
-      iterator = this.reader.read(afterId, { signal, onCaughtUp: () => this.#caughtUp.resolve(this.#state) })[Symbol.asyncIterator]();
+      iterator = this.reader.read(afterId, { signal, onCaughtUp: () => this.#onCaughtUp() })[Symbol.asyncIterator]();
       while (!signal.aborted) {
         const next = await iterator.next();
         // Delivered after stop(): the machine no longer applies anything.
@@ -258,11 +273,13 @@ export class Machine<S, H extends ActionHandlers<S>> {
         await dispatching;
         this.#dispatching = undefined;
       }
-      this.#caughtUp.resolve(this.#state);
+      // A reader that ended on its own caught up; a stopped machine's recovery is not reported.
+      if (signal.aborted) this.#caughtUp.resolve(this.#state);
+      else this.#onCaughtUp();
     } catch (cause) {
       if (signal.aborted) return;
       const error = new RecoveryError(
-        `[${this.name}] the reader failed after action ${describeValue(this.#lastAction?.id ?? null)}: ${String((cause as Error)?.message ?? cause)}`,
+        `[${this.name}] the reader failed after action ${describeValue(this.#lastAction?.id ?? null)}: ${causeText(cause)}`,
         { cause, source: 'machine' },
       );
       this.#status = 'failed';
@@ -301,6 +318,14 @@ export class Machine<S, H extends ActionHandlers<S>> {
       this.#report(error, null);
       return;
     }
+    const recovery = this.#recovery;
+    if (recovery) {
+      recovery.actions++;
+      if (recovery.bytes !== undefined) {
+        const size = storedSizeOf(action);
+        recovery.bytes = size === undefined ? undefined : recovery.bytes + size;
+      }
+    }
     const outcome = reduce(this.definition, this.#state, action);
     this.#state = outcome.state;
     this.#lastAction = action;
@@ -309,6 +334,38 @@ export class Machine<S, H extends ActionHandlers<S>> {
     await this.#record(snapshot);
     if (this.#events.has('dispatch')) this.#events.emit('dispatch', snapshot);
     this.#pending.delivered(action.id, outcome);
+  }
+
+  /** The reader delivered everything in the source: the first time after `start()`, the recovery is reported. */
+  #onCaughtUp(): void {
+    const recovery = this.#recovery;
+    this.#recovery = undefined;
+    if (recovery) this.#reportRecovery(recovery);
+    this.#caughtUp.resolve(this.#state);
+  }
+
+  #reportRecovery(recovery: RecoveryTally): void {
+    const report: MachineRecoveryReport = {
+      machine: this.name,
+      snapshotActionId: recovery.snapshotActionId,
+      actionsReplayed: recovery.actions,
+      bytesRead: recovery.bytes,
+      durationMs: performance.now() - recovery.started,
+      snapshotTriggered: undefined,
+    };
+    let triggered: string | undefined;
+    try {
+      triggered = this.recorder.afterRecovery?.(report);
+    } catch (cause) {
+      this.#report(cause, this.#lastAction);
+    }
+    const final = triggered === undefined ? report : { ...report, snapshotTriggered: triggered };
+    this.#logger.debug(`${MACHINE_PREFIX}[${this.name}] recovered`, { ...final });
+    try {
+      this.#onRecovery?.(final);
+    } catch {
+      // The recovery callback's own failure must not stop the machine.
+    }
   }
 
   async #record(snapshot: Snapshot<S, Action>): Promise<void> {
@@ -380,7 +437,7 @@ export class Machine<S, H extends ActionHandlers<S>> {
 
   #report(cause: unknown, action: Action | null): void {
     const error = cause instanceof Error ? cause : new Error(String(cause));
-    this.#logger.error(error.message.startsWith('[memento] ') ? error.message : `[memento] [machine] ${error.message}`, {
+    this.#logger.error(error.message.startsWith('[memento] ') ? error.message : `${MACHINE_PREFIX}${error.message}`, {
       machine: this.name,
       actionId: action?.id,
       actionType: action?.type,
@@ -393,4 +450,16 @@ export class Machine<S, H extends ActionHandlers<S>> {
     }
     this.#events.emit('error', error, action);
   }
+}
+
+/** The prefix every machine error's message starts with. */
+const MACHINE_PREFIX = '[memento] [machine] ';
+
+/**
+ * A cause's message for the machine error that wraps it, without the machine prefix the
+ * wrapping error adds again (a reader's or recorder's own RecoveryError carries it too).
+ */
+function causeText(cause: unknown): string {
+  const message = String((cause as Error)?.message ?? cause);
+  return message.startsWith(MACHINE_PREFIX) ? message.slice(MACHINE_PREFIX.length) : message;
 }

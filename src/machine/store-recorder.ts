@@ -5,6 +5,7 @@
  */
 import { CorruptSnapshotError, describeValue } from '../core/errors.js';
 import { validatePersistenceId } from '../core/persistence-id.js';
+import { isSlowRecovery, type SlowRecoveryThreshold, slowRecoveryThreshold } from '../core/slow-recovery.js';
 import { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { Debounce } from '../core/timers.js';
 import { invalidArgument, validateFunction, validateInteger } from '../core/validation.js';
@@ -12,7 +13,7 @@ import { type LoggerOption, resolveLogger } from '../observability/logger.js';
 import type { SnapshotStore } from '../spi/snapshot-store.js';
 import type { Action } from './action.js';
 import { decimalSequenceNr, sequenceNrOfActionId } from './journal-action-codec.js';
-import type { Recorder, Snapshot } from './recorder.js';
+import type { MachineRecoveryReport, Recorder, Snapshot } from './recorder.js';
 import { type PlacedSnapshot, RecorderSaveQueue } from './recorder-save-queue.js';
 
 /** Options of {@link StoreRecorder}. */
@@ -26,6 +27,13 @@ export interface StoreRecorderOptions<S, A extends Action> {
    * in UTF-8: large actions cost more to replay than small ones). @default undefined (off)
    */
   readonly everyBytes?: number;
+  /**
+   * Snapshot the state right after a recovery (`start()` up to the first catch-up) that
+   * replayed more than `events` actions or took more than `ms` milliseconds, so the next
+   * start is fast; the same trigger as an entity's `retention.snapshotAfterSlowRecovery`.
+   * Composes with `every` and `everyBytes`. @default undefined (off)
+   */
+  readonly snapshotAfterSlowRecovery?: SlowRecoveryThreshold;
   /** Snapshot after this many ms without a dispatch. @default undefined (off) */
   readonly debounceMs?: number;
   /** Keep only the newest N snapshots, deleting older ones after each save. @default Infinity */
@@ -71,6 +79,7 @@ export class StoreRecorder<S = unknown, A extends Action = Action> implements Re
   readonly persistenceId: string;
   readonly #every: number | undefined;
   readonly #everyBytes: number | undefined;
+  readonly #slowRecovery: SlowRecoveryThreshold | undefined;
   /** Bytes of the actions dispatched since the last snapshot was queued (with `everyBytes`). */
   #bytesSinceSnapshot = 0;
   readonly #sequenceNrOf: ((action: A) => number) | undefined;
@@ -92,6 +101,11 @@ export class StoreRecorder<S = unknown, A extends Action = Action> implements Re
     this.#every = options.every === undefined ? undefined : validateInteger(options.every, 'options.every', context, { min: 1 });
     this.#everyBytes =
       options.everyBytes === undefined ? undefined : validateInteger(options.everyBytes, 'options.everyBytes', context, { min: 1 });
+    this.#slowRecovery = slowRecoveryThreshold(
+      options.snapshotAfterSlowRecovery,
+      'options.snapshotAfterSlowRecovery',
+      options.persistenceId,
+    );
     const debounceMs =
       options.debounceMs === undefined ? undefined : validateInteger(options.debounceMs, 'options.debounceMs', context, { min: 0 });
     const keep = validateInteger(options.keep ?? Number.POSITIVE_INFINITY, 'options.keep', context, { min: 1, allowInfinity: true });
@@ -133,6 +147,18 @@ export class StoreRecorder<S = unknown, A extends Action = Action> implements Re
       this.#writer.enqueue(this.#latest);
     }
     this.#debounce?.touch();
+  }
+
+  /**
+   * After a recovery past `snapshotAfterSlowRecovery`: queues the latest state (unless it is
+   * already saved) and answers `slow-recovery`.
+   */
+  afterRecovery(report: MachineRecoveryReport): string | undefined {
+    if (!isSlowRecovery(this.#slowRecovery, report.actionsReplayed, report.durationMs)) return undefined;
+    const latest = this.#latest;
+    if (!latest || latest.sequenceNr <= this.#writer.lastAttempted) return undefined;
+    this.#writer.enqueue(latest);
+    return 'slow-recovery';
   }
 
   /**

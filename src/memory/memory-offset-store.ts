@@ -3,6 +3,7 @@
  * @module
  */
 import { GuardedOffsetStore, type OffsetStoreCore } from '../spi/guarded-offset-store.js';
+import { decodeOffset } from '../spi/offset-store.js';
 import { NoOffset, type Offset } from '../spi/read-journal.js';
 import type { StoreOptions } from '../spi/store-options.js';
 
@@ -17,9 +18,9 @@ class MemoryOffsetStoreCore implements OffsetStoreCore {
     return this.#offsets.get(projectionName) ?? NoOffset;
   }
 
-  async save(projectionName: string, offset: Offset, value: number): Promise<void> {
-    // A copy, as a database would keep: the caller's object may change after saving.
-    this.#offsets.set(projectionName, offset.type === 'none' ? NoOffset : { type: offset.type, value });
+  async save(projectionName: string, _offset: Offset, value: number): Promise<void> {
+    // What a database would keep: the stored number, not the caller's object, which may change after saving.
+    this.#offsets.set(projectionName, decodeOffset(value));
   }
 
   async close(): Promise<void> {

@@ -4,7 +4,7 @@
  * @module
  */
 import { GuardedTransactionalOffsetStore, type TransactionalOffsetStoreCore } from '../spi/guarded-offset-store.js';
-import { offsetFromNumber } from '../spi/offset-store.js';
+import { decodeOffset } from '../spi/offset-store.js';
 import type { Offset } from '../spi/read-journal.js';
 import { NAME, storeFailure } from './errors.js';
 import type { MigrateResult } from './migrate.js';
@@ -26,7 +26,7 @@ class PostgresOffsetStoreCore implements TransactionalOffsetStoreCore<PostgresPr
     const rows = await this.base.read<{ offset_value: string }>('offsetStore.load', undefined, loadOffsetSql(this.base.tables), [
       projectionName,
     ]);
-    return offsetFromNumber(rows[0] ? Number(rows[0].offset_value) : 0);
+    return decodeOffset(rows[0] ? Number(rows[0].offset_value) : 0);
   }
 
   async save(projectionName: string, _offset: Offset, value: number): Promise<void> {

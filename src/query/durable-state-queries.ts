@@ -6,26 +6,19 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import { validateInteger } from '../core/validation.js';
 import { durableStateCapabilities } from '../spi/capabilities.js';
-import { ChangeWaiter, closeOnly, type PollOptions, unlessAborted } from '../spi/change-waiter.js';
+import { closeOnly, type PollOptions } from '../spi/change-waiter.js';
 import {
-  type DurableStateChange,
+  type DurableStateChangeEnvelope,
+  type DurableStateQueries,
   type DurableStateStore,
   isQueryableDurableStateStore,
   type QueryableDurableStateStore,
 } from '../spi/durable-state-store.js';
+import { livePages } from '../spi/live-pages.js';
 import { offsetToNumber } from '../spi/offset-store.js';
 import type { Offset, QueryOptions } from '../spi/read-journal.js';
 
-/** A change with the offset to resume after it. */
-export interface DurableStateChangeEnvelope<S = unknown> extends DurableStateChange<S> {
-  readonly offset: Offset;
-}
-
-/** Queries over durable state. */
-export interface DurableStateQueries {
-  /** Changes of ids tagged `tag` after `offset`; live, new changes as they happen. */
-  changesByTag(tag: string, offset: Offset, opts?: QueryOptions): AsyncIterable<DurableStateChangeEnvelope>;
-}
+export type { DurableStateChangeEnvelope, DurableStateQueries };
 
 /** Builds {@link DurableStateQueries} for a store implementing {@link QueryableDurableStateStore}. */
 export function createDurableStateQueries(
@@ -62,22 +55,17 @@ async function* changesByTag(
   }
   let after = offsetToNumber(offset);
   // Woken by the store's notifications only when it declares them; otherwise by polling.
-  const waiter = new ChangeWaiter(durableStateCapabilities(store).live ? store : closeOnly(store), opts.signal, poll);
-  if (opts.live) waiter.start();
-  try {
-    while (!opts.signal?.aborted) {
-      const page = await unlessAborted(store.readChangesByTag(tag, after, pageSize), opts.signal);
-      if (page === undefined) return;
-      for (const change of page) {
-        after = change.ordering;
-        yield { ...change, offset: { type: 'sequence', value: change.ordering } };
-      }
-      if (page.length === pageSize) continue;
-      if (!opts.live) return;
-      if (page.length > 0) waiter.progressed();
-      if (!(await waiter.wait())) return;
-    }
-  } finally {
-    await waiter.close();
-  }
+  yield* livePages(
+    async () => {
+      const page = await store.readChangesByTag(tag, after, pageSize);
+      after = page[page.length - 1]?.ordering ?? after;
+      return {
+        items: page.map((change) => ({ ...change, offset: { type: 'sequence', value: change.ordering } as const })),
+        more: page.length === pageSize,
+      };
+    },
+    opts,
+    poll,
+    durableStateCapabilities(store).live ? store : closeOnly(store),
+  );
 }

@@ -13,6 +13,7 @@ import { type JournalCapabilities, journalCapabilities } from '../spi/capabiliti
 import { type ChangeSource, ChangeWaiter, closeOnly, type PollOptions, unlessAborted } from '../spi/change-waiter.js';
 import type { Journal } from '../spi/journal.js';
 import { validateReplayArguments } from '../spi/journal-support.js';
+import { livePages } from '../spi/live-pages.js';
 import { isQueryableJournal, type OrderingFilter, type QueryableJournal } from '../spi/queryable-journal.js';
 import type { EventEnvelope, Offset, QueryOptions, ReadJournal, SliceQueries } from '../spi/read-journal.js';
 import { validateSliceRange } from '../spi/slices.js';
@@ -160,26 +161,19 @@ class JournalReadJournal implements ReadJournal, SliceQueries {
     yield* this.#byOrdering({ slices: { entityType, ...range } }, offsetValue(offset), opts);
   }
 
-  async *#byOrdering(filter: OrderingFilter, from: number, opts: QueryOptions): AsyncIterable<EventEnvelope> {
+  #byOrdering(filter: OrderingFilter, from: number, opts: QueryOptions): AsyncIterable<EventEnvelope> {
     let after = from;
-    const waiter = this.#waiter(opts.signal);
-    if (opts.live) waiter.start();
-    try {
-      while (!opts.signal?.aborted) {
-        const page = await unlessAborted(this.journal.readByOrdering(after, this.pageSize, filter), opts.signal);
-        if (page === undefined) return;
-        for (const { ordering, repr } of page) {
-          after = ordering;
-          yield envelope(repr, ordering);
-        }
-        if (page.length === this.pageSize) continue;
-        if (!opts.live) return;
-        if (page.length > 0) waiter.progressed();
-        if (!(await waiter.wait())) return;
-      }
-    } finally {
-      await waiter.close();
-    }
+    const source: ChangeSource = this.#capabilities.live ? this.journal : closeOnly(this.journal);
+    return livePages(
+      async () => {
+        const page = await this.journal.readByOrdering(after, this.pageSize, filter);
+        after = page[page.length - 1]?.ordering ?? after;
+        return { items: page.map(({ ordering, repr }) => envelope(repr, ordering)), more: page.length === this.pageSize };
+      },
+      opts,
+      this.poll,
+      source,
+    );
   }
 
   /**

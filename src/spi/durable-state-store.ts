@@ -3,6 +3,7 @@
  * @module
  */
 import { type DurableStateCapabilities, durableStateCapabilities } from './capabilities.js';
+import type { Offset, QueryOptions } from './read-journal.js';
 
 /** A stored state and its revision; `value` is null when never written or deleted. */
 export interface DurableStateRecord<S = unknown> {
@@ -88,4 +89,15 @@ export interface TransferableDurableStateStore extends DurableStateStore {
 /** True when the store declares the `transfer` capability, i.e. implements {@link TransferableDurableStateStore}. */
 export function isTransferableDurableStateStore(store: DurableStateStore): store is TransferableDurableStateStore {
   return typeof store === 'object' && store !== null && durableStateCapabilities(store).transfer;
+}
+
+/** A change with the offset to resume after it. */
+export interface DurableStateChangeEnvelope<S = unknown> extends DurableStateChange<S> {
+  readonly offset: Offset;
+}
+
+/** Queries over durable state. */
+export interface DurableStateQueries {
+  /** Changes of ids tagged `tag` after `offset`; live, new changes as they happen. */
+  changesByTag(tag: string, offset: Offset, opts?: QueryOptions): AsyncIterable<DurableStateChangeEnvelope>;
 }

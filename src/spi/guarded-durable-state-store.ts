@@ -16,6 +16,7 @@ import type {
 import { validateRestore, validateStateChange } from './durable-state-support.js';
 import { GuardedStore, type StoreGuardOptions } from './guarded-store.js';
 import { validateIdListing, validateOrderingRead } from './queryable-journal.js';
+import { runGuarded } from './store-options.js';
 
 /** A state serialized for storing, with its size in bytes for the hooks. */
 export interface PreparedState {
@@ -78,7 +79,7 @@ export class GuardedDurableStateStore<P extends PreparedState = PreparedState>
   constructor(core: DurableStateStoreCore<P>, options: DurableStateGuardOptions) {
     super(core, options, 'durableStateStore');
     this.capabilities = core.capabilities ?? {};
-    // Readers look for `subscribe` to decide whether to wait for notifications.
+    // No `subscribe` to call on a store without notifications; readers go by capabilities.live.
     if (!core.subscribe) Object.defineProperty(this, 'subscribe', { value: undefined });
   }
 
@@ -145,5 +146,18 @@ export class GuardedDurableStateStore<P extends PreparedState = PreparedState>
   /** Aborted when the store closes, with a StoreClosedError as its reason (live queries listen to it). */
   get closeSignal(): AbortSignal {
     return this.lifecycle.closeSignal;
+  }
+
+  /**
+   * Runs a method a subclass adds (e.g. a purge) as this guard runs its own: refused when
+   * closed, `check` run on the arguments, `io` timed for the hooks as `operation`.
+   */
+  protected guarded<A, T>(
+    operation: `state.${string}`,
+    persistenceId: string | undefined,
+    check: () => A,
+    io: (checked: A) => Promise<T>,
+  ): Promise<T> {
+    return runGuarded(this.lifecycle, this.hooks, this.source, { operation, persistenceId, check, io });
   }
 }

@@ -6,8 +6,9 @@
  * @module
  */
 import { validateFunction } from '../core/validation.js';
+import type { OffsetStoreCapabilities } from './capabilities.js';
 import { GuardedStore, type StoreGuardOptions } from './guarded-store.js';
-import { type OffsetStore, offsetToNumber, type TransactionalOffsetStore, validateProjectionName } from './offset-store.js';
+import { encodeOffset, type OffsetStore, offsetToNumber, type TransactionalOffsetStore, validateProjectionName } from './offset-store.js';
 import type { Offset } from './read-journal.js';
 
 /**
@@ -17,7 +18,7 @@ import type { Offset } from './read-journal.js';
 export interface OffsetStoreCore {
   /** The stored offset of the projection, NoOffset when none was saved. */
   load(projectionName: string): Promise<Offset>;
-  /** Replaces the stored offset; `value` is its stored number (`offsetToNumber`). */
+  /** Replaces the stored offset; `value` is its stored number, its kind included (`encodeOffset`; `decodeOffset` reads it back). */
   save(projectionName: string, offset: Offset, value: number): Promise<void>;
   /** Releases resources; called once, on the first `close()`. */
   close(): Promise<void>;
@@ -42,6 +43,9 @@ export type OffsetStoreGuardOptions = StoreGuardOptions;
  * closed store and validates the projection name and offset, then times the core's I/O.
  */
 export class GuardedOffsetStore<Core extends OffsetStoreCore = OffsetStoreCore> extends GuardedStore<Core> implements OffsetStore {
+  /** No transactions: `load` and `save` only. */
+  readonly capabilities: OffsetStoreCapabilities = {};
+
   constructor(core: Core, options: OffsetStoreGuardOptions) {
     super(core, options, 'offsetStore');
   }
@@ -55,7 +59,8 @@ export class GuardedOffsetStore<Core extends OffsetStoreCore = OffsetStoreCore> 
   async save(projectionName: string, offset: Offset): Promise<void> {
     this.lifecycle.assertOpen('save');
     const name = validateProjectionName(projectionName);
-    const value = offsetToNumber(offset, name);
+    offsetToNumber(offset, name);
+    const value = encodeOffset(offset);
     await this.timed('offset.save', {}, () => this.core.save(name, offset, value));
   }
 }
@@ -68,10 +73,14 @@ export class GuardedTransactionalOffsetStore<Transaction>
   extends GuardedOffsetStore<TransactionalOffsetStoreCore<Transaction>>
   implements TransactionalOffsetStore<Transaction>
 {
+  /** Offers `inTransaction`: projections on it are exactly-once. */
+  override readonly capabilities: OffsetStoreCapabilities = { transactions: true };
+
   async inTransaction(projectionName: string, offset: Offset, work: (transaction: Transaction) => void | Promise<void>): Promise<void> {
     this.lifecycle.assertOpen('inTransaction');
     const name = validateProjectionName(projectionName);
-    const value = offsetToNumber(offset, name);
+    offsetToNumber(offset, name);
+    const value = encodeOffset(offset);
     validateFunction(work, 'work', { source: this.source });
     await this.timed('offset.inTransaction', {}, () => this.core.inTransaction(name, offset, value, work));
   }

@@ -3,6 +3,7 @@
  * row format have one implementation.
  * @module
  */
+import { stampStoredSize } from '../core/encoded-size.js';
 import { ConcurrencyError, CorruptDataError, MementoError, type MementoErrorDetails } from '../core/errors.js';
 import { validatePersistenceId } from '../core/persistence-id.js';
 import { type AtomicWrite, type PersistentRepr, validateAtomicWrites } from '../core/persistent-repr.js';
@@ -64,6 +65,8 @@ function decodeEventRow(row: StoredEvent, serialization: Serialization): Persist
   if (row.metadata !== undefined) {
     repr.metadata = serialization.deserialize(row.metadata, { ...context, what: 'event metadata' }).value as Record<string, unknown>;
   }
+  // The envelope's size, as `snapshotEveryBytes` measures an event: recovery reports it as bytes read.
+  stampStoredSize(repr, row.payload.length);
   return repr;
 }
 

@@ -5,10 +5,13 @@
  * @module
  */
 import { describeValue, InvalidArgumentError } from '../core/errors.js';
-import { NoOffset, type Offset } from '../spi/read-journal.js';
+import { type OffsetStoreCapabilities, offsetStoreCapabilities } from './capabilities.js';
+import { NoOffset, type Offset } from './read-journal.js';
 
 /** Stores the last processed offset per projection name. */
 export interface OffsetStore {
+  /** What the store offers beyond load and save. @default {} (no transactions) */
+  readonly capabilities?: OffsetStoreCapabilities;
   /** The stored offset, or NoOffset for a projection that never ran. */
   load(projectionName: string): Promise<Offset>;
   /** Replaces the stored offset. */
@@ -24,9 +27,9 @@ export interface TransactionalOffsetStore<Transaction> extends OffsetStore {
   inTransaction(projectionName: string, offset: Offset, work: (transaction: Transaction) => void | Promise<void>): Promise<void>;
 }
 
-/** True when the store offers transactions. */
+/** True when the store declares transactions (`capabilities.transactions`). */
 export function isTransactionalOffsetStore(store: OffsetStore): store is TransactionalOffsetStore<unknown> {
-  return typeof (store as Partial<TransactionalOffsetStore<unknown>>).inTransaction === 'function';
+  return offsetStoreCapabilities(store).transactions;
 }
 
 /** Checks a projection name. */
@@ -74,8 +77,24 @@ function describeOffset(offset: unknown): string {
 }
 
 /**
- * The offset of a stored number (0 means NoOffset). Stores keep the number only: a
- * timestamp offset comes back as a sequence unless `type` says otherwise.
+ * The number a store keeps for an offset, its kind included: 0 for NoOffset, the value of a
+ * sequence, the negated value of a timestamp. One number column (or attribute) then round
+ * trips every kind without a schema change; a sequence or timestamp of value 0 means the
+ * start, so it is kept as NoOffset.
  */
-export const offsetFromNumber = (value: number, type: 'sequence' | 'timestamp' = 'sequence'): Offset =>
-  value === 0 ? NoOffset : { type, value };
+export function encodeOffset(offset: Offset): number {
+  const value = offsetToNumber(offset);
+  return offset.type === 'timestamp' ? -value : value;
+}
+
+/** The offset of a number {@link encodeOffset} made: 0 is NoOffset, a negative number a timestamp. */
+export function decodeOffset(stored: number): Offset {
+  if (!Number.isSafeInteger(stored)) {
+    throw new InvalidArgumentError('offset', `stored offset: expected a safe integer, found ${JSON.stringify(stored)}`, {
+      expected: 'safe integer',
+      actual: stored,
+    });
+  }
+  if (stored === 0) return NoOffset;
+  return stored > 0 ? { type: 'sequence', value: stored } : { type: 'timestamp', value: -stored };
+}

@@ -129,11 +129,16 @@ function sortPage(events: StoredEvent[], orderings: number[], key: 'sequenceNr' 
   return { events: order.map((index) => events[index] as StoredEvent), orderings: order.map((index) => orderings[index] as number) };
 }
 
-/** Bytes a packed page aims at: bounds replay memory when events are large. */
-export const PAGE_BUDGET_BYTES = 16 * 1024 * 1024;
+/**
+ * Bytes a packed page aims at. better-sqlite3 reads a page in one synchronous call on the
+ * main thread, so the page's size bounds how long the event loop waits (replay pacing can
+ * only pause between events): a page of this size takes a few milliseconds. It bounds
+ * replay memory when events are large too.
+ */
+export const PAGE_BUDGET_BYTES = 1024 * 1024;
 
-/** Rows of a first page, before the events' size is known. */
-const FIRST_PAGE_ROWS = 128;
+/** Rows of a first page, before the events' size is known: few, in case they are large. */
+const FIRST_PAGE_ROWS = 16;
 
 /**
  * Picks each page's row limit: at most `maxRows`, and few enough that a page of events the

@@ -102,7 +102,7 @@ class SqliteJournalCore implements JournalCore {
 
   /**
    * Streams events in pages of at most `replayPageSize` (fewer when events are large, so a
-   * page stays near 16 MiB), oldest first; never holds more than one page.
+   * page stays near 1 MiB and one read blocks the event loop only briefly), oldest first; never holds more than one page.
    */
   replay(persistenceId: string, bounds: ReplayBounds): AsyncIterable<PersistentRepr> {
     const sizer = new PageSizer(this.#pageSize);

@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError } from '../core/errors.js';
 import { GuardedTransactionalOffsetStore, type TransactionalOffsetStoreCore } from '../spi/guarded-offset-store.js';
-import { offsetFromNumber } from '../spi/offset-store.js';
+import { decodeOffset } from '../spi/offset-store.js';
 import type { Offset } from '../spi/read-journal.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import type { SqliteDatabase } from './client.js';
@@ -30,7 +30,7 @@ class SqliteOffsetStoreCore implements TransactionalOffsetStoreCore<SqliteProjec
     const connection = this.connection.get('load');
     try {
       const row = connection.rawStatement(selectOffset).get(projectionName) as [number] | undefined;
-      return offsetFromNumber(row?.[0] ?? 0);
+      return decodeOffset(row?.[0] ?? 0);
     } catch (error) {
       throw connection.failure(error, 'offsetStore.load');
     }

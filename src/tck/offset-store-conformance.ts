@@ -13,6 +13,7 @@ import {
   expectClosedStoreReleasesItsHandles,
   expectRejection,
   freshStorePerTest,
+  missingMethods,
   type Observed,
   type StoreFactory,
   shown,
@@ -60,6 +61,9 @@ export function offsetStoreConformance<S extends ClosableOffsetStore>(
     const sequence = (value: number): Offset => ({ type: 'sequence', value });
     const transactional = (): TransactionalOffsetStore<unknown> | undefined => (isTransactionalOffsetStore(store) ? store : undefined);
 
+    test('declares capabilities.transactions only with an inTransaction method', async () => {
+      if (isTransactionalOffsetStore(store)) expect(missingMethods(store, ['inTransaction']), 'capabilities.transactions').toEqual([]);
+    });
     test('a projection that never saved has NoOffset', async () => {
       expect(await store.load(projection)).toEqual(NoOffset);
     });
@@ -73,7 +77,7 @@ export function offsetStoreConformance<S extends ClosableOffsetStore>(
     });
     test('keeps the value of a timestamp offset and of the largest safe integer', async () => {
       await store.save(projection, { type: 'timestamp', value: 1_700_000_000_123 });
-      expect((await store.load(projection)) as { value?: number }).toMatchObject({ value: 1_700_000_000_123 });
+      expect(await store.load(projection)).toEqual({ type: 'timestamp', value: 1_700_000_000_123 });
       await store.save(projection, sequence(Number.MAX_SAFE_INTEGER));
       expect(await store.load(projection)).toEqual(sequence(Number.MAX_SAFE_INTEGER));
     });

@@ -14,17 +14,25 @@ import { recorderJson } from './snapshot-stores-support.js';
 /** Drops the header (its export time) so two exports of the same data compare equal. */
 export const body = (ndjson: string): string => ndjson.split('\n').slice(1).join('\n');
 
-/** The whole command suite against `backend`. */
+/** A location of `backend` holding the inspection seed. */
+async function seededAt(backend: Backend, label: string): Promise<Location> {
+  const location = await backend.location(label);
+  await withStores(location, (stores) => seed(stores));
+  return location;
+}
+
+/** Runs the CLI with `args` against `location`. */
+const cli = (location: Location, ...args: string[]) => memento([...args, ...location.args]);
+
+/**
+ * The whole command suite against `backend`, but `serve`, which needs the page `npm run
+ * build` bundles: {@link describeServe}, run by serve-command.slow.test.ts.
+ */
 export function describeCommands(backend: Backend): void {
   describe(`memento against ${backend.name}`, () => {
     afterAll(() => backend.cleanup());
 
-    const seeded = async (label: string): Promise<Location> => {
-      const location = await backend.location(label);
-      await withStores(location, (stores) => seed(stores));
-      return location;
-    };
-    const cli = (location: Location, ...args: string[]) => memento([...args, ...location.args]);
+    const seeded = (label: string) => seededAt(backend, label);
     const withDefinitions = (location: Location, ...args: string[]) => memento([...args, ...location.args, '--definitions', DEFINITIONS]);
 
     it('ids: a table, JSON, a prefix, a limit', async () => {
@@ -271,35 +279,6 @@ export function describeCommands(backend: Backend): void {
       });
     });
 
-    it('serve: answers the API over this store until Ctrl-C; a bad port is refused', async () => {
-      const location = await seeded('serve');
-      let answered: Promise<unknown> | undefined;
-      const result = await memento(['serve', '--port', '0', ...location.args, '--definitions', DEFINITIONS], {
-        onStdout: (text, interrupt) => {
-          const url = /^memento inspector on (http:\/\/127\.0\.0\.1:\d+)\//m.exec(text)?.[1];
-          if (url && !answered) {
-            answered = (async () => {
-              try {
-                const ids = (await (await fetch(`${url}/api/ids`)).json()) as { ids: { persistenceId: string }[] };
-                const state = (await (await fetch(`${url}/api/entities/${encodeURIComponent('account|1')}/state?at=6`)).json()) as {
-                  state: unknown;
-                };
-                return { ids: ids.ids.map((summary) => summary.persistenceId), state: state.state };
-              } finally {
-                interrupt();
-              }
-            })();
-          }
-        },
-      });
-      expect(result.code).toBe(0);
-      expect(await answered).toEqual({ ids: ['account|1', 'account|2', 'ledger', 'profile|1'], state: accountAfter(6) });
-      expect(await cli(location, 'serve', '--port', 'http')).toMatchObject({
-        code: 1,
-        stderr: expect.stringContaining('--port: expected an integer from 0 to 65535'),
-      });
-    });
-
     it('import-recorder-json: keeps the recorder snapshot in this store, then state and verify use it', async () => {
       const location = await seeded('recorder');
       const recorderFile = join(tempDir('recorder'), 'forest.json');
@@ -346,6 +325,44 @@ export function describeCommands(backend: Backend): void {
       expect((await cli(location, 'migrate', '--json')).code).toBe(0);
       expect(await cli(location, 'migrate', '--force')).toMatchObject({ code: 1, stderr: "memento: unknown option '--force'\n" });
       expect(await cli(location, 'migrate', 'now')).toMatchObject({ code: 1, stderr: expect.stringContaining('too many arguments') });
+    });
+  });
+}
+
+/** `memento serve` against `backend`: needs the inspector page that `npm run build` bundles. */
+export function describeServe(backend: Backend): void {
+  describe(`memento serve against ${backend.name}`, () => {
+    afterAll(() => backend.cleanup());
+
+    const seeded = (label: string) => seededAt(backend, label);
+
+    it('serve: answers the API over this store until Ctrl-C; a bad port is refused', async () => {
+      const location = await seeded('serve');
+      let answered: Promise<unknown> | undefined;
+      const result = await memento(['serve', '--port', '0', ...location.args, '--definitions', DEFINITIONS], {
+        onStdout: (text, interrupt) => {
+          const url = /^memento inspector on (http:\/\/127\.0\.0\.1:\d+)\//m.exec(text)?.[1];
+          if (url && !answered) {
+            answered = (async () => {
+              try {
+                const ids = (await (await fetch(`${url}/api/ids`)).json()) as { ids: { persistenceId: string }[] };
+                const state = (await (await fetch(`${url}/api/entities/${encodeURIComponent('account|1')}/state?at=6`)).json()) as {
+                  state: unknown;
+                };
+                return { ids: ids.ids.map((summary) => summary.persistenceId), state: state.state };
+              } finally {
+                interrupt();
+              }
+            })();
+          }
+        },
+      });
+      expect(result.code).toBe(0);
+      expect(await answered).toEqual({ ids: ['account|1', 'account|2', 'ledger', 'profile|1'], state: accountAfter(6) });
+      expect(await cli(location, 'serve', '--port', 'http')).toMatchObject({
+        code: 1,
+        stderr: expect.stringContaining('--port: expected an integer from 0 to 65535'),
+      });
     });
   });
 }

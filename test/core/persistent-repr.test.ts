@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { validateAtomicWrites, validatePersistentRepr } from '../../src/core/persistent-repr.js';
+import { propertyRuns } from '../support/property-runs.js';
 
 const throws = (check: () => void): unknown => {
   try {
@@ -46,7 +47,7 @@ describe('validateAtomicWrites', () => {
         expect(inWrite).toEqual(alone);
         if (alone !== undefined) expect((inWrite as Error).message).toBe((alone as Error).message);
       }),
-      { numRuns: 5000 },
+      { numRuns: propertyRuns(5000) },
     );
   });
 

@@ -1,6 +1,7 @@
 /**
  * eventsBySlices on DynamoDB (dynalite): the slice index, timestamp offsets, the
- * backtracking window for items that reach the index late, and the offset store.
+ * backtracking window for items that reach the index late, and the offset store. Reading
+ * every slice in four ranges is in slices-ranges.slow.test.ts (slow tier).
  */
 import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
@@ -13,7 +14,7 @@ import {
   partitionKey,
   sliceKey,
 } from '../../src/dynamodb/index.js';
-import { type AtomicWrite, type EventEnvelope, NoOffset, runProjection, sliceOf, sliceRanges } from '../../src/index.js';
+import { type AtomicWrite, type EventEnvelope, NoOffset, runProjection, sliceOf } from '../../src/index.js';
 import { useDynamoTable } from '../support/dynalite.js';
 
 const dynamo = useDynamoTable('slices', { sliceIndex: true });
@@ -64,26 +65,87 @@ async function setSliceKey(persistenceId: string, firstSequenceNr: number, value
   );
 }
 
+/** Sets an item's write time, as a writer with another clock (or a burst within one millisecond) would have. */
+async function setWrittenAt(persistenceId: string, firstSequenceNr: number, writtenAt: number): Promise<void> {
+  await dynamo.client.send(
+    new UpdateItemCommand({
+      TableName: dynamo.tableName,
+      Key: {
+        [Attribute.partitionKey]: { S: partitionKey(Kind.journal, persistenceId) },
+        [Attribute.sortKey]: { N: String(firstSequenceNr) },
+      },
+      UpdateExpression: 'SET #ts = :ts',
+      ExpressionAttributeNames: { '#ts': Attribute.writtenAt },
+      ExpressionAttributeValues: { ':ts': { N: String(writtenAt) } },
+    }),
+  );
+}
+
 describe('dynamodb eventsBySlices', () => {
-  it('the four ranges of sliceRanges(4) deliver every event of the entity type once, by write time', async () => {
+  it('reads through more items than a page inside one window and with one write time (no stall)', { timeout: 60_000 }, async () => {
     const journal = new DynamoDbJournal(options());
-    const queries = new DynamoDbReadJournal({ ...options(), pageSize: 3 });
-    const entity = `split${Date.now()}`;
-    const ids = Array.from({ length: 30 }, (_, index) => `${entity}|${index}`);
-    for (const id of ids) await journal.write([write(id, 1, 2), write(id, 3, 1)]);
-    await journal.write([write(`${entity}x|1`, 1, 1)]);
-    const byRange = await Promise.all(
-      sliceRanges(4).map((range) => collect(queries.eventsBySlices(entity, range.minSlice, range.maxSlice, NoOffset))),
-    );
-    for (const [index, envelopes] of byRange.entries()) {
-      const range = sliceRanges(4)[index];
-      for (const envelope of envelopes) expect(sliceOf(envelope.persistenceId)).toBeGreaterThanOrEqual(range?.minSlice ?? -1);
-      for (const envelope of envelopes) expect(sliceOf(envelope.persistenceId)).toBeLessThanOrEqual(range?.maxSlice ?? -1);
-      const times = envelopes.map((envelope) => (envelope.offset as { value: number }).value);
-      expect(times.every((time, at) => at === 0 || time >= (times[at - 1] as number))).toBe(true);
-      expect(envelopes.every((envelope) => envelope.offset.type === 'timestamp')).toBe(true);
+    const queries = new DynamoDbReadJournal({ ...options(), pageSize: 4, backtrackingWindowMs: 60_000 });
+    const entity = `burst${Date.now()}`;
+    const [id, other] = idsInNarrow(entity, 2) as [string, string];
+    const slice = sliceOf(id);
+    for (let sequenceNr = 1; sequenceNr <= 15; sequenceNr++) await journal.write([write(id, sequenceNr, 1)]);
+    // Ten more items of one write time, several pages of one slice.
+    const same = Date.now() - 1_000;
+    for (let sequenceNr = 16; sequenceNr <= 25; sequenceNr++) {
+      await journal.write([write(id, sequenceNr, 1)]);
+      await setWrittenAt(id, sequenceNr, same);
     }
-    expect(keys(byRange.flat()).sort()).toEqual(ids.flatMap((id) => [`${id}:1`, `${id}:2`, `${id}:3`]).sort());
+    await journal.write([write(other, 1, 1)]);
+    const envelopes = await collect(queries.eventsBySlices(entity, slice, slice, NoOffset));
+    const ofId = envelopes.filter((envelope) => envelope.persistenceId === id).map((envelope) => envelope.sequenceNr);
+    expect(ofId).toEqual(Array.from({ length: 25 }, (_, index) => index + 1));
+    await journal.close();
+    await queries.close();
+  });
+
+  it('an event whose index entry stays invisible (later than the window) is read from the table through the sequence gap', async () => {
+    const journal = new DynamoDbJournal(options());
+    const queries = new DynamoDbReadJournal({ ...options(), backtrackingWindowMs: 0 });
+    const entity = `gap${Date.now()}`;
+    const [id] = idsInNarrow(entity, 1) as [string];
+    await journal.write([write(id, 1, 1)]);
+    await journal.write([write(id, 2, 2)]);
+    await journal.write([write(id, 4, 1)]);
+    const hiddenAt = Date.now() - 10_000;
+    for (const [firstSequenceNr, writtenAt] of [
+      [1, hiddenAt - 100],
+      [2, hiddenAt],
+      [4, hiddenAt + 100],
+    ] as const) {
+      await setWrittenAt(id, firstSequenceNr, writtenAt);
+    }
+    await setSliceKey(id, 2, 'hidden');
+    // Met before the hole: the gap after sequence number 1 is filled.
+    const fromStart = await collect(queries.eventsBySlices(entity, NARROW.minSlice, NARROW.maxSlice, NoOffset));
+    expect(keys(fromStart)).toEqual([1, 2, 3, 4].map((sequenceNr) => `${id}:${sequenceNr}`));
+    const times = fromStart.map((envelope) => (envelope.offset as { value: number }).value);
+    expect(times.every((time, at) => at === 0 || time >= (times[at - 1] as number))).toBe(true);
+    // Met first after the hole: what was written since the stream's start is owed, older events are not.
+    const resumed = await collect(queries.eventsBySlices(entity, NARROW.minSlice, NARROW.maxSlice, { type: 'timestamp', value: hiddenAt }));
+    expect(keys(resumed)).toEqual([2, 3, 4].map((sequenceNr) => `${id}:${sequenceNr}`));
+    await journal.close();
+    await queries.close();
+  });
+
+  it('a writer clock running ahead does not move the stream past other writers; a window shorter than the allowed skew is refused', async () => {
+    const journal = new DynamoDbJournal(options());
+    const queries = new DynamoDbReadJournal({ ...options(), backtrackingWindowMs: 60_000 });
+    const entity = `skew${Date.now()}`;
+    const [ahead, behind] = idsInNarrow(entity, 2) as [string, string];
+    await journal.write([write(ahead, 1, 1)]);
+    await setWrittenAt(ahead, 1, Date.now() + 3_600_000);
+    await journal.write([write(behind, 1, 1)]);
+    const envelopes = await collect(queries.eventsBySlices(entity, NARROW.minSlice, NARROW.maxSlice, NoOffset));
+    expect(keys(envelopes)).toEqual([`${behind}:1`]);
+    expect((envelopes[0]?.offset as { value: number } | undefined)?.value).toBeLessThanOrEqual(Date.now());
+    expect(() => new DynamoDbReadJournal({ ...options(), backtrackingWindowMs: 500, maxClockSkewMs: 1_000 })).toThrow(
+      /backtrackingWindowMs: expected at least options.maxClockSkewMs \(1000 ms\), found 500/,
+    );
     await journal.close();
     await queries.close();
   });

@@ -4,14 +4,26 @@
  * item are refused by design (docs/dynamodb.md), so their large-value tests use 300 KB;
  * snapshots keep the kit's 10 MiB, which go to an S3 store through `largeSnapshots`.
  */
-import { DynamoDbDurableStateStore, DynamoDbJournal, DynamoDbOffsetStore, DynamoDbSnapshotStore } from '../../src/dynamodb/index.js';
+import {
+  DynamoDbDurableStateQueries,
+  DynamoDbDurableStateStore,
+  DynamoDbJournal,
+  DynamoDbOffsetStore,
+  DynamoDbSnapshotStore,
+} from '../../src/dynamodb/index.js';
 import { S3SnapshotStore } from '../../src/s3/index.js';
-import { durableStateStoreConformance, journalConformance, offsetStoreConformance, snapshotStoreConformance } from '../../src/tck/index.js';
+import {
+  durableStateQueryConformance,
+  durableStateStoreConformance,
+  journalConformance,
+  offsetStoreConformance,
+  snapshotStoreConformance,
+} from '../../src/tck/index.js';
 import { useDynamoTable } from '../support/dynalite.js';
 import { useS3Bucket } from '../support/s3-server.js';
 import { damageSnapshotItem } from './helpers.js';
 
-const dynamo = useDynamoTable('tck');
+const dynamo = useDynamoTable('tck', { tagIndex: true });
 const bucket = 'memento-dynamodb-tck';
 const s3 = useS3Bucket(bucket);
 const ITEM_SIZED = 300 * 1024;
@@ -42,4 +54,16 @@ snapshotStoreConformance('dynamodb without largeSnapshots', (context) => new Dyn
 durableStateStoreConformance('dynamodb', (context) => new DynamoDbDurableStateStore({ ...context, ...options() }), {
   largePayloadBytes: ITEM_SIZED,
 });
+
+// changesByTag through the tag index, by write time (queries close with the store's client: it is the test's).
+durableStateQueryConformance('dynamodb', (context) => new DynamoDbDurableStateStore({ ...context, ...options() }), {
+  offsets: 'timestamp',
+  queries: (store, poll) =>
+    new DynamoDbDurableStateQueries({
+      ...options(),
+      ...poll,
+      serialization: (store as DynamoDbDurableStateStore).serialization,
+    }),
+});
+
 offsetStoreConformance('dynamodb', (context) => new DynamoDbOffsetStore({ ...context, ...options() }));

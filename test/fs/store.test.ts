@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSnapshotStore, idFromSegments, idSegments, SEGMENT_CHUNK } from '../../src/fs/index.js';
 import { ErrorCodes, isMementoError, isStoreUnavailableError, SnapshotMetadata, SnapshotSelectionCriteria } from '../../src/index.js';
 import { collect, hostileIds } from '../../src/tck/index.js';
+import { propertyRuns } from '../support/property-runs.js';
 
 let root: string;
 beforeAll(async () => {
@@ -57,7 +58,7 @@ describe('file layout', () => {
           expect(pathB.startsWith(`${pathA}/`)).toBe(false);
         }
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { toJsonView } from '../../src/inspector/json-view.js';
+import { propertyRuns } from '../support/property-runs.js';
 
 describe('toJsonView', () => {
   it('encodes any value as JSON that survives a round trip unchanged', () => {
@@ -12,7 +13,7 @@ describe('toJsonView', () => {
           expect(JSON.parse(JSON.stringify(view))).toEqual(view);
         },
       ),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 

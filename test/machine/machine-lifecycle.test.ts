@@ -171,6 +171,24 @@ describe('Machine lifecycle', () => {
     await machine.stop();
   });
 
+  it('names the machine prefix once in the error of a reader that fails with its own machine error', async () => {
+    const journal = new MemoryJournal();
+    const writer = new JournalWriter(journal, 'ledger-gone');
+    for (const amount of [1, 2, 3]) await writer.write({ type: 'add', payload: { amount }, timestamp: 1 });
+    await journal.deleteTo('ledger-gone', 3);
+    const errors: Error[] = [];
+    const machine = new Machine(LedgerState, new JournalReader(journal, 'ledger-gone', { live: false }), noWriter, undefined, {
+      logger: false,
+      onError: (error) => errors.push(error),
+    });
+    await machine.start();
+    const message =
+      '[memento] [machine] [ledger] the reader failed after action null: cannot resume "ledger-gone": actions 1 to 3 are no longer in the journal (deleted?), so reading on would build a wrong state';
+    await expect(machine.caughtUp()).rejects.toMatchObject({ code: ErrorCodes.recovery, message });
+    expect(errors.map((error) => error.message)).toEqual([message]);
+    await machine.stop();
+  });
+
   it('fails start with a RecoveryError when the recorder cannot load', async () => {
     const machine = new Machine(LedgerState, new IterableReader([]), noWriter, {
       afterDispatch: async () => {},

@@ -17,6 +17,7 @@ import {
   type SnapshotStore,
   StoreRecorder,
 } from '../../src/index.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { type Ledger, LedgerState } from './ledger.js';
 
 /** Stores for one test; `close` releases them. */
@@ -193,7 +194,7 @@ export function machineSuite(name: string, makeStores: MachineStoresFactory, opt
             await last.stop();
           },
         ),
-        { numRuns: options.propertyRuns ?? 40 },
+        { numRuns: propertyRuns(options.propertyRuns ?? 40) },
       );
     });
 

@@ -3,10 +3,14 @@ import {
   type Action,
   ErrorCodes,
   IterableReader,
+  JournalReader,
   JournalWriter,
   Machine,
+  type MachineRecoveryReport,
   MemoryJournal,
   MemorySnapshotStore,
+  type OperationEvent,
+  Serialization,
   type Snapshot,
   type SnapshotMetadata,
   StoreRecorder,
@@ -42,6 +46,68 @@ describe('StoreRecorder', () => {
     // Every third action passed the threshold; flush adds the latest state (7), as it always does.
     expect(await stored(store, 'bytes')).toEqual([3, 6, 7]);
     expect(() => new StoreRecorder<Ledger>(store, { persistenceId: 'bytes', everyBytes: 0 })).toThrow(/options\.everyBytes/);
+  });
+
+  it('snapshotAfterSlowRecovery: a start that replayed more than `events` actions saves the state, so the next start replays none', async () => {
+    const journal = new MemoryJournal();
+    const writer = new JournalWriter(journal, 'slow');
+    for (let amount = 1; amount <= 12; amount++) await writer.write({ type: 'add', payload: { amount }, timestamp: 1 });
+    const saved: OperationEvent[] = [];
+    let savedOne: () => void = () => {};
+    const firstSave = new Promise<void>((resolve) => {
+      savedOne = resolve;
+    });
+    const onOperation = (event: OperationEvent) => {
+      if (event.operation !== 'snapshot.save') return;
+      saved.push(event);
+      savedOne();
+    };
+    const store = new MemorySnapshotStore({ hooks: { onOperation } });
+    const startMachine = async (threshold: { events?: number; ms?: number }) => {
+      const reports: MachineRecoveryReport[] = [];
+      const recorder = new StoreRecorder<Ledger>(store, { persistenceId: 'slow', snapshotAfterSlowRecovery: threshold, logger: false });
+      const machine = new Machine(LedgerState, new JournalReader(journal, 'slow', { live: false }), writer, recorder, {
+        logger: false,
+        onRecovery: (report) => reports.push(report),
+      });
+      await machine.start();
+      await machine.caughtUp();
+      return { machine, reports };
+    };
+
+    // Twelve actions, no more than twelve allowed: not slow, nothing saved at start.
+    const calm = await startMachine({ events: 12 });
+    const serialization = new Serialization();
+    const bytes = Array.from({ length: 12 }, (_, index) => serialization.serialize({ type: 'add', payload: { amount: index + 1 } }).length);
+    expect(calm.reports).toEqual([
+      {
+        machine: 'ledger',
+        snapshotActionId: null,
+        actionsReplayed: 12,
+        bytesRead: bytes.reduce((sum, size) => sum + size, 0),
+        durationMs: expect.any(Number),
+        snapshotTriggered: undefined,
+      },
+    ]);
+    expect(saved).toEqual([]);
+
+    // More than ten: the state after the twelfth action is saved right away, before any stop or flush.
+    const slow = await startMachine({ events: 10 });
+    expect(slow.reports).toEqual([expect.objectContaining({ actionsReplayed: 12, snapshotTriggered: 'slow-recovery' })]);
+    await firstSave;
+    expect(await stored(store, 'slow')).toEqual([12]);
+    await slow.machine.stop();
+    await calm.machine.stop();
+
+    const next = await startMachine({ events: 10 });
+    expect(next.reports).toEqual([
+      expect.objectContaining({ snapshotActionId: '12', actionsReplayed: 0, bytesRead: 0, snapshotTriggered: undefined }),
+    ]);
+    expect(next.machine.state.total).toBe(78);
+    await next.machine.stop();
+    expect(() => new StoreRecorder<Ledger>(store, { persistenceId: 'slow', snapshotAfterSlowRecovery: {} })).toThrow(
+      /options\.snapshotAfterSlowRecovery/,
+    );
   });
 
   it('saves after debounceMs of inactivity, and only the latest state', async () => {

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PostgresJournal } from '../../src/postgres/index.js';
 import { entityTypeOf, sliceOf } from '../../src/spi/slices.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { useSchema } from './support.js';
 
 const pg = useSchema('slices');
@@ -25,7 +26,7 @@ describe('postgres journal slices', () => {
           expect(rows.map((row) => row.slice)).toEqual(kept.map(sliceOf));
         },
       ),
-      { numRuns: 40 },
+      { numRuns: propertyRuns(40) },
     );
   });
 

@@ -17,6 +17,7 @@ import {
   sliceOffsetName,
   sliceRanges,
 } from '../../src/index.js';
+import { propertyRuns } from '../support/property-runs.js';
 
 const ENTITY = 'cart';
 
@@ -111,7 +112,7 @@ describe('sliced projections', () => {
           expect([...handled.values()].filter((count) => count !== 1)).toEqual([]);
         },
       ),
-      { numRuns: 30 },
+      { numRuns: propertyRuns(30) },
     );
   });
 

@@ -2,7 +2,7 @@
  * Adaptive snapshot triggers (snapshotEveryBytes, snapshotAfterSlowRecovery) and the
  * report every recovery gives: RecoveryCompleted.report and hooks.onRecovery.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   createPersistence,
   type RecoveryCompleted,
@@ -12,6 +12,9 @@ import {
   SnapshotSelectionCriteria,
 } from '../../src/index.js';
 import { MemoryJournal, MemorySnapshotStore } from '../../src/memory/index.js';
+import type { Journal } from '../../src/spi/journal.js';
+import { SqliteJournal } from '../../src/sqlite/index.js';
+import { removeTempDirs, tempFile, withDatabase } from '../sqlite/helpers.js';
 import { type CounterEvent, counter } from './support/counter.js';
 import { FaultyJournal, FaultySnapshotStore } from './support/faulty-stores.js';
 
@@ -26,6 +29,8 @@ function stores() {
   const snapshotStore = new FaultySnapshotStore(new MemorySnapshotStore());
   return { journal, snapshotStore };
 }
+
+afterAll(removeTempDirs);
 
 const reportOf = (signals: Signal[]) =>
   signals.filter((signal): signal is RecoveryCompleted => signal.type === 'RecoveryCompleted').map((signal) => signal.report);
@@ -82,7 +87,7 @@ describe('adaptive snapshots and recovery reports', () => {
     await persistence.close();
   });
 
-  it('reports bytes read with snapshotEveryBytes, and why no snapshot was used', async () => {
+  it('reports bytes read (with or without snapshotEveryBytes), and why no snapshot was used', async () => {
     const { journal, snapshotStore } = stores();
     const seeding = createPersistence({ journal, snapshotStore });
     const ref = seeding.entity(counter(), 'why');
@@ -107,10 +112,58 @@ describe('adaptive snapshots and recovery reports', () => {
     expect(await reportFor({ recovery: { fromSnapshot: SnapshotSelectionCriteria.None } })).toMatchObject({
       noSnapshotReason: 'disabled',
       eventsReplayed: 2,
-      bytesRead: undefined,
+      bytesRead: 2 * size,
     });
     snapshotStore.unreadable.add(1);
     expect(await reportFor({})).toMatchObject({ noSnapshotReason: 'all-unusable', snapshotsSkipped: 1, eventsReplayed: 2 });
+  });
+
+  it('reports bytes read over SQLite as the stored envelopes it replayed, replayed events staying plain objects', async () => {
+    const file = tempFile('bytes-read');
+    const seeding = createPersistence({ journal: new SqliteJournal(file), snapshotStore: new MemorySnapshotStore() });
+    await seeding.entity(counter(), 'sql').ask({ type: 'addAll', amounts: [1, 22, 333] });
+    await seeding.close();
+    const stored = withDatabase(
+      file,
+      (db) => db.prepare("SELECT sum(length(payload)) FROM journal WHERE persistence_id = 'counter|sql'").raw(true).get() as [number],
+    )[0];
+
+    const journal = new SqliteJournal(file);
+    const replayed = [];
+    for await (const repr of journal.replay('counter|sql', 1, 3)) replayed.push(repr);
+    // The size rides on the event object unseen: equal to a plain copy, no extra keys.
+    expect(replayed).toEqual(replayed.map((repr) => ({ ...repr })));
+    expect(Object.keys(replayed[0] as object).sort()).toEqual(['event', 'persistenceId', 'sequenceNr', 'timestamp', 'writerId']);
+    expect(Object.getOwnPropertySymbols(replayed[0] as object)).toEqual([]);
+
+    const signals: Signal[] = [];
+    const persistence = createPersistence({ journal, snapshotStore: new MemorySnapshotStore() });
+    await persistence.entity(counter({}, signals), 'sql').ask({ type: 'get' });
+    await persistence.close();
+    expect(reportOf(signals)).toEqual([expect.objectContaining({ eventsReplayed: 3, bytesRead: stored })]);
+  });
+
+  it('reports no bytes read from a journal that hands out events it did not decode, unless snapshotEveryBytes measures them', async () => {
+    const { journal, snapshotStore } = stores();
+    const seeding = createPersistence({ journal, snapshotStore });
+    await seeding.entity(counter(), 'copied').ask({ type: 'addAll', amounts: [1, 2] });
+    await seeding.close();
+    // A journal of another make: its events are objects of its own, carrying no stored size.
+    const copying: Journal = Object.assign(Object.create(journal) as Journal, {
+      replay: async function* (persistenceId: string, from: number, to: number, max?: number) {
+        for await (const repr of journal.replay(persistenceId, from, to, max)) yield { ...repr };
+      },
+    });
+    const size = new Serialization().serialize({ type: 'added', amount: 1 } satisfies CounterEvent).length;
+    const reportWith = async (options: Parameters<typeof counter>[0]) => {
+      const signals: Signal[] = [];
+      const persistence = createPersistence({ journal: copying, snapshotStore });
+      await persistence.entity(counter(options, signals), 'copied').ask({ type: 'get' });
+      await persistence.close();
+      return reportOf(signals)[0];
+    };
+    expect(await reportWith({})).toMatchObject({ eventsReplayed: 2, bytesRead: undefined });
+    expect(await reportWith({ retention: { snapshotEveryBytes: 1_000_000 } })).toMatchObject({ eventsReplayed: 2, bytesRead: 2 * size });
   });
 
   it('refuses a slow-recovery threshold without a bound, naming the option', () => {

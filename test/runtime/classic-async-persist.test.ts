@@ -17,6 +17,7 @@ import {
   type RecoveryMessage,
 } from '../../src/index.js';
 import { MemoryJournal, MemorySnapshotStore } from '../../src/memory/index.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { FaultyJournal, FaultySnapshotStore, gate } from './support/faulty-stores.js';
 
 type Call = { readonly kind: 'persist' | 'persistAsync' | 'persistAll' | 'persistAllAsync' | 'defer' | 'deferAsync'; readonly id: number };
@@ -183,7 +184,7 @@ describe('classic persistAsync and defer', () => {
           await restarted.close();
         },
       ),
-      { numRuns: 60 },
+      { numRuns: propertyRuns(60) },
     );
   });
 });

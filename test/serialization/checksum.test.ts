@@ -2,6 +2,7 @@ import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { checksum } from '../../src/serialization/checksum.js';
+import { propertyRuns } from '../support/property-runs.js';
 
 // Sizes on both sides of the switch from the JS table to zlib's native loop.
 const bytes = fc.uint8Array({ minLength: 0, maxLength: 700 });
@@ -12,7 +13,7 @@ describe('checksum', () => {
       fc.property(bytes, (input) => {
         expect(checksum(input)).toBe(crc32(input));
       }),
-      { numRuns: 2000 },
+      { numRuns: propertyRuns(2000) },
     );
   });
 
@@ -22,7 +23,7 @@ describe('checksum', () => {
         const whole = Buffer.concat([first, second]);
         expect(checksum(second, checksum(first))).toBe(crc32(whole));
       }),
-      { numRuns: 2000 },
+      { numRuns: propertyRuns(2000) },
     );
   });
 

@@ -12,6 +12,7 @@ import {
   SerializationError,
   TAGGED_JSON_MANIFEST,
 } from '../../src/index.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { envelopesV1 } from './fixtures/envelope-v1.js';
 import { expectSameValue, Point, representable, unrepresentable } from './values.js';
 
@@ -91,7 +92,7 @@ describe('the JSON serializer round-trips what plain JSON would change', () => {
         expect(checkRoundTrip(value, serialization)).toBeUndefined();
         expectSameValue(roundTrip(value), value);
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 });
@@ -138,7 +139,7 @@ describe('the JSON serializer refuses what it cannot give back, naming the path'
       fc.property(unrepresentable, (value) => {
         expect(() => serialization.serialize(value, context)).toThrow(SerializationError);
       }),
-      { numRuns: 200 },
+      { numRuns: propertyRuns(200) },
     );
   });
 });

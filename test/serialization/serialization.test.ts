@@ -15,6 +15,7 @@ import {
   type Serializer,
   UnrepresentableValueError,
 } from '../../src/index.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { anyValue, expectSameValue, Point } from './values.js';
 
 const context = { persistenceId: 'order-7', sequenceNr: 3, what: 'event' as const };
@@ -110,7 +111,7 @@ describe('MessagePack serialization', () => {
         expect(keepable, 'serialized a value MessagePack changes').toBe(true);
         expectSameValue(serialization.deserialize(bytes, context).value, value);
       }),
-      { numRuns: 300 },
+      { numRuns: propertyRuns(300) },
     );
   });
 
@@ -184,7 +185,7 @@ describe('the envelope', () => {
         damaged[index] = (damaged[index] as number) ^ flip;
         expect(() => serialization.deserialize(damaged, context)).toThrow(CorruptDataError);
       }),
-      { numRuns: 500 },
+      { numRuns: propertyRuns(500) },
     );
   });
 

@@ -22,6 +22,7 @@ import {
   type SnapshotStore,
 } from '../../src/index.js';
 import { FaultyJournal, FaultySnapshotStore } from '../runtime/support/faulty-stores.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { anyValue, expectSameValue } from './values.js';
 
 /** The stores of one backend; those it lacks are left out. */
@@ -51,7 +52,7 @@ export function storeRoundTripSuite(name: string, open: () => Promise<RoundTripS
         await stores.close();
       }
     };
-    const settings = { numRuns: runs, endOnFailure: true };
+    const settings = { numRuns: propertyRuns(runs), endOnFailure: true };
 
     test('events', 'events', () =>
       withStores(async ({ journal }) => {

@@ -11,6 +11,7 @@ import { Serialization } from '../../src/serialization/serialization.js';
 import type { Serializer } from '../../src/serialization/serializer.js';
 import { PAGE_BUDGET_BYTES, PageSizer } from '../../src/sqlite/event-pages.js';
 import { SqliteJournal } from '../../src/sqlite/index.js';
+import { propertyRuns } from '../support/property-runs.js';
 import { collect, Database, removeTempDirs, tempFile, withDatabase } from './helpers.js';
 
 afterAll(removeTempDirs);
@@ -102,7 +103,7 @@ describe('SqliteJournal packed pages', () => {
           }
         },
       ),
-      { numRuns: 40 },
+      { numRuns: propertyRuns(40) },
     );
   });
 
@@ -140,11 +141,11 @@ describe('SqliteJournal packed pages', () => {
 
   it('sizes pages so a page of large events stays near the byte budget', () => {
     const sizer = new PageSizer(1000);
-    expect(sizer.limit).toBe(128);
-    sizer.record(128, 128 * 100);
+    expect(sizer.limit).toBe(16);
+    sizer.record(16, 16 * 100);
     expect(sizer.limit).toBe(1000);
-    sizer.record(10, 10 * 2 * 1024 * 1024);
-    expect(sizer.limit).toBe(PAGE_BUDGET_BYTES / (2 * 1024 * 1024));
+    sizer.record(10, 10 * 64 * 1024);
+    expect(sizer.limit).toBe(PAGE_BUDGET_BYTES / (64 * 1024));
     sizer.record(1, 64 * 1024 * 1024);
     expect(sizer.limit).toBe(1);
     expect(sizer.shrink(Object.assign(new Error('string or blob too big'), { code: 'SQLITE_TOOBIG' }))).toBe(false);
@@ -188,13 +189,16 @@ describe('SqliteJournal packed pages', () => {
       expect(replayed.map((repr) => (repr.event as { n: number }).n)).toEqual(Array.from({ length: 200 }, (_, index) => index + 1));
       expect(replayed.every((repr) => (repr.event as { large: string }).large === large)).toBe(true);
       const [bytes] = db
-        .prepare("SELECT sum(length(payload)) FROM journal WHERE persistence_id = 'big' AND sequence_nr <= 128")
+        .prepare("SELECT sum(length(payload)) FROM journal WHERE persistence_id = 'big' AND sequence_nr <= 16")
         .raw(true)
         .get() as [number];
-      const perPage = Math.floor(PAGE_BUDGET_BYTES / (bytes / 128));
-      expect(perPage).toBeLessThan(72);
-      // 128 rows before the size is known, then as many as fit the budget (63 here).
-      expect(pageRows).toEqual([128, perPage, 200 - 128 - perPage]);
+      const perPage = Math.floor(PAGE_BUDGET_BYTES / (bytes / 16));
+      expect(perPage).toBeLessThan(16);
+      // 16 rows before the size is known, then as many as fit the budget (3 here); a last
+      // full page is followed by an empty one that ends the replay.
+      const rest = 200 - 16;
+      const full = Array.from({ length: Math.floor(rest / perPage) }, () => perPage);
+      expect(pageRows).toEqual([16, ...full, rest % perPage]);
     } finally {
       await journal.close();
       db.close();

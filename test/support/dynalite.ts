@@ -7,8 +7,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll } from 'vitest';
+import { DeleteTableCommand, DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createTable, type TableOptions } from '../../src/dynamodb/index.js';
 
 /** dynalite accepts any credentials; these are fixed test values, not secrets. */
@@ -28,8 +28,15 @@ export interface DynaliteServer {
   clientConfig(overrides?: DynamoDBClientConfig): DynamoDBClientConfig;
   /** A new client for this server (the caller destroys it). */
   client(overrides?: DynamoDBClientConfig): DynamoDBClient;
-  /** Kills the server (its data lives in memory and goes with it). */
+  /** Kills the server (its data lives in memory and goes with it); the run's shared one is left to the global setup. */
   stop(): Promise<void>;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The port of the dynalite every test file of the run shares (test/support/shared-servers.ts). */
+    sharedDynalitePort?: number;
+  }
 }
 
 // Runs inside the child: plain ESM JavaScript, dynalite loaded by absolute path. Tables are
@@ -94,6 +101,18 @@ export async function startDynalite(): Promise<DynaliteServer> {
     throw error;
   }
   child.removeAllListeners('exit');
+  return serverAt(port, async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  });
+}
+
+/** The server on `port`, stopped by `stop`. */
+function serverAt(port: number, stop: () => Promise<void>): DynaliteServer {
   const endpoint = `http://127.0.0.1:${port}`;
   const clientConfig = (overrides: DynamoDBClientConfig = {}): DynamoDBClientConfig => ({
     endpoint,
@@ -101,28 +120,22 @@ export async function startDynalite(): Promise<DynaliteServer> {
     credentials: DYNALITE_CREDENTIALS,
     ...overrides,
   });
-  return {
-    endpoint,
-    port,
-    clientConfig,
-    client: (overrides) => new DynamoDBClient(clientConfig(overrides)),
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  return { endpoint, port, clientConfig, client: (overrides) => new DynamoDBClient(clientConfig(overrides)), stop };
+}
+
+/** The run's shared dynalite when the global setup started one, else undefined. */
+function sharedDynalite(): DynaliteServer | undefined {
+  const port = inject('sharedDynalitePort');
+  return port === undefined ? undefined : serverAt(port, async () => {});
 }
 
 /** A table name no other test uses: `memento-<label>-<random>`. */
 export const uniqueTableName = (label: string): string => `memento-${label}-${randomUUID().slice(0, 8)}`;
 
 /**
- * Starts dynalite and creates a table for the test file, stopping both afterwards. The
- * stores of one file share the table (the kit uses unique persistence ids per test).
+ * Creates a table for the test file on the run's shared dynalite (or on a dynalite of its
+ * own when no global setup started one) and removes both afterwards. The stores of one file
+ * share the table (the kit uses unique persistence ids per test).
  */
 export function useDynamoTable(
   label: string,
@@ -131,12 +144,15 @@ export function useDynamoTable(
   const tableName = uniqueTableName(label);
   let server: DynaliteServer | undefined;
   let client: DynamoDBClient | undefined;
+  const shared = sharedDynalite();
   beforeAll(async () => {
-    server = await startDynalite();
+    server = shared ?? (await startDynalite());
     client = server.client();
     await createTable(client, { ...options, tableName });
   });
   afterAll(async () => {
+    // On the shared server the table would otherwise hold its items until the run ends.
+    if (shared && client) await client.send(new DeleteTableCommand({ TableName: tableName }));
     client?.destroy();
     await server?.stop();
   });

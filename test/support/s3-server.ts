@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { createBucketIfMissing } from '../../src/s3/index.js';
 
 /** s3rver's fixed credentials (test-only, not secrets). */
@@ -37,8 +37,15 @@ export interface S3TestServer {
   clientConfig(overrides?: S3ClientConfig): S3ClientConfig;
   /** A new client for this server (the caller destroys it). */
   client(overrides?: S3ClientConfig): S3Client;
-  /** Kills the server and removes its directory. */
+  /** Kills the server and removes its directory; the run's shared one is left to the global setup. */
   stop(): Promise<void>;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The s3rver every test file of the run shares (test/support/shared-servers.ts). */
+    sharedS3Server?: { readonly port: number; readonly directory: string };
+  }
 }
 
 // Runs inside the child: plain ESM JavaScript, s3rver loaded by absolute path.
@@ -116,6 +123,20 @@ export async function startS3Server(): Promise<S3TestServer> {
     throw error;
   }
   child.removeAllListeners('exit');
+  return serverAt(port, directory, async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(directory, { recursive: true, force: true });
+  });
+}
+
+/** The server on `port` keeping buckets in `directory`, stopped by `stop`. */
+function serverAt(port: number, directory: string, stop: () => Promise<void>): S3TestServer {
   const endpoint = `http://127.0.0.1:${port}`;
   const clientConfig = (overrides: S3ClientConfig = {}): S3ClientConfig => ({
     endpoint,
@@ -126,31 +147,25 @@ export async function startS3Server(): Promise<S3TestServer> {
     responseChecksumValidation: 'WHEN_REQUIRED',
     ...overrides,
   });
-  return {
-    endpoint,
-    port,
-    directory,
-    clientConfig,
-    client: (overrides) => new S3Client(clientConfig(overrides)),
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      await rm(directory, { recursive: true, force: true });
-    },
-  };
+  return { endpoint, port, directory, clientConfig, client: (overrides) => new S3Client(clientConfig(overrides)), stop };
 }
 
-/** Starts a server and a client with `bucket` for the test file, stopping both afterwards. */
+/** The run's shared s3rver when the global setup started one, else undefined. */
+function sharedS3Server(): S3TestServer | undefined {
+  const shared = inject('sharedS3Server');
+  return shared === undefined ? undefined : serverAt(shared.port, shared.directory, async () => {});
+}
+
+/**
+ * A client with `bucket` for the test file, on the run's shared s3rver (or on a server of
+ * its own when no global setup started one, stopped afterwards). Each file names its own bucket.
+ */
 export function useS3Bucket(bucket: string): { readonly client: S3Client; readonly server: S3TestServer } {
   let server: S3TestServer | undefined;
   let client: S3Client | undefined;
+  const shared = sharedS3Server();
   beforeAll(async () => {
-    server = await startS3Server();
+    server = shared ?? (await startS3Server());
     client = server.client();
     await createBucketIfMissing(client, bucket);
   });

@@ -10,6 +10,7 @@ import {
   SnapshotMetadata,
   summarizeDiff,
 } from '../../src/index.js';
+import { propertyRuns } from '../support/property-runs.js';
 
 interface Tally {
   readonly seen: number[];
@@ -68,7 +69,7 @@ describe('time travel', () => {
           expect((await travel.stateAt({ timestamp: 1000 + 10 * sequenceNr + 5 })).state).toEqual(expected);
         }
       }),
-      { numRuns: 60 },
+      { numRuns: propertyRuns(60) },
     );
   });
 

@@ -383,8 +383,6 @@ export class EntityCell implements EntityHandle {
       };
       const target = created.recoveryTarget;
       const started = performance.now();
-      const sizeOf = this.#sizeOf;
-      let bytesRead = sizeOf ? 0 : undefined;
       let snapshotsSkipped = 0;
       const recovering = () =>
         created.load
@@ -408,11 +406,11 @@ export class EntityCell implements EntityHandle {
                 },
                 onEvent: (repr) => {
                   live();
-                  if (sizeOf) bytesRead = (bytesRead ?? 0) + sizeOf(repr.event);
                   target.onEvent(repr);
                 },
               },
               onProgress: this.deps.hooks?.onRecoveryProgress?.bind(this.deps.hooks),
+              sizeOf: this.#sizeOf,
             });
       const telemetry = this.deps.telemetry;
       const outcome = await watchdog.run(() =>
@@ -426,7 +424,7 @@ export class EntityCell implements EntityHandle {
       );
       this.#lastSequenceNr = outcome.lastSequenceNr;
       this.#snapshotSequenceNr = outcome.snapshotSequenceNr;
-      this.#policy.reset(outcome.lastSequenceNr - outcome.snapshotSequenceNr, bytesRead ?? 0);
+      this.#policy.reset(outcome.lastSequenceNr - outcome.snapshotSequenceNr, outcome.bytesRead ?? 0);
       this.#status = 'running';
       const durationMs = performance.now() - started;
       const slow = behavior.snapshotState !== undefined && isSlowRecovery(this.spawner.settings.retention, outcome.replayed, durationMs);
@@ -445,7 +443,7 @@ export class EntityCell implements EntityHandle {
                   : 'none-stored',
         snapshotsSkipped,
         eventsReplayed: outcome.replayed,
-        bytesRead,
+        bytesRead: outcome.bytesRead,
         durationMs,
         snapshotTriggered: slow ? 'slow-recovery' : undefined,
       };

@@ -48,7 +48,7 @@ export class DurableBehavior<State, Command> implements EntityBehavior {
     }
     this.#state = record.value === null ? this.definition.emptyState : (record.value as State);
     this.#revision = record.revision;
-    return { lastSequenceNr: record.revision, snapshotSequenceNr: record.revision, replayed: 0 };
+    return { lastSequenceNr: record.revision, snapshotSequenceNr: record.revision, replayed: 0, bytesRead: undefined };
   }
 
   onRecoveryCompleted(): void {

@@ -5,6 +5,7 @@
  * rows removed by hand would otherwise produce silently.
  * @module
  */
+import { storedSizeOf } from '../../core/encoded-size.js';
 import { RecoveryError } from '../../core/errors.js';
 import type { PersistentRepr } from '../../core/persistent-repr.js';
 import { ReplayPacer, type ReplayProgress } from '../../core/replay-pacer.js';
@@ -30,6 +31,8 @@ export interface RecoveryOutcome {
   readonly lastSequenceNr: number;
   readonly snapshotSequenceNr: number;
   readonly replayed: number;
+  /** Stored size of the replayed events; undefined when the journal does not tell it and no `sizeOf` measured it. */
+  readonly bytesRead: number | undefined;
 }
 
 /** Everything one recovery needs. */
@@ -44,6 +47,8 @@ export interface RecoveryInput<State> {
   readonly target: RecoveryTarget<State>;
   /** Told about progress besides `settings.onProgress` (the runtime's hooks). */
   readonly onProgress?: ((progress: ReplayProgress) => void) | undefined;
+  /** Measures an event the journal did not size when decoding it (a journal of another make). */
+  readonly sizeOf?: ((event: unknown) => number) | undefined;
 }
 
 /** Recovers one entity; every failure is a RecoveryError naming the persistence id. */
@@ -62,6 +67,7 @@ export async function recover<State>(input: RecoveryInput<State>): Promise<Recov
   const from = snapshotSequenceNr + 1;
   const to = Math.min(settings.toSequenceNr, highest);
   let replayed = 0;
+  let bytesRead: number | undefined = 0;
   if (to >= from && settings.replayMax > 0) {
     let expected = from;
     const pacer = new ReplayPacer(persistenceId, Math.min(to - from + 1, settings.replayMax), {
@@ -71,6 +77,10 @@ export async function recover<State>(input: RecoveryInput<State>): Promise<Recov
     await guard(persistenceId, 'replaying events', async () => {
       for await (const repr of journal.replay(persistenceId, from, to, settings.replayMax)) {
         if (repr.sequenceNr !== expected) throw missingEvents(persistenceId, expected, repr.sequenceNr - 1, selection.skipped);
+        if (bytesRead !== undefined) {
+          const size = storedSizeOf(repr) ?? input.sizeOf?.(repr.event);
+          bytesRead = size === undefined ? undefined : bytesRead + size;
+        }
         for (const event of input.adapters.fromJournal(repr)) applyEvent(target, event === repr.event ? repr : { ...repr, event });
         expected++;
         const pause = pacer.step();
@@ -83,7 +93,7 @@ export async function recover<State>(input: RecoveryInput<State>): Promise<Recov
     // neither toSequenceNr nor replayMax asked it to: the tail was deleted behind its back.
     if (expected <= to && replayed < settings.replayMax) throw missingEvents(persistenceId, expected, to, selection.skipped);
   }
-  return { lastSequenceNr: Math.max(highest, snapshotSequenceNr), snapshotSequenceNr, replayed };
+  return { lastSequenceNr: Math.max(highest, snapshotSequenceNr), snapshotSequenceNr, replayed, bytesRead };
 }
 
 function both<T>(first: ((value: T) => void) | undefined, second: ((value: T) => void) | undefined): ((value: T) => void) | undefined {

@@ -1,8 +1,10 @@
 /**
- * The encoded size of an event, for `snapshotEveryBytes` and the recovery report: what
- * the journal's own serialization makes of it (a built-in journal exposes it), else what
- * the default serialization would. Only measured when an entity asks for it: serializing
- * twice costs as much as the write's own serializing.
+ * The encoded size of an event, for `snapshotEveryBytes` on writes: what the journal's own
+ * serialization makes of it (a built-in journal exposes it), else what the default
+ * serialization would. Only measured when an entity asks for it: serializing twice costs as
+ * much as the write's own serializing. Recovery reads the size the journal stamped when it
+ * decoded each event instead, and measures here only events a journal of another make did
+ * not size.
  * @module
  */
 import { Serialization } from '../../serialization/serialization.js';

@@ -3,7 +3,10 @@
  * after each successful save.
  * @module
  */
+import { isSlowRecovery as passedThreshold, type SlowRecoveryThreshold, slowRecoveryThreshold } from '../../core/slow-recovery.js';
 import { invalidArgument, validateInteger } from '../../core/validation.js';
+
+export type { SlowRecoveryThreshold } from '../../core/slow-recovery.js';
 
 /** Retention as users write it. */
 export interface RetentionOptions {
@@ -17,14 +20,6 @@ export interface RetentionOptions {
   readonly keepNSnapshots?: number;
   /** After a successful save (and pruning), delete the events covered by the oldest kept snapshot. @default false */
   readonly deleteEventsOnSnapshot?: boolean;
-}
-
-/** When a recovery counts as slow; either bound is enough. */
-export interface SlowRecoveryThreshold {
-  /** More events replayed than this. */
-  readonly events?: number;
-  /** More milliseconds than this. */
-  readonly ms?: number;
 }
 
 /** Validated retention. */
@@ -47,9 +42,7 @@ export const NO_RETENTION: Retention = Object.freeze({
 
 /** True when a recovery passed `snapshotAfterSlowRecovery` (and replayed something a snapshot would save). */
 export function isSlowRecovery(retention: Retention, replayed: number, durationMs: number): boolean {
-  const slow = retention.snapshotAfterSlowRecovery;
-  if (!slow || replayed === 0) return false;
-  return (slow.events !== undefined && replayed > slow.events) || (slow.ms !== undefined && durationMs > slow.ms);
+  return passedThreshold(retention.snapshotAfterSlowRecovery, replayed, durationMs);
 }
 
 /** Validates retention options; `argument` names them in errors. */
@@ -61,19 +54,14 @@ export function retentionSettings(options: RetentionOptions | undefined, argumen
     value === undefined ? undefined : validateInteger(value, `${argument}.${name}`, context, { min: 1 });
   const deleteEvents = options.deleteEventsOnSnapshot ?? false;
   if (typeof deleteEvents !== 'boolean') invalidArgument(`${argument}.deleteEventsOnSnapshot`, 'a boolean', deleteEvents, context);
-  const slow = options.snapshotAfterSlowRecovery;
-  if (slow !== undefined && (typeof slow !== 'object' || slow === null || (slow.events === undefined && slow.ms === undefined)))
-    invalidArgument(`${argument}.snapshotAfterSlowRecovery`, '{ events?: number; ms?: number } with at least one bound', slow, context);
   return {
     snapshotEvery: positive(options.snapshotEvery, 'snapshotEvery'),
     snapshotEveryBytes: positive(options.snapshotEveryBytes, 'snapshotEveryBytes'),
-    snapshotAfterSlowRecovery:
-      slow === undefined
-        ? undefined
-        : Object.freeze({
-            events: positive(slow.events, 'snapshotAfterSlowRecovery.events'),
-            ms: positive(slow.ms, 'snapshotAfterSlowRecovery.ms'),
-          }),
+    snapshotAfterSlowRecovery: slowRecoveryThreshold(
+      options.snapshotAfterSlowRecovery,
+      `${argument}.snapshotAfterSlowRecovery`,
+      persistenceId,
+    ),
     keepNSnapshots: positive(options.keepNSnapshots, 'keepNSnapshots'),
     deleteEventsOnSnapshot: deleteEvents,
   };

@@ -5,6 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type RetentionOptions, SnapshotSelectionCriteria } from '../../../src/index.js';
+import { propertyRuns } from '../../support/property-runs.js';
 import { type CounterEvent, type CounterState, counter, emptyCounter, modelOf } from '../support/counter.js';
 import type { MakeStores } from '../support/harness.js';
 import { useHarness } from '../support/harness.js';
@@ -83,7 +84,7 @@ export function propertyTests(makeStores: MakeStores, runs: number): void {
             expect(await start().entity(fromJournal, entityId).ask({ type: 'get' })).toEqual(recovered);
           }
         }),
-        { numRuns: runs },
+        { numRuns: propertyRuns(runs) },
       );
     });
 
@@ -114,7 +115,7 @@ export function propertyTests(makeStores: MakeStores, runs: number): void {
             expect(found).toEqual(expected);
           },
         ),
-        { numRuns: runs },
+        { numRuns: propertyRuns(runs) },
       );
     });
   });
