@@ -16,7 +16,6 @@ import type {
 import { validateRestore, validateStateChange } from './durable-state-support.js';
 import { GuardedStore, type StoreGuardOptions } from './guarded-store.js';
 import { validateIdListing, validateOrderingRead } from './queryable-journal.js';
-import { runGuarded } from './store-options.js';
 
 /** A state serialized for storing, with its size in bytes for the hooks. */
 export interface PreparedState {
@@ -146,18 +145,5 @@ export class GuardedDurableStateStore<P extends PreparedState = PreparedState>
   /** Aborted when the store closes, with a StoreClosedError as its reason (live queries listen to it). */
   get closeSignal(): AbortSignal {
     return this.lifecycle.closeSignal;
-  }
-
-  /**
-   * Runs a method a subclass adds (e.g. a purge) as this guard runs its own: refused when
-   * closed, `check` run on the arguments, `io` timed for the hooks as `operation`.
-   */
-  protected guarded<A, T>(
-    operation: `state.${string}`,
-    persistenceId: string | undefined,
-    check: () => A,
-    io: (checked: A) => Promise<T>,
-  ): Promise<T> {
-    return runGuarded(this.lifecycle, this.hooks, this.source, { operation, persistenceId, check, io });
   }
 }

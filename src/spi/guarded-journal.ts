@@ -20,7 +20,6 @@ import {
   validateOrderingRead,
   validateSliceFilter,
 } from './queryable-journal.js';
-import { runGuarded } from './store-options.js';
 
 /**
  * The I/O of a journal. {@link GuardedJournal} calls it only while open, with checked
@@ -141,19 +140,6 @@ export class GuardedJournal extends GuardedStore<JournalCore> implements Queryab
   /** Aborted when the store closes, with a StoreClosedError as its reason (live queries listen to it). */
   get closeSignal(): AbortSignal {
     return this.lifecycle.closeSignal;
-  }
-
-  /**
-   * Runs a method a subclass adds (e.g. a purge) as this guard runs its own: refused when
-   * closed, `check` run on the arguments, `io` timed for the hooks as `operation`.
-   */
-  protected guarded<A, T>(
-    operation: `journal.${string}`,
-    persistenceId: string | undefined,
-    check: () => A,
-    io: (checked: A) => Promise<T>,
-  ): Promise<T> {
-    return runGuarded(this.lifecycle, this.hooks, this.source, { operation, persistenceId, check, io });
   }
 
   #query<K extends 'readByOrdering' | 'listPersistenceIds' | 'subscribe'>(name: K): NonNullable<JournalCore[K]> {

@@ -5,7 +5,7 @@
  * @module
  */
 import { measure, type OperationEvent, type PersistenceHooks } from '../observability/hooks.js';
-import { StoreLifecycle } from './store-options.js';
+import { runGuarded, StoreLifecycle } from './store-options.js';
 
 /** The part of every core a guard relies on itself. */
 export interface ClosableCore {
@@ -61,6 +61,19 @@ export abstract class GuardedStore<Core extends ClosableCore> {
     const method = this.#core[name];
     if (!method) throw new TypeError(`${this.source}: ${missing}`);
     return method as NonNullable<Core[K]>;
+  }
+
+  /**
+   * Runs a method a subclass adds (e.g. a purge) as this guard runs its own: refused when
+   * closed, `check` run on the arguments, `io` timed for the hooks as `operation`.
+   */
+  protected guarded<A, T>(
+    operation: OperationEvent['operation'],
+    persistenceId: string | undefined,
+    check: () => A,
+    io: (checked: A) => Promise<T>,
+  ): Promise<T> {
+    return runGuarded(this.lifecycle, this.hooks, this.source, { operation, persistenceId, check, io });
   }
 
   /** Closes the store; later calls fail with StoreClosedError. Idempotent. */
