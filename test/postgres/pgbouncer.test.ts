@@ -21,6 +21,7 @@ import {
   snapshotStoreConformance,
 } from '../../src/tck/index.js';
 import { entitySuite } from '../runtime/entity-suite.js';
+import { largePayloads } from '../support/large-payloads.js';
 import { type Bouncer, startPgBouncer } from './servers.js';
 import { connect, PG_URL, randomSchema } from './support.js';
 
@@ -63,8 +64,9 @@ const journal = (options: { logger?: Logger; notifyChannel?: string; hooks?: Per
 const stateStore = (options: { logger?: Logger; hooks?: PersistenceHooks } = {}) =>
   new PostgresDurableStateStore({ pool: pool(), schema, listen: { connectionString: PG_URL }, ...options });
 
-journalConformance('postgres via pgbouncer', (context) => journal(context));
+journalConformance('postgres via pgbouncer', (context) => journal(context), largePayloads());
 snapshotStoreConformance('postgres via pgbouncer', (context) => new PostgresSnapshotStore({ ...context, pool: pool(), schema }), {
+  ...largePayloads(),
   damageSnapshot: async (_store, persistenceId, sequenceNr) => {
     const result = await pool().query(
       `UPDATE "${schema}".memento_snapshots
@@ -75,7 +77,7 @@ snapshotStoreConformance('postgres via pgbouncer', (context) => new PostgresSnap
     if (result.rowCount !== 1) throw new Error(`no snapshot ${sequenceNr} of ${persistenceId} to damage`);
   },
 });
-durableStateStoreConformance('postgres via pgbouncer', (context) => stateStore(context));
+durableStateStoreConformance('postgres via pgbouncer', (context) => stateStore(context), largePayloads());
 queryConformance('postgres via pgbouncer', (context) => journal(context));
 durableStateQueryConformance('postgres via pgbouncer', (context) => stateStore(context));
 entitySuite(

@@ -12,11 +12,13 @@ import {
   queryConformance,
   snapshotStoreConformance,
 } from '../../src/tck/index.js';
+import { largePayloads } from '../support/large-payloads.js';
 import { useSchema } from './support.js';
 
 const pg = useSchema('tck');
 
 journalConformance('postgres', (context) => new PostgresJournal({ ...context, pool: pg.pool, schema: pg.schema }), {
+  ...largePayloads(),
   // A trigger raises on the insert of that one event, after the rows before it in the write were inserted.
   failStoringEvent: async (_journal, persistenceId, sequenceNr) => {
     const schema = `"${pg.schema}"`;
@@ -39,6 +41,7 @@ journalConformance('postgres', (context) => new PostgresJournal({ ...context, po
 });
 
 snapshotStoreConformance('postgres', (context) => new PostgresSnapshotStore({ ...context, pool: pg.pool, schema: pg.schema }), {
+  ...largePayloads(),
   damageSnapshot: async (_store, persistenceId, sequenceNr) => {
     const result = await pg.pool.query(
       `UPDATE "${pg.schema}".memento_snapshots
@@ -50,7 +53,11 @@ snapshotStoreConformance('postgres', (context) => new PostgresSnapshotStore({ ..
   },
 });
 
-durableStateStoreConformance('postgres', (context) => new PostgresDurableStateStore({ ...context, pool: pg.pool, schema: pg.schema }));
+durableStateStoreConformance(
+  'postgres',
+  (context) => new PostgresDurableStateStore({ ...context, pool: pg.pool, schema: pg.schema }),
+  largePayloads(),
+);
 
 queryConformance('postgres', (context) => new PostgresJournal({ ...context, pool: pg.pool, schema: pg.schema }));
 durableStateQueryConformance('postgres', (context) => new PostgresDurableStateStore({ ...context, pool: pg.pool, schema: pg.schema }));
