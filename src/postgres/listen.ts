@@ -193,7 +193,7 @@ export class AppendNotifications {
         wasListening = true;
         if (!this.#probed) {
           this.#probed = true;
-          void this.#probe();
+          void this.#probe(signal);
         }
         const error = await dropped;
         if (signal.aborted) break;
@@ -247,19 +247,26 @@ export class AppendNotifications {
   /**
    * Sends one notification through the write path and waits for it on the LISTEN
    * connection: a pooler in transaction mode, for one, swallows notifications without error.
+   * Abandoned, and left for the next session, when `signal` says the LISTEN ended meanwhile.
    */
-  async #probe(): Promise<void> {
+  async #probe(signal: AbortSignal): Promise<void> {
     const send = this.#options.sendProbe;
     if (!send) return;
     const id = randomUUID();
     const timeoutMs = this.#options.probeTimeoutMs ?? 2000;
-    const arrived = new Promise<boolean>((resolve) => {
-      this.#probes.set(id, () => resolve(true));
-      void sleep(timeoutMs).then(() => resolve(false));
+    let delivered!: () => void;
+    const arrived = new Promise<true>((resolve) => {
+      delivered = () => resolve(true);
     });
+    this.#probes.set(id, delivered);
     try {
       await send(JSON.stringify({ schema: this.#options.target.schema, probe: id }));
-      const ok = await arrived;
+      // Timed from the commit of the NOTIFY: waiting for a busy pool is not a lost notification.
+      const ok = await Promise.race([arrived, sleep(timeoutMs, signal).then(() => false)]);
+      if (signal.aborted) {
+        this.#probed = false;
+        return;
+      }
       if (ok) {
         this.#logger.debug(`[memento] [${NAME}] LISTEN ${this.#options.target.channel}: notifications arrive`);
         return;
@@ -270,6 +277,10 @@ export class AppendNotifications {
           'notifications: listen: { connectionString: \'postgres://...direct...\' } (see "Behind PgBouncer" in docs/postgres.md)',
       );
     } catch (error) {
+      if (signal.aborted) {
+        this.#probed = false;
+        return;
+      }
       this.#logger.warn(`[memento] [${NAME}] LISTEN ${this.#options.target.channel}: the test notification could not be sent`, {
         error: describeFailure(error),
       });
