@@ -108,7 +108,10 @@ describe('openTelemetry', () => {
       'memento.events': 1,
       'memento.sequence_nr.snapshot': 2,
       'memento.sequence_nr.last': 3,
+      'memento.bytes_read': expect.any(Number),
+      'memento.snapshots_skipped': 0,
     });
+    expect(recoveries.at(-1)?.attributes['memento.bytes_read']).toBeGreaterThan(0);
     expect(spans('memento.snapshot.load').at(-1)?.attributes).toMatchObject({ 'memento.found': true, 'memento.sequence_nr': 2 });
     expect(spans('memento.journal.replay').at(-1)?.attributes).toMatchObject({
       'memento.persistence_id': 'counter|a',
