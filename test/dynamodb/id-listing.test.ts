@@ -97,8 +97,12 @@ describe('DynamoDB id index', () => {
         sorted,
       );
     }
-    expect(await all((after, max) => snapshots.listPersistenceIds(after, max), 1)).toEqual([ids[0], ids[3]].sort(comparePersistenceIds));
-    expect(await all((after, max) => states.listPersistenceIds(after, max), 1)).toEqual([ids[5], ids[6]].sort(comparePersistenceIds));
+    expect(await all((after, max) => snapshots.listPersistenceIds(after, max), 1)).toEqual(
+      [ids[0] as string, ids[3] as string].sort(comparePersistenceIds),
+    );
+    expect(await all((after, max) => states.listPersistenceIds(after, max), 1)).toEqual(
+      [ids[5] as string, ids[6] as string].sort(comparePersistenceIds),
+    );
     // After an id in the middle: exactly the ids above it.
     const middle = sorted[7] as string;
     expect(await journal.listPersistenceIds(middle, 100)).toEqual(sorted.slice(8));
