@@ -8,7 +8,7 @@ import { invalidArgument, validateInteger } from '../core/validation.js';
 import { retryPolicy, withRetry } from '../spi/retry.js';
 import { loadDynamoDb } from './client.js';
 import { awsErrorName, NAME, storeFailure } from './errors.js';
-import { Attribute, DEFAULT_TABLE_NAME, SLICE_INDEX_NAME, TAG_INDEX_NAME } from './layout.js';
+import { Attribute, DEFAULT_TABLE_NAME, ID_INDEX_NAME, SLICE_INDEX_NAME, TAG_INDEX_NAME } from './layout.js';
 
 /** Provisioned capacity of the table (and of the slice index, when created). */
 export interface ProvisionedCapacity {
@@ -33,6 +33,12 @@ export interface TableOptions {
    * attributes) for `changesByTag`; like the slice index it can be added later. @default false
    */
   readonly tagIndex?: boolean;
+  /**
+   * Create the id index (`memento_ids`: hash `ik`, range `pk`, keys only) that lists
+   * persistence ids in order (`memento ids`, export). It costs one small index write per new
+   * id and per new snapshot (docs/dynamodb.md#listing-ids). @default true
+   */
+  readonly idIndex?: boolean;
 }
 
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
@@ -45,7 +51,7 @@ export function validateTableName(value: unknown, argument = 'tableName'): strin
   return value;
 }
 
-/** The CreateTable input of the Memento table: keys, optional slice and tag indexes, billing. */
+/** The CreateTable input of the Memento table: keys, the id index, optional slice and tag indexes, billing. */
 export function tableDefinition(options: TableOptions = {}): CreateTableCommandInput {
   const tableName = validateTableName(options.tableName ?? DEFAULT_TABLE_NAME, 'options.tableName');
   const billing = options.billing ?? 'PAY_PER_REQUEST';
@@ -90,10 +96,20 @@ export function tableDefinition(options: TableOptions = {}): CreateTableCommandI
     attributes.push({ AttributeName: Attribute.tag, AttributeType: 'S' });
     indexes.push(byTime(TAG_INDEX_NAME, Attribute.tag));
   }
-  if (indexes.length > 0) {
-    attributes.push({ AttributeName: Attribute.writtenAt, AttributeType: 'N' });
-    definition.GlobalSecondaryIndexes = indexes;
+  if (indexes.length > 0) attributes.push({ AttributeName: Attribute.writtenAt, AttributeType: 'N' });
+  if (options.idIndex ?? true) {
+    attributes.push({ AttributeName: Attribute.idKey, AttributeType: 'S' });
+    indexes.push({
+      IndexName: ID_INDEX_NAME,
+      KeySchema: [
+        { AttributeName: Attribute.idKey, KeyType: 'HASH' as const },
+        { AttributeName: Attribute.partitionKey, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'KEYS_ONLY' as const },
+      ...(throughput ? { ProvisionedThroughput: throughput } : {}),
+    });
   }
+  if (indexes.length > 0) definition.GlobalSecondaryIndexes = indexes;
   return definition;
 }
 

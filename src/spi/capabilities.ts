@@ -18,6 +18,11 @@ export interface JournalCapabilities {
   readonly live?: boolean;
   /** Filters `readByOrdering` by entity type and slice range: `eventsBySlices` works. */
   readonly slices?: boolean;
+  /**
+   * Implements `listPersistenceIds` (a `ListableJournal`) without the global order of
+   * `queries`: tools list its ids (`memento ids`, export). Implied by `queries`.
+   */
+  readonly listing?: boolean;
 }
 
 /** Optional abilities of a durable state store; each defaults to false. */
@@ -61,6 +66,7 @@ export function journalCapabilities(journal: object): Required<JournalCapabiliti
     tags: declared.tags === true,
     live: declared.live === true,
     slices: declared.slices === true,
+    listing: declared.listing === true || declared.queries === true,
   };
 }
 

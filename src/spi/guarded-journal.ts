@@ -38,7 +38,7 @@ export interface JournalCore {
   deleteTo(persistenceId: string, toSequenceNr: number): Promise<void>;
   /** With the `queries` capability: see {@link QueryableJournal.readByOrdering}. */
   readByOrdering?(afterOrdering: number, limit: number, filter: OrderingFilter): Promise<OrderedEvent[]>;
-  /** With the `queries` capability: see {@link QueryableJournal.listPersistenceIds}. */
+  /** With the `queries` or `listing` capability: see {@link QueryableJournal.listPersistenceIds}. */
   listPersistenceIds?(afterId: string | undefined, limit: number): Promise<string[]>;
   /** With the `live` capability: see {@link QueryableJournal.subscribe}. */
   subscribe?(listener: ChangeListener): Promise<{ close(): Promise<void> }>;

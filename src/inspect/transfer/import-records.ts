@@ -387,8 +387,19 @@ class EventBatches {
   }
 }
 
+/**
+ * Writes `events` as one AtomicWrite. A journal that refuses it as an invalid argument (DynamoDB:
+ * larger than one 400 KB item) gets it in halves, each still atomic; one event it refuses is thrown.
+ */
 async function write(journal: Journal, events: PersistentRepr[]): Promise<void> {
   const persistenceId = (events[0] as PersistentRepr).persistenceId;
   const [result] = await journal.write([{ persistenceId, events }]);
-  if (result) throw result;
+  if (!result) return;
+  if (result instanceof InvalidArgumentError && events.length > 1) {
+    const half = Math.ceil(events.length / 2);
+    await write(journal, events.slice(0, half));
+    await write(journal, events.slice(half));
+    return;
+  }
+  throw result;
 }
