@@ -16,10 +16,14 @@ export { DynamoDbJournal, type DynamoDbJournalOptions } from './dynamodb-journal
 export { DynamoDbOffsetStore, type DynamoDbOffsetStoreOptions } from './dynamodb-offset-store.js';
 export { DynamoDbReadJournal, type DynamoDbReadJournalOptions } from './dynamodb-read-journal.js';
 export { DynamoDbSnapshotStore, type DynamoDbSnapshotStoreOptions } from './dynamodb-snapshot-store.js';
+export { type BackfillSummary, backfillIdIndex } from './id-index.js';
 export { itemSize, MAX_ITEM_BYTES } from './item-size.js';
 export {
   Attribute,
   DEFAULT_TABLE_NAME,
+  ID_INDEX_NAME,
+  ID_SHARDS,
+  idKey,
   Kind,
   partitionKey,
   SLICE_INDEX_NAME,
