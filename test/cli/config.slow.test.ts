@@ -25,7 +25,8 @@ async function seededFile(file: string, serialization: Serialization): Promise<v
 
 const ids = (stdout: string): string[] => (JSON.parse(stdout) as { persistenceId: string }[]).map((summary) => summary.persistenceId);
 
-describe('memento settings from config files and the environment (child process)', () => {
+// Several child processes per test (Node start, tsx for the definitions): seconds each on a loaded machine.
+describe('memento settings from config files and the environment (child process)', { timeout: 120_000 }, () => {
   it('memento.config.mjs gives the store, the definitions and the keys of an encrypted store', async () => {
     const directory = tempDir('config-mjs');
     const key = randomBytes(32).toString('base64');
