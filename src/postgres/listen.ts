@@ -13,6 +13,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { sleep } from '../core/timers.js';
 import { validateInteger } from '../core/validation.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
+import { unlessAborted } from '../spi/change-waiter.js';
 import { backoffMs, type RetryPolicy, retryPolicy } from '../spi/retry.js';
 import { clientConnection, type PostgresConnectionOptions } from './connection.js';
 import { describeFailure, NAME, storeFailure } from './errors.js';
@@ -164,16 +165,22 @@ export class AppendNotifications {
       let connection: ListenConnection | undefined;
       let dropped: Promise<Error | undefined> = Promise.resolve(undefined);
       try {
-        connection = await this.#options.open();
+        // stop() waits for this loop, so nothing here may outlast an abort: a pool's connect can
+        // wait as long as its connections are busy, and a connection opened too late is ended.
+        const opening = this.#options.open();
+        connection = await unlessAborted(opening, signal);
+        if (connection === undefined) {
+          void opening.then((late) => late.end()).catch(() => {});
+          break;
+        }
         const opened = connection;
         dropped = new Promise((resolve) => {
           opened.on('error', (error) => resolve(error));
           opened.on('end', () => resolve(undefined));
         });
         connection.on('notification', (message) => this.#deliver(message));
-        if (signal.aborted) break;
-        await connection.query(`LISTEN ${quoteIdentifier(channel)}`);
-        // Stopped while LISTEN ran: stop() found no connection to end, so nothing would end this one.
+        // Stopped while LISTEN runs: stop() finds no connection to end; the finally below ends it.
+        await unlessAborted(connection.query(`LISTEN ${quoteIdentifier(channel)}`), signal);
         if (signal.aborted) break;
         session.connection = connection;
         failures = 0;

@@ -15,7 +15,7 @@ import { createDurableStateQueries, createReadJournal } from '../../src/query/in
 import type { EventEnvelope } from '../../src/spi/read-journal.js';
 import { atomicWrite } from '../../src/tck/index.js';
 import { type Bouncer, startPgBouncer } from './servers.js';
-import { connect, eventually, PG_URL, useSchema } from './support.js';
+import { connect, eventually, PG_URL, spyPool, useSchema } from './support.js';
 
 const db = useSchema('pg_live');
 const channel = () => `pg_live_${randomBytes(5).toString('hex')}`;
@@ -255,6 +255,38 @@ for (const route of routes) {
 }
 
 describe('postgres live queries', () => {
+  it('closes at once while its LISTEN connection still waits for a pool connection, and gives that connection up once it comes', async () => {
+    // A pool that only lends connections (no pg.Pool settings to open one beside it): LISTEN
+    // takes one of its connections, and this pool has one, held here. Waiting for a
+    // connection never times out in it, as in a pg.Pool built without connectionTimeoutMillis.
+    const pool = new pg.Pool({ connectionString: PG_URL, max: 1 });
+    const journal = new PostgresJournal({ pool: spyPool(pool, []), schema: db.schema, notifyChannel: channel() });
+    const queries = createReadJournal(journal, { maxPollMs: 60_000 });
+    const held = await pool.connect();
+    let released = false;
+    const controller = new AbortController();
+    const ended = (async () => {
+      for await (const _ of queries.eventsByTag('never', { type: 'none' }, { live: true, signal: controller.signal })) {
+        // nothing arrives: the page read and the LISTEN connection both wait for the held connection
+      }
+    })();
+    try {
+      await eventually(async () => pool.waitingCount === 2);
+      controller.abort();
+      await ended;
+      // Nothing releases the held connection before close() returns.
+      await journal.close();
+      held.release();
+      released = true;
+      // The connection LISTEN was waiting for goes back to the pool instead of listening.
+      await eventually(async () => pool.waitingCount === 0 && pool.idleCount === 1);
+      expect(journal.listening).toBe(false);
+    } finally {
+      if (!released) held.release();
+      await pool.end();
+    }
+  });
+
   it('reports an exception thrown by a listener to the logger and keeps delivering', async () => {
     const { logger, waitFor } = recordingLogger();
     const journal = new PostgresJournal({ connectionString: PG_URL, schema: db.schema, notifyChannel: channel(), logger });

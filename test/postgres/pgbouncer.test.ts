@@ -28,6 +28,7 @@ import {
   snapshotStoreConformance,
 } from '../../src/tck/index.js';
 import { entitySuite } from '../runtime/entity-suite.js';
+import { largePayloads } from '../support/large-payloads.js';
 import { type Bouncer, startPgBouncer } from './servers.js';
 import { connect, PG_URL, plantEventFailure, randomSchema } from './support.js';
 
@@ -71,9 +72,11 @@ const stateStore = (options: { logger?: Logger; hooks?: PersistenceHooks } = {})
   new PostgresDurableStateStore({ pool: pool(), schema, listen: { connectionString: PG_URL }, ...options });
 
 journalConformance('postgres via pgbouncer', (context) => journal(context), {
+  ...largePayloads(),
   failStoringEvent: (_journal, persistenceId, sequenceNr) => plantEventFailure(pool(), schema, persistenceId, sequenceNr),
 });
 snapshotStoreConformance('postgres via pgbouncer', (context) => new PostgresSnapshotStore({ ...context, pool: pool(), schema }), {
+  ...largePayloads(),
   damageSnapshot: async (_store, persistenceId, sequenceNr) => {
     const result = await pool().query(
       `UPDATE "${schema}".memento_snapshots
@@ -84,7 +87,7 @@ snapshotStoreConformance('postgres via pgbouncer', (context) => new PostgresSnap
     if (result.rowCount !== 1) throw new Error(`no snapshot ${sequenceNr} of ${persistenceId} to damage`);
   },
 });
-durableStateStoreConformance('postgres via pgbouncer', (context) => stateStore(context));
+durableStateStoreConformance('postgres via pgbouncer', (context) => stateStore(context), largePayloads());
 queryConformance('postgres via pgbouncer', (context) => journal(context));
 durableStateQueryConformance('postgres via pgbouncer', (context) => stateStore(context));
 offsetStoreConformance('postgres via pgbouncer', (context) => new PostgresOffsetStore({ ...context, pool: pool(), schema }));

@@ -12,15 +12,18 @@ import {
   queryConformance,
   snapshotStoreConformance,
 } from '../../src/tck/index.js';
+import { largePayloads } from '../support/large-payloads.js';
 import { plantEventFailure, useSchema } from './support.js';
 
 const pg = useSchema('tck');
 
 journalConformance('postgres', (context) => new PostgresJournal({ ...context, pool: pg.pool, schema: pg.schema }), {
+  ...largePayloads(),
   failStoringEvent: (_journal, persistenceId, sequenceNr) => plantEventFailure(pg.pool, pg.schema, persistenceId, sequenceNr),
 });
 
 snapshotStoreConformance('postgres', (context) => new PostgresSnapshotStore({ ...context, pool: pg.pool, schema: pg.schema }), {
+  ...largePayloads(),
   damageSnapshot: async (_store, persistenceId, sequenceNr) => {
     const result = await pg.pool.query(
       `UPDATE "${pg.schema}".memento_snapshots
@@ -32,7 +35,11 @@ snapshotStoreConformance('postgres', (context) => new PostgresSnapshotStore({ ..
   },
 });
 
-durableStateStoreConformance('postgres', (context) => new PostgresDurableStateStore({ ...context, pool: pg.pool, schema: pg.schema }));
+durableStateStoreConformance(
+  'postgres',
+  (context) => new PostgresDurableStateStore({ ...context, pool: pg.pool, schema: pg.schema }),
+  largePayloads(),
+);
 
 queryConformance('postgres', (context) => new PostgresJournal({ ...context, pool: pg.pool, schema: pg.schema }));
 durableStateQueryConformance('postgres', (context) => new PostgresDurableStateStore({ ...context, pool: pg.pool, schema: pg.schema }));
