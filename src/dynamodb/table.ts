@@ -3,9 +3,9 @@
  * CDK or Terraform) and a helper that creates it and waits until it is active.
  * @module
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { invalidArgument, validateInteger } from '../core/validation.js';
+import { retryPolicy, withRetry } from '../spi/retry.js';
 import { loadDynamoDb } from './client.js';
 import { awsErrorName, NAME, storeFailure } from './errors.js';
 import { Attribute, DEFAULT_TABLE_NAME, SLICE_INDEX_NAME, TAG_INDEX_NAME } from './layout.js';
@@ -114,21 +114,36 @@ export async function createTable(client: DynamoDBClient, options: TableOptions 
     // Another process creating it at the same time is as good as creating it.
     if (awsErrorName(error) !== 'ResourceInUseException') throw storeFailure(error, { table, operation: 'createTable' });
   }
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 20; ; delay = Math.min(delay * 2, 1_000)) {
-    let status: string | undefined;
-    try {
-      status = (await client.send(new sdk.DescribeTableCommand({ TableName: table }))).Table?.TableStatus;
-    } catch (error) {
-      if (awsErrorName(error) !== 'ResourceNotFoundException') throw storeFailure(error, { table, operation: 'createTable' });
-    }
-    if (status === 'ACTIVE') return created;
-    if (Date.now() + delay > deadline) {
-      throw storeFailure(new Error(`table status ${status ?? 'not found'} after ${timeoutMs} ms, expected ACTIVE`), {
-        table,
-        operation: 'createTable',
-      });
-    }
-    await sleep(delay);
+  // Polled with the shared retry loop: "not active yet" is the transient failure, the timeout its deadline.
+  const policy = retryPolicy({ deadlineMs: timeoutMs, initialDelayMs: 20, maxDelayMs: 1_000 });
+  await withRetry(
+    policy,
+    async () => {
+      let status: string | undefined;
+      try {
+        status = (await client.send(new sdk.DescribeTableCommand({ TableName: table }))).Table?.TableStatus;
+      } catch (error) {
+        if (awsErrorName(error) !== 'ResourceNotFoundException') throw storeFailure(error, { table, operation: 'createTable' });
+      }
+      if (status !== 'ACTIVE') throw new TableNotActive(status);
+    },
+    {
+      isTransient: (error) => error instanceof TableNotActive,
+      fail: ({ error }) =>
+        error instanceof TableNotActive
+          ? storeFailure(new Error(`table status ${error.status ?? 'not found'} after ${timeoutMs} ms, expected ACTIVE`), {
+              table,
+              operation: 'createTable',
+            })
+          : error,
+    },
+  );
+  return created;
+}
+
+/** DescribeTable's answer while the table is being created (or not visible yet). */
+class TableNotActive extends Error {
+  constructor(readonly status: string | undefined) {
+    super(`table status ${status ?? 'not found'}, expected ACTIVE`);
   }
 }

@@ -6,7 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '../core/errors.js';
 import { validateInteger } from '../core/validation.js';
-import { measure } from '../observability/hooks.js';
 import type { Serialization } from '../serialization/serialization.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
 import type { DurableStateChange, DurableStateRecord, StoredDurableState } from '../spi/durable-state-store.js';
@@ -280,19 +279,18 @@ export class PostgresDurableStateStore extends GuardedDurableStateStore<Prepared
    * a reused revision; choose a retention longer than any writer keeps a revision (see
    * "Growth and cleanup" in docs/postgres.md). Live values are never touched.
    */
-  async purgeDeleted(options: { readonly retentionMs: number }): Promise<string[]> {
-    this.lifecycle.assertOpen('purgeDeleted');
-    const retentionMs = validateInteger(options?.retentionMs, 'retentionMs', { source: NAME }, { min: 0 });
-    return measure(this.#base.hooks, { operation: 'state.purgeDeleted', store: NAME }, async () => {
-      // Idempotent: deleting tombstones again deletes nothing more, so the retried path is safe.
-      const rows = await this.#base.read<{ persistence_id: string }>(
-        'state.purgeDeleted',
-        undefined,
-        purgeDeletedStatesSql(this.#base.tables),
-        [retentionMs],
-      );
-      return rows.map((row) => row.persistence_id);
-    });
+  purgeDeleted(options: { readonly retentionMs: number }): Promise<string[]> {
+    return this.guarded(
+      'state.purgeDeleted',
+      undefined,
+      () => validateInteger(options?.retentionMs, 'retentionMs', { source: NAME }, { min: 0 }),
+      async (retentionMs) => {
+        // Idempotent: deleting tombstones again deletes nothing more, so the retried path is safe.
+        const sql = purgeDeletedStatesSql(this.#base.tables);
+        const rows = await this.#base.read<{ persistence_id: string }>('state.purgeDeleted', undefined, sql, [retentionMs]);
+        return rows.map((row) => row.persistence_id);
+      },
+    );
   }
 
   /** The schema holding the tables. */

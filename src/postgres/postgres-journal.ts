@@ -11,7 +11,6 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { validatePersistenceId } from '../core/persistence-id.js';
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
 import { validateInteger } from '../core/validation.js';
-import { measure } from '../observability/hooks.js';
 import type { Serialization } from '../serialization/serialization.js';
 import type { JournalCapabilities } from '../spi/capabilities.js';
 import { GuardedJournal, type JournalCore } from '../spi/guarded-journal.js';
@@ -238,15 +237,18 @@ export class PostgresJournal extends GuardedJournal {
    * docs/postgres.md); its snapshots are the snapshot store's to delete. Resolves with the
    * number of events deleted. Idempotent.
    */
-  async purge(persistenceId: string): Promise<number> {
-    this.lifecycle.assertOpen('purge', persistenceId);
-    validatePersistenceId(persistenceId);
-    return measure(this.#base.hooks, { operation: 'journal.purge', store: NAME, persistenceId }, async () => {
-      const [row] = await this.#base.read<{ events: string }>('journal.purge', persistenceId, purgeStreamSql(this.#base.tables), [
-        persistenceId,
-      ]);
-      return Number(row?.events ?? 0);
-    });
+  purge(persistenceId: string): Promise<number> {
+    return this.guarded(
+      'journal.purge',
+      persistenceId,
+      () => validatePersistenceId(persistenceId),
+      async () => {
+        const [row] = await this.#base.read<{ events: string }>('journal.purge', persistenceId, purgeStreamSql(this.#base.tables), [
+          persistenceId,
+        ]);
+        return Number(row?.events ?? 0);
+      },
+    );
   }
 
   /**
@@ -256,18 +258,17 @@ export class PostgresJournal extends GuardedJournal {
    * sequence number (see "Growth and cleanup" in docs/postgres.md). Ids with events are never
    * touched. Idempotent.
    */
-  async purgeDeleted(options: { readonly retentionMs: number }): Promise<string[]> {
-    this.lifecycle.assertOpen('purgeDeleted');
-    const retentionMs = validateInteger(options?.retentionMs, 'retentionMs', { source: NAME }, { min: 0 });
-    return measure(this.#base.hooks, { operation: 'journal.purgeDeleted', store: NAME }, async () => {
-      const rows = await this.#base.read<{ persistence_id: string }>(
-        'journal.purgeDeleted',
-        undefined,
-        purgeEmptiedStreamsSql(this.#base.tables),
-        [retentionMs],
-      );
-      return rows.map((row) => row.persistence_id);
-    });
+  purgeDeleted(options: { readonly retentionMs: number }): Promise<string[]> {
+    return this.guarded(
+      'journal.purgeDeleted',
+      undefined,
+      () => validateInteger(options?.retentionMs, 'retentionMs', { source: NAME }, { min: 0 }),
+      async (retentionMs) => {
+        const sql = purgeEmptiedStreamsSql(this.#base.tables);
+        const rows = await this.#base.read<{ persistence_id: string }>('journal.purgeDeleted', undefined, sql, [retentionMs]);
+        return rows.map((row) => row.persistence_id);
+      },
+    );
   }
 
   /** True while the journal's LISTEN connection is in place. */

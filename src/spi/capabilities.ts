@@ -39,6 +39,15 @@ export interface SnapshotCapabilities {
   readonly listing?: boolean;
 }
 
+/** Optional abilities of a projection offset store; each defaults to false. */
+export interface OffsetStoreCapabilities {
+  /**
+   * Implements `inTransaction` (a `TransactionalOffsetStore`): a projection's handler writes
+   * and the offset commit together, so the projection is exactly-once.
+   */
+  readonly transactions?: boolean;
+}
+
 /** Anything that may declare capabilities. */
 interface Declaring<C> {
   readonly capabilities?: C;
@@ -59,6 +68,12 @@ export function journalCapabilities(journal: object): Required<JournalCapabiliti
 export function durableStateCapabilities(store: object): Required<DurableStateCapabilities> {
   const declared = (store as Declaring<DurableStateCapabilities>)?.capabilities ?? {};
   return { queries: declared.queries === true, live: declared.live === true, transfer: declared.transfer === true };
+}
+
+/** The offset store's capabilities with every default filled in (false for anything undeclared). */
+export function offsetStoreCapabilities(store: object): Required<OffsetStoreCapabilities> {
+  const declared = (store as Declaring<OffsetStoreCapabilities>)?.capabilities ?? {};
+  return { transactions: declared.transactions === true };
 }
 
 /** The snapshot store's capabilities with every default filled in. */

@@ -16,7 +16,7 @@ import type {
 } from './durable-state-store.js';
 import { validateRestore, validateStateChange } from './durable-state-support.js';
 import { validateIdListing, validateOrderingRead } from './queryable-journal.js';
-import { StoreLifecycle } from './store-options.js';
+import { runGuarded, StoreLifecycle } from './store-options.js';
 
 /** A state serialized for storing, with its size in bytes for the hooks. */
 export interface PreparedState {
@@ -93,7 +93,7 @@ export class GuardedDurableStateStore<P extends PreparedState = PreparedState>
     this.#hooks = options.hooks;
     this.lifecycle = options.lifecycle ?? new StoreLifecycle(options.source, 'durableStateStore');
     this.capabilities = core.capabilities ?? {};
-    // Readers look for `subscribe` to decide whether to wait for notifications.
+    // No `subscribe` to call on a store without notifications; readers go by capabilities.live.
     if (!core.subscribe) Object.defineProperty(this, 'subscribe', { value: undefined });
   }
 
@@ -169,6 +169,19 @@ export class GuardedDurableStateStore<P extends PreparedState = PreparedState>
   /** Aborted when the store closes, with a StoreClosedError as its reason (live queries listen to it). */
   get closeSignal(): AbortSignal {
     return this.lifecycle.closeSignal;
+  }
+
+  /**
+   * Runs a method a subclass adds (e.g. a purge) as this guard runs its own: refused when
+   * closed, `check` run on the arguments, `io` timed for the hooks as `operation`.
+   */
+  protected guarded<A, T>(
+    operation: `state.${string}`,
+    persistenceId: string | undefined,
+    check: () => A,
+    io: (checked: A) => Promise<T>,
+  ): Promise<T> {
+    return runGuarded(this.lifecycle, this.#hooks, this.#source, { operation, persistenceId, check, io });
   }
 
   /** Closes the store; later calls fail with StoreClosedError. Idempotent. */

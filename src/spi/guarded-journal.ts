@@ -19,7 +19,7 @@ import {
   validateOrderingRead,
   validateSliceFilter,
 } from './queryable-journal.js';
-import { StoreLifecycle } from './store-options.js';
+import { runGuarded, StoreLifecycle } from './store-options.js';
 
 /**
  * The I/O of a journal. {@link GuardedJournal} calls it only while open, with checked
@@ -76,7 +76,7 @@ export class GuardedJournal implements QueryableJournal {
     this.#hooks = options.hooks;
     this.lifecycle = options.lifecycle ?? new StoreLifecycle(options.source, 'journal');
     this.capabilities = core.capabilities ?? {};
-    // Readers look for `subscribe` to decide whether to wait for notifications.
+    // No `subscribe` to call on a store without notifications; readers go by capabilities.live.
     if (!core.subscribe) Object.defineProperty(this, 'subscribe', { value: undefined });
   }
 
@@ -159,6 +159,19 @@ export class GuardedJournal implements QueryableJournal {
   /** Aborted when the store closes, with a StoreClosedError as its reason (live queries listen to it). */
   get closeSignal(): AbortSignal {
     return this.lifecycle.closeSignal;
+  }
+
+  /**
+   * Runs a method a subclass adds (e.g. a purge) as this guard runs its own: refused when
+   * closed, `check` run on the arguments, `io` timed for the hooks as `operation`.
+   */
+  protected guarded<A, T>(
+    operation: `journal.${string}`,
+    persistenceId: string | undefined,
+    check: () => A,
+    io: (checked: A) => Promise<T>,
+  ): Promise<T> {
+    return runGuarded(this.lifecycle, this.#hooks, this.#source, { operation, persistenceId, check, io });
   }
 
   /** Closes the journal; later calls fail with StoreClosedError. Idempotent. */

@@ -7,6 +7,7 @@
  */
 import { validateFunction } from '../core/validation.js';
 import { measure, type PersistenceHooks } from '../observability/hooks.js';
+import type { OffsetStoreCapabilities } from './capabilities.js';
 import { encodeOffset, type OffsetStore, offsetToNumber, type TransactionalOffsetStore, validateProjectionName } from './offset-store.js';
 import type { Offset } from './read-journal.js';
 import { StoreLifecycle } from './store-options.js';
@@ -50,6 +51,8 @@ export interface OffsetStoreGuardOptions {
  * closed store and validates the projection name and offset, then times the core's I/O.
  */
 export class GuardedOffsetStore implements OffsetStore {
+  /** No transactions: `load` and `save` only. */
+  readonly capabilities: OffsetStoreCapabilities = {};
   /** Refuses use after close; subclasses use it to guard methods of their own. */
   protected readonly lifecycle: StoreLifecycle;
   /** The store's name in errors and hook events. */
@@ -90,6 +93,8 @@ export class GuardedOffsetStore implements OffsetStore {
  * {@link GuardedOffsetStore}, and `inTransaction` checks its handler too.
  */
 export class GuardedTransactionalOffsetStore<Transaction> extends GuardedOffsetStore implements TransactionalOffsetStore<Transaction> {
+  /** Offers `inTransaction`: projections on it are exactly-once. */
+  override readonly capabilities: OffsetStoreCapabilities = { transactions: true };
   readonly #core: TransactionalOffsetStoreCore<Transaction>;
 
   constructor(core: TransactionalOffsetStoreCore<Transaction>, options: OffsetStoreGuardOptions) {

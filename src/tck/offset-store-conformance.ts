@@ -14,6 +14,7 @@ import {
   expectClosedStoreReleasesItsHandles,
   expectRejection,
   freshStorePerTest,
+  missingMethods,
   type Observed,
   type StoreFactory,
   shown,
@@ -65,6 +66,9 @@ export function offsetStoreConformance<S extends ClosableOffsetStore>(
     const sequence = (value: number): Offset => ({ type: 'sequence', value });
     const transactional = (): TransactionalOffsetStore<unknown> | undefined => (isTransactionalOffsetStore(store) ? store : undefined);
 
+    test('declares capabilities.transactions only with an inTransaction method', async () => {
+      if (isTransactionalOffsetStore(store)) expect(missingMethods(store, ['inTransaction']), 'capabilities.transactions').toEqual([]);
+    });
     test('a projection that never saved has NoOffset', async () => {
       expect(await store.load(projection)).toEqual(NoOffset);
     });
