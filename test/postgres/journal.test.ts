@@ -107,7 +107,7 @@ describe('PostgresJournal', () => {
     queries.length = 0;
     const tiny = new PostgresJournal({ pool: spyPool(pg.pool, queries), schema: pg.schema, replayPageBytes: 1 });
     expect((await collect(tiny.replay(pid, 45, 50))).map((r) => r.sequenceNr)).toEqual([45, 46, 47, 48, 49, 50]);
-    expect(queries).toHaveLength(7); // one event per page, then one empty page confirms the end
+    expect(queries).toHaveLength(6); // one event per page; the last one reaches `to`, so no empty page is asked for
     await Promise.all([small.close(), tiny.close()]);
     // Stopping early does not leave a failed prefetch behind.
     for await (const repr of journal.replay(pid, 1, Number.POSITIVE_INFINITY)) if (repr.sequenceNr === 3) break;
