@@ -114,6 +114,22 @@ describe('PostgresJournal', () => {
     await journal.close();
   });
 
+  it('stops a page before a row over its share of the byte budget, and carries that row first in the next page', async () => {
+    const queries: string[] = [];
+    const journal = new PostgresJournal({ pool: spyPool(pg.pool, queries), schema: pg.schema, replayPageSize: 10, replayPageBytes: 4000 });
+    const pid = id('mixed-sizes');
+    const sizes = [10, 10, 3000, 10, 10, 10, 5000, 10, 10, 10, 10, 10];
+    const events = sizes.map((size, i) => event(pid, i + 1, { text: 'x'.repeat(size) }));
+    expect(await journal.write([{ persistenceId: pid, events }])).toEqual([undefined]);
+    queries.length = 0;
+    const replayed = await collect(journal.replay(pid, 1, Number.POSITIVE_INFINITY));
+    expect(replayed.map((r) => r.sequenceNr)).toEqual(sizes.map((_, i) => i + 1));
+    expect(replayed.map((r) => (r.event as { text: string }).text.length)).toEqual(sizes);
+    // Cut before event 3 (over 400 bytes, a tenth of the budget) and again before event 7.
+    expect(queries.length).toBeGreaterThanOrEqual(3);
+    await journal.close();
+  });
+
   it('stores payloads as bytea envelopes and writes larger-than-one-statement writes in one transaction', async () => {
     const journal = new PostgresJournal({ pool: pg.pool, schema: pg.schema });
     const pid = id('large');
