@@ -16,7 +16,9 @@ import base from './vitest.config.js';
  * least three files run at once, even on two cores, where vitest's default (one fewer than
  * the cores) runs them one by one.
  * Properties make a fifth of their runs (`MEMENTO_PROPERTY_SCALE`, read by
- * test/support/property-runs.ts); `npm test` makes them all.
+ * test/support/property-runs.ts), and the conformance kit's large-value tests move 1 MiB
+ * instead of 10 (`MEMENTO_LARGE_PAYLOAD_BYTES`, read by test/support/large-payloads.ts);
+ * `npm test` makes every run at full size.
  */
 export default mergeConfig(
   base,
@@ -25,7 +27,7 @@ export default mergeConfig(
       exclude: [...configDefaults.exclude, 'test/**/*.slow.test.ts', 'test/package/**'],
       isolate: false,
       maxWorkers: Math.max(3, availableParallelism() - 1),
-      env: { MEMENTO_PROPERTY_SCALE: '0.2' },
+      env: { MEMENTO_PROPERTY_SCALE: '0.2', MEMENTO_LARGE_PAYLOAD_BYTES: String(1024 * 1024) },
     },
   }),
 );

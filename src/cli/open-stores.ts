@@ -44,7 +44,7 @@ export function locations(
 ): { journal: JournalLocation; snapshots: SnapshotLocation | JournalLocation | undefined } {
   if (!settings.store) {
     throw new CliError(
-      'no store given: pass --store sqlite:./data.db (or postgres://user@host:5432/db), set MEMENTO_STORE, or write memento.config.json',
+      'no store given: pass --store sqlite:./data.db (or postgres://user@host:5432/db, dynamodb://table), set MEMENTO_STORE, or write memento.config.json',
     );
   }
   return {
@@ -153,6 +153,66 @@ async function openPostgres(
   return { journal, snapshotStore, durableStateStore, migrate, close };
 }
 
+async function openDynamoDb(
+  location: JournalLocation & { kind: 'dynamodb' },
+  mode: OpenMode,
+  serialization: ObservedSerialization,
+  env: NodeJS.ProcessEnv,
+): Promise<JournalStores> {
+  let sdk: typeof import('@aws-sdk/client-dynamodb');
+  let dynamodb: typeof import('../dynamodb/index.js');
+  try {
+    sdk = await import('@aws-sdk/client-dynamodb');
+    dynamodb = await import('../dynamodb/index.js');
+  } catch (error) {
+    throw unavailable(
+      location.url,
+      `dynamodb:// needs the optional dependency @aws-sdk/client-dynamodb (npm install @aws-sdk/client-dynamodb): ${oneLine(error)}`,
+    );
+  }
+  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
+  const client = new sdk.DynamoDBClient({
+    region: location.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
+    maxAttempts: 2,
+    // The CLI's environment first; without keys there, the SDK's own chain (profiles, roles).
+    ...(accessKeyId && secretAccessKey ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } } : {}),
+    ...(location.endpoint === undefined ? {} : { endpoint: location.endpoint }),
+  });
+  const tableName = location.table;
+  let hasIdIndex = false;
+  try {
+    if (mode === 'create') await dynamodb.createTable(client, { tableName });
+    const described = await client.send(new sdk.DescribeTableCommand({ TableName: tableName }));
+    hasIdIndex = (described.Table?.GlobalSecondaryIndexes ?? []).some((index) => index.IndexName === dynamodb.ID_INDEX_NAME);
+  } catch (error) {
+    client.destroy();
+    if ((error as { name?: unknown }).name === 'ResourceNotFoundException') {
+      throw unavailable(location.url, `table ${JSON.stringify(tableName)} does not exist (memento migrate creates it)`);
+    }
+    throw unavailable(location.url, error);
+  }
+  const options = { client, tableName, serialization };
+  const journal = new dynamodb.DynamoDbJournal(options);
+  const snapshotStore = new dynamodb.DynamoDbSnapshotStore(options);
+  const durableStateStore = new dynamodb.DynamoDbDurableStateStore(options);
+  const migrate = async () => {
+    const { registered } = await dynamodb.backfillIdIndex(client, { tableName });
+    const backfill = `${registered} item${registered === 1 ? '' : 's'} registered in the id index`;
+    if (hasIdIndex) return `DynamoDB table ${JSON.stringify(tableName)} with its id index (${backfill})`;
+    return `DynamoDB table ${JSON.stringify(tableName)} (${backfill}); it has no id index ${dynamodb.ID_INDEX_NAME} yet, so ids cannot be listed: add it with UpdateTable (docs/dynamodb.md#listing-ids)`;
+  };
+  return {
+    journal,
+    snapshotStore,
+    durableStateStore,
+    migrate,
+    async close() {
+      await Promise.allSettled([journal.close(), snapshotStore.close(), durableStateStore.close()]);
+      client.destroy();
+    },
+  };
+}
+
 function describeMigration(result: unknown): string {
   const applied = (result as { applied?: unknown } | null)?.applied;
   if (Array.isArray(applied))
@@ -226,14 +286,21 @@ export async function openStores(settings: Settings, mode: OpenMode, cwd: string
   const opened =
     where.journal.kind === 'sqlite'
       ? await openSqlite(where.journal, mode, serialization)
-      : await openPostgres(where.journal, settings.schema, mode, serialization);
+      : where.journal.kind === 'postgres'
+        ? await openPostgres(where.journal, settings.schema, mode, serialization)
+        : await openDynamoDb(where.journal, mode, serialization, env);
   let snapshots: { store: SnapshotStore; close(): Promise<void> } | undefined;
   try {
-    if (where.snapshots && where.snapshots.kind !== 'sqlite' && where.snapshots.kind !== 'postgres') {
+    if (
+      where.snapshots &&
+      where.snapshots.kind !== 'sqlite' &&
+      where.snapshots.kind !== 'postgres' &&
+      where.snapshots.kind !== 'dynamodb'
+    ) {
       snapshots = await openSnapshotStore(where.snapshots, mode, serialization, env);
     } else if (where.snapshots && where.snapshots.url !== where.journal.url) {
       throw new CliError(
-        `--snapshots ${where.snapshots.url}: a separate SQLite or PostgreSQL snapshot store is not supported; its snapshots live with --store`,
+        `--snapshots ${where.snapshots.url}: a separate SQLite, PostgreSQL or DynamoDB snapshot store is not supported; its snapshots live with --store`,
       );
     }
   } catch (error) {

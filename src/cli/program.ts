@@ -19,7 +19,10 @@ export function createProgram(io: CliIo, extra: readonly CommandModule[] = []): 
       'Inspect, verify and move Memento stores: ids, events, snapshots, state at any point, diffs, shadow replay, export and import.',
     )
     .version(version)
-    .option('--store <url>', 'journal store: sqlite:./path.db or postgres://user@host:5432/db (env MEMENTO_STORE)')
+    .option(
+      '--store <url>',
+      'journal store: sqlite:./path.db, postgres://user@host:5432/db or dynamodb://table?endpoint=…&region=… (env MEMENTO_STORE)',
+    )
     .option('--schema <name>', 'PostgreSQL schema (env MEMENTO_SCHEMA)', undefined)
     .option('--snapshots <url>', 'separate snapshot store: file:./dir or s3://bucket/prefix?endpoint=…&region=… (env MEMENTO_SNAPSHOTS)')
     .option('--definitions <module>', 'module exporting your entity and state definitions (env MEMENTO_DEFINITIONS)')

@@ -1,16 +1,25 @@
 /**
- * Store URLs: `sqlite:./path.db`, `postgres://user@host:5432/db`, `file:./dir` and
+ * Store URLs: `sqlite:./path.db`, `postgres://user@host:5432/db`,
+ * `dynamodb://table?endpoint=…&region=…`, `file:./dir` and
  * `s3://bucket/prefix?endpoint=…&region=…`, parsed and checked before anything is opened.
  * @module
  */
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CliError, ExitCode } from './errors.js';
+import { validateTableName } from '../dynamodb/table.js';
+import { CliError, ExitCode, oneLine } from './errors.js';
 
 /** A journal store: holds events, snapshots and durable state. */
 export type JournalLocation =
   | { readonly kind: 'sqlite'; readonly url: string; readonly file: string }
-  | { readonly kind: 'postgres'; readonly url: string; readonly connectionString: string };
+  | { readonly kind: 'postgres'; readonly url: string; readonly connectionString: string }
+  | {
+      readonly kind: 'dynamodb';
+      readonly url: string;
+      readonly table: string;
+      readonly endpoint: string | undefined;
+      readonly region: string | undefined;
+    };
 
 /** A snapshot store of its own. */
 export type SnapshotLocation =
@@ -25,7 +34,7 @@ export type SnapshotLocation =
       readonly forcePathStyle: boolean;
     };
 
-const JOURNAL_FORMS = 'sqlite:./path.db or postgres://user@host:5432/db';
+const JOURNAL_FORMS = 'sqlite:./path.db, postgres://user@host:5432/db or dynamodb://table?endpoint=…&region=…';
 const SNAPSHOT_FORMS = 'file:./dir, s3://bucket/prefix?endpoint=…&region=…, or a journal store URL';
 
 const usage = (message: string) => new CliError(message, ExitCode.failure);
@@ -55,7 +64,28 @@ export function parseJournalUrl(url: string, cwd: string): JournalLocation {
     }
     return { kind: 'postgres', url, connectionString: url };
   }
+  if (url.startsWith('dynamodb://')) return parseDynamoDbUrl(url);
   throw usage(`--store ${JSON.stringify(url)}: expected ${JOURNAL_FORMS}`);
+}
+
+/** `dynamodb://<table>?endpoint=…&region=…`: the table name as DynamoDB spells it (case kept). */
+function parseDynamoDbUrl(url: string): JournalLocation {
+  const rest = url.slice('dynamodb://'.length);
+  const query = rest.indexOf('?');
+  const table = decodeURIComponent(query < 0 ? rest : rest.slice(0, query)).replace(/\/$/, '');
+  try {
+    validateTableName(table, 'table');
+  } catch (error) {
+    throw usage(`--store ${url}: expected a table name after dynamodb:// (${oneLine(error)})`);
+  }
+  const parameters = new URLSearchParams(query < 0 ? '' : rest.slice(query + 1));
+  for (const key of parameters.keys()) {
+    if (key !== 'endpoint' && key !== 'region')
+      throw usage(`--store ${url}: unknown parameter ${JSON.stringify(key)} (expected endpoint, region)`);
+  }
+  const endpoint = parameters.get('endpoint') ?? undefined;
+  if (endpoint !== undefined && !URL.canParse(endpoint)) throw usage(`--store ${url}: endpoint ${JSON.stringify(endpoint)} is not a URL`);
+  return { kind: 'dynamodb', url, table, endpoint, region: parameters.get('region') ?? undefined };
 }
 
 /** Parses `--snapshots`: a file or S3 store, or a journal store's URL (its snapshot table). */
@@ -91,7 +121,8 @@ export function parseSnapshotUrl(url: string, cwd: string): SnapshotLocation | J
       forcePathStyle: pathStyle === null ? endpoint !== undefined : pathStyle === 'true',
     };
   }
-  if (url.startsWith('sqlite:') || url.startsWith('postgres://') || url.startsWith('postgresql://')) return parseJournalUrl(url, cwd);
+  if (url.startsWith('sqlite:') || url.startsWith('postgres://') || url.startsWith('postgresql://') || url.startsWith('dynamodb://'))
+    return parseJournalUrl(url, cwd);
   throw usage(`--snapshots ${JSON.stringify(url)}: expected ${SNAPSHOT_FORMS}`);
 }
 

@@ -6,16 +6,26 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidArgumentError } from '../core/errors.js';
 import { Serialization } from '../serialization/serialization.js';
-import type { DurableStateRecord } from '../spi/durable-state-store.js';
-import { decodeState, encodeState, revisionConflict } from '../spi/durable-state-support.js';
+import type { DurableStateCapabilities } from '../spi/capabilities.js';
+import type { DurableStateRecord, StoredDurableState } from '../spi/durable-state-store.js';
+import { decodeState, encodeState, restoreConflict, revisionConflict } from '../spi/durable-state-support.js';
 import { type DurableStateStoreCore, GuardedDurableStateStore } from '../spi/guarded-durable-state-store.js';
 import { StoreLifecycle } from '../spi/store-options.js';
-import { binaryValue, numberValue, readNumber, readOptionalBinary, readOptionalString, stringValue } from './attributes.js';
+import {
+  binaryValue,
+  numberValue,
+  readNumber,
+  readOptionalBinary,
+  readOptionalNumber,
+  readOptionalString,
+  stringValue,
+} from './attributes.js';
 import type { Item } from './client.js';
 import { DynamoDbConnection, type DynamoDbOptions, type Ready } from './connection.js';
 import { isConditionFailure, mayHaveBeenSentBefore, NAME } from './errors.js';
+import { listIdsOfKind } from './id-index.js';
 import { itemSize, MAX_ITEM_BYTES } from './item-size.js';
-import { Attribute, Kind, partitionKey, sliceKey } from './layout.js';
+import { Attribute, idKey, Kind, partitionKey, sliceKey } from './layout.js';
 
 /** Options of {@link DynamoDbDurableStateStore}. */
 export type DynamoDbDurableStateStoreOptions = DynamoDbOptions;
@@ -45,6 +55,8 @@ interface PreparedItem {
 
 /** The I/O of {@link DynamoDbDurableStateStore}. */
 class DynamoDbDurableStateCore implements DurableStateStoreCore<PreparedItem> {
+  /** Listing (through the id index) and whole-state transfer. */
+  readonly capabilities: DurableStateCapabilities = { transfer: true };
   readonly #serialization: Serialization;
   readonly #connection: DynamoDbConnection;
 
@@ -80,24 +92,74 @@ class DynamoDbDurableStateCore implements DurableStateStoreCore<PreparedItem> {
   prepareUpsert(persistenceId: string, checked: number, value: unknown, tag: string | undefined): PreparedItem {
     const payload = encodeState(value, persistenceId, checked, this.#serialization);
     const token = randomBytes(9).toString('base64url');
-    const item: Item = {
-      ...key(persistenceId),
-      [Attribute.revision]: numberValue(checked),
-      [Attribute.writtenAt]: numberValue(Date.now()),
-      [Attribute.sliceKey]: stringValue(sliceKey(Kind.state, persistenceId)),
-      [Attribute.writeToken]: stringValue(token),
-      [Attribute.payload]: binaryValue(payload),
-      ...(tag === undefined ? {} : { [Attribute.tag]: stringValue(tag) }),
-    };
-    const size = itemSize(item);
-    if (size > MAX_ITEM_BYTES) {
-      throw new InvalidArgumentError(
-        'value',
-        `upsert of ${JSON.stringify(persistenceId)} (revision ${checked}): expected a state of at most ${MAX_ITEM_BYTES} bytes as one DynamoDB item, found ${size}`,
-        { persistenceId, expected: `<= ${MAX_ITEM_BYTES} bytes`, actual: size, source: NAME },
-      );
-    }
+    const item = stateItem(persistenceId, checked, payload, tag, token);
+    checkSize(item, persistenceId, checked, 'upsert');
     return { item, token, bytes: payload.length };
+  }
+
+  /** Ids with a state item (deleted values included), from the id index. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    const ready = await this.#connection.ready('listPersistenceIds');
+    try {
+      return await listIdsOfKind(ready, this.#connection.table, Kind.state, afterId, limit);
+    } catch (error) {
+      throw this.#connection.failure(error, 'durableState.listPersistenceIds');
+    }
+  }
+
+  /** Strongly consistent; the time is the restored one when a restore kept it. */
+  async readStored(persistenceId: string): Promise<StoredDurableState | null> {
+    const ready = await this.#connection.ready('readStored', persistenceId);
+    let item: Item | undefined;
+    try {
+      item = await this.#read(ready, persistenceId);
+    } catch (error) {
+      throw this.#connection.failure(error, 'durableState.readStored', persistenceId);
+    }
+    if (!item) return null;
+    const revision = readNumber(item, Attribute.revision, persistenceId);
+    const value = decodeState(
+      readOptionalBinary(item, Attribute.payload, persistenceId) ?? null,
+      persistenceId,
+      revision,
+      this.#serialization,
+    );
+    const timestamp = readOptionalNumber(item, Attribute.changedAt, persistenceId) ?? readNumber(item, Attribute.writtenAt, persistenceId);
+    return { persistenceId, revision, value, tag: readOptionalString(item, Attribute.tag, persistenceId), timestamp };
+  }
+
+  /**
+   * One put conditioned on no item: revision, tag and value as given. `ts` is now, so
+   * `changesByTag` readers past the restored time still see it; the restored time is kept apart.
+   */
+  async restore(state: StoredDurableState, revision: number, timestamp: number): Promise<void> {
+    const { persistenceId } = state;
+    const payload = state.value === null ? undefined : encodeState(state.value, persistenceId, revision, this.#serialization);
+    const item: Item = {
+      ...stateItem(persistenceId, revision, payload, state.tag, randomBytes(9).toString('base64url')),
+      [Attribute.changedAt]: numberValue(timestamp),
+    };
+    checkSize(item, persistenceId, revision, 'restore');
+    const ready = await this.#connection.ready('restore', persistenceId);
+    try {
+      await ready.client.send(
+        new ready.sdk.PutItemCommand({
+          TableName: this.#connection.table,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': Attribute.partitionKey },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionFailure(error)) throw this.#connection.failure(error, 'durableState.restore', persistenceId);
+      let current: Item | undefined;
+      try {
+        current = await this.#read(ready, persistenceId);
+      } catch (readError) {
+        throw this.#connection.failure(readError, 'durableState.restore', persistenceId);
+      }
+      throw restoreConflict(persistenceId, current ? readNumber(current, Attribute.revision, persistenceId) : 0, revision, NAME);
+    }
   }
 
   /** One conditional put. */
@@ -126,7 +188,7 @@ class DynamoDbDurableStateCore implements DurableStateStoreCore<PreparedItem> {
         new ready.sdk.UpdateItemCommand({
           TableName: this.#connection.table,
           Key: key(persistenceId),
-          UpdateExpression: 'SET #rev = :rev, #ts = :ts, #sl = :sl, #w = :w REMOVE #p',
+          UpdateExpression: 'SET #rev = :rev, #ts = :ts, #sl = :sl, #w = :w, #ik = :ik REMOVE #p, #ct',
           ConditionExpression: condition.expression,
           ExpressionAttributeNames: {
             ...condition.names,
@@ -135,6 +197,8 @@ class DynamoDbDurableStateCore implements DurableStateStoreCore<PreparedItem> {
             '#sl': Attribute.sliceKey,
             '#w': Attribute.writeToken,
             '#p': Attribute.payload,
+            '#ik': Attribute.idKey,
+            '#ct': Attribute.changedAt,
           },
           ExpressionAttributeValues: {
             ...condition.values,
@@ -142,6 +206,7 @@ class DynamoDbDurableStateCore implements DurableStateStoreCore<PreparedItem> {
             ':ts': numberValue(Date.now()),
             ':sl': stringValue(sliceKey(Kind.state, persistenceId)),
             ':w': stringValue(token),
+            ':ik': stringValue(idKey(Kind.state, persistenceId)),
           },
         }),
       ),
@@ -210,5 +275,31 @@ export class DynamoDbDurableStateStore extends GuardedDurableStateStore<Prepared
   /** Loads the SDK and (with `createTableIfMissing`) creates the table now. */
   async ready(): Promise<void> {
     await this.#connection.ready('ready');
+  }
+}
+
+/** A state item: written now, listable by the id index; without payload once deleted. */
+function stateItem(persistenceId: string, revision: number, payload: Uint8Array | undefined, tag: string | undefined, token: string): Item {
+  return {
+    ...key(persistenceId),
+    [Attribute.revision]: numberValue(revision),
+    [Attribute.writtenAt]: numberValue(Date.now()),
+    [Attribute.sliceKey]: stringValue(sliceKey(Kind.state, persistenceId)),
+    [Attribute.idKey]: stringValue(idKey(Kind.state, persistenceId)),
+    [Attribute.writeToken]: stringValue(token),
+    ...(payload === undefined ? {} : { [Attribute.payload]: binaryValue(payload) }),
+    ...(tag === undefined ? {} : { [Attribute.tag]: stringValue(tag) }),
+  };
+}
+
+/** Refuses a state item over DynamoDB's limit before anything is sent. */
+function checkSize(item: Item, persistenceId: string, revision: number, operation: string): void {
+  const size = itemSize(item);
+  if (size > MAX_ITEM_BYTES) {
+    throw new InvalidArgumentError(
+      'value',
+      `${operation} of ${JSON.stringify(persistenceId)} (revision ${revision}): expected a state of at most ${MAX_ITEM_BYTES} bytes as one DynamoDB item, found ${size}`,
+      { persistenceId, expected: `<= ${MAX_ITEM_BYTES} bytes`, actual: size, source: NAME },
+    );
   }
 }

@@ -10,6 +10,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
 import { validateInteger } from '../core/validation.js';
 import { Serialization } from '../serialization/serialization.js';
+import type { JournalCapabilities } from '../spi/capabilities.js';
 import { GuardedJournal, type JournalCore } from '../spi/guarded-journal.js';
 import { decodeEvent, prepareWrite, type ReplayBounds, type StoredEvent, sequenceConflict } from '../spi/journal-support.js';
 import { pagedIterable } from '../spi/paged-iterable.js';
@@ -27,9 +28,10 @@ import type { Item } from './client.js';
 import { DynamoDbConnection, type DynamoDbOptions, type Ready } from './connection.js';
 import { isConditionFailure, mayHaveBeenSentBefore, NAME } from './errors.js';
 import { packEvents, unpackEvents } from './event-frame.js';
+import { listIdsOfKind } from './id-index.js';
 import { itemSize, MAX_ITEM_BYTES } from './item-size.js';
 import { KnownHighest } from './known-highest.js';
-import { Attribute, JOURNAL_META_SORT_KEY, Kind, partitionKey, sliceKey } from './layout.js';
+import { Attribute, idKey, JOURNAL_META_SORT_KEY, Kind, partitionKey, sliceKey } from './layout.js';
 
 /** Options of {@link DynamoDbJournal}. */
 export interface DynamoDbJournalOptions extends DynamoDbOptions {
@@ -55,6 +57,8 @@ interface QueryPage {
 
 /** The I/O of {@link DynamoDbJournal}. */
 class DynamoDbJournalCore implements JournalCore {
+  /** Ids listed through the id index; no global order, so no `queries` (docs/dynamodb.md). */
+  readonly capabilities: JournalCapabilities = { listing: true };
   readonly #serialization: Serialization;
   readonly #lifecycle: StoreLifecycle;
   readonly #connection: DynamoDbConnection;
@@ -134,6 +138,8 @@ class DynamoDbJournalCore implements JournalCore {
       [Attribute.sliceKey]: stringValue(sliceKey(Kind.journal, id)),
       [Attribute.writeToken]: stringValue(token),
       [Attribute.events]: binaryValue(packEvents(prepared.rows)),
+      // An id's first write makes it listable, in the same put: never listed without it.
+      ...(first === 1 ? { [Attribute.idKey]: stringValue(idKey(Kind.journal, id)) } : {}),
     };
     const size = itemSize(item);
     if (size > MAX_ITEM_BYTES) return tooLarge(id, index, write.events.length, first, last, size);
@@ -300,6 +306,16 @@ class DynamoDbJournalCore implements JournalCore {
       return undefined;
     };
     return pagedIterable(nextPage, (stored) => decodeEvent(stored, this.#serialization));
+  }
+
+  /** Ids whose first write is stored (deleted ones included), from the id index. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    const ready = await this.#connection.ready('listPersistenceIds');
+    try {
+      return await listIdsOfKind(ready, this.#connection.table, Kind.journal, afterId, limit);
+    } catch (error) {
+      throw this.#connection.failure(error, 'journal.listPersistenceIds');
+    }
   }
 
   /** The highest sequence number ever written (0 if none), surviving deleteTo; one strongly consistent Query. */

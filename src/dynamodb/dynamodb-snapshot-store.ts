@@ -14,6 +14,7 @@ import { validateInteger } from '../core/validation.js';
 import { type Logger, resolveLogger } from '../observability/logger.js';
 import { checksum } from '../serialization/checksum.js';
 import { Serialization } from '../serialization/serialization.js';
+import type { SnapshotCapabilities } from '../spi/capabilities.js';
 import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
 import type { SnapshotStore } from '../spi/snapshot-store.js';
 import type { SnapshotSizeOptions } from '../spi/snapshot-support.js';
@@ -23,8 +24,9 @@ import { binaryValue, numberValue, readNumber, readOptionalBinary, stringValue }
 import type { Item } from './client.js';
 import { DynamoDbConnection, type DynamoDbOptions, type Ready } from './connection.js';
 import { NAME } from './errors.js';
+import { listIdsOfKind } from './id-index.js';
 import { itemSize, MAX_ITEM_BYTES } from './item-size.js';
-import { Attribute, Kind, partitionKey, sliceKey } from './layout.js';
+import { Attribute, idKey, Kind, partitionKey, sliceKey } from './layout.js';
 
 /** Options of {@link DynamoDbSnapshotStore}. */
 export interface DynamoDbSnapshotStoreOptions extends DynamoDbOptions, SnapshotSizeOptions {
@@ -75,6 +77,8 @@ interface PreparedItem {
 
 /** The I/O of {@link DynamoDbSnapshotStore}. */
 class DynamoDbSnapshotCore implements SnapshotStoreCore<PreparedItem> {
+  /** Ids listed through the id index (every snapshot item is in it). */
+  readonly capabilities: SnapshotCapabilities = { listing: true };
   readonly #serialization: Serialization;
   /** How this store turns values into stored bytes (its encryption included). */
   readonly serialization: Serialization;
@@ -117,6 +121,16 @@ class DynamoDbSnapshotCore implements SnapshotStoreCore<PreparedItem> {
     this.#serialization = options.serialization ?? new Serialization();
     this.serialization = this.#serialization;
     this.#logger = resolveLogger(options.logger);
+  }
+
+  /** Ids with at least one snapshot, from the id index. */
+  async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
+    const ready = await this.connection.ready('listPersistenceIds');
+    try {
+      return await listIdsOfKind(ready, this.connection.table, Kind.snapshot, afterId, limit);
+    } catch (error) {
+      throw this.connection.failure(error, 'snapshot.listPersistenceIds');
+    }
   }
 
   async load(persistenceId: string, criteria: SnapshotSelectionCriteria, reporting: SkipReporting): Promise<SelectedSnapshot | null> {
@@ -242,6 +256,7 @@ class DynamoDbSnapshotCore implements SnapshotStoreCore<PreparedItem> {
       [Attribute.snapshotTimestamp]: numberValue(timestamp),
       [Attribute.writtenAt]: numberValue(Date.now()),
       [Attribute.sliceKey]: stringValue(sliceKey(Kind.snapshot, persistenceId)),
+      [Attribute.idKey]: stringValue(idKey(Kind.snapshot, persistenceId)),
       ...(row.metadata ? { [Attribute.metadata]: binaryValue(row.metadata) } : {}),
     };
     const inline: Item = { ...base, [Attribute.payload]: binaryValue(row.payload) };

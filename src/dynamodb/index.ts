@@ -16,6 +16,19 @@ export { DynamoDbJournal, type DynamoDbJournalOptions } from './dynamodb-journal
 export { DynamoDbOffsetStore, type DynamoDbOffsetStoreOptions } from './dynamodb-offset-store.js';
 export { DynamoDbReadJournal, type DynamoDbReadJournalOptions } from './dynamodb-read-journal.js';
 export { DynamoDbSnapshotStore, type DynamoDbSnapshotStoreOptions } from './dynamodb-snapshot-store.js';
+export { type BackfillSummary, backfillIdIndex } from './id-index.js';
 export { itemSize, MAX_ITEM_BYTES } from './item-size.js';
-export { Attribute, DEFAULT_TABLE_NAME, Kind, partitionKey, SLICE_INDEX_NAME, sliceKey, sliceKeyOf, TAG_INDEX_NAME } from './layout.js';
+export {
+  Attribute,
+  DEFAULT_TABLE_NAME,
+  ID_INDEX_NAME,
+  ID_SHARDS,
+  idKey,
+  Kind,
+  partitionKey,
+  SLICE_INDEX_NAME,
+  sliceKey,
+  sliceKeyOf,
+  TAG_INDEX_NAME,
+} from './layout.js';
 export { createTable, type ProvisionedCapacity, type TableOptions, tableDefinition, validateTableName } from './table.js';

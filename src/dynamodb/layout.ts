@@ -41,6 +41,13 @@ export const Attribute = {
   tag: 'tag',
   /** Projection offset: the stored offset (N). */
   offset: 'off',
+  /**
+   * Id index key (S): `<kind>#<shard>`, the hash key of the id index, on the items that make
+   * an id listable (a journal's first write, every snapshot, every state).
+   */
+  idKey: 'ik',
+  /** State: the time of the latest change when a restore kept an older one than `ts` (N). */
+  changedAt: 'ct',
 } as const;
 
 /** What an item holds, the first part of its partition key. */
@@ -54,6 +61,16 @@ export const SLICE_INDEX_NAME = 'memento_slices';
 
 /** Name of the durable state tag index (hash `tag`, range `ts`) when a table is created with one. */
 export const TAG_INDEX_NAME = 'memento_state_tags';
+
+/** Name of the id index (hash `ik`, range `pk`, keys only) that lists persistence ids in order. */
+export const ID_INDEX_NAME = 'memento_ids';
+
+/**
+ * Hash keys of the id index per kind: new ids spread over this many index partitions, so
+ * registering ids is never limited to one partition's write rate. Fixed: a listing reads
+ * every shard, so a table's items must all agree on it.
+ */
+export const ID_SHARDS = 16;
 
 /** Default table name. */
 export const DEFAULT_TABLE_NAME = 'memento';
@@ -72,6 +89,16 @@ export function partitionKey(kind: ItemKind, persistenceId: string): string {
  */
 export function sliceKey(kind: ItemKind, persistenceId: string): string {
   return sliceKeyOf(kind, entityTypeOf(persistenceId), sliceOf(persistenceId));
+}
+
+/** The id index key of an id's items of one kind: its slice (a stable hash) folded into {@link ID_SHARDS}. */
+export function idKey(kind: ItemKind, persistenceId: string): string {
+  return idKeyOf(kind, sliceOf(persistenceId) % ID_SHARDS);
+}
+
+/** The id index key of one shard of a kind, as the id index is queried. */
+export function idKeyOf(kind: ItemKind, shard: number): string {
+  return `${kind}#${shard}`;
 }
 
 /** The slice key of one (entity type, slice) pair, as the slice index is queried. */

@@ -3,12 +3,12 @@
  * CDK or Terraform) and a helper that creates it and waits until it is active.
  * @module
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { invalidArgument, validateInteger } from '../core/validation.js';
+import { retryPolicy, withRetry } from '../spi/retry.js';
 import { loadDynamoDb } from './client.js';
 import { awsErrorName, NAME, storeFailure } from './errors.js';
-import { Attribute, DEFAULT_TABLE_NAME, SLICE_INDEX_NAME, TAG_INDEX_NAME } from './layout.js';
+import { Attribute, DEFAULT_TABLE_NAME, ID_INDEX_NAME, SLICE_INDEX_NAME, TAG_INDEX_NAME } from './layout.js';
 
 /** Provisioned capacity of the table (and of the slice index, when created). */
 export interface ProvisionedCapacity {
@@ -33,6 +33,12 @@ export interface TableOptions {
    * attributes) for `changesByTag`; like the slice index it can be added later. @default false
    */
   readonly tagIndex?: boolean;
+  /**
+   * Create the id index (`memento_ids`: hash `ik`, range `pk`, keys only) that lists
+   * persistence ids in order (`memento ids`, export). It costs one small index write per new
+   * id and per new snapshot (docs/dynamodb.md#listing-ids). @default true
+   */
+  readonly idIndex?: boolean;
 }
 
 const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
@@ -45,7 +51,7 @@ export function validateTableName(value: unknown, argument = 'tableName'): strin
   return value;
 }
 
-/** The CreateTable input of the Memento table: keys, optional slice and tag indexes, billing. */
+/** The CreateTable input of the Memento table: keys, the id index, optional slice and tag indexes, billing. */
 export function tableDefinition(options: TableOptions = {}): CreateTableCommandInput {
   const tableName = validateTableName(options.tableName ?? DEFAULT_TABLE_NAME, 'options.tableName');
   const billing = options.billing ?? 'PAY_PER_REQUEST';
@@ -90,10 +96,20 @@ export function tableDefinition(options: TableOptions = {}): CreateTableCommandI
     attributes.push({ AttributeName: Attribute.tag, AttributeType: 'S' });
     indexes.push(byTime(TAG_INDEX_NAME, Attribute.tag));
   }
-  if (indexes.length > 0) {
-    attributes.push({ AttributeName: Attribute.writtenAt, AttributeType: 'N' });
-    definition.GlobalSecondaryIndexes = indexes;
+  if (indexes.length > 0) attributes.push({ AttributeName: Attribute.writtenAt, AttributeType: 'N' });
+  if (options.idIndex ?? true) {
+    attributes.push({ AttributeName: Attribute.idKey, AttributeType: 'S' });
+    indexes.push({
+      IndexName: ID_INDEX_NAME,
+      KeySchema: [
+        { AttributeName: Attribute.idKey, KeyType: 'HASH' as const },
+        { AttributeName: Attribute.partitionKey, KeyType: 'RANGE' as const },
+      ],
+      Projection: { ProjectionType: 'KEYS_ONLY' as const },
+      ...(throughput ? { ProvisionedThroughput: throughput } : {}),
+    });
   }
+  if (indexes.length > 0) definition.GlobalSecondaryIndexes = indexes;
   return definition;
 }
 
@@ -114,21 +130,36 @@ export async function createTable(client: DynamoDBClient, options: TableOptions 
     // Another process creating it at the same time is as good as creating it.
     if (awsErrorName(error) !== 'ResourceInUseException') throw storeFailure(error, { table, operation: 'createTable' });
   }
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 20; ; delay = Math.min(delay * 2, 1_000)) {
-    let status: string | undefined;
-    try {
-      status = (await client.send(new sdk.DescribeTableCommand({ TableName: table }))).Table?.TableStatus;
-    } catch (error) {
-      if (awsErrorName(error) !== 'ResourceNotFoundException') throw storeFailure(error, { table, operation: 'createTable' });
-    }
-    if (status === 'ACTIVE') return created;
-    if (Date.now() + delay > deadline) {
-      throw storeFailure(new Error(`table status ${status ?? 'not found'} after ${timeoutMs} ms, expected ACTIVE`), {
-        table,
-        operation: 'createTable',
-      });
-    }
-    await sleep(delay);
+  // Polled with the shared retry loop: "not active yet" is the transient failure, the timeout its deadline.
+  const policy = retryPolicy({ deadlineMs: timeoutMs, initialDelayMs: 20, maxDelayMs: 1_000 });
+  await withRetry(
+    policy,
+    async () => {
+      let status: string | undefined;
+      try {
+        status = (await client.send(new sdk.DescribeTableCommand({ TableName: table }))).Table?.TableStatus;
+      } catch (error) {
+        if (awsErrorName(error) !== 'ResourceNotFoundException') throw storeFailure(error, { table, operation: 'createTable' });
+      }
+      if (status !== 'ACTIVE') throw new TableNotActive(status);
+    },
+    {
+      isTransient: (error) => error instanceof TableNotActive,
+      fail: ({ error }) =>
+        error instanceof TableNotActive
+          ? storeFailure(new Error(`table status ${error.status ?? 'not found'} after ${timeoutMs} ms, expected ACTIVE`), {
+              table,
+              operation: 'createTable',
+            })
+          : error,
+    },
+  );
+  return created;
+}
+
+/** DescribeTable's answer while the table is being created (or not visible yet). */
+class TableNotActive extends Error {
+  constructor(readonly status: string | undefined) {
+    super(`table status ${status ?? 'not found'}, expected ACTIVE`);
   }
 }

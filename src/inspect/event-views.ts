@@ -4,7 +4,8 @@
  */
 import type { PersistentRepr } from '../core/persistent-repr.js';
 import { MAX_SEQUENCE_NR, validateInteger } from '../core/validation.js';
-import { type ChangeSource, ChangeWaiter } from '../spi/change-waiter.js';
+import { journalCapabilities } from '../spi/capabilities.js';
+import { type ChangeSource, ChangeWaiter, closeOnly } from '../spi/change-waiter.js';
 import type { Journal } from '../spi/journal.js';
 import { validateReplayArguments } from '../spi/journal-support.js';
 import type { EventView } from './inspection.js';
@@ -60,7 +61,9 @@ export async function* followEvents(
 ): AsyncIterable<EventView> {
   validateReplayArguments(persistenceId, options.from, MAX_SEQUENCE_NR);
   let next = Math.max(1, validateInteger(options.from, 'options.from', { persistenceId }, { min: 0 }));
-  const waiter = new ChangeWaiter(journal as ChangeSource, options.signal, { maxPollMs: 1000 });
+  // Notifications only from a journal declaring them (capabilities.live), as the read journal does.
+  const source = journal as ChangeSource;
+  const waiter = new ChangeWaiter(journalCapabilities(journal).live ? source : closeOnly(source), options.signal, { maxPollMs: 1000 });
   waiter.start();
   try {
     while (!options.signal.aborted) {

@@ -10,7 +10,7 @@ import { comparePersistenceIds } from '../core/persistence-id.js';
 import { MAX_SEQUENCE_NR, validateInteger, validateOptionalString } from '../core/validation.js';
 import { type DurableStateStore, isTransferableDurableStateStore } from '../spi/durable-state-store.js';
 import type { Journal } from '../spi/journal.js';
-import { isQueryableJournal, type QueryableJournal } from '../spi/queryable-journal.js';
+import { isListableJournal, type ListableJournal } from '../spi/queryable-journal.js';
 import { isListableSnapshotStore, type SnapshotStore } from '../spi/snapshot-store.js';
 import type { IdSummary } from './inspection.js';
 
@@ -63,13 +63,13 @@ const CONCURRENCY = 8;
 export const DEFAULT_ID_PAGE = 100;
 
 /** The journal, checked to list ids. */
-export function listingJournal(journal: Journal): QueryableJournal {
-  if (!isQueryableJournal(journal)) {
+export function listingJournal(journal: Journal): ListableJournal {
+  if (!isListableJournal(journal)) {
     throw new InvalidArgumentError(
       'journal',
-      'listing persistence ids needs a journal that lists them (a QueryableJournal: SQLite, PostgreSQL, memory)',
+      'listing persistence ids needs a journal that lists them (capability listing or queries: SQLite, PostgreSQL, DynamoDB, memory)',
       {
-        expected: 'QueryableJournal',
+        expected: 'ListableJournal',
         actual: journal?.constructor?.name,
       },
     );

@@ -13,6 +13,7 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { sleep } from '../core/timers.js';
 import { validateInteger } from '../core/validation.js';
 import { type Logger, silentLogger } from '../observability/logger.js';
+import { unlessAborted } from '../spi/change-waiter.js';
 import { backoffMs, type RetryPolicy, retryPolicy } from '../spi/retry.js';
 import { clientConnection, type PostgresConnectionOptions } from './connection.js';
 import { describeFailure, NAME, storeFailure } from './errors.js';
@@ -164,16 +165,22 @@ export class AppendNotifications {
       let connection: ListenConnection | undefined;
       let dropped: Promise<Error | undefined> = Promise.resolve(undefined);
       try {
-        connection = await this.#options.open();
+        // stop() waits for this loop, so nothing here may outlast an abort: a pool's connect can
+        // wait as long as its connections are busy, and a connection opened too late is ended.
+        const opening = this.#options.open();
+        connection = await unlessAborted(opening, signal);
+        if (connection === undefined) {
+          void opening.then((late) => late.end()).catch(() => {});
+          break;
+        }
         const opened = connection;
         dropped = new Promise((resolve) => {
           opened.on('error', (error) => resolve(error));
           opened.on('end', () => resolve(undefined));
         });
         connection.on('notification', (message) => this.#deliver(message));
-        if (signal.aborted) break;
-        await connection.query(`LISTEN ${quoteIdentifier(channel)}`);
-        // Stopped while LISTEN ran: stop() found no connection to end, so nothing would end this one.
+        // Stopped while LISTEN runs: stop() finds no connection to end; the finally below ends it.
+        await unlessAborted(connection.query(`LISTEN ${quoteIdentifier(channel)}`), signal);
         if (signal.aborted) break;
         session.connection = connection;
         failures = 0;
@@ -186,7 +193,7 @@ export class AppendNotifications {
         wasListening = true;
         if (!this.#probed) {
           this.#probed = true;
-          void this.#probe();
+          void this.#probe(signal);
         }
         const error = await dropped;
         if (signal.aborted) break;
@@ -240,19 +247,26 @@ export class AppendNotifications {
   /**
    * Sends one notification through the write path and waits for it on the LISTEN
    * connection: a pooler in transaction mode, for one, swallows notifications without error.
+   * Abandoned, and left for the next session, when `signal` says the LISTEN ended meanwhile.
    */
-  async #probe(): Promise<void> {
+  async #probe(signal: AbortSignal): Promise<void> {
     const send = this.#options.sendProbe;
     if (!send) return;
     const id = randomUUID();
     const timeoutMs = this.#options.probeTimeoutMs ?? 2000;
-    const arrived = new Promise<boolean>((resolve) => {
-      this.#probes.set(id, () => resolve(true));
-      void sleep(timeoutMs).then(() => resolve(false));
+    let delivered!: () => void;
+    const arrived = new Promise<true>((resolve) => {
+      delivered = () => resolve(true);
     });
+    this.#probes.set(id, delivered);
     try {
       await send(JSON.stringify({ schema: this.#options.target.schema, probe: id }));
-      const ok = await arrived;
+      // Timed from the commit of the NOTIFY: waiting for a busy pool is not a lost notification.
+      const ok = await Promise.race([arrived, sleep(timeoutMs, signal).then(() => false)]);
+      if (signal.aborted) {
+        this.#probed = false;
+        return;
+      }
       if (ok) {
         this.#logger.debug(`[memento] [${NAME}] LISTEN ${this.#options.target.channel}: notifications arrive`);
         return;
@@ -263,6 +277,10 @@ export class AppendNotifications {
           'notifications: listen: { connectionString: \'postgres://...direct...\' } (see "Behind PgBouncer" in docs/postgres.md)',
       );
     } catch (error) {
+      if (signal.aborted) {
+        this.#probed = false;
+        return;
+      }
       this.#logger.warn(`[memento] [${NAME}] LISTEN ${this.#options.target.channel}: the test notification could not be sent`, {
         error: describeFailure(error),
       });

@@ -6,8 +6,6 @@
 import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError } from '../core/errors.js';
 import { validateInteger } from '../core/validation.js';
-import { measure } from '../observability/hooks.js';
-import type { Serialization } from '../serialization/serialization.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
 import type { DurableStateChange, DurableStateRecord, StoredDurableState } from '../spi/durable-state-store.js';
 import { decodeState, encodeState, restoreConflict, revisionConflict } from '../spi/durable-state-support.js';
@@ -15,7 +13,7 @@ import { type DurableStateStoreCore, GuardedDurableStateStore } from '../spi/gua
 import { withRetry } from '../spi/retry.js';
 import { describeFailure, isDefiniteRollback, isTransientRollback, NAME, storeFailure } from './errors.js';
 import { type AppendNotifications, type PostgresListenOptions, storeNotifications } from './listen.js';
-import type { MigrateResult } from './migrate.js';
+import { attachBase, withPostgresBase } from './postgres-store.js';
 import {
   changesByTagSql,
   findStateSql,
@@ -57,6 +55,7 @@ class PostgresDurableStateCore implements DurableStateStoreCore<PreparedPayload>
 
   constructor(base: PostgresBase, options: PostgresDurableStateStoreOptions) {
     this.#base = base;
+    attachBase(this, base);
     const t = base.tables;
     const channel = options.notifyChannel ?? 'memento_durable_state';
     if (channel !== false && (typeof channel !== 'string' || channel.length === 0)) {
@@ -252,7 +251,7 @@ class PostgresDurableStateCore implements DurableStateStoreCore<PreparedPayload>
 }
 
 /** Durable state in a PostgreSQL table (see docs/postgres.md for the schema). */
-export class PostgresDurableStateStore extends GuardedDurableStateStore<PreparedPayload> {
+export class PostgresDurableStateStore extends withPostgresBase(GuardedDurableStateStore<PreparedPayload>) {
   readonly #base: PostgresBase;
   readonly #core: PostgresDurableStateCore;
 
@@ -261,6 +260,7 @@ export class PostgresDurableStateStore extends GuardedDurableStateStore<Prepared
     const core = new PostgresDurableStateCore(base, options);
     super(core, { source: NAME, hooks: base.hooks });
     this.#base = base;
+    attachBase(this, base);
     this.#core = core;
   }
 
@@ -269,39 +269,23 @@ export class PostgresDurableStateStore extends GuardedDurableStateStore<Prepared
     return this.#core.notifications?.listening ?? false;
   }
 
-  /** How this store turns values into stored bytes (its encryption included). */
-  get serialization(): Serialization {
-    return this.#base.serialization;
-  }
-
   /**
    * Removes durable states deleted more than `retentionMs` ago (their tombstones), returning
    * their ids. A tombstone keeps the revision so a stale writer cannot recreate the value at
    * a reused revision; choose a retention longer than any writer keeps a revision (see
    * "Growth and cleanup" in docs/postgres.md). Live values are never touched.
    */
-  async purgeDeleted(options: { readonly retentionMs: number }): Promise<string[]> {
-    this.lifecycle.assertOpen('purgeDeleted');
-    const retentionMs = validateInteger(options?.retentionMs, 'retentionMs', { source: NAME }, { min: 0 });
-    return measure(this.#base.hooks, { operation: 'state.purgeDeleted', store: NAME }, async () => {
-      // Idempotent: deleting tombstones again deletes nothing more, so the retried path is safe.
-      const rows = await this.#base.read<{ persistence_id: string }>(
-        'state.purgeDeleted',
-        undefined,
-        purgeDeletedStatesSql(this.#base.tables),
-        [retentionMs],
-      );
-      return rows.map((row) => row.persistence_id);
-    });
-  }
-
-  /** The schema holding the tables. */
-  get schema(): string {
-    return this.#base.schema;
-  }
-
-  /** Creates or upgrades the tables (idempotent, safe from several processes at once). */
-  migrate(): Promise<MigrateResult> {
-    return this.#base.migrate();
+  purgeDeleted(options: { readonly retentionMs: number }): Promise<string[]> {
+    return this.guarded(
+      'state.purgeDeleted',
+      undefined,
+      () => validateInteger(options?.retentionMs, 'retentionMs', { source: NAME }, { min: 0 }),
+      async (retentionMs) => {
+        // Idempotent: deleting tombstones again deletes nothing more, so the retried path is safe.
+        const sql = purgeDeletedStatesSql(this.#base.tables);
+        const rows = await this.#base.read<{ persistence_id: string }>('state.purgeDeleted', undefined, sql, [retentionMs]);
+        return rows.map((row) => row.persistence_id);
+      },
+    );
   }
 }

@@ -11,8 +11,6 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { validatePersistenceId } from '../core/persistence-id.js';
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
 import { validateInteger } from '../core/validation.js';
-import { measure } from '../observability/hooks.js';
-import type { Serialization } from '../serialization/serialization.js';
 import type { JournalCapabilities } from '../spi/capabilities.js';
 import { GuardedJournal, type JournalCore } from '../spi/guarded-journal.js';
 import { checkRecordedHighest, decodeEvent, prepareWrite, type ReplayBounds, type StoredEvent } from '../spi/journal-support.js';
@@ -21,7 +19,7 @@ import type { OrderedEvent, OrderingFilter } from '../spi/queryable-journal.js';
 import { AppendBatcher } from './append-batcher.js';
 import { NAME } from './errors.js';
 import { type AppendListener, type AppendNotifications, type PostgresListenOptions, storeNotifications } from './listen.js';
-import type { MigrateResult } from './migrate.js';
+import { attachBase, withPostgresBase } from './postgres-store.js';
 import { replayPages } from './replay-pages.js';
 import {
   deleteEventsSql,
@@ -85,6 +83,7 @@ class PostgresJournalCore implements JournalCore {
 
   constructor(base: PostgresBase, options: PostgresJournalOptions) {
     this.#base = base;
+    attachBase(this, base);
     this.#pageSize = validateInteger(options.replayPageSize ?? 10_000, 'replayPageSize', { source: NAME }, { min: 1 });
     this.#pageBytes = validateInteger(options.replayPageBytes ?? 8 * 1024 * 1024, 'replayPageBytes', { source: NAME }, { min: 1 });
     const maxBatchWrites = validateInteger(options.maxBatchWrites ?? 500, 'maxBatchWrites', { source: NAME }, { min: 1 });
@@ -190,7 +189,7 @@ class PostgresJournalCore implements JournalCore {
 }
 
 /** A journal in PostgreSQL tables (see docs/postgres.md for the schema). */
-export class PostgresJournal extends GuardedJournal {
+export class PostgresJournal extends withPostgresBase(GuardedJournal) {
   readonly #base: PostgresBase;
   readonly #core: PostgresJournalCore;
 
@@ -199,22 +198,8 @@ export class PostgresJournal extends GuardedJournal {
     const core = new PostgresJournalCore(base, options);
     super(core, { source: NAME, hooks: base.hooks });
     this.#base = base;
+    attachBase(this, base);
     this.#core = core;
-  }
-
-  /** How this store turns values into stored bytes (its encryption included). */
-  get serialization(): Serialization {
-    return this.#base.serialization;
-  }
-
-  /** The schema holding the tables. */
-  get schema(): string {
-    return this.#base.schema;
-  }
-
-  /** Creates or upgrades the tables (idempotent, safe from several processes at once). */
-  migrate(): Promise<MigrateResult> {
-    return this.#base.migrate();
   }
 
   /**
@@ -224,15 +209,18 @@ export class PostgresJournal extends GuardedJournal {
    * docs/postgres.md); its snapshots are the snapshot store's to delete. Resolves with the
    * number of events deleted. Idempotent.
    */
-  async purge(persistenceId: string): Promise<number> {
-    this.lifecycle.assertOpen('purge', persistenceId);
-    validatePersistenceId(persistenceId);
-    return measure(this.#base.hooks, { operation: 'journal.purge', store: NAME, persistenceId }, async () => {
-      const [row] = await this.#base.read<{ events: string }>('journal.purge', persistenceId, purgeStreamSql(this.#base.tables), [
-        persistenceId,
-      ]);
-      return Number(row?.events ?? 0);
-    });
+  purge(persistenceId: string): Promise<number> {
+    return this.guarded(
+      'journal.purge',
+      persistenceId,
+      () => validatePersistenceId(persistenceId),
+      async () => {
+        const [row] = await this.#base.read<{ events: string }>('journal.purge', persistenceId, purgeStreamSql(this.#base.tables), [
+          persistenceId,
+        ]);
+        return Number(row?.events ?? 0);
+      },
+    );
   }
 
   /**
@@ -242,18 +230,17 @@ export class PostgresJournal extends GuardedJournal {
    * sequence number (see "Growth and cleanup" in docs/postgres.md). Ids with events are never
    * touched. Idempotent.
    */
-  async purgeDeleted(options: { readonly retentionMs: number }): Promise<string[]> {
-    this.lifecycle.assertOpen('purgeDeleted');
-    const retentionMs = validateInteger(options?.retentionMs, 'retentionMs', { source: NAME }, { min: 0 });
-    return measure(this.#base.hooks, { operation: 'journal.purgeDeleted', store: NAME }, async () => {
-      const rows = await this.#base.read<{ persistence_id: string }>(
-        'journal.purgeDeleted',
-        undefined,
-        purgeEmptiedStreamsSql(this.#base.tables),
-        [retentionMs],
-      );
-      return rows.map((row) => row.persistence_id);
-    });
+  purgeDeleted(options: { readonly retentionMs: number }): Promise<string[]> {
+    return this.guarded(
+      'journal.purgeDeleted',
+      undefined,
+      () => validateInteger(options?.retentionMs, 'retentionMs', { source: NAME }, { min: 0 }),
+      async (retentionMs) => {
+        const sql = purgeEmptiedStreamsSql(this.#base.tables);
+        const rows = await this.#base.read<{ persistence_id: string }>('journal.purgeDeleted', undefined, sql, [retentionMs]);
+        return rows.map((row) => row.persistence_id);
+      },
+    );
   }
 
   /** True while the journal's LISTEN connection is in place. */

@@ -8,13 +8,12 @@ import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
 import { validateInteger } from '../core/validation.js';
-import type { Serialization } from '../serialization/serialization.js';
 import type { SnapshotCapabilities } from '../spi/capabilities.js';
 import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
 import type { SnapshotSizeOptions } from '../spi/snapshot-support.js';
 import { decodeSnapshot, encodeSnapshot, loadYoungestReadable, type SkipReporting, type StoredSnapshot } from '../spi/snapshot-support.js';
 import { NAME } from './errors.js';
-import type { MigrateResult } from './migrate.js';
+import { attachBase, withPostgresBase } from './postgres-store.js';
 import {
   deleteSnapshotsSql,
   type SnapshotRow,
@@ -183,9 +182,7 @@ class PostgresSnapshotCore implements SnapshotStoreCore<PreparedRow> {
 }
 
 /** Snapshots in a PostgreSQL table (see docs/postgres.md for the schema). */
-export class PostgresSnapshotStore extends GuardedSnapshotStore<PreparedRow> {
-  readonly #base: PostgresBase;
-
+export class PostgresSnapshotStore extends withPostgresBase(GuardedSnapshotStore<PreparedRow>) {
   constructor(options: PostgresSnapshotStoreOptions) {
     const base = new PostgresBase(options);
     const loadPageSize = validateInteger(options.loadPageSize ?? 1, 'loadPageSize', { source: NAME }, { min: 1 });
@@ -196,21 +193,6 @@ export class PostgresSnapshotStore extends GuardedSnapshotStore<PreparedRow> {
       hooks: base.hooks,
       maxSnapshotBytes: options.maxSnapshotBytes,
     });
-    this.#base = base;
-  }
-
-  /** How this store turns values into stored bytes (its encryption included). */
-  get serialization(): Serialization {
-    return this.#base.serialization;
-  }
-
-  /** The schema holding the tables. */
-  get schema(): string {
-    return this.#base.schema;
-  }
-
-  /** Creates or upgrades the tables (idempotent, safe from several processes at once). */
-  migrate(): Promise<MigrateResult> {
-    return this.#base.migrate();
+    attachBase(this, base);
   }
 }

@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import { withRetry } from '../spi/retry.js';
 import { loadLibStorage, loadS3Sdk, type S3ClientLike, type S3LibStorage, type S3Sdk } from './client.js';
 import { type CallContext, unavailable } from './errors.js';
+import { createBucketIfMissing } from './helpers.js';
 import type { S3StoreSettings } from './options.js';
 import { isTransientS3Error } from './retry.js';
 
@@ -28,6 +29,7 @@ export class S3Bucket {
   #client: S3ClientLike | undefined;
   #connecting: Promise<{ client: S3ClientLike; sdk: S3Sdk }> | undefined;
   #libStorage: Promise<S3LibStorage | undefined> | undefined;
+  #created: Promise<void> | undefined;
 
   constructor(
     readonly settings: S3StoreSettings,
@@ -64,6 +66,21 @@ export class S3Bucket {
       shouldStop: () => this.stopped() || cancel?.aborted === true,
       fail: (failure) => unavailable(this.name, context, failure),
     });
+  }
+
+  /** Creates the bucket once, on first use, when the settings ask for it; a failed attempt is tried again next time. */
+  ready(persistenceId: string): Promise<void> {
+    if (!this.settings.createBucket) return Promise.resolve();
+    if (!this.#created) {
+      const context = { operation: 'createBucket', command: 'CreateBucket', persistenceId, key: '' };
+      this.#created = this.call(context, ({ client, signal }) => createBucketIfMissing(client, this.name, { abortSignal: signal })).then(
+        () => undefined,
+      );
+      this.#created.catch(() => {
+        this.#created = undefined;
+      });
+    }
+    return this.#created;
   }
 
   /** Whether the client retries requests itself (`maxAttempts` above 1, the SDK's default is 3). */

@@ -13,7 +13,10 @@
  * @module
  */
 import { createHash } from 'node:crypto';
+import type { S3Bucket } from './bucket.js';
+import { idPrefix } from './key-layout.js';
 import type { ListedSnapshot } from './listing.js';
+import { deleteKeys, getWhole, put } from './transfer.js';
 
 /** Snapshots whose frame is at most this many bytes also get a head copy. */
 export const HEAD_MAX_BYTES = 64 * 1024;
@@ -47,4 +50,57 @@ export function headCopies(head: Head, found: ListedSnapshot): boolean {
   if (head.key !== found.key || found.size !== head.frame.length || found.etag === undefined) return false;
   const md5 = createHash('md5').update(head.frame).digest('hex');
   return found.etag.replaceAll('"', '').toLowerCase() === md5;
+}
+
+/** A head GET started in parallel with a listing. */
+export interface HeadRead {
+  /** The parsed head; undefined when missing, failed, cancelled or damaged. Never rejects. */
+  readonly head: Promise<Head | undefined>;
+  readonly cancel: AbortController;
+}
+
+/** The key of `persistenceId`'s head object in `bucket`. */
+const headKeyOf = (bucket: S3Bucket, persistenceId: string): string => headKey(idPrefix(bucket.settings.prefix, persistenceId));
+
+/** Starts the GET of the id's head object; a cancelled or failed one falls back to the listed GET. */
+export function startHeadRead(bucket: S3Bucket, persistenceId: string): HeadRead {
+  const cancel = new AbortController();
+  const bytes = getWhole(bucket, { persistenceId, key: headKeyOf(bucket, persistenceId) }, cancel.signal);
+  const head = bytes.then(
+    (read) => (read === undefined ? undefined : decodeHead(read)),
+    () => undefined,
+  );
+  return { head, cancel };
+}
+
+/**
+ * Uploads the head copying the frame `parts` saved under `key`. Never rejects: a failed head
+ * PUT does not fail the save, a missing or stale head only costs the next cold load the
+ * listing's round trip.
+ */
+export function putHead(bucket: S3Bucket, persistenceId: string, key: string, parts: readonly Uint8Array[], bytes: number): Promise<void> {
+  const head = encodeHead(key, parts);
+  return put(bucket, persistenceId, headKeyOf(bucket, persistenceId), head, bytes + (head[0] as Uint8Array).length).catch(() => undefined);
+}
+
+/** The key the id's head copies, undefined when there is no readable head. */
+export async function headTarget(bucket: S3Bucket, persistenceId: string): Promise<string | undefined> {
+  const bytes = await getWhole(bucket, { persistenceId, key: headKeyOf(bucket, persistenceId) });
+  return bytes === undefined ? undefined : decodeHead(bytes)?.key;
+}
+
+/**
+ * Deletes the id's head when it copies a deleted snapshot, so no copy outlives its
+ * snapshot. Not needed for correctness (a load uses a head only when the listing names
+ * its key); a save racing this may lose its head, which only costs its next load a trip.
+ */
+export async function dropHeadOf(
+  bucket: S3Bucket,
+  persistenceId: string,
+  target: string | undefined,
+  deleted: ReadonlySet<string>,
+  operation: string,
+): Promise<void> {
+  if (target === undefined || !deleted.has(target)) return;
+  await deleteKeys(bucket, persistenceId, [headKeyOf(bucket, persistenceId)], operation);
 }

@@ -1,7 +1,8 @@
 /**
  * Snapshot store over any S3-compatible bucket: one object per snapshot, the listing as
  * index. Options are checked in ./options.ts, the listing is read in ./listing.ts, bytes
- * move in ./transfer.ts and failures are mapped in ./errors.ts.
+ * move in ./transfer.ts, failures are mapped in ./errors.ts, the head copy lives in
+ * ./head.ts and the keys remembered for early reads in ./known-keys.ts.
  * @module
  */
 import { CorruptSnapshotError } from '../core/errors.js';
@@ -20,9 +21,9 @@ import { StoreLifecycle } from '../spi/store-options.js';
 import { S3Bucket } from './bucket.js';
 import type { S3ClientLike } from './client.js';
 import { S3_SOURCE as NAME } from './errors.js';
-import { decodeHead, encodeHead, HEAD_MAX_BYTES, type Head, headCopies, headKey } from './head.js';
-import { createBucketIfMissing } from './helpers.js';
-import { idPrefix, type SnapshotKey, snapshotKey } from './key-layout.js';
+import { dropHeadOf, HEAD_MAX_BYTES, type HeadRead, headCopies, headTarget, putHead, startHeadRead } from './head.js';
+import { idPrefix, snapshotKey } from './key-layout.js';
+import { type EarlyRead, KnownKeys } from './known-keys.js';
 import { keysOfSequenceNr, type ListedSnapshot, listNewestFirst, listSnapshotIds, matching } from './listing.js';
 import { resolveS3Options, type S3SnapshotStoreOptions } from './options.js';
 import { DELETE_BATCH, deleteKeys, getRanges, getWhole, put } from './transfer.js';
@@ -31,20 +32,6 @@ export type { S3SnapshotStoreOptions } from './options.js';
 
 /** `load` asks for a short first page: the newest snapshot is first, rarely more are needed. */
 const LOAD_FIRST_PAGE = 2;
-/** Ids whose newest known key a store remembers (oldest forgotten first); about 200 bytes each. */
-const REMEMBERED_IDS = 1024;
-
-/** The key this store last saved or loaded for an id: where the next load's GET may start. */
-interface KnownKey extends SnapshotKey {
-  readonly size: number;
-}
-
-/** A GET started before the listing answered; used only when the listing names the same key first. */
-interface EarlyRead {
-  readonly key: string;
-  readonly bytes: Promise<Buffer | undefined>;
-  readonly cancel: AbortController;
-}
 
 /** A snapshot serialized as a frame, ready to upload. */
 interface PreparedFrame {
@@ -60,9 +47,8 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
   readonly #serialization: Serialization;
   /** Saves and deletes of one (id, sequence number) in this process run one at a time. */
   readonly #locks = new KeyedLock();
-  /** Per id, the key this store saved or loaded last (insertion order = age, for forgetting). */
-  readonly #knownKeys = new Map<string, KnownKey>();
-  #bucketReady: Promise<void> | undefined;
+  /** Per id, the key this store saved or loaded last. */
+  readonly #knownKeys = new KnownKeys();
 
   constructor(options: S3SnapshotStoreOptions, lifecycle: StoreLifecycle, logger: Logger) {
     const settings = resolveS3Options(options, NAME);
@@ -92,18 +78,18 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
   }
 
   async load(persistenceId: string, criteria: SnapshotSelectionCriteria, reporting: SkipReporting): Promise<SelectedSnapshot | null> {
-    await this.#ready(persistenceId);
+    await this.#bucket.ready(persistenceId);
     // The listing stays the index: an early GET only saves waiting for it when the listing
     // then names the key this store knows as the youngest match; otherwise it is cancelled.
-    const early = this.#startEarlyRead(persistenceId, criteria);
+    const early = this.#knownKeys.startEarlyRead(this.#bucket, persistenceId, criteria);
     // Without a known key, the id's head (a copy of its newest small snapshot) is read in
     // parallel with the listing, and used only when it copies exactly what the listing names first.
-    const head = early ? undefined : this.#startHeadRead(persistenceId);
+    const head = early ? undefined : startHeadRead(this.#bucket, persistenceId);
     try {
       const listing = listNewestFirst(this.#bucket, persistenceId, criteria, 'load', LOAD_FIRST_PAGE);
       return await loadYoungestReadable(
         matching(listing, criteria),
-        (found) => this.#read(found, early?.key === found.key ? early : undefined, head?.bytes),
+        (found) => this.#read(found, early?.key === found.key ? early : undefined, head),
         reporting,
       );
     } finally {
@@ -119,7 +105,7 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
 
   async save({ parts, bytes }: PreparedFrame, { persistenceId, sequenceNr, timestamp }: SnapshotMetadata): Promise<void> {
     await this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
-      await this.#ready(persistenceId);
+      await this.#bucket.ready(persistenceId);
       const key = this.keyOf(persistenceId, sequenceNr, timestamp);
       // Look for objects this save replaces while the upload runs; delete them only after it succeeded.
       const siblings = keysOfSequenceNr(this.#bucket, persistenceId, sequenceNr, 'save');
@@ -127,18 +113,13 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
       // The head goes up alongside: a head whose object failed to land is never used (the listing must name it).
       const known = this.#knownKeys.get(persistenceId);
       const withHead = bytes <= HEAD_MAX_BYTES && !(known && known.sequenceNr > sequenceNr);
-      const base = idPrefix(this.#bucket.settings.prefix, persistenceId);
-      const head = withHead ? encodeHead(key, parts) : undefined;
-      // A failed head PUT does not fail the save: the snapshot is stored, and a missing or
-      // stale head only costs the next cold load the listing's round trip.
-      const headPut = head ? put(this.#bucket, persistenceId, headKey(base), head, bytes + (head[0] as Uint8Array).length) : undefined;
-      const headDone = headPut?.catch(() => undefined);
+      const headDone = withHead ? putHead(this.#bucket, persistenceId, key, parts, bytes) : undefined;
       try {
         await put(this.#bucket, persistenceId, key, parts, bytes);
       } finally {
         await headDone;
       }
-      this.#remember(persistenceId, { key, sequenceNr, timestamp, size: bytes });
+      this.#knownKeys.remember(persistenceId, { key, sequenceNr, timestamp, size: bytes });
       const replaced = (await siblings).filter((other) => other !== key);
       await deleteKeys(this.#bucket, persistenceId, replaced, 'save');
     });
@@ -146,19 +127,19 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
 
   async delete({ persistenceId, sequenceNr }: SnapshotMetadata): Promise<void> {
     await this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
-      await this.#ready(persistenceId);
-      this.#knownKeys.delete(persistenceId);
-      const target = this.#headTarget(persistenceId);
+      await this.#bucket.ready(persistenceId);
+      this.#knownKeys.forget(persistenceId);
+      const target = headTarget(this.#bucket, persistenceId);
       const keys = await keysOfSequenceNr(this.#bucket, persistenceId, sequenceNr, 'delete');
       await deleteKeys(this.#bucket, persistenceId, keys, 'delete');
-      await this.#dropHeadOf(persistenceId, await target, new Set(keys), 'delete');
+      await dropHeadOf(this.#bucket, persistenceId, await target, new Set(keys), 'delete');
     });
   }
 
   async deleteMatching(persistenceId: string, criteria: SnapshotSelectionCriteria): Promise<void> {
-    await this.#ready(persistenceId);
-    this.#knownKeys.delete(persistenceId);
-    const target = this.#headTarget(persistenceId);
+    await this.#bucket.ready(persistenceId);
+    this.#knownKeys.forget(persistenceId);
+    const target = headTarget(this.#bucket, persistenceId);
     const deleted = new Set<string>();
     let batch: string[] = [];
     const pageSize = this.#bucket.settings.pageSize;
@@ -175,24 +156,7 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
       }
     }
     await deleteKeys(this.#bucket, persistenceId, batch, 'deleteMatching');
-    await this.#dropHeadOf(persistenceId, await target, deleted, 'deleteMatching');
-  }
-
-  /** The key the id's head copies, undefined when there is no readable head. */
-  async #headTarget(persistenceId: string): Promise<string | undefined> {
-    const key = headKey(idPrefix(this.#bucket.settings.prefix, persistenceId));
-    const bytes = await getWhole(this.#bucket, { persistenceId, key });
-    return bytes === undefined ? undefined : decodeHead(bytes)?.key;
-  }
-
-  /**
-   * Deletes the id's head when it copies a deleted snapshot, so no copy outlives its
-   * snapshot. Not needed for correctness (a load uses a head only when the listing names
-   * its key); a save racing this may lose its head, which only costs its next load a trip.
-   */
-  async #dropHeadOf(persistenceId: string, target: string | undefined, deleted: ReadonlySet<string>, operation: string): Promise<void> {
-    if (target === undefined || !deleted.has(target)) return;
-    await deleteKeys(this.#bucket, persistenceId, [headKey(idPrefix(this.#bucket.settings.prefix, persistenceId))], operation);
+    await dropHeadOf(this.#bucket, persistenceId, await target, deleted, 'deleteMatching');
   }
 
   /**
@@ -201,7 +165,7 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
    * snapshots (metadata only, about 100 bytes each), never with their size.
    */
   async *list(persistenceId: string, criteria: SnapshotSelectionCriteria): AsyncIterable<SnapshotMetadata> {
-    await this.#ready(persistenceId);
+    await this.#bucket.ready(persistenceId);
     const found: SnapshotMetadata[] = [];
     const listing = listNewestFirst(this.#bucket, persistenceId, criteria, 'list', this.#bucket.settings.pageSize);
     for await (const entry of matching(listing, criteria)) {
@@ -220,69 +184,13 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
     return pageOfIds(await listSnapshotIds(this.#bucket, 'listPersistenceIds'), afterId, limit);
   }
 
-  /** Creates the bucket once, on first use, when asked to. */
-  #ready(persistenceId: string): Promise<void> {
-    if (!this.#bucket.settings.createBucket) return Promise.resolve();
-    if (!this.#bucketReady) {
-      const context = { operation: 'createBucket', command: 'CreateBucket', persistenceId, key: '' };
-      this.#bucketReady = this.#bucket
-        .call(context, ({ client, signal }) => createBucketIfMissing(client, this.#bucket.name, { abortSignal: signal }))
-        .then(() => undefined);
-      // A failed attempt is not cached: the next operation tries again.
-      this.#bucketReady.catch(() => {
-        this.#bucketReady = undefined;
-      });
-    }
-    return this.#bucketReady;
-  }
-
-  /**
-   * Starts the GET of the key this store saved or loaded last for `persistenceId`, when that
-   * snapshot matches `criteria` and is below the ranged-download size; undefined otherwise.
-   */
-  #startEarlyRead(persistenceId: string, criteria: SnapshotSelectionCriteria): EarlyRead | undefined {
-    const known = this.#knownKeys.get(persistenceId);
-    if (!known || known.size >= this.#bucket.settings.rangedThreshold || !criteria.matches(known)) return undefined;
-    const cancel = new AbortController();
-    const bytes = getWhole(this.#bucket, { persistenceId, key: known.key }, cancel.signal);
-    // Awaited only when the listing confirms the key; a cancelled or unused one must not surface.
-    bytes.catch(() => undefined);
-    return { key: known.key, bytes, cancel };
-  }
-
-  /** Starts the GET of the id's head object; its bytes are undefined when there is none. */
-  #startHeadRead(persistenceId: string): { readonly bytes: Promise<Buffer | undefined>; readonly cancel: AbortController } {
-    const cancel = new AbortController();
-    const key = headKey(idPrefix(this.#bucket.settings.prefix, persistenceId));
-    const bytes = getWhole(this.#bucket, { persistenceId, key }, cancel.signal);
-    // Awaited only when the listing names a snapshot; a cancelled or failed one falls back to the listed GET.
-    const settled = bytes.catch(() => undefined);
-    return { bytes: settled, cancel };
-  }
-
-  /** Notes the newest key this store wrote or read for an id, forgetting the oldest id past the limit. */
-  #remember(persistenceId: string, known: KnownKey): void {
-    const current = this.#knownKeys.get(persistenceId);
-    if (current && current.sequenceNr > known.sequenceNr) return;
-    this.#knownKeys.delete(persistenceId);
-    this.#knownKeys.set(persistenceId, known);
-    if (this.#knownKeys.size > REMEMBERED_IDS) this.#knownKeys.delete(this.#knownKeys.keys().next().value as string);
-  }
-
-  /** A head read in parallel, parsed; undefined when missing, failed or damaged. */
-  async #headOf(bytes: Promise<Buffer | undefined>): Promise<Head | undefined> {
-    const read = await bytes;
-    return read === undefined ? undefined : decodeHead(read);
-  }
-
   /**
    * GETs and decodes one snapshot (or takes the bytes of an early GET of the same key); a
    * vanished object counts as unreadable (skip to older).
    */
-  async #read(found: ListedSnapshot, early?: EarlyRead, headBytes?: Promise<Buffer | undefined>): Promise<SelectedSnapshot> {
+  async #read(found: ListedSnapshot, early?: EarlyRead, headRead?: HeadRead): Promise<SelectedSnapshot> {
     const { rangedThreshold, downloadConcurrency } = this.#bucket.settings;
-    const head =
-      !early && headBytes && found.size !== undefined && found.size <= HEAD_MAX_BYTES ? await this.#headOf(headBytes) : undefined;
+    const head = !early && headRead && found.size !== undefined && found.size <= HEAD_MAX_BYTES ? await headRead.head : undefined;
     const copy = head && headCopies(head, found) ? head.frame : null;
     const ranged = !early && !copy && found.size !== undefined && found.size >= rangedThreshold && downloadConcurrency > 1;
     let bytes = copy ?? (ranged ? await getRanges(this.#bucket, found, found.size as number) : null);
@@ -297,7 +205,12 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
       });
     }
     const selected = decodeSnapshot(decodeSnapshotFrame(bytes, found, NAME), this.#serialization, NAME);
-    this.#remember(found.persistenceId, { key: found.key, sequenceNr: found.sequenceNr, timestamp: found.timestamp, size: bytes.length });
+    this.#knownKeys.remember(found.persistenceId, {
+      key: found.key,
+      sequenceNr: found.sequenceNr,
+      timestamp: found.timestamp,
+      size: bytes.length,
+    });
     return selected;
   }
 }

@@ -18,6 +18,11 @@ export interface JournalCapabilities {
   readonly live?: boolean;
   /** Filters `readByOrdering` by entity type and slice range: `eventsBySlices` works. */
   readonly slices?: boolean;
+  /**
+   * Implements `listPersistenceIds` (a `ListableJournal`) without the global order of
+   * `queries`: tools list its ids (`memento ids`, export). Implied by `queries`.
+   */
+  readonly listing?: boolean;
 }
 
 /** Optional abilities of a durable state store; each defaults to false. */
@@ -39,6 +44,15 @@ export interface SnapshotCapabilities {
   readonly listing?: boolean;
 }
 
+/** Optional abilities of a projection offset store; each defaults to false. */
+export interface OffsetStoreCapabilities {
+  /**
+   * Implements `inTransaction` (a `TransactionalOffsetStore`): a projection's handler writes
+   * and the offset commit together, so the projection is exactly-once.
+   */
+  readonly transactions?: boolean;
+}
+
 /** Anything that may declare capabilities. */
 interface Declaring<C> {
   readonly capabilities?: C;
@@ -52,6 +66,7 @@ export function journalCapabilities(journal: object): Required<JournalCapabiliti
     tags: declared.tags === true,
     live: declared.live === true,
     slices: declared.slices === true,
+    listing: declared.listing === true || declared.queries === true,
   };
 }
 
@@ -59,6 +74,12 @@ export function journalCapabilities(journal: object): Required<JournalCapabiliti
 export function durableStateCapabilities(store: object): Required<DurableStateCapabilities> {
   const declared = (store as Declaring<DurableStateCapabilities>)?.capabilities ?? {};
   return { queries: declared.queries === true, live: declared.live === true, transfer: declared.transfer === true };
+}
+
+/** The offset store's capabilities with every default filled in (false for anything undeclared). */
+export function offsetStoreCapabilities(store: object): Required<OffsetStoreCapabilities> {
+  const declared = (store as Declaring<OffsetStoreCapabilities>)?.capabilities ?? {};
+  return { transactions: declared.transactions === true };
 }
 
 /** The snapshot store's capabilities with every default filled in. */

@@ -5,7 +5,6 @@
  * @module
  */
 import { validatePersistenceId } from '../core/persistence-id.js';
-import { measure, type PersistenceHooks } from '../observability/hooks.js';
 import type { DurableStateCapabilities } from './capabilities.js';
 import type {
   DurableStateChange,
@@ -15,8 +14,8 @@ import type {
   TransferableDurableStateStore,
 } from './durable-state-store.js';
 import { validateRestore, validateStateChange } from './durable-state-support.js';
+import { GuardedStore, type StoreGuardOptions } from './guarded-store.js';
 import { validateIdListing, validateOrderingRead } from './queryable-journal.js';
-import { StoreLifecycle } from './store-options.js';
 
 /** A state serialized for storing, with its size in bytes for the hooks. */
 export interface PreparedState {
@@ -62,14 +61,7 @@ export interface DurableStateStoreCore<P extends PreparedState = PreparedState> 
 }
 
 /** What {@link GuardedDurableStateStore} needs besides the core. */
-export interface DurableStateGuardOptions {
-  /** The store's name in errors and hook events (`'sqlite'`). */
-  readonly source: string;
-  /** Timing callbacks. @default none */
-  readonly hooks?: PersistenceHooks | undefined;
-  /** The lifecycle to share with a core that checks it again mid-operation. @default a new one */
-  readonly lifecycle?: StoreLifecycle | undefined;
-}
+export type DurableStateGuardOptions = StoreGuardOptions;
 
 /**
  * A durable state store around a {@link DurableStateStoreCore}: every public method refuses
@@ -78,61 +70,51 @@ export interface DurableStateGuardOptions {
  * work when the core declares `queries` and `transfer`.
  */
 export class GuardedDurableStateStore<P extends PreparedState = PreparedState>
+  extends GuardedStore<DurableStateStoreCore<P>>
   implements QueryableDurableStateStore, TransferableDurableStateStore
 {
   readonly capabilities: DurableStateCapabilities;
-  /** Refuses use after close; subclasses use it to guard methods of their own. */
-  protected readonly lifecycle: StoreLifecycle;
-  readonly #core: DurableStateStoreCore<P>;
-  readonly #source: string;
-  readonly #hooks: PersistenceHooks | undefined;
 
   constructor(core: DurableStateStoreCore<P>, options: DurableStateGuardOptions) {
-    this.#core = core;
-    this.#source = options.source;
-    this.#hooks = options.hooks;
-    this.lifecycle = options.lifecycle ?? new StoreLifecycle(options.source, 'durableStateStore');
+    super(core, options, 'durableStateStore');
     this.capabilities = core.capabilities ?? {};
-    // Readers look for `subscribe` to decide whether to wait for notifications.
+    // No `subscribe` to call on a store without notifications; readers go by capabilities.live.
     if (!core.subscribe) Object.defineProperty(this, 'subscribe', { value: undefined });
   }
 
   async get(persistenceId: string): Promise<DurableStateRecord> {
     this.lifecycle.assertOpen('get', persistenceId);
     validatePersistenceId(persistenceId);
-    return measure(this.#hooks, { operation: 'state.get', store: this.#source, persistenceId }, () => this.#core.get(persistenceId));
+    return this.timed('state.get', { persistenceId }, () => this.core.get(persistenceId));
   }
 
   async upsert(persistenceId: string, revision: number, value: unknown, tag?: string): Promise<void> {
     this.lifecycle.assertOpen('upsert', persistenceId);
     const checked = validateStateChange(persistenceId, revision, tag);
-    const prepared = this.#core.prepareUpsert(persistenceId, checked, value, tag);
-    await measure(this.#hooks, { operation: 'state.upsert', store: this.#source, persistenceId, bytes: prepared.bytes }, () =>
-      this.#core.upsert(prepared, persistenceId, checked, tag),
+    const prepared = this.core.prepareUpsert(persistenceId, checked, value, tag);
+    await this.timed('state.upsert', { persistenceId, bytes: prepared.bytes }, () =>
+      this.core.upsert(prepared, persistenceId, checked, tag),
     );
   }
 
   async delete(persistenceId: string, revision: number): Promise<void> {
     this.lifecycle.assertOpen('delete', persistenceId);
     const checked = validateStateChange(persistenceId, revision);
-    await measure(this.#hooks, { operation: 'state.delete', store: this.#source, persistenceId }, () =>
-      this.#core.delete(persistenceId, checked),
-    );
+    await this.timed('state.delete', { persistenceId }, () => this.core.delete(persistenceId, checked));
   }
 
   async readChangesByTag(tag: string, afterOrdering: number, limit: number): Promise<DurableStateChange[]> {
     this.lifecycle.assertOpen('readChangesByTag');
-    const { after, max } = validateOrderingRead(afterOrdering, limit, tag, { tagRequired: true, source: this.#source });
-    const read = this.#core.readChangesByTag;
-    if (!read) throw new TypeError(`${this.#source}: this durable state store does not declare the queries capability`);
-    return read.call(this.#core, tag, after, max);
+    const { after, max } = validateOrderingRead(afterOrdering, limit, tag, { tagRequired: true, source: this.source });
+    const read = this.coreMethod('readChangesByTag', 'this durable state store does not declare the queries capability');
+    return read.call(this.core, tag, after, max);
   }
 
   /** With the `transfer` capability: ids with a stored state (deleted ones included), ascending. */
   async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
     this.lifecycle.assertOpen('listPersistenceIds');
-    const max = validateIdListing(afterId, limit, this.#source);
-    return this.#transfer('listPersistenceIds').call(this.#core, afterId, max);
+    const max = validateIdListing(afterId, limit, this.source);
+    return this.#transfer('listPersistenceIds').call(this.core, afterId, max);
   }
 
   /** With the `transfer` capability: the stored state with its tag and time; null when never written. */
@@ -140,9 +122,7 @@ export class GuardedDurableStateStore<P extends PreparedState = PreparedState>
     this.lifecycle.assertOpen('readStored', persistenceId);
     validatePersistenceId(persistenceId);
     const read = this.#transfer('readStored');
-    return measure(this.#hooks, { operation: 'state.readStored', store: this.#source, persistenceId }, () =>
-      read.call(this.#core, persistenceId),
-    );
+    return this.timed('state.readStored', { persistenceId }, () => read.call(this.core, persistenceId));
   }
 
   /** With the `transfer` capability: writes `state` as it is, for an id never written here (else ConcurrencyError). */
@@ -150,29 +130,20 @@ export class GuardedDurableStateStore<P extends PreparedState = PreparedState>
     this.lifecycle.assertOpen('restore', state?.persistenceId);
     const { revision, timestamp } = validateRestore(state);
     const restore = this.#transfer('restore');
-    await measure(this.#hooks, { operation: 'state.restore', store: this.#source, persistenceId: state.persistenceId }, () =>
-      restore.call(this.#core, state, revision, timestamp),
-    );
+    await this.timed('state.restore', { persistenceId: state.persistenceId }, () => restore.call(this.core, state, revision, timestamp));
   }
 
   #transfer<K extends 'listPersistenceIds' | 'readStored' | 'restore'>(name: K): NonNullable<DurableStateStoreCore<P>[K]> {
-    const method = this.#core[name];
-    if (!method) throw new TypeError(`${this.#source}: this durable state store does not declare the transfer capability`);
-    return method as NonNullable<DurableStateStoreCore<P>[K]>;
+    return this.coreMethod(name, 'this durable state store does not declare the transfer capability');
   }
 
   async subscribe(listener: StateChangeListener): Promise<{ close(): Promise<void> }> {
     this.lifecycle.assertOpen('subscribe');
-    return (this.#core.subscribe as NonNullable<DurableStateStoreCore['subscribe']>).call(this.#core, listener);
+    return (this.core.subscribe as NonNullable<DurableStateStoreCore['subscribe']>).call(this.core, listener);
   }
 
   /** Aborted when the store closes, with a StoreClosedError as its reason (live queries listen to it). */
   get closeSignal(): AbortSignal {
     return this.lifecycle.closeSignal;
-  }
-
-  /** Closes the store; later calls fail with StoreClosedError. Idempotent. */
-  async close(): Promise<void> {
-    if (this.lifecycle.close()) await this.#core.close();
   }
 }

@@ -6,8 +6,9 @@
  */
 import { type AtomicWrite, type PersistentRepr, validateAtomicWrites } from '../core/persistent-repr.js';
 import { invalidArgument } from '../core/validation.js';
-import { callHook, measure, type PersistenceHooks } from '../observability/hooks.js';
+import { callHook } from '../observability/hooks.js';
 import type { JournalCapabilities } from './capabilities.js';
+import { GuardedStore, type StoreGuardOptions } from './guarded-store.js';
 import { type ReplayBounds, validateDeleteTo, validateHighestArguments, validateReplayArguments } from './journal-support.js';
 import { type IterationEnd, PagedIterable } from './paged-iterable.js';
 import {
@@ -19,7 +20,6 @@ import {
   validateOrderingRead,
   validateSliceFilter,
 } from './queryable-journal.js';
-import { StoreLifecycle } from './store-options.js';
 
 /**
  * The I/O of a journal. {@link GuardedJournal} calls it only while open, with checked
@@ -38,7 +38,7 @@ export interface JournalCore {
   deleteTo(persistenceId: string, toSequenceNr: number): Promise<void>;
   /** With the `queries` capability: see {@link QueryableJournal.readByOrdering}. */
   readByOrdering?(afterOrdering: number, limit: number, filter: OrderingFilter): Promise<OrderedEvent[]>;
-  /** With the `queries` capability: see {@link QueryableJournal.listPersistenceIds}. */
+  /** With the `queries` or `listing` capability: see {@link QueryableJournal.listPersistenceIds}. */
   listPersistenceIds?(afterId: string | undefined, limit: number): Promise<string[]>;
   /** With the `live` capability: see {@link QueryableJournal.subscribe}. */
   subscribe?(listener: ChangeListener): Promise<{ close(): Promise<void> }>;
@@ -47,14 +47,7 @@ export interface JournalCore {
 }
 
 /** What {@link GuardedJournal} needs besides the core. */
-export interface JournalGuardOptions {
-  /** The journal's name in errors and hook events (`'sqlite'`). */
-  readonly source: string;
-  /** Timing callbacks. @default none */
-  readonly hooks?: PersistenceHooks | undefined;
-  /** The lifecycle to share with a core that checks it again mid-operation. @default a new one */
-  readonly lifecycle?: StoreLifecycle | undefined;
-}
+export type JournalGuardOptions = StoreGuardOptions;
 
 /**
  * A journal around a {@link JournalCore}: every public method refuses a closed journal and
@@ -62,21 +55,13 @@ export interface JournalGuardOptions {
  * `OperationEvent` says; `journal.replay` is reported when a replay ends, read through or not).
  * `subscribe` exists only when the core has it.
  */
-export class GuardedJournal implements QueryableJournal {
+export class GuardedJournal extends GuardedStore<JournalCore> implements QueryableJournal {
   readonly capabilities: JournalCapabilities;
-  /** Refuses use after close; subclasses use it to guard methods of their own. */
-  protected readonly lifecycle: StoreLifecycle;
-  readonly #core: JournalCore;
-  readonly #source: string;
-  readonly #hooks: PersistenceHooks | undefined;
 
   constructor(core: JournalCore, options: JournalGuardOptions) {
-    this.#core = core;
-    this.#source = options.source;
-    this.#hooks = options.hooks;
-    this.lifecycle = options.lifecycle ?? new StoreLifecycle(options.source, 'journal');
+    super(core, options, 'journal');
     this.capabilities = core.capabilities ?? {};
-    // Readers look for `subscribe` to decide whether to wait for notifications.
+    // No `subscribe` to call on a store without notifications; readers go by capabilities.live.
     if (!core.subscribe) Object.defineProperty(this, 'subscribe', { value: undefined });
   }
 
@@ -85,7 +70,7 @@ export class GuardedJournal implements QueryableJournal {
     validateAtomicWrites(writes);
     const persistenceId = writes.length === 1 ? writes[0]?.persistenceId : undefined;
     const count = writes.reduce((sum, write) => sum + write.events.length, 0);
-    return measure(this.#hooks, { operation: 'journal.write', store: this.#source, persistenceId, count }, () => this.#core.write(writes));
+    return this.timed('journal.write', { persistenceId, count }, () => this.core.write(writes));
   }
 
   /**
@@ -107,14 +92,14 @@ export class GuardedJournal implements QueryableJournal {
     }
     const started = performance.now();
     const report = (count: number) =>
-      callHook(this.#hooks?.onOperation, {
+      callHook(this.hooks?.onOperation, {
         operation: 'journal.replay',
-        store: this.#source,
+        store: this.source,
         persistenceId,
         count,
         durationMs: performance.now() - started,
       });
-    const events = this.#core.replay(persistenceId, bounds);
+    const events = this.core.replay(persistenceId, bounds);
     if (events instanceof PagedIterable) return (events as PagedIterable<unknown, PersistentRepr>).iterate(report);
     return counted(events, report)[Symbol.asyncIterator]();
   }
@@ -122,38 +107,34 @@ export class GuardedJournal implements QueryableJournal {
   async highestSequenceNr(persistenceId: string, from?: number): Promise<number> {
     this.lifecycle.assertOpen('highestSequenceNr', persistenceId);
     validateHighestArguments(persistenceId, from);
-    return measure(this.#hooks, { operation: 'journal.highestSequenceNr', store: this.#source, persistenceId }, () =>
-      this.#core.highestSequenceNr(persistenceId),
-    );
+    return this.timed('journal.highestSequenceNr', { persistenceId }, () => this.core.highestSequenceNr(persistenceId));
   }
 
   async deleteTo(persistenceId: string, toSequenceNr: number): Promise<void> {
     this.lifecycle.assertOpen('deleteTo', persistenceId);
     const to = validateDeleteTo(persistenceId, toSequenceNr);
-    await measure(this.#hooks, { operation: 'journal.deleteTo', store: this.#source, persistenceId }, () =>
-      this.#core.deleteTo(persistenceId, to),
-    );
+    await this.timed('journal.deleteTo', { persistenceId }, () => this.core.deleteTo(persistenceId, to));
   }
 
   async readByOrdering(afterOrdering: number, limit = 1000, filter: OrderingFilter = {}): Promise<OrderedEvent[]> {
     this.lifecycle.assertOpen('readByOrdering');
-    const { after, max } = validateOrderingRead(afterOrdering, limit, filter.tag, { source: this.#source });
-    const slices = validateSliceFilter(filter, this.#source);
+    const { after, max } = validateOrderingRead(afterOrdering, limit, filter.tag, { source: this.source });
+    const slices = validateSliceFilter(filter, this.source);
     // A core without the capability would ignore the filter and return other slices' events.
     if (slices && this.capabilities.slices !== true)
-      invalidArgument('filter.slices', 'a journal declaring capabilities.slices', filter, { source: this.#source });
-    return this.#query('readByOrdering').call(this.#core, after, max, slices ? { slices } : filter);
+      invalidArgument('filter.slices', 'a journal declaring capabilities.slices', filter, { source: this.source });
+    return this.#query('readByOrdering').call(this.core, after, max, slices ? { slices } : filter);
   }
 
   async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
     this.lifecycle.assertOpen('listPersistenceIds');
-    const max = validateIdListing(afterId, limit, this.#source);
-    return this.#query('listPersistenceIds').call(this.#core, afterId, max);
+    const max = validateIdListing(afterId, limit, this.source);
+    return this.#query('listPersistenceIds').call(this.core, afterId, max);
   }
 
   async subscribe(listener: ChangeListener): Promise<{ close(): Promise<void> }> {
     this.lifecycle.assertOpen('subscribe');
-    return this.#query('subscribe').call(this.#core, listener);
+    return this.#query('subscribe').call(this.core, listener);
   }
 
   /** Aborted when the store closes, with a StoreClosedError as its reason (live queries listen to it). */
@@ -161,15 +142,8 @@ export class GuardedJournal implements QueryableJournal {
     return this.lifecycle.closeSignal;
   }
 
-  /** Closes the journal; later calls fail with StoreClosedError. Idempotent. */
-  async close(): Promise<void> {
-    if (this.lifecycle.close()) await this.#core.close();
-  }
-
   #query<K extends 'readByOrdering' | 'listPersistenceIds' | 'subscribe'>(name: K): NonNullable<JournalCore[K]> {
-    const method = this.#core[name];
-    if (!method) throw new TypeError(`${this.#source}: this journal does not implement ${name} (see its capabilities)`);
-    return method as NonNullable<JournalCore[K]>;
+    return this.coreMethod(name, `this journal does not implement ${name} (see its capabilities)`);
   }
 }
 

@@ -6,10 +6,10 @@
  * @module
  */
 import { validateFunction } from '../core/validation.js';
-import { measure, type PersistenceHooks } from '../observability/hooks.js';
+import type { OffsetStoreCapabilities } from './capabilities.js';
+import { GuardedStore, type StoreGuardOptions } from './guarded-store.js';
 import { encodeOffset, type OffsetStore, offsetToNumber, type TransactionalOffsetStore, validateProjectionName } from './offset-store.js';
 import type { Offset } from './read-journal.js';
-import { StoreLifecycle } from './store-options.js';
 
 /**
  * The I/O of an offset store. {@link GuardedOffsetStore} calls it only while open, with a
@@ -35,40 +35,25 @@ export interface TransactionalOffsetStoreCore<Transaction> extends OffsetStoreCo
   ): Promise<void>;
 }
 
-/** What {@link GuardedOffsetStore} needs besides the core. */
-export interface OffsetStoreGuardOptions {
-  /** The store's name in errors and hook events (`'sqlite'`). */
-  readonly source: string;
-  /** Timing callbacks (`offset.load`, `offset.save`, `offset.inTransaction`). @default none */
-  readonly hooks?: PersistenceHooks | undefined;
-  /** The lifecycle to share with a core that checks it again mid-operation. @default a new one */
-  readonly lifecycle?: StoreLifecycle | undefined;
-}
+/** What {@link GuardedOffsetStore} needs besides the core; its hooks time `offset.load`, `offset.save` and `offset.inTransaction`. */
+export type OffsetStoreGuardOptions = StoreGuardOptions;
 
 /**
  * An {@link OffsetStore} around an {@link OffsetStoreCore}: every public method refuses a
  * closed store and validates the projection name and offset, then times the core's I/O.
  */
-export class GuardedOffsetStore implements OffsetStore {
-  /** Refuses use after close; subclasses use it to guard methods of their own. */
-  protected readonly lifecycle: StoreLifecycle;
-  /** The store's name in errors and hook events. */
-  protected readonly source: string;
-  /** Timing callbacks, for subclasses timing methods of their own. */
-  protected readonly hooks: PersistenceHooks | undefined;
-  readonly #core: OffsetStoreCore;
+export class GuardedOffsetStore<Core extends OffsetStoreCore = OffsetStoreCore> extends GuardedStore<Core> implements OffsetStore {
+  /** No transactions: `load` and `save` only. */
+  readonly capabilities: OffsetStoreCapabilities = {};
 
-  constructor(core: OffsetStoreCore, options: OffsetStoreGuardOptions) {
-    this.#core = core;
-    this.source = options.source;
-    this.hooks = options.hooks;
-    this.lifecycle = options.lifecycle ?? new StoreLifecycle(options.source, 'offsetStore');
+  constructor(core: Core, options: OffsetStoreGuardOptions) {
+    super(core, options, 'offsetStore');
   }
 
   async load(projectionName: string): Promise<Offset> {
     this.lifecycle.assertOpen('load');
     const name = validateProjectionName(projectionName);
-    return measure(this.hooks, { operation: 'offset.load', store: this.source }, () => this.#core.load(name));
+    return this.timed('offset.load', {}, () => this.core.load(name));
   }
 
   async save(projectionName: string, offset: Offset): Promise<void> {
@@ -76,12 +61,7 @@ export class GuardedOffsetStore implements OffsetStore {
     const name = validateProjectionName(projectionName);
     offsetToNumber(offset, name);
     const value = encodeOffset(offset);
-    await measure(this.hooks, { operation: 'offset.save', store: this.source }, () => this.#core.save(name, offset, value));
-  }
-
-  /** Closes the store; later calls fail with StoreClosedError. Idempotent. */
-  async close(): Promise<void> {
-    if (this.lifecycle.close()) await this.#core.close();
+    await this.timed('offset.save', {}, () => this.core.save(name, offset, value));
   }
 }
 
@@ -89,13 +69,12 @@ export class GuardedOffsetStore implements OffsetStore {
  * A {@link TransactionalOffsetStore} around a {@link TransactionalOffsetStoreCore}: as
  * {@link GuardedOffsetStore}, and `inTransaction` checks its handler too.
  */
-export class GuardedTransactionalOffsetStore<Transaction> extends GuardedOffsetStore implements TransactionalOffsetStore<Transaction> {
-  readonly #core: TransactionalOffsetStoreCore<Transaction>;
-
-  constructor(core: TransactionalOffsetStoreCore<Transaction>, options: OffsetStoreGuardOptions) {
-    super(core, options);
-    this.#core = core;
-  }
+export class GuardedTransactionalOffsetStore<Transaction>
+  extends GuardedOffsetStore<TransactionalOffsetStoreCore<Transaction>>
+  implements TransactionalOffsetStore<Transaction>
+{
+  /** Offers `inTransaction`: projections on it are exactly-once. */
+  override readonly capabilities: OffsetStoreCapabilities = { transactions: true };
 
   async inTransaction(projectionName: string, offset: Offset, work: (transaction: Transaction) => void | Promise<void>): Promise<void> {
     this.lifecycle.assertOpen('inTransaction');
@@ -103,8 +82,6 @@ export class GuardedTransactionalOffsetStore<Transaction> extends GuardedOffsetS
     offsetToNumber(offset, name);
     const value = encodeOffset(offset);
     validateFunction(work, 'work', { source: this.source });
-    await measure(this.hooks, { operation: 'offset.inTransaction', store: this.source }, () =>
-      this.#core.inTransaction(name, offset, value, work),
-    );
+    await this.timed('offset.inTransaction', {}, () => this.core.inTransaction(name, offset, value, work));
   }
 }

@@ -7,9 +7,9 @@
 import type { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
-import { measure, type PersistenceHooks } from '../observability/hooks.js';
 import { type Logger, type LoggerOption, resolveLogger } from '../observability/logger.js';
 import type { SnapshotCapabilities } from './capabilities.js';
+import { GuardedStore, type StoreGuardOptions } from './guarded-store.js';
 import { validateIdListing } from './queryable-journal.js';
 import type { ListableSnapshotStore, SnapshotLoadOptions, SnapshotSaveOptions } from './snapshot-store.js';
 import {
@@ -19,7 +19,6 @@ import {
   validateSnapshotMetadata,
   validateSnapshotQuery,
 } from './snapshot-support.js';
-import { StoreLifecycle } from './store-options.js';
 
 /** A snapshot serialized for storing, with its size in bytes for the hooks. */
 export interface PreparedSnapshot {
@@ -52,18 +51,9 @@ export interface SnapshotStoreCore<P extends PreparedSnapshot = PreparedSnapshot
 }
 
 /** What {@link GuardedSnapshotStore} needs besides the core. */
-export interface GuardOptions {
-  /** The store's name in errors, logs and hook events (`'sqlite'`). */
-  readonly source: string;
+export interface GuardOptions extends StoreGuardOptions {
   /** Where skipped snapshots are logged. @default silent */
   readonly logger?: LoggerOption | undefined;
-  /** Timing and skip callbacks. @default none */
-  readonly hooks?: PersistenceHooks | undefined;
-  /**
-   * The lifecycle to share with the core, for a core that checks it again mid-operation
-   * (between pages of a listing). @default a new one
-   */
-  readonly lifecycle?: StoreLifecycle | undefined;
   /** The store's `maxSnapshotBytes` option: larger snapshots are refused before anything is written. @default no limit */
   readonly maxSnapshotBytes?: number | undefined;
 }
@@ -73,80 +63,62 @@ export interface GuardOptions {
  * closed store, validates its arguments, then times the core's I/O for the hooks.
  * `listPersistenceIds` works when the core declares `listing`.
  */
-export class GuardedSnapshotStore<P extends PreparedSnapshot = PreparedSnapshot> implements ListableSnapshotStore {
+export class GuardedSnapshotStore<P extends PreparedSnapshot = PreparedSnapshot>
+  extends GuardedStore<SnapshotStoreCore<P>>
+  implements ListableSnapshotStore
+{
   readonly capabilities: SnapshotCapabilities;
-  /** Refuses use after close; subclasses use it to guard methods of their own. */
-  protected readonly lifecycle: StoreLifecycle;
-  readonly #core: SnapshotStoreCore<P>;
-  readonly #source: string;
   readonly #logger: Logger;
-  readonly #hooks: PersistenceHooks | undefined;
   readonly #maxSnapshotBytes: number | undefined;
 
   constructor(core: SnapshotStoreCore<P>, options: GuardOptions) {
-    this.#maxSnapshotBytes = validateMaxSnapshotBytes(options.maxSnapshotBytes, 'options.maxSnapshotBytes');
-    this.#core = core;
-    this.#source = options.source;
+    const maxSnapshotBytes = validateMaxSnapshotBytes(options.maxSnapshotBytes, 'options.maxSnapshotBytes');
+    super(core, options, 'snapshotStore');
+    this.#maxSnapshotBytes = maxSnapshotBytes;
     this.#logger = resolveLogger(options.logger);
-    this.#hooks = options.hooks;
-    this.lifecycle = options.lifecycle ?? new StoreLifecycle(options.source, 'snapshotStore');
     this.capabilities = core.capabilities ?? {};
   }
 
   /** With the `listing` capability: ids with at least one snapshot, ascending, after `afterId`, at most `limit`. */
   async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
     this.lifecycle.assertOpen('listPersistenceIds');
-    const max = validateIdListing(afterId, limit, this.#source);
-    const list = this.#core.listPersistenceIds;
-    if (!list) throw new TypeError(`${this.#source}: this snapshot store does not declare the listing capability`);
-    return list.call(this.#core, afterId, max);
+    const max = validateIdListing(afterId, limit, this.source);
+    const list = this.coreMethod('listPersistenceIds', 'this snapshot store does not declare the listing capability');
+    return list.call(this.core, afterId, max);
   }
 
   async load(persistenceId: string, criteria: SnapshotSelectionCriteria, options?: SnapshotLoadOptions): Promise<SelectedSnapshot | null> {
     this.lifecycle.assertOpen('load', persistenceId);
     const checked = validateSnapshotQuery(persistenceId, criteria);
-    const reporting: SkipReporting = { source: this.#source, logger: this.#logger, hooks: this.#hooks, options };
-    return measure(this.#hooks, { operation: 'snapshot.load', store: this.#source, persistenceId }, () =>
-      this.#core.load(persistenceId, checked, reporting),
-    );
+    const reporting: SkipReporting = { source: this.source, logger: this.#logger, hooks: this.hooks, options };
+    return this.timed('snapshot.load', { persistenceId }, () => this.core.load(persistenceId, checked, reporting));
   }
 
   async save(metadata: SnapshotMetadata, snapshot: unknown, options?: SnapshotSaveOptions): Promise<void> {
     this.lifecycle.assertOpen('save', metadata?.persistenceId);
     const checked = validateSnapshotMetadata(metadata);
-    const prepared = this.#core.prepareSave(checked, snapshot);
-    assertSnapshotFits(checked, prepared.bytes, this.#maxSnapshotBytes, options, this.#source);
-    await measure(
-      this.#hooks,
-      { operation: 'snapshot.save', store: this.#source, persistenceId: checked.persistenceId, bytes: prepared.bytes },
-      () => this.#core.save(prepared, checked),
+    const prepared = this.core.prepareSave(checked, snapshot);
+    assertSnapshotFits(checked, prepared.bytes, this.#maxSnapshotBytes, options, this.source);
+    await this.timed('snapshot.save', { persistenceId: checked.persistenceId, bytes: prepared.bytes }, () =>
+      this.core.save(prepared, checked),
     );
   }
 
   async delete(metadata: SnapshotMetadata): Promise<void> {
     this.lifecycle.assertOpen('delete', metadata?.persistenceId);
     const checked = validateSnapshotMetadata(metadata);
-    await measure(this.#hooks, { operation: 'snapshot.delete', store: this.#source, persistenceId: checked.persistenceId }, () =>
-      this.#core.delete(checked),
-    );
+    await this.timed('snapshot.delete', { persistenceId: checked.persistenceId }, () => this.core.delete(checked));
   }
 
   async deleteMatching(persistenceId: string, criteria: SnapshotSelectionCriteria): Promise<void> {
     this.lifecycle.assertOpen('deleteMatching', persistenceId);
     const checked = validateSnapshotQuery(persistenceId, criteria);
-    await measure(this.#hooks, { operation: 'snapshot.deleteMatching', store: this.#source, persistenceId }, () =>
-      this.#core.deleteMatching(persistenceId, checked),
-    );
+    await this.timed('snapshot.deleteMatching', { persistenceId }, () => this.core.deleteMatching(persistenceId, checked));
   }
 
   async *list(persistenceId: string, criteria?: SnapshotSelectionCriteria): AsyncIterable<SnapshotMetadata> {
     this.lifecycle.assertOpen('list', persistenceId);
     const checked = validateSnapshotQuery(persistenceId, criteria);
-    yield* this.#core.list(persistenceId, checked);
-  }
-
-  /** Closes the store; later calls fail with StoreClosedError. Idempotent. */
-  async close(): Promise<void> {
-    if (this.lifecycle.close()) await this.#core.close();
+    yield* this.core.list(persistenceId, checked);
   }
 }

@@ -5,10 +5,13 @@
  * @module
  */
 import { describeValue, InvalidArgumentError } from '../core/errors.js';
-import { NoOffset, type Offset } from '../spi/read-journal.js';
+import { type OffsetStoreCapabilities, offsetStoreCapabilities } from './capabilities.js';
+import { NoOffset, type Offset } from './read-journal.js';
 
 /** Stores the last processed offset per projection name. */
 export interface OffsetStore {
+  /** What the store offers beyond load and save. @default {} (no transactions) */
+  readonly capabilities?: OffsetStoreCapabilities;
   /** The stored offset, or NoOffset for a projection that never ran. */
   load(projectionName: string): Promise<Offset>;
   /** Replaces the stored offset. */
@@ -24,9 +27,9 @@ export interface TransactionalOffsetStore<Transaction> extends OffsetStore {
   inTransaction(projectionName: string, offset: Offset, work: (transaction: Transaction) => void | Promise<void>): Promise<void>;
 }
 
-/** True when the store offers transactions. */
+/** True when the store declares transactions (`capabilities.transactions`). */
 export function isTransactionalOffsetStore(store: OffsetStore): store is TransactionalOffsetStore<unknown> {
-  return typeof (store as Partial<TransactionalOffsetStore<unknown>>).inTransaction === 'function';
+  return offsetStoreCapabilities(store).transactions;
 }
 
 /** Checks a projection name. */

@@ -25,8 +25,19 @@ export interface OrderingFilter {
   readonly slices?: { readonly entityType: string } & SliceRange;
 }
 
+/** A journal that lists its persistence ids in order (capability `listing`, or `queries`). */
+export interface ListableJournal extends Journal {
+  /** Persistence ids ever written, ascending (by code point), after `afterId`, at most `limit`. */
+  listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]>;
+}
+
+/** True when the journal declares `listing` (or `queries`), i.e. implements {@link ListableJournal}. */
+export function isListableJournal(journal: Journal): journal is ListableJournal {
+  return typeof journal === 'object' && journal !== null && journalCapabilities(journal).listing;
+}
+
 /** A journal that can serve queries. */
-export interface QueryableJournal extends Journal {
+export interface QueryableJournal extends ListableJournal {
   /**
    * Events with an ordering above `afterOrdering`, ascending, at most `limit`. Must never
    * return an ordering while a lower one may still appear (a transaction committing late):

@@ -3,7 +3,7 @@
  * @module
  */
 import { StoreClosedError } from '../core/errors.js';
-import type { PersistenceHooks } from '../observability/hooks.js';
+import { measure, type OperationName, type PersistenceHooks } from '../observability/hooks.js';
 import type { LoggerOption } from '../observability/logger.js';
 import type { Serialization } from '../serialization/serialization.js';
 
@@ -72,4 +72,30 @@ export class StoreLifecycle {
       actual: 'closed',
     });
   }
+}
+
+/** A method a store adds beyond its SPI, as {@link runGuarded} runs it. */
+export interface GuardedCall<A, T> {
+  /** The operation reported to the hooks (`journal.purge`); StoreClosedError names it too. */
+  readonly operation: OperationName;
+  readonly persistenceId?: string | undefined;
+  /** Validates the arguments (after the closed check); its result goes to `io`. */
+  readonly check: () => A;
+  /** The I/O, timed for the hooks. */
+  readonly io: (checked: A) => Promise<T>;
+}
+
+/**
+ * Runs a method a store adds beyond its SPI (a purge, say) as the guards run their own:
+ * refused when closed, arguments checked, the I/O timed for `hooks` under `source`.
+ */
+export async function runGuarded<A, T>(
+  lifecycle: StoreLifecycle,
+  hooks: PersistenceHooks | undefined,
+  source: string,
+  call: GuardedCall<A, T>,
+): Promise<T> {
+  lifecycle.assertOpen(call.operation.slice(call.operation.indexOf('.') + 1), call.persistenceId);
+  const checked = call.check();
+  return measure(hooks, { operation: call.operation, store: source, persistenceId: call.persistenceId }, () => call.io(checked));
 }

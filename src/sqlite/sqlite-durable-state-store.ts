@@ -3,14 +3,13 @@
  * change run in one write transaction, so two processes cannot both take a revision.
  * @module
  */
-import { Serialization } from '../serialization/serialization.js';
+import type { Serialization } from '../serialization/serialization.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
 import type { DurableStateChange, DurableStateRecord, StoredDurableState } from '../spi/durable-state-store.js';
 import { decodeState, encodeState, restoreConflict, revisionConflict } from '../spi/durable-state-support.js';
 import { type DurableStateStoreCore, GuardedDurableStateStore } from '../spi/guarded-durable-state-store.js';
 import { ChangeListeners } from '../spi/queryable-journal.js';
-import { StoreLifecycle } from '../spi/store-options.js';
-import { checkOptions, NAME, type SqliteDurableStateStoreOptions, type SqliteTarget } from './options.js';
+import { NAME, type SqliteDurableStateStoreOptions, type SqliteTarget } from './options.js';
 import {
   selectChangesByTag,
   selectRevision,
@@ -19,7 +18,7 @@ import {
   selectStoredState,
   upsertState,
 } from './sql/durable-state-sql.js';
-import { StoreConnection } from './store-connection.js';
+import { type StoreConnection, storeParts } from './store-connection.js';
 
 interface PreparedPayload {
   readonly payload: Uint8Array;
@@ -171,10 +170,7 @@ export class SqliteDurableStateStore extends GuardedDurableStateStore<PreparedPa
   readonly #connection: StoreConnection;
 
   constructor(database: SqliteTarget, options: SqliteDurableStateStoreOptions = {}) {
-    const settings = checkOptions(database, options);
-    const lifecycle = new StoreLifecycle(NAME, 'durableStateStore');
-    const connection = new StoreConnection(database, settings, lifecycle);
-    const serialization = options.serialization ?? new Serialization();
+    const { lifecycle, connection, serialization } = storeParts(database, options, 'durableStateStore');
     super(new SqliteDurableStateCore(connection, serialization), {
       source: NAME,
       hooks: options.hooks,

@@ -5,18 +5,17 @@
  * @module
  */
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
-import { Serialization } from '../serialization/serialization.js';
+import type { Serialization } from '../serialization/serialization.js';
 import type { JournalCapabilities } from '../spi/capabilities.js';
 import { GuardedJournal, type JournalCore } from '../spi/guarded-journal.js';
 import { checkRecordedHighest, decodeEvent, type ReplayBounds, type StoredEvent } from '../spi/journal-support.js';
 import { type PackedPageRow, type UnpackedPage, unpackPage } from '../spi/packed-event-pages.js';
 import { pagedIterable } from '../spi/paged-iterable.js';
 import { type ChangeListener, ChangeListeners, type OrderedEvent, type OrderingFilter } from '../spi/queryable-journal.js';
-import { StoreLifecycle } from '../spi/store-options.js';
 import type { SqliteConnection } from './connection.js';
 import { PageSizer } from './event-pages.js';
 import { GroupCommit } from './group-commit.js';
-import { checkOptions, checkPageSize, NAME, type SqliteJournalOptions, type SqliteTarget } from './options.js';
+import { checkPageSize, NAME, type SqliteJournalOptions, type SqliteTarget } from './options.js';
 import {
   deleteEvents,
   deleteTags,
@@ -26,7 +25,7 @@ import {
   selectPage,
   selectPersistenceIds,
 } from './sql/journal-sql.js';
-import { StoreConnection } from './store-connection.js';
+import { type StoreConnection, storeParts } from './store-connection.js';
 
 /** The I/O of {@link SqliteJournal}. */
 class SqliteJournalCore implements JournalCore {
@@ -200,11 +199,8 @@ export class SqliteJournal extends GuardedJournal {
   readonly #connection: StoreConnection;
 
   constructor(database: SqliteTarget, options: SqliteJournalOptions = {}) {
-    const settings = checkOptions(database, options);
+    const { lifecycle, connection, serialization } = storeParts(database, options, 'journal');
     const pageSize = checkPageSize(options.replayPageSize, 'options.replayPageSize', 1000);
-    const serialization = options.serialization ?? new Serialization();
-    const lifecycle = new StoreLifecycle(NAME, 'journal');
-    const connection = new StoreConnection(database, settings, lifecycle);
     super(new SqliteJournalCore(connection, serialization, pageSize), { source: NAME, hooks: options.hooks, lifecycle });
     this.serialization = serialization;
     this.#connection = connection;

@@ -6,14 +6,13 @@
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
-import { Serialization } from '../serialization/serialization.js';
+import type { Serialization } from '../serialization/serialization.js';
 import type { SnapshotCapabilities } from '../spi/capabilities.js';
 import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
 import { decodeSnapshot, encodeSnapshot, loadYoungestReadable, type SkipReporting, type StoredSnapshot } from '../spi/snapshot-support.js';
-import { StoreLifecycle } from '../spi/store-options.js';
-import { checkOptions, checkPageSize, NAME, type SqliteSnapshotStoreOptions, type SqliteTarget } from './options.js';
+import { checkPageSize, NAME, type SqliteSnapshotStoreOptions, type SqliteTarget } from './options.js';
 import { deleteSnapshot, selectKeys, selectMetadataPage, selectSnapshotIds, selectYoungest, upsertSnapshot } from './sql/snapshot-sql.js';
-import { StoreConnection } from './store-connection.js';
+import { type StoreConnection, storeParts } from './store-connection.js';
 
 type SnapshotRow = [number, number, Uint8Array, Uint8Array | null];
 type KeyRow = [number, number];
@@ -148,11 +147,8 @@ export class SqliteSnapshotStore extends GuardedSnapshotStore<PreparedRow> {
   readonly #connection: StoreConnection;
 
   constructor(database: SqliteTarget, options: SqliteSnapshotStoreOptions = {}) {
-    const settings = checkOptions(database, options);
+    const { lifecycle, connection, serialization } = storeParts(database, options, 'snapshotStore');
     const pageSize = checkPageSize(options.listPageSize, 'options.listPageSize', 1000);
-    const lifecycle = new StoreLifecycle(NAME, 'snapshotStore');
-    const connection = new StoreConnection(database, settings, lifecycle);
-    const serialization = options.serialization ?? new Serialization();
     super(new SqliteSnapshotCore(connection, serialization, pageSize), {
       source: NAME,
       logger: options.logger,

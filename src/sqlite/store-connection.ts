@@ -3,9 +3,10 @@
  * I/O and open failures arrive as rejected promises), released on close.
  * @module
  */
-import type { StoreLifecycle } from '../spi/store-options.js';
+import { Serialization } from '../serialization/serialization.js';
+import { StoreLifecycle } from '../spi/store-options.js';
 import { acquireConnection, releaseConnection, type SqliteConnection } from './connection.js';
-import type { ConnectionSettings, SqliteTarget } from './options.js';
+import { type ConnectionSettings, checkOptions, NAME, type SqliteOptions, type SqliteTarget } from './options.js';
 
 /** A store's handle on its shared connection. */
 export class StoreConnection {
@@ -34,4 +35,19 @@ export class StoreConnection {
     if (this.#connection) releaseConnection(this.#connection);
     this.#connection = undefined;
   }
+}
+
+/** What every SQLite store builds before its core, sharing the lifecycle with its guard. */
+export interface StoreParts {
+  readonly lifecycle: StoreLifecycle;
+  readonly connection: StoreConnection;
+  readonly serialization: Serialization;
+}
+
+/** Checks `options` and builds a store's {@link StoreParts}; `kind` names the store in StoreClosedError messages. */
+export function storeParts(database: SqliteTarget, options: SqliteOptions, kind: string): StoreParts {
+  const settings = checkOptions(database, options);
+  const lifecycle = new StoreLifecycle(NAME, kind);
+  const connection = new StoreConnection(database, settings, lifecycle);
+  return { lifecycle, connection, serialization: options.serialization ?? new Serialization() };
 }

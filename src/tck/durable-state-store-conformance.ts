@@ -9,7 +9,6 @@ import { durableStateCapabilities } from '../spi/capabilities.js';
 import { type DurableStateStore, isTransferableDurableStateStore } from '../spi/durable-state-store.js';
 import {
   type ConformanceOptions,
-  conformanceTest,
   expectClosedStoreReleasesItsHandles,
   expectMementoError,
   expectRejection,
@@ -47,13 +46,9 @@ export function durableStateStoreConformance(
     let pid: string;
     let observed: Observed;
 
-    freshStorePerTest(factory, options, (created, reported) => {
-      store = created;
-      observed = reported;
-      pid = uniqueId('state');
+    const test = freshStorePerTest(factory, options, 'state', (...fresh) => {
+      [store, observed, pid] = fresh;
     });
-
-    const test = conformanceTest(options);
 
     test('declares only capabilities it implements', async () => {
       const { queries, live, transfer } = durableStateCapabilities(store);

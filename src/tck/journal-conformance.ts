@@ -11,7 +11,6 @@ import type { Journal } from '../spi/journal.js';
 import {
   type ConformanceOptions,
   collect,
-  conformanceTest,
   expectClosedStoreReleasesItsHandles,
   expectMementoError,
   freshStorePerTest,
@@ -69,13 +68,9 @@ export function journalConformance<J extends Journal>(
     let pid: string;
     let observed: Observed;
 
-    freshStorePerTest(factory, options, (created, reported) => {
-      journal = created;
-      observed = reported;
-      pid = uniqueId('journal');
+    const test = freshStorePerTest(factory, options, 'journal', (...fresh) => {
+      [journal, observed, pid] = fresh;
     });
-
-    const test = conformanceTest(options);
 
     /** Events 1-3 written one by one, 4 and 5 as one AtomicWrite (the Akka TCK's fixture). */
     const writeFixture = async (id = pid) => {

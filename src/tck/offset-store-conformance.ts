@@ -10,10 +10,10 @@ import { isTransactionalOffsetStore, type OffsetStore, type TransactionalOffsetS
 import { NoOffset, type Offset } from '../spi/read-journal.js';
 import {
   type ConformanceOptions,
-  conformanceTest,
   expectClosedStoreReleasesItsHandles,
   expectRejection,
   freshStorePerTest,
+  missingMethods,
   type Observed,
   type StoreFactory,
   shown,
@@ -55,16 +55,15 @@ export function offsetStoreConformance<S extends ClosableOffsetStore>(
     let projection: string;
     let observed: Observed;
 
-    freshStorePerTest(factory, options, (created, reported) => {
-      store = created;
-      observed = reported;
-      projection = uniqueId('projection');
+    const test = freshStorePerTest(factory, options, 'projection', (...fresh) => {
+      [store, observed, projection] = fresh;
     });
-
-    const test = conformanceTest(options);
     const sequence = (value: number): Offset => ({ type: 'sequence', value });
     const transactional = (): TransactionalOffsetStore<unknown> | undefined => (isTransactionalOffsetStore(store) ? store : undefined);
 
+    test('declares capabilities.transactions only with an inTransaction method', async () => {
+      if (isTransactionalOffsetStore(store)) expect(missingMethods(store, ['inTransaction']), 'capabilities.transactions').toEqual([]);
+    });
     test('a projection that never saved has NoOffset', async () => {
       expect(await store.load(projection)).toEqual(NoOffset);
     });

@@ -7,12 +7,10 @@
 import {
   type ConformanceOptions,
   type ConformanceTestRegistrar,
-  conformanceTest,
   DELIVERY_BOUND_MS,
   freshStorePerTest,
   type StoreFactory,
   UNREACHABLE_POLL_MS,
-  uniqueId,
   within,
 } from './support.js';
 
@@ -26,8 +24,7 @@ export function freshStoreAndTagPerTest<S extends { close(): Promise<void> }>(
   tagLabel: string,
   onCreate: (store: S, tag: string) => void,
 ): ConformanceTestRegistrar {
-  freshStorePerTest(factory, options, (created) => onCreate(created, uniqueId(tagLabel)));
-  return conformanceTest(options);
+  return freshStorePerTest(factory, options, tagLabel, (created, _observed, tag) => onCreate(created, tag));
 }
 
 /**

@@ -13,7 +13,6 @@ import type { ListableSnapshotStore, SnapshotStore } from '../spi/snapshot-store
 import {
   type ConformanceOptions,
   collect,
-  conformanceTest,
   expectClosedStoreReleasesItsHandles,
   expectMementoError,
   freshStorePerTest,
@@ -57,13 +56,9 @@ export function snapshotStoreConformance<S extends SnapshotStore>(
     let pid: string;
     let observed: Observed;
 
-    freshStorePerTest(factory, options, (created, reported) => {
-      store = created;
-      observed = reported;
-      pid = uniqueId('snapshot');
+    const test = freshStorePerTest(factory, options, 'snapshot', (...fresh) => {
+      [store, observed, pid] = fresh;
     });
-
-    const test = conformanceTest(options);
     const metadata = (sequenceNr: number, id = pid) => new SnapshotMetadata({ persistenceId: id, sequenceNr, timestamp: at(sequenceNr) });
     /** Snapshots at 11-15, as in the Akka TCK. */
     const writeFixture = async (id = pid) => {

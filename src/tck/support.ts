@@ -184,19 +184,21 @@ export const DELIVERY_BOUND_MS = 15_000;
 export const liveTestTimeoutMs = (waits: number): number => (waits + 1) * DELIVERY_BOUND_MS;
 
 /**
- * Gives every test a fresh store from `factory` (handed to `onCreate` with what it reports),
- * and closes it and runs the options' teardown afterwards.
+ * Gives every test a fresh store from `factory` and an id of its own named after `idLabel`
+ * (handed to `onCreate` with what the store reports), closes the store and runs the options'
+ * teardown afterwards; returns the suite's test registrar.
  */
 export function freshStorePerTest<S extends { close(): Promise<void> }>(
   factory: StoreFactory<S>,
   options: ConformanceOptions<S>,
-  onCreate: (store: S, observed: Observed) => void,
-): void {
+  idLabel: string,
+  onCreate: (store: S, observed: Observed, id: string) => void,
+): ConformanceTestRegistrar {
   let current: S | undefined;
   beforeEach(async () => {
     const { context, observed } = observingContext();
     current = await factory(context);
-    onCreate(current, observed);
+    onCreate(current, observed, uniqueId(idLabel));
   });
   afterEach(async () => {
     if (!current) return;
@@ -204,6 +206,7 @@ export function freshStorePerTest<S extends { close(): Promise<void> }>(
     await options.teardown?.(current);
     current = undefined;
   });
+  return conformanceTest(options);
 }
 
 /** Renders what a store returned for a failed expectation: errors with their code and message. */

@@ -3,11 +3,23 @@
  * openable by the test (to seed, damage or check) and named by CLI arguments.
  */
 import { join } from 'node:path';
+import { DeleteTableCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
+import { afterAll, beforeAll, vi } from 'vitest';
+import {
+  Attribute,
+  createTable,
+  DynamoDbDurableStateStore,
+  DynamoDbJournal,
+  DynamoDbSnapshotStore,
+  Kind,
+  partitionKey,
+} from '../../src/dynamodb/index.js';
 import { migrate, tableNames } from '../../src/postgres/index.js';
 import { connect, PG_URL, postgresStoreClasses, randomSchema } from '../postgres/support.js';
 import { sqliteStoreClasses } from '../sqlite/helpers.js';
+import { DYNALITE_CREDENTIALS, uniqueTableName, useDynamoTable } from '../support/dynalite.js';
 import { openStoreSet, type StoreSet } from '../support/store-set.js';
 import { tempDir } from './harness.js';
 
@@ -88,6 +100,58 @@ export function postgresBackend(): Backend {
       if (!pool) return;
       for (const schema of schemas) await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
       await pool.end();
+    },
+  };
+}
+
+/**
+ * Tables on the run's shared dynalite, named by `dynamodb://` URLs; the CLI reads the
+ * credentials from the environment, as it would from a user's. Call at file level (it
+ * registers the hooks that start and stop the server's client).
+ */
+export function dynamoDbBackend(): Backend {
+  const dynamo = useDynamoTable('cli');
+  const tables: string[] = [];
+  beforeAll(() => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', DYNALITE_CREDENTIALS.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', DYNALITE_CREDENTIALS.secretAccessKey);
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+  });
+  return {
+    name: 'DynamoDB',
+    async location(label) {
+      const tableName = uniqueTableName(label.replace(/[^A-Za-z0-9_.-]/g, '-'));
+      tables.push(tableName);
+      const { client, server } = dynamo;
+      await createTable(client, { tableName });
+      return {
+        args: ['--store', `dynamodb://${tableName}?endpoint=${server.endpoint}&region=us-east-1`],
+        async open() {
+          return openStoreSet(
+            { Journal: DynamoDbJournal, SnapshotStore: DynamoDbSnapshotStore, DurableStateStore: DynamoDbDurableStateStore },
+            { client, tableName },
+          );
+        },
+        async damageSnapshot(persistenceId, sequenceNr) {
+          await client.send(
+            new UpdateItemCommand({
+              TableName: tableName,
+              Key: {
+                [Attribute.partitionKey]: { S: partitionKey(Kind.snapshot, persistenceId) },
+                [Attribute.sortKey]: { N: String(sequenceNr) },
+              },
+              UpdateExpression: 'SET #p = :p',
+              ExpressionAttributeNames: { '#p': Attribute.payload },
+              ExpressionAttributeValues: { ':p': { B: Uint8Array.from([0x4d, 0x45, 0x01]) } },
+            }),
+          );
+        },
+      };
+    },
+    async cleanup() {
+      for (const table of tables) await dynamo.client.send(new DeleteTableCommand({ TableName: table })).catch(() => {});
     },
   };
 }

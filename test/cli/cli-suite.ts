@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SnapshotMetadata, wrapSnapshotMetadata } from '../../src/index.js';
-import { accountAfter, seed, timeOf } from '../inspect/seed.js';
+import { accountAfter, seed, seededIdSummaries, timeOf } from '../inspect/seed.js';
 import { type Backend, type Location, withStores } from './backends.js';
 import { DEFINITIONS, memento, tempDir } from './harness.js';
 import { recorderJson } from './snapshot-stores-support.js';
@@ -44,33 +44,7 @@ export function describeCommands(backend: Backend): void {
       expect(table.stdout).toMatch(/profile\|1\s+0\s+0\s+0\s+2\s+\d{4}-/);
       expect(table.stdout).toContain('4 ids');
       const json = JSON.parse((await cli(location, 'ids', '--json')).stdout);
-      expect(json).toEqual([
-        {
-          persistenceId: 'account|1',
-          highestSequenceNr: 10,
-          eventCount: 10,
-          snapshotCount: 2,
-          stateRevision: 0,
-          lastWriteTimestamp: timeOf(10),
-        },
-        {
-          persistenceId: 'account|2',
-          highestSequenceNr: 3,
-          eventCount: 3,
-          snapshotCount: 0,
-          stateRevision: 0,
-          lastWriteTimestamp: timeOf(3),
-        },
-        { persistenceId: 'ledger', highestSequenceNr: 6, eventCount: 6, snapshotCount: 1, stateRevision: 0, lastWriteTimestamp: timeOf(6) },
-        {
-          persistenceId: 'profile|1',
-          highestSequenceNr: 0,
-          eventCount: 0,
-          snapshotCount: 0,
-          stateRevision: 2,
-          lastWriteTimestamp: expect.any(Number),
-        },
-      ]);
+      expect(json).toEqual(seededIdSummaries);
       expect(JSON.parse((await cli(location, 'ids', '--json', '--prefix', 'account|')).stdout)).toHaveLength(2);
       expect(JSON.parse((await cli(location, 'ids', '--json', '--limit', '1')).stdout)).toHaveLength(1);
       const bad = await cli(location, 'ids', '--limit', 'many');

@@ -2,7 +2,8 @@
  * The conformance suites against dynalite, every store sharing one table (the kit uses a
  * unique persistence id per test). Events and durable states larger than DynamoDB's 400 KB
  * item are refused by design (docs/dynamodb.md), so their large-value tests use 300 KB;
- * snapshots keep the kit's 10 MiB, which go to an S3 store through `largeSnapshots`.
+ * snapshots keep the kit's size (test/support/large-payloads.ts), above an item, so they go to an
+ * S3 store through `largeSnapshots`.
  */
 import {
   DynamoDbDurableStateQueries,
@@ -20,6 +21,7 @@ import {
   snapshotStoreConformance,
 } from '../../src/tck/index.js';
 import { useDynamoTable } from '../support/dynalite.js';
+import { largePayloads } from '../support/large-payloads.js';
 import { useS3Bucket } from '../support/s3-server.js';
 import { damageSnapshotItem } from './helpers.js';
 
@@ -43,7 +45,10 @@ snapshotStoreConformance(
       listPageSize: 2,
       largeSnapshots: new S3SnapshotStore({ client: s3.client, bucket, prefix: 'large/' }),
     }),
-  { damageSnapshot: (_store, persistenceId, sequenceNr) => damageSnapshotItem(dynamo.client, dynamo.tableName, persistenceId, sequenceNr) },
+  {
+    ...largePayloads(),
+    damageSnapshot: (_store, persistenceId, sequenceNr) => damageSnapshotItem(dynamo.client, dynamo.tableName, persistenceId, sequenceNr),
+  },
 );
 
 // Without a large-snapshot store: the same suite, with snapshots that fit an item.

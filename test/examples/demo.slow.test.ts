@@ -35,6 +35,9 @@ describe('npm run demo', () => {
       { cwd: ROOT, encoding: 'utf8', env: { ...process.env, FOREST_STORE: 'sqlite' } },
     );
     expect(demo.status, demo.stderr).toBe(0);
+    // The replayed counts come from the reader's onProgress reports (its done report), not a counter of the demo's own.
+    expect(demo.stdout).toMatch(/after a crash: .*\(snapshot at action #200 \+ 100 replayed actions\)/);
+    expect(demo.stdout).toMatch(/3\. recovery without snapshots: .*\(all 300 actions replayed\)/);
     const lines = demo.stdout.trimEnd().split('\n');
     const command = (lines.at(-1) as string).trim();
     expect(lines.at(-2)).toMatch(/^5\. open this forest in the web inspector/);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { FileSnapshotStore } from '../../src/fs/index.js';
 import { snapshotStoreConformance } from '../../src/tck/index.js';
+import { largePayloads } from '../support/large-payloads.js';
 
 let directory: string;
 beforeAll(async () => {
@@ -14,6 +15,7 @@ afterAll(async () => {
 });
 
 snapshotStoreConformance('fs', (context) => new FileSnapshotStore({ ...context, directory }), {
+  ...largePayloads(),
   damageSnapshot: async (store, persistenceId, sequenceNr) => {
     const path = await store.pathOf(persistenceId, sequenceNr);
     if (!path) throw new Error(`no snapshot ${sequenceNr} of ${persistenceId} to damage`);

@@ -3,6 +3,7 @@
  * `account|1` (10 events, snapshots at 5 and 10), `account|2` (3 events, no snapshot),
  * `ledger` (6 machine actions, recorder snapshot at 3) and durable `profile|1` (revision 2).
  */
+import { expect } from 'vitest';
 import {
   type DurableStateStore,
   type Journal,
@@ -30,6 +31,21 @@ export const ledgerAction = (sequenceNr: number): PersistentRepr => ({
   event: { type: 'add', payload: { amount: sequenceNr } },
   manifest: 'add',
 });
+
+/** The id summaries of the whole seed, in id order (`profile|1`'s write time is the clock's at seeding). */
+export const seededIdSummaries = [
+  { persistenceId: 'account|1', highestSequenceNr: 10, eventCount: 10, snapshotCount: 2, stateRevision: 0, lastWriteTimestamp: timeOf(10) },
+  { persistenceId: 'account|2', highestSequenceNr: 3, eventCount: 3, snapshotCount: 0, stateRevision: 0, lastWriteTimestamp: timeOf(3) },
+  { persistenceId: 'ledger', highestSequenceNr: 6, eventCount: 6, snapshotCount: 1, stateRevision: 0, lastWriteTimestamp: timeOf(6) },
+  {
+    persistenceId: 'profile|1',
+    highestSequenceNr: 0,
+    eventCount: 0,
+    snapshotCount: 0,
+    stateRevision: 2,
+    lastWriteTimestamp: expect.any(Number) as number,
+  },
+];
 
 /** Writes the seed; snapshots only when a store is given. */
 export async function seed(stores: {

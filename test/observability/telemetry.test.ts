@@ -13,6 +13,7 @@ import {
   defineDurableEntity,
   defineEntity,
   Effect,
+  type EntityOptions,
   type EventEnvelope,
   type Journal,
   MemoryDurableStateStore,
@@ -49,19 +50,21 @@ function setup() {
   return { telemetry, spans, histogram, exporter };
 }
 
-const counter = defineEntity<number, { type: 'add'; amount: number } | { type: 'get' } | { type: 'snapshot' }, { amount: number }>({
-  name: 'counter',
-  emptyState: 0,
-  commandHandler: (state, command) => {
-    if (command.type === 'get') return Effect.reply(state);
-    if (command.type === 'snapshot')
-      return Effect.none<{ amount: number }, number>()
-        .thenSnapshot()
-        .thenReply((s) => s);
-    return Effect.persist<{ amount: number }, number>({ amount: command.amount }).thenReply((s) => s);
-  },
-  eventHandler: (state, event) => state + event.amount,
-});
+const counterOptions: EntityOptions<number, { type: 'add'; amount: number } | { type: 'get' } | { type: 'snapshot' }, { amount: number }> =
+  {
+    name: 'counter',
+    emptyState: 0,
+    commandHandler: (state, command) => {
+      if (command.type === 'get') return Effect.reply(state);
+      if (command.type === 'snapshot')
+        return Effect.none<{ amount: number }, number>()
+          .thenSnapshot()
+          .thenReply((s) => s);
+      return Effect.persist<{ amount: number }, number>({ amount: command.amount }).thenReply((s) => s);
+    },
+    eventHandler: (state, event) => state + event.amount,
+  };
+const counter = defineEntity(counterOptions);
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -105,7 +108,10 @@ describe('openTelemetry', () => {
       'memento.events': 1,
       'memento.sequence_nr.snapshot': 2,
       'memento.sequence_nr.last': 3,
+      'memento.bytes_read': expect.any(Number),
+      'memento.snapshots_skipped': 0,
     });
+    expect(recoveries.at(-1)?.attributes['memento.bytes_read']).toBeGreaterThan(0);
     expect(spans('memento.snapshot.load').at(-1)?.attributes).toMatchObject({ 'memento.found': true, 'memento.sequence_nr': 2 });
     expect(spans('memento.journal.replay').at(-1)?.attributes).toMatchObject({
       'memento.persistence_id': 'counter|a',
@@ -141,6 +147,23 @@ describe('openTelemetry', () => {
     expect(highest?.status).toEqual({ code: SpanStatusCode.ERROR, message: 'journal down' });
     expect(highest?.events.map((event) => event.name)).toContain('exception');
     expect(spans('memento.recovery')[0]?.status.code).toBe(SpanStatusCode.ERROR);
+  });
+
+  it('traces the snapshot deletes that pruning makes, with the persistence id and sequence number', async () => {
+    const { telemetry, spans } = setup();
+    const persistence = createPersistence({ journal: new MemoryJournal(), snapshotStore: new MemorySnapshotStore(), telemetry });
+    closers.push(() => persistence.close());
+    const pruned = defineEntity({ ...counterOptions, name: 'pruned', retention: { keepNSnapshots: 1 } });
+    const ref = persistence.entity(pruned, 'd');
+    await ref.ask({ type: 'add', amount: 1 });
+    await ref.ask({ type: 'snapshot' });
+    await ref.ask({ type: 'add', amount: 2 });
+    await ref.ask({ type: 'snapshot' });
+    await persistence.idle();
+    const deletes = spans('memento.snapshot.delete');
+    expect(deletes.length).toBeGreaterThanOrEqual(1);
+    expect(deletes[0]?.attributes).toMatchObject({ 'memento.persistence_id': 'pruned|d' });
+    expect(deletes[0]?.status.code).not.toBe(SpanStatusCode.ERROR);
   });
 
   it('traces durable state get and upsert with revisions', async () => {

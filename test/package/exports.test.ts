@@ -116,8 +116,8 @@ describe('package metadata', () => {
     expect(manifest.engines.node).toBe('^20.19.0 || >=22.12.0');
   });
 
-  it('keeps drivers, MessagePack and the AWS SDK optional peers, never dependencies', () => {
-    for (const peer of ['better-sqlite3', 'pg', 'msgpackr', '@aws-sdk/client-s3', '@aws-sdk/client-dynamodb']) {
+  it('keeps drivers, MessagePack, the AWS SDK and the OpenTelemetry API optional peers, never dependencies', () => {
+    for (const peer of ['better-sqlite3', 'pg', 'msgpackr', '@aws-sdk/client-s3', '@aws-sdk/client-dynamodb', '@opentelemetry/api']) {
       expect(manifest.dependencies[peer], `${peer} is not a dependency`).toBeUndefined();
       expect(manifest.peerDependencies[peer], `${peer} is a peer`).toBeDefined();
       expect(manifest.peerDependenciesMeta[peer]?.optional, `${peer} is optional`).toBe(true);

@@ -113,4 +113,21 @@ describe('postgres growth and cleanup', () => {
     expect(isMementoError(invalid, ErrorCodes.invalidArgument), String(invalid)).toBe(true);
     await journal.close();
   });
+
+  it('runs the purges like the SPI methods: timed for the hooks, refused once closed', async () => {
+    const operations: string[] = [];
+    const hooks = { onOperation: (event: { operation: string }) => operations.push(event.operation) };
+    const journal = new PostgresJournal({ pool: pg.pool, schema: pg.schema, hooks });
+    const store = new PostgresDurableStateStore({ pool: pg.pool, schema: pg.schema, hooks });
+    await journal.purge(id('gone'));
+    await journal.purgeDeleted({ retentionMs: 60_000 });
+    await store.purgeDeleted({ retentionMs: 60_000 });
+    expect(operations).toEqual(['journal.purge', 'journal.purgeDeleted', 'state.purgeDeleted']);
+    await journal.close();
+    await store.close();
+    for (const closed of [journal.purge(id('late')), journal.purgeDeleted({ retentionMs: 0 }), store.purgeDeleted({ retentionMs: 0 })]) {
+      const error = await closed.catch((caught: unknown) => caught);
+      expect(isMementoError(error, ErrorCodes.storeClosed), String(error)).toBe(true);
+    }
+  });
 });

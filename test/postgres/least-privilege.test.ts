@@ -1,10 +1,12 @@
 /**
  * The stores under an application role holding only the grants docs/postgres.md lists
- * ("Least-privilege roles"): migrate() on a current schema succeeds, every store works,
- * and a missing grant is a PermissionDeniedError naming the privilege.
+ * ("Least-privilege roles", its sql block run as written): migrate() on a current schema
+ * succeeds, every store works, a table added later is usable without a new grant, and a
+ * missing grant is a PermissionDeniedError naming the privilege.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import type pg from 'pg';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes, isMementoError, type PermissionDeniedError } from '../../src/core/errors.js';
 import type { AtomicWrite } from '../../src/core/persistent-repr.js';
@@ -21,11 +23,20 @@ import {
 import { collect } from '../../src/tck/index.js';
 import { connect, PG_URL, randomSchema } from './support.js';
 
-/** The grants of docs/postgres.md, "Least-privilege roles", for `schema` and `role`. */
-const applicationGrants = (schema: string, role: string) => `
-GRANT USAGE ON SCHEMA "${schema}" TO ${role};
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA "${schema}" TO ${role};
-GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA "${schema}" TO ${role};`;
+/**
+ * The SQL block of docs/postgres.md, "Least-privilege roles", for `schema` and `role`: what
+ * the admin runs before migrating, and the grants after.
+ */
+function documentedGrants(schema: string, role: string): { beforeMigrate: string; afterMigrate: string } {
+  const docs = readFileSync(new URL('../../docs/postgres.md', import.meta.url), 'utf8');
+  const section = docs.slice(docs.indexOf('## Least-privilege roles'));
+  const block = /```sql\n([\s\S]*?)```/.exec(section)?.[1];
+  if (!block) throw new Error('docs/postgres.md, "Least-privilege roles": expected a sql block, found none');
+  const sql = block.replaceAll('app_role', role).replace(/\bapp\b/g, schema);
+  const split = sql.indexOf('-- then migrate');
+  if (split === -1) throw new Error('docs/postgres.md, "Least-privilege roles": expected a "-- then migrate" line in the sql block');
+  return { beforeMigrate: sql.slice(0, split), afterMigrate: sql.slice(split) };
+}
 
 const roleUrl = (role: string) => {
   const url = new URL(PG_URL);
@@ -34,6 +45,7 @@ const roleUrl = (role: string) => {
 };
 
 const roles: string[] = [];
+const schemas: string[] = [];
 let admin: pg.Pool;
 const schema = randomSchema('pg_least');
 
@@ -52,7 +64,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (!admin) return;
-  await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => {});
+  for (const name of [schema, ...schemas]) await admin.query(`DROP SCHEMA IF EXISTS "${name}" CASCADE`).catch(() => {});
   for (const role of roles) {
     await admin.query(`DROP OWNED BY ${role}`).catch(() => {});
     await admin.query(`DROP ROLE IF EXISTS ${role}`).catch(() => {});
@@ -68,7 +80,12 @@ const event = (persistenceId: string, sequenceNr: number, payload: unknown): Ato
 describe('postgres least-privilege role', () => {
   it('migrates a current schema and runs every store with only the documented grants', async () => {
     const role = await createRole('app');
-    await admin.query(applicationGrants(schema, role));
+    const schema = randomSchema('pg_least_docs');
+    schemas.push(schema);
+    const grants = documentedGrants(schema, role);
+    await admin.query(grants.beforeMigrate);
+    await migrate({ pool: admin, schema });
+    await admin.query(grants.afterMigrate);
     const { rows } = await admin.query<{ create: boolean }>(`SELECT has_database_privilege($1, current_database(), 'CREATE') AS create`, [
       role,
     ]);
@@ -105,6 +122,16 @@ describe('postgres least-privilege role', () => {
       expect(await state.purgeDeleted({ retentionMs: 0 })).toContain(pid);
       await journal.deleteTo(pid, 2);
       expect(await journal.purgeDeleted({ retentionMs: 0 })).toContain(pid);
+
+      // What a later release adds, migrated by the admin role, needs no new grant (the default privileges).
+      await admin.query(`CREATE TABLE "${schema}".memento_later (id bigserial PRIMARY KEY, note text)`);
+      const application = new pg.Pool({ connectionString, max: 1 });
+      try {
+        await application.query(`INSERT INTO "${schema}".memento_later (note) VALUES ('added later')`);
+        expect((await application.query(`SELECT note FROM "${schema}".memento_later`)).rows).toEqual([{ note: 'added later' }]);
+      } finally {
+        await application.end();
+      }
     } finally {
       await Promise.all([journal.close(), snapshots.close(), state.close(), offsets.close()]);
     }

@@ -10,19 +10,27 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PersistenceHooks } from '../../src/observability/hooks.js';
 import type { Logger } from '../../src/observability/logger.js';
-import { migrate, PostgresDurableStateStore, PostgresJournal, PostgresSnapshotStore } from '../../src/postgres/index.js';
+import {
+  migrate,
+  PostgresDurableStateStore,
+  PostgresJournal,
+  PostgresOffsetStore,
+  PostgresSnapshotStore,
+} from '../../src/postgres/index.js';
 import { createReadJournal } from '../../src/query/index.js';
 import {
   atomicWrite,
   durableStateQueryConformance,
   durableStateStoreConformance,
   journalConformance,
+  offsetStoreConformance,
   queryConformance,
   snapshotStoreConformance,
 } from '../../src/tck/index.js';
 import { entitySuite } from '../runtime/entity-suite.js';
+import { largePayloads } from '../support/large-payloads.js';
 import { type Bouncer, startPgBouncer } from './servers.js';
-import { connect, PG_URL, randomSchema } from './support.js';
+import { connect, PG_URL, plantEventFailure, randomSchema } from './support.js';
 
 let bouncer: Bouncer | undefined;
 let bounced: pg.Pool | undefined;
@@ -63,8 +71,12 @@ const journal = (options: { logger?: Logger; notifyChannel?: string; hooks?: Per
 const stateStore = (options: { logger?: Logger; hooks?: PersistenceHooks } = {}) =>
   new PostgresDurableStateStore({ pool: pool(), schema, listen: { connectionString: PG_URL }, ...options });
 
-journalConformance('postgres via pgbouncer', (context) => journal(context));
+journalConformance('postgres via pgbouncer', (context) => journal(context), {
+  ...largePayloads(),
+  failStoringEvent: (_journal, persistenceId, sequenceNr) => plantEventFailure(pool(), schema, persistenceId, sequenceNr),
+});
 snapshotStoreConformance('postgres via pgbouncer', (context) => new PostgresSnapshotStore({ ...context, pool: pool(), schema }), {
+  ...largePayloads(),
   damageSnapshot: async (_store, persistenceId, sequenceNr) => {
     const result = await pool().query(
       `UPDATE "${schema}".memento_snapshots
@@ -75,9 +87,10 @@ snapshotStoreConformance('postgres via pgbouncer', (context) => new PostgresSnap
     if (result.rowCount !== 1) throw new Error(`no snapshot ${sequenceNr} of ${persistenceId} to damage`);
   },
 });
-durableStateStoreConformance('postgres via pgbouncer', (context) => stateStore(context));
+durableStateStoreConformance('postgres via pgbouncer', (context) => stateStore(context), largePayloads());
 queryConformance('postgres via pgbouncer', (context) => journal(context));
 durableStateQueryConformance('postgres via pgbouncer', (context) => stateStore(context));
+offsetStoreConformance('postgres via pgbouncer', (context) => new PostgresOffsetStore({ ...context, pool: pool(), schema }));
 entitySuite(
   'postgres via pgbouncer',
   async () => ({

@@ -196,3 +196,32 @@ export async function startProxy(): Promise<{
     },
   };
 }
+
+/**
+ * Makes the insert of one event fail (a trigger raises on it, after the rows before it in
+ * the write were inserted), for the journal conformance kit's `failStoringEvent`; returns
+ * the function that removes the fault.
+ */
+export async function plantEventFailure(
+  pool: Pick<pg.Pool, 'query'>,
+  schema: string,
+  persistenceId: string,
+  sequenceNr: number,
+): Promise<() => Promise<void>> {
+  const quotedSchema = `"${schema}"`;
+  const quoted = `'${persistenceId.replaceAll("'", "''")}'`;
+  await pool.query(`CREATE FUNCTION ${quotedSchema}.tck_fail_event() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.persistence_id = ${quoted} AND NEW.sequence_nr = ${sequenceNr} THEN
+        RAISE EXCEPTION 'storage failure planted by the conformance kit';
+      END IF;
+      RETURN NEW;
+    END $$`);
+  await pool.query(
+    `CREATE TRIGGER tck_fail_event BEFORE INSERT ON ${quotedSchema}.memento_journal FOR EACH ROW EXECUTE FUNCTION ${quotedSchema}.tck_fail_event()`,
+  );
+  return async () => {
+    await pool.query(`DROP TRIGGER tck_fail_event ON ${quotedSchema}.memento_journal`);
+    await pool.query(`DROP FUNCTION ${quotedSchema}.tck_fail_event()`);
+  };
+}

@@ -12,33 +12,18 @@ import {
   queryConformance,
   snapshotStoreConformance,
 } from '../../src/tck/index.js';
-import { useSchema } from './support.js';
+import { largePayloads } from '../support/large-payloads.js';
+import { plantEventFailure, useSchema } from './support.js';
 
 const pg = useSchema('tck');
 
 journalConformance('postgres', (context) => new PostgresJournal({ ...context, pool: pg.pool, schema: pg.schema }), {
-  // A trigger raises on the insert of that one event, after the rows before it in the write were inserted.
-  failStoringEvent: async (_journal, persistenceId, sequenceNr) => {
-    const schema = `"${pg.schema}"`;
-    const quoted = `'${persistenceId.replaceAll("'", "''")}'`;
-    await pg.pool.query(`CREATE FUNCTION ${schema}.tck_fail_event() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW.persistence_id = ${quoted} AND NEW.sequence_nr = ${sequenceNr} THEN
-          RAISE EXCEPTION 'storage failure planted by the conformance kit';
-        END IF;
-        RETURN NEW;
-      END $$`);
-    await pg.pool.query(
-      `CREATE TRIGGER tck_fail_event BEFORE INSERT ON ${schema}.memento_journal FOR EACH ROW EXECUTE FUNCTION ${schema}.tck_fail_event()`,
-    );
-    return async () => {
-      await pg.pool.query(`DROP TRIGGER tck_fail_event ON ${schema}.memento_journal`);
-      await pg.pool.query(`DROP FUNCTION ${schema}.tck_fail_event()`);
-    };
-  },
+  ...largePayloads(),
+  failStoringEvent: (_journal, persistenceId, sequenceNr) => plantEventFailure(pg.pool, pg.schema, persistenceId, sequenceNr),
 });
 
 snapshotStoreConformance('postgres', (context) => new PostgresSnapshotStore({ ...context, pool: pg.pool, schema: pg.schema }), {
+  ...largePayloads(),
   damageSnapshot: async (_store, persistenceId, sequenceNr) => {
     const result = await pg.pool.query(
       `UPDATE "${pg.schema}".memento_snapshots
@@ -50,7 +35,11 @@ snapshotStoreConformance('postgres', (context) => new PostgresSnapshotStore({ ..
   },
 });
 
-durableStateStoreConformance('postgres', (context) => new PostgresDurableStateStore({ ...context, pool: pg.pool, schema: pg.schema }));
+durableStateStoreConformance(
+  'postgres',
+  (context) => new PostgresDurableStateStore({ ...context, pool: pg.pool, schema: pg.schema }),
+  largePayloads(),
+);
 
 queryConformance('postgres', (context) => new PostgresJournal({ ...context, pool: pg.pool, schema: pg.schema }));
 durableStateQueryConformance('postgres', (context) => new PostgresDurableStateStore({ ...context, pool: pg.pool, schema: pg.schema }));

@@ -87,6 +87,30 @@ describe('adaptive snapshots and recovery reports', () => {
     await persistence.close();
   });
 
+  it('snapshotEvery, snapshotEveryBytes and snapshotWhen compose: whichever passes first takes the snapshot', async () => {
+    const { journal, snapshotStore } = stores();
+    const persistence = createPersistence({ journal, snapshotStore });
+    const size = new Serialization().serialize({ type: 'added', amount: 1 } satisfies CounterEvent).length;
+    const definition = counter({
+      retention: { snapshotEvery: 4, snapshotEveryBytes: size * 10 },
+      snapshotWhen: (_state, event) => event.amount === 7,
+    });
+    const ref = persistence.entity(definition, 'any');
+    // Small events: the count (4) passes before the bytes (10 events' worth).
+    for (let n = 0; n < 4; n++) await ref.ask({ type: 'add', amount: 1 });
+    await persistence.idle();
+    expect(await listed(snapshotStore, 'counter|any')).toEqual([4]);
+    // The predicate fires on its own, one event after the last snapshot.
+    await ref.ask({ type: 'add', amount: 7 });
+    await persistence.idle();
+    expect(await listed(snapshotStore, 'counter|any')).toEqual([4, 5]);
+    // One event larger than the byte threshold passes it before the count does.
+    await ref.ask({ type: 'persistRaw', event: { type: 'added', amount: 0, padding: 'x'.repeat(size * 10) } });
+    await persistence.idle();
+    expect(await listed(snapshotStore, 'counter|any')).toEqual([4, 5, 6]);
+    await persistence.close();
+  });
+
   it('reports bytes read (with or without snapshotEveryBytes), and why no snapshot was used', async () => {
     const { journal, snapshotStore } = stores();
     const seeding = createPersistence({ journal, snapshotStore });

@@ -3,13 +3,45 @@
  * held at a gate that never opens on its own) fails the recovery with
  * RecoveryTimedOutError instead of hanging, and the next command recovers again.
  */
-import { describe, expect, it } from 'vitest';
-import { createPersistence, ErrorCodes, type Signal } from '../../src/index.js';
+import { describe, expect, it, vi } from 'vitest';
+import { createPersistence, ErrorCodes, type PersistentRepr, type Signal } from '../../src/index.js';
 import { MemoryJournal, MemorySnapshotStore } from '../../src/memory/index.js';
 import { counter } from './support/counter.js';
 import { FaultyJournal, FaultySnapshotStore, gate } from './support/faulty-stores.js';
 
 const TIMEOUT_MS = 40;
+
+/** A journal whose replay asks the test for each event: `nextAsk()` resolves once the runtime wants the next one, with the function that hands it out. */
+class SteppedJournal extends FaultyJournal {
+  readonly #asks: (() => void)[] = [];
+  #notify: (() => void) | undefined;
+
+  override replay(persistenceId: string, from: number, to: number, max?: number): AsyncIterable<PersistentRepr> {
+    const events = super.replay(persistenceId, from, to, max);
+    const ask = () =>
+      new Promise<void>((open) => {
+        this.#asks.push(open);
+        this.#notify?.();
+      });
+    return (async function* () {
+      for await (const repr of events) {
+        await ask();
+        yield repr;
+      }
+    })();
+  }
+
+  nextAsk(): Promise<() => void> {
+    return new Promise((resolve) => {
+      const take = () => {
+        this.#notify = undefined;
+        resolve(this.#asks.shift() as () => void);
+      };
+      if (this.#asks.length > 0) take();
+      else this.#notify = take;
+    });
+  }
+}
 
 async function seeded(events: number) {
   const journal = new FaultyJournal(new MemoryJournal());
@@ -60,6 +92,26 @@ describe('recoveryIdleTimeoutMs', () => {
     hung.open();
     await expect(persistence.entity(definition, 'a').ask({ type: 'get' })).resolves.toMatchObject({ value: 3 });
     await persistence.close();
+  });
+
+  it('waits per answer, not for the whole recovery: a replay longer than the timeout, with every event inside it, completes', async () => {
+    const { journal: seededJournal, snapshotStore, definition } = await seeded(5);
+    const journal = new SteppedJournal(seededJournal.inner);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const persistence = createPersistence({ journal, snapshotStore, recoveryIdleTimeoutMs: TIMEOUT_MS });
+      const reply = persistence.entity(definition, 'a').ask({ type: 'get' });
+      // Five events, each after three quarters of the timeout of silence: far longer than the timeout in all.
+      for (let event = 1; event <= 5; event++) {
+        const handOut = await journal.nextAsk();
+        await vi.advanceTimersByTimeAsync((TIMEOUT_MS * 3) / 4);
+        handOut();
+      }
+      await expect(reply).resolves.toMatchObject({ value: 15, applied: [1, 2, 3, 4, 5] });
+      await persistence.close();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('does not cut short a replay that keeps answering', async () => {

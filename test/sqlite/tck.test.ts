@@ -8,6 +8,7 @@ import {
   queryConformance,
   snapshotStoreConformance,
 } from '../../src/tck/index.js';
+import { largePayloads } from '../support/large-payloads.js';
 import { damageSnapshot, removeTempDirs, tempFile, withDatabase } from './helpers.js';
 
 // One file for every test: the kit uses unique persistence ids, and the stores share a connection.
@@ -15,6 +16,7 @@ const file = tempFile('tck');
 afterAll(removeTempDirs);
 
 journalConformance('sqlite', (context) => new SqliteJournal(file, { ...context, replayPageSize: 100 }), {
+  ...largePayloads(),
   // A trigger aborts the insert of that one event, after the events before it in the write were inserted.
   failStoringEvent: async (_journal, persistenceId, sequenceNr) => {
     const quoted = `'${persistenceId.replaceAll("'", "''")}'`;
@@ -29,9 +31,10 @@ journalConformance('sqlite', (context) => new SqliteJournal(file, { ...context, 
   },
 });
 snapshotStoreConformance('sqlite', (context) => new SqliteSnapshotStore(file, { ...context, listPageSize: 2 }), {
+  ...largePayloads(),
   damageSnapshot: (_store, persistenceId, sequenceNr) => damageSnapshot(file, persistenceId, sequenceNr),
 });
-durableStateStoreConformance('sqlite', (context) => new SqliteDurableStateStore(file, context));
+durableStateStoreConformance('sqlite', (context) => new SqliteDurableStateStore(file, context), largePayloads());
 queryConformance('sqlite', (context) => new SqliteJournal(file, { ...context, replayPageSize: 100 }));
 durableStateQueryConformance('sqlite', (context) => new SqliteDurableStateStore(file, context));
 offsetStoreConformance('sqlite', (context) => new SqliteOffsetStore(file, context));

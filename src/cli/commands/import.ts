@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { type ImportSummary, importRecords } from '../../inspect/transfer/import-records.js';
+import { emptyImportSummary, type ImportSummary, importRecords } from '../../inspect/transfer/import-records.js';
 import { action } from '../context.js';
 import { CliError, ExitCode } from '../errors.js';
 import { type CliIo, plural, printJson, println } from '../output.js';
@@ -60,16 +60,7 @@ export function registerCommands(program: Command, io: CliIo): void {
         } catch (error) {
           if ((error as Error)?.name !== 'AbortError') throw error;
           // Stopped while checking the input: nothing was written.
-          summary = {
-            ids: 0,
-            events: 0,
-            snapshots: 0,
-            states: 0,
-            skippedEvents: 0,
-            skippedSnapshots: 0,
-            skippedStates: 0,
-            interrupted: true,
-          };
+          summary = { ...emptyImportSummary(0), interrupted: true };
         } finally {
           progress.stop();
           release();

@@ -58,6 +58,11 @@ export interface ImportSummary {
   interrupted?: boolean;
 }
 
+/** A summary of nothing imported yet, for `ids` ids. */
+export function emptyImportSummary(ids: number): ImportSummary {
+  return { ids, events: 0, snapshots: 0, states: 0, skippedEvents: 0, skippedSnapshots: 0, skippedStates: 0 };
+}
+
 /** Where an import writes. */
 export interface ImportTarget {
   readonly journal: Journal;
@@ -295,15 +300,7 @@ export async function importRecords(
       { expected: 'sequence numbers the target does not have', actual: found.length },
     );
   }
-  const summary: ImportSummary = {
-    ids: plans.size,
-    events: 0,
-    snapshots: 0,
-    states: 0,
-    skippedEvents: 0,
-    skippedSnapshots: 0,
-    skippedStates: 0,
-  };
+  const summary = emptyImportSummary(plans.size);
   const writer = new EventBatches(journal, plans, summary);
   let idsDone = -1;
   for await (const [line, text] of numbered(lines())) {
@@ -390,8 +387,19 @@ class EventBatches {
   }
 }
 
+/**
+ * Writes `events` as one AtomicWrite. A journal that refuses it as an invalid argument (DynamoDB:
+ * larger than one 400 KB item) gets it in halves, each still atomic; one event it refuses is thrown.
+ */
 async function write(journal: Journal, events: PersistentRepr[]): Promise<void> {
   const persistenceId = (events[0] as PersistentRepr).persistenceId;
   const [result] = await journal.write([{ persistenceId, events }]);
-  if (result) throw result;
+  if (!result) return;
+  if (result instanceof InvalidArgumentError && events.length > 1) {
+    const half = Math.ceil(events.length / 2);
+    await write(journal, events.slice(0, half));
+    await write(journal, events.slice(half));
+    return;
+  }
+  throw result;
 }

@@ -419,6 +419,8 @@ export class EntityCell implements EntityHandle {
               'memento.events': found.replayed,
               'memento.sequence_nr.snapshot': found.snapshotSequenceNr,
               'memento.sequence_nr.last': found.lastSequenceNr,
+              'memento.bytes_read': found.bytesRead,
+              'memento.snapshots_skipped': snapshotsSkipped,
             }))
           : recovering(),
       );

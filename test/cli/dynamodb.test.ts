@@ -1,0 +1,4 @@
+import { dynamoDbBackend } from './backends.js';
+import { describeCommands } from './cli-suite.js';
+
+describeCommands(dynamoDbBackend());
