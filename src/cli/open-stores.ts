@@ -68,6 +68,12 @@ interface JournalStores {
   close(): Promise<void>;
 }
 
+/**
+ * The stores' own warnings (a skipped unreadable snapshot, ...) are off: every command reports
+ * what it found in its own one-line form, and the stores' multi-line JSON warnings would repeat it.
+ */
+const QUIET = false as const;
+
 async function openSqlite(
   location: JournalLocation & { kind: 'sqlite' },
   mode: OpenMode,
@@ -75,7 +81,7 @@ async function openSqlite(
 ): Promise<JournalStores> {
   if (mode !== 'create' && !existsSync(location.file)) throw unavailable(location.url, `no such file ${location.file}`);
   const sqlite = await import('../sqlite/index.js');
-  const options = { serialization, readonly: mode === 'read' };
+  const options = { serialization, readonly: mode === 'read', logger: QUIET };
   const journal = new sqlite.SqliteJournal(location.file, options);
   const snapshotStore = new sqlite.SqliteSnapshotStore(location.file, options);
   const durableStateStore = new sqlite.SqliteDurableStateStore(location.file, options);
@@ -113,7 +119,7 @@ async function openPostgres(
   } catch (error) {
     throw unavailable(location.url, error);
   }
-  const options = { pool, serialization, ...(schema === undefined ? {} : { schema }) };
+  const options = { pool, serialization, logger: QUIET, ...(schema === undefined ? {} : { schema }) };
   let journal: InstanceType<typeof postgres.PostgresJournal>;
   try {
     journal = new postgres.PostgresJournal(options);
@@ -191,7 +197,7 @@ async function openDynamoDb(
     }
     throw unavailable(location.url, error);
   }
-  const options = { client, tableName, serialization };
+  const options = { client, tableName, serialization, logger: QUIET };
   const journal = new dynamodb.DynamoDbJournal(options);
   const snapshotStore = new dynamodb.DynamoDbSnapshotStore(options);
   const durableStateStore = new dynamodb.DynamoDbDurableStateStore(options);
@@ -233,7 +239,7 @@ async function openSnapshotStore(
       if (!statSync(location.directory).isDirectory()) throw unavailable(location.url, `${location.directory} is not a directory`);
     }
     const { FileSnapshotStore } = await import('../fs/index.js');
-    const store = new FileSnapshotStore({ directory: location.directory, serialization });
+    const store = new FileSnapshotStore({ directory: location.directory, serialization, logger: QUIET });
     return { store, close: () => store.close() };
   }
   let s3: typeof import('../s3/index.js');
@@ -264,7 +270,7 @@ async function openSnapshotStore(
     client.destroy();
     throw unavailable(location.url, error);
   }
-  const store = new s3.S3SnapshotStore({ bucket: location.bucket, prefix: location.prefix, client, serialization });
+  const store = new s3.S3SnapshotStore({ bucket: location.bucket, prefix: location.prefix, client, serialization, logger: QUIET });
   return {
     store,
     close: async () => {

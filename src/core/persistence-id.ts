@@ -27,27 +27,38 @@ export function validatePersistenceId(value: unknown, argument = 'persistenceId'
       actual: value,
     });
   }
-  const fail = (problem: string, expected: string): never => {
-    throw new InvalidPersistenceIdError(`${argument} ${describeValue(value)}: ${problem}`, {
-      persistenceId: value,
-      expected,
-      actual: value,
-    });
-  };
-  if (value.length === 0) fail('expected a non-empty string, found an empty one', 'non-empty string');
+  if (value.length === 0) failId(value, argument, 'expected a non-empty string, found an empty one', 'non-empty string');
   const control = CONTROL_CHARACTER.exec(value);
   if (control) {
     const codePoint = control[0].codePointAt(0) ?? 0;
-    fail(
+    failId(
+      value,
+      argument,
       `expected no control characters, found U+${codePoint.toString(16).toUpperCase().padStart(4, '0')} at index ${control.index}`,
       'no control characters',
     );
   }
-  if (!value.isWellFormed()) fail('expected well-formed Unicode, found a lone surrogate', 'well-formed Unicode');
+  if (!value.isWellFormed()) failId(value, argument, 'expected well-formed Unicode, found a lone surrogate', 'well-formed Unicode');
+  // Every UTF-16 code unit of a well-formed string takes at most 3 UTF-8 bytes, so a short id
+  // is within the limit without encoding it: this check runs on every persisted event.
+  if (value.length * 3 <= MAX_PERSISTENCE_ID_BYTES) return;
   const bytes = utf8.encode(value).length;
   if (bytes > MAX_PERSISTENCE_ID_BYTES) {
-    fail(`expected at most ${MAX_PERSISTENCE_ID_BYTES} UTF-8 bytes, found ${bytes}`, `<= ${MAX_PERSISTENCE_ID_BYTES} bytes`);
+    failId(
+      value,
+      argument,
+      `expected at most ${MAX_PERSISTENCE_ID_BYTES} UTF-8 bytes, found ${bytes}`,
+      `<= ${MAX_PERSISTENCE_ID_BYTES} bytes`,
+    );
   }
+}
+
+function failId(value: string, argument: string, problem: string, expected: string): never {
+  throw new InvalidPersistenceIdError(`${argument} ${describeValue(value)}: ${problem}`, {
+    persistenceId: value,
+    expected,
+    actual: value,
+  });
 }
 
 const KEY_SAFE = /^[a-z0-9_-]$/;

@@ -14,29 +14,32 @@ import { validateInteger } from '../core/validation.js';
 import type { JournalCapabilities } from '../spi/capabilities.js';
 import { GuardedJournal, type JournalCore } from '../spi/guarded-journal.js';
 import { checkRecordedHighest, decodeEvent, prepareWrite, type ReplayBounds, type StoredEvent } from '../spi/journal-support.js';
+import { pagedIterable } from '../spi/paged-iterable.js';
 import type { OrderedEvent, OrderingFilter } from '../spi/queryable-journal.js';
 import { AppendBatcher } from './append-batcher.js';
 import { NAME } from './errors.js';
 import { type AppendListener, type AppendNotifications, type PostgresListenOptions, storeNotifications } from './listen.js';
 import { attachBase, withPostgresBase } from './postgres-store.js';
+import { replayPages } from './replay-pages.js';
 import {
   deleteEventsSql,
   type EventRow,
   highestSequenceNrSql,
   listPersistenceIdsSql,
   type NotifyTarget,
+  type PackedEventPageRow,
   purgeEmptiedStreamsSql,
   purgeStreamSql,
   readByOrderingSql,
   readBySlicesAndOrderingSql,
   readByTagAndOrderingSql,
-  readEventsSql,
+  readEventPageSql,
 } from './schema/journal/index.js';
 import { PostgresBase, type PostgresOptions } from './store-base.js';
 
 /** Options of {@link PostgresJournal}. */
 export type PostgresJournalOptions = PostgresOptions & {
-  /** Most events fetched per replay query. @default 5000 */
+  /** Most events fetched per replay query. @default 10000 */
   readonly replayPageSize?: number;
   /**
    * Payload bytes per replay page, beyond its first event: small events come thousands
@@ -81,7 +84,7 @@ class PostgresJournalCore implements JournalCore {
   constructor(base: PostgresBase, options: PostgresJournalOptions) {
     this.#base = base;
     attachBase(this, base);
-    this.#pageSize = validateInteger(options.replayPageSize ?? 5000, 'replayPageSize', { source: NAME }, { min: 1 });
+    this.#pageSize = validateInteger(options.replayPageSize ?? 10_000, 'replayPageSize', { source: NAME }, { min: 1 });
     this.#pageBytes = validateInteger(options.replayPageBytes ?? 8 * 1024 * 1024, 'replayPageBytes', { source: NAME }, { min: 1 });
     const maxBatchWrites = validateInteger(options.maxBatchWrites ?? 500, 'maxBatchWrites', { source: NAME }, { min: 1 });
     const channel = options.notifyChannel ?? 'memento_journal';
@@ -104,32 +107,15 @@ class PostgresJournalCore implements JournalCore {
     return this.#writer.submit(writes.map((write) => prepareWrite(write, this.#base.serialization)));
   }
 
-  async *replay(persistenceId: string, bounds: ReplayBounds): AsyncIterable<PersistentRepr> {
-    if (bounds.max === 0 || bounds.from > bounds.to) return;
-    const sql = readEventsSql(this.#base.tables);
-    const fetchPage = (next: number, limit: number) =>
-      this.#base.read<EventRow>('journal.replay', persistenceId, sql, [persistenceId, next, bounds.to, limit, this.#pageBytes]);
-    let remaining = bounds.max;
-    let limit = Math.min(this.#pageSize, remaining);
-    let page = fetchPage(bounds.from, limit);
-    while (true) {
-      const rows = await page;
-      const last = rows[rows.length - 1];
-      remaining -= rows.length;
-      let bytes = 0;
-      for (const row of rows) bytes += row.payload.length;
-      // Under the byte budget, the page cannot have been cut short by it.
-      const cut = bytes >= this.#pageBytes;
-      const more = last !== undefined && remaining > 0 && (rows.length === limit || cut);
-      if (more) {
-        limit = Math.min(this.#pageSize, remaining);
-        // Fetch the next page while this one is decoded and consumed.
-        page = fetchPage(Number(last.sequence_nr) + 1, limit);
-        page.catch(() => {});
-      }
-      for (const row of rows) yield decodeEvent(toStored(row), this.#base.serialization);
-      if (!more) break;
-    }
+  /**
+   * Pages of packed rows (see readEventPageSql), the next one fetched while this one is
+   * consumed; each event decoded as the consumer asks for it.
+   */
+  replay(persistenceId: string, bounds: ReplayBounds): AsyncIterable<PersistentRepr> {
+    const sql = readEventPageSql(this.#base.tables);
+    const fetch = async (values: unknown[]) => (await this.#base.read<PackedEventPageRow>('journal.replay', persistenceId, sql, values))[0];
+    const pages = replayPages(persistenceId, bounds, { pageSize: this.#pageSize, pageBytes: this.#pageBytes }, fetch);
+    return pagedIterable(pages, (stored) => decodeEvent(stored, this.#base.serialization));
   }
 
   /** The highest sequence number ever written for the id, surviving deletion. */

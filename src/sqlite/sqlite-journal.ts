@@ -9,10 +9,11 @@ import type { Serialization } from '../serialization/serialization.js';
 import type { JournalCapabilities } from '../spi/capabilities.js';
 import { GuardedJournal, type JournalCore } from '../spi/guarded-journal.js';
 import { checkRecordedHighest, decodeEvent, type ReplayBounds, type StoredEvent } from '../spi/journal-support.js';
+import { type PackedPageRow, type UnpackedPage, unpackPage } from '../spi/packed-event-pages.js';
 import { pagedIterable } from '../spi/paged-iterable.js';
 import { type ChangeListener, ChangeListeners, type OrderedEvent, type OrderingFilter } from '../spi/queryable-journal.js';
 import type { SqliteConnection } from './connection.js';
-import { type PackedPageRow, PageSizer, type UnpackedPage, unpackPage } from './event-pages.js';
+import { PageSizer } from './event-pages.js';
 import { GroupCommit } from './group-commit.js';
 import { checkPageSize, NAME, type SqliteJournalOptions, type SqliteTarget } from './options.js';
 import {

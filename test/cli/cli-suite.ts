@@ -89,6 +89,11 @@ export function describeCommands(backend: Backend): void {
       );
       expect(shown.stdout).toMatch(/\n\s+10\s+2026-01-01T12:00:10.000Z\s+1\s+\d+\s+json\s+yes\s+\{"note":"every 5 \(10\)"\}/);
       expect(shown.stdout).toContain('2 snapshots, 1 cannot be read');
+      // The stores' own multi-line warnings stay quiet: the command's one-line report says it.
+      expect(shown.stderr).not.toContain('skipped unreadable snapshot');
+      const rebuilt = await withDefinitions(location, 'state', 'account|1', '--at', '7', '--json');
+      expect(JSON.parse(rebuilt.stdout)).toMatchObject({ state: accountAfter(7), snapshotSequenceNr: null, replayed: 7 });
+      expect(rebuilt.stderr).not.toContain('skipped unreadable snapshot');
       const json = JSON.parse((await cli(location, 'snapshots', 'ledger', '--json')).stdout);
       expect(json).toEqual([
         { persistenceId: 'ledger', sequenceNr: 3, timestamp: timeOf(3), size: expect.any(Number), serializer: 'json', readable: true },

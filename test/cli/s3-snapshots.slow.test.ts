@@ -9,7 +9,8 @@ import { S3RVER_CREDENTIALS, useS3Bucket } from '../support/s3-server.js';
 import { DEFINITIONS, mementoProcess } from './harness.js';
 import { recorderJson, saveWrongSnapshot, seedWith } from './snapshot-stores-support.js';
 
-describe('memento with an S3 snapshot store (child process)', () => {
+// Each test runs several child processes (Node start, tsx for the definitions, the AWS SDK): seconds each on a loaded machine.
+describe('memento with an S3 snapshot store (child process)', { timeout: 120_000 }, () => {
   const bucket = 'memento-cli';
   const s3 = useS3Bucket(bucket);
   const env = () => ({

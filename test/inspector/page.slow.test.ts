@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SnapshotMetadata, wrapSnapshotMetadata } from '../../src/index.js';
 import { createInspectorServer, type InspectorServer } from '../../src/inspector/index.js';
 import { damageSnapshot, removeTempDirs } from '../sqlite/helpers.js';
 import { launchChromium } from './support/browser.js';
@@ -154,6 +155,63 @@ describe('the inspector page in Chromium', () => {
     // The history's events alone would be megabytes of JSON; everything the page fetched is a small fraction.
     const total = responses.reduce((sum, response) => sum + response.bytes, 0);
     expect(total).toBeLessThan(300_000);
+    expect(failures).toEqual([]);
+  });
+
+  it('labels snapshot versions, folds the state tree, draws the timeline over time, and deletes a snapshot only when allowed', async () => {
+    const id = 'counter|versions';
+    await store.append(id, 1, 40);
+    for (const sequenceNr of [10, 20, 30]) {
+      const { state } = await store.inspection.stateAt(id, { sequenceNr });
+      await store.snapshotStore.save(
+        new SnapshotMetadata({
+          persistenceId: id,
+          sequenceNr,
+          timestamp: timeOfEvent(sequenceNr),
+          metadata: wrapSnapshotMetadata(1, undefined),
+        }),
+        state,
+      );
+    }
+    await page.goto(entityUrl(id, 25));
+    await page.getByTestId('state-at').filter({ hasText: /^25$/ }).waitFor();
+    await page.getByTestId('rebuilt').filter({ hasText: 'from snapshot 20 + 5 events' }).waitFor();
+    // Few markers: each says its version; the table too. A read-only server offers no delete.
+    for (const sequenceNr of [10, 20, 30]) {
+      expect(await page.locator(`.timeline-snapshot.readable[data-sequence-nr="${sequenceNr}"] text`).textContent()).toBe('v1');
+    }
+    expect(await page.locator('table.snapshots tr[data-sequence-nr="20"] td').nth(3).textContent()).toBe('1');
+    expect(await page.locator('table.snapshots button.danger').count()).toBe(0);
+    // The tree folds and unfolds a node, saying how many entries it hides.
+    const items = page.locator(`.json-node[data-path='["items"]']`);
+    const toggle = items.locator(':scope > .json-row > .json-toggle');
+    expect(await toggle.getAttribute('aria-expanded')).toBe('true');
+    await toggle.click();
+    expect(await toggle.getAttribute('aria-expanded')).toBe('false');
+    expect(await items.locator('.json-summary').textContent()).toMatch(/^ 7 entries }$/);
+    await toggle.click();
+    await items.locator(`[data-path='["items","k3"]']`).waitFor();
+    // Over time, the axis is labelled with times instead of sequence numbers.
+    expect(await page.locator('.timeline-tick').first().textContent()).toBe('0');
+    await page.getByRole('button', { name: 'time', exact: true }).click();
+    await page
+      .locator('.timeline-tick')
+      .first()
+      .filter({ hasText: /^2026-01-01 00:00:\d\d$/ })
+      .waitFor();
+    // With allowDelete, a confirmed delete removes the snapshot and the rebuild moves to an older one.
+    const deleting = await createInspectorServer({ inspection: store.inspection, port: 0, allowDelete: true });
+    try {
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.goto(`${deleting.url}#/entity/${encodeURIComponent(id)}?at=25`);
+      await page.getByTestId('rebuilt').filter({ hasText: 'from snapshot 20 + 5 events' }).waitFor();
+      await page.locator('table.snapshots tr[data-sequence-nr="20"] button.danger').click();
+      await page.locator('table.snapshots tr[data-sequence-nr="20"]').waitFor({ state: 'detached' });
+      await page.getByTestId('rebuilt').filter({ hasText: 'from snapshot 10 + 15 events' }).waitFor();
+      expect((await store.inspection.snapshots(id)).map((snapshot) => snapshot.sequenceNr)).toEqual([10, 30]);
+    } finally {
+      await deleting.close();
+    }
     expect(failures).toEqual([]);
   });
 

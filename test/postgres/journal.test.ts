@@ -107,10 +107,26 @@ describe('PostgresJournal', () => {
     queries.length = 0;
     const tiny = new PostgresJournal({ pool: spyPool(pg.pool, queries), schema: pg.schema, replayPageBytes: 1 });
     expect((await collect(tiny.replay(pid, 45, 50))).map((r) => r.sequenceNr)).toEqual([45, 46, 47, 48, 49, 50]);
-    expect(queries).toHaveLength(7); // one event per page, then one empty page confirms the end
+    expect(queries).toHaveLength(6); // one event per page; the last one reaches `to`, so no empty page is asked for
     await Promise.all([small.close(), tiny.close()]);
     // Stopping early does not leave a failed prefetch behind.
     for await (const repr of journal.replay(pid, 1, Number.POSITIVE_INFINITY)) if (repr.sequenceNr === 3) break;
+    await journal.close();
+  });
+
+  it('stops a page before a row over its share of the byte budget, and carries that row first in the next page', async () => {
+    const queries: string[] = [];
+    const journal = new PostgresJournal({ pool: spyPool(pg.pool, queries), schema: pg.schema, replayPageSize: 10, replayPageBytes: 4000 });
+    const pid = id('mixed-sizes');
+    const sizes = [10, 10, 3000, 10, 10, 10, 5000, 10, 10, 10, 10, 10];
+    const events = sizes.map((size, i) => event(pid, i + 1, { text: 'x'.repeat(size) }));
+    expect(await journal.write([{ persistenceId: pid, events }])).toEqual([undefined]);
+    queries.length = 0;
+    const replayed = await collect(journal.replay(pid, 1, Number.POSITIVE_INFINITY));
+    expect(replayed.map((r) => r.sequenceNr)).toEqual(sizes.map((_, i) => i + 1));
+    expect(replayed.map((r) => (r.event as { text: string }).text.length)).toEqual(sizes);
+    // Cut before event 3 (over 400 bytes, a tenth of the budget) and again before event 7.
+    expect(queries.length).toBeGreaterThanOrEqual(3);
     await journal.close();
   });
 

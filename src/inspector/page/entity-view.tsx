@@ -174,7 +174,8 @@ export function EntityView({ id, routeAt, info }: { id: string; routeAt: number 
   }, [id, live, timeline === undefined, reload]);
 
   const comparison = at === undefined ? null : pinned !== null && pinned !== at ? pinned : at > 0 ? at - 1 : null;
-  const point = useLatest(at === undefined ? undefined : `${id}@${at}~${comparison}`, (signal) =>
+  // A deleted snapshot (reload) changes how a point is rebuilt: its state is asked for again.
+  const point = useLatest(at === undefined ? undefined : `${id}@${at}~${comparison}#${reload}`, (signal) =>
     loadPoint(id, at as number, comparison, signal),
   );
   const eventsFrom = at === undefined ? undefined : Math.max(1, at - EVENTS_AROUND);

@@ -30,15 +30,21 @@ export async function writeEvents(
   const timestamp = Date.now();
   let reprs: PersistentRepr[];
   try {
-    reprs = events.map((event, index) =>
-      persistentRepr({
-        ...adapters.toJournal(event, persistenceId),
+    reprs = events.map((event, index) => {
+      const form = adapters.toJournal(event, persistenceId);
+      // Built field by field, not by spreading `form`: V8 makes a spread followed by new
+      // properties a slow path, and this runs for every persisted event.
+      const init: { -readonly [K in keyof PersistentRepr]: PersistentRepr[K] } = {
         persistenceId,
         sequenceNr: lastSequenceNr + 1 + index,
+        event: form.event,
         timestamp,
         writerId,
-      }),
-    );
+      };
+      if (form.manifest !== undefined) init.manifest = form.manifest;
+      if (form.tags !== undefined) init.tags = form.tags;
+      return persistentRepr(init);
+    });
   } catch (error) {
     return { status: 'rejected', error: asError(error) };
   }

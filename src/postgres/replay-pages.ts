@@ -1,0 +1,97 @@
+/**
+ * The pages of a PostgreSQL replay: each one packed query (see readEventPageSql), the next
+ * one requested as soon as a page arrives so that it travels while this one is decoded.
+ * Row limits adapt to the events' size so a page stays within the byte budget.
+ * @module
+ */
+import type { ReplayBounds, StoredEvent } from '../spi/journal-support.js';
+import { type PackedPageRow, unpackPage } from '../spi/packed-event-pages.js';
+import type { PageSource } from '../spi/paged-iterable.js';
+import type { PackedEventPageRow } from './schema/journal/read-events.js';
+
+/** Runs the page query: `[persistenceId, from, to, rows, bytesPerRow]`. */
+export type FetchPackedPage = (values: [string, number, number, number, number]) => Promise<PackedEventPageRow | undefined>;
+
+/** Row limits and the per-row byte bound that keep a page within `pageBytes`. */
+class PageLimits {
+  readonly #pageSize: number;
+  readonly #pageBytes: number;
+  #rows: number;
+
+  constructor(pageSize: number, pageBytes: number) {
+    this.#pageSize = pageSize;
+    this.#pageBytes = pageBytes;
+    this.#rows = pageSize;
+  }
+
+  /** The row limit of the next page, at most `remaining`. */
+  rows(remaining: number): number {
+    return Math.max(1, Math.min(this.#rows, remaining));
+  }
+
+  /** Bytes a row after a page's first may take: the budget shared by the page's rows. */
+  bytesPerRow(rows: number): number {
+    return Math.max(1, Math.floor(this.#pageBytes / rows));
+  }
+
+  /** Adapts to the largest row of the last page (or the row it stopped before). */
+  record(largest: number): void {
+    this.#rows = Math.max(1, Math.min(this.#pageSize, Math.floor(this.#pageBytes / Math.max(1, largest))));
+  }
+}
+
+/** The largest stored row (payload plus metadata) of a page, `cut` included. */
+function largestRow(events: readonly StoredEvent[], cut: number | null): number {
+  let largest = cut ?? 0;
+  for (const event of events) {
+    const bytes = event.payload.length + (event.metadata?.length ?? 0);
+    if (bytes > largest) largest = bytes;
+  }
+  return largest;
+}
+
+const toPacked = (row: PackedEventPageRow | undefined): PackedPageRow =>
+  row === undefined ? [0, null, null, null, '[]', null] : [row.count, row.payloads, row.metadata, row.dense, row.sparse, null];
+
+/**
+ * The pages of `persistenceId` within `bounds`, for `pagedIterable`. Each page is fetched
+ * while the one before it is consumed; a page in flight when the consumer stops is dropped.
+ */
+export function replayPages(
+  persistenceId: string,
+  bounds: ReplayBounds,
+  options: { readonly pageSize: number; readonly pageBytes: number },
+  fetch: FetchPackedPage,
+): PageSource<StoredEvent> {
+  const limits = new PageLimits(options.pageSize, options.pageBytes);
+  let remaining = bounds.max;
+  const load = async (from: number): Promise<StoredEvent[] | undefined> => {
+    const rows = limits.rows(remaining);
+    const row = await fetch([persistenceId, from, bounds.to, rows, limits.bytesPerRow(rows)]);
+    const { events } = unpackPage(toPacked(row), 'sequenceNr', persistenceId);
+    const last = events[events.length - 1];
+    if (last === undefined) return undefined;
+    remaining -= events.length;
+    const cut = row?.cut_bytes ?? null;
+    // A page shorter than its limit and not cut reached the end of the range.
+    if (remaining > 0 && last.sequenceNr < bounds.to && (events.length === rows || cut !== null)) {
+      limits.record(largestRow(events, cut));
+      next = load(last.sequenceNr + 1);
+      // Consumed (and its failure reported) by the next nextPage(); silenced if never asked for.
+      next.catch(() => {});
+    }
+    return events;
+  };
+  let next: Promise<StoredEvent[] | undefined> | undefined;
+  let started = false;
+  return () => {
+    if (!started) {
+      started = true;
+      if (bounds.max === 0 || bounds.from > bounds.to) return undefined;
+      next = load(bounds.from);
+    }
+    const page = next;
+    next = undefined;
+    return page;
+  };
+}
