@@ -244,6 +244,12 @@ export class AppendNotifications {
     }
   }
 
+  /** Leaves the probe to the next LISTEN session: nobody listened for its notification. */
+  #abandonProbe(): void {
+    this.#probed = false;
+    this.#logger.debug(`[memento] [${NAME}] LISTEN ${this.#options.target.channel}: test notification abandoned, LISTEN ended`);
+  }
+
   /**
    * Sends one notification through the write path and waits for it on the LISTEN
    * connection: a pooler in transaction mode, for one, swallows notifications without error.
@@ -264,7 +270,7 @@ export class AppendNotifications {
       // Timed from the commit of the NOTIFY: waiting for a busy pool is not a lost notification.
       const ok = await Promise.race([arrived, sleep(timeoutMs, signal).then(() => false)]);
       if (signal.aborted) {
-        this.#probed = false;
+        this.#abandonProbe();
         return;
       }
       if (ok) {
@@ -278,7 +284,7 @@ export class AppendNotifications {
       );
     } catch (error) {
       if (signal.aborted) {
-        this.#probed = false;
+        this.#abandonProbe();
         return;
       }
       this.#logger.warn(`[memento] [${NAME}] LISTEN ${this.#options.target.channel}: the test notification could not be sent`, {
