@@ -67,7 +67,10 @@ describe('S3SnapshotStore (large)', () => {
 
     beforeAll(async () => {
       const store = new S3SnapshotStore({ client, bucket, prefix: 'store/' });
-      await pool(COUNT, 16, (nr) => store.save(meta(id, nr), { nr }));
+      await pool(COUNT - 1, 16, (nr) => store.save(meta(id, nr), { nr }));
+      // The newest alone and last: racing saves may leave the head copying an older one,
+      // and a load then needs a third request (the listed object's GET) by design.
+      await store.save(meta(id, COUNT), { nr: COUNT });
       await store.close();
     }, 120_000);
 
