@@ -8,13 +8,12 @@
  * The guarantees and their limits are in docs/scaling.md.
  * @module
  */
-import { InvalidArgumentError } from '../core/errors.js';
 import { Serialization } from '../serialization/serialization.js';
 import type { PollOptions } from '../spi/change-waiter.js';
 import { decodeEvent, type StoredEvent } from '../spi/journal-support.js';
 import { livePages } from '../spi/live-pages.js';
 import type { EventEnvelope, Offset, QueryOptions, SliceQueries } from '../spi/read-journal.js';
-import { sliceOf, validateSliceRange } from '../spi/slices.js';
+import { sliceOf, validateEntityType, validateSliceRange } from '../spi/slices.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { numberValue, readNumber, readOptionalBinary, readOptionalNumber, stringValue } from './attributes.js';
 import type { Item } from './client.js';
@@ -88,13 +87,7 @@ export class DynamoDbReadJournal implements SliceQueries {
     offset: Offset,
     opts: QueryOptions = {},
   ): AsyncIterable<EventEnvelope> {
-    if (typeof entityType !== 'string' || entityType.length === 0) {
-      throw new InvalidArgumentError('entityType', `entityType: expected a non-empty string, found ${JSON.stringify(entityType)}`, {
-        expected: 'non-empty string',
-        actual: entityType,
-        source: NAME,
-      });
-    }
+    validateEntityType(entityType, NAME);
     const range = validateSliceRange(minSlice, maxSlice, NAME);
     const start = startTime(offset);
     /** Where this stream starts reading: an id met first is owed every event written since. */

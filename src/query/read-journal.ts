@@ -16,7 +16,7 @@ import { validateReplayArguments } from '../spi/journal-support.js';
 import { livePages } from '../spi/live-pages.js';
 import { isQueryableJournal, type OrderingFilter, type QueryableJournal } from '../spi/queryable-journal.js';
 import type { EventEnvelope, Offset, QueryOptions, ReadJournal, SliceQueries } from '../spi/read-journal.js';
-import { validateSliceRange } from '../spi/slices.js';
+import { validateEntityType, validateSliceRange } from '../spi/slices.js';
 
 /** Options of {@link createReadJournal}. */
 export interface ReadJournalOptions extends PollOptions {
@@ -145,12 +145,7 @@ class JournalReadJournal implements ReadJournal, SliceQueries {
     offset: Offset,
     opts: QueryOptions = {},
   ): AsyncIterable<EventEnvelope> {
-    if (typeof entityType !== 'string' || entityType.length === 0) {
-      throw new InvalidArgumentError('entityType', `entityType: expected a non-empty string, found ${JSON.stringify(entityType)}`, {
-        expected: 'non-empty string',
-        actual: entityType,
-      });
-    }
+    validateEntityType(entityType);
     const range = validateSliceRange(minSlice, maxSlice);
     if (!this.#capabilities.slices) {
       throw new InvalidArgumentError('journal', 'eventsBySlices: expected a journal declaring capabilities.slices, found none', {

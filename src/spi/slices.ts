@@ -39,6 +39,18 @@ export interface SliceRange {
   readonly maxSlice: number;
 }
 
+/** Checks an `eventsBySlices` entity type: a non-empty string. */
+export function validateEntityType(entityType: unknown, source?: string): string {
+  if (typeof entityType !== 'string' || entityType.length === 0) {
+    throw new InvalidArgumentError('entityType', `entityType: expected a non-empty string, found ${JSON.stringify(entityType)}`, {
+      expected: 'non-empty string',
+      actual: entityType,
+      ...(source === undefined ? {} : { source }),
+    });
+  }
+  return entityType;
+}
+
 /** Checks a slice range (`0 <= minSlice <= maxSlice <= 1023`) and returns it. */
 export function validateSliceRange(minSlice: unknown, maxSlice: unknown, source?: string): SliceRange {
   const isSlice = (value: unknown): value is number =>
