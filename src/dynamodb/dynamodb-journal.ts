@@ -147,14 +147,7 @@ class DynamoDbJournalCore implements JournalCore {
     const size = itemSize(item);
     if (size > MAX_ITEM_BYTES) return tooLarge(id, index, write.events.length, first, last, size);
     try {
-      await ready.client.send(
-        new ready.sdk.PutItemCommand({
-          TableName: this.#connection.table,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': Attribute.partitionKey },
-        }),
-      );
+      await this.#connection.putNew(ready, item);
     } catch (error) {
       if (!isConditionFailure(error)) {
         this.#highest.forget(id);
@@ -313,12 +306,7 @@ class DynamoDbJournalCore implements JournalCore {
 
   /** Ids whose first write is stored (deleted ones included), from the id index. */
   async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
-    const ready = await this.#connection.ready('listPersistenceIds');
-    try {
-      return await listIdsOfKind(ready, this.#connection.table, Kind.journal, afterId, limit);
-    } catch (error) {
-      throw this.#connection.failure(error, 'journal.listPersistenceIds');
-    }
+    return listIdsOfKind(this.#connection, Kind.journal, afterId, limit, 'journal.listPersistenceIds');
   }
 
   /** The highest sequence number ever written (0 if none), surviving deleteTo; one strongly consistent Query. */
