@@ -26,7 +26,7 @@ import {
 } from './attributes.js';
 import type { Item } from './client.js';
 import { DynamoDbConnection, type DynamoDbOptions, type Ready } from './connection.js';
-import { isConditionFailure, mayHaveBeenSentBefore, NAME } from './errors.js';
+import { isConditionFailure, mayHaveBeenSentBefore, NAME, unlessConditionFails } from './errors.js';
 import { packEvents, unpackEvents } from './event-frame.js';
 import { listIdsOfKind } from './id-index.js';
 import { itemSize, MAX_ITEM_BYTES } from './item-size.js';
@@ -367,8 +367,8 @@ class DynamoDbJournalCore implements JournalCore {
           );
         } else {
           const kept = this.#eventsOf(item, persistenceId, to + 1, Number.MAX_SAFE_INTEGER);
-          try {
-            await client.send(
+          await unlessConditionFails(
+            client.send(
               new sdk.UpdateItemCommand({
                 TableName: table,
                 Key: key(persistenceId, sortKey),
@@ -378,10 +378,8 @@ class DynamoDbJournalCore implements JournalCore {
                 ExpressionAttributeNames: { '#ev': Attribute.events, '#lo': Attribute.liveFrom },
                 ExpressionAttributeValues: { ':ev': binaryValue(packEvents(kept)), ':lo': numberValue(to + 1) },
               }),
-            );
-          } catch (error) {
-            if (!isConditionFailure(error)) throw error;
-          }
+            ),
+          );
         }
       }
       covered = Math.max(covered, Math.min(last, to));
@@ -399,8 +397,8 @@ class DynamoDbJournalCore implements JournalCore {
       start = page.next;
     } while (start);
     if (covered <= deletedTo) return;
-    try {
-      await client.send(
+    await unlessConditionFails(
+      client.send(
         new sdk.UpdateItemCommand({
           TableName: table,
           Key: key(persistenceId, JOURNAL_META_SORT_KEY),
@@ -409,10 +407,8 @@ class DynamoDbJournalCore implements JournalCore {
           ExpressionAttributeNames: { '#del': Attribute.deletedTo },
           ExpressionAttributeValues: { ':del': numberValue(covered) },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   /** Releases the client if this journal built it. */

@@ -13,7 +13,7 @@ import { comparePersistenceIds } from '../core/persistence-id.js';
 import { numberValue, stringValue } from './attributes.js';
 import { type Item, loadDynamoDb } from './client.js';
 import type { DynamoDbConnection, Ready } from './connection.js';
-import { awsErrorName, isConditionFailure, NAME, storeFailure } from './errors.js';
+import { awsErrorName, NAME, storeFailure, unlessConditionFails } from './errors.js';
 import { Attribute, DEFAULT_TABLE_NAME, ID_INDEX_NAME, ID_SHARDS, type ItemKind, idKey, idKeyOf, Kind, partitionKey } from './layout.js';
 import { validateTableName } from './table.js';
 
@@ -139,22 +139,18 @@ async function backfill(ready: Ready, table: string): Promise<BackfillSummary> {
       const key = item[Attribute.partitionKey]?.S ?? '';
       const kind = key.slice(0, key.indexOf('#')) as ItemKind;
       const persistenceId = key.slice(key.indexOf('#') + 1);
-      try {
-        await ready.client.send(
-          new ready.sdk.UpdateItemCommand({
-            TableName: table,
-            Key: { [Attribute.partitionKey]: item[Attribute.partitionKey] as never, [Attribute.sortKey]: item[Attribute.sortKey] as never },
-            UpdateExpression: 'SET #ik = :ik',
-            // A snapshot deleted since the Scan must not come back as a bare key.
-            ConditionExpression: 'attribute_exists(#pk)',
-            ExpressionAttributeNames: { '#ik': Attribute.idKey, '#pk': Attribute.partitionKey },
-            ExpressionAttributeValues: { ':ik': stringValue(idKey(kind, persistenceId)) },
-          }),
-        );
-        registered++;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+      const sent = ready.client.send(
+        new ready.sdk.UpdateItemCommand({
+          TableName: table,
+          Key: { [Attribute.partitionKey]: item[Attribute.partitionKey] as never, [Attribute.sortKey]: item[Attribute.sortKey] as never },
+          UpdateExpression: 'SET #ik = :ik',
+          // A snapshot deleted since the Scan must not come back as a bare key.
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#ik': Attribute.idKey, '#pk': Attribute.partitionKey },
+          ExpressionAttributeValues: { ':ik': stringValue(idKey(kind, persistenceId)) },
+        }),
+      );
+      if (await unlessConditionFails(sent)) registered++;
     }
     start = output.LastEvaluatedKey;
   } while (start);
