@@ -107,10 +107,17 @@ async function mementoBackend(): Promise<Backend> {
  */
 async function peerBackend(): Promise<Backend> {
   const { createPeers } = (await import(join(root, 'bench', 'peers', 'index.ts'))) as {
-    createPeers(options: { pgUrl: string; sqliteDir: string }): Promise<PeerEventStore[]>;
+    createPeers(
+      options: { pgUrl: string; sqliteDir: string },
+      onUnavailable: (peer: { label: string; reason: string; hint: string }) => void,
+    ): Promise<PeerEventStore[]>;
   };
-  const peer = (await createPeers({ pgUrl: config.pgUrl, sqliteDir: config.sqliteDir })).find((p) => p.name.startsWith(config.backend));
-  if (!peer) throw new Error(`peer ${config.backend} unavailable (npm run bench:setup)`);
+  const unavailable = new Map<string, string>();
+  const peers = await createPeers({ pgUrl: config.pgUrl, sqliteDir: config.sqliteDir }, ({ label, reason, hint }) =>
+    unavailable.set(label, `${reason}; install with: ${hint}`),
+  );
+  const peer = peers.find((p) => p.name.startsWith(config.backend));
+  if (!peer) throw new Error(`peer ${config.backend} unavailable: ${unavailable.get(config.backend) ?? 'no such peer'}`);
   await peer.setup();
   const tails = new Map<string, Promise<unknown>>();
   const serially = <T>(entity: string, work: () => Promise<T>): Promise<T> => {
@@ -233,18 +240,27 @@ async function runWorkload(backend: Backend): Promise<WorkloadRunResult> {
   };
 }
 
-const backend = config.backend.startsWith('memento-') ? await mementoBackend() : await peerBackend();
-if (config.mode === 'recover') {
-  const entities = Array.from({ length: config.entities }, (_, k) => `${config.prefix}-${k}`);
-  const started = performance.now();
-  const events = await backend.recoverAll(entities);
-  const ms = performance.now() - started;
-  await backend.close();
-  emit({ recovered: { entities: entities.length, events, ms } });
-} else {
-  const result = await runWorkload(backend);
-  // An unfinished command may still hold the store: close only when everything settled.
-  if (result.unfinished === 0) await backend.close();
-  emit({ result });
-  process.exit(0);
+async function main(): Promise<void> {
+  const backend = config.backend.startsWith('memento-') ? await mementoBackend() : await peerBackend();
+  if (config.mode === 'recover') {
+    const entities = Array.from({ length: config.entities }, (_, k) => `${config.prefix}-${k}`);
+    const started = performance.now();
+    const events = await backend.recoverAll(entities);
+    const ms = performance.now() - started;
+    await backend.close();
+    emit({ recovered: { entities: entities.length, events, ms } });
+  } else {
+    const result = await runWorkload(backend);
+    // An unfinished command may still hold the store: close only when everything settled.
+    if (result.unfinished === 0) await backend.close();
+    emit({ result });
+    process.exit(0);
+  }
 }
+
+// The parent reports this line: a stack trace's first line is only the file it came from.
+await main().catch((error: unknown) => {
+  emit({ error: error instanceof Error ? error.message : String(error) });
+  console.error(error);
+  process.exit(1);
+});

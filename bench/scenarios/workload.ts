@@ -86,9 +86,11 @@ function child(
     proc.on('error', reject);
     proc.on('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
-      if (code !== 0 && signal !== 'SIGKILL')
-        reject(new Error(`workload child (${config.backend}, ${config.mode}) exited ${code ?? signal}: ${stderr.slice(-2000)}`));
-      else resolve({ lines, killed, stderr });
+      if (code !== 0 && signal !== 'SIGKILL') {
+        const reported = (lines.find((line) => 'error' in line) as { error: string } | undefined)?.error;
+        const why = reported ?? stderr.trim().split('\n').slice(-3).join(' / ');
+        reject(new Error(`workload child (${config.backend}, ${config.mode}) exited ${code ?? signal}: ${why}`));
+      } else resolve({ lines, killed, stderr });
     });
   });
 }
