@@ -34,6 +34,8 @@ export interface WorkloadConfig {
   readonly writeShare: number;
   readonly seed: number;
   readonly snapshotEvery: number;
+  /** Entities recovered at a time in mode `recover`, the same for every backend. */
+  readonly recoveryConcurrency: number;
   /** Longest wait for outstanding commands after the last one was offered. */
   readonly drainSeconds: number;
 }
@@ -63,6 +65,20 @@ interface Backend {
 }
 
 const config = JSON.parse(process.env.WORKLOAD_CONFIG ?? '{}') as WorkloadConfig;
+
+/** `work` for each item, at most `limit` at a time; results in order. */
+async function bounded<T>(items: readonly string[], limit: number, work: (item: string) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const at = next++;
+      results[at] = await work(items[at] as string);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
 const emit = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
 async function mementoBackend(): Promise<Backend> {
@@ -90,7 +106,9 @@ async function mementoBackend(): Promise<Backend> {
     write: (entity) => persistence.entity(definition, entity).ask({ type: 'add', quantity: 1 }),
     read: (entity) => persistence.entity(definition, entity).ask({ type: 'get' }),
     async recoverAll(entities) {
-      const values = await Promise.all(entities.map((entity) => persistence.entity(definition, entity).ask<number>({ type: 'get' })));
+      const values = await bounded(entities, config.recoveryConcurrency, (entity) =>
+        persistence.entity(definition, entity).ask<number>({ type: 'get' }),
+      );
       return values.reduce((sum, value) => sum + value, 0);
     },
     async close() {
@@ -136,7 +154,7 @@ async function peerBackend(): Promise<Backend> {
       }),
     read: (entity) => serially(entity, () => peer.load(entity)),
     async recoverAll(entities) {
-      const counts = await Promise.all(entities.map((entity) => peer.load(entity)));
+      const counts = await bounded(entities, config.recoveryConcurrency, (entity) => peer.load(entity));
       return counts.reduce((sum, count) => sum + count, 0);
     },
     async close() {

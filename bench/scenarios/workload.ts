@@ -41,6 +41,13 @@ export interface WorkloadData {
 
 const MEMENTO_SNAPSHOT_EVERY = 1000;
 
+/**
+ * Entities recovered at a time after the crash, the same for every backend: how an
+ * application brings a known set of ids back, a bounded number in flight (10,000 at once
+ * only queue in the pool, where a store's call timeout counts the wait).
+ */
+const RECOVERY_CONCURRENCY = 100;
+
 /** Runs one child; resolves with its JSON lines. `killAfterMs` kills it with SIGKILL that long after it started. */
 function child(
   config: WorkloadConfig,
@@ -127,6 +134,7 @@ export async function runWorkloadScenario(settings: BenchSettings): Promise<Scen
         writeShare: workload.writeShare,
         seed: 20261203,
         snapshotEvery: MEMENTO_SNAPSHOT_EVERY,
+        recoveryConcurrency: RECOVERY_CONCURRENCY,
         drainSeconds: settings.quick ? 10 : 30,
       };
       try {
@@ -231,7 +239,8 @@ export async function runWorkloadScenario(settings: BenchSettings): Promise<Scen
     notes: [
       `${workload.entities.toLocaleString('en-US')} entities; entity k (k = 1, 2, ...) is picked with weight 1/k^${workload.zipf} (Zipf); ${Math.round(workload.writeShare * 100)}% writes (one event each), the rest reads of state; commands offered at ${workload.rate}/s for ${warmupSeconds} s of warm-up (not counted) and ${workload.seconds} s measured, each command's latency measured from the moment it was due (open loop: a backend that falls behind shows it as queueing, not as a lower offered rate). Latency percentiles are nearest-rank over every measured command; achieved throughput is the measured commands completed per second until the last one completed.`,
       `Memento: createPersistence + defineEntity (the counter entity), snapshot every ${MEMENTO_SNAPSHOT_EVERY} events, SqliteJournal + SqliteSnapshotStore in one file (synchronous=FULL), or PostgresJournal + PostgresSnapshotStore on a pool of 10; entities stay in memory once recovered. Peers, as their users run commands: read and fold the stream, then append with the version read as the expected version, commands to one stream one at a time in the process (so no conflicts); reads fold the stream. Each peer with its default settings (bench/peers/README.md).`,
-      `Crash: the same workload in a new child, killed with SIGKILL ${workload.killAfterSeconds} s after it started offering commands; a new process then recovers every one of the ${workload.entities.toLocaleString('en-US')} entities at once (Memento: ask each for its state; peers: load and fold each stream) and checks that the events recovered are at least the writes the killed process had acknowledged (its last progress line, at most 50 ms old).`,
+      `Crash: the same workload in a new child, killed with SIGKILL ${workload.killAfterSeconds} s after it started offering commands; a new process then recovers every one of the ${workload.entities.toLocaleString('en-US')} entities, ${RECOVERY_CONCURRENCY} at a time for every backend, and checks that the events recovered are at least the writes the killed process had acknowledged (its last progress line, at most 50 ms old).`,
+      "What each recovery does per entity. Memento: the youngest snapshot, the highest sequence number, then one replay query for the events after the snapshot (only when there are any); on PostgreSQL the snapshot and highest-sequence-number reads of entities recovering at the same time share statements (up to 100 and 500 ids each), on SQLite each is a local read. emmett-postgresql: aggregateStream, one SELECT of the stream per entity. castore-postgres: getAggregate, one SELECT of the aggregate's events per entity. emmett-sqlite: aggregateStream, one at a time, each opening and closing its own sqlite3 connection around one SELECT. Peers keep no snapshots and no highest-sequence-number record, so they check neither.",
       ...failures,
     ],
     data: { rate: workload.rate, runs } satisfies WorkloadData,
