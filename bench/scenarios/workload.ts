@@ -29,6 +29,8 @@ export interface WorkloadRun {
     /** Sum of every recovered entity's value: the events the store holds. */
     readonly recoveredEvents: number;
     readonly recoveryMs: number;
+    /** CPU time of the recovering process (user + system), without the database server's. */
+    readonly recoveryCpuMs?: number;
   };
   readonly error?: string;
 }
@@ -157,11 +159,13 @@ export async function runWorkloadScenario(settings: BenchSettings): Promise<Scen
         const progress = crashed.lines.filter((line) => 'progress' in line).pop() as { progress: { acked: number } } | undefined;
         const recovery = await child({ ...crashConfig, mode: 'recover' });
         const recovered = (
-          recovery.lines.find((line) => 'recovered' in line) as { recovered: { entities: number; events: number; ms: number } }
+          recovery.lines.find((line) => 'recovered' in line) as {
+            recovered: { entities: number; events: number; ms: number; cpuMs: number };
+          }
         )?.recovered;
         if (!recovered) throw new Error(`no recovery result from the ${backend} child: ${recovery.stderr.slice(-500)}`);
         log(
-          `workload: ${backend} killed after ${workload.killAfterSeconds} s, recovered ${recovered.entities} entities (${recovered.events} events) in ${recovered.ms.toFixed(0)} ms`,
+          `workload: ${backend} killed after ${workload.killAfterSeconds} s, recovered ${recovered.entities} entities (${recovered.events} events) in ${recovered.ms.toFixed(0)} ms, ${recovered.cpuMs.toFixed(0)} ms CPU in the process`,
         );
         runs.push({
           backend,
@@ -173,6 +177,7 @@ export async function runWorkloadScenario(settings: BenchSettings): Promise<Scen
             recoveredEntities: recovered.entities,
             recoveredEvents: recovered.events,
             recoveryMs: recovered.ms,
+            recoveryCpuMs: recovered.cpuMs,
           },
         });
       } catch (error) {
@@ -226,6 +231,11 @@ export async function runWorkloadScenario(settings: BenchSettings): Promise<Scen
           unit: 'ms',
           ratio: peer.crash.recoveryMs / ours.crash.recoveryMs,
           ratioNote: 'peer / ours (> 1: ours faster)',
+          ...(ours.crash.recoveryCpuMs !== undefined && peer.crash.recoveryCpuMs !== undefined
+            ? {
+                extra: `CPU time of the recovering process (without the database server's): ${ours.crash.recoveryCpuMs.toFixed(0)} ms ours, ${peer.crash.recoveryCpuMs.toFixed(0)} ms ${peer.backend}`,
+              }
+            : {}),
         });
       }
     }
