@@ -233,7 +233,7 @@ export async function runWorkloadScenario(settings: BenchSettings): Promise<Scen
           ratioNote: 'peer / ours (> 1: ours faster)',
           ...(ours.crash.recoveryCpuMs !== undefined && peer.crash.recoveryCpuMs !== undefined
             ? {
-                extra: `CPU time of the recovering process (without the database server's): ${ours.crash.recoveryCpuMs.toFixed(0)} ms ours, ${peer.crash.recoveryCpuMs.toFixed(0)} ms ${peer.backend}`,
+                extra: `each recovers what it stored before its kill: ${ours.crash.recoveredEvents.toLocaleString('en-US')} events ours, ${peer.crash.recoveredEvents.toLocaleString('en-US')} ${peer.backend}; CPU time of the recovering process (without the database server's): ${ours.crash.recoveryCpuMs.toFixed(0)} ms ours, ${peer.crash.recoveryCpuMs.toFixed(0)} ms ${peer.backend}`,
               }
             : {}),
         });
