@@ -78,8 +78,8 @@ export function encodeSnapshotFrame(
  */
 export function decodeSnapshotFrame(input: Uint8Array, expected: SnapshotFrameIdentity, source: string): StoredSnapshot {
   const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  const what = `snapshot ${expected.sequenceNr} of ${JSON.stringify(expected.persistenceId)}`;
   const corrupt = (wanted: string, found: unknown): never => {
+    const what = `snapshot ${expected.sequenceNr} of ${JSON.stringify(expected.persistenceId)}`;
     throw new CorruptDataError(`${what}: expected ${wanted}, found ${String(found)}`, {
       persistenceId: expected.persistenceId,
       expected: wanted,
