@@ -1,6 +1,6 @@
 /**
  * PostgreSQL snapshot store. `load` walks matching snapshots newest first in small pages
- * and returns the first that reads, skipping damaged ones (loadYoungestReadable).
+ * and returns the first that reads, skipping damaged ones (skipUnreadable).
  * @module
  */
 
@@ -11,7 +11,7 @@ import { validateInteger } from '../core/validation.js';
 import type { SnapshotCapabilities } from '../spi/capabilities.js';
 import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
 import type { SnapshotSizeOptions } from '../spi/snapshot-support.js';
-import { decodeSnapshot, encodeSnapshot, loadYoungestReadable, type SkipReporting, type StoredSnapshot } from '../spi/snapshot-support.js';
+import { decodeSnapshot, encodeSnapshot, type SkipReporting, type StoredSnapshot, skipUnreadable } from '../spi/snapshot-support.js';
 import { NAME } from './errors.js';
 import { attachBase, withPostgresBase } from './postgres-store.js';
 import { type BatchRequest, ReadBatcher } from './read-batcher.js';
@@ -125,16 +125,12 @@ class PostgresSnapshotCore implements SnapshotStoreCore<PreparedRow> {
     return { row, bytes: row.payload.length };
   }
 
+  /**
+   * Matching snapshots newest first, `loadPageSize` per query, decoded as they come: usually
+   * the first one reads. A plain loop rather than a generator feeding loadYoungestReadable,
+   * whose promises are a visible share of a small snapshot's load.
+   */
   async load(persistenceId: string, criteria: SnapshotSelectionCriteria, reporting: SkipReporting): Promise<SelectedSnapshot | null> {
-    return loadYoungestReadable(
-      this.#candidates(persistenceId, criteria),
-      async (row) => decodeSnapshot(row, this.#base.serialization, NAME),
-      reporting,
-    );
-  }
-
-  /** Matching snapshots newest first, `loadPageSize` per query: usually the first one reads. */
-  async *#candidates(persistenceId: string, criteria: SnapshotSelectionCriteria): AsyncIterable<StoredSnapshot> {
     const [min, , minTime, maxTime] = boundsOf(criteria) as [number, number, number, number];
     let max = criteria.maxSequenceNr;
     let first = true;
@@ -152,12 +148,18 @@ class PostgresSnapshotCore implements SnapshotStoreCore<PreparedRow> {
           payload: row.payload as Buffer,
           metadata: row.metadata ?? undefined,
         };
-        if (criteria.matches(stored)) yield stored;
+        if (!criteria.matches(stored)) continue;
+        try {
+          return decodeSnapshot(stored, this.#base.serialization, NAME);
+        } catch (error) {
+          skipUnreadable(stored, error, reporting);
+        }
       }
       const last = rows[rows.length - 1];
-      if (rows.length < this.#loadPageSize || !last) return;
+      if (rows.length < this.#loadPageSize || !last) return null;
       max = Number(last.sequence_nr) - 1;
     }
+    return null;
   }
 
   async save({ row }: PreparedRow): Promise<void> {
