@@ -16,15 +16,15 @@ import type { SnapshotCapabilities } from '../spi/capabilities.js';
 import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
 import { KeyedLock } from '../spi/keyed-lock.js';
 import { decodeSnapshotFrame, encodeSnapshotFrame } from '../spi/snapshot-frame.js';
-import { decodeSnapshot, loadYoungestReadable, type SkipReporting } from '../spi/snapshot-support.js';
+import { decodeSnapshot, isUnreadableSnapshotError, loadYoungestReadable, type SkipReporting } from '../spi/snapshot-support.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { S3Bucket } from './bucket.js';
 import type { S3ClientLike } from './client.js';
 import { S3_SOURCE as NAME } from './errors.js';
-import { dropHeadOf, HEAD_MAX_BYTES, type HeadRead, headCopies, headTarget, putHead, startHeadRead } from './head.js';
-import { idPrefix, snapshotKey } from './key-layout.js';
+import { dropHead, HEAD_MAX_BYTES, type Head, type HeadRead, headCopies, headTarget, putHead, startHeadRead } from './head.js';
+import { idPrefix, parseSnapshotKey, snapshotKey } from './key-layout.js';
 import { type EarlyRead, KnownKeys } from './known-keys.js';
-import { keysOfSequenceNr, type ListedSnapshot, listNewestFirst, listSnapshotIds, matching } from './listing.js';
+import { afterSave, keysOfSequenceNr, type ListedSnapshot, listNewestFirst, listSnapshotIds, matching } from './listing.js';
 import { resolveS3Options, type S3SnapshotStoreOptions } from './options.js';
 import { DELETE_BATCH, deleteKeys, getRanges, getWhole, put } from './transfer.js';
 
@@ -79,12 +79,72 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
 
   async load(persistenceId: string, criteria: SnapshotSelectionCriteria, reporting: SkipReporting): Promise<SelectedSnapshot | null> {
     await this.#bucket.ready(persistenceId);
-    // The listing stays the index: an early GET only saves waiting for it when the listing
-    // then names the key this store knows as the youngest match; otherwise it is cancelled.
-    const early = this.#knownKeys.startEarlyRead(this.#bucket, persistenceId, criteria);
-    // Without a known key, the id's head (a copy of its newest small snapshot) is read in
-    // parallel with the listing, and used only when it copies exactly what the listing names first.
-    const head = early ? undefined : startHeadRead(this.#bucket, persistenceId);
+    if (!this.#bucket.settings.headAsIndex) return this.#loadListed(persistenceId, criteria, reporting, undefined, undefined);
+    // The head names the newest snapshot and copies it when small: one GET. A larger one
+    // this store knows is fetched alongside, in case the head still names it.
+    const known = this.#knownKeys.get(persistenceId);
+    const early = known && known.size > HEAD_MAX_BYTES ? this.#knownKeys.startEarlyRead(this.#bucket, persistenceId, criteria) : undefined;
+    const headRead = startHeadRead(this.#bucket, persistenceId);
+    try {
+      const head = await headRead.head;
+      const selected = head?.indexed ? await this.#readNamed(persistenceId, head, criteria, early) : undefined;
+      if (selected) return selected;
+      return await this.#loadListed(persistenceId, criteria, reporting, early, headRead);
+    } finally {
+      early?.cancel.abort();
+    }
+  }
+
+  /**
+   * The snapshot the head names, when the criteria select it (the newest selected is then
+   * the youngest match) and it reads and decodes; undefined sends the load to the listing.
+   */
+  async #readNamed(
+    persistenceId: string,
+    head: Head,
+    criteria: SnapshotSelectionCriteria,
+    early: EarlyRead | undefined,
+  ): Promise<SelectedSnapshot | undefined> {
+    const named = parseSnapshotKey(idPrefix(this.#bucket.settings.prefix, persistenceId), head.key);
+    if (!named || !criteria.matches(named)) return undefined;
+    const found: ListedSnapshot = { ...named, persistenceId, duplicates: [], size: head.size, etag: undefined };
+    const { rangedThreshold, downloadConcurrency } = this.#bucket.settings;
+    try {
+      let bytes: Buffer | undefined | null = head.frame ?? null;
+      if (bytes === null && early?.key === head.key) bytes = await early.bytes;
+      else if (bytes === null && head.size >= rangedThreshold && downloadConcurrency > 1)
+        bytes = await getRanges(this.#bucket, found, head.size);
+      if (bytes === null) bytes = await getWhole(this.#bucket, found);
+      if (bytes === undefined) return undefined;
+      const selected = decodeSnapshot(decodeSnapshotFrame(bytes, found, NAME), this.#serialization, NAME);
+      this.#knownKeys.remember(persistenceId, {
+        key: found.key,
+        sequenceNr: found.sequenceNr,
+        timestamp: found.timestamp,
+        size: bytes.length,
+      });
+      return selected;
+    } catch (error) {
+      // The listing reads it again and reports it, exactly as a load without the head would.
+      if (isUnreadableSnapshotError(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** The listing as the index: its youngest matching readable snapshot. */
+  async #loadListed(
+    persistenceId: string,
+    criteria: SnapshotSelectionCriteria,
+    reporting: SkipReporting,
+    known: EarlyRead | undefined,
+    headRead: HeadRead | undefined,
+  ): Promise<SelectedSnapshot | null> {
+    // An early GET only saves waiting for the listing when the listing then names the key
+    // this store knows as the youngest match; otherwise it is cancelled.
+    const early = known ?? this.#knownKeys.startEarlyRead(this.#bucket, persistenceId, criteria);
+    // Without a known key, the id's head is read in parallel with the listing, and its copy
+    // used only when it holds exactly what the listing names first.
+    const head = early ? undefined : (headRead ?? startHeadRead(this.#bucket, persistenceId));
     try {
       const listing = listNewestFirst(this.#bucket, persistenceId, criteria, 'load', LOAD_FIRST_PAGE);
       return await loadYoungestReadable(
@@ -107,21 +167,29 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
     await this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
       await this.#bucket.ready(persistenceId);
       const key = this.keyOf(persistenceId, sequenceNr, timestamp);
-      // Look for objects this save replaces while the upload runs; delete them only after it succeeded.
-      const siblings = keysOfSequenceNr(this.#bucket, persistenceId, sequenceNr, 'save');
-      siblings.catch(() => undefined);
-      // The head goes up alongside: a head whose object failed to land is never used (the listing must name it).
+      // The head goes up alongside; a snapshot this store knows to be older leaves it alone.
       const known = this.#knownKeys.get(persistenceId);
-      const withHead = bytes <= HEAD_MAX_BYTES && !(known && known.sequenceNr > sequenceNr);
+      const withHead = !(known && known.sequenceNr > sequenceNr);
       const headDone = withHead ? putHead(this.#bucket, persistenceId, key, parts, bytes) : undefined;
       try {
         await put(this.#bucket, persistenceId, key, parts, bytes);
-      } finally {
-        await headDone;
+      } catch (error) {
+        // A head naming an object that did not land must not stay (best effort: the save fails anyway).
+        if (await headDone) await dropHead(this.#bucket, persistenceId, 'save').catch(() => undefined);
+        throw error;
       }
+      const headWritten = await headDone;
+      // Listed only now that both landed: a newer snapshot seen here may have had its head
+      // overwritten by this one, so the head goes; one saved after this listing writes its own.
+      const { newer, sameSequenceNr } = await afterSave(this.#bucket, persistenceId, sequenceNr);
+      if (withHead && (newer || !headWritten)) await dropHead(this.#bucket, persistenceId, 'save');
       this.#knownKeys.remember(persistenceId, { key, sequenceNr, timestamp, size: bytes });
-      const replaced = (await siblings).filter((other) => other !== key);
-      await deleteKeys(this.#bucket, persistenceId, replaced, 'save');
+      await deleteKeys(
+        this.#bucket,
+        persistenceId,
+        sameSequenceNr.filter((other) => other !== key),
+        'save',
+      );
     });
   }
 
@@ -129,34 +197,44 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
     await this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
       await this.#bucket.ready(persistenceId);
       this.#knownKeys.forget(persistenceId);
-      const target = headTarget(this.#bucket, persistenceId);
-      const keys = await keysOfSequenceNr(this.#bucket, persistenceId, sequenceNr, 'delete');
+      const base = idPrefix(this.#bucket.settings.prefix, persistenceId);
+      const [target, keys] = await Promise.all([
+        headTarget(this.#bucket, persistenceId, 'delete'),
+        keysOfSequenceNr(this.#bucket, persistenceId, sequenceNr, 'delete'),
+      ]);
+      // The head goes first: no load may be pointed at an object once it is being deleted.
+      if (target !== undefined && parseSnapshotKey(base, target)?.sequenceNr === sequenceNr)
+        await dropHead(this.#bucket, persistenceId, 'delete');
       await deleteKeys(this.#bucket, persistenceId, keys, 'delete');
-      await dropHeadOf(this.#bucket, persistenceId, await target, new Set(keys), 'delete');
     });
   }
 
   async deleteMatching(persistenceId: string, criteria: SnapshotSelectionCriteria): Promise<void> {
     await this.#bucket.ready(persistenceId);
     this.#knownKeys.forget(persistenceId);
-    const target = headTarget(this.#bucket, persistenceId);
-    const deleted = new Set<string>();
+    const base = idPrefix(this.#bucket.settings.prefix, persistenceId);
+    const target = await headTarget(this.#bucket, persistenceId, 'deleteMatching');
+    const named = target === undefined ? undefined : parseSnapshotKey(base, target);
+    // The head goes first when it names a snapshot that goes; a duplicate it names goes too.
+    let headDropped = named !== undefined && criteria.matches(named);
+    if (headDropped) await dropHead(this.#bucket, persistenceId, 'deleteMatching');
     let batch: string[] = [];
     const pageSize = this.#bucket.settings.pageSize;
     for await (const found of listNewestFirst(this.#bucket, persistenceId, criteria, 'deleteMatching', pageSize)) {
       // Duplicates are garbage whatever the criteria say.
-      if (criteria.matches(found)) {
-        batch.push(found.key);
-        deleted.add(found.key);
-      }
+      const goes = criteria.matches(found);
+      if (goes) batch.push(found.key);
       batch.push(...found.duplicates);
+      if (!headDropped && target !== undefined && ((goes && found.key === target) || found.duplicates.includes(target))) {
+        await dropHead(this.#bucket, persistenceId, 'deleteMatching');
+        headDropped = true;
+      }
       if (batch.length >= DELETE_BATCH) {
         await deleteKeys(this.#bucket, persistenceId, batch.slice(0, DELETE_BATCH), 'deleteMatching');
         batch = batch.slice(DELETE_BATCH);
       }
     }
     await deleteKeys(this.#bucket, persistenceId, batch, 'deleteMatching');
-    await dropHeadOf(this.#bucket, persistenceId, await target, deleted, 'deleteMatching');
   }
 
   /**
