@@ -72,7 +72,8 @@ describe('S3SnapshotStore (large)', () => {
       // and a load then lists; the last save writes the head that the load below reads.
       await store.save(meta(id, COUNT), { nr: COUNT });
       await store.close();
-    }, 120_000);
+      // 1,100 saves, each a PUT of the snapshot and its head plus a listing: minutes on a loaded machine.
+    }, 300_000);
 
     it('lists all of them oldest first across pages', async () => {
       const store = open({ client: counted });
