@@ -2,10 +2,10 @@
  * Snapshot store over any S3-compatible bucket: one object per snapshot, the listing as
  * index. Options are checked in ./options.ts, the listing is read in ./listing.ts, bytes
  * move in ./transfer.ts, failures are mapped in ./errors.ts, the head copy lives in
- * ./head.ts and the keys remembered for early reads in ./known-keys.ts.
+ * ./head.ts, loads in ./snapshot-loader.ts and the keys remembered for early reads in
+ * ./known-keys.ts.
  * @module
  */
-import { CorruptSnapshotError } from '../core/errors.js';
 import { pageOfIds } from '../core/persistence-id.js';
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
@@ -15,23 +15,21 @@ import { Serialization } from '../serialization/serialization.js';
 import type { SnapshotCapabilities } from '../spi/capabilities.js';
 import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
 import { KeyedLock } from '../spi/keyed-lock.js';
-import { decodeSnapshotFrame, encodeSnapshotFrame } from '../spi/snapshot-frame.js';
-import { decodeSnapshot, isUnreadableSnapshotError, loadYoungestReadable, type SkipReporting } from '../spi/snapshot-support.js';
+import { encodeSnapshotFrame } from '../spi/snapshot-frame.js';
+import type { SkipReporting } from '../spi/snapshot-support.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { S3Bucket } from './bucket.js';
 import type { S3ClientLike } from './client.js';
 import { S3_SOURCE as NAME } from './errors.js';
-import { dropHead, HEAD_MAX_BYTES, type Head, type HeadRead, headCopies, headTarget, putHead, startHeadRead } from './head.js';
+import { dropHead, headTarget, putHead } from './head.js';
 import { idPrefix, parseSnapshotKey, snapshotKey } from './key-layout.js';
-import { type EarlyRead, KnownKeys } from './known-keys.js';
-import { afterSave, keysOfSequenceNr, type ListedSnapshot, listNewestFirst, listSnapshotIds, matching } from './listing.js';
+import { KnownKeys } from './known-keys.js';
+import { afterSave, keysOfSequenceNr, listNewestFirst, listSnapshotIds, matching } from './listing.js';
 import { resolveS3Options, type S3SnapshotStoreOptions } from './options.js';
-import { DELETE_BATCH, deleteKeys, getRanges, getWhole, put } from './transfer.js';
+import { S3SnapshotLoader } from './snapshot-loader.js';
+import { DELETE_BATCH, deleteKeys, put } from './transfer.js';
 
 export type { S3SnapshotStoreOptions } from './options.js';
-
-/** `load` asks for a short first page: the newest snapshot is first, rarely more are needed. */
-const LOAD_FIRST_PAGE = 2;
 
 /** A snapshot serialized as a frame, ready to upload. */
 interface PreparedFrame {
@@ -49,11 +47,13 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
   readonly #locks = new KeyedLock();
   /** Per id, the key this store saved or loaded last. */
   readonly #knownKeys = new KnownKeys();
+  readonly #loader: S3SnapshotLoader;
 
   constructor(options: S3SnapshotStoreOptions, lifecycle: StoreLifecycle, logger: Logger) {
     const settings = resolveS3Options(options, NAME);
     this.#serialization = options.serialization ?? new Serialization();
     this.#bucket = new S3Bucket(settings, () => lifecycle.closed, logger);
+    this.#loader = new S3SnapshotLoader(this.#bucket, this.#serialization, this.#knownKeys);
   }
 
   /** The bucket this store writes to. */
@@ -77,85 +77,8 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
     return (await this.#bucket.connect()).client;
   }
 
-  async load(persistenceId: string, criteria: SnapshotSelectionCriteria, reporting: SkipReporting): Promise<SelectedSnapshot | null> {
-    await this.#bucket.ready(persistenceId);
-    if (!this.#bucket.settings.headAsIndex) return this.#loadListed(persistenceId, criteria, reporting, undefined, undefined);
-    // The head names the newest snapshot and copies it when small: one GET. A larger one
-    // this store knows is fetched alongside, in case the head still names it.
-    const known = this.#knownKeys.get(persistenceId);
-    const early = known && known.size > HEAD_MAX_BYTES ? this.#knownKeys.startEarlyRead(this.#bucket, persistenceId, criteria) : undefined;
-    const headRead = startHeadRead(this.#bucket, persistenceId);
-    try {
-      const head = await headRead.head;
-      const selected = head?.indexed ? await this.#readNamed(persistenceId, head, criteria, early) : undefined;
-      if (selected) return selected;
-      return await this.#loadListed(persistenceId, criteria, reporting, early, headRead);
-    } finally {
-      early?.cancel.abort();
-    }
-  }
-
-  /**
-   * The snapshot the head names, when the criteria select it (the newest selected is then
-   * the youngest match) and it reads and decodes; undefined sends the load to the listing.
-   */
-  async #readNamed(
-    persistenceId: string,
-    head: Head,
-    criteria: SnapshotSelectionCriteria,
-    early: EarlyRead | undefined,
-  ): Promise<SelectedSnapshot | undefined> {
-    const named = parseSnapshotKey(idPrefix(this.#bucket.settings.prefix, persistenceId), head.key);
-    if (!named || !criteria.matches(named)) return undefined;
-    const found: ListedSnapshot = { ...named, persistenceId, duplicates: [], size: head.size, etag: undefined };
-    const { rangedThreshold, downloadConcurrency } = this.#bucket.settings;
-    try {
-      let bytes: Buffer | undefined | null = head.frame ?? null;
-      if (bytes === null && early?.key === head.key) bytes = await early.bytes;
-      else if (bytes === null && head.size >= rangedThreshold && downloadConcurrency > 1)
-        bytes = await getRanges(this.#bucket, found, head.size);
-      if (bytes === null) bytes = await getWhole(this.#bucket, found);
-      if (bytes === undefined) return undefined;
-      const selected = decodeSnapshot(decodeSnapshotFrame(bytes, found, NAME), this.#serialization, NAME);
-      this.#knownKeys.remember(persistenceId, {
-        key: found.key,
-        sequenceNr: found.sequenceNr,
-        timestamp: found.timestamp,
-        size: bytes.length,
-      });
-      return selected;
-    } catch (error) {
-      // The listing reads it again and reports it, exactly as a load without the head would.
-      if (isUnreadableSnapshotError(error)) return undefined;
-      throw error;
-    }
-  }
-
-  /** The listing as the index: its youngest matching readable snapshot. */
-  async #loadListed(
-    persistenceId: string,
-    criteria: SnapshotSelectionCriteria,
-    reporting: SkipReporting,
-    known: EarlyRead | undefined,
-    headRead: HeadRead | undefined,
-  ): Promise<SelectedSnapshot | null> {
-    // An early GET only saves waiting for the listing when the listing then names the key
-    // this store knows as the youngest match; otherwise it is cancelled.
-    const early = known ?? this.#knownKeys.startEarlyRead(this.#bucket, persistenceId, criteria);
-    // Without a known key, the id's head is read in parallel with the listing, and its copy
-    // used only when it holds exactly what the listing names first.
-    const head = early ? undefined : (headRead ?? startHeadRead(this.#bucket, persistenceId));
-    try {
-      const listing = listNewestFirst(this.#bucket, persistenceId, criteria, 'load', LOAD_FIRST_PAGE);
-      return await loadYoungestReadable(
-        matching(listing, criteria),
-        (found) => this.#read(found, early?.key === found.key ? early : undefined, head),
-        reporting,
-      );
-    } finally {
-      early?.cancel.abort();
-      head?.cancel.abort();
-    }
+  load(persistenceId: string, criteria: SnapshotSelectionCriteria, reporting: SkipReporting): Promise<SelectedSnapshot | null> {
+    return this.#loader.load(persistenceId, criteria, reporting);
   }
 
   prepareSave(metadata: SnapshotMetadata, snapshot: unknown): PreparedFrame {
@@ -260,36 +183,6 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
   /** Ids with at least one snapshot, ascending by code point; lists every key under the prefix on each call. */
   async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
     return pageOfIds(await listSnapshotIds(this.#bucket, 'listPersistenceIds'), afterId, limit);
-  }
-
-  /**
-   * GETs and decodes one snapshot (or takes the bytes of an early GET of the same key); a
-   * vanished object counts as unreadable (skip to older).
-   */
-  async #read(found: ListedSnapshot, early?: EarlyRead, headRead?: HeadRead): Promise<SelectedSnapshot> {
-    const { rangedThreshold, downloadConcurrency } = this.#bucket.settings;
-    const head = !early && headRead && found.size !== undefined && found.size <= HEAD_MAX_BYTES ? await headRead.head : undefined;
-    const copy = head && headCopies(head, found) ? head.frame : null;
-    const ranged = !early && !copy && found.size !== undefined && found.size >= rangedThreshold && downloadConcurrency > 1;
-    let bytes = copy ?? (ranged ? await getRanges(this.#bucket, found, found.size as number) : null);
-    if (bytes === null) bytes = await (early?.bytes ?? getWhole(this.#bucket, found));
-    if (bytes === undefined) {
-      throw new CorruptSnapshotError(`snapshot ${found.sequenceNr} of ${JSON.stringify(found.persistenceId)} was deleted while loading`, {
-        persistenceId: found.persistenceId,
-        sequenceNr: found.sequenceNr,
-        expected: `object ${found.key}`,
-        actual: 'no such key',
-        source: NAME,
-      });
-    }
-    const selected = decodeSnapshot(decodeSnapshotFrame(bytes, found, NAME), this.#serialization, NAME);
-    this.#knownKeys.remember(found.persistenceId, {
-      key: found.key,
-      sequenceNr: found.sequenceNr,
-      timestamp: found.timestamp,
-      size: bytes.length,
-    });
-    return selected;
   }
 }
 
