@@ -29,7 +29,7 @@ import type { EntitySpawner } from './cell/entity-behavior.js';
 import { EntityCell } from './cell/entity-cell.js';
 import { entityPersistenceId } from './cell/entity-persistence-id.js';
 import type { ActorRef, EntityRef } from './cell/entity-ref.js';
-import { replyChannel } from './cell/mailbox.js';
+import { PromiseChannel } from './cell/mailbox.js';
 import { DEFAULT_RECOVERY_IDLE_TIMEOUT_MS } from './cell/recovery-watchdog.js';
 import { PersistenceClosedError } from './cell/runtime-errors.js';
 import type { PersistentActor } from './classic/persistent-actor.js';
@@ -270,14 +270,14 @@ export class Persistence {
 
   #ref<Command>(spawner: EntitySpawner): EntityRef<Command> {
     const send = (command: Command, onError?: (error: unknown) => void): Promise<unknown> => {
-      const { channel, promise } = replyChannel(onError);
+      const channel = new PromiseChannel(onError);
       try {
         this.#assertOpen(spawner.persistenceId);
         this.#cellFor(spawner).send(command, channel);
       } catch (error) {
         channel.reject(error);
       }
-      return promise;
+      return channel.promise;
     };
     return {
       persistenceId: spawner.persistenceId,

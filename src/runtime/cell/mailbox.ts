@@ -23,32 +23,37 @@ export interface Envelope {
   readonly reply: ReplyChannel;
 }
 
-/** A reply channel backed by a promise; `tell` uses one whose failures are only logged. */
-export function replyChannel(onError?: (error: unknown) => void): { channel: ReplyChannel; promise: Promise<unknown> } {
-  let settle!: { resolve: (value: unknown) => void; reject: (error: unknown) => void };
-  const promise = new Promise<unknown>((resolve, reject) => {
-    settle = { resolve, reject };
-  });
-  let settled = false;
-  const channel: ReplyChannel = {
-    resolve(value) {
-      if (settled) return;
-      settled = true;
-      settle.resolve(value);
-    },
-    reject(error) {
-      if (settled) return;
-      settled = true;
-      if (onError) {
-        onError(error);
-        settle.resolve(undefined);
-      } else settle.reject(error);
-    },
-    get settled() {
-      return settled;
-    },
-  };
-  return { channel, promise };
+/**
+ * A reply channel backed by a promise (`promise`); `tell` uses one whose failures (`onError`) are
+ * only logged. A class rather than an object of closures: every command makes one.
+ */
+export class PromiseChannel implements ReplyChannel {
+  settled = false;
+  readonly promise: Promise<unknown>;
+  #resolve!: (value: unknown) => void;
+  #reject!: (error: unknown) => void;
+
+  constructor(private readonly onError: ((error: unknown) => void) | undefined) {
+    this.promise = new Promise<unknown>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
+  }
+
+  resolve(value: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.#resolve(value);
+  }
+
+  reject(error: unknown): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (this.onError) {
+      this.onError(error);
+      this.#resolve(undefined);
+    } else this.#reject(error);
+  }
 }
 
 /** A FIFO of envelopes that refuses user messages beyond `capacity`. */

@@ -61,12 +61,14 @@ export class TypedBehavior<State, Command, Event> implements EntityBehavior {
 
   async handle(envelope: Envelope): Promise<void> {
     const { persistenceId, lastSequenceNr, logger } = this.entity;
-    const effect = await this.definition.commandHandler(this.#state, envelope.message as Command, {
+    const produced = this.definition.commandHandler(this.#state, envelope.message as Command, {
       persistenceId,
       entityId: this.entityId,
       lastSequenceNr,
       logger,
     });
+    // Most handlers answer synchronously: awaiting their Effect would only cost a tick per command.
+    const effect = produced instanceof EffectBuilder ? produced : await produced;
     if (!(effect instanceof EffectBuilder)) {
       invalidArgument(
         `commandHandler result (entity ${JSON.stringify(persistenceId)})`,
