@@ -108,22 +108,28 @@ function plainlyValidEventOf(value: unknown, persistenceId: string): boolean {
  */
 export function validateAtomicWrites(writes: unknown, argument = 'writes'): asserts writes is readonly AtomicWrite[] {
   if (!Array.isArray(writes)) invalidArgument(argument, 'an array of AtomicWrite', writes);
-  writes.forEach((write: unknown, index) => {
-    const name = `${argument}[${index}]`;
-    if (typeof write !== 'object' || write === null) invalidArgument(name, 'an AtomicWrite object', write);
+  // Plain loops, and names and contexts built only on failure: every persist is checked here.
+  for (let index = 0; index < writes.length; index++) {
+    const write: unknown = writes[index];
+    if (typeof write !== 'object' || write === null) invalidArgument(`${argument}[${index}]`, 'an AtomicWrite object', write);
     const { persistenceId, events } = write as Record<string, unknown>;
-    validatePersistenceId(persistenceId, `${name}.persistenceId`);
-    const context = { persistenceId };
-    if (!Array.isArray(events) || events.length === 0) invalidArgument(`${name}.events`, 'a non-empty array', events, context);
-    events.forEach((event: unknown, position) => {
-      if (!plainlyValidEventOf(event, persistenceId)) validatePersistentRepr(event, `${name}.events[${position}]`, persistenceId);
+    validatePersistenceId(persistenceId, `${argument}[${index}].persistenceId`);
+    if (!Array.isArray(events) || events.length === 0) {
+      invalidArgument(`${argument}[${index}].events`, 'a non-empty array', events, { persistenceId });
+    }
+    for (let position = 0; position < events.length; position++) {
+      const event: unknown = events[position];
+      if (!plainlyValidEventOf(event, persistenceId))
+        validatePersistentRepr(event, `${argument}[${index}].events[${position}]`, persistenceId);
       if (position > 0) {
         const expected = (events[0] as PersistentRepr).sequenceNr + position;
         const found = (event as PersistentRepr).sequenceNr;
         if (found !== expected) {
-          invalidArgument(`${name}.events[${position}].sequenceNr`, `${expected} (contiguous within the write)`, found, context);
+          invalidArgument(`${argument}[${index}].events[${position}].sequenceNr`, `${expected} (contiguous within the write)`, found, {
+            persistenceId,
+          });
         }
       }
-    });
-  });
+    }
+  }
 }
