@@ -14,7 +14,7 @@ import { validateInteger } from '../core/validation.js';
 import type { JournalCapabilities } from '../spi/capabilities.js';
 import { GuardedJournal, type JournalCore } from '../spi/guarded-journal.js';
 import { checkRecordedHighest, decodeEvent, prepareWrite, type ReplayBounds, type StoredEvent } from '../spi/journal-support.js';
-import { pagedIterable } from '../spi/paged-iterable.js';
+import { pagedItems } from '../spi/paged-iterable.js';
 import type { OrderedEvent, OrderingFilter } from '../spi/queryable-journal.js';
 import { AppendBatcher } from './append-batcher.js';
 import { NAME } from './errors.js';
@@ -114,8 +114,8 @@ class PostgresJournalCore implements JournalCore {
   replay(persistenceId: string, bounds: ReplayBounds): AsyncIterable<PersistentRepr> {
     const sql = readEventPageSql(this.#base.tables);
     const fetch = async (values: unknown[]) => (await this.#base.read<PackedEventPageRow>('journal.replay', persistenceId, sql, values))[0];
-    const pages = replayPages(persistenceId, bounds, { pageSize: this.#pageSize, pageBytes: this.#pageBytes }, fetch);
-    return pagedIterable(pages, (stored) => decodeEvent(stored, this.#base.serialization));
+    const options = { pageSize: this.#pageSize, pageBytes: this.#pageBytes };
+    return pagedItems(replayPages(persistenceId, bounds, options, this.#base.serialization, fetch));
   }
 
   /** The highest sequence number ever written for the id, surviving deletion. */
