@@ -50,12 +50,17 @@ const failureCause = (error: unknown): unknown =>
 /** Groups concurrent writes of one journal into as few statements as correctness allows. */
 export class AppendBatcher {
   readonly #queue: Entry[] = [];
-  #draining: Promise<void> | undefined;
+  /** Ids with a write in a statement in flight: their later writes wait, so each id's writes stay in call order. */
+  readonly #inFlight = new Set<string>();
+  #running = 0;
+  #scheduled = false;
+  #idle: { promise: Promise<void>; resolve: () => void } | undefined;
 
   constructor(
     private readonly base: PostgresBase,
     private readonly notify: NotifyTarget | undefined,
     private readonly maxBatchWrites: number,
+    private readonly maxInFlight: number,
   ) {}
 
   /** Queues the serialized writes of one `write` call; resolves with one result per write. */
@@ -65,7 +70,15 @@ export class AppendBatcher {
 
   /** Resolves once every queued write was answered. */
   async drained(): Promise<void> {
-    await this.#draining?.catch(() => {});
+    if (this.#queue.length === 0 && this.#running === 0) return;
+    if (!this.#idle) {
+      let resolve = () => {};
+      const promise = new Promise<void>((done) => {
+        resolve = done;
+      });
+      this.#idle = { promise, resolve };
+    }
+    await this.#idle.promise;
   }
 
   #enqueue(prepared: PreparedWrite[]): Promise<(Error | undefined)[]> {
@@ -87,34 +100,63 @@ export class AppendBatcher {
         resolve(request.results);
         return;
       }
-      // setImmediate lets every write issued in this tick join the batch.
-      this.#draining ??= new Promise<void>((done) => setImmediate(done)).then(() => this.#drain());
+      this.#schedule();
     });
   }
 
-  async #drain(): Promise<void> {
+  /** Pumps after this event-loop turn, so every write issued in it can join the batch. */
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#pump();
+    });
+  }
+
+  /**
+   * Starts batches while statements may be added in flight. Several in flight overlap one
+   * statement's round trip, parameter decoding and the callers' work with another's
+   * execution; the journal lock still orders their orderings and commits.
+   */
+  #pump(): void {
+    while (this.#running < this.maxInFlight && this.#queue.length > 0) {
+      const batch = this.#takeBatch();
+      if (batch.length === 0) break;
+      for (const entry of batch) this.#inFlight.add(entry.persistenceId);
+      this.#running++;
+      void this.#run(batch).finally(() => {
+        for (const entry of batch) this.#inFlight.delete(entry.persistenceId);
+        this.#running--;
+        if (this.#queue.length > 0) this.#schedule();
+        else this.#checkIdle();
+      });
+    }
+    this.#checkIdle();
+  }
+
+  #checkIdle(): void {
+    if (this.#running === 0 && this.#queue.length === 0 && this.#idle) {
+      this.#idle.resolve();
+      this.#idle = undefined;
+    }
+  }
+
+  async #run(batch: Entry[]): Promise<void> {
+    const only = batch[0] as Entry;
     try {
-      while (this.#queue.length > 0) {
-        const batch = this.#takeBatch();
-        if (batch.length === 0) continue;
-        const only = batch[0] as Entry;
-        try {
-          if (batch.length === 1 && !fitsOneStatement(only.rows.length)) await this.#runAlone(only);
-          else await this.#runBatch(batch);
-        } catch (error) {
-          // A bug, not a store failure: still answer every caller rather than hang them.
-          this.#fail(batch, error instanceof Error ? error : new Error(String(error)));
-        }
-      }
-    } finally {
-      this.#draining = undefined;
+      if (batch.length === 1 && !fitsOneStatement(only.rows.length)) await this.#runAlone(only);
+      else await this.#runBatch(batch);
+    } catch (error) {
+      // A bug, not a store failure: still answer every caller rather than hang them.
+      this.#fail(batch, error instanceof Error ? error : new Error(String(error)));
     }
   }
 
   /** Takes writes of distinct ids, keeping each id's writes in call order, within the size limits. */
   #takeBatch(): Entry[] {
     const batch: Entry[] = [];
-    const blocked = new Set<string>();
+    const blocked = new Set<string>(this.#inFlight);
     let events = 0;
     const rest: Entry[] = [];
     for (const entry of this.#queue) {

@@ -48,6 +48,12 @@ export type PostgresJournalOptions = PostgresOptions & {
   readonly replayPageBytes?: number;
   /** Most AtomicWrites grouped into one statement. @default 500 */
   readonly maxBatchWrites?: number;
+  /**
+   * Most append statements in flight at once, each on its own pooled connection. More than
+   * one overlaps a statement's round trip and parameter decoding with another's execution;
+   * the journal lock still serializes their inserts and commits. @default 4
+   */
+  readonly maxWritesInFlight?: number;
   /** Channel NOTIFYed after each append (payload `{"schema","ordering"}`); `false` disables. @default 'memento_journal' */
   readonly notifyChannel?: string | false;
   /** Where live queries LISTEN, see {@link PostgresListenOptions}. @default the pool's server, on a connection of its own */
@@ -87,10 +93,11 @@ class PostgresJournalCore implements JournalCore {
     this.#pageSize = validateInteger(options.replayPageSize ?? 10_000, 'replayPageSize', { source: NAME }, { min: 1 });
     this.#pageBytes = validateInteger(options.replayPageBytes ?? 8 * 1024 * 1024, 'replayPageBytes', { source: NAME }, { min: 1 });
     const maxBatchWrites = validateInteger(options.maxBatchWrites ?? 500, 'maxBatchWrites', { source: NAME }, { min: 1 });
+    const maxInFlight = validateInteger(options.maxWritesInFlight ?? 4, 'maxWritesInFlight', { source: NAME }, { min: 1 });
     const channel = options.notifyChannel ?? 'memento_journal';
     const notify: NotifyTarget | undefined = channel === false ? undefined : { channel, schema: base.schema };
     this.capabilities = { queries: true, tags: true, slices: true, live: notify !== undefined };
-    this.#writer = new AppendBatcher(base, notify, maxBatchWrites);
+    this.#writer = new AppendBatcher(base, notify, maxBatchWrites, maxInFlight);
     this.notifications =
       notify &&
       storeNotifications({

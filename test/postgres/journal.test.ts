@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCodes, isMementoError } from '../../src/core/errors.js';
 import type { OperationEvent } from '../../src/observability/hooks.js';
 import { PostgresJournal } from '../../src/postgres/index.js';
+import { JOURNAL_LOCK_CLASS } from '../../src/postgres/schema/journal/index.js';
 import { atomicWrite, collect, event } from '../../src/tck/index.js';
 import { connect, PG_URL, spyPool, useSchema } from './support.js';
 
@@ -159,6 +160,60 @@ describe('PostgresJournal', () => {
     const shared = new PostgresJournal({ pool: pg.pool, schema: pg.schema });
     await shared.close();
     expect(await pg.pool.query('SELECT 1 AS one')).toMatchObject({ rows: [{ one: 1 }] });
+  });
+
+  it('sends up to maxWritesInFlight statements at once, but never two writes of one id', async () => {
+    // The ids of every append statement, as sent.
+    const sent: string[][] = [];
+    const pool = {
+      query: (text: string, values?: unknown[]) => pg.pool.query(text, values),
+      connect: async () => {
+        const client = await pg.pool.connect();
+        return Object.assign(Object.create(client) as typeof client, {
+          query: (text: string, values?: unknown[]) => {
+            if (text.startsWith('/* memento:write:')) sent.push(values?.[2] as string[]);
+            return client.query(text, values);
+          },
+          release: (destroy?: Error | boolean) => client.release(destroy),
+        });
+      },
+    };
+    const journal = new PostgresJournal({ pool: pool as never, schema: pg.schema, maxWritesInFlight: 2 });
+    const [a, b, c] = [id('flight-a'), id('flight-b'), id('flight-c')];
+    const waitingOnLock = async (count: number) => {
+      for (;;) {
+        const { rows } = await pg.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND position($1 in query) > 0`,
+          [`"${pg.schema}".memento_append`],
+        );
+        if (rows[0]!.n >= count) return;
+      }
+    };
+    const turns = async (count: number) => {
+      for (let turn = 0; turn < count; turn++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    // Holding the journal lock from outside keeps every append statement waiting on it.
+    const holder = await pg.pool.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock($1::int, hashtext($2::text))', [JOURNAL_LOCK_CLASS, pg.schema]);
+      const first = journal.write([atomicWrite(a, 1)]);
+      await waitingOnLock(1);
+      // a's next write waits for its first; b goes out beside it; c waits for a free slot.
+      const second = journal.write([atomicWrite(a, 2)]);
+      const other = journal.write([atomicWrite(b, 1)]);
+      await waitingOnLock(2);
+      const third = journal.write([atomicWrite(c, 1)]);
+      await turns(10);
+      expect(sent).toEqual([[a], [b]]);
+      await holder.query('SELECT pg_advisory_unlock($1::int, hashtext($2::text))', [JOURNAL_LOCK_CLASS, pg.schema]);
+      expect(await Promise.all([first, second, other, third])).toEqual([[undefined], [undefined], [undefined], [undefined]]);
+    } finally {
+      // Destroyed, not returned: a failed check could leave its session lock held.
+      holder.release(true);
+    }
+    expect(sent.slice(2).flat().sort()).toEqual([a, c].sort());
+    expect((await collect(journal.replay(a, 1, Number.POSITIVE_INFINITY))).map((r) => r.sequenceNr)).toEqual([1, 2]);
+    await journal.close();
   });
 
   it('answers writes queued before close', async () => {

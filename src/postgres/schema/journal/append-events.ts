@@ -37,12 +37,8 @@ export interface NotifyTarget {
 const asBuffer = (bytes: Uint8Array): Buffer =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-/**
- * The events of `writes` as nine column arrays, pushed onto `values`; returns the
- * `unnest(...)` source reading them. One parameter per column keeps the statement text
- * small and its parse cost flat however many events it carries.
- */
-export function eventSource(writes: readonly AppendWrite[], values: unknown[]): string {
+/** The events of `writes` as nine column arrays, in the order of the journal's event columns. */
+function eventColumns(writes: readonly AppendWrite[]): unknown[][] {
   const columns: unknown[][] = Array.from({ length: 9 }, () => []);
   const [ids, seqs, times, manifests, tags, writers, payloads, metadata, writeIds] = columns as [
     unknown[],
@@ -69,8 +65,17 @@ export function eventSource(writes: readonly AppendWrite[], values: unknown[]): 
       writeIds.push(write.writeId);
     }
   }
+  return columns;
+}
+
+/**
+ * The events of `writes` as nine column arrays, pushed onto `values`; returns the
+ * `unnest(...)` source reading them. One parameter per column keeps the statement text
+ * small and its parse cost flat however many events it carries.
+ */
+export function eventSource(writes: readonly AppendWrite[], values: unknown[]): string {
   const at = values.length;
-  values.push(...columns);
+  values.push(...eventColumns(writes));
   const p = (offset: number) => `$${at + offset}`;
   return `(SELECT e.persistence_id, e.sequence_nr, e.timestamp_ms, e.manifest,
       CASE WHEN e.tags IS NULL THEN NULL ELSE ARRAY(SELECT json_array_elements_text(e.tags::json)) END AS tags,
@@ -84,11 +89,11 @@ export function fitsOneStatement(eventCount: number): boolean {
   return eventCount <= MAX_EVENTS_PER_STATEMENT;
 }
 
-const EVENT_COLUMNS = 'persistence_id, sequence_nr, timestamp_ms, manifest, tags, writer_id, payload, metadata, write_id';
-
 /**
- * The batch append. `writes` must have distinct persistence ids. Returns one row:
- * `accepted` (ids whose events were inserted) and `max_ordering`.
+ * The batch append: one call of `memento_append` (migration 11), so one implicit
+ * transaction and one round trip, whose plans the session keeps. `writes` must have
+ * distinct persistence ids. Returns one row: `accepted` (ids whose events were inserted)
+ * and `max_ordering`.
  */
 export function appendEventsStatement(
   t: TableNames,
@@ -103,42 +108,10 @@ export function appendEventsStatement(
     writes.map((w) => w.persistenceId),
     writes.map((w) => w.rows[0]?.sequenceNr ?? 0),
     writes.map((w) => w.rows[w.rows.length - 1]?.sequenceNr ?? 0),
+    ...eventColumns(writes),
+    notify?.channel ?? null,
+    notify?.schema ?? null,
   ];
-  let notifySql = 'NULL';
-  if (notify) {
-    values.push(notify.channel, notify.schema);
-    notifySql = `(SELECT pg_notify($6, json_build_object('schema', $7::text, 'ordering', max(ordering))::text) FROM appended HAVING count(*) > 0)`;
-  }
-  const source = eventSource(writes, values);
-  // Every data-changing part reads `input`, which joins `lock`: nothing is written, and no
-  // ordering is allocated, before the advisory lock is held.
-  const text = `/* ${marker} */
-WITH lock AS (SELECT pg_advisory_xact_lock($1::int, hashtext($2::text)) AS locked),
-input AS (
-  SELECT w.persistence_id, w.first_nr, w.last_nr
-  FROM lock, unnest($3::text[], $4::bigint[], $5::bigint[]) AS w(persistence_id, first_nr, last_nr)
-),
-created AS (
-  INSERT INTO ${t.streams} AS s (persistence_id, highest_sequence_nr)
-  SELECT persistence_id, last_nr FROM input WHERE first_nr = 1
-  ON CONFLICT (persistence_id) DO NOTHING
-  RETURNING s.persistence_id
-),
-advanced AS (
-  UPDATE ${t.streams} AS s SET highest_sequence_nr = i.last_nr, emptied_at = NULL
-  FROM input i
-  WHERE s.persistence_id = i.persistence_id AND i.first_nr > 1 AND s.highest_sequence_nr = i.first_nr - 1
-  RETURNING s.persistence_id
-),
-accepted AS (SELECT persistence_id FROM created UNION ALL SELECT persistence_id FROM advanced),
-appended AS (
-  INSERT INTO ${t.journal} (${EVENT_COLUMNS})
-  SELECT e.* FROM ${source} AS e
-  WHERE e.persistence_id IN (SELECT persistence_id FROM accepted)
-  RETURNING ordering
-)
-SELECT array(SELECT persistence_id FROM accepted) AS accepted,
-  (SELECT max(ordering) FROM appended) AS max_ordering,
-  ${notifySql} AS notified`;
+  const text = `/* ${marker} */ SELECT accepted, max_ordering FROM ${t.schema}.memento_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`;
   return { text, values };
 }

@@ -12,6 +12,7 @@ import { dropDuplicateTagIndex } from './0007-drop-duplicate-tag-index.js';
 import { journalSlices } from './0008-journal-slices.js';
 import { durableStateChanges } from './0009-durable-state-changes.js';
 import { journalStreamsEmptied } from './0010-journal-streams-emptied.js';
+import { journalAppendFunction } from './0011-journal-append-function.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly Migration[] = [
   journalSlices,
   durableStateChanges,
   journalStreamsEmptied,
+  journalAppendFunction,
 ];
 
 /** The schema version this release writes and expects. */
