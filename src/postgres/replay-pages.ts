@@ -59,7 +59,10 @@ export function replayPages(
 ): ItemPageSource<PersistentRepr> {
   const limits = new PageLimits(options.pageSize, options.pageBytes);
   let remaining = bounds.max;
-  const load = async (from: number): Promise<PackedReplayPage | undefined> => {
+  // Each loaded page carries the fetch of the one after it: a slow consumer then still gets
+  // every page in turn, however many fetches completed meanwhile.
+  type Loaded = { readonly page: PackedReplayPage; readonly following: Promise<Loaded | undefined> | undefined } | undefined;
+  const load = async (from: number): Promise<Loaded> => {
     const rows = limits.rows(remaining);
     const row = await fetch([persistenceId, from, bounds.to, rows, limits.bytesPerRow(rows)]);
     const page = new PackedReplayPage(toPacked(row), persistenceId, serialization);
@@ -67,25 +70,29 @@ export function replayPages(
     remaining -= page.length;
     const cut = row?.cut_bytes ?? null;
     const last = page.lastSequenceNr;
+    let following: Promise<Loaded> | undefined;
     // A page shorter than its limit and not cut reached the end of the range.
     if (remaining > 0 && last < bounds.to && (page.length === rows || cut !== null)) {
       limits.record(Math.max(page.largestRow, cut ?? 0));
-      next = load(last + 1);
+      following = load(last + 1);
       // Consumed (and its failure reported) by the next nextPage(); silenced if never asked for.
-      next.catch(() => {});
+      following.catch(() => {});
     }
-    return page;
+    return { page, following };
   };
-  let next: Promise<PackedReplayPage | undefined> | undefined;
+  let pending: Promise<Loaded> | undefined;
   let started = false;
   return () => {
     if (!started) {
       started = true;
       if (bounds.max === 0 || bounds.from > bounds.to) return undefined;
-      next = load(bounds.from);
+      pending = load(bounds.from);
     }
-    const page = next;
-    next = undefined;
-    return page;
+    const current = pending;
+    pending = undefined;
+    return current?.then((loaded) => {
+      pending = loaded?.following;
+      return loaded?.page;
+    });
   };
 }
