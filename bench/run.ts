@@ -94,15 +94,28 @@ const settings: BenchSettings = {
   log: (line: string) => console.log(`  … ${line}`),
 };
 
-/** Installs bench/'s peer libraries (`npm ci --prefix bench`) unless already installed from the current lockfile. */
+/** Whether `dir`'s node_modules were installed from its current lockfile. */
+const installedFromLock = (dir: string): boolean => {
+  const installed = join(dir, 'node_modules', '.package-lock.json');
+  return existsSync(installed) && statSync(installed).mtimeMs >= statSync(join(dir, 'package-lock.json')).mtimeMs;
+};
+
+/**
+ * Installs bench/'s peer libraries (`npm ci --prefix bench`, whose postinstall installs
+ * bench/peers-sqlite) unless already installed from the current lockfiles. bench/peers-sqlite
+ * is checked on its own: a copied bench/node_modules without it left the Emmett SQLite peer
+ * out of a whole run.
+ */
 function ensurePeers(): void {
-  const lock = join(root, 'bench', 'package-lock.json');
-  const installed = join(root, 'bench', 'node_modules', '.package-lock.json');
-  const upToDate = existsSync(installed) && statSync(installed).mtimeMs >= statSync(lock).mtimeMs;
-  if (upToDate) return;
-  console.log('installing the peer libraries: npm ci --prefix bench (compiles sqlite3 the first time, a few minutes)');
-  const result = spawnSync('npm', ['ci', '--prefix', join(root, 'bench'), '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: root });
-  if (result.status !== 0) console.log('peer install failed; the peers scenario will report what is missing');
+  const bench = join(root, 'bench');
+  const sqlitePeer = join(bench, 'peers-sqlite');
+  const install = (dir: string) => {
+    console.log(`installing the peer libraries: npm ci --prefix ${dir} (compiles sqlite3 the first time, a few minutes)`);
+    const result = spawnSync('npm', ['ci', '--prefix', dir, '--no-audit', '--no-fund'], { stdio: 'inherit', cwd: root });
+    if (result.status !== 0) console.log('peer install failed; the peers and workload scenarios will report what is missing');
+  };
+  if (!installedFromLock(bench)) install(bench);
+  else if (!installedFromLock(sqlitePeer)) install(sqlitePeer);
 }
 
 const version = (dir: string, name: string): string | undefined => {

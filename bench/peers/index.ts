@@ -26,15 +26,33 @@ const factories: ReadonlyArray<readonly [label: string, factory: Factory, hint: 
   ],
 ];
 
-/** Creates the peers that load; setup() is left to the caller. */
-export async function createPeers(options: PeerOptions): Promise<PeerEventStore[]> {
+/** Labels of every peer the benchmark compares against, whether or not it loads here. */
+export const peerLabels: readonly string[] = factories.map(([label]) => label);
+
+/** Why a peer did not load, and how to install it. */
+export interface UnavailablePeer {
+  readonly label: string;
+  readonly reason: string;
+  readonly hint: string;
+}
+
+/**
+ * Creates the peers that load; setup() is left to the caller. Each one that does not load
+ * is passed to `onUnavailable` (by default a console line), so that a report can say which
+ * peer is missing and why instead of leaving its rows out silently.
+ */
+export async function createPeers(
+  options: PeerOptions,
+  onUnavailable: (peer: UnavailablePeer) => void = ({ label, reason, hint }) =>
+    console.log(`peer ${label} unavailable (${reason}); install with: ${hint}`),
+): Promise<PeerEventStore[]> {
   const peers: PeerEventStore[] = [];
   for (const [label, factory, hint] of factories) {
     try {
       peers.push(await factory(options));
     } catch (error) {
-      const message = error instanceof Error ? error.message.split('\n')[0] : String(error);
-      console.log(`peer ${label} unavailable (${message}); install with: ${hint}`);
+      const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error);
+      onUnavailable({ label, reason, hint });
     }
   }
   return peers;

@@ -6,7 +6,7 @@
  *    Zipf-skewed popularity, 80% writes and 20% reads of state; prints `{ result }`;
  *  - mode `crash`: the same, printing `{ progress: { acked } }` every 50 ms, until the
  *    parent kills it with SIGKILL;
- *  - mode `recover`: recovers every entity at once and prints `{ recovered }`.
+ *  - mode `recover`: recovers every entity, `recoveryConcurrency` at a time, and prints `{ recovered }`.
  * @module
  */
 import { join } from 'node:path';
@@ -34,6 +34,8 @@ export interface WorkloadConfig {
   readonly writeShare: number;
   readonly seed: number;
   readonly snapshotEvery: number;
+  /** Entities recovered at a time in mode `recover`, the same for every backend. */
+  readonly recoveryConcurrency: number;
   /** Longest wait for outstanding commands after the last one was offered. */
   readonly drainSeconds: number;
 }
@@ -63,6 +65,20 @@ interface Backend {
 }
 
 const config = JSON.parse(process.env.WORKLOAD_CONFIG ?? '{}') as WorkloadConfig;
+
+/** `work` for each item, at most `limit` at a time; results in order. */
+async function bounded<T>(items: readonly string[], limit: number, work: (item: string) => Promise<T>): Promise<T[]> {
+  const results = new Array<T>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const at = next++;
+      results[at] = await work(items[at] as string);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
 const emit = (line: unknown) => process.stdout.write(`${JSON.stringify(line)}\n`);
 
 async function mementoBackend(): Promise<Backend> {
@@ -90,7 +106,9 @@ async function mementoBackend(): Promise<Backend> {
     write: (entity) => persistence.entity(definition, entity).ask({ type: 'add', quantity: 1 }),
     read: (entity) => persistence.entity(definition, entity).ask({ type: 'get' }),
     async recoverAll(entities) {
-      const values = await Promise.all(entities.map((entity) => persistence.entity(definition, entity).ask<number>({ type: 'get' })));
+      const values = await bounded(entities, config.recoveryConcurrency, (entity) =>
+        persistence.entity(definition, entity).ask<number>({ type: 'get' }),
+      );
       return values.reduce((sum, value) => sum + value, 0);
     },
     async close() {
@@ -107,10 +125,17 @@ async function mementoBackend(): Promise<Backend> {
  */
 async function peerBackend(): Promise<Backend> {
   const { createPeers } = (await import(join(root, 'bench', 'peers', 'index.ts'))) as {
-    createPeers(options: { pgUrl: string; sqliteDir: string }): Promise<PeerEventStore[]>;
+    createPeers(
+      options: { pgUrl: string; sqliteDir: string },
+      onUnavailable: (peer: { label: string; reason: string; hint: string }) => void,
+    ): Promise<PeerEventStore[]>;
   };
-  const peer = (await createPeers({ pgUrl: config.pgUrl, sqliteDir: config.sqliteDir })).find((p) => p.name.startsWith(config.backend));
-  if (!peer) throw new Error(`peer ${config.backend} unavailable (npm run bench:setup)`);
+  const unavailable = new Map<string, string>();
+  const peers = await createPeers({ pgUrl: config.pgUrl, sqliteDir: config.sqliteDir }, ({ label, reason, hint }) =>
+    unavailable.set(label, `${reason}; install with: ${hint}`),
+  );
+  const peer = peers.find((p) => p.name.startsWith(config.backend));
+  if (!peer) throw new Error(`peer ${config.backend} unavailable: ${unavailable.get(config.backend) ?? 'no such peer'}`);
   await peer.setup();
   const tails = new Map<string, Promise<unknown>>();
   const serially = <T>(entity: string, work: () => Promise<T>): Promise<T> => {
@@ -129,7 +154,7 @@ async function peerBackend(): Promise<Backend> {
       }),
     read: (entity) => serially(entity, () => peer.load(entity)),
     async recoverAll(entities) {
-      const counts = await Promise.all(entities.map((entity) => peer.load(entity)));
+      const counts = await bounded(entities, config.recoveryConcurrency, (entity) => peer.load(entity));
       return counts.reduce((sum, count) => sum + count, 0);
     },
     async close() {
@@ -233,18 +258,31 @@ async function runWorkload(backend: Backend): Promise<WorkloadRunResult> {
   };
 }
 
-const backend = config.backend.startsWith('memento-') ? await mementoBackend() : await peerBackend();
-if (config.mode === 'recover') {
-  const entities = Array.from({ length: config.entities }, (_, k) => `${config.prefix}-${k}`);
-  const started = performance.now();
-  const events = await backend.recoverAll(entities);
-  const ms = performance.now() - started;
-  await backend.close();
-  emit({ recovered: { entities: entities.length, events, ms } });
-} else {
-  const result = await runWorkload(backend);
-  // An unfinished command may still hold the store: close only when everything settled.
-  if (result.unfinished === 0) await backend.close();
-  emit({ result });
-  process.exit(0);
+async function main(): Promise<void> {
+  const backend = config.backend.startsWith('memento-') ? await mementoBackend() : await peerBackend();
+  if (config.mode === 'recover') {
+    const entities = Array.from({ length: config.entities }, (_, k) => `${config.prefix}-${k}`);
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    const events = await backend.recoverAll(entities);
+    const ms = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    // This process's CPU time (the database server's is not in it): load on the machine changes it far less than the time.
+    const cpuMs = (used.user + used.system) / 1000;
+    await backend.close();
+    emit({ recovered: { entities: entities.length, events, ms, cpuMs } });
+  } else {
+    const result = await runWorkload(backend);
+    // An unfinished command may still hold the store: close only when everything settled.
+    if (result.unfinished === 0) await backend.close();
+    emit({ result });
+    process.exit(0);
+  }
 }
+
+// The parent reports this line: a stack trace's first line is only the file it came from.
+await main().catch((error: unknown) => {
+  emit({ error: error instanceof Error ? error.message : String(error) });
+  console.error(error);
+  process.exit(1);
+});

@@ -29,6 +29,8 @@ export interface WorkloadRun {
     /** Sum of every recovered entity's value: the events the store holds. */
     readonly recoveredEvents: number;
     readonly recoveryMs: number;
+    /** CPU time of the recovering process (user + system), without the database server's. */
+    readonly recoveryCpuMs?: number;
   };
   readonly error?: string;
 }
@@ -40,6 +42,13 @@ export interface WorkloadData {
 }
 
 const MEMENTO_SNAPSHOT_EVERY = 1000;
+
+/**
+ * Entities recovered at a time after the crash, the same for every backend: how an
+ * application brings a known set of ids back, a bounded number in flight (10,000 at once
+ * only queue in the pool, where a store's call timeout counts the wait).
+ */
+const RECOVERY_CONCURRENCY = 100;
 
 /** Runs one child; resolves with its JSON lines. `killAfterMs` kills it with SIGKILL that long after it started. */
 function child(
@@ -86,9 +95,11 @@ function child(
     proc.on('error', reject);
     proc.on('exit', (code, signal) => {
       if (timer) clearTimeout(timer);
-      if (code !== 0 && signal !== 'SIGKILL')
-        reject(new Error(`workload child (${config.backend}, ${config.mode}) exited ${code ?? signal}: ${stderr.slice(-2000)}`));
-      else resolve({ lines, killed, stderr });
+      if (code !== 0 && signal !== 'SIGKILL') {
+        const reported = (lines.find((line) => 'error' in line) as { error: string } | undefined)?.error;
+        const why = reported ?? stderr.trim().split('\n').slice(-3).join(' / ');
+        reject(new Error(`workload child (${config.backend}, ${config.mode}) exited ${code ?? signal}: ${why}`));
+      } else resolve({ lines, killed, stderr });
     });
   });
 }
@@ -125,6 +136,7 @@ export async function runWorkloadScenario(settings: BenchSettings): Promise<Scen
         writeShare: workload.writeShare,
         seed: 20261203,
         snapshotEvery: MEMENTO_SNAPSHOT_EVERY,
+        recoveryConcurrency: RECOVERY_CONCURRENCY,
         drainSeconds: settings.quick ? 10 : 30,
       };
       try {
@@ -147,11 +159,13 @@ export async function runWorkloadScenario(settings: BenchSettings): Promise<Scen
         const progress = crashed.lines.filter((line) => 'progress' in line).pop() as { progress: { acked: number } } | undefined;
         const recovery = await child({ ...crashConfig, mode: 'recover' });
         const recovered = (
-          recovery.lines.find((line) => 'recovered' in line) as { recovered: { entities: number; events: number; ms: number } }
+          recovery.lines.find((line) => 'recovered' in line) as {
+            recovered: { entities: number; events: number; ms: number; cpuMs: number };
+          }
         )?.recovered;
         if (!recovered) throw new Error(`no recovery result from the ${backend} child: ${recovery.stderr.slice(-500)}`);
         log(
-          `workload: ${backend} killed after ${workload.killAfterSeconds} s, recovered ${recovered.entities} entities (${recovered.events} events) in ${recovered.ms.toFixed(0)} ms`,
+          `workload: ${backend} killed after ${workload.killAfterSeconds} s, recovered ${recovered.entities} entities (${recovered.events} events) in ${recovered.ms.toFixed(0)} ms, ${recovered.cpuMs.toFixed(0)} ms CPU in the process`,
         );
         runs.push({
           backend,
@@ -163,6 +177,7 @@ export async function runWorkloadScenario(settings: BenchSettings): Promise<Scen
             recoveredEntities: recovered.entities,
             recoveredEvents: recovered.events,
             recoveryMs: recovered.ms,
+            recoveryCpuMs: recovered.cpuMs,
           },
         });
       } catch (error) {
@@ -216,6 +231,11 @@ export async function runWorkloadScenario(settings: BenchSettings): Promise<Scen
           unit: 'ms',
           ratio: peer.crash.recoveryMs / ours.crash.recoveryMs,
           ratioNote: 'peer / ours (> 1: ours faster)',
+          ...(ours.crash.recoveryCpuMs !== undefined && peer.crash.recoveryCpuMs !== undefined
+            ? {
+                extra: `each recovers what it stored before its kill: ${ours.crash.recoveredEvents.toLocaleString('en-US')} events ours, ${peer.crash.recoveredEvents.toLocaleString('en-US')} ${peer.backend}; CPU time of the recovering process (without the database server's): ${ours.crash.recoveryCpuMs.toFixed(0)} ms ours, ${peer.crash.recoveryCpuMs.toFixed(0)} ms ${peer.backend}`,
+              }
+            : {}),
         });
       }
     }
@@ -229,7 +249,8 @@ export async function runWorkloadScenario(settings: BenchSettings): Promise<Scen
     notes: [
       `${workload.entities.toLocaleString('en-US')} entities; entity k (k = 1, 2, ...) is picked with weight 1/k^${workload.zipf} (Zipf); ${Math.round(workload.writeShare * 100)}% writes (one event each), the rest reads of state; commands offered at ${workload.rate}/s for ${warmupSeconds} s of warm-up (not counted) and ${workload.seconds} s measured, each command's latency measured from the moment it was due (open loop: a backend that falls behind shows it as queueing, not as a lower offered rate). Latency percentiles are nearest-rank over every measured command; achieved throughput is the measured commands completed per second until the last one completed.`,
       `Memento: createPersistence + defineEntity (the counter entity), snapshot every ${MEMENTO_SNAPSHOT_EVERY} events, SqliteJournal + SqliteSnapshotStore in one file (synchronous=FULL), or PostgresJournal + PostgresSnapshotStore on a pool of 10; entities stay in memory once recovered. Peers, as their users run commands: read and fold the stream, then append with the version read as the expected version, commands to one stream one at a time in the process (so no conflicts); reads fold the stream. Each peer with its default settings (bench/peers/README.md).`,
-      `Crash: the same workload in a new child, killed with SIGKILL ${workload.killAfterSeconds} s after it started offering commands; a new process then recovers every one of the ${workload.entities.toLocaleString('en-US')} entities at once (Memento: ask each for its state; peers: load and fold each stream) and checks that the events recovered are at least the writes the killed process had acknowledged (its last progress line, at most 50 ms old).`,
+      `Crash: the same workload in a new child, killed with SIGKILL ${workload.killAfterSeconds} s after it started offering commands; a new process then recovers every one of the ${workload.entities.toLocaleString('en-US')} entities, ${RECOVERY_CONCURRENCY} at a time for every backend, and checks that the events recovered are at least the writes the killed process had acknowledged (its last progress line, at most 50 ms old).`,
+      "What each recovery does per entity. Memento: the youngest snapshot, the highest sequence number, then one replay query for the events after the snapshot (only when there are any); on PostgreSQL the snapshot and highest-sequence-number reads of entities recovering at the same time share statements (up to 100 and 500 ids each), on SQLite each is a local read. emmett-postgresql: aggregateStream, one SELECT of the stream per entity. castore-postgres: getAggregate, one SELECT of the aggregate's events per entity. emmett-sqlite: aggregateStream, one at a time, each opening and closing its own sqlite3 connection around one SELECT. Peers keep no snapshots and no highest-sequence-number record, so they check neither.",
       ...failures,
     ],
     data: { rate: workload.rate, runs } satisfies WorkloadData,

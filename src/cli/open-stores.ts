@@ -37,6 +37,18 @@ export function unavailable(url: string, cause: unknown): CliError {
   return new CliError(`cannot open ${redact(url)}: ${typeof cause === 'string' ? cause : oneLine(cause)}`, ExitCode.storeUnavailable);
 }
 
+/**
+ * Runs `load` (the imports of a store that needs an optional dependency); when they fail,
+ * the failure says which dependency `scheme` URLs need and how to install it.
+ */
+export async function loadOptional<T>(url: string, scheme: string, dependency: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    throw unavailable(url, `${scheme} needs the optional dependency ${dependency} (npm install ${dependency}): ${oneLine(error)}`);
+  }
+}
+
 /** Settings → locations, checked. */
 export function locations(
   settings: Settings,
@@ -165,17 +177,10 @@ async function openDynamoDb(
   serialization: ObservedSerialization,
   env: NodeJS.ProcessEnv,
 ): Promise<JournalStores> {
-  let sdk: typeof import('@aws-sdk/client-dynamodb');
-  let dynamodb: typeof import('../dynamodb/index.js');
-  try {
-    sdk = await import('@aws-sdk/client-dynamodb');
-    dynamodb = await import('../dynamodb/index.js');
-  } catch (error) {
-    throw unavailable(
-      location.url,
-      `dynamodb:// needs the optional dependency @aws-sdk/client-dynamodb (npm install @aws-sdk/client-dynamodb): ${oneLine(error)}`,
-    );
-  }
+  const { sdk, dynamodb } = await loadOptional(location.url, 'dynamodb://', '@aws-sdk/client-dynamodb', async () => ({
+    sdk: await import('@aws-sdk/client-dynamodb'),
+    dynamodb: await import('../dynamodb/index.js'),
+  }));
   const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = env;
   const client = new sdk.DynamoDBClient({
     region: location.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
@@ -242,17 +247,10 @@ async function openSnapshotStore(
     const store = new FileSnapshotStore({ directory: location.directory, serialization, logger: QUIET });
     return { store, close: () => store.close() };
   }
-  let s3: typeof import('../s3/index.js');
-  let sdk: typeof import('@aws-sdk/client-s3');
-  try {
-    sdk = await import('@aws-sdk/client-s3');
-    s3 = await import('../s3/index.js');
-  } catch (error) {
-    throw unavailable(
-      location.url,
-      `s3:// needs the optional dependency @aws-sdk/client-s3 (npm install @aws-sdk/client-s3): ${oneLine(error)}`,
-    );
-  }
+  const { sdk, s3 } = await loadOptional(location.url, 's3://', '@aws-sdk/client-s3', async () => ({
+    sdk: await import('@aws-sdk/client-s3'),
+    s3: await import('../s3/index.js'),
+  }));
   const client: S3Client = new sdk.S3Client({
     region: location.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',
     forcePathStyle: location.forcePathStyle,

@@ -6,9 +6,9 @@
 import type { DynamoDBClient, DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { invalidArgument, withoutUndefined } from '../core/validation.js';
 import type { StoreLifecycle, StoreOptions } from '../spi/store-options.js';
-import { type DynamoDbModule, isDynamoDbClient, loadDynamoDb } from './client.js';
+import { type DynamoDbModule, type Item, isDynamoDbClient, loadDynamoDb } from './client.js';
 import { NAME, storeFailure } from './errors.js';
-import { DEFAULT_TABLE_NAME } from './layout.js';
+import { Attribute, DEFAULT_TABLE_NAME } from './layout.js';
 import { createTable, type TableOptions, validateTableName } from './table.js';
 
 /** Options shared by the three DynamoDB stores. */
@@ -91,6 +91,21 @@ export class DynamoDbConnection {
     }
     if (this.#createTable) await createTable(client, { ...this.#createTable, tableName: this.table });
     return { sdk, client };
+  }
+
+  /**
+   * Puts `item` where no item has its key yet: of two writers of one key, the second fails
+   * with ConditionalCheckFailedException instead of overwriting the first.
+   */
+  async putNew(ready: Ready, item: Item): Promise<void> {
+    await ready.client.send(
+      new ready.sdk.PutItemCommand({
+        TableName: this.table,
+        Item: item,
+        ConditionExpression: 'attribute_not_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': Attribute.partitionKey },
+      }),
+    );
   }
 
   /** Maps a failure to a typed error naming this table. */

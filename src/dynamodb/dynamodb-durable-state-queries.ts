@@ -10,23 +10,13 @@ import { Serialization } from '../serialization/serialization.js';
 import type { PollOptions } from '../spi/change-waiter.js';
 import type { DurableStateChangeEnvelope, DurableStateQueries } from '../spi/durable-state-store.js';
 import { decodeState } from '../spi/durable-state-support.js';
-import { livePages } from '../spi/live-pages.js';
 import type { Offset, QueryOptions } from '../spi/read-journal.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { readNumber, readOptionalBinary, readOptionalString } from './attributes.js';
-import { DynamoDbConnection, type DynamoDbOptions, type Ready } from './connection.js';
+import type { DynamoDbOptions } from './connection.js';
 import { NAME } from './errors.js';
 import { Attribute, Kind, TAG_INDEX_NAME } from './layout.js';
-import {
-  type BacktrackingOptions,
-  backtrackEvery,
-  backtrackingReader,
-  type CheckedBacktracking,
-  checkBacktracking,
-  startTime,
-  type TimestampIndex,
-  TimestampIndexPass,
-} from './timestamp-index.js';
+import { type BacktrackingOptions, startTime, TimestampIndexReader } from './timestamp-index.js';
 
 /** Options of {@link DynamoDbDurableStateQueries}. */
 export interface DynamoDbDurableStateQueriesOptions extends DynamoDbOptions, PollOptions, BacktrackingOptions {}
@@ -42,25 +32,18 @@ export interface DynamoDbDurableStateQueriesOptions extends DynamoDbOptions, Pol
  */
 export class DynamoDbDurableStateQueries implements DurableStateQueries {
   readonly #lifecycle = new StoreLifecycle(NAME, 'durableStateQueries');
-  readonly #connection: DynamoDbConnection;
+  readonly #reader: TimestampIndexReader;
   readonly #serialization: Serialization;
-  readonly #checked: CheckedBacktracking;
-  readonly #poll: PollOptions;
-  readonly #index: TimestampIndex;
 
   constructor(options: DynamoDbDurableStateQueriesOptions = {}) {
-    this.#connection = new DynamoDbConnection(options, this.#lifecycle);
-    this.#checked = checkBacktracking(options);
-    this.#serialization = options.serialization ?? new Serialization();
-    this.#poll = { minPollMs: options.minPollMs, maxPollMs: options.maxPollMs };
-    this.#index = {
-      connection: this.#connection,
+    this.#reader = new TimestampIndexReader(options, this.#lifecycle, {
       indexName: TAG_INDEX_NAME,
       hashAttribute: Attribute.tag,
       kindPrefixLength: Kind.state.length + 1,
       howToCreate: 'create the table with createTable(client, { tagIndex: true }) or add the index',
       operation: 'changesByTag',
-    };
+    });
+    this.#serialization = options.serialization ?? new Serialization();
   }
 
   /**
@@ -80,43 +63,30 @@ export class DynamoDbDurableStateQueries implements DurableStateQueries {
     const start = startTime(offset);
     /** Per id, the highest revision this stream delivered. */
     const delivered = new Map<string, number>();
-    let ready: Ready | undefined;
-    const read = backtrackingReader(
-      start,
-      this.#checked.windowMs,
-      backtrackEvery(this.#checked.windowMs, this.#poll),
-      async (lower, upper) => {
-        this.#lifecycle.assertOpen('changesByTag');
-        ready ??= await this.#connection.ready('changesByTag');
-        return new TimestampIndexPass(this.#index, ready, [tag], lower, upper, this.#checked);
-      },
-      async (items) => {
-        const out: DurableStateChangeEnvelope[] = [];
-        for (const { persistenceId, writtenAt, item } of items) {
-          const revision = readNumber(item, Attribute.revision, persistenceId);
-          if (revision <= (delivered.get(persistenceId) ?? 0)) continue;
-          delivered.set(persistenceId, revision);
-          const payload = readOptionalBinary(item, Attribute.payload, persistenceId);
-          out.push({
-            persistenceId,
-            revision,
-            value: payload === undefined ? null : decodeState(payload, persistenceId, revision, this.#serialization),
-            tag: readOptionalString(item, Attribute.tag, persistenceId),
-            ordering: writtenAt,
-            timestamp: writtenAt,
-            offset: { type: 'timestamp', value: writtenAt },
-          });
-        }
-        return out;
-      },
-    );
-    // Closing this object ends its live streams with StoreClosedError.
-    yield* livePages(read, opts, this.#poll, { closeSignal: this.#lifecycle.closeSignal });
+    yield* this.#reader.stream([tag], start, opts, async (items) => {
+      const out: DurableStateChangeEnvelope[] = [];
+      for (const { persistenceId, writtenAt, item } of items) {
+        const revision = readNumber(item, Attribute.revision, persistenceId);
+        if (revision <= (delivered.get(persistenceId) ?? 0)) continue;
+        delivered.set(persistenceId, revision);
+        const payload = readOptionalBinary(item, Attribute.payload, persistenceId);
+        out.push({
+          persistenceId,
+          revision,
+          value: payload === undefined ? null : decodeState(payload, persistenceId, revision, this.#serialization),
+          tag: readOptionalString(item, Attribute.tag, persistenceId),
+          ordering: writtenAt,
+          timestamp: writtenAt,
+          offset: { type: 'timestamp', value: writtenAt },
+        });
+      }
+      return out;
+    });
   }
 
   /** Releases the client if these queries built it. Idempotent. */
   async close(): Promise<void> {
     if (!this.#lifecycle.close()) return;
-    this.#connection.close();
+    this.#reader.connection.close();
   }
 }

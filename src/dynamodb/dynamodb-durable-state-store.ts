@@ -99,12 +99,7 @@ class DynamoDbDurableStateCore implements DurableStateStoreCore<PreparedItem> {
 
   /** Ids with a state item (deleted values included), from the id index. */
   async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
-    const ready = await this.#connection.ready('listPersistenceIds');
-    try {
-      return await listIdsOfKind(ready, this.#connection.table, Kind.state, afterId, limit);
-    } catch (error) {
-      throw this.#connection.failure(error, 'durableState.listPersistenceIds');
-    }
+    return listIdsOfKind(this.#connection, Kind.state, afterId, limit, 'durableState.listPersistenceIds');
   }
 
   /** Strongly consistent; the time is the restored one when a restore kept it. */
@@ -142,14 +137,7 @@ class DynamoDbDurableStateCore implements DurableStateStoreCore<PreparedItem> {
     checkSize(item, persistenceId, revision, 'restore');
     const ready = await this.#connection.ready('restore', persistenceId);
     try {
-      await ready.client.send(
-        new ready.sdk.PutItemCommand({
-          TableName: this.#connection.table,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': Attribute.partitionKey },
-        }),
-      );
+      await this.#connection.putNew(ready, item);
     } catch (error) {
       if (!isConditionFailure(error)) throw this.#connection.failure(error, 'durableState.restore', persistenceId);
       let current: Item | undefined;

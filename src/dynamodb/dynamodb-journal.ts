@@ -26,7 +26,7 @@ import {
 } from './attributes.js';
 import type { Item } from './client.js';
 import { DynamoDbConnection, type DynamoDbOptions, type Ready } from './connection.js';
-import { isConditionFailure, mayHaveBeenSentBefore, NAME } from './errors.js';
+import { isConditionFailure, mayHaveBeenSentBefore, NAME, unlessConditionFails } from './errors.js';
 import { packEvents, unpackEvents } from './event-frame.js';
 import { listIdsOfKind } from './id-index.js';
 import { itemSize, MAX_ITEM_BYTES } from './item-size.js';
@@ -147,14 +147,7 @@ class DynamoDbJournalCore implements JournalCore {
     const size = itemSize(item);
     if (size > MAX_ITEM_BYTES) return tooLarge(id, index, write.events.length, first, last, size);
     try {
-      await ready.client.send(
-        new ready.sdk.PutItemCommand({
-          TableName: this.#connection.table,
-          Item: item,
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': Attribute.partitionKey },
-        }),
-      );
+      await this.#connection.putNew(ready, item);
     } catch (error) {
       if (!isConditionFailure(error)) {
         this.#highest.forget(id);
@@ -313,12 +306,7 @@ class DynamoDbJournalCore implements JournalCore {
 
   /** Ids whose first write is stored (deleted ones included), from the id index. */
   async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
-    const ready = await this.#connection.ready('listPersistenceIds');
-    try {
-      return await listIdsOfKind(ready, this.#connection.table, Kind.journal, afterId, limit);
-    } catch (error) {
-      throw this.#connection.failure(error, 'journal.listPersistenceIds');
-    }
+    return listIdsOfKind(this.#connection, Kind.journal, afterId, limit, 'journal.listPersistenceIds');
   }
 
   /** The highest sequence number ever written (0 if none), surviving deleteTo; one strongly consistent Query. */
@@ -379,8 +367,8 @@ class DynamoDbJournalCore implements JournalCore {
           );
         } else {
           const kept = this.#eventsOf(item, persistenceId, to + 1, Number.MAX_SAFE_INTEGER);
-          try {
-            await client.send(
+          await unlessConditionFails(
+            client.send(
               new sdk.UpdateItemCommand({
                 TableName: table,
                 Key: key(persistenceId, sortKey),
@@ -390,10 +378,8 @@ class DynamoDbJournalCore implements JournalCore {
                 ExpressionAttributeNames: { '#ev': Attribute.events, '#lo': Attribute.liveFrom },
                 ExpressionAttributeValues: { ':ev': binaryValue(packEvents(kept)), ':lo': numberValue(to + 1) },
               }),
-            );
-          } catch (error) {
-            if (!isConditionFailure(error)) throw error;
-          }
+            ),
+          );
         }
       }
       covered = Math.max(covered, Math.min(last, to));
@@ -411,8 +397,8 @@ class DynamoDbJournalCore implements JournalCore {
       start = page.next;
     } while (start);
     if (covered <= deletedTo) return;
-    try {
-      await client.send(
+    await unlessConditionFails(
+      client.send(
         new sdk.UpdateItemCommand({
           TableName: table,
           Key: key(persistenceId, JOURNAL_META_SORT_KEY),
@@ -421,10 +407,8 @@ class DynamoDbJournalCore implements JournalCore {
           ExpressionAttributeNames: { '#del': Attribute.deletedTo },
           ExpressionAttributeValues: { ':del': numberValue(covered) },
         }),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+      ),
+    );
   }
 
   /** Releases the client if this journal built it. */

@@ -11,26 +11,16 @@
 import { Serialization } from '../serialization/serialization.js';
 import type { PollOptions } from '../spi/change-waiter.js';
 import { decodeEvent, type StoredEvent } from '../spi/journal-support.js';
-import { livePages } from '../spi/live-pages.js';
 import type { EventEnvelope, Offset, QueryOptions, SliceQueries } from '../spi/read-journal.js';
 import { sliceOf, validateEntityType, validateSliceRange } from '../spi/slices.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { numberValue, readNumber, readOptionalBinary, readOptionalNumber, stringValue } from './attributes.js';
 import type { Item } from './client.js';
-import { DynamoDbConnection, type DynamoDbOptions, type Ready } from './connection.js';
+import type { DynamoDbOptions, Ready } from './connection.js';
 import { NAME } from './errors.js';
 import { unpackEvents } from './event-frame.js';
 import { Attribute, Kind, partitionKey, SLICE_INDEX_NAME, sliceKeysOf } from './layout.js';
-import {
-  type BacktrackingOptions,
-  backtrackEvery,
-  backtrackingReader,
-  type CheckedBacktracking,
-  checkBacktracking,
-  startTime,
-  type TimestampIndex,
-  TimestampIndexPass,
-} from './timestamp-index.js';
+import { type BacktrackingOptions, startTime, TimestampIndexReader } from './timestamp-index.js';
 
 /** Options of {@link DynamoDbReadJournal}. */
 export interface DynamoDbReadJournalOptions extends DynamoDbOptions, PollOptions, BacktrackingOptions {}
@@ -51,25 +41,18 @@ export class DynamoDbReadJournal implements SliceQueries {
   /** Offsets are write times; a resumed stream reads back the backtracking window. */
   readonly sliceOffsets = 'timestamp' as const;
   readonly #lifecycle = new StoreLifecycle(NAME, 'readJournal');
-  readonly #connection: DynamoDbConnection;
+  readonly #reader: TimestampIndexReader;
   readonly #serialization: Serialization;
-  readonly #checked: CheckedBacktracking;
-  readonly #poll: PollOptions;
-  readonly #index: TimestampIndex;
 
   constructor(options: DynamoDbReadJournalOptions = {}) {
-    this.#connection = new DynamoDbConnection(options, this.#lifecycle);
-    this.#checked = checkBacktracking(options);
-    this.#serialization = options.serialization ?? new Serialization();
-    this.#poll = { minPollMs: options.minPollMs, maxPollMs: options.maxPollMs };
-    this.#index = {
-      connection: this.#connection,
+    this.#reader = new TimestampIndexReader(options, this.#lifecycle, {
       indexName: SLICE_INDEX_NAME,
       hashAttribute: Attribute.sliceKey,
       kindPrefixLength: Kind.journal.length + 1,
       howToCreate: 'create the table with createTable(client, { sliceIndex: true }) or add the index',
       operation: 'eventsBySlices',
-    };
+    });
+    this.#serialization = options.serialization ?? new Serialization();
   }
 
   /**
@@ -91,7 +74,7 @@ export class DynamoDbReadJournal implements SliceQueries {
     const range = validateSliceRange(minSlice, maxSlice, NAME);
     const start = startTime(offset);
     /** Where this stream starts reading: an id met first is owed every event written since. */
-    const streamLower = Math.max(0, start - this.#checked.windowMs);
+    const streamLower = Math.max(0, start - this.#reader.checked.windowMs);
     // A group's key also holds the slices of its group outside the range: they are dropped.
     const hashKeys = sliceKeysOf(Kind.journal, entityType, range.minSlice, range.maxSlice);
     const inRange = (persistenceId: string) => {
@@ -100,46 +83,33 @@ export class DynamoDbReadJournal implements SliceQueries {
     };
     /** Per id, the highest sequence number this stream delivered: below it is a duplicate, above it plus one a gap. */
     const highest = new Map<string, number>();
-    let ready: Ready | undefined;
-    const read = backtrackingReader(
-      start,
-      this.#checked.windowMs,
-      backtrackEvery(this.#checked.windowMs, this.#poll),
-      async (lower, upper) => {
-        this.#lifecycle.assertOpen('eventsBySlices');
-        ready ??= await this.#connection.ready('eventsBySlices');
-        return new TimestampIndexPass(this.#index, ready, hashKeys, lower, upper, this.#checked);
-      },
-      async (items) => {
-        const out: EventEnvelope[] = [];
-        for (const indexed of items) {
-          const { persistenceId, writtenAt, item } = indexed;
-          if (!inRange(persistenceId)) continue;
-          const packed = readOptionalBinary(item, Attribute.events, persistenceId);
-          if (!packed) continue;
-          const firstKey = readNumber(item, Attribute.sortKey, persistenceId);
-          const events = unpackEvents(packed, persistenceId, firstKey);
-          const last = highest.get(persistenceId);
-          const first = events[0];
-          // Only an item's first event can follow a hole: the others follow it.
-          if (first && first.sequenceNr > (last ?? 0) + 1 && ready) {
-            const bound: GapBound = last === undefined ? { writtenSince: streamLower } : { from: last + 1 };
-            for (const missing of await this.#missing(ready, persistenceId, firstKey, bound)) {
-              out.push(this.#envelope(missing, persistenceId, writtenAt));
-              highest.set(persistenceId, missing.sequenceNr);
-            }
-          }
-          for (const stored of events) {
-            if (stored.sequenceNr <= (highest.get(persistenceId) ?? 0)) continue;
-            highest.set(persistenceId, stored.sequenceNr);
-            out.push(this.#envelope(stored, persistenceId, writtenAt));
+    yield* this.#reader.stream(hashKeys, start, opts, async (items, ready) => {
+      const out: EventEnvelope[] = [];
+      for (const indexed of items) {
+        const { persistenceId, writtenAt, item } = indexed;
+        if (!inRange(persistenceId)) continue;
+        const packed = readOptionalBinary(item, Attribute.events, persistenceId);
+        if (!packed) continue;
+        const firstKey = readNumber(item, Attribute.sortKey, persistenceId);
+        const events = unpackEvents(packed, persistenceId, firstKey);
+        const last = highest.get(persistenceId);
+        const first = events[0];
+        // Only an item's first event can follow a hole: the others follow it.
+        if (first && first.sequenceNr > (last ?? 0) + 1) {
+          const bound: GapBound = last === undefined ? { writtenSince: streamLower } : { from: last + 1 };
+          for (const missing of await this.#missing(ready, persistenceId, firstKey, bound)) {
+            out.push(this.#envelope(missing, persistenceId, writtenAt));
+            highest.set(persistenceId, missing.sequenceNr);
           }
         }
-        return out;
-      },
-    );
-    // Closing this object ends its live streams with StoreClosedError.
-    yield* livePages(read, opts, this.#poll, { closeSignal: this.#lifecycle.closeSignal });
+        for (const stored of events) {
+          if (stored.sequenceNr <= (highest.get(persistenceId) ?? 0)) continue;
+          highest.set(persistenceId, stored.sequenceNr);
+          out.push(this.#envelope(stored, persistenceId, writtenAt));
+        }
+      }
+      return out;
+    });
   }
 
   #envelope(stored: StoredEvent, persistenceId: string, writtenAt: number): EventEnvelope {
@@ -168,7 +138,7 @@ export class DynamoDbReadJournal implements SliceQueries {
         this.#lifecycle.assertOpen('eventsBySlices', persistenceId);
         const output = await ready.client.send(
           new ready.sdk.QueryCommand({
-            TableName: this.#connection.table,
+            TableName: this.#reader.connection.table,
             KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :one AND :below',
             ExpressionAttributeNames: { '#pk': Attribute.partitionKey, '#sk': Attribute.sortKey },
             ExpressionAttributeValues: {
@@ -178,7 +148,7 @@ export class DynamoDbReadJournal implements SliceQueries {
             },
             ScanIndexForward: false,
             ConsistentRead: true,
-            Limit: 'from' in bound ? this.#checked.pageSize : 1,
+            Limit: 'from' in bound ? this.#reader.checked.pageSize : 1,
             ...(start ? { ExclusiveStartKey: start } : {}),
           }),
         );
@@ -196,7 +166,7 @@ export class DynamoDbReadJournal implements SliceQueries {
         }
       } while (start);
     } catch (error) {
-      throw this.#connection.failure(error, 'eventsBySlices', persistenceId);
+      throw this.#reader.connection.failure(error, 'eventsBySlices', persistenceId);
     }
     return found.reverse().flat();
   }
@@ -204,6 +174,6 @@ export class DynamoDbReadJournal implements SliceQueries {
   /** Releases the client if this read journal built it. Idempotent. */
   async close(): Promise<void> {
     if (!this.#lifecycle.close()) return;
-    this.#connection.close();
+    this.#reader.connection.close();
   }
 }

@@ -125,12 +125,7 @@ class DynamoDbSnapshotCore implements SnapshotStoreCore<PreparedItem> {
 
   /** Ids with at least one snapshot, from the id index. */
   async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
-    const ready = await this.connection.ready('listPersistenceIds');
-    try {
-      return await listIdsOfKind(ready, this.connection.table, Kind.snapshot, afterId, limit);
-    } catch (error) {
-      throw this.connection.failure(error, 'snapshot.listPersistenceIds');
-    }
+    return listIdsOfKind(this.connection, Kind.snapshot, afterId, limit, 'snapshot.listPersistenceIds');
   }
 
   async load(persistenceId: string, criteria: SnapshotSelectionCriteria, reporting: SkipReporting): Promise<SelectedSnapshot | null> {

@@ -29,6 +29,20 @@ export function isConditionFailure(error: unknown): boolean {
 }
 
 /**
+ * Awaits a conditional write whose failed condition means there is nothing left to do (a
+ * concurrent writer got further, or the item is gone): false then; other failures are thrown.
+ */
+export async function unlessConditionFails(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (!isConditionFailure(error)) throw error;
+    return false;
+  }
+}
+
+/**
  * False when the SDK sent the request once: a failed condition then cannot be our own earlier
  * attempt. True when it retried, or when the error does not say (a client of another kind).
  */

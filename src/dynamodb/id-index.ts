@@ -12,8 +12,8 @@ import { StoreUnavailableError } from '../core/errors.js';
 import { comparePersistenceIds } from '../core/persistence-id.js';
 import { numberValue, stringValue } from './attributes.js';
 import { type Item, loadDynamoDb } from './client.js';
-import type { Ready } from './connection.js';
-import { awsErrorName, isConditionFailure, NAME, storeFailure } from './errors.js';
+import type { DynamoDbConnection, Ready } from './connection.js';
+import { awsErrorName, NAME, storeFailure, unlessConditionFails } from './errors.js';
 import { Attribute, DEFAULT_TABLE_NAME, ID_INDEX_NAME, ID_SHARDS, type ItemKind, idKey, idKeyOf, Kind, partitionKey } from './layout.js';
 import { validateTableName } from './table.js';
 
@@ -61,21 +61,24 @@ async function shardPage(
 /**
  * Ids of `kind` after `afterId`, ascending by code point, at most `limit`: one Query page
  * (or more, for duplicates) per shard, in parallel, merged. Eventually consistent, as every
- * index read is. A table without the index gets a StoreUnavailableError saying how to add it.
+ * index read is. A table without the index gets a StoreUnavailableError saying how to add it;
+ * other failures are named `operation` (`'journal.listPersistenceIds'`).
  */
 export async function listIdsOfKind(
-  ready: Ready,
-  table: string,
+  connection: DynamoDbConnection,
   kind: ItemKind,
   afterId: string | undefined,
   limit: number,
+  operation: string,
 ): Promise<string[]> {
+  const ready = await connection.ready('listPersistenceIds');
+  const { table } = connection;
   try {
     const pages = await Promise.all(Array.from({ length: ID_SHARDS }, (_, shard) => shardPage(ready, table, kind, shard, afterId, limit)));
     return pages.flat().sort(comparePersistenceIds).slice(0, limit);
   } catch (error) {
     if (awsErrorName(error) === 'ValidationException' && /index/i.test((error as Error).message)) throw missingIndex(table, error);
-    throw error;
+    throw connection.failure(error, operation);
   }
 }
 
@@ -136,22 +139,18 @@ async function backfill(ready: Ready, table: string): Promise<BackfillSummary> {
       const key = item[Attribute.partitionKey]?.S ?? '';
       const kind = key.slice(0, key.indexOf('#')) as ItemKind;
       const persistenceId = key.slice(key.indexOf('#') + 1);
-      try {
-        await ready.client.send(
-          new ready.sdk.UpdateItemCommand({
-            TableName: table,
-            Key: { [Attribute.partitionKey]: item[Attribute.partitionKey] as never, [Attribute.sortKey]: item[Attribute.sortKey] as never },
-            UpdateExpression: 'SET #ik = :ik',
-            // A snapshot deleted since the Scan must not come back as a bare key.
-            ConditionExpression: 'attribute_exists(#pk)',
-            ExpressionAttributeNames: { '#ik': Attribute.idKey, '#pk': Attribute.partitionKey },
-            ExpressionAttributeValues: { ':ik': stringValue(idKey(kind, persistenceId)) },
-          }),
-        );
-        registered++;
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-      }
+      const sent = ready.client.send(
+        new ready.sdk.UpdateItemCommand({
+          TableName: table,
+          Key: { [Attribute.partitionKey]: item[Attribute.partitionKey] as never, [Attribute.sortKey]: item[Attribute.sortKey] as never },
+          UpdateExpression: 'SET #ik = :ik',
+          // A snapshot deleted since the Scan must not come back as a bare key.
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#ik': Attribute.idKey, '#pk': Attribute.partitionKey },
+          ExpressionAttributeValues: { ':ik': stringValue(idKey(kind, persistenceId)) },
+        }),
+      );
+      if (await unlessConditionFails(sent)) registered++;
     }
     start = output.LastEvaluatedKey;
   } while (start);

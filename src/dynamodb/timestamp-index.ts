@@ -10,11 +10,12 @@
 import { InvalidArgumentError } from '../core/errors.js';
 import { validateInteger } from '../core/validation.js';
 import { DEFAULT_MAX_POLL_MS, type PollOptions } from '../spi/change-waiter.js';
-import type { LivePage } from '../spi/live-pages.js';
-import type { Offset } from '../spi/read-journal.js';
+import { type LivePage, livePages } from '../spi/live-pages.js';
+import type { Offset, QueryOptions } from '../spi/read-journal.js';
+import type { StoreLifecycle } from '../spi/store-options.js';
 import { numberValue, readNumber, stringValue } from './attributes.js';
 import type { Item } from './client.js';
-import type { DynamoDbConnection, Ready } from './connection.js';
+import { DynamoDbConnection, type DynamoDbOptions, type Ready } from './connection.js';
 import { awsErrorName, NAME } from './errors.js';
 import { Attribute } from './layout.js';
 
@@ -241,4 +242,57 @@ export function backtrackingReader<T>(
     if (!more) pass = undefined;
     return { items: delivered, more };
   };
+}
+
+/**
+ * A query object's way to one time-ordered index (the read journal's slice index, the
+ * durable state queries' tag index): its connection, checked options and poll bounds, and
+ * the live stream of backtracking passes over some of the index's hash keys.
+ */
+export class TimestampIndexReader {
+  readonly connection: DynamoDbConnection;
+  readonly checked: CheckedBacktracking;
+  readonly poll: PollOptions;
+  readonly #index: TimestampIndex;
+  readonly #lifecycle: StoreLifecycle;
+
+  constructor(
+    options: DynamoDbOptions & PollOptions & BacktrackingOptions,
+    lifecycle: StoreLifecycle,
+    index: Omit<TimestampIndex, 'connection'>,
+  ) {
+    this.connection = new DynamoDbConnection(options, lifecycle);
+    this.checked = checkBacktracking(options);
+    this.poll = { minPollMs: options.minPollMs, maxPollMs: options.maxPollMs };
+    this.#index = { ...index, connection: this.connection };
+    this.#lifecycle = lifecycle;
+  }
+
+  /**
+   * The items of `hashKeys` from write time `start` (see {@link backtrackingReader}), each
+   * round turned into what the stream delivers by `deliver`, which also gets the SDK and
+   * client for reads of its own. Closing the lifecycle ends live streams with StoreClosedError.
+   */
+  stream<T>(
+    hashKeys: readonly string[],
+    start: number,
+    opts: QueryOptions,
+    deliver: (items: readonly IndexedItem[], ready: Ready) => Promise<T[]>,
+  ): AsyncIterable<T> {
+    const { operation } = this.#index;
+    let ready: Ready | undefined;
+    const read = backtrackingReader(
+      start,
+      this.checked.windowMs,
+      backtrackEvery(this.checked.windowMs, this.poll),
+      async (lower, upper) => {
+        this.#lifecycle.assertOpen(operation);
+        ready ??= await this.connection.ready(operation);
+        return new TimestampIndexPass(this.#index, ready, hashKeys, lower, upper, this.checked);
+      },
+      // A round is delivered only after its pass was made, so `ready` is set.
+      (items) => deliver(items, ready as Ready),
+    );
+    return livePages(read, opts, this.poll, { closeSignal: this.#lifecycle.closeSignal });
+  }
 }

@@ -47,3 +47,45 @@ export function presentedToken(request: { header(name: string): string | undefin
   }
   return undefined;
 }
+
+/** Why a request is refused before routing: the status, code and message of the error body. */
+export interface AccessRefusal {
+  readonly status: 401 | 403;
+  readonly code: 'FORBIDDEN' | 'UNAUTHORIZED';
+  readonly message: string;
+}
+
+/**
+ * The checks every request passes before any route: a loopback Host when there is no token,
+ * no cross-site Origin, and the token when one is set. Undefined when the request may go on.
+ */
+export function accessRefusal(
+  request: { header(name: string): string | undefined; url: string },
+  token: string | undefined,
+  cookieName: string,
+): AccessRefusal | undefined {
+  const host = request.header('host');
+  if (token === undefined && !isLoopbackHost(hostOfHeader(host) ?? '')) {
+    return {
+      status: 403,
+      code: 'FORBIDDEN',
+      message: `Host header: expected a loopback name (127.0.0.1, localhost, [::1]), found ${JSON.stringify(host ?? null)}`,
+    };
+  }
+  const origin = request.header('origin');
+  if (origin !== undefined && origin !== `http://${host}`) {
+    return {
+      status: 403,
+      code: 'FORBIDDEN',
+      message: `Origin header: expected http://${host} (requests from other sites are refused), found ${JSON.stringify(origin)}`,
+    };
+  }
+  if (token !== undefined && !tokenMatches(token, presentedToken(request, cookieName))) {
+    return {
+      status: 401,
+      code: 'UNAUTHORIZED',
+      message: 'token: expected the token the server was started with (?token=..., or Authorization: Bearer ...), found none or another',
+    };
+  }
+  return undefined;
+}

@@ -8,7 +8,7 @@ import type { Context, Hono } from 'hono';
 import { validatePersistenceId } from '../core/persistence-id.js';
 import type { IdSummary, Inspection } from '../inspect/inspection.js';
 import { BadRequestError, parseInteger, QueryParameters } from './query-parameters.js';
-import { differenceJson, eventJson, snapshotJson, stateJson, verifyJson } from './responses.js';
+import { differenceJson, eventJson, type StateJson, snapshotJson, stateJson, verifyJson } from './responses.js';
 import { jsonResponse } from './secured-response.js';
 import { buildTimeline } from './timeline.js';
 
@@ -25,13 +25,24 @@ const CONTAINS_PAGE = 200;
 
 /** The persistence id in the path, checked. */
 export function entityId(c: Context): string {
-  const id = c.req.param('id') ?? '';
+  return checkedId(c.req.param('id') ?? '');
+}
+
+function checkedId(id: string): string {
   try {
     validatePersistenceId(id, 'persistence id in the path');
   } catch (error) {
     throw new BadRequestError((error as Error).message.replace(/^\[memento\] /, ''));
   }
   return id;
+}
+
+/** The body of `GET /api/entities/:id/state` for the decoded `id` and the request's full `url`. */
+export async function stateAnswer(inspection: Inspection, id: string, url: string, signal: AbortSignal): Promise<StateJson> {
+  checkedId(id);
+  const query = new QueryParameters(url, ['at', 'definition']);
+  const options = { definition: query.nonEmptyString('definition'), signal };
+  return stateJson(await inspection.stateAt(id, query.point('at'), options));
 }
 
 /** The summary of one id, or a 404 naming it. */
@@ -107,12 +118,10 @@ export function registerApiRoutes(app: Hono, { inspection, allowDelete }: ApiSet
     return jsonResponse({ snapshots: (await inspection.snapshots(id)).map(snapshotJson) });
   });
 
-  app.get('/api/entities/:id/state', async (c) => {
-    const id = entityId(c);
-    const query = new QueryParameters(c.req.url, ['at', 'definition']);
-    const options = { definition: query.nonEmptyString('definition'), signal: c.req.raw.signal };
-    return jsonResponse(stateJson(await inspection.stateAt(id, query.point('at'), options)));
-  });
+  // Served by state-route.ts before Hono; this one answers what that one passes on (HEAD, unusual paths).
+  app.get('/api/entities/:id/state', async (c) =>
+    jsonResponse(await stateAnswer(inspection, c.req.param('id') ?? '', c.req.url, c.req.raw.signal)),
+  );
 
   app.get('/api/entities/:id/diff', async (c) => {
     const id = entityId(c);

@@ -6,7 +6,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import { type Context, Hono } from 'hono';
 import type { Inspection } from '../inspect/inspection.js';
-import { hostOfHeader, isLoopbackHost, presentedToken, tokenMatches } from './access.js';
+import { accessRefusal } from './access.js';
 import { registerApiRoutes } from './api-routes.js';
 import { registerEventStream } from './event-stream.js';
 import type { PageAssets } from './page-assets.js';
@@ -45,29 +45,8 @@ export function createInspectorApp(settings: InspectorAppSettings): Hono {
   const app = new Hono();
 
   app.use('*', async (c, next) => {
-    const host = headerOf(c, 'host');
-    if (token === undefined && !isLoopbackHost(hostOfHeader(host) ?? '')) {
-      return failure(
-        403,
-        'FORBIDDEN',
-        `Host header: expected a loopback name (127.0.0.1, localhost, [::1]), found ${JSON.stringify(host ?? null)}`,
-      );
-    }
-    const origin = headerOf(c, 'origin');
-    if (origin !== undefined && origin !== `http://${host}`) {
-      return failure(
-        403,
-        'FORBIDDEN',
-        `Origin header: expected http://${host} (requests from other sites are refused), found ${JSON.stringify(origin)}`,
-      );
-    }
-    if (token !== undefined && !tokenMatches(token, presentedToken({ header: (name) => headerOf(c, name), url: c.req.url }, cookieName))) {
-      return failure(
-        401,
-        'UNAUTHORIZED',
-        'token: expected the token the server was started with (?token=..., or Authorization: Bearer ...), found none or another',
-      );
-    }
+    const refused = accessRefusal({ header: (name) => headerOf(c, name), url: c.req.url }, token, cookieName);
+    if (refused) return failure(refused.status, refused.code, refused.message);
     await next();
     secure(c.res);
     return undefined;

@@ -3,13 +3,16 @@
  * default, read-only unless `allowDelete`, and behind a token when bound anywhere else.
  * @module
  */
+
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
+import { getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
 import type { Inspection } from '../inspect/inspection.js';
 import { isLoopbackHost } from './access.js';
 import { createInspectorApp } from './app.js';
 import { loadPageAssets } from './page-assets.js';
+import { stateRoute } from './state-route.js';
 
 /** Options of {@link createInspectorServer}. */
 export interface InspectorServerOptions {
@@ -75,8 +78,11 @@ export async function createInspectorServer(options: InspectorServerOptions): Pr
   const assets = loadPageAssets();
   const closing = new AbortController();
   let app: Hono | undefined;
-  const server = createAdaptorServer({
-    fetch: (request, env) => (app ? app.fetch(request, env) : new Response('starting', { status: 503 })),
+  let fastState: ReturnType<typeof stateRoute> | undefined;
+  const honoListener = getRequestListener((request, env) => (app ? app.fetch(request, env) : new Response('starting', { status: 503 })));
+  const server = createServer((request, response) => {
+    if (fastState?.(request, response)) return;
+    void honoListener(request, response);
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) => reject(invalid(`cannot listen on ${host}:${port}: ${(error as Error).message}`)));
@@ -84,14 +90,16 @@ export async function createInspectorServer(options: InspectorServerOptions): Pr
   });
   const address = server.address() as AddressInfo;
   // Cookies ignore ports: one cookie name per port keeps two inspectors on one host apart.
+  const cookieName = `memento_inspector_${address.port}`;
   app = createInspectorApp({
     inspection,
     assets,
     allowDelete,
     token,
-    cookieName: `memento_inspector_${address.port}`,
+    cookieName,
     closing: closing.signal,
   });
+  fastState = stateRoute({ inspection, token, cookieName });
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}/`;
   return {

@@ -5,7 +5,14 @@
 import { Serialization } from '../serialization/serialization.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
 import type { DurableStateChange, DurableStateRecord, StoredDurableState } from '../spi/durable-state-store.js';
-import { decodeState, encodeState, restoreConflict, revisionConflict } from '../spi/durable-state-support.js';
+import {
+  decodeState,
+  type EncodedState,
+  encodeState,
+  prepareState,
+  restoreConflict,
+  revisionConflict,
+} from '../spi/durable-state-support.js';
 import { type DurableStateStoreCore, GuardedDurableStateStore, type StateChangeListener } from '../spi/guarded-durable-state-store.js';
 import { ChangeListeners } from '../spi/queryable-journal.js';
 import type { StoreOptions } from '../spi/store-options.js';
@@ -21,16 +28,11 @@ interface Entry {
   timestamp: number;
 }
 
-interface PreparedPayload {
-  readonly payload: Uint8Array;
-  readonly bytes: number;
-}
-
 /** Options of {@link MemoryDurableStateStore}. */
 export type MemoryDurableStateStoreOptions = StoreOptions;
 
 /** The I/O of {@link MemoryDurableStateStore}: entries in a map. */
-class MemoryDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
+class MemoryDurableStateCore implements DurableStateStoreCore<EncodedState> {
   /** ChangesByTag queries, live notifications, listing and whole-state transfer. */
   readonly capabilities: DurableStateCapabilities = { queries: true, live: true, transfer: true };
   readonly #entries = new Map<string, Entry>();
@@ -46,12 +48,11 @@ class MemoryDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
     return { value, revision: entry.revision };
   }
 
-  prepareUpsert(persistenceId: string, revision: number, value: unknown): PreparedPayload {
-    const payload = encodeState(value, persistenceId, revision, this.serialization);
-    return { payload, bytes: payload.length };
+  prepareUpsert(persistenceId: string, revision: number, value: unknown): EncodedState {
+    return prepareState(value, persistenceId, revision, this.serialization);
   }
 
-  async upsert({ payload }: PreparedPayload, persistenceId: string, revision: number, tag: string | undefined): Promise<void> {
+  async upsert({ payload }: EncodedState, persistenceId: string, revision: number, tag: string | undefined): Promise<void> {
     this.#change(persistenceId, revision, payload, tag, 'upsert');
   }
 
@@ -119,7 +120,7 @@ class MemoryDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
 }
 
 /** A durable state store held in process memory. */
-export class MemoryDurableStateStore extends GuardedDurableStateStore<PreparedPayload> {
+export class MemoryDurableStateStore extends GuardedDurableStateStore<EncodedState> {
   /** How this store turns values into stored bytes (its encryption included). */
   readonly serialization: Serialization;
 

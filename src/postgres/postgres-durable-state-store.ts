@@ -8,7 +8,14 @@ import { InvalidArgumentError } from '../core/errors.js';
 import { validateInteger } from '../core/validation.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
 import type { DurableStateChange, DurableStateRecord, StoredDurableState } from '../spi/durable-state-store.js';
-import { decodeState, encodeState, restoreConflict, revisionConflict } from '../spi/durable-state-support.js';
+import {
+  decodeState,
+  type EncodedState,
+  encodeState,
+  prepareState,
+  restoreConflict,
+  revisionConflict,
+} from '../spi/durable-state-support.js';
 import { type DurableStateStoreCore, GuardedDurableStateStore } from '../spi/guarded-durable-state-store.js';
 import { withRetry } from '../spi/retry.js';
 import { describeFailure, isDefiniteRollback, isTransientRollback, NAME, storeFailure } from './errors.js';
@@ -36,13 +43,8 @@ export type PostgresDurableStateStoreOptions = PostgresOptions & {
   readonly listen?: PostgresListenOptions;
 };
 
-interface PreparedPayload {
-  readonly payload: Uint8Array;
-  readonly bytes: number;
-}
-
 /** The I/O of {@link PostgresDurableStateStore}. */
-class PostgresDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
+class PostgresDurableStateCore implements DurableStateStoreCore<EncodedState> {
   /** ChangesByTag queries (live ones woken by LISTEN/NOTIFY unless `notifyChannel: false`), listing and whole-state transfer. */
   readonly capabilities: DurableStateCapabilities;
   readonly #base: PostgresBase;
@@ -114,12 +116,11 @@ class PostgresDurableStateCore implements DurableStateStoreCore<PreparedPayload>
     return { value, revision: Number(row.revision) };
   }
 
-  prepareUpsert(persistenceId: string, revision: number, value: unknown): PreparedPayload {
-    const payload = encodeState(value, persistenceId, revision, this.#base.serialization);
-    return { payload, bytes: payload.length };
+  prepareUpsert(persistenceId: string, revision: number, value: unknown): EncodedState {
+    return prepareState(value, persistenceId, revision, this.#base.serialization);
   }
 
-  async upsert({ payload }: PreparedPayload, persistenceId: string, revision: number, tag: string | undefined): Promise<void> {
+  async upsert({ payload }: EncodedState, persistenceId: string, revision: number, tag: string | undefined): Promise<void> {
     await this.#change(persistenceId, revision, payload, tag ?? null, 'upsert');
   }
 
@@ -251,7 +252,7 @@ class PostgresDurableStateCore implements DurableStateStoreCore<PreparedPayload>
 }
 
 /** Durable state in a PostgreSQL table (see docs/postgres.md for the schema). */
-export class PostgresDurableStateStore extends withPostgresBase(GuardedDurableStateStore<PreparedPayload>) {
+export class PostgresDurableStateStore extends withPostgresBase(GuardedDurableStateStore<EncodedState>) {
   readonly #base: PostgresBase;
   readonly #core: PostgresDurableStateCore;
 

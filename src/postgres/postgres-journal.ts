@@ -20,11 +20,12 @@ import { AppendBatcher } from './append-batcher.js';
 import { NAME } from './errors.js';
 import { type AppendListener, type AppendNotifications, type PostgresListenOptions, storeNotifications } from './listen.js';
 import { attachBase, withPostgresBase } from './postgres-store.js';
+import { type BatchRequest, ReadBatcher } from './read-batcher.js';
 import { replayPages } from './replay-pages.js';
 import {
   deleteEventsSql,
   type EventRow,
-  highestSequenceNrSql,
+  highestSequenceNrBatchSql,
   listPersistenceIdsSql,
   type NotifyTarget,
   type PackedEventPageRow,
@@ -69,6 +70,9 @@ export type PostgresJournalOptions = PostgresOptions & {
 export type { OrderedEvent } from '../spi/queryable-journal.js';
 export type { PostgresListenOptions } from './listen.js';
 
+/** Statements in flight before highestSequenceNr calls queue, and the most ids one carries. */
+const HIGHEST_BATCHING = { maxInFlight: 2, maxBatch: 500 };
+
 /** Rows of an event page to the stored form. */
 const toStored = (row: EventRow): StoredEvent => ({
   persistenceId: row.persistence_id,
@@ -89,6 +93,7 @@ class PostgresJournalCore implements JournalCore {
   readonly #pageSize: number;
   readonly #pageBytes: number;
   readonly #writer: AppendBatcher;
+  readonly #highest: ReadBatcher<BatchRequest, number | Error>;
   /** The journal's one LISTEN connection, shared by its subscribers; none with `notifyChannel: false`. */
   readonly notifications: AppendNotifications | undefined;
 
@@ -103,6 +108,29 @@ class PostgresJournalCore implements JournalCore {
     const notify: NotifyTarget | undefined = channel === false ? undefined : { channel, schema: base.schema };
     this.capabilities = { queries: true, tags: true, slices: true, live: notify !== undefined };
     this.#writer = new AppendBatcher(base, notify, maxBatchWrites, maxInFlight);
+    const sql = highestSequenceNrBatchSql(base.tables);
+    this.#highest = new ReadBatcher<BatchRequest, number | Error>(
+      base,
+      'journal.highestSequenceNr',
+      async (requests) => {
+        const ids = requests.map((request) => request.persistenceId);
+        const rows = await this.#highest.read<{ highest_sequence_nr: string | null; highest_stored: string | null }>(sql, [ids]);
+        // A damaged record fails its own id only, not the others sharing the statement.
+        return requests.map(({ persistenceId }, i) => {
+          try {
+            return checkRecordedHighest(
+              persistenceId,
+              Number(rows[i]?.highest_sequence_nr ?? 0),
+              Number(rows[i]?.highest_stored ?? 0),
+              NAME,
+            );
+          } catch (error) {
+            return error as Error;
+          }
+        });
+      },
+      HIGHEST_BATCHING,
+    );
     this.notifications =
       notify &&
       storeNotifications({
@@ -130,15 +158,14 @@ class PostgresJournalCore implements JournalCore {
     return pagedItems(replayPages(persistenceId, bounds, options, this.#base.serialization, fetch));
   }
 
-  /** The highest sequence number ever written for the id, surviving deletion. */
+  /**
+   * The highest sequence number ever written for the id, surviving deletion. Asked with
+   * other ids at the same moment (many entities recovering), it shares their statement.
+   */
   async highestSequenceNr(persistenceId: string): Promise<number> {
-    const [row] = await this.#base.read<{ highest_sequence_nr: string | null; highest_stored: string | null }>(
-      'journal.highestSequenceNr',
-      persistenceId,
-      highestSequenceNrSql(this.#base.tables),
-      [persistenceId],
-    );
-    return checkRecordedHighest(persistenceId, Number(row?.highest_sequence_nr ?? 0), Number(row?.highest_stored ?? 0), NAME);
+    const highest = await this.#highest.submit({ persistenceId });
+    if (highest instanceof Error) throw highest;
+    return highest;
   }
 
   /** Deletes the id's events up to `to`; the highest stays. */

@@ -1,6 +1,6 @@
 /**
  * PostgreSQL snapshot store. `load` walks matching snapshots newest first in small pages
- * and returns the first that reads, skipping damaged ones (loadYoungestReadable).
+ * and returns the first that reads, skipping damaged ones (skipUnreadable).
  * @module
  */
 
@@ -11,13 +11,15 @@ import { validateInteger } from '../core/validation.js';
 import type { SnapshotCapabilities } from '../spi/capabilities.js';
 import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
 import type { SnapshotSizeOptions } from '../spi/snapshot-support.js';
-import { decodeSnapshot, encodeSnapshot, loadYoungestReadable, type SkipReporting, type StoredSnapshot } from '../spi/snapshot-support.js';
+import { decodeSnapshot, encodeSnapshot, type SkipReporting, type StoredSnapshot, skipUnreadable } from '../spi/snapshot-support.js';
 import { NAME } from './errors.js';
 import { attachBase, withPostgresBase } from './postgres-store.js';
+import { type BatchRequest, ReadBatcher } from './read-batcher.js';
 import {
   deleteSnapshotsSql,
   type SnapshotRow,
   saveSnapshotSql,
+  snapshotCandidatesBatchSql,
   snapshotCandidatesSql,
   snapshotIdsSql,
   snapshotKeysSql,
@@ -44,6 +46,23 @@ const boundsOf = (criteria: SnapshotSelectionCriteria) => [
   criteria.maxTimestamp,
 ];
 
+/** A load's first page of candidates: the id and its bounds. */
+interface FirstPage extends BatchRequest {
+  readonly min: number;
+  readonly max: number;
+  readonly minTime: number;
+  readonly maxTime: number;
+}
+
+/**
+ * Loads asked at the same moment (many entities recovering) share one statement for their
+ * first page: statements in flight before loads queue, the most ids one carries, and the
+ * largest snapshot such a statement carries (a larger one is fetched on its own, so that a
+ * batch never moves many large snapshots at once).
+ */
+const FIRST_PAGE_BATCHING = { maxInFlight: 2, maxBatch: 100 };
+const MAX_BATCHED_ROW_BYTES = 64 * 1024;
+
 interface PreparedRow {
   readonly row: StoredSnapshot;
   readonly bytes: number;
@@ -56,11 +75,49 @@ class PostgresSnapshotCore implements SnapshotStoreCore<PreparedRow> {
   readonly #base: PostgresBase;
   readonly #loadPageSize: number;
   readonly #listPageSize: number;
+  /** First pages of concurrent loads; `undefined` for an id whose batched page left a payload out. */
+  readonly #firstPages: ReadBatcher<FirstPage, SnapshotRow[] | undefined>;
 
   constructor(base: PostgresBase, loadPageSize: number, listPageSize: number) {
     this.#base = base;
     this.#loadPageSize = loadPageSize;
     this.#listPageSize = listPageSize;
+    this.#firstPages = new ReadBatcher(base, 'snapshot.load', (requests) => this.#readFirstPages(requests), FIRST_PAGE_BATCHING);
+  }
+
+  /** One page query per id's bounds; a lone request runs the single-id query, without a size limit. */
+  #readPage(page: FirstPage, read: (text: string, values: unknown[]) => Promise<SnapshotRow[]>): Promise<SnapshotRow[]> {
+    return read(snapshotCandidatesSql(this.#base.tables), [
+      page.persistenceId,
+      page.min,
+      page.max,
+      page.minTime,
+      page.maxTime,
+      this.#loadPageSize,
+    ]);
+  }
+
+  async #readFirstPages(requests: readonly FirstPage[]): Promise<(SnapshotRow[] | undefined)[]> {
+    const batcher = this.#firstPages;
+    if (requests.length === 1) return [await this.#readPage(requests[0] as FirstPage, (text, values) => batcher.read(text, values))];
+    const rows = await batcher.read<SnapshotRow & { i: string; bytes: string }>(snapshotCandidatesBatchSql(this.#base.tables), [
+      requests.map((page) => page.persistenceId),
+      requests.map((page) => page.min),
+      requests.map((page) => page.max),
+      requests.map((page) => page.minTime),
+      requests.map((page) => page.maxTime),
+      this.#loadPageSize,
+      MAX_BATCHED_ROW_BYTES,
+    ]);
+    const pages: (SnapshotRow[] | undefined)[] = requests.map(() => []);
+    for (const row of rows) {
+      const at = Number(row.i) - 1;
+      const page = pages[at];
+      if (page === undefined) continue;
+      // The payload column is NOT NULL: null here means the batch left a large row out.
+      pages[at] = row.payload === null ? undefined : [...page, row];
+    }
+    return pages;
   }
 
   prepareSave(metadata: SnapshotMetadata, snapshot: unknown): PreparedRow {
@@ -68,28 +125,21 @@ class PostgresSnapshotCore implements SnapshotStoreCore<PreparedRow> {
     return { row, bytes: row.payload.length };
   }
 
+  /**
+   * Matching snapshots newest first, `loadPageSize` per query, decoded as they come: usually
+   * the first one reads. A plain loop rather than a generator feeding loadYoungestReadable,
+   * whose promises are a visible share of a small snapshot's load.
+   */
   async load(persistenceId: string, criteria: SnapshotSelectionCriteria, reporting: SkipReporting): Promise<SelectedSnapshot | null> {
-    return loadYoungestReadable(
-      this.#candidates(persistenceId, criteria),
-      async (row) => decodeSnapshot(row, this.#base.serialization, NAME),
-      reporting,
-    );
-  }
-
-  /** Matching snapshots newest first, `loadPageSize` per query: usually the first one reads. */
-  async *#candidates(persistenceId: string, criteria: SnapshotSelectionCriteria): AsyncIterable<StoredSnapshot> {
-    const sql = snapshotCandidatesSql(this.#base.tables);
     const [min, , minTime, maxTime] = boundsOf(criteria) as [number, number, number, number];
     let max = criteria.maxSequenceNr;
+    let first = true;
     while (max >= min) {
-      const rows = await this.#base.read<SnapshotRow>('snapshot.load', persistenceId, sql, [
-        persistenceId,
-        min,
-        max,
-        minTime,
-        maxTime,
-        this.#loadPageSize,
-      ]);
+      const page: FirstPage = { persistenceId, min, max, minTime, maxTime };
+      const read = (text: string, values: unknown[]) => this.#base.read<SnapshotRow>('snapshot.load', persistenceId, text, values);
+      const batched = first ? await this.#firstPages.submit(page) : undefined;
+      first = false;
+      const rows = batched ?? (await this.#readPage(page, read));
       for (const row of rows) {
         const stored: StoredSnapshot = {
           persistenceId,
@@ -98,12 +148,18 @@ class PostgresSnapshotCore implements SnapshotStoreCore<PreparedRow> {
           payload: row.payload as Buffer,
           metadata: row.metadata ?? undefined,
         };
-        if (criteria.matches(stored)) yield stored;
+        if (!criteria.matches(stored)) continue;
+        try {
+          return decodeSnapshot(stored, this.#base.serialization, NAME);
+        } catch (error) {
+          skipUnreadable(stored, error, reporting);
+        }
       }
       const last = rows[rows.length - 1];
-      if (rows.length < this.#loadPageSize || !last) return;
+      if (rows.length < this.#loadPageSize || !last) return null;
       max = Number(last.sequence_nr) - 1;
     }
+    return null;
   }
 
   async save({ row }: PreparedRow): Promise<void> {

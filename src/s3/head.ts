@@ -1,58 +1,89 @@
 /**
- * The head object of an id: a copy of its newest small snapshot plus the key it copies,
- * at `<id prefix>head`, so a cold load fetches it in parallel with the listing instead of
- * after it (one round trip instead of two).
+ * The head object of an id, at `<id prefix>head`: the key of the id's newest snapshot, its
+ * size, and for a small snapshot a copy of its frame. Every save writes it, every delete of
+ * what it names removes it first, so a load reads the head alone, one GET, and lists only
+ * when there is no usable head.
  *
- * The listing stays the index. A head's bytes are used only when the listing's youngest
- * matching snapshot has the head's key, the head's frame length as its size and the MD5 of
- * the head's frame as its ETag (a single-part PutObject's ETag on S3 without KMS, MinIO,
- * s3rver). The head is then byte for byte the listed object, so a newer snapshot, a
- * deleted target, a replaced or damaged object, a damaged head and a head left behind by
- * racing saves (s3rver ignores conditional PUTs) all fall back to the listed object's GET.
- * A server whose ETags are not MD5s never uses the head: loads stay correct, just two trips.
+ * Why the head can be trusted as the index of the newest snapshot:
+ * - a save PUTs the head with its object, then lists the id's newest keys: when a newer
+ *   snapshot exists (racing saves in two processes, or an older sequence number saved
+ *   later), it deletes the head it may just have overwritten, so a stale head never
+ *   outlives the save that wrote it. A head it could not write, or could not remove when it
+ *   had to, fails the save;
+ * - `delete` and `deleteMatching` delete the head before the objects it may name;
+ * - a head that is missing, damaged, of another format, naming a snapshot the criteria do
+ *   not select, or naming an object that is gone or unreadable sends the load to the
+ *   listing, which reports and skips unreadable objects as before.
+ * What it cannot see: objects written or deleted behind the store's back (by hand, by a
+ * lifecycle rule, by a version of this store that wrote no head). `headAsIndex: false`
+ * keeps every load on the listing for buckets edited that way (docs/s3.md).
  * @module
  */
 import { createHash } from 'node:crypto';
+import { checksum } from '../serialization/checksum.js';
 import type { S3Bucket } from './bucket.js';
 import { idPrefix } from './key-layout.js';
 import type { ListedSnapshot } from './listing.js';
 import { deleteKeys, getWhole, put } from './transfer.js';
 
-/** Snapshots whose frame is at most this many bytes also get a head copy. */
+/** Snapshots whose frame is at most this many bytes are copied into the head; larger ones are named only. */
 export const HEAD_MAX_BYTES = 64 * 1024;
-/** First line of every head object (format version 1). */
-const MAGIC = 'memento-s3-head 1\n';
+/** First line of a head written by this version: it is the index of the newest snapshot. */
+const MAGIC = 'memento-s3-head 2\n';
+/** First line of heads written before the head became the index: a copy to check against the listing only. */
+const LEGACY_MAGIC = 'memento-s3-head 1\n';
 
 /** The key of an id's head object; not a snapshot key, so listings skip it; sorts after them. */
 export const headKey = (base: string): string => `${base}head`;
 
-/** A head object read back: the key it copies and that object's bytes. */
+/** A head object read back. */
 export interface Head {
+  /** The key of the snapshot it names. */
   readonly key: string;
-  readonly frame: Buffer;
+  /** That object's size in bytes. */
+  readonly size: number;
+  /** A copy of that object's bytes, when it was small enough to copy. */
+  readonly frame: Buffer | undefined;
+  /** False for a head of the previous format, which only a listing may confirm. */
+  readonly indexed: boolean;
 }
 
-/** The bytes of a head copying `parts` (a frame) saved under `key`. */
-export function encodeHead(key: string, parts: readonly Uint8Array[]): Uint8Array[] {
-  return [Buffer.from(`${MAGIC}${key}\n`, 'utf8'), ...parts];
+/** The bytes of a head naming the frame `parts` (of `bytes` bytes) saved under `key`, copying it when small. */
+export function encodeHead(key: string, parts: readonly Uint8Array[], bytes: number): Uint8Array[] {
+  const named = `${key}\n${bytes}`;
+  const line = Buffer.from(`${MAGIC}${named} ${checksum(Buffer.from(named, 'utf8')).toString(16)}\n`, 'utf8');
+  return bytes <= HEAD_MAX_BYTES ? [line, ...parts] : [line];
 }
 
 /** Parses a head object; undefined when the bytes are not one (damaged or foreign). */
 export function decodeHead(bytes: Buffer): Head | undefined {
+  if (bytes.length >= LEGACY_MAGIC.length && bytes.toString('utf8', 0, LEGACY_MAGIC.length) === LEGACY_MAGIC) {
+    const end = bytes.indexOf(0x0a, LEGACY_MAGIC.length);
+    if (end < 0) return undefined;
+    const frame = bytes.subarray(end + 1);
+    return { key: bytes.toString('utf8', LEGACY_MAGIC.length, end), size: frame.length, frame, indexed: false };
+  }
   if (bytes.length < MAGIC.length || bytes.toString('utf8', 0, MAGIC.length) !== MAGIC) return undefined;
-  const end = bytes.indexOf(0x0a, MAGIC.length);
-  if (end < 0) return undefined;
-  return { key: bytes.toString('utf8', MAGIC.length, end), frame: bytes.subarray(end + 1) };
+  const keyEnd = bytes.indexOf(0x0a, MAGIC.length);
+  const lineEnd = keyEnd < 0 ? -1 : bytes.indexOf(0x0a, keyEnd + 1);
+  if (lineEnd < 0) return undefined;
+  const [sizeText, sum] = bytes.toString('utf8', keyEnd + 1, lineEnd).split(' ');
+  const named = bytes.subarray(MAGIC.length, keyEnd + 1 + (sizeText?.length ?? 0));
+  if (sum !== checksum(named).toString(16)) return undefined;
+  const size = Number(sizeText);
+  const rest = bytes.subarray(lineEnd + 1);
+  if (!Number.isSafeInteger(size) || (rest.length !== 0 && rest.length !== size)) return undefined;
+  return { key: bytes.toString('utf8', MAGIC.length, keyEnd), size, frame: rest.length === 0 ? undefined : rest, indexed: true };
 }
 
 /** True when `head` holds exactly the bytes of the listed object `found` (key, size and MD5 ETag). */
 export function headCopies(head: Head, found: ListedSnapshot): boolean {
-  if (head.key !== found.key || found.size !== head.frame.length || found.etag === undefined) return false;
+  if (!head.frame || head.key !== found.key || found.size !== head.frame.length || found.etag === undefined) return false;
   const md5 = createHash('md5').update(head.frame).digest('hex');
   return found.etag.replaceAll('"', '').toLowerCase() === md5;
 }
 
-/** A head GET started in parallel with a listing. */
+/** A head GET in flight. */
 export interface HeadRead {
   /** The parsed head; undefined when missing, failed, cancelled or damaged. Never rejects. */
   readonly head: Promise<Head | undefined>;
@@ -60,9 +91,9 @@ export interface HeadRead {
 }
 
 /** The key of `persistenceId`'s head object in `bucket`. */
-const headKeyOf = (bucket: S3Bucket, persistenceId: string): string => headKey(idPrefix(bucket.settings.prefix, persistenceId));
+export const headKeyOf = (bucket: S3Bucket, persistenceId: string): string => headKey(idPrefix(bucket.settings.prefix, persistenceId));
 
-/** Starts the GET of the id's head object; a cancelled or failed one falls back to the listed GET. */
+/** Starts the GET of the id's head object; a cancelled or failed one sends the load to the listing. */
 export function startHeadRead(bucket: S3Bucket, persistenceId: string): HeadRead {
   const cancel = new AbortController();
   const bytes = getWhole(bucket, { persistenceId, key: headKeyOf(bucket, persistenceId) }, cancel.signal);
@@ -73,34 +104,29 @@ export function startHeadRead(bucket: S3Bucket, persistenceId: string): HeadRead
   return { head, cancel };
 }
 
-/**
- * Uploads the head copying the frame `parts` saved under `key`. Never rejects: a failed head
- * PUT does not fail the save, a missing or stale head only costs the next cold load the
- * listing's round trip.
- */
-export function putHead(bucket: S3Bucket, persistenceId: string, key: string, parts: readonly Uint8Array[], bytes: number): Promise<void> {
-  const head = encodeHead(key, parts);
-  return put(bucket, persistenceId, headKeyOf(bucket, persistenceId), head, bytes + (head[0] as Uint8Array).length).catch(() => undefined);
+/** Uploads the head naming the frame `parts` saved under `key`; resolves false when that failed. */
+export function putHead(
+  bucket: S3Bucket,
+  persistenceId: string,
+  key: string,
+  parts: readonly Uint8Array[],
+  bytes: number,
+): Promise<boolean> {
+  const head = encodeHead(key, parts, bytes);
+  const length = head.reduce((sum, part) => sum + part.length, 0);
+  return put(bucket, persistenceId, headKeyOf(bucket, persistenceId), head, length).then(
+    () => true,
+    () => false,
+  );
 }
 
-/** The key the id's head copies, undefined when there is no readable head. */
-export async function headTarget(bucket: S3Bucket, persistenceId: string): Promise<string | undefined> {
-  const bytes = await getWhole(bucket, { persistenceId, key: headKeyOf(bucket, persistenceId) });
+/** The key the id's head names, undefined when there is no readable head. */
+export async function headTarget(bucket: S3Bucket, persistenceId: string, operation: string): Promise<string | undefined> {
+  const bytes = await getWhole(bucket, { persistenceId, key: headKeyOf(bucket, persistenceId) }, undefined, operation);
   return bytes === undefined ? undefined : decodeHead(bytes)?.key;
 }
 
-/**
- * Deletes the id's head when it copies a deleted snapshot, so no copy outlives its
- * snapshot. Not needed for correctness (a load uses a head only when the listing names
- * its key); a save racing this may lose its head, which only costs its next load a trip.
- */
-export async function dropHeadOf(
-  bucket: S3Bucket,
-  persistenceId: string,
-  target: string | undefined,
-  deleted: ReadonlySet<string>,
-  operation: string,
-): Promise<void> {
-  if (target === undefined || !deleted.has(target)) return;
-  await deleteKeys(bucket, persistenceId, [headKeyOf(bucket, persistenceId)], operation);
+/** Deletes the id's head; rejects when that failed (the caller must not go on trusting it). */
+export function dropHead(bucket: S3Bucket, persistenceId: string, operation: string): Promise<void> {
+  return deleteKeys(bucket, persistenceId, [headKeyOf(bucket, persistenceId)], operation);
 }

@@ -111,6 +111,32 @@ export async function keysOfSequenceNr(bucket: S3Bucket, persistenceId: string, 
   }
 }
 
+/**
+ * What a save learns from the id's newest keys, listed after its PUTs landed: whether a
+ * newer snapshot exists (then the head it wrote may be stale) and every key of its own
+ * sequence number (what it replaces). One short page in the common case.
+ */
+export async function afterSave(
+  bucket: S3Bucket,
+  persistenceId: string,
+  sequenceNr: number,
+): Promise<{ readonly newer: boolean; readonly sameSequenceNr: string[] }> {
+  const base = idPrefix(bucket.settings.prefix, persistenceId);
+  const page = await bucket.call({ operation: 'save', command: 'ListObjectsV2', persistenceId, key: base }, ({ client, sdk, signal }) =>
+    send(client, new sdk.ListObjectsV2Command({ Bucket: bucket.name, Prefix: base, MaxKeys: SIBLINGS_PAGE }), signal),
+  );
+  const keys = (page.Contents ?? []).flatMap((object) => {
+    const parsed = object.Key === undefined ? undefined : parseSnapshotKey(base, object.Key);
+    return parsed ? [parsed] : [];
+  });
+  const newer = keys.some((key) => key.sequenceNr > sequenceNr);
+  // Its own keys may continue on the next page, or lie further down behind newer ones.
+  if (newer || (page.IsTruncated && keys.at(-1)?.sequenceNr === sequenceNr) || keys.length === 0) {
+    return { newer, sameSequenceNr: await keysOfSequenceNr(bucket, persistenceId, sequenceNr, 'save') };
+  }
+  return { newer, sameSequenceNr: keys.filter((key) => key.sequenceNr === sequenceNr).map((key) => key.key) };
+}
+
 /** Filters a newest-first listing by the full criteria (timestamps included). */
 export async function* matching(
   listing: AsyncIterable<ListedSnapshot>,

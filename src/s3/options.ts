@@ -59,6 +59,14 @@ export interface S3SnapshotStoreOptions extends StoreOptions, SnapshotSizeOption
   readonly downloadConcurrency?: number;
   /** Retry of transient failures (5xx, throttling, resets, timeouts). */
   readonly retry?: S3RetryOptions;
+  /**
+   * Trust the id's head object (written by every save, removed first by every delete) as
+   * the index of its newest snapshot, so a load is one GET. Set false when snapshot objects
+   * under the prefix are also written or deleted by anything but this store (by hand, a
+   * lifecycle rule, an older version of memento-es): every load then lists first and sees
+   * those changes. @default true
+   */
+  readonly headAsIndex?: boolean;
   /** Keys per ListObjectsV2 page of `list` and `deleteMatching` (S3 returns at most 1000). @default 1000 */
   readonly listPageSize?: number;
 }
@@ -77,6 +85,7 @@ export interface S3StoreSettings {
   readonly downloadConcurrency: number;
   readonly retry: RetryPolicy;
   readonly pageSize: number;
+  readonly headAsIndex: boolean;
 }
 
 /** Checks `options` eagerly (before any I/O) and fills in the defaults. */
@@ -96,6 +105,7 @@ export function resolveS3Options(options: S3SnapshotStoreOptions, source: string
   if (options.client !== undefined && !(typeof options.client === 'object' && typeof options.client?.send === 'function')) {
     bad('client', 'an S3Client', options.client);
   }
+  if (options.headAsIndex !== undefined && typeof options.headAsIndex !== 'boolean') bad('headAsIndex', 'a boolean', options.headAsIndex);
   const positive = (value: number | undefined, argument: string, fallback: number, min = 1): number => {
     if (value === undefined) return fallback;
     if (!Number.isSafeInteger(value) || value < min) bad(argument, `an integer >= ${min}`, value);
@@ -114,5 +124,6 @@ export function resolveS3Options(options: S3SnapshotStoreOptions, source: string
     downloadConcurrency: positive(options.downloadConcurrency, 'downloadConcurrency', 4),
     pageSize: Math.min(1000, positive(options.listPageSize, 'listPageSize', 1000)),
     retry: resolveRetryOptions(options.retry),
+    headAsIndex: options.headAsIndex ?? true,
   };
 }

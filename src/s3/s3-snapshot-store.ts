@@ -2,10 +2,10 @@
  * Snapshot store over any S3-compatible bucket: one object per snapshot, the listing as
  * index. Options are checked in ./options.ts, the listing is read in ./listing.ts, bytes
  * move in ./transfer.ts, failures are mapped in ./errors.ts, the head copy lives in
- * ./head.ts and the keys remembered for early reads in ./known-keys.ts.
+ * ./head.ts, loads in ./snapshot-loader.ts and the keys remembered for early reads in
+ * ./known-keys.ts.
  * @module
  */
-import { CorruptSnapshotError } from '../core/errors.js';
 import { pageOfIds } from '../core/persistence-id.js';
 import { SnapshotMetadata } from '../core/snapshot-metadata.js';
 import type { SelectedSnapshot } from '../core/snapshot-results.js';
@@ -15,23 +15,21 @@ import { Serialization } from '../serialization/serialization.js';
 import type { SnapshotCapabilities } from '../spi/capabilities.js';
 import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
 import { KeyedLock } from '../spi/keyed-lock.js';
-import { decodeSnapshotFrame, encodeSnapshotFrame } from '../spi/snapshot-frame.js';
-import { decodeSnapshot, loadYoungestReadable, type SkipReporting } from '../spi/snapshot-support.js';
+import { encodeSnapshotFrame } from '../spi/snapshot-frame.js';
+import type { SkipReporting } from '../spi/snapshot-support.js';
 import { StoreLifecycle } from '../spi/store-options.js';
 import { S3Bucket } from './bucket.js';
 import type { S3ClientLike } from './client.js';
 import { S3_SOURCE as NAME } from './errors.js';
-import { dropHeadOf, HEAD_MAX_BYTES, type HeadRead, headCopies, headTarget, putHead, startHeadRead } from './head.js';
-import { idPrefix, snapshotKey } from './key-layout.js';
-import { type EarlyRead, KnownKeys } from './known-keys.js';
-import { keysOfSequenceNr, type ListedSnapshot, listNewestFirst, listSnapshotIds, matching } from './listing.js';
+import { dropHead, headTarget, putHead } from './head.js';
+import { idPrefix, parseSnapshotKey, snapshotKey } from './key-layout.js';
+import { KnownKeys } from './known-keys.js';
+import { afterSave, keysOfSequenceNr, listNewestFirst, listSnapshotIds, matching } from './listing.js';
 import { resolveS3Options, type S3SnapshotStoreOptions } from './options.js';
-import { DELETE_BATCH, deleteKeys, getRanges, getWhole, put } from './transfer.js';
+import { S3SnapshotLoader } from './snapshot-loader.js';
+import { DELETE_BATCH, deleteKeys, put } from './transfer.js';
 
 export type { S3SnapshotStoreOptions } from './options.js';
-
-/** `load` asks for a short first page: the newest snapshot is first, rarely more are needed. */
-const LOAD_FIRST_PAGE = 2;
 
 /** A snapshot serialized as a frame, ready to upload. */
 interface PreparedFrame {
@@ -49,11 +47,13 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
   readonly #locks = new KeyedLock();
   /** Per id, the key this store saved or loaded last. */
   readonly #knownKeys = new KnownKeys();
+  readonly #loader: S3SnapshotLoader;
 
   constructor(options: S3SnapshotStoreOptions, lifecycle: StoreLifecycle, logger: Logger) {
     const settings = resolveS3Options(options, NAME);
     this.#serialization = options.serialization ?? new Serialization();
     this.#bucket = new S3Bucket(settings, () => lifecycle.closed, logger);
+    this.#loader = new S3SnapshotLoader(this.#bucket, this.#serialization, this.#knownKeys);
   }
 
   /** The bucket this store writes to. */
@@ -77,25 +77,8 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
     return (await this.#bucket.connect()).client;
   }
 
-  async load(persistenceId: string, criteria: SnapshotSelectionCriteria, reporting: SkipReporting): Promise<SelectedSnapshot | null> {
-    await this.#bucket.ready(persistenceId);
-    // The listing stays the index: an early GET only saves waiting for it when the listing
-    // then names the key this store knows as the youngest match; otherwise it is cancelled.
-    const early = this.#knownKeys.startEarlyRead(this.#bucket, persistenceId, criteria);
-    // Without a known key, the id's head (a copy of its newest small snapshot) is read in
-    // parallel with the listing, and used only when it copies exactly what the listing names first.
-    const head = early ? undefined : startHeadRead(this.#bucket, persistenceId);
-    try {
-      const listing = listNewestFirst(this.#bucket, persistenceId, criteria, 'load', LOAD_FIRST_PAGE);
-      return await loadYoungestReadable(
-        matching(listing, criteria),
-        (found) => this.#read(found, early?.key === found.key ? early : undefined, head),
-        reporting,
-      );
-    } finally {
-      early?.cancel.abort();
-      head?.cancel.abort();
-    }
+  load(persistenceId: string, criteria: SnapshotSelectionCriteria, reporting: SkipReporting): Promise<SelectedSnapshot | null> {
+    return this.#loader.load(persistenceId, criteria, reporting);
   }
 
   prepareSave(metadata: SnapshotMetadata, snapshot: unknown): PreparedFrame {
@@ -107,21 +90,29 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
     await this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
       await this.#bucket.ready(persistenceId);
       const key = this.keyOf(persistenceId, sequenceNr, timestamp);
-      // Look for objects this save replaces while the upload runs; delete them only after it succeeded.
-      const siblings = keysOfSequenceNr(this.#bucket, persistenceId, sequenceNr, 'save');
-      siblings.catch(() => undefined);
-      // The head goes up alongside: a head whose object failed to land is never used (the listing must name it).
+      // The head goes up alongside; a snapshot this store knows to be older leaves it alone.
       const known = this.#knownKeys.get(persistenceId);
-      const withHead = bytes <= HEAD_MAX_BYTES && !(known && known.sequenceNr > sequenceNr);
+      const withHead = !(known && known.sequenceNr > sequenceNr);
       const headDone = withHead ? putHead(this.#bucket, persistenceId, key, parts, bytes) : undefined;
       try {
         await put(this.#bucket, persistenceId, key, parts, bytes);
-      } finally {
-        await headDone;
+      } catch (error) {
+        // A head naming an object that did not land must not stay (best effort: the save fails anyway).
+        if (await headDone) await dropHead(this.#bucket, persistenceId, 'save').catch(() => undefined);
+        throw error;
       }
+      const headWritten = await headDone;
+      // Listed only now that both landed: a newer snapshot seen here may have had its head
+      // overwritten by this one, so the head goes; one saved after this listing writes its own.
+      const { newer, sameSequenceNr } = await afterSave(this.#bucket, persistenceId, sequenceNr);
+      if (withHead && (newer || !headWritten)) await dropHead(this.#bucket, persistenceId, 'save');
       this.#knownKeys.remember(persistenceId, { key, sequenceNr, timestamp, size: bytes });
-      const replaced = (await siblings).filter((other) => other !== key);
-      await deleteKeys(this.#bucket, persistenceId, replaced, 'save');
+      await deleteKeys(
+        this.#bucket,
+        persistenceId,
+        sameSequenceNr.filter((other) => other !== key),
+        'save',
+      );
     });
   }
 
@@ -129,34 +120,44 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
     await this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
       await this.#bucket.ready(persistenceId);
       this.#knownKeys.forget(persistenceId);
-      const target = headTarget(this.#bucket, persistenceId);
-      const keys = await keysOfSequenceNr(this.#bucket, persistenceId, sequenceNr, 'delete');
+      const base = idPrefix(this.#bucket.settings.prefix, persistenceId);
+      const [target, keys] = await Promise.all([
+        headTarget(this.#bucket, persistenceId, 'delete'),
+        keysOfSequenceNr(this.#bucket, persistenceId, sequenceNr, 'delete'),
+      ]);
+      // The head goes first: no load may be pointed at an object once it is being deleted.
+      if (target !== undefined && parseSnapshotKey(base, target)?.sequenceNr === sequenceNr)
+        await dropHead(this.#bucket, persistenceId, 'delete');
       await deleteKeys(this.#bucket, persistenceId, keys, 'delete');
-      await dropHeadOf(this.#bucket, persistenceId, await target, new Set(keys), 'delete');
     });
   }
 
   async deleteMatching(persistenceId: string, criteria: SnapshotSelectionCriteria): Promise<void> {
     await this.#bucket.ready(persistenceId);
     this.#knownKeys.forget(persistenceId);
-    const target = headTarget(this.#bucket, persistenceId);
-    const deleted = new Set<string>();
+    const base = idPrefix(this.#bucket.settings.prefix, persistenceId);
+    const target = await headTarget(this.#bucket, persistenceId, 'deleteMatching');
+    const named = target === undefined ? undefined : parseSnapshotKey(base, target);
+    // The head goes first when it names a snapshot that goes; a duplicate it names goes too.
+    let headDropped = named !== undefined && criteria.matches(named);
+    if (headDropped) await dropHead(this.#bucket, persistenceId, 'deleteMatching');
     let batch: string[] = [];
     const pageSize = this.#bucket.settings.pageSize;
     for await (const found of listNewestFirst(this.#bucket, persistenceId, criteria, 'deleteMatching', pageSize)) {
       // Duplicates are garbage whatever the criteria say.
-      if (criteria.matches(found)) {
-        batch.push(found.key);
-        deleted.add(found.key);
-      }
+      const goes = criteria.matches(found);
+      if (goes) batch.push(found.key);
       batch.push(...found.duplicates);
+      if (!headDropped && target !== undefined && ((goes && found.key === target) || found.duplicates.includes(target))) {
+        await dropHead(this.#bucket, persistenceId, 'deleteMatching');
+        headDropped = true;
+      }
       if (batch.length >= DELETE_BATCH) {
         await deleteKeys(this.#bucket, persistenceId, batch.slice(0, DELETE_BATCH), 'deleteMatching');
         batch = batch.slice(DELETE_BATCH);
       }
     }
     await deleteKeys(this.#bucket, persistenceId, batch, 'deleteMatching');
-    await dropHeadOf(this.#bucket, persistenceId, await target, deleted, 'deleteMatching');
   }
 
   /**
@@ -182,36 +183,6 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
   /** Ids with at least one snapshot, ascending by code point; lists every key under the prefix on each call. */
   async listPersistenceIds(afterId: string | undefined, limit: number): Promise<string[]> {
     return pageOfIds(await listSnapshotIds(this.#bucket, 'listPersistenceIds'), afterId, limit);
-  }
-
-  /**
-   * GETs and decodes one snapshot (or takes the bytes of an early GET of the same key); a
-   * vanished object counts as unreadable (skip to older).
-   */
-  async #read(found: ListedSnapshot, early?: EarlyRead, headRead?: HeadRead): Promise<SelectedSnapshot> {
-    const { rangedThreshold, downloadConcurrency } = this.#bucket.settings;
-    const head = !early && headRead && found.size !== undefined && found.size <= HEAD_MAX_BYTES ? await headRead.head : undefined;
-    const copy = head && headCopies(head, found) ? head.frame : null;
-    const ranged = !early && !copy && found.size !== undefined && found.size >= rangedThreshold && downloadConcurrency > 1;
-    let bytes = copy ?? (ranged ? await getRanges(this.#bucket, found, found.size as number) : null);
-    if (bytes === null) bytes = await (early?.bytes ?? getWhole(this.#bucket, found));
-    if (bytes === undefined) {
-      throw new CorruptSnapshotError(`snapshot ${found.sequenceNr} of ${JSON.stringify(found.persistenceId)} was deleted while loading`, {
-        persistenceId: found.persistenceId,
-        sequenceNr: found.sequenceNr,
-        expected: `object ${found.key}`,
-        actual: 'no such key',
-        source: NAME,
-      });
-    }
-    const selected = decodeSnapshot(decodeSnapshotFrame(bytes, found, NAME), this.#serialization, NAME);
-    this.#knownKeys.remember(found.persistenceId, {
-      key: found.key,
-      sequenceNr: found.sequenceNr,
-      timestamp: found.timestamp,
-      size: bytes.length,
-    });
-    return selected;
   }
 }
 

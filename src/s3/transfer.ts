@@ -23,8 +23,8 @@ export interface ObjectRef {
 }
 
 /** One GET of the whole object; undefined when it no longer exists. `cancel` stops it for good (no retry). */
-export function getWhole(bucket: S3Bucket, found: ObjectRef, cancel?: AbortSignal): Promise<Buffer | undefined> {
-  const context = { operation: 'load', command: 'GetObject', persistenceId: found.persistenceId, key: found.key };
+export function getWhole(bucket: S3Bucket, found: ObjectRef, cancel?: AbortSignal, operation = 'load'): Promise<Buffer | undefined> {
+  const context = { operation, command: 'GetObject', persistenceId: found.persistenceId, key: found.key };
   return bucket.call(
     context,
     async ({ client, sdk, signal: attemptSignal }) => {

@@ -265,3 +265,26 @@ export class PlainEnvelopeReader {
     return true;
   }
 }
+
+/**
+ * The length an envelope starting at `bytes[0]` declares (header, payload and checksum), or
+ * undefined when its header is not all there or not an envelope's. Nothing is verified: a
+ * reader uses it to tell whether it has read the whole envelope, then decodes it.
+ */
+export function declaredEnvelopeLength(bytes: Uint8Array): number | undefined {
+  const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (!looksLikeEnvelope(view)) return undefined;
+  const version = view[2];
+  if (version !== ENVELOPE_VERSION && version !== VERSION_WITHOUT_PLACE) return undefined;
+  let at = version === VERSION_WITHOUT_PLACE ? 4 : 8;
+  if (at + 1 > view.length) return undefined;
+  at += 1 + (view[at] as number);
+  if (at + 2 > view.length) return undefined;
+  at += 2 + view.readUInt16BE(at);
+  if ((view[3] as number) & FLAG_ENCRYPTED) {
+    if (at + 1 > view.length) return undefined;
+    at += 1 + (view[at] as number) + 28;
+  }
+  if (at + 4 > view.length) return undefined;
+  return at + 4 + view.readUInt32BE(at) + 4;
+}

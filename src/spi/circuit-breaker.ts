@@ -6,7 +6,7 @@
  * @module
  */
 import { CircuitOpenError, ErrorCodes, isMementoError, StoreUnavailableError } from '../core/errors.js';
-import { startTimer } from '../core/timers.js';
+import { type OneShotTimer, startTimer } from '../core/timers.js';
 import { invalidArgument, validateInteger } from '../core/validation.js';
 
 /** The settings of one breaker. */
@@ -76,6 +76,9 @@ export class CircuitBreaker {
   #failures = 0;
   #openedAt: number | undefined;
   #trialRunning = false;
+  /** Calls still waiting for an answer, oldest first. */
+  readonly #inFlight = new Set<InFlight>();
+  #timer: OneShotTimer | undefined;
 
   /** `store` names the store in errors, e.g. `journal`. */
   constructor(store: string, settings: CircuitBreakerSettings, clock: BreakerClock = Date) {
@@ -91,19 +94,51 @@ export class CircuitBreaker {
   }
 
   /** Runs `work` through the breaker (`what` and `persistenceId` name it in errors). */
-  async call<T>(what: string, persistenceId: string | undefined, work: () => Promise<T>): Promise<T> {
-    const trial = this.#admit(what, persistenceId);
+  call<T>(what: string, persistenceId: string | undefined, work: () => Promise<T>): Promise<T> {
+    let trial: boolean;
     try {
-      const result = await this.#withTimeout(what, persistenceId, work);
-      this.#succeeded();
-      return result;
+      trial = this.#admit(what, persistenceId);
     } catch (error) {
-      if (isCallersFault(error)) this.#succeeded();
-      else this.#failed();
-      throw error;
-    } finally {
-      if (trial) this.#trialRunning = false;
+      return Promise.reject(error);
     }
+    return new Promise<T>((resolve, reject) => {
+      // Counts the call once, on its first outcome: a call that timed out was counted then and
+      // its late answer changes nothing.
+      const end = (failed: boolean, error?: unknown): boolean => {
+        if (!this.#inFlight.delete(call)) return false;
+        if (trial) this.#trialRunning = false;
+        if (failed && !isCallersFault(error)) this.#failed();
+        else this.#succeeded();
+        return true;
+      };
+      const call: InFlight = {
+        deadline: performance.now() + this.#settings.callTimeoutMs,
+        timedOut: () => {
+          const { callTimeoutMs } = this.#settings;
+          const error = new StoreUnavailableError(
+            `${what}: the ${this.#store} did not answer within ${callTimeoutMs} ms (circuit breaker call timeout)`,
+            { persistenceId, expected: `an answer within ${callTimeoutMs} ms`, actual: 'no answer' },
+          );
+          if (end(true, error)) reject(error);
+        },
+      };
+      this.#watch(call);
+      let answer: Promise<T>;
+      try {
+        answer = work();
+      } catch (error) {
+        if (end(true, error)) reject(error);
+        return;
+      }
+      answer.then(
+        (value) => {
+          if (end(false)) resolve(value);
+        },
+        (error: unknown) => {
+          if (end(true, error)) reject(error);
+        },
+      );
+    });
   }
 
   /**
@@ -156,33 +191,33 @@ export class CircuitBreaker {
     if (this.#openedAt !== undefined || this.#failures >= this.#settings.maxFailures) this.#openedAt = this.#clock.now();
   }
 
-  #withTimeout<T>(what: string, persistenceId: string | undefined, work: () => Promise<T>): Promise<T> {
-    const { callTimeoutMs } = this.#settings;
-    return new Promise<T>((resolve, reject) => {
-      const timer = startTimer(callTimeoutMs, () =>
-        reject(
-          new StoreUnavailableError(
-            `${what}: the ${this.#store} did not answer within ${callTimeoutMs} ms (circuit breaker call timeout)`,
-            {
-              persistenceId,
-              expected: `an answer within ${callTimeoutMs} ms`,
-              actual: 'no answer',
-            },
-          ),
-        ),
-      );
-      const failed = (error: unknown) => {
-        timer.cancel();
-        reject(error);
-      };
-      try {
-        work().then((value) => {
-          timer.cancel();
-          resolve(value);
-        }, failed);
-      } catch (error) {
-        failed(error);
-      }
-    });
+  /**
+   * Times `call` out with the breaker's one timer rather than a timer per call: calls enter
+   * #inFlight in the order they started and all share one timeout, so the first one left
+   * there is always the next to expire.
+   */
+  #watch(call: InFlight): void {
+    this.#inFlight.add(call);
+    this.#timer ??= startTimer(this.#settings.callTimeoutMs, () => this.#expire());
   }
+
+  #expire(): void {
+    this.#timer = undefined;
+    const now = performance.now();
+    for (const call of this.#inFlight) {
+      if (call.deadline > now) {
+        this.#timer = startTimer(call.deadline - now, () => this.#expire());
+        return;
+      }
+      call.timedOut();
+    }
+  }
+}
+
+/** A timed call that has not answered yet. */
+interface InFlight {
+  /** When it times out, on performance.now()'s clock. */
+  readonly deadline: number;
+  /** Fails the call with the timeout error. */
+  readonly timedOut: () => void;
 }

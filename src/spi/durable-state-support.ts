@@ -12,6 +12,18 @@ export function encodeState(value: unknown, persistenceId: string, revision: num
   return serialization.serialize(value, { persistenceId, sequenceNr: revision, what: 'state' });
 }
 
+/** A state encoded for an upsert, with its size for the hooks. */
+export interface EncodedState {
+  readonly payload: Uint8Array;
+  readonly bytes: number;
+}
+
+/** {@link encodeState} as a store's `prepareUpsert` of a stored payload returns it. */
+export function prepareState(value: unknown, persistenceId: string, revision: number, serialization: Serialization): EncodedState {
+  const payload = encodeState(value, persistenceId, revision, serialization);
+  return { payload, bytes: payload.length };
+}
+
 /**
  * Reads a stored durable state payload of the row at `revision`; null stays null (deleted).
  * A payload written for another id or revision throws CorruptDataError naming both.

@@ -19,6 +19,7 @@
 import { CorruptDataError } from '../core/errors.js';
 import type { SnapshotMetadataInit } from '../core/snapshot-metadata.js';
 import { checksum } from '../serialization/checksum.js';
+import { declaredEnvelopeLength } from '../serialization/envelope.js';
 import type { Serialization } from '../serialization/serialization.js';
 import { encodeSnapshotParts, type SnapshotHead, type StoredSnapshot } from '../spi/snapshot-support.js';
 
@@ -78,8 +79,8 @@ export function encodeSnapshotFrame(
  */
 export function decodeSnapshotFrame(input: Uint8Array, expected: SnapshotFrameIdentity, source: string): StoredSnapshot {
   const bytes = Buffer.isBuffer(input) ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength);
-  const what = `snapshot ${expected.sequenceNr} of ${JSON.stringify(expected.persistenceId)}`;
   const corrupt = (wanted: string, found: unknown): never => {
+    const what = `snapshot ${expected.sequenceNr} of ${JSON.stringify(expected.persistenceId)}`;
     throw new CorruptDataError(`${what}: expected ${wanted}, found ${String(found)}`, {
       persistenceId: expected.persistenceId,
       expected: wanted,
@@ -114,4 +115,20 @@ export function decodeSnapshotFrame(input: Uint8Array, expected: SnapshotFrameId
     metadata: metadataLength === 0 ? undefined : bytes.subarray(headerEnd, headerEnd + metadataLength),
     payload: bytes.subarray(headerEnd + metadataLength),
   };
+}
+
+/**
+ * The length a frame at the start of `bytes` declares (header, metadata and snapshot
+ * envelope), or undefined when not enough of it is there to tell. Verifies nothing: a reader
+ * that read a prefix uses it to know whether it has the whole frame, then decodes it.
+ */
+export function declaredFrameLength(bytes: Uint8Array): number | undefined {
+  if (bytes.length < FIXED_HEADER_BYTES || bytes[0] !== MAGIC[0] || bytes[4] !== SNAPSHOT_FRAME_VERSION) return undefined;
+  const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const headerEnd = FIXED_HEADER_BYTES + view.readUInt16BE(5);
+  if (headerEnd > view.length) return undefined;
+  const envelopeStart = headerEnd + view.readUInt32BE(headerEnd - 8);
+  if (envelopeStart > view.length) return undefined;
+  const envelope = declaredEnvelopeLength(view.subarray(envelopeStart));
+  return envelope === undefined ? undefined : envelopeStart + envelope;
 }

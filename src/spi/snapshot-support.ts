@@ -160,26 +160,40 @@ export async function loadYoungestReadable<
     try {
       return await read(candidate);
     } catch (error) {
-      if (!isUnreadableSnapshotError(error)) throw error;
-      const wrapped = unreadableSnapshot(candidate.persistenceId, candidate.sequenceNr, error, reporting.source);
-      const skipped: SkippedSnapshot = {
-        metadata: new SnapshotMetadata({
-          persistenceId: candidate.persistenceId,
-          sequenceNr: candidate.sequenceNr,
-          timestamp: candidate.timestamp,
-        }),
-        error: wrapped,
-      };
-      reporting.logger.warn(`[memento] [${reporting.source}] skipped unreadable snapshot, trying the next older one`, {
-        persistenceId: candidate.persistenceId,
-        sequenceNr: candidate.sequenceNr,
-        error: wrapped.message,
-      });
-      callHook(reporting.hooks?.onSnapshotSkipped, { ...skipped, store: reporting.source });
-      callHook(reporting.options?.onSkipped, skipped);
+      skipUnreadable(candidate, error, reporting);
     }
   }
   return null;
+}
+
+/**
+ * The catch of a load walking candidates by hand (a store whose candidate is a synchronous
+ * row, where the generator of {@link loadYoungestReadable} would be most of the work):
+ * rethrows store failures, reports an unreadable snapshot as skipped and returns, so the
+ * caller tries the next older one.
+ */
+export function skipUnreadable(
+  candidate: { readonly sequenceNr: number; readonly timestamp: number; readonly persistenceId: string },
+  error: unknown,
+  reporting: SkipReporting,
+): void {
+  if (!isUnreadableSnapshotError(error)) throw error;
+  const wrapped = unreadableSnapshot(candidate.persistenceId, candidate.sequenceNr, error, reporting.source);
+  const skipped: SkippedSnapshot = {
+    metadata: new SnapshotMetadata({
+      persistenceId: candidate.persistenceId,
+      sequenceNr: candidate.sequenceNr,
+      timestamp: candidate.timestamp,
+    }),
+    error: wrapped,
+  };
+  reporting.logger.warn(`[memento] [${reporting.source}] skipped unreadable snapshot, trying the next older one`, {
+    persistenceId: candidate.persistenceId,
+    sequenceNr: candidate.sequenceNr,
+    error: wrapped.message,
+  });
+  callHook(reporting.hooks?.onSnapshotSkipped, { ...skipped, store: reporting.source });
+  callHook(reporting.options?.onSkipped, skipped);
 }
 
 /** Checks `load` / `list` / `deleteMatching` arguments and returns normalized criteria. */

@@ -23,11 +23,14 @@ import {
   selectHighest,
   selectHighestOfIds,
   selectMaxStored,
+  selectVersion,
   upsertHighest,
   upsertHighestOfIds,
 } from './sql/journal-sql.js';
 
 const EXTENSION = 'journal.groupCommit';
+/** Most ids whose highest sequence number a connection keeps between groups. */
+const MAX_KNOWN_IDS = 10_000;
 
 type WriteResults = (Error | undefined)[];
 
@@ -70,6 +73,16 @@ export class GroupCommit {
   readonly #upsertHighest: SqliteStatement;
   readonly #selectHighestOfIds: SqliteStatement;
   readonly #upsertHighestOfIds: SqliteStatement;
+  readonly #selectVersion: SqliteStatement;
+  /**
+   * Highest sequence numbers as this connection last committed them, so a group reads
+   * journal_highest only for ids it has not written before. Trusted only while the file is as
+   * our last commit left it: `#version` is (data_version, total_changes()) read just before
+   * that commit; another connection's commit changes the first, any other write on this
+   * connection (another store, the application's own statements) the second.
+   */
+  readonly #known = new Map<string, number>();
+  #version: string | undefined;
 
   constructor(private readonly connection: SqliteConnection) {
     this.#begin = connection.statement('BEGIN IMMEDIATE');
@@ -82,6 +95,7 @@ export class GroupCommit {
     this.#upsertHighest = connection.statement(upsertHighest);
     this.#selectHighestOfIds = connection.rawStatement(selectHighestOfIds);
     this.#upsertHighestOfIds = connection.statement(upsertHighestOfIds);
+    this.#selectVersion = connection.rawStatement(selectVersion);
   }
 
   /** The queue of `connection`, created on first use. */
@@ -152,20 +166,55 @@ export class GroupCommit {
       }
       if (changed.length === 1) this.#upsertHighest.run(...(changed[0] as [string, number]));
       else if (changed.length > 1) this.#upsertHighestOfIds.run(JSON.stringify(changed));
+      const version = this.#readVersion();
       this.#commitStatement.run();
+      this.#remember(highest.current, version);
       return results;
     } catch (error) {
+      this.#forget();
       this.connection.rollback();
       throw error;
     }
   }
 
-  /** Reads the stored highest of every id the group writes with one query (ids without one start at 0). */
+  /** data_version and total_changes() of the connection, as one comparable value. */
+  #readVersion(): string {
+    const [dataVersion, changes] = this.#selectVersion.get() as [number, number];
+    return `${dataVersion}:${changes}`;
+  }
+
+  /** Keeps what a committed group left as the highest of each id it wrote. */
+  #remember(current: ReadonlyMap<string, number>, version: string): void {
+    // Bounded: a process writing to ever new ids reads the highest of the older ones again.
+    if (this.#known.size + current.size > MAX_KNOWN_IDS) this.#known.clear();
+    for (const [persistenceId, sequenceNr] of current) this.#known.set(persistenceId, sequenceNr);
+    this.#version = version;
+  }
+
+  #forget(): void {
+    this.#known.clear();
+    this.#version = undefined;
+  }
+
+  /**
+   * The stored highest of every id the group writes (ids without one start at 0): from what
+   * our last commit left when nothing else wrote since, else with one query for the rest.
+   */
   #readHighest(calls: readonly PendingCall[], highest: Highest): void {
-    const ids = new Set<string>();
-    for (const call of calls) for (const write of call.writes) ids.add(write.persistenceId);
-    for (const id of ids) highest.stored.set(id, 0);
-    for (const [id, value] of this.#selectHighestOfIds.all(JSON.stringify([...ids])) as [string, number][]) highest.stored.set(id, value);
+    if (this.#version !== undefined && this.#readVersion() !== this.#version) this.#forget();
+    const missing: string[] = [];
+    for (const call of calls) {
+      for (const write of call.writes) {
+        const id = write.persistenceId;
+        if (highest.stored.has(id)) continue;
+        const known = this.#known.get(id);
+        highest.stored.set(id, known ?? 0);
+        if (known === undefined) missing.push(id);
+      }
+    }
+    if (missing.length > 0) {
+      for (const [id, value] of this.#selectHighestOfIds.all(JSON.stringify(missing)) as [string, number][]) highest.stored.set(id, value);
+    }
     for (const [id, value] of highest.stored) highest.current.set(id, value);
   }
 
@@ -197,7 +246,9 @@ export class GroupCommit {
     }
     if (first !== highest + 1) return sequenceConflict(persistenceId, highest + 1, first, NAME);
     const last = (rows[rows.length - 1] as StoredEvent).sequenceNr;
-    if (gathered && rows.length <= MAX_ROWS_PER_INSERT && rows.every((row) => row.tags === undefined)) {
+    // A one-event write is not gathered: SQLite spends less per row on a prepared one-row
+    // INSERT than on one INSERT of many rows (the runtime's usual write is one event).
+    if (gathered && rows.length > 1 && rows.length <= MAX_ROWS_PER_INSERT && rows.every((row) => row.tags === undefined)) {
       if (gathered.rows.length + rows.length > MAX_ROWS_PER_GATHERED_INSERT) this.#insertGathered(gathered);
       for (const row of rows) gathered.rows.push(row);
       highestById.current.set(persistenceId, last);

@@ -6,7 +6,14 @@
 import type { Serialization } from '../serialization/serialization.js';
 import type { DurableStateCapabilities } from '../spi/capabilities.js';
 import type { DurableStateChange, DurableStateRecord, StoredDurableState } from '../spi/durable-state-store.js';
-import { decodeState, encodeState, restoreConflict, revisionConflict } from '../spi/durable-state-support.js';
+import {
+  decodeState,
+  type EncodedState,
+  encodeState,
+  prepareState,
+  restoreConflict,
+  revisionConflict,
+} from '../spi/durable-state-support.js';
 import { type DurableStateStoreCore, GuardedDurableStateStore } from '../spi/guarded-durable-state-store.js';
 import { ChangeListeners } from '../spi/queryable-journal.js';
 import { NAME, type SqliteDurableStateStoreOptions, type SqliteTarget } from './options.js';
@@ -20,13 +27,8 @@ import {
 } from './sql/durable-state-sql.js';
 import { type StoreConnection, storeParts } from './store-connection.js';
 
-interface PreparedPayload {
-  readonly payload: Uint8Array;
-  readonly bytes: number;
-}
-
 /** The I/O of {@link SqliteDurableStateStore}. */
-class SqliteDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
+class SqliteDurableStateCore implements DurableStateStoreCore<EncodedState> {
   /** ChangesByTag queries (live ones woken by this store object's own changes), listing and whole-state transfer. */
   readonly capabilities: DurableStateCapabilities = { queries: true, live: true, transfer: true };
   readonly #listeners = new ChangeListeners();
@@ -50,13 +52,12 @@ class SqliteDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
     return { value, revision };
   }
 
-  prepareUpsert(persistenceId: string, revision: number, value: unknown): PreparedPayload {
-    const payload = encodeState(value, persistenceId, revision, this.serialization);
-    return { payload, bytes: payload.length };
+  prepareUpsert(persistenceId: string, revision: number, value: unknown): EncodedState {
+    return prepareState(value, persistenceId, revision, this.serialization);
   }
 
   /** Checked in the same transaction. */
-  async upsert({ payload }: PreparedPayload, persistenceId: string, revision: number, tag: string | undefined): Promise<void> {
+  async upsert({ payload }: EncodedState, persistenceId: string, revision: number, tag: string | undefined): Promise<void> {
     this.#change(persistenceId, revision, payload, tag, 'upsert');
   }
 
@@ -164,7 +165,7 @@ class SqliteDurableStateCore implements DurableStateStoreCore<PreparedPayload> {
 }
 
 /** A durable state store in an SQLite file (or an open better-sqlite3 Database). */
-export class SqliteDurableStateStore extends GuardedDurableStateStore<PreparedPayload> {
+export class SqliteDurableStateStore extends GuardedDurableStateStore<EncodedState> {
   /** How this store turns values into stored bytes (its encryption included). */
   readonly serialization: Serialization;
   readonly #connection: StoreConnection;

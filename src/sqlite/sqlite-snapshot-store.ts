@@ -9,7 +9,9 @@ import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-crite
 import type { Serialization } from '../serialization/serialization.js';
 import type { SnapshotCapabilities } from '../spi/capabilities.js';
 import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
-import { decodeSnapshot, encodeSnapshot, loadYoungestReadable, type SkipReporting, type StoredSnapshot } from '../spi/snapshot-support.js';
+import { decodeSnapshot, encodeSnapshot, type SkipReporting, type StoredSnapshot, skipUnreadable } from '../spi/snapshot-support.js';
+import type { SqliteStatement } from './client.js';
+import type { SqliteConnection } from './connection.js';
 import { checkPageSize, NAME, type SqliteSnapshotStoreOptions, type SqliteTarget } from './options.js';
 import { deleteSnapshot, selectKeys, selectMetadataPage, selectSnapshotIds, selectYoungest, upsertSnapshot } from './sql/snapshot-sql.js';
 import { type StoreConnection, storeParts } from './store-connection.js';
@@ -27,6 +29,8 @@ class SqliteSnapshotCore implements SnapshotStoreCore<PreparedRow> {
   /** Lists the ids it holds snapshots of. */
   readonly capabilities: SnapshotCapabilities = { listing: true };
 
+  #youngest: { readonly connection: SqliteConnection; readonly statement: SqliteStatement } | undefined;
+
   constructor(
     readonly connection: StoreConnection,
     private readonly serialization: Serialization,
@@ -38,34 +42,47 @@ class SqliteSnapshotCore implements SnapshotStoreCore<PreparedRow> {
     return { row, bytes: row.payload.length };
   }
 
+  /**
+   * Matching rows newest first, one query each, decoded as they come: most loads read only
+   * the first. A plain loop, not a generator: the row is synchronous, and the generator's
+   * promises cost more than decoding a small snapshot.
+   */
   async load(persistenceId: string, criteria: SnapshotSelectionCriteria, reporting: SkipReporting): Promise<SelectedSnapshot | null> {
-    return loadYoungestReadable(
-      this.#candidates(persistenceId, criteria),
-      async (row) => decodeSnapshot(row, this.serialization, NAME),
-      reporting,
-    );
-  }
-
-  /** Matching rows newest first, fetched one at a time: most loads read only the first. */
-  async *#candidates(persistenceId: string, criteria: SnapshotSelectionCriteria): AsyncIterable<StoredSnapshot> {
     let below = criteria.maxSequenceNr;
     while (below >= criteria.minSequenceNr) {
       const connection = this.connection.get('load', persistenceId);
       let row: SnapshotRow | undefined;
       try {
-        row = connection
-          .rawStatement(selectYoungest)
-          .get(persistenceId, below, criteria.minSequenceNr, criteria.maxTimestamp, criteria.minTimestamp) as SnapshotRow | undefined;
+        row = this.#selectYoungest(connection).get(
+          persistenceId,
+          below,
+          criteria.minSequenceNr,
+          criteria.maxTimestamp,
+          criteria.minTimestamp,
+        ) as SnapshotRow | undefined;
       } catch (error) {
         throw connection.failure(error, 'snapshot.load', persistenceId);
       }
-      if (!row) return;
+      if (!row) return null;
       const [sequenceNr, timestamp, payload, metadata] = row;
-      if (criteria.matches({ sequenceNr, timestamp })) {
-        yield { persistenceId, sequenceNr, timestamp, payload, metadata: metadata ?? undefined };
-      }
       below = sequenceNr - 1;
+      if (!criteria.matches({ sequenceNr, timestamp })) continue;
+      const stored: StoredSnapshot = { persistenceId, sequenceNr, timestamp, payload, metadata: metadata ?? undefined };
+      try {
+        return decodeSnapshot(stored, this.serialization, NAME);
+      } catch (error) {
+        skipUnreadable(stored, error, reporting);
+      }
     }
+    return null;
+  }
+
+  /** The load statement of `connection`, kept so a load skips the statement cache's key building. */
+  #selectYoungest(connection: SqliteConnection): SqliteStatement {
+    if (this.#youngest?.connection !== connection) {
+      this.#youngest = { connection, statement: connection.rawStatement(selectYoungest) };
+    }
+    return this.#youngest.statement;
   }
 
   async save({ row }: PreparedRow): Promise<void> {

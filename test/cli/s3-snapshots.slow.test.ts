@@ -5,19 +5,14 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { S3SnapshotStore, upload } from '../../src/s3/index.js';
-import { S3RVER_CREDENTIALS, useS3Bucket } from '../support/s3-server.js';
+import { useS3Bucket } from '../support/s3-server.js';
 import { DEFINITIONS, mementoProcess } from './harness.js';
-import { recorderJson, saveWrongSnapshot, seedWith } from './snapshot-stores-support.js';
+import { recorderJson, reportsWrongAndDamagedS3, S3RVER_ENV, seedWith } from './snapshot-stores-support.js';
 
 // Each test runs several child processes (Node start, tsx for the definitions, the AWS SDK): seconds each on a loaded machine.
 describe('memento with an S3 snapshot store (child process)', { timeout: 120_000 }, () => {
   const bucket = 'memento-cli';
   const s3 = useS3Bucket(bucket);
-  const env = () => ({
-    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-    AWS_REGION: 'us-east-1',
-  });
 
   let store: S3SnapshotStore;
   let journal: string;
@@ -31,40 +26,26 @@ describe('memento with an S3 snapshot store (child process)', { timeout: 120_000
   });
 
   it('verifies sound S3 snapshots', async () => {
-    expect(await mementoProcess(['verify', '--all', ...args], { env: env() })).toMatchObject({
+    expect(await mementoProcess(['verify', '--all', ...args], { env: S3RVER_ENV })).toMatchObject({
       code: 0,
       stdout: expect.stringContaining('3 snapshots compared'),
     });
   });
 
   it('reports a wrong and a damaged S3 snapshot', async () => {
-    await saveWrongSnapshot(store);
-    await upload(s3.client, bucket, (await store.findKey('ledger', 3)) as string, Buffer.from('garbage'));
-    const listed = await mementoProcess(['snapshots', 'ledger', ...args], { env: env() });
-    expect(listed.stdout).toMatch(/\n\s+3\s+2026-01-01T12:00:03.000Z\s+\d*\s*NO\s+MEMENTO_CORRUPT_SNAPSHOT/);
-    const verified = await mementoProcess(['verify', '--all', '--json', ...args], { env: env() });
-    expect(verified.code).toBe(1);
-    expect(JSON.parse(verified.stdout).problems).toEqual([
-      expect.objectContaining({
-        persistenceId: 'account|1',
-        sequenceNr: 10,
-        kind: 'mismatch',
-        differences: [{ type: 'CHANGE', path: ['balance'], oldValue: 549, value: 550 }],
-      }),
-      expect.objectContaining({ persistenceId: 'ledger', sequenceNr: 3, kind: 'damaged' }),
-    ]);
+    await reportsWrongAndDamagedS3(store, s3.client, bucket, args);
   });
 
   it('imports recorder JSON from s3://bucket/key', async () => {
     await upload(s3.client, bucket, 'forest.json', Buffer.from(recorderJson('6')));
     const source = `s3://${bucket}/forest.json?endpoint=${encodeURIComponent(s3.server.endpoint)}`;
-    const imported = await mementoProcess(['import-recorder-json', source, '--id', 'ledger', ...args], { env: env() });
+    const imported = await mementoProcess(['import-recorder-json', source, '--id', 'ledger', ...args], { env: S3RVER_ENV });
     expect(imported).toMatchObject({ code: 0, stdout: expect.stringContaining('as snapshot #6 of "ledger"') });
-    const listed = JSON.parse((await mementoProcess(['snapshots', 'ledger', '--json', ...args], { env: env() })).stdout);
+    const listed = JSON.parse((await mementoProcess(['snapshots', 'ledger', '--json', ...args], { env: S3RVER_ENV })).stdout);
     expect(listed.map((snapshot: { sequenceNr: number }) => snapshot.sequenceNr)).toEqual([3, 6]);
     // An id with S3 snapshots and no events is listed too.
-    expect((await mementoProcess(['import-recorder-json', source, '--id', 'forest|only', ...args], { env: env() })).code).toBe(0);
-    const ids = JSON.parse((await mementoProcess(['ids', '--json', ...args], { env: env() })).stdout);
+    expect((await mementoProcess(['import-recorder-json', source, '--id', 'forest|only', ...args], { env: S3RVER_ENV })).code).toBe(0);
+    const ids = JSON.parse((await mementoProcess(['ids', '--json', ...args], { env: S3RVER_ENV })).stdout);
     expect(ids.map((summary: { persistenceId: string }) => summary.persistenceId)).toEqual([
       'account|1',
       'account|2',
@@ -78,7 +59,7 @@ describe('memento with an S3 snapshot store (child process)', { timeout: 120_000
     const missing = await mementoProcess(
       ['import-recorder-json', `s3://${bucket}/nothing.json?endpoint=${encodeURIComponent(s3.server.endpoint)}`, '--id', 'ledger', ...args],
       {
-        env: env(),
+        env: S3RVER_ENV,
       },
     );
     expect(missing).toMatchObject({ code: 1, stderr: expect.stringContaining('no such object') });
@@ -92,7 +73,7 @@ describe('memento with an S3 snapshot store (child process)', { timeout: 120_000
         `s3://nobucket/x?endpoint=${encodeURIComponent(s3.server.endpoint)}`,
       ],
       {
-        env: env(),
+        env: S3RVER_ENV,
       },
     );
     expect(noBucket).toMatchObject({ code: 2, stderr: expect.stringContaining('bucket "nobucket" does not exist') });

@@ -10,10 +10,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { FileSnapshotStore } from '../../src/fs/index.js';
 import { S3SnapshotStore, upload } from '../../src/s3/index.js';
 import { seed } from '../inspect/seed.js';
-import { S3RVER_CREDENTIALS, useS3Bucket } from '../support/s3-server.js';
+import { useS3Bucket } from '../support/s3-server.js';
 import { type Location, postgresBackend, withStores } from './backends.js';
 import { DEFINITIONS, memento, mementoProcess, tempDir } from './harness.js';
-import { recorderJson, saveWrongSnapshot } from './snapshot-stores-support.js';
+import { recorderJson, reportsWrongAndDamagedS3, S3RVER_ENV, saveWrongSnapshot } from './snapshot-stores-support.js';
 
 /** The seed's events in a fresh PostgreSQL schema; its snapshots go to `snapshotStore`. */
 async function seededSchema(location: Location, snapshotStore: FileSnapshotStore | S3SnapshotStore): Promise<void> {
@@ -75,33 +75,14 @@ describe('memento: a PostgreSQL journal with snapshots in a separate store', { t
       '--definitions',
       DEFINITIONS,
     ];
-    const env = {
-      AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
-      AWS_REGION: 'us-east-1',
-    };
-    await saveWrongSnapshot(store);
-    await upload(s3.client, bucket, (await store.findKey('ledger', 3)) as string, Buffer.from('garbage'));
-    const listed = await mementoProcess(['snapshots', 'ledger', ...args], { env });
-    expect(listed.stdout).toMatch(/\n\s+3\s+2026-01-01T12:00:03.000Z\s+\d*\s*NO\s+MEMENTO_CORRUPT_SNAPSHOT/);
-    const verified = await mementoProcess(['verify', '--all', '--json', ...args], { env });
-    expect(verified.code).toBe(1);
-    expect(JSON.parse(verified.stdout).problems).toEqual([
-      expect.objectContaining({
-        persistenceId: 'account|1',
-        sequenceNr: 10,
-        kind: 'mismatch',
-        differences: [{ type: 'CHANGE', path: ['balance'], oldValue: 549, value: 550 }],
-      }),
-      expect.objectContaining({ persistenceId: 'ledger', sequenceNr: 3, kind: 'damaged' }),
-    ]);
+    await reportsWrongAndDamagedS3(store, s3.client, bucket, args);
     await upload(s3.client, bucket, `${prefix}-forest.json`, Buffer.from(recorderJson('6')));
     const imported = await mementoProcess(
       ['import-recorder-json', `s3://${bucket}/${prefix}-forest.json?endpoint=${endpoint}`, '--id', 'ledger', ...args],
-      { env },
+      { env: S3RVER_ENV },
     );
     expect(imported).toMatchObject({ code: 0, stdout: expect.stringContaining('as snapshot #6 of "ledger"') });
-    const snapshots = JSON.parse((await mementoProcess(['snapshots', 'ledger', '--json', ...args], { env })).stdout);
+    const snapshots = JSON.parse((await mementoProcess(['snapshots', 'ledger', '--json', ...args], { env: S3RVER_ENV })).stdout);
     expect(snapshots.map((snapshot: { sequenceNr: number; readable: boolean }) => [snapshot.sequenceNr, snapshot.readable])).toEqual([
       [3, false],
       [6, true],

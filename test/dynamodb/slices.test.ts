@@ -3,7 +3,7 @@
  * backtracking window for items that reach the index late, and the offset store. Reading
  * every slice in four ranges is in slices-ranges.slow.test.ts (slow tier).
  */
-import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type AttributeValue, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { describe, expect, it } from 'vitest';
 import {
   Attribute,
@@ -50,8 +50,8 @@ function idsInNarrow(entity: string, count: number): string[] {
 
 const keys = (envelopes: readonly EventEnvelope[]) => envelopes.map((envelope) => `${envelope.persistenceId}:${envelope.sequenceNr}`);
 
-/** Sets an item's slice key, to hide it from the index and show it again, as a late index entry would. */
-async function setSliceKey(persistenceId: string, firstSequenceNr: number, value: string): Promise<void> {
+/** Sets one attribute of the journal item that starts at `firstSequenceNr`. */
+async function setAttribute(persistenceId: string, firstSequenceNr: number, attribute: string, value: AttributeValue): Promise<void> {
   await dynamo.client.send(
     new UpdateItemCommand({
       TableName: dynamo.tableName,
@@ -59,28 +59,20 @@ async function setSliceKey(persistenceId: string, firstSequenceNr: number, value
         [Attribute.partitionKey]: { S: partitionKey(Kind.journal, persistenceId) },
         [Attribute.sortKey]: { N: String(firstSequenceNr) },
       },
-      UpdateExpression: 'SET #sl = :sl',
-      ExpressionAttributeNames: { '#sl': Attribute.sliceKey },
-      ExpressionAttributeValues: { ':sl': { S: value } },
+      UpdateExpression: 'SET #a = :a',
+      ExpressionAttributeNames: { '#a': attribute },
+      ExpressionAttributeValues: { ':a': value },
     }),
   );
 }
 
+/** Sets an item's slice key, to hide it from the index and show it again, as a late index entry would. */
+const setSliceKey = (persistenceId: string, firstSequenceNr: number, value: string) =>
+  setAttribute(persistenceId, firstSequenceNr, Attribute.sliceKey, { S: value });
+
 /** Sets an item's write time, as a writer with another clock (or a burst within one millisecond) would have. */
-async function setWrittenAt(persistenceId: string, firstSequenceNr: number, writtenAt: number): Promise<void> {
-  await dynamo.client.send(
-    new UpdateItemCommand({
-      TableName: dynamo.tableName,
-      Key: {
-        [Attribute.partitionKey]: { S: partitionKey(Kind.journal, persistenceId) },
-        [Attribute.sortKey]: { N: String(firstSequenceNr) },
-      },
-      UpdateExpression: 'SET #ts = :ts',
-      ExpressionAttributeNames: { '#ts': Attribute.writtenAt },
-      ExpressionAttributeValues: { ':ts': { N: String(writtenAt) } },
-    }),
-  );
-}
+const setWrittenAt = (persistenceId: string, firstSequenceNr: number, writtenAt: number) =>
+  setAttribute(persistenceId, firstSequenceNr, Attribute.writtenAt, { N: String(writtenAt) });
 
 describe('dynamodb eventsBySlices', () => {
   it('reads through more items than a page inside one window and with one write time (no stall)', { timeout: 60_000 }, async () => {

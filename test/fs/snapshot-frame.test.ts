@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCodes, isMementoError } from '../../src/core/errors.js';
 import { SnapshotMetadata } from '../../src/core/snapshot-metadata.js';
 import { Serialization } from '../../src/serialization/serialization.js';
-import { decodeSnapshotFrame, encodeSnapshotFrame } from '../../src/spi/snapshot-frame.js';
+import { declaredFrameLength, decodeSnapshotFrame, encodeSnapshotFrame } from '../../src/spi/snapshot-frame.js';
 import { decodeSnapshot } from '../../src/spi/snapshot-support.js';
 
 const identity = { persistenceId: 'cart|é-1', sequenceNr: 42, timestamp: 1_700_000_000_042 };
@@ -30,6 +30,21 @@ describe('snapshot frames', () => {
         }
       }
     }
+  });
+
+  it('declare their whole length in their headers, plain, with metadata and encrypted; a prefix too short to tell declares none', () => {
+    const encrypted = new Serialization({ encryption: { keys: { k1: randomBytes(32) }, activeKeyId: 'k1' } });
+    for (const serialization of [new Serialization({ compression: false }), encrypted]) {
+      for (const metadata of [undefined, { reason: 'nightly' }]) {
+        const { parts, length } = encodeSnapshotFrame(new SnapshotMetadata({ ...identity, metadata }), { items: ['a'] }, serialization);
+        const frame = Buffer.concat(parts);
+        expect(declaredFrameLength(frame)).toBe(length);
+        // A reader that got only part of the file is told it needs more, or cannot be told.
+        expect(declaredFrameLength(frame.subarray(0, length - 1))).toBe(length);
+        expect(declaredFrameLength(frame.subarray(0, 20))).toBeUndefined();
+      }
+    }
+    expect(declaredFrameLength(Buffer.from('not a snapshot frame at all, just text'))).toBeUndefined();
   });
 
   it('refuses a frame found under another identity or with a damaged header', () => {

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FileSnapshotStore, idFromSegments, idSegments, SEGMENT_CHUNK } from '../../src/fs/index.js';
-import { ErrorCodes, isMementoError, isStoreUnavailableError, SnapshotMetadata, SnapshotSelectionCriteria } from '../../src/index.js';
+import {
+  ErrorCodes,
+  isMementoError,
+  isStoreUnavailableError,
+  Serialization,
+  SnapshotMetadata,
+  SnapshotSelectionCriteria,
+} from '../../src/index.js';
 import { collect, hostileIds } from '../../src/tck/index.js';
 import { propertyRuns } from '../support/property-runs.js';
 
@@ -112,6 +119,27 @@ describe('FileSnapshotStore', () => {
       onSkipped: (entry) => skipped.push(entry.metadata.sequenceNr),
     });
     expect([selected?.snapshot, skipped]).toEqual(['s-2', [4, 3]]);
+  });
+
+  it('reads files on both sides of its first read (64 KiB) whole, and skips one with bytes appended after its frame', async () => {
+    const store = new FileSnapshotStore({ directory: root, serialization: new Serialization({ compression: false }) });
+    const id = newId('sizes');
+    // Frames a little under, at and over the first read's size, and far over it.
+    const sizes = [65_400, 65_430, 65_460, 65_490, 65_520, 65_550, 65_580, 1_000_000];
+    for (const [index, size] of sizes.entries()) {
+      const state = 'x'.repeat(size);
+      await store.save(meta(id, index + 1), state);
+      expect((await store.load(id, new SnapshotSelectionCriteria({ maxSequenceNr: index + 1 })))?.snapshot).toBe(state);
+    }
+    const small = newId('appended');
+    for (const nr of [1, 2]) await store.save(meta(small, nr), `s-${nr}`);
+    const second = (await store.pathOf(small, 2)) as string;
+    await writeFile(second, Buffer.concat([await readFile(second), Buffer.from('trailing bytes')]));
+    const skipped: number[] = [];
+    const selected = await store.load(small, SnapshotSelectionCriteria.Latest, {
+      onSkipped: (entry) => skipped.push(entry.metadata.sequenceNr),
+    });
+    expect([selected?.snapshot, skipped]).toEqual(['s-1', [2]]);
   });
 
   it('skips a file whose snapshot envelope was swapped in from another file behind an intact header', async () => {

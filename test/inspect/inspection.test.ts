@@ -184,6 +184,29 @@ describe('createInspection over SQLite', () => {
     expect(report).toMatchObject({ ok: true, snapshotsChecked: 1, unverified: [{ persistenceId: 'account|1', sequenceNr: 5 }] });
   });
 
+  it('stops a long rebuild when its signal aborts, and rebuilds in full with a signal that does not', async () => {
+    const { inspection, journal } = await seeded();
+    const deposits = Array.from({ length: 2500 }, (_, index) => ({
+      persistenceId: 'account|3',
+      sequenceNr: index + 1,
+      timestamp: timeOf(index + 1),
+      event: { type: 'deposited', amount: 10 * (index + 1) },
+    }));
+    const [failed] = await journal.write([{ persistenceId: 'account|3', events: deposits }]);
+    expect(failed).toBeUndefined();
+    const whole = await inspection.stateAt('account|3', { sequenceNr: 2500 }, { signal: new AbortController().signal });
+    expect({ state: whole.state, replayed: whole.replayed }).toEqual({ state: accountAfter(2500), replayed: 2500 });
+    const controller = new AbortController();
+    // Runs at the first turn the replay takes (after 1000 events), before it reads on.
+    setImmediate(() => controller.abort());
+    await expect(inspection.stateAt('account|3', { sequenceNr: 2500 }, { signal: controller.signal })).rejects.toThrow(
+      expect.objectContaining({ name: 'AbortError' }),
+    );
+    await expect(inspection.stateAt('account|3', { sequenceNr: 5 }, { signal: controller.signal })).rejects.toThrow(
+      expect.objectContaining({ name: 'AbortError' }),
+    );
+  });
+
   it('verify stops when aborted and says it was interrupted', async () => {
     const { inspection } = await seeded();
     const controller = new AbortController();

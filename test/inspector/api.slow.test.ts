@@ -253,6 +253,14 @@ describe('inspector access', () => {
       expect((await fetch(url('/api/ids'))).status).toBe(401);
       expect((await fetch(url('/api/ids'), { headers: { authorization: 'Bearer wrong-token-of-enough-length' } })).status).toBe(401);
       expect((await fetch(url('/api/ids'), { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      // The state route is served before the Hono application (state-route.ts): the same checks apply.
+      const state = `${entity('counter|a')}/state?at=5`;
+      const refused = await fetch(url(state));
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('UNAUTHORIZED');
+      expect((await fetch(url(state), { headers: { authorization: 'Bearer wrong-token-of-enough-length' } })).status).toBe(401);
+      expect((await fetch(url(state), { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
+      expect((await fetch(url(`${state}&token=${token}`))).status).toBe(200);
       expect((await fetch(url('/'))).status).toBe(401);
       expect(guarded.openUrl).toBe(`${guarded.url}?token=${token}`);
       const visit = await fetch(guarded.openUrl, { redirect: 'manual' });
@@ -261,6 +269,7 @@ describe('inspector access', () => {
       expect(cookie).toBe(`memento_inspector_${guarded.port}=${token}`);
       expect(visit.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
       expect((await fetch(url('/api/ids'), { headers: { cookie } })).status).toBe(200);
+      expect((await fetch(url(state), { headers: { cookie } })).status).toBe(200);
       const page = await fetch(url('/'), { headers: { cookie } });
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/<script type="module" src="\/app.js">/);
@@ -271,18 +280,57 @@ describe('inspector access', () => {
 
   it('on loopback without a token, answers only requests addressed to a loopback name from its own origin', async () => {
     const { request } = await import('node:http');
-    const status = (headers: Record<string, string>) =>
-      new Promise<number>((resolve, reject) => {
-        const call = request(new URL('/api/ids', server.url), { headers }, (response) => {
-          response.resume();
-          resolve(response.statusCode ?? 0);
+    for (const path of ['/api/ids', `${entity('counter|a')}/state?at=5`]) {
+      const status = (headers: Record<string, string>) =>
+        new Promise<number>((resolve, reject) => {
+          const call = request(new URL(path, server.url), { headers }, (response) => {
+            response.resume();
+            resolve(response.statusCode ?? 0);
+          });
+          call.on('error', reject);
+          call.end();
         });
-        call.on('error', reject);
-        call.end();
+      expect(await status({ host: `localhost:${server.port}` })).toBe(200);
+      expect(await status({ host: `evil.example:${server.port}` })).toBe(403);
+      expect(await status({ host: `127.0.0.1:${server.port}`, origin: 'http://evil.example' })).toBe(403);
+      expect(await status({ host: `127.0.0.1:${server.port}`, origin: `http://127.0.0.1:${server.port}` })).toBe(200);
+    }
+  });
+
+  it('answers the state route the same whether served before Hono or by it', async () => {
+    const { request } = await import('node:http');
+    const call = (path: string, host: string) =>
+      new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+        const sent = request(new URL(path, server.url), { headers: { host } }, (response) => {
+          let body = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => {
+            body += chunk;
+          });
+          response.on('end', () => {
+            const { date: _date, connection: _connection, 'keep-alive': _keepAlive, ...headers } = response.headers;
+            resolve({ status: response.statusCode ?? 0, headers, body });
+          });
+        });
+        sent.on('error', reject);
+        sent.end();
       });
-    expect(await status({ host: `localhost:${server.port}` })).toBe(200);
-    expect(await status({ host: `evil.example:${server.port}` })).toBe(403);
-    expect(await status({ host: `127.0.0.1:${server.port}`, origin: 'http://evil.example' })).toBe(403);
-    expect(await status({ host: `127.0.0.1:${server.port}`, origin: `http://127.0.0.1:${server.port}` })).toBe(200);
+    // A Host with an underscore is a loopback name the state route leaves to Hono.
+    const hosts = [`localhost:${server.port}`, `a_b.localhost:${server.port}`];
+    for (const path of [
+      `${entity('counter|a')}/state?at=555`,
+      `${entity(SPECIAL)}/state?at=30`,
+      `${entity('counter|a')}/state?at=x`,
+      `${entity('nobody|here')}/state?at=1`,
+    ]) {
+      const [fast, hono] = await Promise.all(hosts.map((host) => call(path, host)));
+      expect(fast).toEqual(hono);
+    }
+    const fast = await call(`${entity('counter|a')}/state?at=555`, hosts[0] as string);
+    expect(fast.headers).toMatchObject({
+      'content-type': 'application/json; charset=utf-8',
+      'x-content-type-options': 'nosniff',
+      'cache-control': 'no-store',
+    });
   });
 });

@@ -41,8 +41,9 @@ afterAll(async () => {
 });
 
 /** A store talking through the fault proxy, with short retry timings. */
-function proxiedStore(retry: { deadlineMs?: number; attemptTimeoutMs?: number } = {}): S3SnapshotStore {
+function proxiedStore(retry: { deadlineMs?: number; attemptTimeoutMs?: number } = {}, headAsIndex = true): S3SnapshotStore {
   const store = new S3SnapshotStore({
+    headAsIndex,
     bucket,
     prefix: 'faults/',
     clientConfig: { endpoint: proxy.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } },
@@ -98,12 +99,21 @@ describe('S3SnapshotStore under faults', () => {
   it('loads through 503s on listing and GET', async () => {
     const pid = pidOf('503');
     await seed(pid, 3);
-    const store = proxiedStore();
+    // A load that lists first (the default reads the head alone, tested just below).
+    const store = proxiedStore({}, false);
     proxy.inject({ method: 'GET', path: 'list-type=2', fault: { kind: 'status', status: 503 }, times: 2 });
     proxy.inject({ method: 'GET', path: pid, fault: { kind: 'status', status: 503 }, times: 2 });
     const selected = await store.load(pid, SnapshotSelectionCriteria.Latest);
     expect(selected?.snapshot).toEqual(stateOf(3));
     expect(proxy.requests.filter((entry) => entry.fault === 'status')).toHaveLength(4);
+    proxy.reset();
+    proxy.inject({ method: 'GET', path: pid, fault: { kind: 'status', status: 503 }, times: 2 });
+    expect((await proxiedStore().load(pid, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual(stateOf(3));
+    expect(proxy.requests.map((entry) => [entry.method, entry.url.split('?')[0]?.split('/').pop(), entry.fault])).toEqual([
+      ['GET', 'head', 'status'],
+      ['GET', 'head', 'status'],
+      ['GET', 'head', undefined],
+    ]);
   });
 
   it('loads through throttling (429) and 500s', async () => {

@@ -77,7 +77,8 @@ describe('S3SnapshotStore', () => {
   });
 
   it('detects an object stored with aws-chunked framing (SDK default checksums on a stream) and falls back', async () => {
-    const store = open();
+    // Objects rewritten behind the store's back: only loads that list first see them (headAsIndex: false).
+    const store = open({ headAsIndex: false });
     const id = newId('chunked');
     await store.save(meta(id, 1), 'one');
     await store.save(meta(id, 2), 'two');
@@ -105,7 +106,8 @@ describe('S3SnapshotStore', () => {
   });
 
   it('detects an object copied under another sequence number', async () => {
-    const store = open();
+    // Objects rewritten behind the store's back: only loads that list first see them (headAsIndex: false).
+    const store = open({ headAsIndex: false });
     const id = newId('copied');
     await store.save(meta(id, 1), 'one');
     await store.save(meta(id, 2), 'two');
@@ -119,7 +121,8 @@ describe('S3SnapshotStore', () => {
   });
 
   it('detects a snapshot envelope swapped in from another object behind an intact frame header', async () => {
-    const store = open();
+    // Objects rewritten behind the store's back: only loads that list first see them (headAsIndex: false).
+    const store = open({ headAsIndex: false });
     const id = newId('swapped');
     await store.save(meta(id, 1), 'one');
     await store.save(meta(id, 2), 'two');
@@ -162,59 +165,95 @@ describe('S3SnapshotStore', () => {
     expect(await seqs(store, id)).toEqual([4]);
   });
 
-  describe('the head copy of a small snapshot', () => {
+  describe('the head: the index of the newest snapshot', () => {
     const headOf = async (store: S3SnapshotStore, id: string, sequenceNr: number) =>
       ((await store.findKey(id, sequenceNr)) as string).replace(/[^/]+$/, 'head');
     const bytesOf = async (key: string) =>
       Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToByteArray());
-    /** A store that counts its GetObject requests by key. */
-    const countingStore = () => {
+    /** A store that counts its requests: every command, and the keys of its GetObjects. */
+    const countingStore = (options: Partial<ConstructorParameters<typeof S3SnapshotStore>[0]> = {}) => {
       const gets: string[] = [];
+      const commands: string[] = [];
       const counter = server.client();
       counter.middlewareStack.add(
         (next, context) => async (args) => {
+          commands.push(context.commandName ?? '');
           if (context.commandName === 'GetObjectCommand') gets.push((args.input as { Key: string }).Key);
           return next(args);
         },
         { step: 'initialize' },
       );
       stores.push({ close: async () => counter.destroy() } as unknown as S3SnapshotStore);
-      return { store: open({ client: counter }), gets };
+      const reset = () => {
+        gets.length = 0;
+        commands.length = 0;
+      };
+      return { store: open({ client: counter, ...options }), gets, commands, reset };
     };
+    const large = (n: number) => ({ n, pad: randomBytes(100 * 1024).toString('base64') });
 
-    it('loads the newest snapshot from the head alone on a cold load', async () => {
+    it('loads the newest snapshot with one GET of the head, cold and warm, small or named only', async () => {
       const id = newId('head-newest');
       await open().save(meta(id, 1), { n: 1 });
       await open().save(meta(id, 2), { n: 2 });
-      const { store, gets } = countingStore();
+      const { store, gets, commands, reset } = countingStore();
       expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 2 });
+      expect(commands).toEqual(['GetObjectCommand']);
       expect(gets).toEqual([await headOf(store, id, 2)]);
-    });
-
-    it('returns a snapshot newer than the one the head copies', async () => {
-      const id = newId('head-stale');
-      const writer = open();
-      await writer.save(meta(id, 1), { n: 1 });
-      const head = await headOf(writer, id, 1);
-      const stale = await bytesOf(head);
-      await writer.save(meta(id, 2), { n: 2 });
-      // A racing save of 1 wrote its head last (s3rver ignores conditional PUTs).
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: head, Body: stale }));
-      const { store, gets } = countingStore();
+      reset();
       expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 2 });
-      expect(gets).toEqual([head, await store.findKey(id, 2)]);
+      expect(commands).toEqual(['GetObjectCommand']);
+      // Too large to copy: the head names it, and the load GETs what it names, without listing.
+      await open().save(meta(id, 3), large(3));
+      reset();
+      expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual(expect.objectContaining({ n: 3 }));
+      expect(commands).toEqual(['GetObjectCommand', 'GetObjectCommand']);
+      expect(gets).toEqual([await headOf(store, id, 3), await store.findKey(id, 3)]);
     });
 
-    it('does not return the copy of a snapshot deleted behind its back', async () => {
+    it('returns a newer snapshot saved by another store object after the head, small or large', async () => {
+      const id = newId('head-newer');
+      const { store, commands, reset } = countingStore();
+      await store.save(meta(id, 1), { n: 1 });
+      expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 1 });
+      await open().save(meta(id, 2), { n: 2 });
+      reset();
+      expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 2 });
+      expect(commands).toEqual(['GetObjectCommand']);
+      await open().save(meta(id, 3), large(3));
+      expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual(expect.objectContaining({ n: 3 }));
+      await open().save(meta(id, 4), { n: 4 });
+      expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 4 });
+    });
+
+    it('leaves no stale head when an older snapshot is saved after a newer one (racing saves)', async () => {
+      const id = newId('head-race');
+      await open().save(meta(id, 2), { n: 2 });
+      // Another store object, knowing nothing newer, saves 1 last: its head PUT overwrote 2's.
+      await open().save(meta(id, 1), { n: 1 });
+      const { store } = countingStore();
+      expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 2 });
+      await expect(bytesOf(await headOf(store, id, 2))).rejects.toThrow();
+    });
+
+    it('does not return a snapshot deleted by another store object, nor one whose named object is gone', async () => {
       const id = newId('head-deleted');
       const writer = open();
       await writer.save(meta(id, 1), { n: 1 });
       await writer.save(meta(id, 2), { n: 2 });
-      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: (await writer.findKey(id, 2)) as string }));
+      await open().delete(meta(id, 2));
+      expect((await open().load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 1 });
+      expect((await writer.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 1 });
+      await writer.save(meta(id, 3), { n: 3 });
+      await open().deleteMatching(id, new SnapshotSelectionCriteria({ minSequenceNr: 3 }));
+      expect((await writer.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 1 });
+      // A large snapshot is only named: its object deleted behind the store's back sends the load to the listing.
+      await writer.save(meta(id, 4), large(4));
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: (await writer.findKey(id, 4)) as string }));
       expect((await open().load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 1 });
     });
 
-    it('falls back to the listed object when the head is damaged', async () => {
+    it('falls back to the listing when the head is damaged, and skips a damaged named object as before', async () => {
       const id = newId('head-damaged');
       const writer = open();
       await writer.save(meta(id, 1), { n: 1 });
@@ -225,11 +264,63 @@ describe('S3SnapshotStore', () => {
       const { store, gets } = countingStore();
       expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 1 });
       expect(gets).toEqual([head, await store.findKey(id, 1)]);
-      await client.send(new PutObjectCommand({ Bucket: bucket, Key: head, Body: randomBytes(100) }));
-      expect((await open().load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 1 });
+      for (const body of [randomBytes(100), damaged.subarray(0, 40)]) {
+        await client.send(new PutObjectCommand({ Bucket: bucket, Key: head, Body: body }));
+        expect((await open().load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 1 });
+      }
+      // A named (large) object damaged: the listing reads it again, reports it and loads the next older.
+      await writer.save(meta(id, 2), large(2));
+      const key = (await writer.findKey(id, 2)) as string;
+      const bytes = await bytesOf(key);
+      bytes.writeUInt8(bytes.readUInt8(bytes.length >> 1) ^ 0xff, bytes.length >> 1);
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: bytes }));
+      const skipped: number[] = [];
+      const loaded = await open().load(id, SnapshotSelectionCriteria.Latest, {
+        onSkipped: (entry) => skipped.push(entry.metadata.sequenceNr),
+      });
+      expect([loaded?.snapshot, skipped]).toEqual([{ n: 1 }, [2]]);
     });
 
-    it('removes the head with the snapshot it copies, and lists no id for a head', async () => {
+    it('uses the head only for criteria that select its snapshot', async () => {
+      const id = newId('head-criteria');
+      await open().save(meta(id, 1), { n: 1 });
+      await open().save(meta(id, 5), { n: 5 });
+      const { store, commands } = countingStore();
+      expect((await store.load(id, new SnapshotSelectionCriteria({ maxSequenceNr: 3 })))?.snapshot).toEqual({ n: 1 });
+      expect((await store.load(id, new SnapshotSelectionCriteria({ maxTimestamp: 1_004 })))?.snapshot).toEqual({ n: 1 });
+      expect(await store.load(id, new SnapshotSelectionCriteria({ minSequenceNr: 6 }))).toBeNull();
+      expect(commands).toContain('ListObjectsV2Command');
+    });
+
+    it('keeps the save when its head cannot be written, and loads it through the listing', async () => {
+      const id = newId('head-put-fails');
+      const { store } = countingStore();
+      await store.save(meta(id, 1), { n: 1 });
+      const head = await headOf(store, id, 1);
+      const proxied = open({ client: counted });
+      const headPut = (_method: string, url: string) => (url.split('?')[0] ?? '').endsWith('~/head');
+      proxy.inject({ method: 'PUT', test: headPut, fault: { kind: 'status', status: 403, code: 'AccessDenied' } });
+      await proxied.save(meta(id, 2), { n: 2 });
+      await expect(bytesOf(head)).rejects.toThrow();
+      expect((await open().load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 2 });
+    });
+
+    it('with headAsIndex: false, lists first and sees a stale head or an object deleted behind its back', async () => {
+      const id = newId('head-listed');
+      const writer = open();
+      await writer.save(meta(id, 1), { n: 1 });
+      const head = await headOf(writer, id, 1);
+      const stale = await bytesOf(head);
+      await writer.save(meta(id, 2), { n: 2 });
+      await writer.save(meta(id, 3), { n: 3 });
+      await client.send(new PutObjectCommand({ Bucket: bucket, Key: head, Body: stale }));
+      const listed = open({ headAsIndex: false });
+      expect((await listed.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 3 });
+      await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: (await writer.findKey(id, 3)) as string }));
+      expect((await open({ headAsIndex: false }).load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 2 });
+    });
+
+    it('removes the head with the snapshot it names, and lists no id for a head', async () => {
       const id = newId('head-removed');
       const writer = open();
       await writer.save(meta(id, 1), { n: 1 });
@@ -266,7 +357,8 @@ describe('S3SnapshotStore', () => {
         },
         { step: 'initialize' },
       );
-      return { store: open({ client: recorder }), events };
+      // These tests are about loads that list first; the default one-GET load is tested above.
+      return { store: open({ client: recorder, headAsIndex: false }), events };
     };
     /** A new id with snapshots of `sequenceNrs` (state `{ n }`) saved through `store`. */
     const savedId = async (store: S3SnapshotStore, label: string, ...sequenceNrs: number[]) => {
@@ -330,7 +422,7 @@ describe('S3SnapshotStore', () => {
     });
 
     it('falls back to the next older snapshot when the known object was damaged by another writer', async () => {
-      const store = open();
+      const store = open({ headAsIndex: false });
       const id = await savedId(store, 'damaged', 1, 2);
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: (await store.findKey(id, 2)) as string, Body: randomBytes(200) }));
       expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 1 });

@@ -1,6 +1,6 @@
 /** The circuit breaker's states (issue 17, point 5), on a fake clock: closed, open, half-open, closed again. */
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   CircuitBreaker,
   CircuitOpenError,
@@ -82,6 +82,40 @@ describe('CircuitBreaker', () => {
     expect(error).toBeInstanceOf(StoreUnavailableError);
     expect((error as Error).message).toMatch(/did not answer within 5 ms/);
     expect(breaker.state).toBe('open');
+  });
+
+  it('times every call out callTimeoutMs after it started, whatever answered in between', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const breaker = new CircuitBreaker('journal', { maxFailures: 3, callTimeoutMs: 30, resetTimeoutMs: 60_000 }, new FakeClock());
+      const never = () => new Promise<string>(() => {});
+      const settled: string[] = [];
+      const track = (name: string, promise: Promise<unknown>) =>
+        promise.then(
+          () => settled.push(`${name} ok`),
+          (error: unknown) => settled.push(`${name} ${error instanceof StoreUnavailableError ? 'timed out' : 'failed'}`),
+        );
+      const first = track('first', breaker.call('journal.write', 'a', never));
+      await vi.advanceTimersByTimeAsync(20);
+      const second = track('second', breaker.call('journal.write', 'b', never));
+      await track('quick', breaker.call('journal.write', 'c', up));
+      await vi.advanceTimersByTimeAsync(10);
+      await first;
+      expect(settled).toEqual(['quick ok', 'first timed out']);
+      await vi.advanceTimersByTimeAsync(19);
+      expect(settled).toEqual(['quick ok', 'first timed out']);
+      await vi.advanceTimersByTimeAsync(1);
+      await second;
+      expect(settled).toEqual(['quick ok', 'first timed out', 'second timed out']);
+      // Two timeouts in a row count as two failures: one short of maxFailures.
+      expect(breaker.state).toBe('closed');
+      const third = track('third', breaker.call('journal.write', 'd', never));
+      await vi.advanceTimersByTimeAsync(30);
+      await third;
+      expect(breaker.state).toBe('open');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("the caller's errors (ConcurrencyError) do not count", async () => {

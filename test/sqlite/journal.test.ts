@@ -114,6 +114,37 @@ describe('SqliteJournal', () => {
     }
   });
 
+  it('sees the highest sequence numbers other connections and other statements on its own connection wrote since its last group', async () => {
+    const file = tempFile();
+    const ours = journal(file);
+    expect(await ours.write([atomicWrite('a', 1, 2)])).toEqual([undefined]);
+    // Another process: its own connection to the file.
+    const otherDb = new Database(file);
+    try {
+      expect(await journal(otherDb).write([atomicWrite('a', 3, 2)])).toEqual([undefined]);
+    } finally {
+      await Promise.all(open.splice(1).map((created) => created.close()));
+      otherDb.close();
+    }
+    expect(await ours.write([atomicWrite('a', 5)])).toEqual([undefined]);
+    const [stale] = await ours.write([atomicWrite('a', 5)]);
+    expect(stale).toMatchObject({ code: ErrorCodes.concurrency, persistenceId: 'a', expected: 6, actual: 5 });
+
+    // The application's own statements on the Database it handed to the journal.
+    const db = new Database(tempFile());
+    try {
+      const shared = journal(db);
+      expect(await shared.write([atomicWrite('b', 1)])).toEqual([undefined]);
+      db.prepare("INSERT INTO journal (persistence_id, sequence_nr, timestamp, payload) VALUES ('b', 2, 0, x'00')").run();
+      db.prepare("UPDATE journal_highest SET highest = 2 WHERE persistence_id = 'b'").run();
+      expect(await shared.write([atomicWrite('b', 3)])).toEqual([undefined]);
+      expect(await shared.highestSequenceNr('b')).toBe(3);
+    } finally {
+      await Promise.all(open.splice(1).map((created) => created.close()));
+      db.close();
+    }
+  });
+
   it('rejects one write of a group without rolling back the others', async () => {
     const file = tempFile();
     const grouped = journal(file);

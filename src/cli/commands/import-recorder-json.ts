@@ -15,7 +15,7 @@ import { exactly } from '../../inspect/snapshot-reading.js';
 import { parseInteger } from '../arguments.js';
 import { action } from '../context.js';
 import { CliError, oneLine } from '../errors.js';
-import { unavailable } from '../open-stores.js';
+import { loadOptional, unavailable } from '../open-stores.js';
 import { type CliIo, printJson, println } from '../output.js';
 
 /** Reads `s3://bucket/key?endpoint=…&region=…` with the usual AWS credentials. */
@@ -28,14 +28,10 @@ async function readS3(source: string, env: NodeJS.ProcessEnv): Promise<string> {
   }
   const key = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!url.hostname || !key) throw new CliError(`${source}: expected s3://bucket/key`);
-  let sdk: typeof import('@aws-sdk/client-s3');
-  let s3: typeof import('../../s3/index.js');
-  try {
-    sdk = await import('@aws-sdk/client-s3');
-    s3 = await import('../../s3/index.js');
-  } catch (error) {
-    throw unavailable(source, `s3:// needs the optional dependency @aws-sdk/client-s3: ${oneLine(error)}`);
-  }
+  const { sdk, s3 } = await loadOptional(source, 's3://', '@aws-sdk/client-s3', async () => ({
+    sdk: await import('@aws-sdk/client-s3'),
+    s3: await import('../../s3/index.js'),
+  }));
   const endpoint = url.searchParams.get('endpoint') ?? undefined;
   const client = new sdk.S3Client({
     region: url.searchParams.get('region') ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1',

@@ -44,6 +44,12 @@ ON CONFLICT (persistence_id) DO UPDATE SET highest = excluded.highest`;
 export const upsertHighest = `INSERT INTO journal_highest (persistence_id, highest) VALUES (?, ?)
 ON CONFLICT (persistence_id) DO UPDATE SET highest = excluded.highest`;
 
+/**
+ * What tells whether the file changed since a transaction of this connection: data_version
+ * moves when another connection commits, total_changes() when this one writes.
+ */
+export const selectVersion = 'SELECT (SELECT data_version FROM pragma_data_version), total_changes()';
+
 /** The highest stored event, for explaining a unique violation when journal_highest lags. */
 export const selectMaxStored = 'SELECT max(sequence_nr) FROM journal WHERE persistence_id = ?';
 

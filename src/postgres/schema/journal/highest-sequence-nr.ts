@@ -9,6 +9,15 @@ export const highestSequenceNrSql = (t: TableNames): string =>
   `SELECT (SELECT highest_sequence_nr FROM ${t.streams} WHERE persistence_id = $1) AS highest_sequence_nr,
   (SELECT max(sequence_nr) FROM ${t.journal} WHERE persistence_id = $1) AS highest_stored`;
 
+/**
+ * `$1` ids: for each (one row, in order `i`), the same two values as highestSequenceNrSql,
+ * so reads that arrive together take one round trip.
+ */
+export const highestSequenceNrBatchSql = (t: TableNames): string =>
+  `SELECT ids.i, (SELECT highest_sequence_nr FROM ${t.streams} WHERE persistence_id = ids.id) AS highest_sequence_nr,
+  (SELECT max(sequence_nr) FROM ${t.journal} WHERE persistence_id = ids.id) AS highest_stored
+  FROM unnest($1::text[]) WITH ORDINALITY AS ids(id, i) ORDER BY ids.i`;
+
 /** `$1` ids; rows for the ids that have any. */
 export const highestSequenceNrsSql = (t: TableNames): string =>
   `SELECT persistence_id, highest_sequence_nr FROM ${t.streams} WHERE persistence_id = ANY($1::text[])`;
