@@ -4,9 +4,11 @@
  * Row limits adapt to the events' size so a page stays within the byte budget.
  * @module
  */
-import type { ReplayBounds, StoredEvent } from '../spi/journal-support.js';
-import { type PackedPageRow, unpackPage } from '../spi/packed-event-pages.js';
-import type { PageSource } from '../spi/paged-iterable.js';
+import type { PersistentRepr } from '../core/persistent-repr.js';
+import type { Serialization } from '../serialization/serialization.js';
+import type { ReplayBounds } from '../spi/journal-support.js';
+import { type PackedPageRow, PackedReplayPage } from '../spi/packed-event-pages.js';
+import type { ItemPageSource } from '../spi/paged-iterable.js';
 import type { PackedEventPageRow } from './schema/journal/read-events.js';
 
 /** Runs the page query: `[persistenceId, from, to, rows, bytesPerRow]`. */
@@ -40,58 +42,57 @@ class PageLimits {
   }
 }
 
-/** The largest stored row (payload plus metadata) of a page, `cut` included. */
-function largestRow(events: readonly StoredEvent[], cut: number | null): number {
-  let largest = cut ?? 0;
-  for (const event of events) {
-    const bytes = event.payload.length + (event.metadata?.length ?? 0);
-    if (bytes > largest) largest = bytes;
-  }
-  return largest;
-}
-
 const toPacked = (row: PackedEventPageRow | undefined): PackedPageRow =>
   row === undefined ? [0, null, null, null, '[]', null] : [row.count, row.payloads, row.metadata, row.dense, row.sparse, null];
 
 /**
- * The pages of `persistenceId` within `bounds`, for `pagedIterable`. Each page is fetched
- * while the one before it is consumed; a page in flight when the consumer stops is dropped.
+ * The pages of `persistenceId` within `bounds`, for `pagedItems`, each event decoded with
+ * `serialization` as it is read. Each page is fetched while the one before it is consumed; a
+ * page in flight when the consumer stops is dropped.
  */
 export function replayPages(
   persistenceId: string,
   bounds: ReplayBounds,
   options: { readonly pageSize: number; readonly pageBytes: number },
+  serialization: Serialization,
   fetch: FetchPackedPage,
-): PageSource<StoredEvent> {
+): ItemPageSource<PersistentRepr> {
   const limits = new PageLimits(options.pageSize, options.pageBytes);
   let remaining = bounds.max;
-  const load = async (from: number): Promise<StoredEvent[] | undefined> => {
+  // Each loaded page carries the fetch of the one after it: a slow consumer then still gets
+  // every page in turn, however many fetches completed meanwhile.
+  type Loaded = { readonly page: PackedReplayPage; readonly following: Promise<Loaded | undefined> | undefined } | undefined;
+  const load = async (from: number): Promise<Loaded> => {
     const rows = limits.rows(remaining);
     const row = await fetch([persistenceId, from, bounds.to, rows, limits.bytesPerRow(rows)]);
-    const { events } = unpackPage(toPacked(row), 'sequenceNr', persistenceId);
-    const last = events[events.length - 1];
-    if (last === undefined) return undefined;
-    remaining -= events.length;
+    const page = new PackedReplayPage(toPacked(row), persistenceId, serialization);
+    if (page.length === 0) return undefined;
+    remaining -= page.length;
     const cut = row?.cut_bytes ?? null;
+    const last = page.lastSequenceNr;
+    let following: Promise<Loaded> | undefined;
     // A page shorter than its limit and not cut reached the end of the range.
-    if (remaining > 0 && last.sequenceNr < bounds.to && (events.length === rows || cut !== null)) {
-      limits.record(largestRow(events, cut));
-      next = load(last.sequenceNr + 1);
+    if (remaining > 0 && last < bounds.to && (page.length === rows || cut !== null)) {
+      limits.record(Math.max(page.largestRow, cut ?? 0));
+      following = load(last + 1);
       // Consumed (and its failure reported) by the next nextPage(); silenced if never asked for.
-      next.catch(() => {});
+      following.catch(() => {});
     }
-    return events;
+    return { page, following };
   };
-  let next: Promise<StoredEvent[] | undefined> | undefined;
+  let pending: Promise<Loaded> | undefined;
   let started = false;
   return () => {
     if (!started) {
       started = true;
       if (bounds.max === 0 || bounds.from > bounds.to) return undefined;
-      next = load(bounds.from);
+      pending = load(bounds.from);
     }
-    const page = next;
-    next = undefined;
-    return page;
+    const current = pending;
+    pending = undefined;
+    return current?.then((loaded) => {
+      pending = loaded?.following;
+      return loaded?.page;
+    });
   };
 }

@@ -17,3 +17,49 @@ const NATIVE_FROM_BYTES = 256;
 export function checksum(bytes: Uint8Array, previous = 0): number {
   return bytes.length < NATIVE_FROM_BYTES ? CRC32.buf(bytes, previous) >>> 0 : nativeCrc32(bytes, previous);
 }
+
+/** Slicing-by-8 tables: table k maps a byte to its CRC contribution k positions further on. */
+const TABLES = (() => {
+  const tables = new Int32Array(8 * 256);
+  for (let n = 0; n < 256; n++) {
+    let crc = n;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? 0xedb88320 ^ (crc >>> 1) : crc >>> 1;
+    tables[n] = crc;
+  }
+  for (let n = 0; n < 256; n++) {
+    let crc = tables[n] as number;
+    for (let k = 1; k < 8; k++) {
+      crc = (tables[crc & 0xff] as number) ^ (crc >>> 8);
+      tables[k * 256 + n] = crc;
+    }
+  }
+  return tables;
+})();
+
+/**
+ * CRC-32 of `bytes[start, end)`, the same value as {@link checksum} of that range: a replay
+ * checks every event inside its page's buffer, and a view per event (what `checksum` needs)
+ * cost more than the small events' checksum itself.
+ */
+export function checksumRange(bytes: Uint8Array, start: number, end: number, previous = 0): number {
+  if (end - start >= NATIVE_FROM_BYTES) return nativeCrc32(bytes.subarray(start, end), previous);
+  const t = TABLES;
+  let crc = ~previous;
+  let at = start;
+  for (const stop = end - 7; at < stop; at += 8) {
+    const low =
+      crc ^
+      ((bytes[at] as number) | ((bytes[at + 1] as number) << 8) | ((bytes[at + 2] as number) << 16) | ((bytes[at + 3] as number) << 24));
+    crc =
+      (t[1792 + (low & 0xff)] as number) ^
+      (t[1536 + ((low >>> 8) & 0xff)] as number) ^
+      (t[1280 + ((low >>> 16) & 0xff)] as number) ^
+      (t[1024 + (low >>> 24)] as number) ^
+      (t[768 + (bytes[at + 4] as number)] as number) ^
+      (t[512 + (bytes[at + 5] as number)] as number) ^
+      (t[256 + (bytes[at + 6] as number)] as number) ^
+      (t[bytes[at + 7] as number] as number);
+  }
+  for (; at < end; at++) crc = (crc >>> 8) ^ (t[(crc ^ (bytes[at] as number)) & 0xff] as number);
+  return ~crc >>> 0;
+}

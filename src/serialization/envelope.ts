@@ -20,7 +20,7 @@
  @module
  */
 import { CorruptDataError } from '../core/errors.js';
-import { checksum } from './checksum.js';
+import { checksum, checksumRange } from './checksum.js';
 
 /** Current envelope format version (written); version 1 is still read. */
 export const ENVELOPE_VERSION = 2;
@@ -217,6 +217,53 @@ export function decodeEnvelope(input: Uint8Array, describe: EnvelopeDescription 
   if (compression !== Compression.none && compression !== Compression.deflate)
     corrupt(describe, persistenceId, 'compression 0 or 1', compression);
   return { place, serializerId, manifest, compression, encryption, payload: bytes.subarray(at, at + payloadLength) };
+}
+
+/**
+ * Reads the common envelope (version 1 or 2, neither compressed nor encrypted) in place,
+ * inside a larger buffer: a replay reads every event of its page this way, without a view or
+ * a parts object per event. {@link read} says false for anything else, damaged bytes
+ * included: the caller then goes through {@link decodeEnvelope}, whose errors say what is wrong.
+ */
+export class PlainEnvelopeReader {
+  /** The place tag (undefined in a version 1 envelope). */
+  place: number | undefined;
+  serializerId = '';
+  manifest = '';
+  payloadStart = 0;
+  payloadEnd = 0;
+
+  /** True when `bytes[start, end)` is a plain envelope whose checksum matches; the fields then describe it. */
+  read(bytes: Buffer, start: number, end: number): boolean {
+    const crcAt = end - 4;
+    if (crcAt - start < 11 || bytes[start] !== MAGIC_0 || bytes[start + 1] !== MAGIC_1 || bytes[start + 3] !== 0) return false;
+    const version = bytes[start + 2];
+    let at = start + 4;
+    if (version === ENVELOPE_VERSION) {
+      this.place = bytes.readUInt32BE(at);
+      at += 4;
+    } else if (version === VERSION_WITHOUT_PLACE) {
+      this.place = undefined;
+    } else {
+      return false;
+    }
+    const idLength = bytes[at++] as number;
+    if (at + idLength + 2 > crcAt) return false;
+    const idAt = at;
+    at += idLength;
+    const manifestLength = bytes.readUInt16BE(at);
+    at += 2;
+    if (at + manifestLength + 4 > crcAt) return false;
+    const manifestAt = at;
+    at += manifestLength;
+    if (at + 4 + bytes.readUInt32BE(at) !== crcAt) return false;
+    if (bytes.readUInt32BE(crcAt) !== checksumRange(bytes, start, crcAt)) return false;
+    this.serializerId = serializerIdAt(bytes, idAt, idLength);
+    this.manifest = manifestLength === 0 ? '' : decoder.decode(bytes.subarray(manifestAt, manifestAt + manifestLength));
+    this.payloadStart = at + 4;
+    this.payloadEnd = crcAt;
+    return true;
+  }
 }
 
 /**

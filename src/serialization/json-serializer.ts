@@ -49,6 +49,21 @@ export class JsonSerializer implements Serializer {
   }
 }
 
+/**
+ * {@link JsonSerializer.fromBinary} of `bytes[start, end)`, read in place (a replay's page
+ * buffer). A lenient UTF-8 read replaces invalid bytes with U+FFFD; text holding one goes
+ * through the strict decoder, which tells a real U+FFFD from damage.
+ */
+export function jsonFromRange(serializer: JsonSerializer, bytes: Buffer, start: number, end: number, manifest: string): unknown {
+  if (end - start >= LARGE_BYTES) return serializer.fromBinary(bytes.subarray(start, end), manifest);
+  const text = bytes.toString('utf8', start, end);
+  if (text.includes('\uFFFD')) return serializer.fromBinary(bytes.subarray(start, end), manifest);
+  const parsed = JSON.parse(text);
+  if (manifest === '') return parsed;
+  if (manifest === TAGGED_JSON_MANIFEST) return fromTagged(parsed);
+  return serializer.fromBinary(bytes.subarray(start, end), manifest);
+}
+
 function textOf(bytes: Uint8Array): string {
   if (bytes.byteLength < LARGE_BYTES || !isAscii(bytes)) return decoder.decode(bytes);
   // All ASCII (the common case for JSON): a latin1 read is a plain copy, far cheaper than UTF-8 decoding.

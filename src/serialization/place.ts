@@ -27,14 +27,17 @@ function isPlaced(context: PlaceContext): context is PlaceContext & { persistenc
  * 0 when the context names no persistence id or sequence number (an unbound payload).
  */
 export function placeOf(context: PlaceContext): number {
-  if (!isPlaced(context)) return 0;
-  const what = context.what ?? 'value';
+  return isPlaced(context) ? placeTag(context.what ?? 'value', context.persistenceId, context.sequenceNr) : 0;
+}
+
+/** The place tag of a payload of kind `what` at `sequenceNr` of `persistenceId` (see {@link placeOf}). */
+export function placeTag(what: string, persistenceId: string, sequenceNr: number): number {
   let prefix = lastPrefix;
-  if (prefix.what !== what || prefix.persistenceId !== context.persistenceId) {
-    prefix = { what, persistenceId: context.persistenceId, crc: CRC32.str(`${what}\u0000${context.persistenceId}\u0000`) };
+  if (prefix.what !== what || prefix.persistenceId !== persistenceId) {
+    prefix = { what, persistenceId, crc: CRC32.str(`${what}\u0000${persistenceId}\u0000`) };
     lastPrefix = prefix;
   }
-  return CRC32.str(String(context.sequenceNr), prefix.crc) >>> 0 || 1;
+  return CRC32.str(String(sequenceNr), prefix.crc) >>> 0 || 1;
 }
 
 /** The place as text, authenticated with the payload when it is encrypted; '' when unbound. */

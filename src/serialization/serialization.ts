@@ -7,10 +7,10 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { CorruptDataError, ErrorCodes, InvalidArgumentError, isMementoError, SerializationError } from '../core/errors.js';
 import { BytesSerializer } from './bytes-serializer.js';
-import { Compression, decodeEnvelope, type EnvelopeParts, encodeEnvelope, encodeEnvelopeParts } from './envelope.js';
-import { JsonSerializer } from './json-serializer.js';
+import { Compression, decodeEnvelope, type EnvelopeParts, encodeEnvelope, encodeEnvelopeParts, PlainEnvelopeReader } from './envelope.js';
+import { JsonSerializer, jsonFromRange } from './json-serializer.js';
 import { loadMsgpackr, MessagePackSerializer } from './msgpack-serializer.js';
-import { formatPlace, placeOf, placeText } from './place.js';
+import { formatPlace, placeOf, placeTag, placeText } from './place.js';
 import type { Serializer } from './serializer.js';
 import { UnrepresentableValueError } from './tagged-json.js';
 
@@ -104,6 +104,7 @@ export class Serialization {
   readonly #compressionLevel: number;
   readonly #keys = new Map<string, Buffer>();
   readonly #activeKeyId: string | undefined;
+  readonly #plain = new PlainEnvelopeReader();
 
   constructor(options: SerializationOptions = {}) {
     for (const serializer of [new JsonSerializer(), new MessagePackSerializer(), new BytesSerializer(), ...(options.serializers ?? [])]) {
@@ -298,6 +299,35 @@ export class Serialization {
         cause,
       });
     }
+  }
+
+  /**
+   * The value of the envelope at `bytes[start, end)` stored as `what` at `sequenceNr` of
+   * `persistenceId`: {@link deserialize} of that range, with the same checks and errors. The
+   * common envelope (JSON, neither compressed nor encrypted) is read in place, with no view
+   * or context object per payload: a replay reads every event of a page from one buffer.
+   */
+  deserializeAt(
+    bytes: Buffer,
+    start: number,
+    end: number,
+    persistenceId: string,
+    sequenceNr: number,
+    what: NonNullable<SerializationContext['what']>,
+  ): unknown {
+    const plain = this.#plain;
+    if (plain.read(bytes, start, end)) {
+      const { place, manifest } = plain;
+      const serializer = this.#serializers.get(plain.serializerId);
+      if (serializer instanceof JsonSerializer && (!place || place === placeTag(what, persistenceId, sequenceNr))) {
+        try {
+          return jsonFromRange(serializer, bytes, plain.payloadStart, plain.payloadEnd, manifest);
+        } catch {
+          // The slow path below fails the same way and reports it as deserialize does.
+        }
+      }
+    }
+    return this.deserialize(bytes.subarray(start, end), { persistenceId, sequenceNr, what }).value;
   }
 
   /**

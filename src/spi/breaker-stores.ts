@@ -25,19 +25,30 @@ export function breakerJournal(journal: Journal, breaker: CircuitBreaker): Journ
         let outcome: ReturnType<CircuitBreaker['begin']> | undefined;
         let inner: AsyncIterator<PersistentRepr> | undefined;
         return {
-          async next() {
-            if (!inner) {
-              outcome = breaker.begin('journal.replay', persistenceId);
-              inner = journal.replay(persistenceId, from, to, max)[Symbol.asyncIterator]();
-            }
+          // No async function: its await would add promise steps to every event of a replay.
+          next() {
+            let result: Promise<IteratorResult<PersistentRepr>>;
             try {
-              const result = await inner.next();
-              if (result.done) outcome?.succeeded();
-              return result;
+              if (!inner) {
+                // An open circuit throws here, before the replay starts: a rejection, as from an async next().
+                outcome = breaker.begin('journal.replay', persistenceId);
+                inner = journal.replay(persistenceId, from, to, max)[Symbol.asyncIterator]();
+              }
+              result = inner.next();
             } catch (error) {
               outcome?.failed(error);
-              throw error;
+              return Promise.reject(error);
             }
+            return result.then(
+              (step) => {
+                if (step.done) outcome?.succeeded();
+                return step;
+              },
+              (error: unknown) => {
+                outcome?.failed(error);
+                throw error;
+              },
+            );
           },
           async return() {
             outcome?.succeeded();

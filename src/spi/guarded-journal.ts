@@ -100,7 +100,7 @@ export class GuardedJournal extends GuardedStore<JournalCore> implements Queryab
         durationMs: performance.now() - started,
       });
     const events = this.core.replay(persistenceId, bounds);
-    if (events instanceof PagedIterable) return (events as PagedIterable<unknown, PersistentRepr>).iterate(report);
+    if (events instanceof PagedIterable) return (events as PagedIterable<PersistentRepr>).iterate(report);
     return counted(events, report)[Symbol.asyncIterator]();
   }
 

@@ -7,8 +7,12 @@
  * of a driver value per column and row. The stored form is unchanged.
  * @module
  */
+import { stampStoredSize } from '../core/encoded-size.js';
 import { CorruptDataError } from '../core/errors.js';
+import type { PersistentRepr } from '../core/persistent-repr.js';
+import type { Serialization } from '../serialization/serialization.js';
 import type { StoredEvent } from './journal-support.js';
+import type { ItemPage } from './paged-iterable.js';
 
 /**
  * A page as one row: row count, concatenated payloads, concatenated metadata, the dense
@@ -108,3 +112,148 @@ function sortPage(events: StoredEvent[], orderings: number[], key: 'sequenceNr' 
   const order = keys.map((_, index) => index).sort((a, b) => (keys[a] as number) - (keys[b] as number));
   return { events: order.map((index) => events[index] as StoredEvent), orderings: order.map((index) => orderings[index] as number) };
 }
+
+const NO_BYTES = Buffer.alloc(0);
+
+/**
+ * A packed replay page of one persistence id, decoding each event straight from the page's
+ * buffer as it is asked for (what `unpackPage` then `decodeEvent` return, without the stored
+ * event and the views in between). The page's framing is checked whole when it is made, as
+ * `unpackPage` does; an event's envelope when that event is read.
+ */
+export class PackedReplayPage implements ItemPage<PersistentRepr> {
+  readonly length: number;
+  readonly #persistenceId: string;
+  readonly #serialization: Serialization;
+  readonly #numbers: number[];
+  /** Where each row's payload starts, in stored order; the last entry is the end of the last. */
+  readonly #starts: number[];
+  readonly #payloads: Buffer;
+  readonly #metadata: Buffer;
+  /** Per stored row, its optional columns and where its metadata starts; undefined when no row has any. */
+  readonly #sparse: (SparseColumns | undefined)[] | undefined;
+  readonly #metadataStarts: number[] | undefined;
+  /** Stored row of each index, when the rows did not come in sequence order. */
+  readonly #order: number[] | undefined;
+
+  constructor(row: PackedPageRow, persistenceId: string, serialization: Serialization) {
+    const [count, payloads, metadata, dense, sparseJson] = row;
+    this.#persistenceId = persistenceId;
+    this.#serialization = serialization;
+    this.#payloads = toBuffer(payloads);
+    this.#metadata = toBuffer(metadata);
+    if (count === 0 || dense === null) {
+      this.length = 0;
+      this.#numbers = [];
+      this.#starts = [0];
+      return;
+    }
+    this.length = count;
+    const numbers = JSON.parse(`[${dense}]`) as number[];
+    const sparse = JSON.parse(sparseJson) as SparseColumns[];
+    const starts: number[] = new Array(count + 1);
+    const payloadBytes = this.#payloads.length;
+    let payloadAt = 0;
+    let sorted = true;
+    let previous = Number.NEGATIVE_INFINITY;
+    for (let index = 0, at = 0; index < count; index++, at += 3) {
+      starts[index] = payloadAt;
+      payloadAt += numbers[at + 2] as number;
+      if (payloadAt > payloadBytes) throw truncated(persistenceId, payloadAt, payloadBytes);
+      const sequenceNr = numbers[at] as number;
+      if (sequenceNr < previous) sorted = false;
+      previous = sequenceNr;
+    }
+    starts[count] = payloadAt;
+    if (sparse.length > 0) {
+      const columns: (SparseColumns | undefined)[] = new Array(count);
+      const metadataStarts: number[] = new Array(count);
+      let nextSparse = 0;
+      let metadataAt = 0;
+      for (let index = 0; index < count; index++) {
+        metadataStarts[index] = metadataAt;
+        const candidate = sparse[nextSparse];
+        if (candidate === undefined || candidate[0] !== numbers[index * 3]) continue;
+        columns[index] = candidate;
+        nextSparse++;
+        const metadataLength = candidate[4];
+        if (metadataLength !== null) {
+          metadataAt += metadataLength;
+          if (metadataAt > this.#metadata.length) throw truncated(persistenceId, metadataAt, this.#metadata.length);
+        }
+      }
+      if (nextSparse !== sparse.length) throw unmatched(persistenceId, sparse.length - nextSparse);
+      this.#sparse = columns;
+      this.#metadataStarts = metadataStarts;
+    }
+    if (payloadAt !== payloadBytes) throw truncated(persistenceId, payloadAt, payloadBytes);
+    this.#numbers = numbers;
+    this.#starts = starts;
+    if (!sorted) {
+      this.#order = Array.from({ length: count }, (_, index) => index).sort(
+        (a, b) => (numbers[a * 3] as number) - (numbers[b * 3] as number),
+      );
+    }
+  }
+
+  /** The sequence number of the page's last event (in sequence order); 0 when empty. */
+  get lastSequenceNr(): number {
+    if (this.length === 0) return 0;
+    const row = this.#order === undefined ? this.length - 1 : (this.#order[this.length - 1] as number);
+    return this.#numbers[row * 3] as number;
+  }
+
+  /** The largest stored row (payload plus metadata) of the page. */
+  get largestRow(): number {
+    let largest = 0;
+    for (let row = 0; row < this.length; row++) {
+      let bytes = (this.#starts[row + 1] as number) - (this.#starts[row] as number);
+      const metadataLength = this.#sparse?.[row]?.[4];
+      if (metadataLength != null) bytes += metadataLength;
+      if (bytes > largest) largest = bytes;
+    }
+    return largest;
+  }
+
+  item(index: number): PersistentRepr {
+    const row = this.#order === undefined ? index : (this.#order[index] as number);
+    const persistenceId = this.#persistenceId;
+    const sequenceNr = this.#numbers[row * 3] as number;
+    const start = this.#starts[row] as number;
+    const end = this.#starts[row + 1] as number;
+    const repr: { -readonly [K in keyof PersistentRepr]: PersistentRepr[K] } = {
+      persistenceId,
+      sequenceNr,
+      timestamp: this.#numbers[row * 3 + 1] as number,
+      event: this.#serialization.deserializeAt(this.#payloads, start, end, persistenceId, sequenceNr, 'event'),
+    };
+    const columns = this.#sparse?.[row];
+    // The same fields, in the same order, as decodeEvent gives a stored event.
+    if (columns !== undefined) {
+      const [, manifest, writerId, tags, metadataLength] = columns;
+      if (manifest != null) repr.manifest = manifest;
+      if (tags != null) {
+        const parsed = JSON.parse(tags) as string[];
+        if (parsed.length > 0) repr.tags = parsed;
+      }
+      if (writerId != null) repr.writerId = writerId;
+      if (metadataLength != null) {
+        const metadataAt = (this.#metadataStarts as number[])[row] as number;
+        repr.metadata = this.#serialization.deserializeAt(
+          this.#metadata,
+          metadataAt,
+          metadataAt + metadataLength,
+          persistenceId,
+          sequenceNr,
+          'event metadata',
+        ) as Record<string, unknown>;
+      }
+    }
+    // The envelope's size, as `snapshotEveryBytes` measures an event: recovery reports it as bytes read.
+    stampStoredSize(repr, end - start);
+    return repr;
+  }
+}
+
+const toBuffer = (bytes: Uint8Array | null): Buffer =>
+  bytes === null ? NO_BYTES : Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);

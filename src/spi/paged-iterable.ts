@@ -9,6 +9,35 @@
 /** Fetches the next page; `undefined` or an empty page ends the iteration. */
 export type PageSource<P> = () => readonly P[] | undefined | Promise<readonly P[] | undefined>;
 
+/**
+ * A page that turns its own entries into items, by index (in order, each once): a packed
+ * journal page decodes each event straight from its buffer, with no entry object between.
+ */
+export interface ItemPage<T> {
+  readonly length: number;
+  item(index: number): T;
+}
+
+/** Fetches the next {@link ItemPage}; `undefined` or an empty page ends the iteration. */
+export type ItemPageSource<T> = () => ItemPage<T> | undefined | Promise<ItemPage<T> | undefined>;
+
+/** An array page whose entries `item` maps. */
+class MappedPage<P, T> implements ItemPage<T> {
+  readonly length: number;
+  readonly #entries: readonly P[];
+  readonly #item: (entry: P) => T;
+
+  constructor(entries: readonly P[], item: (entry: P) => T) {
+    this.length = entries.length;
+    this.#entries = entries;
+    this.#item = item;
+  }
+
+  item(index: number): T {
+    return this.#item(this.#entries[index] as P);
+  }
+}
+
 const DONE: IteratorReturnResult<undefined> = Object.freeze({ done: true, value: undefined });
 
 /** Told once when an iteration ends (read through, stopped early or failed), with the items handed out. */
@@ -19,8 +48,17 @@ export type IterationEnd = (count: number) => void;
  * fetched at the first `next()` (so argument errors surface there, as with a generator); an
  * error from `nextPage` or `item` rejects that `next()` and ends the iteration.
  */
-export function pagedIterable<P, T>(nextPage: PageSource<P>, item: (entry: P) => T): PagedIterable<P, T> {
-  return new PagedIterable(nextPage, item);
+export function pagedIterable<P, T>(nextPage: PageSource<P>, item: (entry: P) => T): PagedIterable<T> {
+  const mapped = (page: readonly P[] | undefined) => (page === undefined ? undefined : new MappedPage(page, item));
+  return new PagedIterable(() => {
+    const page = nextPage();
+    return page instanceof Promise ? page.then(mapped) : mapped(page);
+  });
+}
+
+/** {@link pagedIterable} over pages that make their own items. */
+export function pagedItems<T>(nextPage: ItemPageSource<T>): PagedIterable<T> {
+  return new PagedIterable(nextPage);
 }
 
 /**
@@ -28,18 +66,16 @@ export function pagedIterable<P, T>(nextPage: PageSource<P>, item: (entry: P) =>
  * (the journal guard's replay timing) calls {@link PagedIterable.iterate} instead of wrapping
  * it in a generator, so it adds no step per item.
  */
-export class PagedIterable<P, T> implements AsyncIterable<T> {
-  readonly #nextPage: PageSource<P>;
-  readonly #item: (entry: P) => T;
+export class PagedIterable<T> implements AsyncIterable<T> {
+  readonly #nextPage: ItemPageSource<T>;
 
-  constructor(nextPage: PageSource<P>, item: (entry: P) => T) {
+  constructor(nextPage: ItemPageSource<T>) {
     this.#nextPage = nextPage;
-    this.#item = item;
   }
 
   /** An iterator over the items; `onEnd` is told once when it ends. */
   iterate(onEnd?: IterationEnd): AsyncIterator<T, undefined> {
-    return new PagedIterator(this.#nextPage, this.#item, onEnd);
+    return new PagedIterator(this.#nextPage, onEnd);
   }
 
   [Symbol.asyncIterator](): AsyncIterator<T, undefined> {
@@ -47,20 +83,25 @@ export class PagedIterable<P, T> implements AsyncIterable<T> {
   }
 }
 
-class PagedIterator<P, T> implements AsyncIterator<T, undefined> {
-  readonly #nextPage: PageSource<P>;
-  readonly #item: (entry: P) => T;
+const EMPTY: ItemPage<never> = {
+  length: 0,
+  item() {
+    throw new RangeError('empty page');
+  },
+};
+
+class PagedIterator<T> implements AsyncIterator<T, undefined> {
+  readonly #nextPage: ItemPageSource<T>;
   readonly #onEnd: IterationEnd | undefined;
-  #page: readonly P[] = [];
+  #page: ItemPage<T> = EMPTY;
   #index = 0;
   #count = 0;
   #finished = false;
   // A fetch in flight: calls made meanwhile wait for it rather than fetch the same page again.
   #fetching: Promise<void> | undefined;
 
-  constructor(nextPage: PageSource<P>, item: (entry: P) => T, onEnd: IterationEnd | undefined) {
+  constructor(nextPage: ItemPageSource<T>, onEnd: IterationEnd | undefined) {
     this.#nextPage = nextPage;
-    this.#item = item;
     this.#onEnd = onEnd;
   }
 
@@ -86,7 +127,7 @@ class PagedIterator<P, T> implements AsyncIterator<T, undefined> {
         }
         this.#accept(page);
       }
-      const value = this.#item(this.#page[this.#index++] as P);
+      const value = this.#page.item(this.#index++);
       this.#count++;
       return Promise.resolve({ done: false, value });
     } catch (error) {
@@ -101,7 +142,7 @@ class PagedIterator<P, T> implements AsyncIterator<T, undefined> {
     return Promise.resolve(DONE);
   }
 
-  #accept(page: readonly P[] | undefined): void {
+  #accept(page: ItemPage<T> | undefined): void {
     if (page === undefined || page.length === 0) {
       this.#finish();
       return;
@@ -113,7 +154,7 @@ class PagedIterator<P, T> implements AsyncIterator<T, undefined> {
   #finish(): void {
     const first = !this.#finished;
     this.#finished = true;
-    this.#page = [];
+    this.#page = EMPTY;
     this.#index = 0;
     if (first) this.#onEnd?.(this.#count);
   }

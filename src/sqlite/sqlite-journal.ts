@@ -8,9 +8,9 @@ import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
 import type { Serialization } from '../serialization/serialization.js';
 import type { JournalCapabilities } from '../spi/capabilities.js';
 import { GuardedJournal, type JournalCore } from '../spi/guarded-journal.js';
-import { checkRecordedHighest, decodeEvent, type ReplayBounds, type StoredEvent } from '../spi/journal-support.js';
-import { type PackedPageRow, type UnpackedPage, unpackPage } from '../spi/packed-event-pages.js';
-import { pagedIterable } from '../spi/paged-iterable.js';
+import { checkRecordedHighest, decodeEvent, type ReplayBounds } from '../spi/journal-support.js';
+import { type PackedPageRow, PackedReplayPage, type UnpackedPage, unpackPage } from '../spi/packed-event-pages.js';
+import { pagedItems } from '../spi/paged-iterable.js';
 import { type ChangeListener, ChangeListeners, type OrderedEvent, type OrderingFilter } from '../spi/queryable-journal.js';
 import type { SqliteConnection } from './connection.js';
 import { PageSizer } from './event-pages.js';
@@ -109,25 +109,25 @@ class SqliteJournalCore implements JournalCore {
     const sizer = new PageSizer(this.#pageSize);
     let { from: next, max: remaining } = bounds;
     let ended = false;
-    const nextPage = (): readonly StoredEvent[] | undefined => {
+    const nextPage = (): PackedReplayPage | undefined => {
       while (!ended && remaining > 0 && next <= bounds.to) {
         // Re-checked per page: the store may be closed while a consumer is mid-stream.
         const connection = this.#connection.get('replay', persistenceId);
         const rows = Math.min(sizer.limit, remaining);
         const from = next;
-        const page = this.#readPage(connection, sizer, 'journal.replay', persistenceId, () =>
+        const packed = this.#readPacked(connection, sizer, 'journal.replay', persistenceId, () =>
           connection.rawStatement(selectPage).get(persistenceId, from, bounds.to, rows),
         );
-        if (page === undefined) continue;
-        const { events } = page;
-        remaining -= events.length;
-        if (events.length < rows) ended = true;
-        else next = (events[events.length - 1] as StoredEvent).sequenceNr + 1;
-        if (events.length > 0) return events;
+        if (packed === undefined) continue;
+        const page = new PackedReplayPage(packed, persistenceId, this.#serialization);
+        remaining -= page.length;
+        if (page.length < rows) ended = true;
+        else next = page.lastSequenceNr + 1;
+        if (page.length > 0) return page;
       }
       return undefined;
     };
-    return pagedIterable(nextPage, (stored) => decodeEvent(stored, this.#serialization));
+    return pagedItems(nextPage);
   }
 
   /**
@@ -141,6 +141,18 @@ class SqliteJournalCore implements JournalCore {
     persistenceId: string | undefined,
     query: () => unknown,
   ): UnpackedPage | undefined {
+    const packed = this.#readPacked(connection, sizer, operation, persistenceId, query);
+    return packed && unpackPage(packed, persistenceId === undefined ? 'ordering' : 'sequenceNr', persistenceId);
+  }
+
+  /** {@link #readPage} before unpacking: the packed row. */
+  #readPacked(
+    connection: SqliteConnection,
+    sizer: PageSizer,
+    operation: string,
+    persistenceId: string | undefined,
+    query: () => unknown,
+  ): PackedPageRow | undefined {
     let packed: PackedPageRow;
     try {
       packed = query() as PackedPageRow;
@@ -149,7 +161,7 @@ class SqliteJournalCore implements JournalCore {
       throw connection.failure(error, operation, persistenceId);
     }
     sizer.record(packed[0], (packed[1]?.length ?? 0) + (packed[2]?.length ?? 0));
-    return unpackPage(packed, persistenceId === undefined ? 'ordering' : 'sequenceNr', persistenceId);
+    return packed;
   }
 
   /** Reads the kept highest sequence number, which survives deleteTo; CorruptDataError when rows lie beyond it. */

@@ -115,6 +115,37 @@ describe('PostgresJournal', () => {
     await journal.close();
   });
 
+  it('hands a slow consumer every page in turn, however many prefetches completed meanwhile', async () => {
+    const queries: string[] = [];
+    const spy = spyPool(pg.pool, queries);
+    let answered = 0;
+    let wake: (() => void) | undefined;
+    const pool = {
+      ...spy,
+      query: async <R>(text: string, values?: unknown[]) => {
+        const result = await spy.query<R>(text, values);
+        answered++;
+        wake?.();
+        return result;
+      },
+    };
+    const untilAnswered = async (count: number) => {
+      while (answered < count) await new Promise<void>((resolve) => (wake = resolve));
+    };
+    const journal = new PostgresJournal({ pool, schema: pg.schema, replayPageSize: 7 });
+    const pid = id('slow-consumer');
+    expect(await journal.write([atomicWrite(pid, ...Array.from({ length: 30 }, (_, i) => i + 1))])).toEqual([undefined]);
+    answered = 0;
+    const seen: number[] = [];
+    for await (const repr of journal.replay(pid, 1, Number.POSITIVE_INFINITY)) {
+      // Holds the first page until the second and third pages' queries have answered.
+      if (repr.sequenceNr === 1) await untilAnswered(3);
+      seen.push(repr.sequenceNr);
+    }
+    expect(seen).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    await journal.close();
+  });
+
   it('stops a page before a row over its share of the byte budget, and carries that row first in the next page', async () => {
     const queries: string[] = [];
     const journal = new PostgresJournal({ pool: spyPool(pg.pool, queries), schema: pg.schema, replayPageSize: 10, replayPageBytes: 4000 });

@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { checksum } from '../../src/serialization/checksum.js';
+import { checksum, checksumRange } from '../../src/serialization/checksum.js';
 import { propertyRuns } from '../support/property-runs.js';
 
 // Sizes on both sides of the switch from the JS table to zlib's native loop.
@@ -27,9 +27,22 @@ describe('checksum', () => {
     );
   });
 
+  it('computes the same checksum over a range of a larger buffer, continued or not', () => {
+    fc.assert(
+      fc.property(bytes, bytes, bytes, fc.boolean(), (before, range, after, continued) => {
+        const whole = Buffer.concat([before, range, after]);
+        const previous = continued ? checksum(before) : 0;
+        const expected = checksum(range, previous);
+        expect(checksumRange(whole, before.length, before.length + range.length, previous)).toBe(expected);
+      }),
+      { numRuns: propertyRuns(2000) },
+    );
+  });
+
   it('matches the standard check value', () => {
     // CRC-32/ISO-HDLC of the ASCII digits 1-9.
     expect(checksum(Buffer.from('123456789'))).toBe(0xcbf43926);
     expect(checksum(Buffer.alloc(0))).toBe(0);
+    expect(checksumRange(Buffer.from('x123456789y'), 1, 10)).toBe(0xcbf43926);
   });
 });

@@ -391,3 +391,43 @@ describe('envelope parts', () => {
     );
   });
 });
+
+describe('deserializeAt (a payload read in place, as replay pages do)', () => {
+  const serialization = new Serialization();
+  const inPage = (envelope: Uint8Array) => Buffer.concat([Buffer.from('before'), envelope, Buffer.from('after')]);
+  const at = (page: Buffer, envelope: Uint8Array) => [page, 6, 6 + envelope.length] as const;
+  const outcome = (read: () => unknown) => {
+    try {
+      return { value: read() };
+    } catch (error) {
+      return { error: `${(error as Error).constructor.name}: ${(error as Error).message}` };
+    }
+  };
+
+  it('reads what deserialize reads, and fails the same way, for any damage to any byte', () => {
+    const envelopes = [
+      serialization.serialize({ note: 'plain \uFFFD text', n: 1 }, context),
+      serialization.serialize({ when: new Date(0), items: new Map([[1, 2]]) }, context),
+      new Serialization({ encryption: { keys: { k: randomBytes(32) }, activeKeyId: 'k' } }).serialize({ secret: 1 }, context),
+      new Serialization({ compression: { thresholdBytes: 1 } }).serialize({ long: 'x'.repeat(200) }, context),
+      serialization.serialize({ placed: 'elsewhere' }, { ...context, sequenceNr: 4 }),
+    ];
+    for (const envelope of envelopes) {
+      for (let index = -1; index < envelope.length; index++) {
+        const damaged = Buffer.from(envelope);
+        if (index >= 0) damaged[index] = (damaged[index] as number) ^ 0x80;
+        const [page, start, end] = at(inPage(damaged), damaged);
+        expect(outcome(() => serialization.deserializeAt(page, start, end, 'order-7', 3, 'event'))).toEqual(
+          outcome(() => serialization.deserialize(damaged, context).value),
+        );
+      }
+    }
+  });
+
+  it('rejects a JSON payload that is not valid UTF-8 under a valid checksum, naming the event', () => {
+    const encoded = encodeEnvelope({ serializerId: 'json', manifest: '', compression: 0, payload: Buffer.from([0x22, 0xff, 0x22]) });
+    const [page, start, end] = at(inPage(encoded), encoded);
+    expect(() => serialization.deserializeAt(page, start, end, 'order-7', 3, 'event')).toThrow(/event 3 of "order-7"/);
+    expect(() => serialization.deserializeAt(page, start, end, 'order-7', 3, 'event')).toThrow(CorruptDataError);
+  });
+});
