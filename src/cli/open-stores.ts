@@ -268,7 +268,16 @@ async function openSnapshotStore(
     client.destroy();
     throw unavailable(location.url, error);
   }
-  const store = new s3.S3SnapshotStore({ bucket: location.bucket, prefix: location.prefix, client, serialization, logger: QUIET });
+  // An inspection tool must see the bucket as it is: the listing leads, so an object damaged
+  // or replaced behind the store's back shows up even while the id's head still copies it.
+  const store = new s3.S3SnapshotStore({
+    bucket: location.bucket,
+    prefix: location.prefix,
+    client,
+    serialization,
+    logger: QUIET,
+    headAsIndex: false,
+  });
   return {
     store,
     close: async () => {
