@@ -67,18 +67,25 @@ class DynamoDbDurableStateCore implements DurableStateStoreCore<PreparedItem> {
 
   /** Strongly consistent. */
   async get(persistenceId: string): Promise<DurableStateRecord> {
-    const ready = await this.#connection.ready('get', persistenceId);
-    let item: Item | undefined;
+    const item = await this.#readItem('get', persistenceId);
+    return item ? this.#decodeValue(item, persistenceId) : { value: null, revision: 0 };
+  }
+
+  /** The id's item, read strongly consistent, a failure named after `operation`. */
+  async #readItem(operation: 'get' | 'readStored', persistenceId: string): Promise<Item | undefined> {
+    const ready = await this.#connection.ready(operation, persistenceId);
     try {
-      item = await this.#read(ready, persistenceId);
+      return await this.#read(ready, persistenceId);
     } catch (error) {
-      throw this.#connection.failure(error, 'durableState.get', persistenceId);
+      throw this.#connection.failure(error, `durableState.${operation}`, persistenceId);
     }
-    if (!item) return { value: null, revision: 0 };
+  }
+
+  /** The revision and decoded value an item holds. */
+  #decodeValue(item: Item, persistenceId: string): DurableStateRecord {
     const revision = readNumber(item, Attribute.revision, persistenceId);
     const payload = readOptionalBinary(item, Attribute.payload, persistenceId);
-    const value = decodeState(payload ?? null, persistenceId, revision, this.#serialization);
-    return { value, revision };
+    return { value: decodeState(payload ?? null, persistenceId, revision, this.#serialization), revision };
   }
 
   async #read(ready: Ready, persistenceId: string): Promise<Item | undefined> {
@@ -104,21 +111,9 @@ class DynamoDbDurableStateCore implements DurableStateStoreCore<PreparedItem> {
 
   /** Strongly consistent; the time is the restored one when a restore kept it. */
   async readStored(persistenceId: string): Promise<StoredDurableState | null> {
-    const ready = await this.#connection.ready('readStored', persistenceId);
-    let item: Item | undefined;
-    try {
-      item = await this.#read(ready, persistenceId);
-    } catch (error) {
-      throw this.#connection.failure(error, 'durableState.readStored', persistenceId);
-    }
+    const item = await this.#readItem('readStored', persistenceId);
     if (!item) return null;
-    const revision = readNumber(item, Attribute.revision, persistenceId);
-    const value = decodeState(
-      readOptionalBinary(item, Attribute.payload, persistenceId) ?? null,
-      persistenceId,
-      revision,
-      this.#serialization,
-    );
+    const { revision, value } = this.#decodeValue(item, persistenceId);
     const timestamp = readOptionalNumber(item, Attribute.changedAt, persistenceId) ?? readNumber(item, Attribute.writtenAt, persistenceId);
     return { persistenceId, revision, value, tag: readOptionalString(item, Attribute.tag, persistenceId), timestamp };
   }
