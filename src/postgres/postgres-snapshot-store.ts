@@ -115,7 +115,8 @@ class PostgresSnapshotCore implements SnapshotStoreCore<PreparedRow> {
       const page = pages[at];
       if (page === undefined) continue;
       // The payload column is NOT NULL: null here means the batch left a large row out.
-      pages[at] = row.payload === null ? undefined : [...page, row];
+      if (row.payload === null) pages[at] = undefined;
+      else page.push(row);
     }
     return pages;
   }
