@@ -87,6 +87,8 @@ async function readInto(body: AsyncIterable<Uint8Array>, length: number | undefi
 export async function runSnapshotScenario(settings: BenchSettings): Promise<ScenarioResult> {
   const { log } = settings;
   const rounds = settings.snapshotRounds;
+  const sizes = SIZES.filter((size) => settings.snapshotSizes.includes(size.bytes));
+  if (sizes.length === 0) throw new Error(`--snapshot-sizes: none of ${settings.snapshotSizes.join(', ')} is one of ${SIZES.map((s) => s.bytes).join(', ')}`);
   const memento = await loadMemento();
   const sqlite = await loadSqlite();
   const postgres = await loadPostgres();
@@ -137,7 +139,7 @@ export async function runSnapshotScenario(settings: BenchSettings): Promise<Scen
     const pgPrune = `DELETE FROM "${schema}".raw_snapshots WHERE persistence_id = $1 AND sequence_nr < $2`;
 
     for (const kind of KINDS) {
-      for (const size of SIZES) {
+      for (const size of sizes) {
         const state =
           kind === 'bytes'
             ? new Uint8Array(randomBytes(size.bytes))
@@ -316,7 +318,7 @@ export async function runSnapshotScenario(settings: BenchSettings): Promise<Scen
   return {
     id: 'snapshots',
     title: 'Snapshot save and load',
-    settings: { sizes: SIZES.map((s) => s.label), kinds: KINDS, rounds, compression: false },
+    settings: { sizes: sizes.map((s) => s.label), kinds: KINDS, rounds, compression: false },
     rows,
     notes: [
       `Every row: ${rounds} rounds; in each round every contender of that state (ours and raw, save and load, every backend) runs once in a new random order, after an untimed warm-up round. min / median / max in brackets; "paired per round" is the median of the per-round ratios (both sides saw the same moment of the machine).`,
