@@ -88,7 +88,8 @@ export async function runSnapshotScenario(settings: BenchSettings): Promise<Scen
   const { log } = settings;
   const rounds = settings.snapshotRounds;
   const sizes = SIZES.filter((size) => settings.snapshotSizes.includes(size.bytes));
-  if (sizes.length === 0) throw new Error(`--snapshot-sizes: none of ${settings.snapshotSizes.join(', ')} is one of ${SIZES.map((s) => s.bytes).join(', ')}`);
+  if (sizes.length === 0)
+    throw new Error(`--snapshot-sizes: none of ${settings.snapshotSizes.join(', ')} is one of ${SIZES.map((s) => s.bytes).join(', ')}`);
   const memento = await loadMemento();
   const sqlite = await loadSqlite();
   const postgres = await loadPostgres();
