@@ -84,8 +84,10 @@ const NEVER_ABORTED = new AbortController().signal;
 export async function withRetry<T>(policy: RetryPolicy, attempt: (signal: AbortSignal) => Promise<T>, rules: RetryRules): Promise<T> {
   const started = performance.now();
   const timeout = Number.isFinite(policy.attemptTimeoutMs);
-  // An AbortController per attempt is a visible share of a fast read's CPU and garbage; an
-  // attempt that declares no parameter cannot see its signal, so without a timer it needs none.
+  // An AbortController per attempt is a visible share of a fast read's CPU and garbage. Only the
+  // attempt timer aborts it, so without a timer an attempt that declares no parameter (it cannot
+  // see the signal) gets the shared one; one that takes the signal still gets its own, since a
+  // driver may add a listener to it per request and a shared signal would collect them all.
   const signals = timeout || attempt.length > 0;
   for (let attempts = 1; ; attempts++) {
     const controller = signals ? new AbortController() : undefined;
