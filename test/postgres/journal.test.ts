@@ -182,6 +182,27 @@ describe('PostgresJournal', () => {
     await journal.close();
   });
 
+  it('cuts each payload of a batch out of the packed payloads, around a rejected write', async () => {
+    const seen: string[] = [];
+    const journal = new PostgresJournal({ pool: spyPool(pg.pool, seen), schema: pg.schema });
+    const sizes = [1, 70_000, 3, 0, 5000];
+    const ids = sizes.map((_, index) => id(`packed-${index}`));
+    const payload = (size: number, nr: number) => ({ nr, text: 'é€'.repeat(size) });
+    const writes = ids.map((pid, index) => ({
+      persistenceId: pid,
+      // The third write starts at 2: rejected, its payloads sit between accepted ones.
+      events: [1, 2].map((nr) => event(pid, index === 2 ? nr + 1 : nr, payload(sizes[index]! + nr, nr))),
+    }));
+    const results = await Promise.all(writes.map((write) => journal.write([write])));
+    expect(seen.filter((text) => text.startsWith('/* memento:write:'))).toHaveLength(1);
+    expect(results.map(([r]) => r === undefined)).toEqual([true, true, false, true, true]);
+    for (const [index, pid] of ids.entries()) {
+      const replayed = (await collect(journal.replay(pid, 1, Number.POSITIVE_INFINITY))).map((r) => r.event);
+      expect(replayed).toEqual(index === 2 ? [] : [payload(sizes[index]! + 1, 1), payload(sizes[index]! + 2, 2)]);
+    }
+    await journal.close();
+  });
+
   it('builds and ends its own pool from a connection string, but never ends an injected one', async () => {
     const owned = new PostgresJournal({ connectionString: PG_URL, schema: pg.schema });
     const pid = id('owned');
