@@ -47,6 +47,29 @@ describe('PostgresJournal', () => {
     await journal.close();
   });
 
+  it("sends one call's consecutive writes of an id in one statement, and answers a rejected run write by write", async () => {
+    const seen: string[] = [];
+    const journal = new PostgresJournal({ pool: spyPool(pg.pool, seen), schema: pg.schema });
+    const statements = () => seen.filter((text) => text.startsWith('/* memento:write:')).length;
+    const [a, b] = [id('run-a'), id('run-b')];
+    const writes = (pid: string, from: number) => Array.from({ length: 20 }, (_, i) => atomicWrite(pid, from + 2 * i, from + 2 * i + 1));
+    const results = await Promise.all([journal.write(writes(a, 1)), journal.write(writes(b, 1))]);
+    expect(results.flat()).toEqual(Array.from({ length: 40 }, () => undefined));
+    expect(statements()).toBe(1);
+    expect(await journal.highestSequenceNr(a)).toBe(40);
+    // The first write repeats stored numbers: the run is rejected, then each write is answered on its own.
+    const before = statements();
+    const [again] = await journal.write([atomicWrite(a, 40, 41), atomicWrite(a, 42)]);
+    expect(statements() - before).toBe(3);
+    expect(isMementoError(again, ErrorCodes.concurrency)).toBe(true);
+    expect(await journal.highestSequenceNr(a)).toBe(40);
+    const mixed = await journal.write([atomicWrite(b, 40, 41), atomicWrite(b, 41, 42)]);
+    expect(isMementoError(mixed[0], ErrorCodes.concurrency)).toBe(true);
+    expect(mixed[1]).toBeUndefined();
+    expect((await collect(journal.replay(b, 39, Number.POSITIVE_INFINITY))).map((r) => r.sequenceNr)).toEqual([39, 40, 41, 42]);
+    await journal.close();
+  });
+
   it('lets exactly one of two journals on separate pools win the same sequence number', async () => {
     const other = await connect(4);
     const a = new PostgresJournal({ pool: pg.pool, schema: pg.schema });

@@ -115,9 +115,10 @@ function packedPayloads(writes: readonly AppendWrite[]): { payloads: Buffer; sta
 
 /**
  * The batch append: one call of `memento_append_packed` (migration 12), so one implicit
- * transaction and one round trip, whose plans the session keeps. `writes` must have
- * distinct persistence ids. Returns one row: `accepted` (ids whose events were inserted)
- * and `max_ordering`.
+ * transaction and one round trip, whose plans the session keeps. Writes of one id must be
+ * consecutive in sequence numbers and in call order: the id's writes are checked as one run,
+ * all stored or none. Returns one row: `accepted` (ids whose events were inserted) and
+ * `max_ordering`.
  */
 export function appendEventsStatement(
   t: TableNames,
@@ -128,12 +129,21 @@ export function appendEventsStatement(
 ): Statement {
   const [ids, seqs, times, manifests, tags, writers, , metadata, writeIds] = eventColumns(writes, false);
   const { payloads, starts, lengths } = packedPayloads(writes);
+  // Each id's writes are checked as one run: from its first write's first number to its last write's last.
+  const runs = new Map<string, { first: number; last: number }>();
+  for (const write of writes) {
+    const first = write.rows[0]?.sequenceNr ?? 0;
+    const last = write.rows[write.rows.length - 1]?.sequenceNr ?? 0;
+    const run = runs.get(write.persistenceId);
+    if (run) run.last = last;
+    else runs.set(write.persistenceId, { first, last });
+  }
   const values: unknown[] = [
     JOURNAL_LOCK_CLASS,
     schema,
-    writes.map((w) => w.persistenceId),
-    writes.map((w) => w.rows[0]?.sequenceNr ?? 0),
-    writes.map((w) => w.rows[w.rows.length - 1]?.sequenceNr ?? 0),
+    [...runs.keys()],
+    [...runs.values()].map((run) => run.first),
+    [...runs.values()].map((run) => run.last),
     ids,
     seqs,
     times,
