@@ -274,7 +274,6 @@ export class AppendBatcher {
     try {
       await client.query(`/* ${marker} */ BEGIN`);
       inTransaction = true;
-      await run(lockJournalStatement(this.base.schema, marker));
       const advanced = await run(advanceStreamStatement(t, entry, marker));
       if (advanced.rows.length === 0) {
         await client.query('ROLLBACK');
@@ -282,6 +281,8 @@ export class AppendBatcher {
         await this.#report([entry], new Set());
         return;
       }
+      // After the stream's row lock, as the batch append takes them: one order, no deadlock between the two.
+      await run(lockJournalStatement(this.base.schema, marker));
       let maxOrdering = '0';
       for (let at = 0; at < entry.rows.length; at += MAX_EVENTS_PER_STATEMENT) {
         const chunk = { ...entry, rows: entry.rows.slice(at, at + MAX_EVENTS_PER_STATEMENT) };

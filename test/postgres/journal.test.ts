@@ -291,6 +291,36 @@ describe('PostgresJournal', () => {
     await journal.close();
   });
 
+  it('locks the streams rows of a batch before waiting for the journal lock, so only ordering allocation to commit is serialized', async () => {
+    const journal = new PostgresJournal({ pool: pg.pool, schema: pg.schema });
+    const pid = id('late-lock');
+    expect(await journal.write([atomicWrite(pid, 1)])).toEqual([undefined]);
+    const holder = await pg.pool.connect();
+    const probe = await pg.pool.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock($1::int, hashtext($2::text))', [JOURNAL_LOCK_CLASS, pg.schema]);
+      const written = journal.write([atomicWrite(pid, 2)]);
+      for (;;) {
+        const { rows } = await pg.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event = 'advisory' AND position($1 in query) > 0`,
+          [`"${pg.schema}".memento_append`],
+        );
+        if (rows[0]!.n > 0) break;
+      }
+      // The waiting statement already holds its id's streams row.
+      await expect(
+        probe.query(`SELECT 1 FROM "${pg.schema}".memento_journal_streams WHERE persistence_id = $1 FOR UPDATE NOWAIT`, [pid]),
+      ).rejects.toMatchObject({ code: '55P03' });
+      await holder.query('SELECT pg_advisory_unlock($1::int, hashtext($2::text))', [JOURNAL_LOCK_CLASS, pg.schema]);
+      expect(await written).toEqual([undefined]);
+    } finally {
+      probe.release();
+      holder.release(true);
+    }
+    expect(await journal.highestSequenceNr(pid)).toBe(2);
+    await journal.close();
+  });
+
   it('answers writes queued before close', async () => {
     const journal = new PostgresJournal({ pool: pg.pool, schema: pg.schema });
     const pid = id('closing');

@@ -1,9 +1,10 @@
 /**
  * The append statement: one statement (so one implicit transaction and one round trip)
- * for a whole batch of AtomicWrites to distinct ids. It takes the journal's advisory lock,
- * advances each id's highest sequence number only where the write starts at highest + 1
- * (clearing the time it was emptied, so a purge of emptied streams passes it by), inserts the events of exactly those writes, and notifies listeners. A write whose check
- * fails inserts nothing; the others are unaffected, so each write stays all-or-nothing.
+ * for a whole batch of AtomicWrites. It advances each id's highest sequence number only
+ * where the id's writes start at highest + 1 (clearing the time it was emptied, so a purge
+ * of emptied streams passes it by), then takes the journal's advisory lock, inserts the
+ * events of exactly those ids and notifies listeners. A write whose check fails inserts
+ * nothing; the others are unaffected, so each write stays all-or-nothing.
  * @module
  */
 import type { StoredEvent } from '../../../spi/journal-support.js';
@@ -138,12 +139,14 @@ export function appendEventsStatement(
     if (run) run.last = last;
     else runs.set(write.persistenceId, { first, last });
   }
+  // In id order, so concurrent statements of several processes lock streams rows in one order.
+  const order = [...runs.keys()].sort();
   const values: unknown[] = [
     JOURNAL_LOCK_CLASS,
     schema,
-    [...runs.keys()],
-    [...runs.values()].map((run) => run.first),
-    [...runs.values()].map((run) => run.last),
+    order,
+    order.map((id) => runs.get(id)?.first ?? 0),
+    order.map((id) => runs.get(id)?.last ?? 0),
     ids,
     seqs,
     times,

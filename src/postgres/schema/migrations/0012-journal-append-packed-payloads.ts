@@ -4,9 +4,14 @@
  * the function cuts out with `substring`. A `bytea[]` parameter travels as an array
  * literal with every payload hex-encoded: the driver escaped it byte by byte and the server
  * parsed and decoded it again, a cost per event on both sides of every batch; one `bytea`
- * is sent in binary and copied. Everything else (lock, highest + 1 check, insert, NOTIFY)
- * is version 11's. `memento_append` stays, so a process of the previous release keeps
- * working until it is replaced.
+ * is sent in binary and copied. And it takes the journal's advisory lock only after the
+ * highest + 1 check has advanced the ids' streams rows, just before the insert allocates
+ * orderings: the lock covers ordering allocation to commit, as readers by ordering need,
+ * while the streams rows' updates of statements in flight run side by side instead of one
+ * after another; the row locks already keep two writes of one id apart. Every writer takes
+ * the row locks before the journal lock (the per-write transaction does too). The rest
+ * (insert, NOTIFY) is version 11's. `memento_append` stays, so a process of the previous
+ * release keeps working until it is replaced.
  * @module
  */
 import type { Migration } from './migration.js';
@@ -25,7 +30,6 @@ CREATE OR REPLACE FUNCTION ${t.schema}.memento_append_packed(
   OUT accepted text[], OUT max_ordering bigint)
 LANGUAGE plpgsql AS $append$
 BEGIN
-  PERFORM pg_advisory_xact_lock(p_lock_class, hashtext(p_lock_key));
   WITH input AS (
     SELECT w.persistence_id, w.first_nr, w.last_nr FROM unnest(p_ids, p_firsts, p_lasts) AS w(persistence_id, first_nr, last_nr)
   ),
@@ -45,6 +49,7 @@ BEGIN
   IF cardinality(accepted) = 0 THEN
     RETURN;
   END IF;
+  PERFORM pg_advisory_xact_lock(p_lock_class, hashtext(p_lock_key));
   WITH appended AS (
     INSERT INTO ${t.journal} (persistence_id, sequence_nr, timestamp_ms, manifest, tags, writer_id, payload, metadata, write_id)
     SELECT e.persistence_id, e.sequence_nr, e.timestamp_ms, e.manifest,
