@@ -44,9 +44,7 @@ import { PostgresBase, type PostgresOptions } from './store-base.js';
 /** Options of {@link PostgresJournal}. */
 export type PostgresJournalOptions = PostgresOptions & {
   /**
-   * Most events fetched per replay query. The default keeps a page of typical events (about
-   * 100 bytes) under 1 MB as the packed row travels (payloads as hex): beyond that size the
-   * server spent several times more CPU per event on the same page (docs/performance.md).
+   * Most events fetched per replay query (one binary COPY of that many rows).
    * @default 4000
    */
   readonly replayPageSize?: number;
