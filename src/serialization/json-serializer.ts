@@ -14,7 +14,7 @@ import { fromTagged, needsTags, toTagged } from './tagged-json.js';
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 /** From this size on, TextEncoder beats Buffer.from, and ASCII is checked first (docs/performance.md). */
-const LARGE_BYTES = 64 * 1024;
+export const LARGE_BYTES = 64 * 1024;
 
 /** The manifest of payloads in the tagged form; plain JSON has ''. */
 export const TAGGED_JSON_MANIFEST = 'tagged';
@@ -32,13 +32,19 @@ export class JsonSerializer implements Serializer {
     return this.encode(value).bytes;
   }
 
-  /** One walk decides the form (and refuses what cannot round-trip), then one stringify. */
   encode(value: unknown): EncodedValue {
+    const { manifest, text } = this.encodeText(value);
+    return { manifest, bytes: jsonBytes(text) };
+  }
+
+  /**
+   * {@link encode} before the UTF-8 step: one walk decides the form (and refuses what cannot
+   * round-trip), then one stringify. An envelope can write the text in place.
+   */
+  encodeText(value: unknown): { manifest: string; text: string } {
     const tagged = needsTags(value);
     const text = JSON.stringify(tagged ? toTagged(value) : value) as string;
-    // Buffer.from wins for the short strings of events, TextEncoder for large ones.
-    const bytes = text.length < LARGE_BYTES ? Buffer.from(text, 'utf8') : encoder.encode(text);
-    return { manifest: tagged ? TAGGED_JSON_MANIFEST : '', bytes };
+    return { manifest: tagged ? TAGGED_JSON_MANIFEST : '', text };
   }
 
   fromBinary(bytes: Uint8Array, manifest = ''): unknown {
@@ -47,6 +53,11 @@ export class JsonSerializer implements Serializer {
     if (manifest === TAGGED_JSON_MANIFEST) return fromTagged(parsed);
     throw new TypeError(`unknown JSON manifest ${JSON.stringify(manifest)} (expected '' or '${TAGGED_JSON_MANIFEST}')`);
   }
+}
+
+/** The UTF-8 bytes of JSON text: Buffer.from wins for the short strings of events, TextEncoder for large ones. */
+export function jsonBytes(text: string): Uint8Array {
+  return text.length < LARGE_BYTES ? Buffer.from(text, 'utf8') : encoder.encode(text);
 }
 
 /**

@@ -6,6 +6,7 @@
  * @module
  */
 import CRC32 from 'crc-32';
+import { checksumRange } from './checksum.js';
 
 /** The parts of a serialization context that name a place. */
 export interface PlaceContext {
@@ -14,8 +15,12 @@ export interface PlaceContext {
   readonly what?: string | undefined;
 }
 
-// Events of one id are encoded one after the other: the CRC of "kind, id" is reused.
-let lastPrefix = { what: '', persistenceId: '', crc: 0 };
+// Every event of an id starts its place with the same "kind NUL id NUL": its CRC is computed
+// once per id, not per event (a group commit interleaves many ids, so one last-id cache misses).
+const MAX_PREFIXES = 4096;
+const prefixes = new Map<string, Map<string, number>>();
+/** The decimal digits of a sequence number, written right-aligned (no string per event). */
+const digits = new Uint8Array(24);
 
 /** True when the context names a place (a persistence id and a sequence number). */
 function isPlaced(context: PlaceContext): context is PlaceContext & { persistenceId: string; sequenceNr: number } {
@@ -32,12 +37,30 @@ export function placeOf(context: PlaceContext): number {
 
 /** The place tag of a payload of kind `what` at `sequenceNr` of `persistenceId` (see {@link placeOf}). */
 export function placeTag(what: string, persistenceId: string, sequenceNr: number): number {
-  let prefix = lastPrefix;
-  if (prefix.what !== what || prefix.persistenceId !== persistenceId) {
-    prefix = { what, persistenceId, crc: CRC32.str(`${what}\u0000${persistenceId}\u0000`) };
-    lastPrefix = prefix;
+  let ofKind = prefixes.get(what);
+  if (ofKind === undefined) {
+    ofKind = new Map();
+    prefixes.set(what, ofKind);
   }
-  return CRC32.str(String(sequenceNr), prefix.crc) >>> 0 || 1;
+  let prefix = ofKind.get(persistenceId);
+  if (prefix === undefined) {
+    prefix = CRC32.str(`${what}\u0000${persistenceId}\u0000`);
+    if (ofKind.size >= MAX_PREFIXES) ofKind.clear();
+    ofKind.set(persistenceId, prefix);
+  }
+  return placeOfNumber(sequenceNr, prefix) >>> 0 || 1;
+}
+
+/** CRC-32 of `String(sequenceNr)` continuing `prefix`; ASCII digits, so the same as of its UTF-8 bytes. */
+function placeOfNumber(sequenceNr: number, prefix: number): number {
+  if (!Number.isSafeInteger(sequenceNr) || sequenceNr < 0) return CRC32.str(String(sequenceNr), prefix);
+  let at = digits.length;
+  let rest = sequenceNr;
+  do {
+    digits[--at] = 48 + (rest % 10);
+    rest = Math.floor(rest / 10);
+  } while (rest > 0);
+  return checksumRange(digits, at, digits.length, prefix);
 }
 
 /** The place as text, authenticated with the payload when it is encrypted; '' when unbound. */
