@@ -17,12 +17,15 @@ import { checkRecordedHighest, decodeEvent, prepareWrite, type ReplayBounds, typ
 import { pagedItems } from '../spi/paged-iterable.js';
 import type { OrderedEvent, OrderingFilter } from '../spi/queryable-journal.js';
 import { AppendBatcher } from './append-batcher.js';
+import { copyOut, quoteLiteral } from './copy-out.js';
+import { CopyReplayPage } from './copy-page.js';
 import { NAME } from './errors.js';
 import { type AppendListener, type AppendNotifications, type PostgresListenOptions, storeNotifications } from './listen.js';
 import { attachBase, withPostgresBase } from './postgres-store.js';
 import { type BatchRequest, ReadBatcher } from './read-batcher.js';
-import { replayPages } from './replay-pages.js';
+import { packedReplayPage, type ReplayPage, replayPages } from './replay-pages.js';
 import {
+  copyEventPageSql,
   deleteEventsSql,
   type EventRow,
   highestSequenceNrBatchSql,
@@ -41,9 +44,7 @@ import { PostgresBase, type PostgresOptions } from './store-base.js';
 /** Options of {@link PostgresJournal}. */
 export type PostgresJournalOptions = PostgresOptions & {
   /**
-   * Most events fetched per replay query. The default keeps a page of typical events (about
-   * 100 bytes) under 1 MB as the packed row travels (payloads as hex): beyond that size the
-   * server spent several times more CPU per event on the same page (docs/performance.md).
+   * Most events fetched per replay query (one binary COPY of that many rows).
    * @default 4000
    */
   readonly replayPageSize?: number;
@@ -94,6 +95,8 @@ class PostgresJournalCore implements JournalCore {
   readonly #pageBytes: number;
   readonly #writer: AppendBatcher;
   readonly #highest: ReadBatcher<BatchRequest, number | Error>;
+  /** Set once the pool's clients turned out not to take a COPY (see copyOut). */
+  #copyUnsupported = false;
   /** The journal's one LISTEN connection, shared by its subscribers; none with `notifyChannel: false`. */
   readonly notifications: AppendNotifications | undefined;
 
@@ -148,14 +151,33 @@ class PostgresJournalCore implements JournalCore {
   }
 
   /**
-   * Pages of packed rows (see readEventPageSql), the next one fetched while this one is
-   * consumed; each event decoded as the consumer asks for it.
+   * Pages as binary COPY (see copyEventPageSql), the next one fetched while this one is
+   * consumed; each event decoded as the consumer asks for it. A pool whose clients cannot run
+   * a COPY (not `pg`'s) gets the packed text rows of readEventPageSql instead.
    */
   replay(persistenceId: string, bounds: ReplayBounds): AsyncIterable<PersistentRepr> {
-    const sql = readEventPageSql(this.#base.tables);
-    const fetch = async (values: unknown[]) => (await this.#base.read<PackedEventPageRow>('journal.replay', persistenceId, sql, values))[0];
-    const options = { pageSize: this.#pageSize, pageBytes: this.#pageBytes };
-    return pagedItems(replayPages(persistenceId, bounds, options, this.#base.serialization, fetch));
+    const base = this.#base;
+    const literal = quoteLiteral(persistenceId);
+    const packed = async (values: [string, number, number, number, number]) =>
+      packedReplayPage(
+        (await base.read<PackedEventPageRow>('journal.replay', persistenceId, readEventPageSql(base.tables), values))[0],
+        persistenceId,
+        base.serialization,
+      );
+    const fetch = async (values: [string, number, number, number, number]): Promise<ReplayPage> => {
+      if (this.#copyUnsupported) return packed(values);
+      const [, from, to, rows, bytesPerRow] = values;
+      const bytes = await copyOut(
+        base,
+        'journal.replay',
+        persistenceId,
+        copyEventPageSql(base.tables, literal, from, to, rows, bytesPerRow),
+      );
+      if (bytes !== undefined) return new CopyReplayPage(bytes, persistenceId, base.serialization);
+      this.#copyUnsupported = true;
+      return packed(values);
+    };
+    return pagedItems(replayPages(persistenceId, bounds, { pageSize: this.#pageSize, pageBytes: this.#pageBytes }, fetch));
   }
 
   /**

@@ -1,18 +1,27 @@
 /**
- * The pages of a PostgreSQL replay: each one packed query (see readEventPageSql), the next
- * one requested as soon as a page arrives so that it travels while this one is decoded.
- * Row limits adapt to the events' size so a page stays within the byte budget.
+ * The pages of a PostgreSQL replay: each one query (a binary COPY, see copyEventPageSql, or
+ * the packed text row of readEventPageSql), the next one requested as soon as a page arrives
+ * so that it travels while this one is decoded. Row limits adapt to the events' size so a
+ * page stays within the byte budget.
  * @module
  */
 import type { PersistentRepr } from '../core/persistent-repr.js';
 import type { Serialization } from '../serialization/serialization.js';
 import type { ReplayBounds } from '../spi/journal-support.js';
 import { type PackedPageRow, PackedReplayPage } from '../spi/packed-event-pages.js';
-import type { ItemPageSource } from '../spi/paged-iterable.js';
+import type { ItemPage, ItemPageSource } from '../spi/paged-iterable.js';
 import type { PackedEventPageRow } from './schema/journal/read-events.js';
 
-/** Runs the page query: `[persistenceId, from, to, rows, bytesPerRow]`. */
-export type FetchPackedPage = (values: [string, number, number, number, number]) => Promise<PackedEventPageRow | undefined>;
+/** A fetched page: its events, and what the next page's limits and start follow from. */
+export interface ReplayPage extends ItemPage<PersistentRepr> {
+  readonly lastSequenceNr: number;
+  readonly largestRow: number;
+  /** Stored bytes of the row the page stopped before for exceeding its share; null when not cut. */
+  readonly cutBytes: number | null;
+}
+
+/** Fetches one page: `[persistenceId, from, to, rows, bytesPerRow]` (`to` finite). */
+export type FetchReplayPage = (values: [string, number, number, number, number]) => Promise<ReplayPage>;
 
 /** Row limits and the per-row byte bound that keep a page within `pageBytes`. */
 class PageLimits {
@@ -45,30 +54,37 @@ class PageLimits {
 const toPacked = (row: PackedEventPageRow | undefined): PackedPageRow =>
   row === undefined ? [0, null, null, null, '[]', null] : [row.count, row.payloads, row.metadata, row.dense, row.sparse, null];
 
+/** The page of readEventPageSql's packed row. */
+export function packedReplayPage(row: PackedEventPageRow | undefined, persistenceId: string, serialization: Serialization): ReplayPage {
+  const page = new PackedReplayPage(toPacked(row), persistenceId, serialization) as PackedReplayPage & { cutBytes: number | null };
+  page.cutBytes = row?.cut_bytes ?? null;
+  return page;
+}
+
 /**
- * The pages of `persistenceId` within `bounds`, for `pagedItems`, each event decoded with
- * `serialization` as it is read. Each page is fetched while the one before it is consumed; a
+ * The pages of `persistenceId` within `bounds`, for `pagedItems`, each event decoded as it is
+ * read. Each page is fetched while the one before it is consumed; a
  * page in flight when the consumer stops is dropped.
  */
 export function replayPages(
   persistenceId: string,
   bounds: ReplayBounds,
   options: { readonly pageSize: number; readonly pageBytes: number },
-  serialization: Serialization,
-  fetch: FetchPackedPage,
+  fetch: FetchReplayPage,
 ): ItemPageSource<PersistentRepr> {
   const limits = new PageLimits(options.pageSize, options.pageBytes);
   let remaining = bounds.max;
   // Each loaded page carries the fetch of the one after it: a slow consumer then still gets
   // every page in turn, however many fetches completed meanwhile.
-  type Loaded = { readonly page: PackedReplayPage; readonly following: Promise<Loaded | undefined> | undefined } | undefined;
+  type Loaded = { readonly page: ReplayPage; readonly following: Promise<Loaded | undefined> | undefined } | undefined;
+  // Sequence numbers are safe integers: the largest one stands for a replay bounded by `Infinity`.
+  const to = Math.min(bounds.to, Number.MAX_SAFE_INTEGER);
   const load = async (from: number): Promise<Loaded> => {
     const rows = limits.rows(remaining);
-    const row = await fetch([persistenceId, from, bounds.to, rows, limits.bytesPerRow(rows)]);
-    const page = new PackedReplayPage(toPacked(row), persistenceId, serialization);
+    const page = await fetch([persistenceId, from, to, rows, limits.bytesPerRow(rows)]);
     if (page.length === 0) return undefined;
     remaining -= page.length;
-    const cut = row?.cut_bytes ?? null;
+    const cut = page.cutBytes;
     const last = page.lastSequenceNr;
     let following: Promise<Loaded> | undefined;
     // A page shorter than its limit and not cut reached the end of the range.

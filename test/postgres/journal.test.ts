@@ -143,13 +143,26 @@ describe('PostgresJournal', () => {
     const spy = spyPool(pg.pool, queries);
     let answered = 0;
     let wake: (() => void) | undefined;
+    // A page's COPY is a submittable on a pooled client: it has answered once pg hands it ReadyForQuery.
     const pool = {
       ...spy,
-      query: async <R>(text: string, values?: unknown[]) => {
-        const result = await spy.query<R>(text, values);
-        answered++;
-        wake?.();
-        return result;
+      connect: async () => {
+        const client = await spy.connect();
+        return {
+          ...client,
+          query: <R>(text: unknown, values?: unknown[]) => {
+            if (typeof text !== 'string') {
+              const copy = text as { handleReadyForQuery(): void };
+              const ready = copy.handleReadyForQuery.bind(copy);
+              copy.handleReadyForQuery = () => {
+                ready();
+                answered++;
+                wake?.();
+              };
+            }
+            return client.query<R>(text as string, values);
+          },
+        };
       },
     };
     const untilAnswered = async (count: number) => {

@@ -110,7 +110,8 @@ export function spyPool(pool: pg.Pool, seen: string[]): PgPool {
       const client = await pool.connect();
       return {
         query: <R>(text: string, values?: unknown[]) => {
-          seen.push(text);
+          // A replay page's COPY comes as pg's submittable object, which carries its text.
+          seen.push(typeof text === 'string' ? text : (text as { text: string }).text);
           return client.query(text, values) as unknown as Promise<PgQueryResult<R>>;
         },
         release: (destroy?: Error | boolean) => client.release(destroy),

@@ -69,3 +69,26 @@ FROM (
     AND sequence_nr < coalesce((SELECT sequence_nr FROM cut), 9223372036854775807)
   ORDER BY sequence_nr
 ) AS page`;
+
+/**
+ * The page of {@link readEventPageSql} (same range, same cut) as plain rows in sequence order,
+ * for `COPY (...) TO STDOUT (FORMAT binary)`: envelopes arrive as stored, each row's fields
+ * with their lengths (see src/postgres/copy-page.ts). COPY takes no parameters: `id` is a
+ * quoted literal, the numbers are integers. Every row carries the cut's size.
+ */
+export const copyEventPageSql = (t: TableNames, id: string, from: number, to: number, rows: number, bytesPerRow: number): string =>
+  `COPY (WITH range AS (
+  SELECT first, least(${to}::bigint, first + ${rows}::bigint - 1) AS last
+  FROM (SELECT min(sequence_nr) AS first FROM ${t.journal} WHERE persistence_id = ${id} AND sequence_nr >= ${from} AND sequence_nr <= ${to}) AS start
+), cut AS (
+  SELECT c.sequence_nr, octet_length(c.payload) + coalesce(octet_length(c.metadata), 0) AS bytes
+  FROM ${t.journal} c
+  WHERE c.persistence_id = ${id} AND c.sequence_nr > (SELECT first FROM range) AND c.sequence_nr <= (SELECT last FROM range)
+    AND octet_length(c.payload) + coalesce(octet_length(c.metadata), 0) > ${bytesPerRow}
+  ORDER BY c.sequence_nr LIMIT 1
+)
+SELECT sequence_nr, timestamp_ms, payload, metadata, manifest, writer_id, array_to_json(tags)::text, (SELECT bytes FROM cut)::int
+FROM ${t.journal}
+WHERE persistence_id = ${id} AND sequence_nr >= (SELECT first FROM range) AND sequence_nr <= (SELECT last FROM range)
+  AND sequence_nr < coalesce((SELECT sequence_nr FROM cut), 9223372036854775807)
+ORDER BY sequence_nr) TO STDOUT (FORMAT binary)`;

@@ -1,0 +1,159 @@
+/**
+ * A replay page as `COPY ... TO STDOUT (FORMAT binary)` sends it (see copyEventPageSql): the
+ * rows' fields with their lengths, envelopes as stored. Each event is decoded straight from
+ * the page's buffer as it is asked for, as PackedReplayPage does for the packed text rows.
+ * @module
+ */
+import { stampStoredSize } from '../core/encoded-size.js';
+import { CorruptDataError } from '../core/errors.js';
+import type { PersistentRepr } from '../core/persistent-repr.js';
+import type { Serialization } from '../serialization/serialization.js';
+import type { ItemPage } from '../spi/paged-iterable.js';
+
+/** "PGCOPY\n\377\r\n\0": the start of every binary COPY stream. */
+const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
+/** sequence_nr, timestamp_ms, payload, metadata, manifest, writer_id, tags (JSON), cut_bytes. */
+const FIELDS = 8;
+/** Per row: start and end of payload, metadata, manifest, writer id, tags; -1 for a null. */
+const STRIDE = 10;
+const TWO_32 = 2 ** 32;
+
+const broken = (persistenceId: string, expected: string, found: string): CorruptDataError =>
+  new CorruptDataError(`journal page of ${JSON.stringify(persistenceId)}: expected ${expected}, found ${found}`, {
+    persistenceId,
+    expected,
+    actual: found,
+  });
+
+const grow = (values: Float64Array<ArrayBuffer>): Float64Array<ArrayBuffer> => {
+  const grown = new Float64Array(values.length * 2);
+  grown.set(values);
+  return grown;
+};
+
+/** Reads the fields of the binary COPY rows in `bytes`, checking every length against the buffer. */
+export class CopyReplayPage implements ItemPage<PersistentRepr> {
+  readonly length: number;
+  /** Stored bytes of the row the page stopped before (see copyEventPageSql); null when not cut. */
+  readonly cutBytes: number | null;
+  readonly #persistenceId: string;
+  readonly #serialization: Serialization;
+  readonly #bytes: Buffer;
+  /** Sequence number and timestamp of each row. */
+  readonly #keys: Float64Array;
+  readonly #offsets: Float64Array;
+
+  constructor(bytes: Buffer, persistenceId: string, serialization: Serialization) {
+    this.#persistenceId = persistenceId;
+    this.#serialization = serialization;
+    this.#bytes = bytes;
+    if (bytes.length < 19 || !bytes.subarray(0, 11).equals(SIGNATURE)) {
+      throw broken(persistenceId, 'a binary COPY header', `${bytes.length} bytes without one`);
+    }
+    let at = 19 + bytes.readUInt32BE(15);
+    let cut: number | null = null;
+    let previous = 0;
+    let rows = 0;
+    // Typed arrays, grown by doubling: arrays grown by push cost several times the parse itself.
+    let keys = new Float64Array(2 * 256);
+    let offsets = new Float64Array(STRIDE * 256);
+    for (;;) {
+      if (at + 2 > bytes.length) throw broken(persistenceId, 'the end of the COPY stream', `${bytes.length - at} bytes left`);
+      const fields = bytes.readInt16BE(at);
+      at += 2;
+      if (fields === -1) break;
+      if (fields !== FIELDS) throw broken(persistenceId, `${FIELDS} fields per row`, `${fields}`);
+      if (2 * rows + 2 > keys.length) {
+        keys = grow(keys);
+        offsets = grow(offsets);
+      }
+      for (let field = 0; field < FIELDS; field++) {
+        if (at + 4 > bytes.length) throw broken(persistenceId, 'a field length', `${bytes.length - at} bytes left`);
+        const size = bytes.readInt32BE(at);
+        at += 4;
+        const end = size < 0 ? at : at + size;
+        if (end > bytes.length) throw broken(persistenceId, `${size} field bytes`, `${bytes.length - at}`);
+        if (field < 2) {
+          if (size !== 8) throw broken(persistenceId, 'an 8-byte bigint', `${size} bytes`);
+          keys[2 * rows + field] = bytes.readInt32BE(at) * TWO_32 + bytes.readUInt32BE(at + 4);
+        } else if (field < 7) {
+          const slot = STRIDE * rows + 2 * (field - 2);
+          offsets[slot] = size < 0 ? -1 : at;
+          offsets[slot + 1] = end;
+        } else if (size === 4 && rows === 0) {
+          cut = bytes.readInt32BE(at);
+        }
+        at = end;
+      }
+      const sequenceNr = keys[2 * rows] as number;
+      // The statement orders by sequence_nr: rows out of order or repeated mean a page not to trust.
+      if (sequenceNr <= previous) throw broken(persistenceId, `sequence numbers above ${previous}`, `${sequenceNr}`);
+      if (offsets[STRIDE * rows] === -1) throw broken(persistenceId, `a payload for event ${sequenceNr}`, 'null');
+      previous = sequenceNr;
+      rows++;
+    }
+    if (at !== bytes.length) throw broken(persistenceId, `${at} bytes of COPY stream`, `${bytes.length}`);
+    this.length = rows;
+    this.cutBytes = cut;
+    this.#keys = keys;
+    this.#offsets = offsets;
+  }
+
+  /** The sequence number of the page's last event; 0 when empty. */
+  get lastSequenceNr(): number {
+    return this.length === 0 ? 0 : (this.#keys[(this.length - 1) * 2] as number);
+  }
+
+  /** The largest stored row (payload plus metadata) of the page. */
+  get largestRow(): number {
+    let largest = 0;
+    const offsets = this.#offsets;
+    for (let at = 0; at < this.length * STRIDE; at += STRIDE) {
+      const metadataStart = offsets[at + 2] as number;
+      const bytes =
+        (offsets[at + 1] as number) - (offsets[at] as number) + (metadataStart < 0 ? 0 : (offsets[at + 3] as number) - metadataStart);
+      if (bytes > largest) largest = bytes;
+    }
+    return largest;
+  }
+
+  item(index: number): PersistentRepr {
+    const persistenceId = this.#persistenceId;
+    const bytes = this.#bytes;
+    const offsets = this.#offsets;
+    const at = index * STRIDE;
+    const sequenceNr = this.#keys[index * 2] as number;
+    const start = offsets[at] as number;
+    const end = offsets[at + 1] as number;
+    const repr: { -readonly [K in keyof PersistentRepr]: PersistentRepr[K] } = {
+      persistenceId,
+      sequenceNr,
+      timestamp: this.#keys[index * 2 + 1] as number,
+      event: this.#serialization.deserializeAt(bytes, start, end, persistenceId, sequenceNr, 'event'),
+    };
+    // The same fields, in the same order, as decodeEvent gives a stored event.
+    const manifestStart = offsets[at + 4] as number;
+    if (manifestStart >= 0) repr.manifest = bytes.toString('utf8', manifestStart, offsets[at + 5]);
+    const tagsStart = offsets[at + 8] as number;
+    if (tagsStart >= 0) {
+      const parsed = JSON.parse(bytes.toString('utf8', tagsStart, offsets[at + 9])) as string[];
+      if (parsed.length > 0) repr.tags = parsed;
+    }
+    const writerStart = offsets[at + 6] as number;
+    if (writerStart >= 0) repr.writerId = bytes.toString('utf8', writerStart, offsets[at + 7]);
+    const metadataStart = offsets[at + 2] as number;
+    if (metadataStart >= 0) {
+      repr.metadata = this.#serialization.deserializeAt(
+        bytes,
+        metadataStart,
+        offsets[at + 3] as number,
+        persistenceId,
+        sequenceNr,
+        'event metadata',
+      ) as Record<string, unknown>;
+    }
+    // The envelope's size, as `snapshotEveryBytes` measures an event: recovery reports it as bytes read.
+    stampStoredSize(repr, end - start);
+    return repr;
+  }
+}
