@@ -16,6 +16,10 @@ export interface PlaceContext {
 
 // Events of one id are encoded one after the other: the CRC of "kind, id" is reused.
 let lastPrefix = { what: '', persistenceId: '', crc: 0 };
+/** The sequence number divided by ten whose digits {@link lastTensCrc} continues the prefix with; -1 for none. */
+let lastTens = -1;
+let lastTensCrc = 0;
+const DIGITS = Array.from({ length: 10 }, (_, digit) => Uint8Array.of(0x30 + digit));
 
 /** True when the context names a place (a persistence id and a sequence number). */
 function isPlaced(context: PlaceContext): context is PlaceContext & { persistenceId: string; sequenceNr: number } {
@@ -36,6 +40,18 @@ export function placeTag(what: string, persistenceId: string, sequenceNr: number
   if (prefix.what !== what || prefix.persistenceId !== persistenceId) {
     prefix = { what, persistenceId, crc: CRC32.str(`${what}\u0000${persistenceId}\u0000`) };
     lastPrefix = prefix;
+    lastTens = -1;
+  }
+  // A replay checks consecutive numbers, which share all digits but the last for ten numbers
+  // in a row: the CRC through those digits is kept, and only the last digit is added per call
+  // (String() and a CRC over every digit were a tenth of a small event's decoding time).
+  if (Number.isSafeInteger(sequenceNr) && sequenceNr >= 0) {
+    const tens = Math.floor(sequenceNr / 10);
+    if (tens !== lastTens) {
+      lastTensCrc = tens === 0 ? prefix.crc : CRC32.str(String(tens), prefix.crc);
+      lastTens = tens;
+    }
+    return CRC32.buf(DIGITS[sequenceNr - tens * 10] as Uint8Array, lastTensCrc) >>> 0 || 1;
   }
   return CRC32.str(String(sequenceNr), prefix.crc) >>> 0 || 1;
 }
