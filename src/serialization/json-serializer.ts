@@ -14,7 +14,7 @@ import { fromTagged, needsTags, toTagged } from './tagged-json.js';
 const decoder = new TextDecoder('utf-8', { fatal: true });
 const encoder = new TextEncoder();
 /** From this size on, TextEncoder beats Buffer.from, and ASCII is checked first (docs/performance.md). */
-const LARGE_BYTES = 64 * 1024;
+export const LARGE_BYTES = 64 * 1024;
 
 /** The manifest of payloads in the tagged form; plain JSON has ''. */
 export const TAGGED_JSON_MANIFEST = 'tagged';

@@ -7,8 +7,17 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { CorruptDataError, ErrorCodes, InvalidArgumentError, isMementoError, SerializationError } from '../core/errors.js';
 import { BytesSerializer } from './bytes-serializer.js';
-import { Compression, decodeEnvelope, type EnvelopeParts, encodeEnvelope, encodeEnvelopeParts, PlainEnvelopeReader } from './envelope.js';
-import { JsonSerializer, jsonFromRange } from './json-serializer.js';
+import {
+  Compression,
+  decodeEnvelope,
+  type EnvelopeParts,
+  encodeEnvelope,
+  encodeEnvelopeParts,
+  PlainEnvelopeReader,
+  placeAt,
+  plainJsonPayloadAt,
+} from './envelope.js';
+import { JsonSerializer, jsonFromRange, LARGE_BYTES } from './json-serializer.js';
 import { loadMsgpackr, MessagePackSerializer } from './msgpack-serializer.js';
 import { formatPlace, placeOf, placeTag, placeText } from './place.js';
 import type { Serializer } from './serializer.js';
@@ -105,6 +114,8 @@ export class Serialization {
   readonly #keys = new Map<string, Buffer>();
   readonly #activeKeyId: string | undefined;
   readonly #plain = new PlainEnvelopeReader();
+  /** The registered `json` serializer when it is the built-in one, whose plain payloads deserializeAt parses itself. */
+  readonly #json: JsonSerializer | undefined;
 
   constructor(options: SerializationOptions = {}) {
     for (const serializer of [new JsonSerializer(), new MessagePackSerializer(), new BytesSerializer(), ...(options.serializers ?? [])]) {
@@ -130,6 +141,8 @@ export class Serialization {
     // Fail at startup, not at the first write, when MessagePack is chosen but not installed.
     if (chosen instanceof MessagePackSerializer) loadMsgpackr();
     this.#defaultSerializer = chosen;
+    const json = this.#serializers.get('json');
+    this.#json = json instanceof JsonSerializer ? json : undefined;
     this.#serializerFor = options.serializerFor;
     const compression = options.compression === false ? undefined : (options.compression ?? {});
     this.#compressionThreshold = compression ? (compression.thresholdBytes ?? 65536) : Number.POSITIVE_INFINITY;
@@ -315,6 +328,23 @@ export class Serialization {
     sequenceNr: number,
     what: NonNullable<SerializationContext['what']>,
   ): unknown {
+    // Plain JSON events, the common case, are parsed here: the generic path below cost as
+    // much again as JSON.parse itself per small event.
+    if (this.#json !== undefined && end - start < LARGE_BYTES) {
+      const payloadAt = plainJsonPayloadAt(bytes, start, end);
+      const place = payloadAt < 0 ? 0 : placeAt(bytes, start);
+      if (payloadAt >= 0 && (place === 0 || place === placeTag(what, persistenceId, sequenceNr))) {
+        const text = bytes.toString('utf8', payloadAt, end - 4);
+        // A lenient read leaves U+FFFD for invalid bytes: such text goes the strict way below.
+        if (!text.includes('\uFFFD')) {
+          try {
+            return JSON.parse(text);
+          } catch {
+            // The slow path below fails the same way and reports it as deserialize does.
+          }
+        }
+      }
+    }
     const plain = this.#plain;
     if (plain.read(bytes, start, end)) {
       const { place, manifest } = plain;
