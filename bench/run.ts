@@ -4,7 +4,7 @@
  * writes bench/results/latest.json, bench/results/recovery.svg and docs/performance.md.
  *
  * Options: --quick, --rounds N, --append-events N, --replay-events N,
- * --recovery-sizes a,b,c, --memory-events a,b, --peer-events N, --dynamodb-events N, --inspector-events N,
+ * --recovery-sizes a,b,c, --snapshot-sizes bytes,bytes (of 1024, 1048576, 10485760), --memory-events a,b, --peer-events N, --dynamodb-events N, --inspector-events N,
  * --inspector-points N, --only a,b, --no-peers,
  * --no-docs, --no-setup. Env MEMENTO_PG_URL selects the PostgreSQL server.
  * @module
@@ -73,6 +73,7 @@ const settings: BenchSettings = {
   replayEvents: numberOf('replay-events', quick ? 100_000 : 1_000_000),
   recoverySizes: listOf('recovery-sizes', quick ? [1000, 10_000, 100_000] : [1000, 100_000, 1_000_000]).sort((a, b) => a - b),
   snapshotRounds: numberOf('snapshot-rounds', quick ? 5 : 15),
+  snapshotSizes: listOf('snapshot-sizes', [1024, 1024 * 1024, 10 * 1024 * 1024]),
   peerRounds: numberOf('peer-rounds', quick ? 3 : 15),
   memoryEvents: listOf('memory-events', quick ? [10_000, 100_000] : [100_000, 1_000_000]),
   peerEvents: numberOf('peer-events', quick ? 2000 : 10_000),

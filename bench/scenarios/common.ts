@@ -239,6 +239,8 @@ export interface BenchSettings {
   readonly replayEvents: number;
   readonly recoverySizes: readonly number[];
   readonly snapshotRounds: number;
+  /** Snapshot state sizes in bytes, of the scenario's 1 KB, 1 MB and 10 MB. */
+  readonly snapshotSizes: readonly number[];
   readonly peerRounds: number;
   readonly peerEvents: number;
   readonly peerSqliteEvents: number;

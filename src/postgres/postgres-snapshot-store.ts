@@ -16,11 +16,14 @@ import { NAME } from './errors.js';
 import { attachBase, withPostgresBase } from './postgres-store.js';
 import { type BatchRequest, ReadBatcher } from './read-batcher.js';
 import {
+  type CandidateBounds,
   deleteSnapshotsSql,
+  restrictingBounds,
   type SnapshotRow,
   saveSnapshotSql,
   snapshotCandidatesBatchSql,
   snapshotCandidatesSql,
+  snapshotCandidatesValues,
   snapshotIdsSql,
   snapshotKeysSql,
 } from './schema/snapshots/index.js';
@@ -47,12 +50,7 @@ const boundsOf = (criteria: SnapshotSelectionCriteria) => [
 ];
 
 /** A load's first page of candidates: the id and its bounds. */
-interface FirstPage extends BatchRequest {
-  readonly min: number;
-  readonly max: number;
-  readonly minTime: number;
-  readonly maxTime: number;
-}
+interface FirstPage extends BatchRequest, CandidateBounds {}
 
 /**
  * Loads asked at the same moment (many entities recovering) share one statement for their
@@ -77,6 +75,8 @@ class PostgresSnapshotCore implements SnapshotStoreCore<PreparedRow> {
   readonly #listPageSize: number;
   /** First pages of concurrent loads; `undefined` for an id whose batched page left a payload out. */
   readonly #firstPages: ReadBatcher<FirstPage, SnapshotRow[] | undefined>;
+  /** Load's page statement for each set of restricting bounds, built once. */
+  readonly #candidatesSql: string[] = [];
 
   constructor(base: PostgresBase, loadPageSize: number, listPageSize: number) {
     this.#base = base;
@@ -87,14 +87,9 @@ class PostgresSnapshotCore implements SnapshotStoreCore<PreparedRow> {
 
   /** One page query per id's bounds; a lone request runs the single-id query, without a size limit. */
   #readPage(page: FirstPage, read: (text: string, values: unknown[]) => Promise<SnapshotRow[]>): Promise<SnapshotRow[]> {
-    return read(snapshotCandidatesSql(this.#base.tables), [
-      page.persistenceId,
-      page.min,
-      page.max,
-      page.minTime,
-      page.maxTime,
-      this.#loadPageSize,
-    ]);
+    const restricting = restrictingBounds(page);
+    this.#candidatesSql[restricting] ??= snapshotCandidatesSql(this.#base.tables, restricting, this.#loadPageSize);
+    return read(this.#candidatesSql[restricting], snapshotCandidatesValues(page.persistenceId, page, restricting));
   }
 
   async #readFirstPages(requests: readonly FirstPage[]): Promise<(SnapshotRow[] | undefined)[]> {

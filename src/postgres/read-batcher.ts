@@ -37,10 +37,30 @@ export class ReadBatcher<Request extends BatchRequest, Result> {
   ) {}
 
   submit(request: Request): Promise<Result> {
+    // Nothing to share a statement with: run it now, without the queue's promise and its hops.
+    if (this.#queue.length === 0 && this.#inFlight < this.limits.maxInFlight) return this.#alone(request);
     return new Promise<Result>((resolve, reject) => {
       this.#queue.push({ request, resolve, reject });
       this.#pump();
     });
+  }
+
+  async #alone(request: Request): Promise<Result> {
+    this.#inFlight++;
+    try {
+      return (await this.run([request]))[0] as Result;
+    } catch (error) {
+      throw this.#failure(error, request);
+    } finally {
+      this.#inFlight--;
+      this.#pump();
+    }
+  }
+
+  /** One statement failed for all of its requests; each caller hears it for its own id. */
+  #failure(error: unknown, request: Request): unknown {
+    const cause = isMementoError(error) && error.cause !== undefined ? error.cause : error;
+    return storeFailure(cause, this.operation, request.persistenceId);
   }
 
   #pump(): void {
@@ -53,9 +73,7 @@ export class ReadBatcher<Request extends BatchRequest, Result> {
             for (let i = 0; i < batch.length; i++) (batch[i] as Waiting<Request, Result>).resolve(results[i] as Result);
           },
           (error: unknown) => {
-            // One statement failed for all of them; each caller hears it for its own id.
-            const cause = isMementoError(error) && error.cause !== undefined ? error.cause : error;
-            for (const waiting of batch) waiting.reject(storeFailure(cause, this.operation, waiting.request.persistenceId));
+            for (const waiting of batch) waiting.reject(this.#failure(error, waiting.request));
           },
         )
         .finally(() => {

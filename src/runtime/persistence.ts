@@ -309,9 +309,12 @@ export class Persistence {
           },
         );
       }
-      this.#cells.delete(spawner.persistenceId);
-      this.#cells.set(spawner.persistenceId, existing);
-      this.#evictBeyondLimit(existing);
+      // Moved to the end only when a limit evicts the least recently used: without one the order serves nothing.
+      if (this.#maxEntities !== undefined) {
+        this.#cells.delete(spawner.persistenceId);
+        this.#cells.set(spawner.persistenceId, existing);
+        this.#evictBeyondLimit(existing);
+      }
       return existing;
     }
     const cell = new EntityCell(spawner, this.#deps, this.#retiringById.get(spawner.persistenceId));

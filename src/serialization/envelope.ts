@@ -92,8 +92,18 @@ function headerSize(serializerId: Buffer, manifest: Buffer, keyId: Buffer | unde
   return 4 + 4 + 1 + serializerId.length + 2 + manifest.length + (keyId ? 1 + keyId.length + 12 + 16 : 0) + 4;
 }
 
+/** What the header says besides the strings; the payload itself is written apart. */
+type HeaderFields = Pick<EnvelopeParts, 'place' | 'compression' | 'encryption'>;
+
 /** Writes the header (through the payload length) at the start of `out`. */
-function writeHeader(out: Buffer, parts: EnvelopeParts, serializerId: Buffer, manifest: Buffer, keyId: Buffer | undefined): void {
+function writeHeader(
+  out: Buffer,
+  parts: HeaderFields,
+  serializerId: Buffer,
+  manifest: Buffer,
+  keyId: Buffer | undefined,
+  payloadLength: number,
+): void {
   let at = 0;
   out[at++] = MAGIC_0;
   out[at++] = MAGIC_1;
@@ -111,7 +121,7 @@ function writeHeader(out: Buffer, parts: EnvelopeParts, serializerId: Buffer, ma
     out.set(parts.encryption.authTag, at + 12);
     at += 28;
   }
-  out.writeUInt32BE(parts.payload.length, at);
+  out.writeUInt32BE(payloadLength, at);
 }
 
 /** Writes an envelope in one allocation (the form for small payloads such as events). */
@@ -121,9 +131,26 @@ export function encodeEnvelope(parts: EnvelopeParts): Buffer {
   const keyId = parts.encryption ? utf8Bytes(parts.encryption.keyId) : undefined;
   const size = headerSize(serializerId, manifest, keyId);
   const out = Buffer.allocUnsafe(size + parts.payload.length + 4);
-  writeHeader(out, parts, serializerId, manifest, keyId);
+  writeHeader(out, parts, serializerId, manifest, keyId, parts.payload.length);
   out.set(parts.payload, size);
-  out.writeUInt32BE(checksum(out.subarray(0, out.length - 4)), out.length - 4);
+  out.writeUInt32BE(checksumRange(out, 0, out.length - 4), out.length - 4);
+  return out;
+}
+
+/**
+ * The envelope of {@link encodeEnvelope} for an uncompressed, unencrypted payload given as
+ * text, written as UTF-8 straight into the envelope: a small JSON event then costs one
+ * buffer instead of two and one copy less.
+ */
+export function encodeTextEnvelope(place: number, serializerIdText: string, manifestText: string, text: string): Buffer {
+  const serializerId = utf8Bytes(serializerIdText);
+  const manifest = utf8Bytes(manifestText);
+  const size = headerSize(serializerId, manifest, undefined);
+  const length = Buffer.byteLength(text, 'utf8');
+  const out = Buffer.allocUnsafe(size + length + 4);
+  writeHeader(out, { place, compression: Compression.none }, serializerId, manifest, undefined, length);
+  out.write(text, size, 'utf8');
+  out.writeUInt32BE(checksumRange(out, 0, size + length), size + length);
   return out;
 }
 
@@ -139,7 +166,7 @@ export function encodeEnvelopeParts(parts: EnvelopeParts, headroom = 0): [Buffer
   const keyId = parts.encryption ? utf8Bytes(parts.encryption.keyId) : undefined;
   const head = Buffer.allocUnsafe(headroom + headerSize(serializerId, manifest, keyId));
   const header = head.subarray(headroom);
-  writeHeader(header, parts, serializerId, manifest, keyId);
+  writeHeader(header, parts, serializerId, manifest, keyId, parts.payload.length);
   const trailer = Buffer.allocUnsafe(4);
   trailer.writeUInt32BE(checksum(parts.payload, checksum(header)));
   return [head, parts.payload, trailer];

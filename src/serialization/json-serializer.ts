@@ -32,13 +32,19 @@ export class JsonSerializer implements Serializer {
     return this.encode(value).bytes;
   }
 
-  /** One walk decides the form (and refuses what cannot round-trip), then one stringify. */
   encode(value: unknown): EncodedValue {
+    const { manifest, text } = this.encodeText(value);
+    return { manifest, bytes: jsonBytes(text) };
+  }
+
+  /**
+   * {@link encode} before the UTF-8 step: one walk decides the form (and refuses what cannot
+   * round-trip), then one stringify. An envelope can write the text in place.
+   */
+  encodeText(value: unknown): { manifest: string; text: string } {
     const tagged = needsTags(value);
     const text = JSON.stringify(tagged ? toTagged(value) : value) as string;
-    // Buffer.from wins for the short strings of events, TextEncoder for large ones.
-    const bytes = text.length < LARGE_BYTES ? Buffer.from(text, 'utf8') : encoder.encode(text);
-    return { manifest: tagged ? TAGGED_JSON_MANIFEST : '', bytes };
+    return { manifest: tagged ? TAGGED_JSON_MANIFEST : '', text };
   }
 
   fromBinary(bytes: Uint8Array, manifest = ''): unknown {
@@ -47,6 +53,11 @@ export class JsonSerializer implements Serializer {
     if (manifest === TAGGED_JSON_MANIFEST) return fromTagged(parsed);
     throw new TypeError(`unknown JSON manifest ${JSON.stringify(manifest)} (expected '' or '${TAGGED_JSON_MANIFEST}')`);
   }
+}
+
+/** The UTF-8 bytes of JSON text: Buffer.from wins for the short strings of events, TextEncoder for large ones. */
+export function jsonBytes(text: string): Uint8Array {
+  return text.length < LARGE_BYTES ? Buffer.from(text, 'utf8') : encoder.encode(text);
 }
 
 /**

@@ -6,6 +6,7 @@
  * @module
  */
 import CRC32 from 'crc-32';
+import { checksumRange } from './checksum.js';
 
 /** The parts of a serialization context that name a place. */
 export interface PlaceContext {
@@ -14,12 +15,16 @@ export interface PlaceContext {
   readonly what?: string | undefined;
 }
 
-// Events of one id are encoded one after the other: the CRC of "kind, id" is reused.
-let lastPrefix = { what: '', persistenceId: '', crc: 0 };
-/** The sequence number divided by ten whose digits {@link lastTensCrc} continues the prefix with; -1 for none. */
+// Every event of an id starts its place with the same "kind NUL id NUL": its CRC is computed
+// once per id, not per event (a group commit interleaves many ids, so one last-id cache misses).
+const MAX_PREFIXES = 4096;
+const prefixes = new Map<string, Map<string, number>>();
+/** The decimal digits of a sequence number, written right-aligned (no string per event). */
+const digits = new Uint8Array(24);
+/** The CRC through every digit but the last of the number last tagged, and what it continued. */
 let lastTens = -1;
+let lastTensPrefix = 0;
 let lastTensCrc = 0;
-const DIGITS = Array.from({ length: 10 }, (_, digit) => Uint8Array.of(0x30 + digit));
 
 /** True when the context names a place (a persistence id and a sequence number). */
 function isPlaced(context: PlaceContext): context is PlaceContext & { persistenceId: string; sequenceNr: number } {
@@ -36,24 +41,35 @@ export function placeOf(context: PlaceContext): number {
 
 /** The place tag of a payload of kind `what` at `sequenceNr` of `persistenceId` (see {@link placeOf}). */
 export function placeTag(what: string, persistenceId: string, sequenceNr: number): number {
-  let prefix = lastPrefix;
-  if (prefix.what !== what || prefix.persistenceId !== persistenceId) {
-    prefix = { what, persistenceId, crc: CRC32.str(`${what}\u0000${persistenceId}\u0000`) };
-    lastPrefix = prefix;
-    lastTens = -1;
+  let ofKind = prefixes.get(what);
+  if (ofKind === undefined) {
+    ofKind = new Map();
+    prefixes.set(what, ofKind);
   }
-  // A replay checks consecutive numbers, which share all digits but the last for ten numbers
-  // in a row: the CRC through those digits is kept, and only the last digit is added per call
-  // (String() and a CRC over every digit were a tenth of a small event's decoding time).
-  if (Number.isSafeInteger(sequenceNr) && sequenceNr >= 0) {
-    const tens = Math.floor(sequenceNr / 10);
-    if (tens !== lastTens) {
-      lastTensCrc = tens === 0 ? prefix.crc : CRC32.str(String(tens), prefix.crc);
-      lastTens = tens;
-    }
-    return CRC32.buf(DIGITS[sequenceNr - tens * 10] as Uint8Array, lastTensCrc) >>> 0 || 1;
+  let prefix = ofKind.get(persistenceId);
+  if (prefix === undefined) {
+    prefix = CRC32.str(`${what}\u0000${persistenceId}\u0000`);
+    if (ofKind.size >= MAX_PREFIXES) ofKind.clear();
+    ofKind.set(persistenceId, prefix);
   }
-  return CRC32.str(String(sequenceNr), prefix.crc) >>> 0 || 1;
+  return placeOfNumber(sequenceNr, prefix) >>> 0 || 1;
+}
+
+/** CRC-32 of `String(sequenceNr)` continuing `prefix`; ASCII digits, so the same as of its UTF-8 bytes. */
+function placeOfNumber(sequenceNr: number, prefix: number): number {
+  if (!Number.isSafeInteger(sequenceNr) || sequenceNr < 0) return CRC32.str(String(sequenceNr), prefix);
+  // A replay tags consecutive numbers, which share every digit but the last ten at a time:
+  // the CRC through those is kept, and only the last digit is added per event.
+  const tens = Math.floor(sequenceNr / 10);
+  if (tens !== lastTens || prefix !== lastTensPrefix) {
+    let at = digits.length;
+    for (let rest = tens; rest > 0; rest = Math.floor(rest / 10)) digits[--at] = 48 + (rest % 10);
+    lastTensCrc = checksumRange(digits, at, digits.length, prefix);
+    lastTens = tens;
+    lastTensPrefix = prefix;
+  }
+  digits[0] = 48 + (sequenceNr - tens * 10);
+  return checksumRange(digits, 0, 1, lastTensCrc);
 }
 
 /** The place as text, authenticated with the payload when it is encrypted; '' when unbound. */

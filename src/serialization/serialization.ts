@@ -13,11 +13,12 @@ import {
   type EnvelopeParts,
   encodeEnvelope,
   encodeEnvelopeParts,
+  encodeTextEnvelope,
   PlainEnvelopeReader,
   placeAt,
   plainJsonPayloadAt,
 } from './envelope.js';
-import { JsonSerializer, jsonFromRange, LARGE_BYTES } from './json-serializer.js';
+import { JsonSerializer, jsonBytes, jsonFromRange, LARGE_BYTES } from './json-serializer.js';
 import { loadMsgpackr, MessagePackSerializer } from './msgpack-serializer.js';
 import { formatPlace, placeOf, placeTag, placeText } from './place.js';
 import type { Serializer } from './serializer.js';
@@ -114,11 +115,12 @@ export class Serialization {
   readonly #keys = new Map<string, Buffer>();
   readonly #activeKeyId: string | undefined;
   readonly #plain = new PlainEnvelopeReader();
-  /** The registered `json` serializer when it is the built-in one, whose plain payloads deserializeAt parses itself. */
+  readonly #builtInJson = new JsonSerializer();
+  /** The built-in JSON serializer when registered as `json` (not replaced by one of the options'), else undefined. */
   readonly #json: JsonSerializer | undefined;
 
   constructor(options: SerializationOptions = {}) {
-    for (const serializer of [new JsonSerializer(), new MessagePackSerializer(), new BytesSerializer(), ...(options.serializers ?? [])]) {
+    for (const serializer of [this.#builtInJson, new MessagePackSerializer(), new BytesSerializer(), ...(options.serializers ?? [])]) {
       if (!serializer || typeof serializer.id !== 'string' || typeof serializer.toBinary !== 'function') {
         throw new InvalidArgumentError('serializers', 'serializers: expected objects with id, manifest, toBinary and fromBinary', {
           actual: serializer,
@@ -126,6 +128,7 @@ export class Serialization {
       }
       this.#serializers.set(serializer.id, serializer);
     }
+    this.#json = this.#serializers.get('json') === this.#builtInJson ? this.#builtInJson : undefined;
     const defaultId = options.defaultSerializer ?? 'json';
     const chosen = this.#serializers.get(defaultId);
     if (!chosen) {
@@ -141,8 +144,6 @@ export class Serialization {
     // Fail at startup, not at the first write, when MessagePack is chosen but not installed.
     if (chosen instanceof MessagePackSerializer) loadMsgpackr();
     this.#defaultSerializer = chosen;
-    const json = this.#serializers.get('json');
-    this.#json = json instanceof JsonSerializer ? json : undefined;
     this.#serializerFor = options.serializerFor;
     const compression = options.compression === false ? undefined : (options.compression ?? {});
     this.#compressionThreshold = compression ? (compression.thresholdBytes ?? 65536) : Number.POSITIVE_INFINITY;
@@ -175,7 +176,22 @@ export class Serialization {
 
   /** Encodes a value into an envelope; throws {@link SerializationError} naming the context. */
   serialize(value: unknown, context: SerializationContext = {}): Uint8Array {
-    return encodeEnvelope(this.#encode(value, context));
+    const serializer = this.#pick(value, context);
+    if (serializer !== this.#json || this.#activeKeyId !== undefined) return encodeEnvelope(this.#encode(value, context, serializer));
+    const json = serializer as JsonSerializer;
+    let encoded: { manifest: string; text: string };
+    try {
+      encoded = json.encodeText(value);
+    } catch (cause) {
+      throw this.#refusal(cause, json, value, context);
+    }
+    const { manifest, text } = encoded;
+    // Text too short to reach the compression threshold even at 3 UTF-8 bytes per unit (most
+    // events) is written straight into the envelope.
+    if (text.length < LARGE_BYTES && text.length * 3 < this.#compressionThreshold) {
+      return encodeTextEnvelope(placeOf(context), json.id, manifest, text);
+    }
+    return encodeEnvelope(this.#seal(json, manifest, jsonBytes(text), context));
   }
 
   /**
@@ -187,8 +203,7 @@ export class Serialization {
     return encodeEnvelopeParts(this.#encode(value, context), headroom);
   }
 
-  #encode(value: unknown, context: SerializationContext): EnvelopeParts {
-    const serializer = this.#pick(value, context);
+  #encode(value: unknown, context: SerializationContext, serializer = this.#pick(value, context)): EnvelopeParts {
     let manifest: string;
     let payload: Uint8Array;
     try {
@@ -199,21 +214,32 @@ export class Serialization {
         payload = serializer.toBinary(value);
       }
     } catch (cause) {
-      if (isMementoError(cause, ErrorCodes.peerDependency)) throw cause;
-      // A refusal names the path inside the value, from its root: `state.items[2] is a function`.
-      const reason =
-        cause instanceof UnrepresentableValueError
-          ? cause.describe(context.what ?? 'value')
-          : cause instanceof Error
-            ? cause.message
-            : String(cause);
-      throw new SerializationError(`cannot serialize ${describeContext(context)} with serializer "${serializer.id}": ${reason}`, {
-        persistenceId: context.persistenceId,
-        expected: `a value serializer "${serializer.id}" can represent`,
-        actual: cause instanceof UnrepresentableValueError ? cause.found : typeof value,
-        cause,
-      });
+      throw this.#refusal(cause, serializer, value, context);
     }
+    return this.#seal(serializer, manifest, payload, context);
+  }
+
+  /** What a serializer's throw becomes: a SerializationError naming the context (a missing peer dependency as it is). */
+  #refusal(cause: unknown, serializer: Serializer, value: unknown, context: SerializationContext): unknown {
+    if (isMementoError(cause, ErrorCodes.peerDependency)) return cause;
+    // A refusal names the path inside the value, from its root: `state.items[2] is a function`.
+    const reason =
+      cause instanceof UnrepresentableValueError
+        ? cause.describe(context.what ?? 'value')
+        : cause instanceof Error
+          ? cause.message
+          : String(cause);
+    return new SerializationError(`cannot serialize ${describeContext(context)} with serializer "${serializer.id}": ${reason}`, {
+      persistenceId: context.persistenceId,
+      expected: `a value serializer "${serializer.id}" can represent`,
+      actual: cause instanceof UnrepresentableValueError ? cause.found : typeof value,
+      cause,
+    });
+  }
+
+  /** Compresses, places and encrypts a serializer's output as configured. */
+  #seal(serializer: Serializer, manifest: string, serialized: Uint8Array, context: SerializationContext): EnvelopeParts {
+    let payload = serialized;
     let compression: (typeof Compression)[keyof typeof Compression] = Compression.none;
     if (payload.length >= this.#compressionThreshold && this.#worthDeflating(payload)) {
       const deflated = deflateRawSync(payload, { level: this.#compressionLevel });

@@ -73,6 +73,9 @@ export function backoffMs(policy: RetryPolicy, attempt: number): number {
   return delay / 2 + (Math.random() * delay) / 2;
 }
 
+/** The signal given to attempts that cannot read it: nothing holds its controller, so it never aborts. */
+const NEVER_ABORTED = new AbortController().signal;
+
 /**
  * Runs `attempt` until it succeeds, a failure is not transient, the attempts or the
  * deadline run out, or `shouldStop()`; then rejects with `fail(...)`. Each attempt gets a
@@ -80,17 +83,24 @@ export function backoffMs(policy: RetryPolicy, attempt: number): number {
  */
 export async function withRetry<T>(policy: RetryPolicy, attempt: (signal: AbortSignal) => Promise<T>, rules: RetryRules): Promise<T> {
   const started = performance.now();
+  const timeout = Number.isFinite(policy.attemptTimeoutMs);
+  // An AbortController per attempt is a visible share of a fast read's CPU and garbage. Only the
+  // attempt timer aborts it, so without a timer an attempt that declares no parameter (it cannot
+  // see the signal) gets the shared one; one that takes the signal still gets its own, since a
+  // driver may add a listener to it per request and a shared signal would collect them all.
+  const signals = timeout || attempt.length > 0;
   for (let attempts = 1; ; attempts++) {
-    const controller = new AbortController();
-    const timer = Number.isFinite(policy.attemptTimeoutMs)
-      ? setTimeout(() => controller.abort(new AttemptTimeoutError(policy.attemptTimeoutMs)), policy.attemptTimeoutMs)
-      : undefined;
+    const controller = signals ? new AbortController() : undefined;
+    const timer =
+      controller && timeout
+        ? setTimeout(() => controller.abort(new AttemptTimeoutError(policy.attemptTimeoutMs)), policy.attemptTimeoutMs)
+        : undefined;
     try {
-      return await attempt(controller.signal);
+      return await attempt(controller?.signal ?? NEVER_ABORTED);
     } catch (caught) {
       // An abort by our own timer shows up as an AbortError: report it as the timeout it was.
-      const timedOut = controller.signal.aborted;
-      const error = timedOut ? controller.signal.reason : caught;
+      const timedOut = controller?.signal.aborted === true;
+      const error = timedOut ? controller?.signal.reason : caught;
       const elapsedMs = performance.now() - started;
       const transient = timedOut || rules.isTransient(error);
       const backoff = backoffMs(policy, attempts);

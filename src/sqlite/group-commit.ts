@@ -16,6 +16,7 @@ import type { SqliteConnection } from './connection.js';
 import { isUniqueViolation } from './errors.js';
 import { NAME } from './options.js';
 import {
+  HIGHEST_CHUNKS,
   insertEvents,
   insertTag,
   MAX_ROWS_PER_GATHERED_INSERT,
@@ -25,7 +26,6 @@ import {
   selectMaxStored,
   selectVersion,
   upsertHighest,
-  upsertHighestOfIds,
 } from './sql/journal-sql.js';
 
 const EXTENSION = 'journal.groupCommit';
@@ -70,9 +70,9 @@ export class GroupCommit {
   /** Multi-row inserts by row count: one statement per write instead of one per event. */
   readonly #insertEvents: SqliteStatement[] = [];
   readonly #insertTag: SqliteStatement;
-  readonly #upsertHighest: SqliteStatement;
+  /** Upserts of the highest sequence numbers by id count (one of HIGHEST_CHUNKS). */
+  readonly #upsertHighest: SqliteStatement[] = [];
   readonly #selectHighestOfIds: SqliteStatement;
-  readonly #upsertHighestOfIds: SqliteStatement;
   readonly #selectVersion: SqliteStatement;
   /**
    * Highest sequence numbers as this connection last committed them, so a group reads
@@ -92,9 +92,7 @@ export class GroupCommit {
     this.#rollbackTo = connection.statement('ROLLBACK TO memento_write');
     this.#selectHighest = connection.rawStatement(selectHighest);
     this.#insertTag = connection.statement(insertTag);
-    this.#upsertHighest = connection.statement(upsertHighest);
     this.#selectHighestOfIds = connection.rawStatement(selectHighestOfIds);
-    this.#upsertHighestOfIds = connection.statement(upsertHighestOfIds);
     this.#selectVersion = connection.rawStatement(selectVersion);
   }
 
@@ -160,12 +158,7 @@ export class GroupCommit {
         call.writes.map((write) => this.#apply(prepareWrite(write, call.serialization), highest, gathered)),
       );
       if (gathered) this.#insertGathered(gathered);
-      const changed: [string, number][] = [];
-      for (const [persistenceId, sequenceNr] of highest.current) {
-        if (highest.stored.get(persistenceId) !== sequenceNr) changed.push([persistenceId, sequenceNr]);
-      }
-      if (changed.length === 1) this.#upsertHighest.run(...(changed[0] as [string, number]));
-      else if (changed.length > 1) this.#upsertHighestOfIds.run(JSON.stringify(changed));
+      this.#recordHighest(highest);
       const version = this.#readVersion();
       this.#commitStatement.run();
       this.#remember(highest.current, version);
@@ -174,6 +167,25 @@ export class GroupCommit {
       this.#forget();
       this.connection.rollback();
       throw error;
+    }
+  }
+
+  /** Upserts the highest sequence number of every id the transaction advanced, in chunks of HIGHEST_CHUNKS ids. */
+  #recordHighest(highest: Highest): void {
+    const changed: (string | number)[] = [];
+    for (const [persistenceId, sequenceNr] of highest.current) {
+      if (highest.stored.get(persistenceId) !== sequenceNr) changed.push(persistenceId, sequenceNr);
+    }
+    let at = 0;
+    for (const ids of HIGHEST_CHUNKS) {
+      for (; changed.length - at >= ids * 2; at += ids * 2) {
+        let statement = this.#upsertHighest[ids];
+        if (!statement) {
+          statement = this.connection.statement(upsertHighest(ids));
+          this.#upsertHighest[ids] = statement;
+        }
+        statement.run(at === 0 && changed.length === ids * 2 ? changed : changed.slice(at, at + ids * 2));
+      }
     }
   }
 

@@ -103,6 +103,29 @@ describe('envelope version 2 binds each payload to its place', () => {
     }
   });
 
+  it('keeps the place tag format: CRC-32 of "kind NUL id NUL number", for ids written interleaved', () => {
+    const ids = ['cart-1', 'cart-2', 'café|7', 'cart-1'];
+    for (const sequenceNr of [0, 1, 9, 10, 12_345, Number.MAX_SAFE_INTEGER, 2 ** 60]) {
+      for (const [index, persistenceId] of ids.entries()) {
+        const what = index === 2 ? 'snapshot' : 'event';
+        const text = `${what}\u0000${persistenceId}\u0000${sequenceNr}`;
+        expect(decodeEnvelope(plain.serialize({ n: 1 }, at(persistenceId, sequenceNr, what))).place).toBe(crc32(text) || 1);
+      }
+    }
+  });
+
+  it('writes the same envelope from JSON text as from its bytes, multi-byte text included', () => {
+    const noCompression = new Serialization({ compression: false });
+    for (const value of [{ n: 1 }, { note: 'café ☕ 𝄞' }, 'x'.repeat(70_000)]) {
+      const bytes = Buffer.from(noCompression.serialize(value, at('cart-1', 3)));
+      const { payload, manifest } = decodeEnvelope(bytes);
+      expect(Buffer.from(payload).toString('utf8')).toBe(JSON.stringify(value));
+      expect(manifest).toBe('');
+      expect(crc32(bytes.subarray(0, bytes.length - 4))).toBe(bytes.readUInt32BE(bytes.length - 4));
+      expect(noCompression.deserialize(bytes, at('cart-1', 3)).value).toEqual(value);
+    }
+  });
+
   it('reads an unbound payload (written without a place) wherever it is read', () => {
     const bytes = plain.serialize({ n: 1 });
     expect(decodeEnvelope(bytes).place).toBe(0);

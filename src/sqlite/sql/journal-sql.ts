@@ -35,13 +35,16 @@ export const selectHighestAndStored = `SELECT (SELECT highest FROM journal_highe
 export const selectHighestOfIds =
   'SELECT persistence_id, highest FROM journal_highest WHERE persistence_id IN (SELECT value FROM json_each(?))';
 
-/** Records new highest sequence numbers, given as a JSON array of `[id, highest]` pairs. */
-export const upsertHighestOfIds = `INSERT INTO journal_highest (persistence_id, highest)
-SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?) WHERE true
-ON CONFLICT (persistence_id) DO UPDATE SET highest = excluded.highest`;
+/**
+ * Ids per statement recording new highest sequence numbers, largest first: a group's ids go
+ * out in chunks of these sizes, so a connection prepares at most this many statements. Bound
+ * values cost SQLite less than parsing the same pairs out of JSON.
+ */
+export const HIGHEST_CHUNKS = [64, 16, 4, 1] as const;
 
-/** Records a new highest sequence number. */
-export const upsertHighest = `INSERT INTO journal_highest (persistence_id, highest) VALUES (?, ?)
+/** Records new highest sequence numbers of `ids` ids, bound as id, highest, id, highest, ... */
+export const upsertHighest = (ids: number): string =>
+  `INSERT INTO journal_highest (persistence_id, highest) VALUES ${Array.from({ length: ids }, () => '(?, ?)').join(', ')}
 ON CONFLICT (persistence_id) DO UPDATE SET highest = excluded.highest`;
 
 /**
