@@ -6,7 +6,6 @@
  * ratio to a plain replay of the same events (no goal set).
  * @module
  */
-import { Agent, get as httpRequestGet } from 'node:http';
 import { join } from 'node:path';
 import {
   type BenchSettings,
@@ -22,6 +21,7 @@ import {
 } from './common.js';
 import { counterEntity, stateAt as counterValueAt } from './entity.js';
 import { type Fixtures, historyId } from './fixtures.js';
+import { LoopbackHttpClient } from './loopback-http-client.js';
 
 const SNAPSHOT_EVERY = 1000;
 const WARM_UP = 10;
@@ -36,21 +36,6 @@ function randomPoints(count: number, highest: number, seed = 16): number[] {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   return Array.from({ length: count }, () => 1 + Math.floor(next() * highest));
-}
-
-/** GET `url` through `agent`: the status and the body as text. */
-function httpGet(url: URL, agent: Agent): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    httpRequestGet(url, { agent }, (response) => {
-      let body = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
-      response.on('error', reject);
-    }).on('error', reject);
-  });
 }
 
 export async function runInspectorScenario(settings: BenchSettings, fixtures: Fixtures, dir: string): Promise<ScenarioResult> {
@@ -77,7 +62,6 @@ export async function runInspectorScenario(settings: BenchSettings, fixtures: Fi
   const snapshotStore = new sqlite.SqliteSnapshotStore(snapshotFile);
   const inspection = createInspection({ journal, snapshotStore, definitions: [counterEntity(memento)] });
   const server = await createInspectorServer({ inspection, port: 0 });
-  const stateUrl = (at: number) => new URL(`/api/entities/${encodeURIComponent(id)}/state?at=${at}`, server.url);
   const check = (at: number, value: unknown) => {
     if (value !== counterValueAt(at)) throw new Error(`state at ${at}: expected ${counterValueAt(at)}, found ${String(value)}`);
   };
@@ -86,13 +70,15 @@ export async function runInspectorScenario(settings: BenchSettings, fixtures: Fi
   const signal = new AbortController().signal;
   const direct = async (at: number) =>
     check(at, ((await inspection.stateAt(id, { sequenceNr: at }, { signal })).state as { value: number }).value);
-  // node:http with a keep-alive agent rather than Node's fetch: the client runs in this
-  // process too, and undici's fetch machinery would be counted as the API's cost (the page's
-  // client is the browser, in another process).
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  // The lightest client that can do the request (one kept-alive socket, the response framed by
+  // its Content-Length), not node:http's or fetch's: the client runs in this process too, and
+  // node:http's client machinery cost about as much as the server's part of the request (the
+  // page's client is the browser, in another process). The server side is the inspector's own.
+  const client = await LoopbackHttpClient.connect(new URL(server.url));
+  const statePath = (at: number) => `/api/entities/${encodeURIComponent(id)}/state?at=${at}`;
   const overHttp = async (at: number) => {
-    const { status, body } = await httpGet(stateUrl(at), agent);
-    if (status !== 200) throw new Error(`GET ${stateUrl(at)}: ${status} ${body}`);
+    const { status, body } = await client.get(statePath(at));
+    if (status !== 200) throw new Error(`GET ${statePath(at)}: ${status} ${body}`);
     check(at, (JSON.parse(body) as { state: { value: number } }).state.value);
   };
 
@@ -170,7 +156,7 @@ export async function runInspectorScenario(settings: BenchSettings, fixtures: Fi
     });
     replayCpuMs = cpuOf(beforeReplay);
   } finally {
-    agent.destroy();
+    client.close();
     await server.close();
     await inspection.close();
     await snapshotStore.close();
@@ -214,7 +200,7 @@ export async function runInspectorScenario(settings: BenchSettings, fixtures: Fi
     settings: { events, snapshotEvery: SNAPSHOT_EVERY, points: settings.inspectorPoints },
     rows,
     notes: [
-      `${settings.inspectorPoints} random points (seeded, the same every run) of a ${label}-event SQLite history with a snapshot every ${SNAPSHOT_EVERY}: each rebuilds from the snapshot at or before the point plus up to ${SNAPSHOT_EVERY - 1} events. Over HTTP adds the request, the exact JSON encoding of the state and the response's parsing (a node:http client in the same process, keep-alive, loopback); both are checked against the expected value.`,
+      `${settings.inspectorPoints} random points (seeded, the same every run) of a ${label}-event SQLite history with a snapshot every ${SNAPSHOT_EVERY}: each rebuilds from the snapshot at or before the point plus up to ${SNAPSHOT_EVERY - 1} events. Over HTTP adds the request, the exact JSON encoding of the state and the response's parsing (the lightest client in the same process: one kept-alive loopback socket, a GET written by hand, the response framed by its Content-Length and its body parsed with JSON.parse; the server is the inspector's own node:http server); both are checked against the expected value.`,
       "Each timed call, direct or over HTTP, ends inside its window with the same event-loop settle (two setImmediate turns): V8 runs most young-generation collections as tasks when the loop turns, and only the HTTP call turns it, so without the settle the collections of the direct calls' garbage were charged to the next HTTP request. The reference is the direct stateAt call, each timed call followed by the same event-loop settle as the HTTP call.",
       `Opening the page's timeline of this history (GET timeline: 500 sampled events and every snapshot's metadata and readability) took ${timelineMs.toFixed(0)} ms, once.`,
       ...(events === 1_000_000

@@ -7,6 +7,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
+import { searchParamsOf } from './query-parameters.js';
 
 /** True for a host name or address that only this machine can reach. */
 export function isLoopbackHost(host: string): boolean {
@@ -33,11 +34,14 @@ export function tokenMatches(expected: string, presented: string | undefined): b
   return timingSafeEqual(digest(expected), digest(presented));
 }
 
-/** The token a request carries: `Authorization: Bearer`, the `token` query parameter, or the session cookie. */
+/**
+ * The token a request carries: `Authorization: Bearer`, the `token` query parameter, or the
+ * session cookie. `url` is the request's absolute URL or its request target.
+ */
 export function presentedToken(request: { header(name: string): string | undefined; url: string }, cookieName: string): string | undefined {
   const authorization = request.header('authorization');
   if (authorization?.startsWith('Bearer ')) return authorization.slice('Bearer '.length);
-  const query = new URL(request.url).searchParams.get('token');
+  const query = searchParamsOf(request.url).get('token');
   if (query !== null) return query;
   const cookies = request.header('cookie');
   if (!cookies) return undefined;

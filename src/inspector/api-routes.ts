@@ -37,7 +37,7 @@ function checkedId(id: string): string {
   return id;
 }
 
-/** The body of `GET /api/entities/:id/state` for the decoded `id` and the request's full `url`. */
+/** The body of `GET /api/entities/:id/state` for the decoded `id` and the request's `url` (absolute, or its request target). */
 export async function stateAnswer(inspection: Inspection, id: string, url: string, signal: AbortSignal): Promise<StateJson> {
   checkedId(id);
   const query = new QueryParameters(url, ['at', 'definition']);

@@ -15,12 +15,24 @@ export class BadRequestError extends Error {
   }
 }
 
+/**
+ * The query of `url`, an absolute URL or a request target (path and query), read as
+ * `new URL(url).searchParams` reads it, without parsing the rest of the URL.
+ */
+export function searchParamsOf(url: string): URLSearchParams {
+  const start = url.indexOf('?');
+  if (start < 0) return new URLSearchParams();
+  const end = url.indexOf('#', start);
+  return new URLSearchParams(url.slice(start + 1, end < 0 ? undefined : end));
+}
+
 /** The query of one request, with the names the route accepts. */
 export class QueryParameters {
   readonly #values: URLSearchParams;
 
+  /** `url`: an absolute URL or a request target. */
   constructor(url: string, accepted: readonly string[]) {
-    this.#values = new URL(url).searchParams;
+    this.#values = searchParamsOf(url);
     for (const name of new Set(this.#values.keys())) {
       // `token` authenticates any request; it is checked (and removed from view) before routing.
       if (name === 'token') continue;

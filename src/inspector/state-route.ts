@@ -8,7 +8,8 @@
  * unusual path) goes on to the Hono application.
  * @module
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Inspection } from '../inspect/inspection.js';
 import { accessRefusal } from './access.js';
 import { stateAnswer } from './api-routes.js';
@@ -28,11 +29,33 @@ const STATE_PATH = /^\/api\/entities\/((?:[^/?#%]|%[0-9A-Fa-f]{2})+)\/state(?:\?
 // Host headers Hono's adaptor turns into the same URL without rewriting them.
 const PLAIN_HOST = /^[A-Za-z0-9.:[\]-]+$/;
 
-const JSON_HEADERS = { 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS };
+// Names and values in one flat list, as writeHead takes them, in the Hono route's order.
+const JSON_HEADERS: readonly string[] = Object.entries({ 'content-type': 'application/json; charset=utf-8', ...SECURITY_HEADERS }).flat();
+
+// One abort signal per connection rather than an AbortController and a 'close' listener per
+// request: a client that goes away closes its connection, which stops the rebuilds it asked
+// for, as the Hono route's request signal does.
+const connectionSignals = new WeakMap<Socket, AbortSignal>();
+
+function connectionSignal(socket: Socket): AbortSignal {
+  let signal = connectionSignals.get(socket);
+  if (signal === undefined) {
+    const closed = new AbortController();
+    socket.once('close', () => closed.abort());
+    signal = closed.signal;
+    connectionSignals.set(socket, signal);
+  }
+  return signal;
+}
+
+function headerValue(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value.join(', ') : value;
+}
 
 function send(response: ServerResponse, status: number, value: unknown): void {
   const body = JSON.stringify(value);
-  response.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(body) });
+  response.writeHead(status, [...JSON_HEADERS, 'content-length', String(Buffer.byteLength(body))]);
   response.end(body);
 }
 
@@ -57,22 +80,12 @@ export function stateRoute({
     } catch {
       return false;
     }
-    const fullUrl = `http://${host}${url}`;
-    const header = (name: string): string | undefined => {
-      const value = headers[name];
-      return Array.isArray(value) ? value.join(', ') : value;
-    };
-    const refused = accessRefusal({ header, url: fullUrl }, token, cookieName);
+    const refused = accessRefusal({ header: (name) => headerValue(headers, name), url }, token, cookieName);
     if (refused) {
       send(response, refused.status, { error: refused });
       return true;
     }
-    // A client that goes away stops the rebuild, as the Hono route's request signal does.
-    const closed = new AbortController();
-    response.once('close', () => {
-      if (!response.writableFinished) closed.abort();
-    });
-    stateAnswer(inspection, id, fullUrl, closed.signal).then(
+    stateAnswer(inspection, id, url, connectionSignal(request.socket)).then(
       (answer) => send(response, 200, answer),
       (error: unknown) => {
         const body = errorJson(error);

@@ -153,26 +153,48 @@ export class AppendBatcher {
     }
   }
 
-  /** Takes writes of distinct ids, keeping each id's writes in call order, within the size limits. */
+  /**
+   * Takes writes within the size limits, keeping each id's writes in call order. A later
+   * write of an id already taken joins the batch when it continues that id's last taken
+   * write (first = its last + 1): the statement checks the id's writes as one run, so one
+   * caller's many writes of an id cost one statement, not one round trip each.
+   */
   #takeBatch(): Entry[] {
     const batch: Entry[] = [];
     const blocked = new Set<string>(this.#inFlight);
+    /** Each taken id's last sequence number. */
+    const taken = new Map<string, number>();
     let events = 0;
     const rest: Entry[] = [];
     for (const entry of this.#queue) {
       if (entry.request.settled) continue; // its call already failed as a whole
+      const id = entry.persistenceId;
+      const last = taken.get(id);
       const fits = batch.length === 0 || (batch.length < this.maxBatchWrites && fitsOneStatement(events + entry.rows.length));
-      if (!fits || blocked.has(entry.persistenceId)) {
-        blocked.add(entry.persistenceId);
+      if (!fits || blocked.has(id) || (last !== undefined && entry.first !== last + 1)) {
+        blocked.add(id);
         rest.push(entry);
         continue;
       }
-      blocked.add(entry.persistenceId);
+      taken.set(id, entry.rows[entry.rows.length - 1]?.sequenceNr ?? entry.first);
       batch.push(entry);
       events += entry.rows.length;
     }
     this.#queue.splice(0, this.#queue.length, ...rest);
     return batch;
+  }
+
+  /**
+   * Settles a statement's writes. The statement checks an id's writes as one run, so a
+   * rejected run of several writes says nothing about each: those are sent again one
+   * statement per write, in order, to be answered exactly as if sent alone.
+   */
+  async #settleBatch(batch: readonly Entry[], accepted: ReadonlySet<string>): Promise<void> {
+    const counts = new Map<string, number>();
+    for (const entry of batch) counts.set(entry.persistenceId, (counts.get(entry.persistenceId) ?? 0) + 1);
+    const again = batch.filter((entry) => !accepted.has(entry.persistenceId) && (counts.get(entry.persistenceId) ?? 0) > 1);
+    await this.#report(again.length === 0 ? batch : batch.filter((entry) => !again.includes(entry)), accepted);
+    for (const entry of again) await this.#runBatch([entry]);
   }
 
   #settle(entry: Entry, result: Error | undefined): void {
@@ -214,8 +236,7 @@ export class AppendBatcher {
           try {
             const { rows } = await client.query<{ accepted: string[] }>(statement.text, statement.values);
             client.release();
-            const accepted = new Set(rows[0]?.accepted ?? []);
-            await this.#report(batch, accepted);
+            await this.#settleBatch(batch, new Set(rows[0]?.accepted ?? []));
           } catch (error) {
             client.release(error as Error);
             if (pgErrorCode(error) === UNIQUE_VIOLATION) {
@@ -253,7 +274,6 @@ export class AppendBatcher {
     try {
       await client.query(`/* ${marker} */ BEGIN`);
       inTransaction = true;
-      await run(lockJournalStatement(this.base.schema, marker));
       const advanced = await run(advanceStreamStatement(t, entry, marker));
       if (advanced.rows.length === 0) {
         await client.query('ROLLBACK');
@@ -261,6 +281,8 @@ export class AppendBatcher {
         await this.#report([entry], new Set());
         return;
       }
+      // After the stream's row lock, as the batch append takes them: one order, no deadlock between the two.
+      await run(lockJournalStatement(this.base.schema, marker));
       let maxOrdering = '0';
       for (let at = 0; at < entry.rows.length; at += MAX_EVENTS_PER_STATEMENT) {
         const chunk = { ...entry, rows: entry.rows.slice(at, at + MAX_EVENTS_PER_STATEMENT) };
@@ -366,7 +388,7 @@ export class AppendBatcher {
       this.#fail(entries, this.#unavailable(entries, cause, 'checked afterwards: nothing was stored, safe to retry'));
       return;
     }
-    await this.#report(entries, new Set(entries.filter((entry) => found.has(entry.writeId)).map((entry) => entry.persistenceId)));
+    await this.#settleBatch(entries, new Set(entries.filter((entry) => found.has(entry.writeId)).map((entry) => entry.persistenceId)));
   }
 
   /**

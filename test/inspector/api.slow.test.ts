@@ -297,6 +297,51 @@ describe('inspector access', () => {
     }
   });
 
+  it('stops a rebuild when its client goes away, on every request of a kept-alive connection', async () => {
+    const { Agent, request } = await import('node:http');
+    const asked: { signal: AbortSignal; aborted: Promise<void> }[] = [];
+    let nextAsked: (() => void) | undefined;
+    // A rebuild that ends only when its signal aborts, or answers at once for at=1.
+    const slow = await createInspectorServer({
+      port: 0,
+      inspection: {
+        ...store.inspection,
+        stateAt: (id, point, options) => {
+          if ((point as { sequenceNr: number }).sequenceNr === 1) return store.inspection.stateAt(id, point, options);
+          const signal = options?.signal as AbortSignal;
+          asked.push({ signal, aborted: new Promise((resolve) => signal.addEventListener('abort', () => resolve())) });
+          nextAsked?.();
+          return new Promise(() => {});
+        },
+      },
+    });
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const call = (at: number) => request(new URL(`${entity('counter|a')}/state?at=${at}`, slow.url), { agent });
+      // A first answered request keeps the connection open for the next one.
+      await new Promise<void>((resolve, reject) => {
+        call(1)
+          .on('response', (response) => response.resume().on('end', resolve))
+          .on('error', reject)
+          .end();
+      });
+      const started = new Promise<void>((resolve) => {
+        nextAsked = resolve;
+      });
+      const pending = call(5);
+      pending.on('error', () => {});
+      pending.end();
+      await started;
+      expect(asked[0]?.signal.aborted).toBe(false);
+      pending.destroy();
+      await asked[0]?.aborted;
+      expect(asked[0]?.signal.aborted).toBe(true);
+    } finally {
+      agent.destroy();
+      await slow.close();
+    }
+  });
+
   it('answers the state route the same whether served before Hono or by it', async () => {
     const { request } = await import('node:http');
     const call = (path: string, host: string) =>

@@ -47,6 +47,29 @@ describe('PostgresJournal', () => {
     await journal.close();
   });
 
+  it("sends one call's consecutive writes of an id in one statement, and answers a rejected run write by write", async () => {
+    const seen: string[] = [];
+    const journal = new PostgresJournal({ pool: spyPool(pg.pool, seen), schema: pg.schema });
+    const statements = () => seen.filter((text) => text.startsWith('/* memento:write:')).length;
+    const [a, b] = [id('run-a'), id('run-b')];
+    const writes = (pid: string, from: number) => Array.from({ length: 20 }, (_, i) => atomicWrite(pid, from + 2 * i, from + 2 * i + 1));
+    const results = await Promise.all([journal.write(writes(a, 1)), journal.write(writes(b, 1))]);
+    expect(results.flat()).toEqual(Array.from({ length: 40 }, () => undefined));
+    expect(statements()).toBe(1);
+    expect(await journal.highestSequenceNr(a)).toBe(40);
+    // The first write repeats stored numbers: the run is rejected, then each write is answered on its own.
+    const before = statements();
+    const [again] = await journal.write([atomicWrite(a, 40, 41), atomicWrite(a, 42)]);
+    expect(statements() - before).toBe(3);
+    expect(isMementoError(again, ErrorCodes.concurrency)).toBe(true);
+    expect(await journal.highestSequenceNr(a)).toBe(40);
+    const mixed = await journal.write([atomicWrite(b, 40, 41), atomicWrite(b, 41, 42)]);
+    expect(isMementoError(mixed[0], ErrorCodes.concurrency)).toBe(true);
+    expect(mixed[1]).toBeUndefined();
+    expect((await collect(journal.replay(b, 39, Number.POSITIVE_INFINITY))).map((r) => r.sequenceNr)).toEqual([39, 40, 41, 42]);
+    await journal.close();
+  });
+
   it('lets exactly one of two journals on separate pools win the same sequence number', async () => {
     const other = await connect(4);
     const a = new PostgresJournal({ pool: pg.pool, schema: pg.schema });
@@ -182,6 +205,27 @@ describe('PostgresJournal', () => {
     await journal.close();
   });
 
+  it('cuts each payload of a batch out of the packed payloads, around a rejected write', async () => {
+    const seen: string[] = [];
+    const journal = new PostgresJournal({ pool: spyPool(pg.pool, seen), schema: pg.schema });
+    const sizes = [1, 70_000, 3, 0, 5000];
+    const ids = sizes.map((_, index) => id(`packed-${index}`));
+    const payload = (size: number, nr: number) => ({ nr, text: 'é€'.repeat(size) });
+    const writes = ids.map((pid, index) => ({
+      persistenceId: pid,
+      // The third write starts at 2: rejected, its payloads sit between accepted ones.
+      events: [1, 2].map((nr) => event(pid, index === 2 ? nr + 1 : nr, payload(sizes[index]! + nr, nr))),
+    }));
+    const results = await Promise.all(writes.map((write) => journal.write([write])));
+    expect(seen.filter((text) => text.startsWith('/* memento:write:'))).toHaveLength(1);
+    expect(results.map(([r]) => r === undefined)).toEqual([true, true, false, true, true]);
+    for (const [index, pid] of ids.entries()) {
+      const replayed = (await collect(journal.replay(pid, 1, Number.POSITIVE_INFINITY))).map((r) => r.event);
+      expect(replayed).toEqual(index === 2 ? [] : [payload(sizes[index]! + 1, 1), payload(sizes[index]! + 2, 2)]);
+    }
+    await journal.close();
+  });
+
   it('builds and ends its own pool from a connection string, but never ends an injected one', async () => {
     const owned = new PostgresJournal({ connectionString: PG_URL, schema: pg.schema });
     const pid = id('owned');
@@ -244,6 +288,36 @@ describe('PostgresJournal', () => {
     }
     expect(sent.slice(2).flat().sort()).toEqual([a, c].sort());
     expect((await collect(journal.replay(a, 1, Number.POSITIVE_INFINITY))).map((r) => r.sequenceNr)).toEqual([1, 2]);
+    await journal.close();
+  });
+
+  it('locks the streams rows of a batch before waiting for the journal lock, so only ordering allocation to commit is serialized', async () => {
+    const journal = new PostgresJournal({ pool: pg.pool, schema: pg.schema });
+    const pid = id('late-lock');
+    expect(await journal.write([atomicWrite(pid, 1)])).toEqual([undefined]);
+    const holder = await pg.pool.connect();
+    const probe = await pg.pool.connect();
+    try {
+      await holder.query('SELECT pg_advisory_lock($1::int, hashtext($2::text))', [JOURNAL_LOCK_CLASS, pg.schema]);
+      const written = journal.write([atomicWrite(pid, 2)]);
+      for (;;) {
+        const { rows } = await pg.pool.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event = 'advisory' AND position($1 in query) > 0`,
+          [`"${pg.schema}".memento_append`],
+        );
+        if (rows[0]!.n > 0) break;
+      }
+      // The waiting statement already holds its id's streams row.
+      await expect(
+        probe.query(`SELECT 1 FROM "${pg.schema}".memento_journal_streams WHERE persistence_id = $1 FOR UPDATE NOWAIT`, [pid]),
+      ).rejects.toMatchObject({ code: '55P03' });
+      await holder.query('SELECT pg_advisory_unlock($1::int, hashtext($2::text))', [JOURNAL_LOCK_CLASS, pg.schema]);
+      expect(await written).toEqual([undefined]);
+    } finally {
+      probe.release();
+      holder.release(true);
+    }
+    expect(await journal.highestSequenceNr(pid)).toBe(2);
     await journal.close();
   });
 

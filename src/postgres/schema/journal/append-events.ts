@@ -1,9 +1,10 @@
 /**
  * The append statement: one statement (so one implicit transaction and one round trip)
- * for a whole batch of AtomicWrites to distinct ids. It takes the journal's advisory lock,
- * advances each id's highest sequence number only where the write starts at highest + 1
- * (clearing the time it was emptied, so a purge of emptied streams passes it by), inserts the events of exactly those writes, and notifies listeners. A write whose check
- * fails inserts nothing; the others are unaffected, so each write stays all-or-nothing.
+ * for a whole batch of AtomicWrites. It advances each id's highest sequence number only
+ * where the id's writes start at highest + 1 (clearing the time it was emptied, so a purge
+ * of emptied streams passes it by), then takes the journal's advisory lock, inserts the
+ * events of exactly those ids and notifies listeners. A write whose check fails inserts
+ * nothing; the others are unaffected, so each write stays all-or-nothing.
  * @module
  */
 import type { StoredEvent } from '../../../spi/journal-support.js';
@@ -37,8 +38,11 @@ export interface NotifyTarget {
 const asBuffer = (bytes: Uint8Array): Buffer =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-/** The events of `writes` as nine column arrays, in the order of the journal's event columns. */
-function eventColumns(writes: readonly AppendWrite[]): unknown[][] {
+/**
+ * The events of `writes` as nine column arrays, in the order of the journal's event columns;
+ * the payload column stays empty without `withPayloads` (the batch append packs them).
+ */
+function eventColumns(writes: readonly AppendWrite[], withPayloads = true): unknown[][] {
   const columns: unknown[][] = Array.from({ length: 9 }, () => []);
   const [ids, seqs, times, manifests, tags, writers, payloads, metadata, writeIds] = columns as [
     unknown[],
@@ -60,7 +64,7 @@ function eventColumns(writes: readonly AppendWrite[]): unknown[][] {
       // Arrays of arrays would flatten in unnest: tags travel as JSON text per row.
       tags.push(row.tags ? JSON.stringify(row.tags) : null);
       writers.push(row.writerId ?? null);
-      payloads.push(asBuffer(row.payload));
+      if (withPayloads) payloads.push(asBuffer(row.payload));
       metadata.push(row.metadata ? asBuffer(row.metadata) : null);
       writeIds.push(write.writeId);
     }
@@ -90,10 +94,32 @@ export function fitsOneStatement(eventCount: number): boolean {
 }
 
 /**
- * The batch append: one call of `memento_append` (migration 11), so one implicit
- * transaction and one round trip, whose plans the session keeps. `writes` must have
- * distinct persistence ids. Returns one row: `accepted` (ids whose events were inserted)
- * and `max_ordering`.
+ * The payloads of `writes`' events back to back, with each one's 1-based start and length:
+ * one binary parameter instead of a `bytea[]` literal hex-encoded event by event.
+ */
+function packedPayloads(writes: readonly AppendWrite[]): { payloads: Buffer; starts: number[]; lengths: number[] } {
+  const parts: Buffer[] = [];
+  const starts: number[] = [];
+  const lengths: number[] = [];
+  let at = 1;
+  for (const write of writes) {
+    for (const row of write.rows) {
+      const payload = asBuffer(row.payload);
+      parts.push(payload);
+      starts.push(at);
+      lengths.push(payload.length);
+      at += payload.length;
+    }
+  }
+  return { payloads: Buffer.concat(parts, at - 1), starts, lengths };
+}
+
+/**
+ * The batch append: one call of `memento_append_packed` (migration 12), so one implicit
+ * transaction and one round trip, whose plans the session keeps. Writes of one id must be
+ * consecutive in sequence numbers and in call order: the id's writes are checked as one run,
+ * all stored or none. Returns one row: `accepted` (ids whose events were inserted) and
+ * `max_ordering`.
  */
 export function appendEventsStatement(
   t: TableNames,
@@ -102,16 +128,39 @@ export function appendEventsStatement(
   marker: string,
   notify: NotifyTarget | undefined,
 ): Statement {
+  const [ids, seqs, times, manifests, tags, writers, , metadata, writeIds] = eventColumns(writes, false);
+  const { payloads, starts, lengths } = packedPayloads(writes);
+  // Each id's writes are checked as one run: from its first write's first number to its last write's last.
+  const runs = new Map<string, { first: number; last: number }>();
+  for (const write of writes) {
+    const first = write.rows[0]?.sequenceNr ?? 0;
+    const last = write.rows[write.rows.length - 1]?.sequenceNr ?? 0;
+    const run = runs.get(write.persistenceId);
+    if (run) run.last = last;
+    else runs.set(write.persistenceId, { first, last });
+  }
+  // In id order, so concurrent statements of several processes lock streams rows in one order.
+  const order = [...runs.keys()].sort();
   const values: unknown[] = [
     JOURNAL_LOCK_CLASS,
     schema,
-    writes.map((w) => w.persistenceId),
-    writes.map((w) => w.rows[0]?.sequenceNr ?? 0),
-    writes.map((w) => w.rows[w.rows.length - 1]?.sequenceNr ?? 0),
-    ...eventColumns(writes),
+    order,
+    order.map((id) => runs.get(id)?.first ?? 0),
+    order.map((id) => runs.get(id)?.last ?? 0),
+    ids,
+    seqs,
+    times,
+    manifests,
+    tags,
+    writers,
+    payloads,
+    starts,
+    lengths,
+    metadata,
+    writeIds,
     notify?.channel ?? null,
     notify?.schema ?? null,
   ];
-  const text = `/* ${marker} */ SELECT accepted, max_ordering FROM ${t.schema}.memento_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`;
+  const text = `/* ${marker} */ SELECT accepted, max_ordering FROM ${t.schema}.memento_append_packed($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`;
   return { text, values };
 }

@@ -13,6 +13,7 @@ import { journalSlices } from './0008-journal-slices.js';
 import { durableStateChanges } from './0009-durable-state-changes.js';
 import { journalStreamsEmptied } from './0010-journal-streams-emptied.js';
 import { journalAppendFunction } from './0011-journal-append-function.js';
+import { journalAppendPackedPayloads } from './0012-journal-append-packed-payloads.js';
 import type { Migration } from './migration.js';
 
 export type { Migration } from './migration.js';
@@ -30,6 +31,7 @@ export const MIGRATIONS: readonly Migration[] = [
   durableStateChanges,
   journalStreamsEmptied,
   journalAppendFunction,
+  journalAppendPackedPayloads,
 ];
 
 /** The schema version this release writes and expects. */
