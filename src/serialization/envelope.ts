@@ -293,6 +293,36 @@ export class PlainEnvelopeReader {
   }
 }
 
+/** `json` as a serializer id field: its length, then its UTF-8 bytes. */
+const JSON_ID = [4, 0x6a, 0x73, 0x6f, 0x6e] as const;
+
+/**
+ * Where the payload starts when `bytes[start, end)` is the commonest envelope of all, a plain
+ * event (version 1 or 2, neither compressed nor encrypted, serializer `json`, no manifest)
+ * whose checksum matches; -1 for anything else, which {@link PlainEnvelopeReader} then reads.
+ * Every event of a replay page goes through here: fixed offsets, no field written per event.
+ */
+export function plainJsonPayloadAt(bytes: Buffer, start: number, end: number): number {
+  const crcAt = end - 4;
+  if (bytes[start] !== MAGIC_0 || bytes[start + 1] !== MAGIC_1 || bytes[start + 3] !== 0) return -1;
+  const version = bytes[start + 2];
+  const idAt = version === ENVELOPE_VERSION ? start + 8 : version === VERSION_WITHOUT_PLACE ? start + 4 : -1;
+  const payloadAt = idAt + JSON_ID.length + 2 + 4;
+  if (idAt < 0 || payloadAt > crcAt) return -1;
+  for (let index = 0; index < JSON_ID.length; index++) if (bytes[idAt + index] !== JSON_ID[index]) return -1;
+  const lengthAt = payloadAt - 4;
+  if (bytes[lengthAt - 2] !== 0 || bytes[lengthAt - 1] !== 0 || payloadAt + uint32At(bytes, lengthAt) !== crcAt) return -1;
+  return uint32At(bytes, crcAt) === checksumRange(bytes, start, crcAt) ? payloadAt : -1;
+}
+
+/** The place tag of the envelope at `bytes[start]`, 0 for a version 1 envelope (which has none); unchecked. */
+export function placeAt(bytes: Buffer, start: number): number {
+  return bytes[start + 2] === ENVELOPE_VERSION ? uint32At(bytes, start + 4) : 0;
+}
+
+const uint32At = (bytes: Buffer, at: number): number =>
+  (((bytes[at] as number) << 24) | ((bytes[at + 1] as number) << 16) | ((bytes[at + 2] as number) << 8) | (bytes[at + 3] as number)) >>> 0;
+
 /**
  * The length an envelope starting at `bytes[0]` declares (header, payload and checksum), or
  * undefined when its header is not all there or not an envelope's. Nothing is verified: a

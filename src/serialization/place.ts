@@ -21,6 +21,10 @@ const MAX_PREFIXES = 4096;
 const prefixes = new Map<string, Map<string, number>>();
 /** The decimal digits of a sequence number, written right-aligned (no string per event). */
 const digits = new Uint8Array(24);
+/** The CRC through every digit but the last of the number last tagged, and what it continued. */
+let lastTens = -1;
+let lastTensPrefix = 0;
+let lastTensCrc = 0;
 
 /** True when the context names a place (a persistence id and a sequence number). */
 function isPlaced(context: PlaceContext): context is PlaceContext & { persistenceId: string; sequenceNr: number } {
@@ -54,13 +58,18 @@ export function placeTag(what: string, persistenceId: string, sequenceNr: number
 /** CRC-32 of `String(sequenceNr)` continuing `prefix`; ASCII digits, so the same as of its UTF-8 bytes. */
 function placeOfNumber(sequenceNr: number, prefix: number): number {
   if (!Number.isSafeInteger(sequenceNr) || sequenceNr < 0) return CRC32.str(String(sequenceNr), prefix);
-  let at = digits.length;
-  let rest = sequenceNr;
-  do {
-    digits[--at] = 48 + (rest % 10);
-    rest = Math.floor(rest / 10);
-  } while (rest > 0);
-  return checksumRange(digits, at, digits.length, prefix);
+  // A replay tags consecutive numbers, which share every digit but the last ten at a time:
+  // the CRC through those is kept, and only the last digit is added per event.
+  const tens = Math.floor(sequenceNr / 10);
+  if (tens !== lastTens || prefix !== lastTensPrefix) {
+    let at = digits.length;
+    for (let rest = tens; rest > 0; rest = Math.floor(rest / 10)) digits[--at] = 48 + (rest % 10);
+    lastTensCrc = checksumRange(digits, at, digits.length, prefix);
+    lastTens = tens;
+    lastTensPrefix = prefix;
+  }
+  digits[0] = 48 + (sequenceNr - tens * 10);
+  return checksumRange(digits, 0, 1, lastTensCrc);
 }
 
 /** The place as text, authenticated with the payload when it is encrypted; '' when unbound. */

@@ -17,6 +17,7 @@ import {
   type SerializationContext,
   SnapshotMetadata,
 } from '../../src/index.js';
+import { placeTag } from '../../src/serialization/place.js';
 import { envelopesV1, V1_KEY } from './fixtures/envelope-v1.js';
 
 const key = Buffer.alloc(32, 9).toString('base64');
@@ -85,6 +86,21 @@ describe('envelope version 2 binds each payload to its place', () => {
     expect(() => decodeState(state, 'a', 3, plain)).toThrow(/state 3 of "a".*written for another place/);
     expect(() => decodeState(state, 'b', 2, plain)).toThrow(CorruptDataError);
     expect(decodeState(null, 'a', 4, plain)).toBeNull();
+  });
+
+  it('tags every number as the CRC-32 of kind, id and number, read in any order (the tag reuses the digits it last saw)', () => {
+    const expected = (what: string, id: string, nr: number) => crc32(`${what}\u0000${id}\u0000${nr}`) || 1;
+    const numbers = [0, 1, 9, 10, 11, 19, 20, 99, 100, 101, 1009, 1010, 2 ** 53 - 1, 2 ** 53, 1e21, 1.5, -3, 7, 70, 7];
+    for (let nr = 1; nr <= 250; nr++) numbers.push(nr);
+    for (let nr = 250; nr >= 1; nr -= 3) numbers.push(nr);
+    for (const [what, id] of [
+      ['event', 'cart-1'],
+      ['event metadata', 'cart-1'],
+      ['event', 'cart-2'],
+      ['snapshot', 'é|x'],
+    ] as const) {
+      for (const nr of numbers) expect(placeTag(what, id, nr), `${what} ${nr} of ${id}`).toBe(expected(what, id, nr));
+    }
   });
 
   it('keeps the place tag format: CRC-32 of "kind NUL id NUL number", for ids written interleaved', () => {

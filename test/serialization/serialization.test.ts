@@ -411,6 +411,13 @@ describe('deserializeAt (a payload read in place, as replay pages do)', () => {
       new Serialization({ encryption: { keys: { k: randomBytes(32) }, activeKeyId: 'k' } }).serialize({ secret: 1 }, context),
       new Serialization({ compression: { thresholdBytes: 1 } }).serialize({ long: 'x'.repeat(200) }, context),
       serialization.serialize({ placed: 'elsewhere' }, { ...context, sequenceNr: 4 }),
+      serialization.serialize({ unplaced: true }),
+      encodeEnvelope({ serializerId: 'json', manifest: '', compression: 0, payload: Buffer.from('{"not json') }),
+      // Version 1 (no place), as Memento 0.1.0 wrote it: `{ type: 'added', amount: 3, note: 'café' }`.
+      Buffer.from(
+        '4d450100046a736f6e00000000002a7b2274797065223a226164646564222c22616d6f756e74223a332c226e6f7465223a22636166c3a9227dcc919af8',
+        'hex',
+      ),
     ];
     for (const envelope of envelopes) {
       for (let index = -1; index < envelope.length; index++) {
@@ -422,6 +429,14 @@ describe('deserializeAt (a payload read in place, as replay pages do)', () => {
         );
       }
     }
+  });
+
+  it('reads plain JSON with the serializer registered as json when it replaces the built-in one', () => {
+    const custom = new Serialization({
+      serializers: [{ id: 'json', manifest: () => '', toBinary: () => Buffer.from('1'), fromBinary: () => 'custom' }],
+    });
+    const encoded = serialization.serialize({ n: 1 }, context);
+    expect(custom.deserializeAt(...at(inPage(encoded), encoded), 'order-7', 3, 'event')).toBe('custom');
   });
 
   it('rejects a JSON payload that is not valid UTF-8 under a valid checksum, naming the event', () => {
