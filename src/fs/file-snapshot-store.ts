@@ -4,7 +4,7 @@
  */
 
 import { randomBytes } from 'node:crypto';
-import { close as closeFd, type Dirent, fstat, open as openFd, readdir as readdirCallback, read as readFd } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import { mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { CorruptSnapshotError, InvalidArgumentError, StoreUnavailableError } from '../core/errors.js';
@@ -17,11 +17,12 @@ import type { SnapshotCapabilities } from '../spi/capabilities.js';
 import { GuardedSnapshotStore, type SnapshotStoreCore } from '../spi/guarded-snapshot-store.js';
 import { idFromSegments, idSegments } from '../spi/id-segments.js';
 import { KeyedLock } from '../spi/keyed-lock.js';
-import { declaredFrameLength, decodeSnapshotFrame, encodeSnapshotFrame } from '../spi/snapshot-frame.js';
+import { decodeSnapshotFrame, encodeSnapshotFrame } from '../spi/snapshot-frame.js';
 import type { SnapshotSizeOptions } from '../spi/snapshot-support.js';
 import { decodeSnapshot, loadYoungestReadable, type SkipReporting } from '../spi/snapshot-support.js';
 import type { StoreOptions } from '../spi/store-options.js';
 import { parseSnapshotFileName, snapshotFileName, TEMP_SUFFIX } from './layout.js';
+import { KnownFiles, readNames, readWhole } from './snapshot-file-read.js';
 
 const NAME = 'fs';
 
@@ -82,6 +83,8 @@ class FileSnapshotCore implements SnapshotStoreCore<PreparedFrame> {
   readonly #locks = new KeyedLock();
   /** Temp files of saves in flight in this process: never cleaned up from under them. */
   readonly #inFlight = new Set<string>();
+  /** Per id, the file this store saved or loaded last: where the next load starts reading. */
+  readonly #known = new KnownFiles();
 
   constructor(options: FileSnapshotStoreOptions) {
     if (typeof options?.directory !== 'string' || options.directory.length === 0) {
@@ -116,9 +119,14 @@ class FileSnapshotCore implements SnapshotStoreCore<PreparedFrame> {
 
   async load(persistenceId: string, criteria: SnapshotSelectionCriteria, reporting: SkipReporting): Promise<SelectedSnapshot | null> {
     const dir = this.directoryOf(persistenceId);
+    // The known file is read while the directory is listed, and used only if the listing picks it.
+    const known = this.#known.get(persistenceId);
+    const early = known && criteria.matches(known) ? readWhole(join(dir, known.name)) : undefined;
+    early?.catch(() => undefined);
     const { snapshots } = await this.#scan(persistenceId, dir, 'load');
+    if (known && !snapshots.some((file) => file.name === known.name)) this.#known.forget(persistenceId);
     const candidates = snapshots.filter((file) => criteria.matches(file)).reverse();
-    return loadYoungestReadable(candidates, (file) => this.#read(dir, file), reporting);
+    return loadYoungestReadable(candidates, (file) => this.#read(dir, file, file.name === known?.name ? early : undefined), reporting);
   }
 
   prepareSave(metadata: SnapshotMetadata, snapshot: unknown): PreparedFrame {
@@ -132,6 +140,7 @@ class FileSnapshotCore implements SnapshotStoreCore<PreparedFrame> {
       const name = snapshotFileName(sequenceNr, timestamp);
       await this.#io('save', persistenceId, dir, () => this.#mkdirDurable(dir));
       await this.#writeAtomically(persistenceId, dir, name, parts);
+      this.#known.remember(persistenceId, { sequenceNr, timestamp, name });
       // Only now, with the new file durable, remove what it replaces and crash left-overs.
       const listing = await this.#scan(persistenceId, dir, 'save');
       const replaced = [...listing.snapshots, ...listing.duplicates].filter((file) => file.sequenceNr === sequenceNr && file.name !== name);
@@ -142,6 +151,7 @@ class FileSnapshotCore implements SnapshotStoreCore<PreparedFrame> {
 
   async delete({ persistenceId, sequenceNr }: SnapshotMetadata): Promise<void> {
     await this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
+      if (this.#known.get(persistenceId)?.sequenceNr === sequenceNr) this.#known.forget(persistenceId);
       const dir = this.directoryOf(persistenceId);
       const listing = await this.#scan(persistenceId, dir, 'delete');
       const names = [...listing.snapshots, ...listing.duplicates].filter((file) => file.sequenceNr === sequenceNr).map((file) => file.name);
@@ -150,6 +160,9 @@ class FileSnapshotCore implements SnapshotStoreCore<PreparedFrame> {
   }
 
   async deleteMatching(persistenceId: string, criteria: SnapshotSelectionCriteria): Promise<void> {
+    // A known file that stays is still where the next load starts (retention deletes older ones).
+    const known = this.#known.get(persistenceId);
+    if (known && criteria.matches(known)) this.#known.forget(persistenceId);
     const dir = this.directoryOf(persistenceId);
     const listing = await this.#scan(persistenceId, dir, 'deleteMatching');
     const matching = new Set(listing.snapshots.filter((file) => criteria.matches(file)).map((file) => file.sequenceNr));
@@ -235,11 +248,13 @@ class FileSnapshotCore implements SnapshotStoreCore<PreparedFrame> {
     return { snapshots, duplicates, temps };
   }
 
-  async #read(dir: string, file: SnapshotFile): Promise<SelectedSnapshot> {
+  /** Reads and decodes one listed file (or takes the bytes of an early read of it). */
+  async #read(dir: string, file: SnapshotFile, early: Promise<Buffer> | undefined): Promise<SelectedSnapshot> {
     const path = join(dir, file.name);
     let bytes: Buffer;
     try {
-      bytes = await readWhole(path);
+      // A failed early read proves nothing the listing did not: the file is read again, and that failure reported.
+      bytes = (await early?.catch(() => undefined)) ?? (await readWhole(path));
     } catch (error) {
       if (isCode(error, 'ENOENT')) {
         // Deleted between listing and reading: as unreadable as a damaged file, so try the next older.
@@ -253,7 +268,9 @@ class FileSnapshotCore implements SnapshotStoreCore<PreparedFrame> {
       }
       throw this.#unavailable('load', file.persistenceId, path, error);
     }
-    return decodeSnapshot(decodeSnapshotFrame(bytes, file, NAME), this.#serialization, NAME);
+    const selected = decodeSnapshot(decodeSnapshotFrame(bytes, file, NAME), this.#serialization, NAME);
+    this.#known.remember(file.persistenceId, file);
+    return selected;
   }
 
   /** Temp file, write, fsync, rename over the real name, fsync the directory. */
@@ -393,58 +410,6 @@ export class FileSnapshotStore extends GuardedSnapshotStore<PreparedFrame> {
   pathOf(persistenceId: string, sequenceNr: number): Promise<string | undefined> {
     return this.#core.pathOf(persistenceId, sequenceNr);
   }
-}
-
-/**
- * The names in a directory. The callback API: a load is a handful of small file system
- * calls, and the promise API's per-call overhead is a visible share of each.
- */
-function readNames(dir: string): Promise<string[]> {
-  return new Promise((resolve, reject) => readdirCallback(dir, (error, names) => (error ? reject(error) : resolve(names))));
-}
-
-/** Bytes of a snapshot file's first read: most snapshots are smaller and need no other. */
-const FIRST_READ_BYTES = 64 * 1024;
-
-/**
- * A whole snapshot file in one buffer. First open and one read of {@link FIRST_READ_BYTES}:
- * when that came back short and is exactly the frame its header declares, it is the file
- * (three calls through the thread pool; `readFile` makes four). Otherwise (a larger file,
- * a damaged header, a read cut short) fstat and read the whole size in one call, where
- * `readFile` reads 512 KiB per call. Like `readFile`, it reads the size fstat reported; a
- * file changed meanwhile fails the frame's checks.
- */
-function readWhole(path: string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    openFd(path, 'r', (openError, fd) => {
-      if (openError) return reject(openError);
-      const finish = (error: Error | null, bytes?: Buffer) =>
-        closeFd(fd, (closeError) => (error || closeError ? reject(error ?? closeError) : resolve(bytes as Buffer)));
-      const first = Buffer.allocUnsafe(FIRST_READ_BYTES);
-      readFd(fd, first, 0, FIRST_READ_BYTES, 0, (firstError, firstCount) => {
-        if (firstError) return finish(firstError);
-        if (firstCount < FIRST_READ_BYTES && declaredFrameLength(first.subarray(0, firstCount)) === firstCount) {
-          return finish(null, first.subarray(0, firstCount));
-        }
-        fstat(fd, (statError, stats) => {
-          if (statError) return finish(statError);
-          const buffer = Buffer.allocUnsafe(stats.size);
-          let filled = 0;
-          const next = (readError: Error | null, count: number) => {
-            if (readError) return finish(readError);
-            filled += count;
-            if (count === 0 || filled === buffer.length) return finish(null, buffer.subarray(0, filled));
-            readFd(fd, buffer, filled, buffer.length - filled, filled, next);
-          };
-          if (buffer.length === 0) return finish(null, buffer);
-          // The first read's bytes are reused; the rest comes in one call.
-          filled = first.copy(buffer, 0, 0, Math.min(firstCount, buffer.length));
-          if (filled === buffer.length) return finish(null, buffer);
-          readFd(fd, buffer, filled, buffer.length - filled, filled, next);
-        });
-      });
-    });
-  });
 }
 
 /** The buffers still to write after `written` bytes of `parts` went out (writev may be partial). */

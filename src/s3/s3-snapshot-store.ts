@@ -119,7 +119,7 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
   async delete({ persistenceId, sequenceNr }: SnapshotMetadata): Promise<void> {
     await this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
       await this.#bucket.ready(persistenceId);
-      this.#knownKeys.forget(persistenceId);
+      if (this.#knownKeys.get(persistenceId)?.sequenceNr === sequenceNr) this.#knownKeys.forget(persistenceId);
       const base = idPrefix(this.#bucket.settings.prefix, persistenceId);
       const [target, keys] = await Promise.all([
         headTarget(this.#bucket, persistenceId, 'delete'),
@@ -134,7 +134,9 @@ class S3SnapshotCore implements SnapshotStoreCore<PreparedFrame> {
 
   async deleteMatching(persistenceId: string, criteria: SnapshotSelectionCriteria): Promise<void> {
     await this.#bucket.ready(persistenceId);
-    this.#knownKeys.forget(persistenceId);
+    // A known key that stays is still worth a warm load's early GET (retention deletes older ones).
+    const known = this.#knownKeys.get(persistenceId);
+    if (known && criteria.matches(known)) this.#knownKeys.forget(persistenceId);
     const base = idPrefix(this.#bucket.settings.prefix, persistenceId);
     const target = await headTarget(this.#bucket, persistenceId, 'deleteMatching');
     const named = target === undefined ? undefined : parseSnapshotKey(base, target);

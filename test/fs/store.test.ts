@@ -171,6 +171,38 @@ describe('FileSnapshotStore', () => {
     expect(await readdir(store.directoryOf(id))).toEqual(['0000000000000005-0000000000002000.snap']);
   });
 
+  it('reads the file it knows while listing, yet loads what the listing picks: newer, replaced, deleted or damaged', async () => {
+    const store = new FileSnapshotStore({ directory: root });
+    const other = new FileSnapshotStore({ directory: root });
+    const id = newId('known');
+    await store.save(meta(id, 1), 'one');
+    await store.save(meta(id, 2), 'two');
+    // Retention deleting older snapshots leaves the known one known.
+    await store.deleteMatching(id, new SnapshotSelectionCriteria({ maxSequenceNr: 1 }));
+    expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toBe('two');
+    // Saved by another store object (another process): the listing names it, the known file is not used.
+    await other.save(meta(id, 3), 'three');
+    expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toBe('three');
+    // Criteria that exclude the known file.
+    expect((await store.load(id, new SnapshotSelectionCriteria({ maxSequenceNr: 2 })))?.snapshot).toBe('two');
+    // Replaced behind its back under another timestamp: the listing's winner, not the known name.
+    await other.save(meta(id, 3, 9_000), 'three again');
+    expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toBe('three again');
+    // Deleted behind its back, then damaged: the next older one, reported as before.
+    await other.deleteMatching(id, new SnapshotSelectionCriteria({ minSequenceNr: 3 }));
+    expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toBe('two');
+    await other.save(meta(id, 4), 'four');
+    expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toBe('four');
+    await truncate((await store.pathOf(id, 4)) as string, 20);
+    const skipped: number[] = [];
+    const selected = await store.load(id, SnapshotSelectionCriteria.Latest, {
+      onSkipped: (entry) => skipped.push(entry.metadata.sequenceNr),
+    });
+    expect([selected?.snapshot, skipped]).toEqual(['two', [4]]);
+    await store.delete(meta(id, 2));
+    expect(await store.load(id, SnapshotSelectionCriteria.Latest)).toBeNull();
+  });
+
   it('ignores files it did not write', async () => {
     const store = new FileSnapshotStore({ directory: root });
     const id = newId('foreign');

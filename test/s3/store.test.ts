@@ -410,6 +410,26 @@ describe('S3SnapshotStore', () => {
       ]);
     });
 
+    it('still starts its GET early after retention deleted older snapshots, and not after the known one went', async () => {
+      const { store, events } = recordingStore();
+      const id = await savedId(store, 'retention', 1, 2, 3);
+      await store.deleteMatching(id, new SnapshotSelectionCriteria({ maxSequenceNr: 1 }));
+      await store.delete(meta(id, 2));
+      const known = (await store.findKey(id, 3)) as string;
+      events.length = 0;
+      slowListing();
+      expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual({ n: 3 });
+      expect(events.filter((event) => event.startsWith('start GetObject'))).toEqual([`start GetObject ${known}`]);
+      expect(events.indexOf(`end GetObject ${known}`)).toBeLessThan(events.indexOf('end ListObjectsV2'));
+      await store.deleteMatching(id, new SnapshotSelectionCriteria({ minSequenceNr: 3 }));
+      await store.save(meta(id, 4), { n: 4 });
+      await store.delete(meta(id, 4));
+      events.length = 0;
+      expect(await store.load(id, SnapshotSelectionCriteria.Latest)).toBeNull();
+      // Only the id's head, read alongside the listing when no key is known.
+      expect(events.filter((event) => event.startsWith('start GetObject'))).toEqual([`start GetObject ${known.replace(/[^/]+$/, 'head')}`]);
+    });
+
     it('does not return the snapshot it knows once another process deleted it', async () => {
       const store = open();
       const id = await savedId(store, 'deleted', 1, 2);

@@ -1,0 +1,95 @@
+/**
+ * How {@link FileSnapshotStore} reads: a directory's names and a whole snapshot file, through
+ * the callback API of `node:fs` (a load is a handful of small calls, and the promise API's
+ * per-call overhead is a visible share of each).
+ * @module
+ */
+import { close as closeFd, fstat, open as openFd, readdir as readdirCallback, read as readFd } from 'node:fs';
+import { declaredFrameLength } from '../spi/snapshot-frame.js';
+
+/** The names in a directory. */
+export function readNames(dir: string): Promise<string[]> {
+  return new Promise((resolve, reject) => readdirCallback(dir, (error, names) => (error ? reject(error) : resolve(names))));
+}
+
+/** Bytes of a snapshot file's first read: most snapshots are smaller and need no other. */
+const FIRST_READ_BYTES = 64 * 1024;
+
+/**
+ * A whole snapshot file in one buffer. First open and one read of {@link FIRST_READ_BYTES}:
+ * when that came back short and is exactly the frame its header declares, it is the file
+ * (three calls through the thread pool; `readFile` makes four). Otherwise (a larger file,
+ * a damaged header, a read cut short) fstat and read the whole size in one call, where
+ * `readFile` reads 512 KiB per call. Like `readFile`, it reads the size fstat reported; a
+ * file changed meanwhile fails the frame's checks.
+ */
+export function readWhole(path: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    openFd(path, 'r', (openError, fd) => {
+      if (openError) return reject(openError);
+      const finish = (error: Error | null, bytes?: Buffer) =>
+        closeFd(fd, (closeError) => (error || closeError ? reject(error ?? closeError) : resolve(bytes as Buffer)));
+      const first = Buffer.allocUnsafe(FIRST_READ_BYTES);
+      readFd(fd, first, 0, FIRST_READ_BYTES, 0, (firstError, firstCount) => {
+        if (firstError) return finish(firstError);
+        if (firstCount < FIRST_READ_BYTES && declaredFrameLength(first.subarray(0, firstCount)) === firstCount) {
+          return finish(null, first.subarray(0, firstCount));
+        }
+        fstat(fd, (statError, stats) => {
+          if (statError) return finish(statError);
+          const buffer = Buffer.allocUnsafe(stats.size);
+          let filled = 0;
+          const next = (readError: Error | null, count: number) => {
+            if (readError) return finish(readError);
+            filled += count;
+            if (count === 0 || filled === buffer.length) return finish(null, buffer.subarray(0, filled));
+            readFd(fd, buffer, filled, buffer.length - filled, filled, next);
+          };
+          if (buffer.length === 0) return finish(null, buffer);
+          // The first read's bytes are reused; the rest comes in one call.
+          filled = first.copy(buffer, 0, 0, Math.min(firstCount, buffer.length));
+          if (filled === buffer.length) return finish(null, buffer);
+          readFd(fd, buffer, filled, buffer.length - filled, filled, next);
+        });
+      });
+    });
+  });
+}
+
+/** Ids whose last file a store remembers (oldest forgotten first); about 150 bytes each. */
+const REMEMBERED_IDS = 1024;
+
+/** A snapshot file by name, with the sequence number and timestamp its name holds. */
+export interface KnownFile {
+  readonly sequenceNr: number;
+  readonly timestamp: number;
+  readonly name: string;
+}
+
+/**
+ * Per id, the newest file a store saved or loaded, so the next load of that id reads it
+ * while the directory is listed instead of after. The listing stays the index: the early
+ * read is used only for the file the listing then picks.
+ */
+export class KnownFiles {
+  readonly #files = new Map<string, KnownFile>();
+
+  /** The file known for the id, if any. */
+  get(persistenceId: string): KnownFile | undefined {
+    return this.#files.get(persistenceId);
+  }
+
+  /** Forgets the id (its files are being deleted, or the listing no longer shows the file). */
+  forget(persistenceId: string): void {
+    this.#files.delete(persistenceId);
+  }
+
+  /** Notes a file saved or read for the id unless a newer one is known, forgetting the oldest id past the limit. */
+  remember(persistenceId: string, file: KnownFile): void {
+    const current = this.#files.get(persistenceId);
+    if (current && current.sequenceNr > file.sequenceNr) return;
+    this.#files.delete(persistenceId);
+    this.#files.set(persistenceId, { sequenceNr: file.sequenceNr, timestamp: file.timestamp, name: file.name });
+    if (this.#files.size > REMEMBERED_IDS) this.#files.delete(this.#files.keys().next().value as string);
+  }
+}
