@@ -121,7 +121,7 @@ class FileSnapshotCore implements SnapshotStoreCore<PreparedFrame> {
     const dir = this.directoryOf(persistenceId);
     // The known file is read while the directory is listed, and used only if the listing picks it.
     const known = this.#known.get(persistenceId);
-    const early = known && criteria.matches(known) ? readWhole(join(dir, known.name)) : undefined;
+    const early = known && criteria.matches(known) ? readWhole(join(dir, known.name), known.size) : undefined;
     early?.catch(() => undefined);
     const { snapshots } = await this.#scan(persistenceId, dir, 'load');
     if (known && !snapshots.some((file) => file.name === known.name)) this.#known.forget(persistenceId);
@@ -134,13 +134,13 @@ class FileSnapshotCore implements SnapshotStoreCore<PreparedFrame> {
     return { parts, bytes: length };
   }
 
-  async save({ parts }: PreparedFrame, { persistenceId, sequenceNr, timestamp }: SnapshotMetadata): Promise<void> {
+  async save({ parts, bytes }: PreparedFrame, { persistenceId, sequenceNr, timestamp }: SnapshotMetadata): Promise<void> {
     await this.#locks.run(`${persistenceId}\u0000${sequenceNr}`, async () => {
       const dir = this.directoryOf(persistenceId);
       const name = snapshotFileName(sequenceNr, timestamp);
       await this.#io('save', persistenceId, dir, () => this.#mkdirDurable(dir));
       await this.#writeAtomically(persistenceId, dir, name, parts);
-      this.#known.remember(persistenceId, { sequenceNr, timestamp, name });
+      this.#known.remember(persistenceId, { sequenceNr, timestamp, name, size: bytes });
       // Only now, with the new file durable, remove what it replaces and crash left-overs.
       const listing = await this.#scan(persistenceId, dir, 'save');
       const replaced = [...listing.snapshots, ...listing.duplicates].filter((file) => file.sequenceNr === sequenceNr && file.name !== name);
@@ -269,7 +269,7 @@ class FileSnapshotCore implements SnapshotStoreCore<PreparedFrame> {
       throw this.#unavailable('load', file.persistenceId, path, error);
     }
     const selected = decodeSnapshot(decodeSnapshotFrame(bytes, file, NAME), this.#serialization, NAME);
-    this.#known.remember(file.persistenceId, file);
+    this.#known.remember(file.persistenceId, { ...file, size: bytes.length });
     return selected;
   }
 

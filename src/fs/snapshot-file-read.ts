@@ -21,18 +21,21 @@ const FIRST_READ_BYTES = 64 * 1024;
  * (three calls through the thread pool; `readFile` makes four). Otherwise (a larger file,
  * a damaged header, a read cut short) fstat and read the whole size in one call, where
  * `readFile` reads 512 KiB per call. Like `readFile`, it reads the size fstat reported; a
- * file changed meanwhile fails the frame's checks.
+ * file changed meanwhile fails the frame's checks. `sizeHint`, the size the file had when
+ * this store last saw it, makes the first read that large plus one byte, so a larger file
+ * it knows is read in three calls too (the extra byte tells a file that grew).
  */
-export function readWhole(path: string): Promise<Buffer> {
+export function readWhole(path: string, sizeHint = 0): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     openFd(path, 'r', (openError, fd) => {
       if (openError) return reject(openError);
       const finish = (error: Error | null, bytes?: Buffer) =>
         closeFd(fd, (closeError) => (error || closeError ? reject(error ?? closeError) : resolve(bytes as Buffer)));
-      const first = Buffer.allocUnsafe(FIRST_READ_BYTES);
-      readFd(fd, first, 0, FIRST_READ_BYTES, 0, (firstError, firstCount) => {
+      const firstBytes = Math.max(FIRST_READ_BYTES, sizeHint + 1);
+      const first = Buffer.allocUnsafe(firstBytes);
+      readFd(fd, first, 0, firstBytes, 0, (firstError, firstCount) => {
         if (firstError) return finish(firstError);
-        if (firstCount < FIRST_READ_BYTES && declaredFrameLength(first.subarray(0, firstCount)) === firstCount) {
+        if (firstCount < firstBytes && declaredFrameLength(first.subarray(0, firstCount)) === firstCount) {
           return finish(null, first.subarray(0, firstCount));
         }
         fstat(fd, (statError, stats) => {
@@ -64,6 +67,8 @@ export interface KnownFile {
   readonly sequenceNr: number;
   readonly timestamp: number;
   readonly name: string;
+  /** Its size in bytes, when saved or read. */
+  readonly size: number;
 }
 
 /**
@@ -89,7 +94,7 @@ export class KnownFiles {
     const current = this.#files.get(persistenceId);
     if (current && current.sequenceNr > file.sequenceNr) return;
     this.#files.delete(persistenceId);
-    this.#files.set(persistenceId, { sequenceNr: file.sequenceNr, timestamp: file.timestamp, name: file.name });
+    this.#files.set(persistenceId, { sequenceNr: file.sequenceNr, timestamp: file.timestamp, name: file.name, size: file.size });
     if (this.#files.size > REMEMBERED_IDS) this.#files.delete(this.#files.keys().next().value as string);
   }
 }

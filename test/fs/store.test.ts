@@ -203,6 +203,26 @@ describe('FileSnapshotStore', () => {
     expect(await store.load(id, SnapshotSelectionCriteria.Latest)).toBeNull();
   });
 
+  it('reads a large file it knows in one read of its known size, and still tells one that grew or shrank', async () => {
+    const store = new FileSnapshotStore({ directory: root, serialization: new Serialization({ compression: false }) });
+    const id = newId('known-size');
+    const big = 'y'.repeat(300_000);
+    await store.save(meta(id, 1), 'small');
+    await store.save(meta(id, 2), big);
+    expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toBe(big);
+    const path = (await store.pathOf(id, 2)) as string;
+    const frame = await readFile(path);
+    await writeFile(path, Buffer.concat([frame, Buffer.from('x')]));
+    const skipped: number[] = [];
+    const onSkipped = (entry: { metadata: SnapshotMetadata }) => skipped.push(entry.metadata.sequenceNr);
+    expect((await store.load(id, SnapshotSelectionCriteria.Latest, { onSkipped }))?.snapshot).toBe('small');
+    await store.save(meta(id, 2), big);
+    expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toBe(big);
+    await truncate(path, frame.length - 1);
+    expect((await store.load(id, SnapshotSelectionCriteria.Latest, { onSkipped }))?.snapshot).toBe('small');
+    expect(skipped).toEqual([2, 2]);
+  });
+
   it('ignores files it did not write', async () => {
     const store = new FileSnapshotStore({ directory: root });
     const id = newId('foreign');
