@@ -46,7 +46,7 @@ export async function waitForQuiet(options: QuietOptions): Promise<QuietWait> {
       options.log(`load average ${now.toFixed(2)} after ${waited().toFixed(0)} s: starting`);
       return { loadavgBefore, waitedSeconds: waited(), quiet: true };
     }
-    if (waited() - lastReport >= 15) {
+    if (waited() - lastReport >= 15 && waited() < options.maxSeconds) {
       lastReport = waited();
       options.log(`load average still ${now.toFixed(2)} after ${waited().toFixed(0)} s`);
     }
