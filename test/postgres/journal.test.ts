@@ -259,7 +259,8 @@ describe('PostgresJournal', () => {
         const client = await pg.pool.connect();
         return Object.assign(Object.create(client) as typeof client, {
           query: (text: string, values?: unknown[]) => {
-            if (text.startsWith('/* memento:write:')) sent.push(values?.[2] as string[]);
+            // The ids travel as a text[] literal of quoted strings: `{"a","b"}`.
+            if (text.startsWith('/* memento:write:')) sent.push(JSON.parse(`[${String(values?.[2]).slice(1, -1)}]`) as string[]);
             return client.query(text, values);
           },
           release: (destroy?: Error | boolean) => client.release(destroy),
