@@ -4,11 +4,11 @@
  * the page's buffer as it is asked for, as PackedReplayPage does for the packed text rows.
  * @module
  */
-import { stampStoredSize } from '../core/encoded-size.js';
 import { CorruptDataError } from '../core/errors.js';
 import type { PersistentRepr } from '../core/persistent-repr.js';
 import type { Serialization } from '../serialization/serialization.js';
 import type { ItemPage } from '../spi/paged-iterable.js';
+import { replayedEvent } from '../spi/replayed-event.js';
 
 /** "PGCOPY\n\377\r\n\0": the start of every binary COPY stream. */
 const SIGNATURE = Buffer.from('PGCOPY\n\xff\r\n\0', 'latin1');
@@ -118,42 +118,33 @@ export class CopyReplayPage implements ItemPage<PersistentRepr> {
   }
 
   item(index: number): PersistentRepr {
-    const persistenceId = this.#persistenceId;
     const bytes = this.#bytes;
     const offsets = this.#offsets;
     const at = index * STRIDE;
-    const sequenceNr = this.#keys[index * 2] as number;
-    const start = offsets[at] as number;
-    const end = offsets[at + 1] as number;
-    const repr: { -readonly [K in keyof PersistentRepr]: PersistentRepr[K] } = {
-      persistenceId,
-      sequenceNr,
-      timestamp: this.#keys[index * 2 + 1] as number,
-      event: this.#serialization.deserializeAt(bytes, start, end, persistenceId, sequenceNr, 'event'),
-    };
-    // The same fields, in the same order, as decodeEvent gives a stored event.
     const manifestStart = offsets[at + 4] as number;
-    if (manifestStart >= 0) repr.manifest = bytes.toString('utf8', manifestStart, offsets[at + 5]);
-    const tagsStart = offsets[at + 8] as number;
-    if (tagsStart >= 0) {
-      const parsed = JSON.parse(bytes.toString('utf8', tagsStart, offsets[at + 9])) as string[];
-      if (parsed.length > 0) repr.tags = parsed;
-    }
     const writerStart = offsets[at + 6] as number;
-    if (writerStart >= 0) repr.writerId = bytes.toString('utf8', writerStart, offsets[at + 7]);
+    const tagsStart = offsets[at + 8] as number;
     const metadataStart = offsets[at + 2] as number;
-    if (metadataStart >= 0) {
-      repr.metadata = this.#serialization.deserializeAt(
-        bytes,
-        metadataStart,
-        offsets[at + 3] as number,
-        persistenceId,
-        sequenceNr,
-        'event metadata',
-      ) as Record<string, unknown>;
-    }
-    // The envelope's size, as `snapshotEveryBytes` measures an event: recovery reports it as bytes read.
-    stampStoredSize(repr, end - start);
-    return repr;
+    const columns =
+      manifestStart < 0 && writerStart < 0 && tagsStart < 0 && metadataStart < 0
+        ? undefined
+        : {
+            manifest: manifestStart < 0 ? null : bytes.toString('utf8', manifestStart, offsets[at + 5]),
+            tagsJson: tagsStart < 0 ? null : bytes.toString('utf8', tagsStart, offsets[at + 9]),
+            writerId: writerStart < 0 ? null : bytes.toString('utf8', writerStart, offsets[at + 7]),
+            metadata: bytes,
+            metadataStart,
+            metadataEnd: offsets[at + 3] as number,
+          };
+    return replayedEvent(
+      this.#serialization,
+      this.#persistenceId,
+      this.#keys[index * 2] as number,
+      this.#keys[index * 2 + 1] as number,
+      bytes,
+      offsets[at] as number,
+      offsets[at + 1] as number,
+      columns,
+    );
   }
 }

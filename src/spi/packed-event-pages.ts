@@ -7,12 +7,12 @@
  * of a driver value per column and row. The stored form is unchanged.
  * @module
  */
-import { stampStoredSize } from '../core/encoded-size.js';
 import { CorruptDataError } from '../core/errors.js';
 import type { PersistentRepr } from '../core/persistent-repr.js';
 import type { Serialization } from '../serialization/serialization.js';
 import type { StoredEvent } from './journal-support.js';
 import type { ItemPage } from './paged-iterable.js';
+import { type ReplayedColumns, replayedEvent } from './replayed-event.js';
 
 /**
  * A page as one row: row count, concatenated payloads, concatenated metadata, the dense
@@ -217,41 +217,30 @@ export class PackedReplayPage implements ItemPage<PersistentRepr> {
 
   item(index: number): PersistentRepr {
     const row = this.#order === undefined ? index : (this.#order[index] as number);
-    const persistenceId = this.#persistenceId;
-    const sequenceNr = this.#numbers[row * 3] as number;
-    const start = this.#starts[row] as number;
-    const end = this.#starts[row + 1] as number;
-    const repr: { -readonly [K in keyof PersistentRepr]: PersistentRepr[K] } = {
-      persistenceId,
-      sequenceNr,
-      timestamp: this.#numbers[row * 3 + 1] as number,
-      event: this.#serialization.deserializeAt(this.#payloads, start, end, persistenceId, sequenceNr, 'event'),
-    };
-    const columns = this.#sparse?.[row];
-    // The same fields, in the same order, as decodeEvent gives a stored event.
-    if (columns !== undefined) {
-      const [, manifest, writerId, tags, metadataLength] = columns;
-      if (manifest != null) repr.manifest = manifest;
-      if (tags != null) {
-        const parsed = JSON.parse(tags) as string[];
-        if (parsed.length > 0) repr.tags = parsed;
-      }
-      if (writerId != null) repr.writerId = writerId;
-      if (metadataLength != null) {
-        const metadataAt = (this.#metadataStarts as number[])[row] as number;
-        repr.metadata = this.#serialization.deserializeAt(
-          this.#metadata,
-          metadataAt,
-          metadataAt + metadataLength,
-          persistenceId,
-          sequenceNr,
-          'event metadata',
-        ) as Record<string, unknown>;
-      }
+    const sparse = this.#sparse?.[row];
+    let columns: ReplayedColumns | undefined;
+    if (sparse !== undefined) {
+      const [, manifest, writerId, tagsJson, metadataLength] = sparse;
+      const metadataStart = metadataLength == null ? -1 : ((this.#metadataStarts as number[])[row] as number);
+      columns = {
+        manifest: manifest ?? null,
+        tagsJson: tagsJson ?? null,
+        writerId: writerId ?? null,
+        metadata: this.#metadata,
+        metadataStart,
+        metadataEnd: metadataStart + (metadataLength ?? 0),
+      };
     }
-    // The envelope's size, as `snapshotEveryBytes` measures an event: recovery reports it as bytes read.
-    stampStoredSize(repr, end - start);
-    return repr;
+    return replayedEvent(
+      this.#serialization,
+      this.#persistenceId,
+      this.#numbers[row * 3] as number,
+      this.#numbers[row * 3 + 1] as number,
+      this.#payloads,
+      this.#starts[row] as number,
+      this.#starts[row + 1] as number,
+      columns,
+    );
   }
 }
 

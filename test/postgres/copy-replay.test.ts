@@ -9,7 +9,7 @@ import { CopyReplayPage } from '../../src/postgres/copy-page.js';
 import { PostgresJournal } from '../../src/postgres/index.js';
 import { Serialization } from '../../src/serialization/serialization.js';
 import { collect, event } from '../../src/tck/index.js';
-import { useSchema } from './support.js';
+import { useSchema, watchedPool } from './support.js';
 
 const pg = useSchema('copy_replay');
 
@@ -42,21 +42,11 @@ describe('PostgresJournal replay through COPY', () => {
 
   it('reads the packed text rows through a pool whose clients take only query text', async () => {
     let texts = 0;
-    const pool = {
-      query: (text: string, values?: unknown[]) => pg.pool.query(text, values),
-      connect: async () => {
-        const client = await pg.pool.connect();
-        return Object.assign(Object.create(client) as typeof client, {
-          query: (text: string, values?: unknown[]) => {
-            if (typeof text !== 'string') throw new TypeError('expected query text');
-            texts++;
-            return client.query(text, values);
-          },
-          release: (destroy?: Error | boolean) => client.release(destroy),
-        });
-      },
-    };
-    const journal = new PostgresJournal({ pool: pool as never, schema: pg.schema, replayPageSize: 3 });
+    const pool = watchedPool(pg.pool, (statement) => {
+      if (typeof statement !== 'string') throw new TypeError('expected query text');
+      texts++;
+    });
+    const journal = new PostgresJournal({ pool, schema: pg.schema, replayPageSize: 3 });
     const pid = `text-only-${randomUUID()}`;
     expect(await journal.write([{ persistenceId: pid, events: [1, 2, 3, 4, 5].map((n) => event(pid, n, { n })) }])).toEqual([undefined]);
     const replayed = await collect(journal.replay(pid, 2, Number.POSITIVE_INFINITY));

@@ -9,7 +9,7 @@ import type { OperationEvent } from '../../src/observability/hooks.js';
 import { PostgresJournal } from '../../src/postgres/index.js';
 import { JOURNAL_LOCK_CLASS } from '../../src/postgres/schema/journal/index.js';
 import { atomicWrite, collect, event } from '../../src/tck/index.js';
-import { connect, PG_URL, spyPool, useSchema } from './support.js';
+import { connect, PG_URL, spyPool, useSchema, watchedPool } from './support.js';
 
 const pg = useSchema('journal');
 const id = (label: string) => `${label}-${randomUUID()}`;
@@ -253,21 +253,12 @@ describe('PostgresJournal', () => {
   it('sends up to maxWritesInFlight statements at once, but never two writes of one id', async () => {
     // The ids of every append statement, as sent.
     const sent: string[][] = [];
-    const pool = {
-      query: (text: string, values?: unknown[]) => pg.pool.query(text, values),
-      connect: async () => {
-        const client = await pg.pool.connect();
-        return Object.assign(Object.create(client) as typeof client, {
-          query: (text: string, values?: unknown[]) => {
-            // The ids travel as a text[] literal of quoted strings: `{"a","b"}`.
-            if (text.startsWith('/* memento:write:')) sent.push(JSON.parse(`[${String(values?.[2]).slice(1, -1)}]`) as string[]);
-            return client.query(text, values);
-          },
-          release: (destroy?: Error | boolean) => client.release(destroy),
-        });
-      },
-    };
-    const journal = new PostgresJournal({ pool: pool as never, schema: pg.schema, maxWritesInFlight: 2 });
+    const pool = watchedPool(pg.pool, (statement, values) => {
+      // The ids travel as a text[] literal of quoted strings: `{"a","b"}`.
+      if (typeof statement === 'string' && statement.startsWith('/* memento:write:'))
+        sent.push(JSON.parse(`[${String(values?.[2]).slice(1, -1)}]`) as string[]);
+    });
+    const journal = new PostgresJournal({ pool, schema: pg.schema, maxWritesInFlight: 2 });
     const [a, b, c] = [id('flight-a'), id('flight-b'), id('flight-c')];
     const waitingOnLock = async (count: number) => {
       for (;;) {

@@ -99,19 +99,18 @@ export async function eventually(check: () => Promise<boolean>, attempts = 500, 
   throw new Error('condition not reached');
 }
 
-/** A pool that records the text of every statement sent through it, then delegates. */
-export function spyPool(pool: pg.Pool, seen: string[]): PgPool {
+/**
+ * `pool` whose pooled clients hand each statement (query text, or pg's submittable object for
+ * a replay page's COPY) and its values to `watch` before running it; `watch` may throw to refuse it.
+ */
+export function watchedPool(pool: pg.Pool, watch: (statement: unknown, values?: unknown[]) => void): PgPool {
   return {
-    query: <R>(text: string, values?: unknown[]) => {
-      seen.push(text);
-      return pool.query(text, values) as unknown as Promise<PgQueryResult<R>>;
-    },
+    query: <R>(text: string, values?: unknown[]) => pool.query(text, values) as unknown as Promise<PgQueryResult<R>>,
     connect: async () => {
       const client = await pool.connect();
       return {
         query: <R>(text: string, values?: unknown[]) => {
-          // A replay page's COPY comes as pg's submittable object, which carries its text.
-          seen.push(typeof text === 'string' ? text : (text as { text: string }).text);
+          watch(text, values);
           return client.query(text, values) as unknown as Promise<PgQueryResult<R>>;
         },
         release: (destroy?: Error | boolean) => client.release(destroy),
@@ -120,6 +119,21 @@ export function spyPool(pool: pg.Pool, seen: string[]): PgPool {
       } as PgPoolClient;
     },
     end: async () => {},
+  };
+}
+
+/** A pool that records the text of every statement sent through it, then delegates. */
+export function spyPool(pool: pg.Pool, seen: string[]): PgPool {
+  const watched = watchedPool(pool, (statement) => {
+    // A replay page's COPY comes as pg's submittable object, which carries its text.
+    seen.push(typeof statement === 'string' ? statement : (statement as { text: string }).text);
+  });
+  return {
+    ...watched,
+    query: <R>(text: string, values?: unknown[]) => {
+      seen.push(text);
+      return pool.query(text, values) as unknown as Promise<PgQueryResult<R>>;
+    },
   };
 }
 
