@@ -6,13 +6,15 @@
  * Options: --quick, --rounds N, --append-events N, --replay-events N,
  * --recovery-sizes a,b,c, --snapshot-sizes bytes,bytes (of 1024, 1048576, 10485760), --memory-events a,b, --peer-events N, --dynamodb-events N, --inspector-events N,
  * --inspector-points N, --only a,b, --no-peers,
- * --no-docs, --no-setup. Env MEMENTO_PG_URL selects the PostgreSQL server.
+ * --no-docs, --no-setup, --no-quiet-wait (skip the wait, up to 60 s, for a 1-minute load
+ * average below 0.5: bench/quiet.ts). Env MEMENTO_PG_URL selects the PostgreSQL server.
  * @module
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
+import { waitForQuiet } from './quiet.js';
 import { type BenchReport, formatMarkdown, formatText, type HistoryEntry, latencySvg, recoverySvg, verdictsOf } from './report/format.js';
 import { runAppendScenario } from './scenarios/append.js';
 import { type BenchSettings, codeFrom, root, type ScenarioResult } from './scenarios/common.js';
@@ -147,8 +149,9 @@ function packageVersions(): Record<string, string> {
 }
 
 const started = performance.now();
-const loadAtStart = os.loadavg();
 if ((only.includes('peers') || only.includes('workload')) && !flag('no-setup')) ensurePeers();
+const quietWait = flag('no-quiet-wait') ? undefined : await waitForQuiet({ threshold: 0.5, maxSeconds: 60, log: console.log });
+const loadAtStart = os.loadavg();
 const code = codeFrom();
 console.log(
   `memento bench: ${only.join(', ')}; measuring ${code === 'dist' ? 'dist/' : 'src/ through tsx (run npm run build to measure dist/)'}`,
@@ -212,7 +215,7 @@ try {
 
 const { log: _log, ...printable } = settings;
 // Only a run with every scenario at the default sizes counts towards "three full runs in a row".
-const full = !quick && argv.every((arg) => ['--no-setup', '--no-docs'].includes(arg));
+const full = !quick && argv.every((arg) => ['--no-setup', '--no-docs', '--no-quiet-wait'].includes(arg));
 const report: BenchReport = {
   date: new Date().toISOString(),
   command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
@@ -225,6 +228,7 @@ const report: BenchReport = {
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
     loadavg: loadAtStart,
     loadavgAtEnd: os.loadavg(),
+    ...(quietWait ? { loadavgBeforeWait: quietWait.loadavgBefore, quietWaitSeconds: quietWait.waitedSeconds } : {}),
   },
   node: process.version,
   packages: packageVersions(),

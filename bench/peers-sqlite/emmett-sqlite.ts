@@ -4,29 +4,34 @@
  * @event-driven-io/emmett 0.38.5 as a peer, while emmett-postgresql 0.42.0 (bench/) needs
  * 0.42.0; 0.42.x of emmett-sqlite cannot be installed from the registry here.
  *
- * The library's own API as its users call it: `getSQLiteEventStore({ fileName })`,
- * `appendToStream` with `expectedStreamVersion`, `aggregateStream`. Emmett SQLite opens
- * and closes a sqlite3 connection around every operation on a file database and has no
- * close(); that cost is part of what is measured. Its pragmas are the library's defaults.
+ * One sqlite3 connection for the peer's life, opened by the library's own
+ * `sqliteConnection` (which sets WAL), driven by the library's own exported event-store
+ * functions: `createEventStoreSchema`, `appendToStream` (one BEGIN IMMEDIATE transaction per
+ * call, expected version checked) and `readStream`, folded the way `aggregateStream` folds.
+ * That is the mode Emmett itself uses for in-memory databases, and the one its later releases
+ * offer for files (`connectionOptions: { singleton: true }`): bench/peers/README.md says why.
  *
- * One operation at a time: the store keeps one connection in a shared variable and closes
- * it when any operation ends, so a second operation running at the same time fails
- * (`SQLITE_MISUSE: Database is closed`, or `SQLITE_BUSY: cannot commit transaction - SQL
- * statements in progress`). Its documentation presents it for development, tests and
- * embedded use, one caller at a time; so this adapter queues every call behind the previous
- * one, which is how such a store must be used from concurrent code.
+ * Not `getSQLiteEventStore({ fileName })`: for a file, 0.38.5 opens a connection per
+ * operation and sends `PRAGMA journal_mode = WAL` on it without waiting. node-sqlite3 steps
+ * that statement once (it returns a row) and finalizes it later, so when the machine is busy
+ * it can still be open when the append's COMMIT arrives, which then fails with `SQLITE_BUSY:
+ * cannot commit transaction - SQL statements in progress` (13 of 3,000 appends here) and the
+ * library prints the error. With one connection, that PRAGMA runs once, during setup().
  *
- * Even one at a time, about one operation in a hundred fails with `SQLITE_BUSY: cannot
- * commit transaction - SQL statements in progress` (more often on a loaded machine): every
- * operation opens a fresh sqlite3 connection and sends `PRAGMA journal_mode = WAL` on it
- * without waiting, and node-sqlite3 may still be running that statement when the append's
- * COMMIT arrives. Nothing is committed then (the library rolls back, and a retry with the
- * same expected version succeeds), so this adapter retries such an operation, as an
- * application using the library would have to, and counts the retries for the report.
+ * One operation at a time: all operations share the connection, and the library's
+ * transaction helper keeps its nesting count per connection, so two appends at once would
+ * share one transaction. The adapter queues every call behind the previous one.
  */
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { getSQLiteEventStore, type SQLiteEventStore } from '@event-driven-io/emmett-sqlite';
+import { ExpectedVersionConflictError } from '@event-driven-io/emmett';
+import {
+  appendToStream,
+  createEventStoreSchema,
+  readStream,
+  type SQLiteConnection,
+  sqliteConnection,
+} from '@event-driven-io/emmett-sqlite';
 import { type FoldState, foldStep, initialFold, type PeerEvent, type PeerEventStore, type PeerOptions } from '../peers/peer.js';
 
 type BenchEvent = { type: string; data: Record<string, unknown> };
@@ -43,11 +48,18 @@ const version = (): string => {
   }
 };
 
+/** The stream type Emmett's own event store derives from a stream name ('cart-1' -> 'cart'). */
+const streamTypeOf = (streamName: string): string => {
+  const [first, ...rest] = streamName.split('-');
+  return first && rest.length > 0 ? first : 'emt:unknown';
+};
+
 export function createEmmettSqlitePeer(options: Pick<PeerOptions, 'sqliteDir'> & { fileName?: string }): PeerEventStore {
   const file = join(options.sqliteDir, options.fileName ?? 'emmett-sqlite.db');
-  let store: SQLiteEventStore | undefined;
+  let connection: SQLiteConnection | undefined;
   let tail: Promise<unknown> = Promise.resolve();
   let retries = 0;
+  // Kept as a safety net so that a rare failure is counted in the report instead of ending the row.
   const withRetry = async <T>(work: () => Promise<T>): Promise<T> => {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -65,9 +77,9 @@ export function createEmmettSqlitePeer(options: Pick<PeerOptions, 'sqliteDir'> &
     return next;
   };
 
-  const opened = (): SQLiteEventStore => {
-    if (!store) throw new Error('emmett-sqlite peer: setup() first');
-    return store;
+  const opened = (): SQLiteConnection => {
+    if (!connection) throw new Error('emmett-sqlite peer: setup() first');
+    return connection;
   };
 
   return {
@@ -75,36 +87,36 @@ export function createEmmettSqlitePeer(options: Pick<PeerOptions, 'sqliteDir'> &
 
     async setup() {
       mkdirSync(options.sqliteDir, { recursive: true });
-      store ??= getSQLiteEventStore({ fileName: file });
-      // Emmett creates its schema on the first operation; make that happen here, untimed.
-      await store.readStream('memento-bench-setup');
+      connection ??= sqliteConnection({ fileName: file });
+      // Schema and a first read here, untimed: also lets the connection's WAL pragma finish.
+      await oneAtATime(() => createEventStoreSchema(opened()));
+      await oneAtATime(() => readStream(opened(), 'memento-bench-setup'));
     },
 
     async append(streamId: string, events: readonly PeerEvent[], expectedVersion: number) {
-      await oneAtATime(() =>
-        opened().appendToStream<BenchEvent>(streamId, events as BenchEvent[], {
+      const result = await oneAtATime(() =>
+        appendToStream(opened(), streamId, streamTypeOf(streamId), events as BenchEvent[], {
           expectedStreamVersion: BigInt(expectedVersion),
         }),
       );
+      if (!result.success) throw new ExpectedVersionConflictError(-1n, BigInt(expectedVersion));
     },
 
     async load(streamId: string) {
-      const { state } = await oneAtATime(() =>
-        opened().aggregateStream<FoldState, BenchEvent>(streamId, {
-          initialState: initialFold,
-          evolve: (state: FoldState, event: BenchEvent) => foldStep(state, event.data),
-        }),
-      );
+      const { events } = await oneAtATime(() => readStream<BenchEvent>(opened(), streamId));
+      let state: FoldState = initialFold();
+      for (const event of events) if (event) state = foldStep(state, event.data);
       return state.count;
     },
 
     remarks() {
-      return retries > 0 ? `operations retried after SQLITE_BUSY from the library's own connection handling: ${retries}` : undefined;
+      return retries > 0 ? `operations retried after SQLITE_BUSY: ${retries}` : undefined;
     },
 
     async teardown() {
-      // Every operation already closed its connection; only the files remain.
-      store = undefined;
+      await tail;
+      connection?.close();
+      connection = undefined;
       for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(`${file}${suffix}`, { force: true });
     },
   };

@@ -44,6 +44,10 @@ export interface BenchReport {
     readonly loadavg: number[];
     /** Load average when the run ended. */
     readonly loadavgAtEnd?: number[];
+    /** Load average before the wait for a quiet machine (bench/quiet.ts), absent when skipped. */
+    readonly loadavgBeforeWait?: number[];
+    /** Seconds that wait took. */
+    readonly quietWaitSeconds?: number;
   };
   readonly node: string;
   readonly packages: Record<string, string>;
@@ -81,6 +85,12 @@ export const verdictsOf = (report: BenchReport): TargetVerdict[] =>
   );
 
 export const formatNumber = formatValue;
+
+/** How the run's start waited for a quiet machine, for the "Run" table. */
+const quietWaitText = (machine: BenchReport['machine']): string =>
+  machine.loadavgBeforeWait === undefined
+    ? ' (no wait for a quiet machine: --no-quiet-wait, or a run before bench/quiet.ts)'
+    : ` (${(machine.loadavgBeforeWait[0] ?? 0).toFixed(2)} before waiting ${Math.round(machine.quietWaitSeconds ?? 0)} s for one below 0.5)`;
 
 const spread = (s: Stats | undefined, unit: string) =>
   s === undefined ? '' : ` [${formatValue(s.min, unit)}–${formatValue(s.max, unit)}, n=${s.n}]`;
@@ -148,7 +158,8 @@ export function formatMarkdown(report: BenchReport, history: readonly HistoryEnt
     'peer libraries (`npm run bench:setup`; skipped when `bench/node_modules` is up to date) and runs `bench/run.ts`.',
     'Options: `--quick` (small smoke run), `--rounds N`, `--snapshot-rounds N`, `--peer-rounds N`, `--replay-events N`,',
     '`--recovery-sizes 1000,100000,1000000`, `--append-events N`, `--runtime-commands N`, `--workload-rate N`,',
-    '`--workload-seconds N`, `--only append,replay,recovery,responsiveness,snapshots,memory,peers,workload`, `--no-peers`, `--no-docs`.',
+    '`--workload-seconds N`, `--only append,replay,recovery,responsiveness,snapshots,memory,peers,workload`, `--no-peers`, `--no-docs`,',
+    '`--no-quiet-wait` (a run first waits up to 60 s for a 1-minute load average below 0.5; the "Run" table says what it found).',
     'A full run writes `bench/results/latest.json` (every figure, ratio, min/max and strategy) and appends its',
     'target verdicts to `bench/results/history.json`; other runs write `bench/results/partial.json` only.',
     '',
@@ -158,7 +169,7 @@ export function formatMarkdown(report: BenchReport, history: readonly HistoryEnt
     '| --- | --- |',
     `| date | ${report.date} |`,
     `| full run | ${report.full ? 'yes' : 'no (partial or quick: does not count towards the targets)'} |`,
-    `| machine | ${report.machine.cores} cores (${report.machine.cpus}), ${report.machine.memoryGiB} GiB memory, ${report.machine.platform}; load average at start ${report.machine.loadavg.map((v) => v.toFixed(2)).join(' ')}${report.machine.loadavgAtEnd ? `, at end ${report.machine.loadavgAtEnd.map((v) => v.toFixed(2)).join(' ')}` : ''} |`,
+    `| machine | ${report.machine.cores} cores (${report.machine.cpus}), ${report.machine.memoryGiB} GiB memory, ${report.machine.platform}; load average at start ${report.machine.loadavg.map((v) => v.toFixed(2)).join(' ')}${quietWaitText(report.machine)}${report.machine.loadavgAtEnd ? `, at end ${report.machine.loadavgAtEnd.map((v) => v.toFixed(2)).join(' ')}` : ''} |`,
     `| Node.js | ${report.node} |`,
     `| code measured | ${report.code === 'dist' ? 'the compiled `dist/` (as users run it), in every scenario' : 'the TypeScript sources through tsx'} |`,
     `| packages | ${Object.entries(report.packages)

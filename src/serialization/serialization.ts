@@ -24,6 +24,9 @@ import { formatPlace, placeOf, placeTag, placeText } from './place.js';
 import type { Serializer } from './serializer.js';
 import { UnrepresentableValueError } from './tagged-json.js';
 
+/** What #plainJson answers for an envelope it does not read. */
+const NOT_PLAIN_JSON: unique symbol = Symbol('not plain JSON');
+
 /** Compression of large payloads. */
 export interface CompressionOptions {
   /** Payloads of at least this many bytes are deflated. @default 65536 */
@@ -270,6 +273,11 @@ export class Serialization {
    * {@link CorruptDataError}; an unknown serializer or key throws {@link SerializationError}.
    */
   deserialize(bytes: Uint8Array, context: SerializationContext = {}): DeserializedValue {
+    // A small plain JSON snapshot or state is read as deserializeAt reads an event: most of a
+    // small load's time was the generic decode.
+    const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const value = this.#plainJson(view, 0, view.length, context.what ?? 'value', context.persistenceId, context.sequenceNr);
+    if (value !== NOT_PLAIN_JSON) return { value, serializerId: 'json', manifest: '' };
     const described = () => describeContext(context);
     const parts = decodeEnvelope(bytes, described, context.persistenceId);
     // Unbound payloads (place 0, or a version 1 envelope) and unplaced reads are not checked.
@@ -356,21 +364,8 @@ export class Serialization {
   ): unknown {
     // Plain JSON events, the common case, are parsed here: the generic path below cost as
     // much again as JSON.parse itself per small event.
-    if (this.#json !== undefined && end - start < LARGE_BYTES) {
-      const payloadAt = plainJsonPayloadAt(bytes, start, end);
-      const place = payloadAt < 0 ? 0 : placeAt(bytes, start);
-      if (payloadAt >= 0 && (place === 0 || place === placeTag(what, persistenceId, sequenceNr))) {
-        const text = bytes.toString('utf8', payloadAt, end - 4);
-        // A lenient read leaves U+FFFD for invalid bytes: such text goes the strict way below.
-        if (!text.includes('\uFFFD')) {
-          try {
-            return JSON.parse(text);
-          } catch {
-            // The slow path below fails the same way and reports it as deserialize does.
-          }
-        }
-      }
-    }
+    const value = this.#plainJson(bytes, start, end, what, persistenceId, sequenceNr);
+    if (value !== NOT_PLAIN_JSON) return value;
     const plain = this.#plain;
     if (plain.read(bytes, start, end)) {
       const { place, manifest } = plain;
@@ -384,6 +379,39 @@ export class Serialization {
       }
     }
     return this.deserialize(bytes.subarray(start, end), { persistenceId, sequenceNr, what }).value;
+  }
+
+  /**
+   * The value of the plain JSON envelope (the built-in serializer; no compression, encryption
+   * or manifest; a sound checksum) under {@link LARGE_BYTES} at `bytes[start, end)`, whose place
+   * tag is none or the one of `what` at `sequenceNr` of `persistenceId` (any, when those name no
+   * place); NOT_PLAIN_JSON for anything else, which the full decode then reads or rejects with
+   * its own errors.
+   */
+  #plainJson(
+    bytes: Buffer,
+    start: number,
+    end: number,
+    what: string,
+    persistenceId: string | undefined,
+    sequenceNr: number | undefined,
+  ): unknown {
+    if (this.#json === undefined || end - start >= LARGE_BYTES) return NOT_PLAIN_JSON;
+    const payloadAt = plainJsonPayloadAt(bytes, start, end);
+    if (payloadAt < 0) return NOT_PLAIN_JSON;
+    const place = placeAt(bytes, start);
+    if (place !== 0 && persistenceId !== undefined && sequenceNr !== undefined && place !== placeTag(what, persistenceId, sequenceNr)) {
+      return NOT_PLAIN_JSON;
+    }
+    const text = bytes.toString('utf8', payloadAt, end - 4);
+    // A lenient read leaves U+FFFD for invalid bytes: such text goes the strict way.
+    if (text.includes('\uFFFD')) return NOT_PLAIN_JSON;
+    try {
+      return JSON.parse(text);
+    } catch {
+      // The full decode fails the same way and reports it as deserialize does.
+      return NOT_PLAIN_JSON;
+    }
   }
 
   /**

@@ -19,6 +19,9 @@ import { type StoreConnection, storeParts } from './store-connection.js';
 type SnapshotRow = [number, number, Uint8Array, Uint8Array | null];
 type KeyRow = [number, number];
 
+/** The connection extension holding the load statement. */
+const YOUNGEST = 'snapshot.selectYoungest';
+
 interface PreparedRow {
   readonly row: StoredSnapshot;
   readonly bytes: number;
@@ -50,6 +53,7 @@ class SqliteSnapshotCore implements SnapshotStoreCore<PreparedRow> {
   async load(persistenceId: string, criteria: SnapshotSelectionCriteria, reporting: SkipReporting): Promise<SelectedSnapshot | null> {
     let below = criteria.maxSequenceNr;
     while (below >= criteria.minSequenceNr) {
+      // Per row: a hook called for a skipped snapshot may have closed the store.
       const connection = this.connection.get('load', persistenceId);
       let row: SnapshotRow | undefined;
       try {
@@ -77,10 +81,15 @@ class SqliteSnapshotCore implements SnapshotStoreCore<PreparedRow> {
     return null;
   }
 
-  /** The load statement of `connection`, kept so a load skips the statement cache's key building. */
+  /**
+   * The load statement of `connection`, kept on the connection too: a new store object on an
+   * open file (a restart of the store, not of the process) then skips the statement cache's
+   * key building and hashing, a share of its first load.
+   */
   #selectYoungest(connection: SqliteConnection): SqliteStatement {
     if (this.#youngest?.connection !== connection) {
-      this.#youngest = { connection, statement: connection.rawStatement(selectYoungest) };
+      const statement = connection.extension(YOUNGEST, () => connection.rawStatement(selectYoungest));
+      this.#youngest = { connection, statement };
     }
     return this.#youngest.statement;
   }

@@ -254,7 +254,9 @@ describe('PostgresJournal', () => {
     // The ids of every append statement, as sent.
     const sent: string[][] = [];
     const pool = watchedPool(pg.pool, (statement, values) => {
-      if (typeof statement === 'string' && statement.startsWith('/* memento:write:')) sent.push(values?.[2] as string[]);
+      // The ids travel as a text[] literal of quoted strings: `{"a","b"}`.
+      if (typeof statement === 'string' && statement.startsWith('/* memento:write:'))
+        sent.push(JSON.parse(`[${String(values?.[2]).slice(1, -1)}]`) as string[]);
     });
     const journal = new PostgresJournal({ pool, schema: pg.schema, maxWritesInFlight: 2 });
     const [a, b, c] = [id('flight-a'), id('flight-b'), id('flight-c')];

@@ -1,10 +1,10 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { ErrorCodes, isMementoError } from '../../src/core/errors.js';
 import { SnapshotMetadata } from '../../src/core/snapshot-metadata.js';
 import { SnapshotSelectionCriteria } from '../../src/core/snapshot-selection-criteria.js';
 import type { SkippedSnapshot } from '../../src/observability/hooks.js';
 import { SqliteDurableStateStore, SqliteSnapshotStore } from '../../src/sqlite/index.js';
-import { collect, damageSnapshot, removeTempDirs, tempFile, withDatabase } from './helpers.js';
+import { collect, Database, damageSnapshot, removeTempDirs, tempFile, withDatabase } from './helpers.js';
 
 afterAll(removeTempDirs);
 
@@ -25,6 +25,25 @@ describe('SqliteSnapshotStore', () => {
     await damageSnapshot(file, 'snap', 10);
     expect(await store.load('snap', SnapshotSelectionCriteria.Latest)).toBeNull();
     await store.close();
+  });
+
+  it('compiles the load statement once per connection, for every store object on it', async () => {
+    const db = new Database(tempFile('snapshots'));
+    const first = new SqliteSnapshotStore(db);
+    await first.save(metadata(1, 1), 'one');
+    expect((await first.load('snap', SnapshotSelectionCriteria.Latest))?.snapshot).toBe('one');
+    const prepare = vi.spyOn(db, 'prepare');
+    const second = new SqliteSnapshotStore(db);
+    expect((await second.load('snap', SnapshotSelectionCriteria.Latest))?.snapshot).toBe('one');
+    expect(prepare).not.toHaveBeenCalled();
+    await first.close();
+    await second.close();
+    // The connection is gone with its last store: the next one compiles its own.
+    const third = new SqliteSnapshotStore(db);
+    expect((await third.load('snap', SnapshotSelectionCriteria.Latest))?.snapshot).toBe('one');
+    expect(prepare).toHaveBeenCalled();
+    await third.close();
+    db.close();
   });
 
   it('lists oldest first in pages, applying every bound', async () => {

@@ -9,6 +9,7 @@
  */
 import type { StoredEvent } from '../../../spi/journal-support.js';
 import type { TableNames } from '../../identifier.js';
+import { integerArrayLiteral, textArrayLiteral } from './array-literals.js';
 
 /** Advisory lock class held by journal writers from ordering allocation to commit ("MEMJ"). */
 export const JOURNAL_LOCK_CLASS = 0x4d454d4a;
@@ -141,23 +142,24 @@ export function appendEventsStatement(
   }
   // In id order, so concurrent statements of several processes lock streams rows in one order.
   const order = [...runs.keys()].sort();
+  // Array columns go as literals built here; metadata (bytea, rarely set) is left to pg.
   const values: unknown[] = [
     JOURNAL_LOCK_CLASS,
     schema,
-    order,
-    order.map((id) => runs.get(id)?.first ?? 0),
-    order.map((id) => runs.get(id)?.last ?? 0),
-    ids,
-    seqs,
-    times,
-    manifests,
-    tags,
-    writers,
+    textArrayLiteral(order),
+    integerArrayLiteral(order.map((id) => runs.get(id)?.first ?? 0)),
+    integerArrayLiteral(order.map((id) => runs.get(id)?.last ?? 0)),
+    textArrayLiteral(ids as string[]),
+    integerArrayLiteral(seqs as number[]),
+    integerArrayLiteral(times as number[]),
+    textArrayLiteral(manifests as (string | null)[]),
+    textArrayLiteral(tags as (string | null)[]),
+    textArrayLiteral(writers as (string | null)[]),
     payloads,
-    starts,
-    lengths,
+    integerArrayLiteral(starts),
+    integerArrayLiteral(lengths),
     metadata,
-    writeIds,
+    textArrayLiteral(writeIds as string[]),
     notify?.channel ?? null,
     notify?.schema ?? null,
   ];
