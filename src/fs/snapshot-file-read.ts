@@ -5,6 +5,7 @@
  * @module
  */
 import { close as closeFd, fstat, open as openFd, readdir as readdirCallback, read as readFd } from 'node:fs';
+import { NewestPerId } from '../spi/newest-per-id.js';
 import { declaredFrameLength } from '../spi/snapshot-frame.js';
 
 /** The names in a directory. */
@@ -76,25 +77,8 @@ export interface KnownFile {
  * while the directory is listed instead of after. The listing stays the index: the early
  * read is used only for the file the listing then picks.
  */
-export class KnownFiles {
-  readonly #files = new Map<string, KnownFile>();
-
-  /** The file known for the id, if any. */
-  get(persistenceId: string): KnownFile | undefined {
-    return this.#files.get(persistenceId);
-  }
-
-  /** Forgets the id (its files are being deleted, or the listing no longer shows the file). */
-  forget(persistenceId: string): void {
-    this.#files.delete(persistenceId);
-  }
-
-  /** Notes a file saved or read for the id unless a newer one is known, forgetting the oldest id past the limit. */
-  remember(persistenceId: string, file: KnownFile): void {
-    const current = this.#files.get(persistenceId);
-    if (current && current.sequenceNr > file.sequenceNr) return;
-    this.#files.delete(persistenceId);
-    this.#files.set(persistenceId, { sequenceNr: file.sequenceNr, timestamp: file.timestamp, name: file.name, size: file.size });
-    if (this.#files.size > REMEMBERED_IDS) this.#files.delete(this.#files.keys().next().value as string);
+export class KnownFiles extends NewestPerId<KnownFile> {
+  constructor() {
+    super(REMEMBERED_IDS);
   }
 }

@@ -5,6 +5,7 @@
  * @module
  */
 import type { SnapshotSelectionCriteria } from '../core/snapshot-selection-criteria.js';
+import { NewestPerId } from '../spi/newest-per-id.js';
 import type { S3Bucket } from './bucket.js';
 import type { SnapshotKey } from './key-layout.js';
 import { getWhole } from './transfer.js';
@@ -24,27 +25,10 @@ export interface EarlyRead {
   readonly cancel: AbortController;
 }
 
-/** Per id, the newest key one store saved or loaded (insertion order = age, for forgetting). */
-export class KnownKeys {
-  readonly #keys = new Map<string, KnownKey>();
-
-  /** The key known for the id, if any. */
-  get(persistenceId: string): KnownKey | undefined {
-    return this.#keys.get(persistenceId);
-  }
-
-  /** Forgets the id (its snapshots are being deleted). */
-  forget(persistenceId: string): void {
-    this.#keys.delete(persistenceId);
-  }
-
-  /** Notes the newest key written or read for an id, forgetting the oldest id past the limit. */
-  remember(persistenceId: string, known: KnownKey): void {
-    const current = this.#keys.get(persistenceId);
-    if (current && current.sequenceNr > known.sequenceNr) return;
-    this.#keys.delete(persistenceId);
-    this.#keys.set(persistenceId, known);
-    if (this.#keys.size > REMEMBERED_IDS) this.#keys.delete(this.#keys.keys().next().value as string);
+/** Per id, the newest key one store saved or loaded. */
+export class KnownKeys extends NewestPerId<KnownKey> {
+  constructor() {
+    super(REMEMBERED_IDS);
   }
 
   /**
@@ -52,7 +36,7 @@ export class KnownKeys {
    * `criteria` and is below the ranged-download size; undefined otherwise.
    */
   startEarlyRead(bucket: S3Bucket, persistenceId: string, criteria: SnapshotSelectionCriteria): EarlyRead | undefined {
-    const known = this.#keys.get(persistenceId);
+    const known = this.get(persistenceId);
     if (!known || known.size >= bucket.settings.rangedThreshold || !criteria.matches(known)) return undefined;
     const cancel = new AbortController();
     const bytes = getWhole(bucket, { persistenceId, key: known.key }, cancel.signal);
