@@ -330,18 +330,28 @@ const uint32At = (bytes: Buffer, at: number): number =>
  */
 export function declaredEnvelopeLength(bytes: Uint8Array): number | undefined {
   const view = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (!looksLikeEnvelope(view)) return undefined;
-  const version = view[2];
-  if (version !== ENVELOPE_VERSION && version !== VERSION_WITHOUT_PLACE) return undefined;
-  let at = version === VERSION_WITHOUT_PLACE ? 4 : 8;
-  if (at + 1 > view.length) return undefined;
-  at += 1 + (view[at] as number);
-  if (at + 2 > view.length) return undefined;
-  at += 2 + view.readUInt16BE(at);
-  if ((view[3] as number) & FLAG_ENCRYPTED) {
-    if (at + 1 > view.length) return undefined;
-    at += 1 + (view[at] as number) + 28;
+  const length = declaredEnvelopeLengthAt(view, 0, view.length);
+  return length < 0 ? undefined : length;
+}
+
+/**
+ * {@link declaredEnvelopeLength} of the envelope at `bytes[start]` whose header lies before
+ * `end`; -1 when it is not there whole or not an envelope's. A replay page frames its events
+ * by these lengths; nothing is verified (the checksum is, when each event is read).
+ */
+export function declaredEnvelopeLengthAt(bytes: Buffer, start: number, end: number): number {
+  if (start + 4 > end || bytes[start] !== MAGIC_0 || bytes[start + 1] !== MAGIC_1) return -1;
+  const version = bytes[start + 2];
+  if (version !== ENVELOPE_VERSION && version !== VERSION_WITHOUT_PLACE) return -1;
+  let at = start + (version === VERSION_WITHOUT_PLACE ? 4 : 8);
+  if (at + 1 > end) return -1;
+  at += 1 + (bytes[at] as number);
+  if (at + 2 > end) return -1;
+  at += 2 + (((bytes[at] as number) << 8) | (bytes[at + 1] as number));
+  if ((bytes[start + 3] as number) & FLAG_ENCRYPTED) {
+    if (at + 1 > end) return -1;
+    at += 1 + (bytes[at] as number) + 28;
   }
-  if (at + 4 > view.length) return undefined;
-  return at + 4 + view.readUInt32BE(at) + 4;
+  if (at + 4 > end) return -1;
+  return at + 4 + uint32At(bytes, at) + 4 - start;
 }

@@ -9,6 +9,7 @@
  */
 import { CorruptDataError } from '../core/errors.js';
 import type { PersistentRepr } from '../core/persistent-repr.js';
+import { placeAt } from '../serialization/envelope.js';
 import type { Serialization } from '../serialization/serialization.js';
 import type { StoredEvent } from './journal-support.js';
 import type { ItemPage } from './paged-iterable.js';
@@ -22,7 +23,7 @@ import { type ReplayedColumns, replayedEvent } from './replayed-event.js';
 export type PackedPageRow = [number, Uint8Array | null, Uint8Array | null, string | null, string, string | null];
 
 /** Sparse columns of one row: its key (sequence_nr, or ordering for queries), manifest, writer_id, tags, metadata bytes. */
-type SparseColumns = [number, string | null, string | null, string | null, number | null];
+export type SparseColumns = [number, string | null, string | null, string | null, number | null];
 
 /** The events of a page in key order, with their global orderings (same index; 0 in replay pages). */
 export interface UnpackedPage {
@@ -166,25 +167,11 @@ export class PackedReplayPage implements ItemPage<PersistentRepr> {
     }
     starts[count] = payloadAt;
     if (sparse.length > 0) {
-      const columns: (SparseColumns | undefined)[] = new Array(count);
-      const metadataStarts: number[] = new Array(count);
-      let nextSparse = 0;
-      let metadataAt = 0;
-      for (let index = 0; index < count; index++) {
-        metadataStarts[index] = metadataAt;
-        const candidate = sparse[nextSparse];
-        if (candidate === undefined || candidate[0] !== numbers[index * 3]) continue;
-        columns[index] = candidate;
-        nextSparse++;
-        const metadataLength = candidate[4];
-        if (metadataLength !== null) {
-          metadataAt += metadataLength;
-          if (metadataAt > this.#metadata.length) throw truncated(persistenceId, metadataAt, this.#metadata.length);
-        }
-      }
-      if (nextSparse !== sparse.length) throw unmatched(persistenceId, sparse.length - nextSparse);
-      this.#sparse = columns;
-      this.#metadataStarts = metadataStarts;
+      const framed = frameSparse(sparse, count, (index) => numbers[index * 3] as number, this.#metadata.length);
+      if (typeof framed === 'number') throw unmatched(persistenceId, framed);
+      if (framed.metadataEnd > this.#metadata.length) throw truncated(persistenceId, framed.metadataEnd, this.#metadata.length);
+      this.#sparse = framed.columns;
+      this.#metadataStarts = framed.metadataStarts;
     }
     if (payloadAt !== payloadBytes) throw truncated(persistenceId, payloadAt, payloadBytes);
     this.#numbers = numbers;
@@ -203,6 +190,15 @@ export class PackedReplayPage implements ItemPage<PersistentRepr> {
     return this.#numbers[row * 3] as number;
   }
 
+  /**
+   * True when every envelope of the page is bound to a place (a version 2 envelope with a
+   * place tag), unchecked: a replay then reads its next pages framed (FramedReplayPage).
+   */
+  get placed(): boolean {
+    for (let row = 0; row < this.length; row++) if (placeAt(this.#payloads, this.#starts[row] as number) === 0) return false;
+    return true;
+  }
+
   /** The largest stored row (payload plus metadata) of the page. */
   get largestRow(): number {
     let largest = 0;
@@ -218,19 +214,8 @@ export class PackedReplayPage implements ItemPage<PersistentRepr> {
   item(index: number): PersistentRepr {
     const row = this.#order === undefined ? index : (this.#order[index] as number);
     const sparse = this.#sparse?.[row];
-    let columns: ReplayedColumns | undefined;
-    if (sparse !== undefined) {
-      const [, manifest, writerId, tagsJson, metadataLength] = sparse;
-      const metadataStart = metadataLength == null ? -1 : ((this.#metadataStarts as number[])[row] as number);
-      columns = {
-        manifest: manifest ?? null,
-        tagsJson: tagsJson ?? null,
-        writerId: writerId ?? null,
-        metadata: this.#metadata,
-        metadataStart,
-        metadataEnd: metadataStart + (metadataLength ?? 0),
-      };
-    }
+    const columns =
+      sparse === undefined ? undefined : replayedColumns(sparse, this.#metadata, (this.#metadataStarts as number[])[row] as number);
     return replayedEvent(
       this.#serialization,
       this.#persistenceId,
@@ -244,5 +229,59 @@ export class PackedReplayPage implements ItemPage<PersistentRepr> {
   }
 }
 
-const toBuffer = (bytes: Uint8Array | null): Buffer =>
+/** The page's bytes as a Buffer (a view, never a copy). */
+export const toBuffer = (bytes: Uint8Array | null): Buffer =>
   bytes === null ? NO_BYTES : Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
+/** The optional columns of a page's rows, matched to them; where each row's metadata starts. */
+export interface FramedSparse {
+  readonly columns: (SparseColumns | undefined)[];
+  readonly metadataStarts: number[];
+  /** The end of the last metadata envelope, which must be the end of the page's metadata bytes. */
+  readonly metadataEnd: number;
+}
+
+/**
+ * Matches the sparse entries (in stored order, each keyed) to the `count` rows whose keys
+ * `keyOf` gives, and frames the metadata by their lengths; the number of entries left
+ * unmatched instead when some are. Stops framing past `metadataBytes` (the caller reports it).
+ */
+export function frameSparse(
+  sparse: readonly SparseColumns[],
+  count: number,
+  keyOf: (index: number) => number,
+  metadataBytes: number,
+): FramedSparse | number {
+  const columns: (SparseColumns | undefined)[] = new Array(count);
+  const metadataStarts: number[] = new Array(count);
+  let nextSparse = 0;
+  let metadataAt = 0;
+  for (let index = 0; index < count; index++) {
+    metadataStarts[index] = metadataAt;
+    const candidate = sparse[nextSparse];
+    if (candidate === undefined || candidate[0] !== keyOf(index)) continue;
+    columns[index] = candidate;
+    nextSparse++;
+    const metadataLength = candidate[4];
+    if (metadataLength !== null) {
+      metadataAt += metadataLength;
+      if (metadataAt > metadataBytes) break;
+    }
+  }
+  if (metadataAt <= metadataBytes && nextSparse !== sparse.length) return sparse.length - nextSparse;
+  return { columns, metadataStarts, metadataEnd: metadataAt };
+}
+
+/** A row's optional columns as {@link replayedEvent} takes them; its metadata starts at `metadataStart` of `metadata`. */
+export function replayedColumns(sparse: SparseColumns, metadata: Buffer, metadataStart: number): ReplayedColumns {
+  const [, manifest, writerId, tagsJson, metadataLength] = sparse;
+  const start = metadataLength == null ? -1 : metadataStart;
+  return {
+    manifest: manifest ?? null,
+    tagsJson: tagsJson ?? null,
+    writerId: writerId ?? null,
+    metadata,
+    metadataStart: start,
+    metadataEnd: start + (metadataLength ?? 0),
+  };
+}

@@ -23,6 +23,7 @@ export interface ReplayedColumns {
 /**
  * The event whose envelope is `payloads[start, end)`, with its optional columns when the row
  * has any (undefined when it has none, the common case, so a plain event allocates nothing more).
+ * `latin1` is `payloads` as latin1 text, when the page keeps it (see Serialization.deserializeAt).
  */
 export function replayedEvent(
   serialization: Serialization,
@@ -33,12 +34,13 @@ export function replayedEvent(
   start: number,
   end: number,
   columns: ReplayedColumns | undefined,
+  latin1?: string,
 ): PersistentRepr {
   const repr: { -readonly [K in keyof PersistentRepr]: PersistentRepr[K] } = {
     persistenceId,
     sequenceNr,
     timestamp,
-    event: serialization.deserializeAt(payloads, start, end, persistenceId, sequenceNr, 'event'),
+    event: serialization.deserializeAt(payloads, start, end, persistenceId, sequenceNr, 'event', latin1),
   };
   if (columns !== undefined) {
     if (columns.manifest !== null) repr.manifest = columns.manifest;

@@ -10,6 +10,11 @@
  */
 import { sqliteCode } from './errors.js';
 
+/** The optional columns of the rows that have any, keyed by `key`, as a JSON array. */
+const sparseColumns = (key: string): string =>
+  `json_group_array(json_array(${key}, manifest, writer_id, tags, length(metadata)))
+  FILTER (WHERE manifest IS NOT NULL OR writer_id IS NOT NULL OR tags IS NOT NULL OR metadata IS NOT NULL)`;
+
 /**
  * Wraps a row query (which must select `ordering, persistence_id, sequence_nr, timestamp,
  * manifest, writer_id, tags, payload, metadata` in the page's order) into the packed form.
@@ -23,10 +28,23 @@ export function packedPageQuery(rows: string, forQueries: boolean): string {
   const key = forQueries ? 'ordering' : 'sequence_nr';
   return `SELECT count(*), CAST(group_concat(payload, '') AS BLOB), CAST(group_concat(metadata, '') AS BLOB),
 group_concat(sequence_nr || ',' || timestamp || ',' || length(payload)${forQueries ? " || ',' || ordering" : ''}),
-json_group_array(json_array(${key}, manifest, writer_id, tags, length(metadata)))
-  FILTER (WHERE manifest IS NOT NULL OR writer_id IS NOT NULL OR tags IS NOT NULL OR metadata IS NOT NULL),
+${sparseColumns(key)},
 ${forQueries ? 'json_group_array(persistence_id)' : 'NULL'}
 FROM (${rows})`;
+}
+
+/**
+ * A replay page read with less than a packed one (src/spi/framed-event-pages.ts frames it):
+ * the aggregates run straight over `from` (a range of one id's sequence numbers) with no
+ * subquery, whose LIMIT made SQLite copy every row once more, and list no number per row but
+ * the timestamp; `highest` (a scalar subquery) is the id's highest stored sequence number.
+ * Most of a packed page's SQL cost was the row copy and the per-row number text (figures:
+ * docs/performance.md).
+ */
+export function rangePageQuery(from: string, highest: string): string {
+  return `SELECT count(*), CAST(group_concat(payload, '') AS BLOB), CAST(group_concat(metadata, '') AS BLOB),
+min(sequence_nr), max(sequence_nr), group_concat(timestamp), ${sparseColumns('sequence_nr')}, ${highest}
+${from}`;
 }
 
 /**

@@ -7,6 +7,7 @@
 import type { AtomicWrite, PersistentRepr } from '../core/persistent-repr.js';
 import type { Serialization } from '../serialization/serialization.js';
 import type { JournalCapabilities } from '../spi/capabilities.js';
+import { FramedReplayPage, type RangePageRow } from '../spi/framed-event-pages.js';
 import { GuardedJournal, type JournalCore } from '../spi/guarded-journal.js';
 import { checkRecordedHighest, decodeEvent, type ReplayBounds } from '../spi/journal-support.js';
 import { type PackedPageRow, PackedReplayPage, type UnpackedPage, unpackPage } from '../spi/packed-event-pages.js';
@@ -24,6 +25,7 @@ import {
   selectHighestAndStored,
   selectPage,
   selectPersistenceIds,
+  selectRange,
 } from './sql/journal-sql.js';
 import { type StoreConnection, storeParts } from './store-connection.js';
 
@@ -104,22 +106,50 @@ class SqliteJournalCore implements JournalCore {
   /**
    * Streams events in pages of at most `replayPageSize` (fewer when events are large, so a
    * page stays near 1 MiB and one read blocks the event loop only briefly), oldest first; never holds more than one page.
+   * Each page is first read as a range of sequence numbers, framed by its envelopes (see
+   * FramedReplayPage); a page that is not framed that way is read again packed, as before.
    */
   replay(persistenceId: string, bounds: ReplayBounds): AsyncIterable<PersistentRepr> {
     const sizer = new PageSizer(this.#pageSize);
     let { from: next, max: remaining } = bounds;
     let ended = false;
-    const nextPage = (): PackedReplayPage | undefined => {
+    // The first page, small, is read packed: framing is worth trying only if its envelopes are
+    // placed (not version 1 nor written without a place), and stops when a whole page fails to frame.
+    let framing: boolean | undefined;
+    const nextPage = (): FramedReplayPage | PackedReplayPage | undefined => {
       while (!ended && remaining > 0 && next <= bounds.to) {
         // Re-checked per page: the store may be closed while a consumer is mid-stream.
         const connection = this.#connection.get('replay', persistenceId);
         const rows = Math.min(sizer.limit, remaining);
         const from = next;
-        const packed = this.#readPacked(connection, sizer, 'journal.replay', persistenceId, () =>
+        if (framing) {
+          const last = Math.min(bounds.to, from + rows - 1);
+          const range = this.#readPacked<RangePageRow>(connection, sizer, 'journal.replay', persistenceId, () =>
+            connection.rawStatement(selectRange).get(persistenceId, persistenceId, from, last),
+          );
+          if (range === undefined) continue;
+          const [count, , , , , , , highest] = range;
+          // Fewer rows than the range holds: the page is whole only when nothing is stored after it.
+          const whole = count === last - from + 1 || highest === null || highest <= last;
+          if (whole && count === 0) {
+            ended = true;
+            return undefined;
+          }
+          const page = whole ? FramedReplayPage.of(range, persistenceId, this.#serialization) : undefined;
+          if (page !== undefined) {
+            remaining -= page.length;
+            if (count < last - from + 1) ended = true;
+            else next = last + 1;
+            return page;
+          }
+          if (count === last - from + 1) framing = false;
+        }
+        const packed = this.#readPacked<PackedPageRow>(connection, sizer, 'journal.replay', persistenceId, () =>
           connection.rawStatement(selectPage).get(persistenceId, from, bounds.to, rows),
         );
         if (packed === undefined) continue;
         const page = new PackedReplayPage(packed, persistenceId, this.#serialization);
+        framing ??= page.placed;
         remaining -= page.length;
         if (page.length < rows) ended = true;
         else next = page.lastSequenceNr + 1;
@@ -141,21 +171,21 @@ class SqliteJournalCore implements JournalCore {
     persistenceId: string | undefined,
     query: () => unknown,
   ): UnpackedPage | undefined {
-    const packed = this.#readPacked(connection, sizer, operation, persistenceId, query);
+    const packed = this.#readPacked<PackedPageRow>(connection, sizer, operation, persistenceId, query);
     return packed && unpackPage(packed, persistenceId === undefined ? 'ordering' : 'sequenceNr', persistenceId);
   }
 
-  /** {@link #readPage} before unpacking: the packed row. */
-  #readPacked(
+  /** {@link #readPage} before unpacking: the packed (or range) row, whose first three columns are count, payloads and metadata. */
+  #readPacked<R extends PackedPageRow | RangePageRow>(
     connection: SqliteConnection,
     sizer: PageSizer,
     operation: string,
     persistenceId: string | undefined,
     query: () => unknown,
-  ): PackedPageRow | undefined {
-    let packed: PackedPageRow;
+  ): R | undefined {
+    let packed: R;
     try {
-      packed = query() as PackedPageRow;
+      packed = query() as R;
     } catch (error) {
       if (sizer.shrink(error)) return undefined;
       throw connection.failure(error, operation, persistenceId);

@@ -2,7 +2,7 @@
  * The journal's SQL, one statement per operation.
  * @module
  */
-import { packedPageQuery } from '../event-pages.js';
+import { packedPageQuery, rangePageQuery } from '../event-pages.js';
 
 /** Most events one INSERT stores: 16 rows x 8 parameters stays far below SQLite's parameter limit. */
 export const MAX_ROWS_PER_INSERT = 16;
@@ -61,6 +61,16 @@ export const selectPage = packedPageQuery(
   `SELECT ordering, sequence_nr, timestamp, manifest, writer_id, tags, payload, metadata FROM journal
 WHERE persistence_id = ? AND sequence_nr >= ? AND sequence_nr <= ? ORDER BY sequence_nr LIMIT ?`,
   false,
+);
+
+/**
+ * One page of a replay as the rows of a range of sequence numbers (the id twice, then the
+ * range's ends): no per-row numbers but the timestamps, and the id's highest stored sequence
+ * number, which tells a short page at the end from one with a gap (see rangePageQuery).
+ */
+export const selectRange = rangePageQuery(
+  'FROM journal WHERE persistence_id = ? AND sequence_nr >= ? AND sequence_nr <= ?',
+  '(SELECT max(sequence_nr) FROM journal WHERE persistence_id = ?)',
 );
 
 /** Drops the tag rows of the events deleteTo removes (a primary-key lookup per tag). */
