@@ -145,6 +145,8 @@ function open(target: SqliteTarget, settings: ConnectionSettings, key: string | 
     if (!readonly && !db.memory) db.prepare('PRAGMA journal_mode = WAL').get();
     else db.prepare('PRAGMA journal_mode').get();
     db.exec(`PRAGMA synchronous = ${settings.synchronous}`);
+    // 0 is SQLite's default on a file we open; on a caller's Database it keeps the caller's choice.
+    if (settings.mmapBytes > 0) db.exec(`PRAGMA mmap_size = ${settings.mmapBytes}`);
     migrate(db, migrations, file, readonly);
   } catch (error) {
     if (owned && db?.open) db.close();
@@ -187,7 +189,7 @@ function makeDirectories(directory: string): void {
 }
 
 function assertSameSettings(connection: SqliteConnection, settings: ConnectionSettings): void {
-  for (const name of ['synchronous', 'busyTimeoutMs', 'readonly'] as const) {
+  for (const name of ['synchronous', 'busyTimeoutMs', 'readonly', 'mmapBytes'] as const) {
     const ours = connection.settings[name];
     if (name === 'readonly' && !connection.owned) continue;
     if (settings[name] !== ours) {

@@ -32,6 +32,8 @@ export interface SqliteOptions extends StoreOptions {
   readonly busyTimeoutMs?: number;
   /** Open the file read-only: no migrations, every change fails. Ignored for an open Database. @default false */
   readonly readonly?: boolean;
+  /** `PRAGMA mmap_size`: bytes of the file read through memory mapping; faster large reads, but an I/O error then kills the process (docs/sqlite.md). @default 0 (off) */
+  readonly mmapBytes?: number;
 }
 
 /** Options of {@link SqliteJournal}. */
@@ -57,6 +59,8 @@ export interface ConnectionSettings {
   readonly busyTimeoutMs: number;
   /** Opened read-only. */
   readonly readonly: boolean;
+  /** `PRAGMA mmap_size`, set only when above 0. */
+  readonly mmapBytes: number;
 }
 
 /** Checks the target and the shared options, returning the connection settings. */
@@ -74,7 +78,8 @@ export function checkOptions(target: unknown, options: SqliteOptions | undefined
   const busyTimeoutMs = validateInteger(options?.busyTimeoutMs ?? 5000, 'options.busyTimeoutMs', context, { min: 0 });
   const readonly = options?.readonly ?? false;
   if (typeof readonly !== 'boolean') invalidArgument('options.readonly', 'a boolean', readonly, context);
-  return { synchronous, busyTimeoutMs, readonly };
+  const mmapBytes = validateInteger(options?.mmapBytes ?? 0, 'options.mmapBytes', context, { min: 0 });
+  return { synchronous, busyTimeoutMs, readonly, mmapBytes };
 }
 
 /** Checks a page size option (at least 1). */
