@@ -138,19 +138,65 @@ export function encodeEnvelope(parts: EnvelopeParts): Buffer {
 }
 
 /**
+ * The header of a plain envelope for one serializer id and manifest, place and payload length
+ * left 0: every event of a batch shares it, so it is written once and copied per event.
+ */
+interface PlainHeader {
+  readonly serializerId: string;
+  readonly manifest: string;
+  readonly bytes: Buffer;
+}
+const plainHeaders = new Map<string, Map<string, PlainHeader>>();
+// Consecutive events mostly share serializer and manifest: the last header is checked before the maps.
+let lastPlainHeader: PlainHeader | undefined;
+
+function plainHeader(serializerIdText: string, manifestText: string): Buffer {
+  let header = lastPlainHeader;
+  if (header !== undefined && header.serializerId === serializerIdText && header.manifest === manifestText) return header.bytes;
+  let ofSerializer = plainHeaders.get(serializerIdText);
+  if (ofSerializer === undefined) {
+    ofSerializer = new Map();
+    if (plainHeaders.size >= 256) plainHeaders.clear();
+    plainHeaders.set(serializerIdText, ofSerializer);
+  }
+  header = ofSerializer.get(manifestText);
+  if (header === undefined) {
+    const serializerId = utf8Bytes(serializerIdText);
+    const manifest = utf8Bytes(manifestText);
+    const bytes = Buffer.alloc(headerSize(serializerId, manifest, undefined));
+    writeHeader(bytes, { place: 0, compression: Compression.none }, serializerId, manifest, undefined, 0);
+    header = { serializerId: serializerIdText, manifest: manifestText, bytes };
+    if (ofSerializer.size >= 4096) ofSerializer.clear();
+    ofSerializer.set(manifestText, header);
+  }
+  lastPlainHeader = header;
+  return header.bytes;
+}
+
+/** Writes `value` as a big-endian u32 at `at` (no argument checks: the offsets are ours). */
+function putUint32(out: Buffer, at: number, value: number): void {
+  out[at] = value >>> 24;
+  out[at + 1] = value >>> 16;
+  out[at + 2] = value >>> 8;
+  out[at + 3] = value;
+}
+
+/**
  * The envelope of {@link encodeEnvelope} for an uncompressed, unencrypted payload given as
  * text, written as UTF-8 straight into the envelope: a small JSON event then costs one
  * buffer instead of two and one copy less.
  */
 export function encodeTextEnvelope(place: number, serializerIdText: string, manifestText: string, text: string): Buffer {
-  const serializerId = utf8Bytes(serializerIdText);
-  const manifest = utf8Bytes(manifestText);
-  const size = headerSize(serializerId, manifest, undefined);
+  const header = plainHeader(serializerIdText, manifestText);
+  const size = header.length;
   const length = Buffer.byteLength(text, 'utf8');
   const out = Buffer.allocUnsafe(size + length + 4);
-  writeHeader(out, { place, compression: Compression.none }, serializerId, manifest, undefined, length);
+  // A byte loop: Buffer.copy's argument handling costs more than copying a header this short.
+  for (let at = 0; at < size; at++) out[at] = header[at] as number;
+  putUint32(out, 4, place);
+  putUint32(out, size - 4, length);
   out.write(text, size, 'utf8');
-  out.writeUInt32BE(checksumRange(out, 0, size + length), size + length);
+  putUint32(out, size + length, checksumRange(out, 0, size + length));
   return out;
 }
 

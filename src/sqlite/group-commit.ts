@@ -17,6 +17,7 @@ import { isUniqueViolation } from './errors.js';
 import { NAME } from './options.js';
 import {
   HIGHEST_CHUNKS,
+  insertBareEvents,
   insertEvents,
   insertTag,
   MAX_ROWS_PER_GATHERED_INSERT,
@@ -69,6 +70,8 @@ export class GroupCommit {
   readonly #selectHighest: SqliteStatement;
   /** Multi-row inserts by row count: one statement per write instead of one per event. */
   readonly #insertEvents: SqliteStatement[] = [];
+  /** The same for rows that leave manifest, tags and metadata NULL (most events). */
+  readonly #insertBareEvents: SqliteStatement[] = [];
   readonly #insertTag: SqliteStatement;
   /** Upserts of the highest sequence numbers by id count (one of HIGHEST_CHUNKS). */
   readonly #upsertHighest: SqliteStatement[] = [];
@@ -290,6 +293,15 @@ export class GroupCommit {
   /** Inserts up to `most` rows starting at `at` with one statement, then their tags. */
   #insertChunk(rows: readonly StoredEvent[], at: number, most: number): void {
     const count = Math.min(most, rows.length - at);
+    let bare = true;
+    for (let index = 0; index < count && bare; index++) {
+      const row = rows[at + index] as StoredEvent;
+      bare = row.manifest === undefined && row.tags === undefined && row.metadata === undefined;
+    }
+    if (bare) {
+      this.#insertBare(rows, at, count);
+      return;
+    }
     const params: unknown[] = new Array(count * 8);
     let tagged = false;
     for (let index = 0; index < count; index++) {
@@ -310,7 +322,9 @@ export class GroupCommit {
       statement = this.connection.statement(insertEvents(count));
       this.#insertEvents[count] = statement;
     }
-    const { lastInsertRowid } = statement.run(params);
+    // Spread, not the array: better-sqlite3 reads an array argument element by element through
+    // V8's generic property lookup, which cost more than binding the values themselves.
+    const { lastInsertRowid } = statement.run(...params);
     if (!tagged) return;
     // One INSERT assigns consecutive orderings (AUTOINCREMENT, and we hold the write lock).
     const firstOrdering = Number(lastInsertRowid) - count + 1;
@@ -319,6 +333,26 @@ export class GroupCommit {
       // A Set: a tag repeated on one event must not look like a key conflict.
       if (tags !== undefined) for (const tag of new Set(tags)) this.#insertTag.run(tag, firstOrdering + index);
     }
+  }
+
+  /** {@link #insertChunk} of rows without manifest, tags or metadata: fewer columns to bind, those stored NULL. */
+  #insertBare(rows: readonly StoredEvent[], at: number, count: number): void {
+    const params: unknown[] = new Array(count * 5);
+    for (let index = 0; index < count; index++) {
+      const row = rows[at + index] as StoredEvent;
+      const base = index * 5;
+      params[base] = row.persistenceId;
+      params[base + 1] = row.sequenceNr;
+      params[base + 2] = row.timestamp;
+      params[base + 3] = row.writerId ?? null;
+      params[base + 4] = row.payload;
+    }
+    let statement = this.#insertBareEvents[count];
+    if (!statement) {
+      statement = this.connection.statement(insertBareEvents(count));
+      this.#insertBareEvents[count] = statement;
+    }
+    statement.run(...params);
   }
 
   /** Rolls back to the write's savepoint; false when SQLite already rolled back the whole transaction (e.g. SQLITE_FULL). */

@@ -21,6 +21,16 @@ export const insertEvents = (rows: number): string =>
     () => '(?, ?, ?, ?, ?, ?, ?, ?)',
   ).join(', ')}`;
 
+/**
+ * {@link insertEvents} of rows without manifest, tags or metadata (most events), those columns
+ * left out and so stored NULL: SQLite binds fewer values per row.
+ */
+export const insertBareEvents = (rows: number): string =>
+  `INSERT INTO journal (persistence_id, sequence_nr, timestamp, writer_id, payload) VALUES ${Array.from(
+    { length: rows },
+    () => '(?, ?, ?, ?, ?)',
+  ).join(', ')}`;
+
 /** Indexes one tag of a stored event for eventsByTag. */
 export const insertTag = 'INSERT INTO event_tags (tag, ordering) VALUES (?, ?)';
 
