@@ -356,7 +356,14 @@ export async function runSnapshotScenario(settings: BenchSettings): Promise<Scen
   return {
     id: 'snapshots',
     title: 'Snapshot save and load',
-    settings: { sizes: sizes.map((s) => s.label), warmup: sizes.map((s) => s.warmup), loadBatch: sizes.map((s) => s.loadBatch), kinds: KINDS, rounds, compression: false },
+    settings: {
+      sizes: sizes.map((s) => s.label),
+      warmup: sizes.map((s) => s.warmup),
+      loadBatch: sizes.map((s) => s.loadBatch),
+      kinds: KINDS,
+      rounds,
+      compression: false,
+    },
     rows,
     notes: [
       `Every row: ${rounds} rounds; in each round every contender of that state (ours and raw, save and load, every backend) runs once in a new random order, after untimed warm-up rounds (${sizes.map((s) => `${s.warmup} for ${s.label}`).join(', ')}: with a single one, a 1 KB load timed V8 compiling the longer of the two code paths, ours, rather than running it). min / median / max in brackets; "paired per round" is the median of the per-round ratios (both sides saw the same moment of the machine). Loads of ${sizes.map((s) => `${s.label}: ${s.loadBatch}`).join(', ')} per sample, back to back, reported per load (ours and raw alike; each cold load a new store object): one 1 KB load timed alone measured the CPU caches the previous contender left behind more than the load.`,
