@@ -1,6 +1,6 @@
 /**
  * The head object of an id, at `<id prefix>head`: the key of the id's newest snapshot, its
- * size, and for a small snapshot a copy of its frame. Every save writes it, every delete of
+ * size, and for a snapshot up to `headCopyMaxBytes` a copy of its frame. Every save writes it, every delete of
  * what it names removes it first, so a load reads the head alone, one GET, and lists only
  * when there is no usable head.
  *
@@ -26,8 +26,6 @@ import { idPrefix } from './key-layout.js';
 import type { ListedSnapshot } from './listing.js';
 import { deleteKeys, getWhole, put } from './transfer.js';
 
-/** Snapshots whose frame is at most this many bytes are copied into the head; larger ones are named only. */
-export const HEAD_MAX_BYTES = 64 * 1024;
 /** First line of a head written by this version: it is the index of the newest snapshot. */
 const MAGIC = 'memento-s3-head 2\n';
 /** First line of heads written before the head became the index: a copy to check against the listing only. */
@@ -48,11 +46,11 @@ export interface Head {
   readonly indexed: boolean;
 }
 
-/** The bytes of a head naming the frame `parts` (of `bytes` bytes) saved under `key`, copying it when small. */
-export function encodeHead(key: string, parts: readonly Uint8Array[], bytes: number): Uint8Array[] {
+/** The bytes of a head naming the frame `parts` (of `bytes` bytes) saved under `key`, copying it when at most `copyMax` bytes. */
+export function encodeHead(key: string, parts: readonly Uint8Array[], bytes: number, copyMax: number): Uint8Array[] {
   const named = `${key}\n${bytes}`;
   const line = Buffer.from(`${MAGIC}${named} ${checksum(Buffer.from(named, 'utf8')).toString(16)}\n`, 'utf8');
-  return bytes <= HEAD_MAX_BYTES ? [line, ...parts] : [line];
+  return bytes <= copyMax ? [line, ...parts] : [line];
 }
 
 /** Parses a head object; undefined when the bytes are not one (damaged or foreign). */
@@ -112,7 +110,7 @@ export function putHead(
   parts: readonly Uint8Array[],
   bytes: number,
 ): Promise<boolean> {
-  const head = encodeHead(key, parts, bytes);
+  const head = encodeHead(key, parts, bytes, bucket.settings.headCopyMax);
   const length = head.reduce((sum, part) => sum + part.length, 0);
   return put(bucket, persistenceId, headKeyOf(bucket, persistenceId), head, length).then(
     () => true,

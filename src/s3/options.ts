@@ -14,6 +14,14 @@ import { resolveRetryOptions, type S3RetryOptions } from './retry.js';
 /** Smallest part S3 accepts in a multipart upload (all but the last). */
 const MIN_PART_BYTES = 5 * 1024 * 1024;
 
+/**
+ * Default of `headCopyMaxBytes`. Up to a few MiB a second request one after the first costs
+ * more than sending the bytes twice: a GET's round trip is tens of milliseconds on S3 (a few
+ * on loopback s3rver), while 2 MiB more of a transfer already under way take less
+ * (docs/s3.md, *Head*).
+ */
+const DEFAULT_HEAD_COPY_MAX_BYTES = 2 * 1024 * 1024;
+
 /** Options of {@link S3SnapshotStore}. */
 export interface S3SnapshotStoreOptions extends StoreOptions, SnapshotSizeOptions {
   /** The bucket; must exist unless `createBucketIfMissing`. */
@@ -67,6 +75,14 @@ export interface S3SnapshotStoreOptions extends StoreOptions, SnapshotSizeOption
    * those changes. @default true
    */
   readonly headAsIndex?: boolean;
+  /**
+   * Snapshots whose stored frame is at most this many bytes are copied into the id's head
+   * object, so a load is one GET; a larger one is only named there, and a load GETs the head
+   * then the snapshot, one after the other. The copy costs one more upload of those bytes
+   * per save (in parallel with the snapshot's) and one extra copy per id in the bucket.
+   * 0 copies nothing. @default 2 MiB
+   */
+  readonly headCopyMaxBytes?: number;
   /** Keys per ListObjectsV2 page of `list` and `deleteMatching` (S3 returns at most 1000). @default 1000 */
   readonly listPageSize?: number;
 }
@@ -86,6 +102,7 @@ export interface S3StoreSettings {
   readonly retry: RetryPolicy;
   readonly pageSize: number;
   readonly headAsIndex: boolean;
+  readonly headCopyMax: number;
 }
 
 /** Checks `options` eagerly (before any I/O) and fills in the defaults. */
@@ -125,5 +142,6 @@ export function resolveS3Options(options: S3SnapshotStoreOptions, source: string
     pageSize: Math.min(1000, positive(options.listPageSize, 'listPageSize', 1000)),
     retry: resolveRetryOptions(options.retry),
     headAsIndex: options.headAsIndex ?? true,
+    headCopyMax: positive(options.headCopyMaxBytes, 'headCopyMaxBytes', DEFAULT_HEAD_COPY_MAX_BYTES, 0),
   };
 }

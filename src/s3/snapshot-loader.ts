@@ -11,7 +11,7 @@ import { decodeSnapshotFrame } from '../spi/snapshot-frame.js';
 import { decodeSnapshot, isUnreadableSnapshotError, loadYoungestReadable, type SkipReporting } from '../spi/snapshot-support.js';
 import type { S3Bucket } from './bucket.js';
 import { S3_SOURCE as NAME } from './errors.js';
-import { HEAD_MAX_BYTES, type Head, type HeadRead, headCopies, startHeadRead } from './head.js';
+import { type Head, type HeadRead, headCopies, startHeadRead } from './head.js';
 import { idPrefix, parseSnapshotKey } from './key-layout.js';
 import type { EarlyRead, KnownKeys } from './known-keys.js';
 import { type ListedSnapshot, listNewestFirst, matching } from './listing.js';
@@ -39,7 +39,10 @@ export class S3SnapshotLoader {
     // The head names the newest snapshot and copies it when small: one GET. A larger one
     // this store knows is fetched alongside, in case the head still names it.
     const known = this.#knownKeys.get(persistenceId);
-    const early = known && known.size > HEAD_MAX_BYTES ? this.#knownKeys.startEarlyRead(this.#bucket, persistenceId, criteria) : undefined;
+    const early =
+      known && known.size > this.#bucket.settings.headCopyMax
+        ? this.#knownKeys.startEarlyRead(this.#bucket, persistenceId, criteria)
+        : undefined;
     const headRead = startHeadRead(this.#bucket, persistenceId);
     try {
       const head = await headRead.head;
@@ -108,7 +111,8 @@ export class S3SnapshotLoader {
    * or the head's copy of it); a vanished object counts as unreadable (skip to older).
    */
   async #read(found: ListedSnapshot, early?: EarlyRead, headRead?: HeadRead): Promise<SelectedSnapshot> {
-    const head = !early && headRead && found.size !== undefined && found.size <= HEAD_MAX_BYTES ? await headRead.head : undefined;
+    const head =
+      !early && headRead && found.size !== undefined && found.size <= this.#bucket.settings.headCopyMax ? await headRead.head : undefined;
     const copy = head && headCopies(head, found) ? head.frame : null;
     const bytes = copy ?? (early ? await early.bytes : await this.#fetch(found, found.size));
     if (bytes === undefined) {

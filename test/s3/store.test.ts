@@ -42,11 +42,12 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const open = (options: Partial<ConstructorParameters<typeof S3SnapshotStore>[0]> = {}) => {
+const openStore = (options: Partial<ConstructorParameters<typeof S3SnapshotStore>[0]> = {}) => {
   const store = new S3SnapshotStore({ client, bucket, prefix: 'store/', ...options });
   stores.push(store);
   return store;
 };
+const open = openStore;
 const newId = (label: string) => `${label}-${randomUUID()}`;
 const meta = (persistenceId: string, sequenceNr: number, timestamp = 1_000 + sequenceNr) =>
   new SnapshotMetadata({ persistenceId, sequenceNr, timestamp });
@@ -166,6 +167,10 @@ describe('S3SnapshotStore', () => {
   });
 
   describe('the head: the index of the newest snapshot', () => {
+    // A low copy limit, so `large` (about 136 KB of JSON) is only named by the head: the
+    // default (2 MiB) copy is tested on its own below.
+    const open = (options: Partial<ConstructorParameters<typeof S3SnapshotStore>[0]> = {}) =>
+      openStore({ headCopyMaxBytes: 64 * 1024, ...options });
     const headOf = async (store: S3SnapshotStore, id: string, sequenceNr: number) =>
       ((await store.findKey(id, sequenceNr)) as string).replace(/[^/]+$/, 'head');
     const bytesOf = async (key: string) =>
@@ -209,6 +214,23 @@ describe('S3SnapshotStore', () => {
       expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual(expect.objectContaining({ n: 3 }));
       expect(commands).toEqual(['GetObjectCommand', 'GetObjectCommand']);
       expect(gets).toEqual([await headOf(store, id, 3), await store.findKey(id, 3)]);
+    });
+
+    it('copies a snapshot up to headCopyMaxBytes (default 2 MiB) into the head, so it loads with one GET', async () => {
+      const id = newId('head-copy');
+      const state = large(1);
+      await openStore().save(meta(id, 1), state);
+      const { store, gets, commands } = countingStore({ headCopyMaxBytes: undefined });
+      expect((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot).toEqual(state);
+      expect(commands).toEqual(['GetObjectCommand']);
+      expect(gets).toEqual([await headOf(store, id, 1)]);
+      // The head holds the whole frame: the snapshot object's bytes follow its first line.
+      const head = await bytesOf(await headOf(store, id, 1));
+      const object = await bytesOf((await store.findKey(id, 1)) as string);
+      expect(head.subarray(head.length - object.length).equals(object)).toBe(true);
+      // headCopyMaxBytes: 0 copies nothing: the head is its first line alone.
+      await openStore({ headCopyMaxBytes: 0 }).save(meta(id, 2), { n: 2 });
+      expect((await bytesOf(await headOf(store, id, 2))).toString('utf8').split('\n').filter(Boolean)).toHaveLength(3);
     });
 
     it('returns a newer snapshot saved by another store object after the head, small or large', async () => {
@@ -506,6 +528,8 @@ describe('S3SnapshotStore', () => {
     expect(invalid({ bucket: 'b', prefix: 'x'.repeat(MAX_PREFIX_BYTES + 1) })).toThrow(/prefix/);
     expect(invalid({ bucket: 'b', partSizeBytes: 1024 })).toThrow(/partSizeBytes/);
     expect(invalid({ bucket: 'b', client: 'nope' })).toThrow(/client/);
+    expect(invalid({ bucket: 'b', headCopyMaxBytes: -1 })).toThrow(/headCopyMaxBytes: expected an integer >= 0, found -1/);
+    expect(invalid({ bucket: 'b', headCopyMaxBytes: 1.5 })).toThrow(/headCopyMaxBytes/);
   });
 });
 
