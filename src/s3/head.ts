@@ -1,8 +1,8 @@
 /**
  * The head object of an id, at `<id prefix>head`: the key of the id's newest snapshot, its
- * size, and for a snapshot up to `headCopyMaxBytes` a copy of its frame. Every save writes it, every delete of
- * what it names removes it first, so a load reads the head alone, one GET, and lists only
- * when there is no usable head.
+ * size, and for a snapshot up to `headCopyMaxBytes` a copy of its frame. Every save writes
+ * it, every delete of what it names removes it first, so a load reads the head alone, one
+ * GET, and lists only when there is no usable head.
  *
  * Why the head can be trusted as the index of the newest snapshot:
  * - a save PUTs the head with its object, then lists the id's newest keys: when a newer

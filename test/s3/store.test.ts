@@ -228,7 +228,7 @@ describe('S3SnapshotStore', () => {
       const head = await bytesOf(await headOf(store, id, 1));
       const object = await bytesOf((await store.findKey(id, 1)) as string);
       expect(head.subarray(head.length - object.length).equals(object)).toBe(true);
-      // headCopyMaxBytes: 0 copies nothing: the head is its first line alone.
+      // headCopyMaxBytes: 0 copies nothing: the head is its text lines alone (version, key, size and checksum).
       await openStore({ headCopyMaxBytes: 0 }).save(meta(id, 2), { n: 2 });
       expect((await bytesOf(await headOf(store, id, 2))).toString('utf8').split('\n').filter(Boolean)).toHaveLength(3);
     });
