@@ -125,11 +125,20 @@ export async function readBody(body: unknown, expectedLength: number | undefined
 /**
  * Reads a streamed body of exactly `length` bytes into `target` at `offset` (one range of
  * a larger download); a body longer or shorter than that is a {@link TruncatedBodyError}.
+ * `filled`, when given, hears how many bytes are in after each chunk.
  */
-export async function readBodyInto(body: unknown, target: Uint8Array, offset: number, length: number, signal?: AbortSignal): Promise<void> {
+export async function readBodyInto(
+  body: unknown,
+  target: Uint8Array,
+  offset: number,
+  length: number,
+  signal?: AbortSignal,
+  filled?: (bytes: number) => void,
+): Promise<void> {
   if (body instanceof Uint8Array) {
     if (body.byteLength !== length) throw new TruncatedBodyError(length, body.byteLength);
     target.set(body, offset);
+    filled?.(length);
     return;
   }
   await withAbort(body, signal, async (stream) => {
@@ -138,6 +147,7 @@ export async function readBodyInto(body: unknown, target: Uint8Array, offset: nu
       if (at + chunk.length > length) throw new TruncatedBodyError(length, at + chunk.length);
       target.set(chunk, offset + at);
       at += chunk.length;
+      filled?.(at);
     }
     if (at !== length) throw new TruncatedBodyError(length, at);
   });

@@ -4,6 +4,7 @@
  * @module
  */
 import { Readable } from 'node:stream';
+import { CHECKSUM_AS_READ_FROM_BYTES, SnapshotEnvelopeChecksum } from '../spi/snapshot-frame.js';
 import type { S3Bucket } from './bucket.js';
 import { send } from './client.js';
 import { deleteFailure } from './errors.js';
@@ -31,7 +32,17 @@ export function getWhole(bucket: S3Bucket, found: ObjectRef, cancel?: AbortSigna
       const signal = cancel ? AbortSignal.any([attemptSignal, cancel]) : attemptSignal;
       try {
         const response = await send(client, new sdk.GetObjectCommand({ Bucket: bucket.name, Key: found.key }), signal);
-        return await readBody(response.Body, response.ContentLength, signal);
+        const length = response.ContentLength;
+        if (length === undefined || length < CHECKSUM_AS_READ_FROM_BYTES) return await readBody(response.Body, length, signal);
+        // A large snapshot's envelope checksum is taken in as its chunks arrive (see SnapshotEnvelopeChecksum).
+        const out = Buffer.allocUnsafe(length);
+        let checked: SnapshotEnvelopeChecksum | undefined;
+        await readBodyInto(response.Body, out, 0, length, signal, (filled) => {
+          checked ??= SnapshotEnvelopeChecksum.of(out, filled);
+          checked?.advance(filled);
+        });
+        checked?.finish();
+        return out;
       } catch (error) {
         if (!isNotFound(error)) throw error;
         return undefined;

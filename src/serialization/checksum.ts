@@ -15,7 +15,39 @@ const NATIVE_FROM_BYTES = 256;
 
 /** CRC-32 of `bytes`, continuing from `previous` (the CRC-32 of the bytes before them; 0 for none). */
 export function checksum(bytes: Uint8Array, previous = 0): number {
-  return bytes.length < NATIVE_FROM_BYTES ? CRC32.buf(bytes, previous) >>> 0 : nativeCrc32(bytes, previous);
+  return bytes.length < NATIVE_FROM_BYTES
+    ? CRC32.buf(bytes, previous) >>> 0
+    : (taken(bytes, 0, bytes.length, previous) ?? nativeCrc32(bytes, previous));
+}
+
+/**
+ * The smallest range {@link rememberChecksum} keeps: below it, reading the bytes again costs
+ * less than it is worth, and the checks of events and small snapshots never look one up.
+ */
+export const REMEMBERED_CHECKSUM_FROM_BYTES = 256 * 1024;
+
+/** Ranges whose CRC-32 a reader computed while the bytes arrived, by the memory that holds them. */
+const remembered = new WeakMap<ArrayBufferLike, { readonly start: number; readonly end: number; readonly crc: number }>();
+
+/**
+ * Records `crc` as the CRC-32 of `bytes[start, end)`, computed by a reader chunk by chunk as
+ * the bytes came in (while each chunk was still in the CPU's cache, and while the next one was
+ * being read): the next {@link checksum} or {@link checksumRange} of exactly that memory takes
+ * it instead of reading megabytes again, once. Only for memory the reader allocated itself and
+ * hands to nothing else before the check.
+ */
+export function rememberChecksum(bytes: Uint8Array, start: number, end: number, crc: number): void {
+  if (end - start < REMEMBERED_CHECKSUM_FROM_BYTES) return;
+  remembered.set(bytes.buffer, { start: bytes.byteOffset + start, end: bytes.byteOffset + end, crc });
+}
+
+/** The remembered CRC-32 of exactly `bytes[start, end)` (forgotten as it is taken), if any. */
+function taken(bytes: Uint8Array, start: number, end: number, previous: number): number | undefined {
+  if (previous !== 0 || end - start < REMEMBERED_CHECKSUM_FROM_BYTES) return undefined;
+  const known = remembered.get(bytes.buffer);
+  if (known === undefined || known.start !== bytes.byteOffset + start || known.end !== bytes.byteOffset + end) return undefined;
+  remembered.delete(bytes.buffer);
+  return known.crc;
 }
 
 /** Slicing-by-8 tables: table k maps a byte to its CRC contribution k positions further on. */
@@ -42,7 +74,7 @@ const TABLES = (() => {
  * cost more than the small events' checksum itself.
  */
 export function checksumRange(bytes: Uint8Array, start: number, end: number, previous = 0): number {
-  if (end - start >= NATIVE_FROM_BYTES) return nativeCrc32(bytes.subarray(start, end), previous);
+  if (end - start >= NATIVE_FROM_BYTES) return taken(bytes, start, end, previous) ?? nativeCrc32(bytes.subarray(start, end), previous);
   const t = TABLES;
   let crc = ~previous;
   let at = start;

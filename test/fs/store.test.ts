@@ -203,7 +203,37 @@ describe('FileSnapshotStore', () => {
     expect(await store.load(id, SnapshotSelectionCriteria.Latest)).toBeNull();
   });
 
-  it('reads a large file it knows in one read of its known size, and still tells one that grew or shrank', async () => {
+  it('checks every byte of a large file read in chunks: one changed byte anywhere is skipped as damaged', async () => {
+    const store = new FileSnapshotStore({ directory: root, serialization: new Serialization({ compression: false }) });
+    const id = newId('chunked');
+    // Read as a first read of 64 KiB and then chunks of 1 MiB: bytes on both sides of each seam.
+    const state = new Uint8Array(2_500_000).map((_, index) => (index * 31) % 251);
+    await store.save(meta(id, 1), 'older');
+    await store.save(meta(id, 2), state);
+    // Compared as one buffer: an element-by-element deep equality of 2.5 million bytes takes seconds.
+    const sameBytes = (loaded: unknown) => Buffer.from(loaded as Uint8Array).equals(state);
+    expect(sameBytes((await store.load(id, SnapshotSelectionCriteria.Latest))?.snapshot)).toBe(true);
+    const path = (await store.pathOf(id, 2)) as string;
+    const frame = await readFile(path);
+    const seams = [65_535, 65_536, 65_536 + 1_048_575, 65_536 + 1_048_576, 65_536 + 2 * 1_048_576];
+    const positions = [100, ...seams, frame.length - 5, frame.length - 1];
+    for (const position of positions) {
+      const damaged = Buffer.from(frame);
+      damaged[position] = (damaged[position] as number) ^ 0x10;
+      await writeFile(path, damaged);
+      const skipped: number[] = [];
+      const onSkipped = (entry: { metadata: SnapshotMetadata }) => skipped.push(entry.metadata.sequenceNr);
+      // The store that knows the file reads it while listing; a new store object reads it after.
+      for (const reader of [store, new FileSnapshotStore({ directory: root })]) {
+        expect([position, (await reader.load(id, SnapshotSelectionCriteria.Latest, { onSkipped }))?.snapshot]).toEqual([position, 'older']);
+      }
+      expect(skipped).toEqual([2, 2]);
+    }
+    await writeFile(path, frame);
+    expect(sameBytes((await new FileSnapshotStore({ directory: root }).load(id, SnapshotSelectionCriteria.Latest))?.snapshot)).toBe(true);
+  });
+
+  it('reads a large file it knows by its known size, and still tells one that grew or shrank', async () => {
     const store = new FileSnapshotStore({ directory: root, serialization: new Serialization({ compression: false }) });
     const id = newId('known-size');
     const big = 'y'.repeat(300_000);
