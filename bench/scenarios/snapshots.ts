@@ -5,8 +5,8 @@
  * fs, S3 (a private s3rver), SQLite and PostgreSQL, all through dist/.
  *
  * References: the raw driver doing the job by hand with the serializer's own codec and no
- * envelope — load: GetObject / SELECT / readFile of the serializer's bytes + the
- * serializer's `fromBinary`; save: `toBinary` + PutObject / INSERT / write + fsync +
+ * envelope — load: GetObject / SELECT / a file read (`readFile`, or one read of the whole
+ * size) of the serializer's bytes + the serializer's `fromBinary`, the best strategy of each; save: `toBinary` + PutObject / INSERT / write + fsync +
  * rename + directory fsync. Every contender of one state runs once per round in a new
  * random order, after untimed warm-up rounds (more for small states, see SIZES), the same number of rounds for every row;
  * each save is followed (untimed) by deleting all but the two newest snapshots, as a
@@ -14,6 +14,7 @@
  * @module
  */
 import { randomBytes } from 'node:crypto';
+import { close as closeCallback, fstat as fstatCallback, open as openCallback, read as readCallback } from 'node:fs';
 import { mkdir, mkdtemp, open, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -82,6 +83,34 @@ async function fsyncedWrite(path: string, bytes: Uint8Array): Promise<void> {
   } finally {
     await dir.close();
   }
+}
+
+/**
+ * A file in one buffer the way a hand-written reader with node:fs callbacks does it: open,
+ * fstat, one read of the whole size (again for what a short read left), close. Four calls
+ * through the thread pool whatever the size, where `readFile` reads 512 KiB per call.
+ */
+function readAtOnce(path: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    openCallback(path, 'r', (openError, fd) => {
+      if (openError) return reject(openError);
+      const finish = (error: Error | null, bytes?: Buffer) =>
+        closeCallback(fd, (closeError) => (error || closeError ? reject(error ?? closeError) : resolve(bytes as Buffer)));
+      fstatCallback(fd, (statError, stats) => {
+        if (statError) return finish(statError);
+        const buffer = Buffer.allocUnsafe(stats.size);
+        let filled = 0;
+        const next = (readError: Error | null, count: number) => {
+          if (readError) return finish(readError);
+          filled += count;
+          if (count === 0 || filled === buffer.length) return finish(null, buffer.subarray(0, filled));
+          readCallback(fd, buffer, filled, buffer.length - filled, filled, next);
+        };
+        if (buffer.length === 0) return finish(null, buffer);
+        readCallback(fd, buffer, 0, buffer.length, 0, next);
+      });
+    });
+  });
 }
 
 /** Reads a GetObject body as one buffer, sized by ContentLength: what a hand-written reader does. */
@@ -228,6 +257,8 @@ export async function runSnapshotScenario(settings: BenchSettings): Promise<Scen
               },
             ),
           'fs raw load: readFile + serializer.fromBinary': async () => decode(await readFile(rawFile(latestRaw.fs))),
+          'fs raw load: open, fstat, one read of the whole size, close (node:fs callbacks) + serializer.fromBinary': async () =>
+            decode(await readAtOnce(rawFile(latestRaw.fs))),
           'S3 raw save': (round: number) =>
             timedThen(
               () => {
