@@ -16,18 +16,22 @@ interface SubmitConnection {
   query(text: string): void;
 }
 
+/** The smallest buffer a COPY starts with; it doubles as rows arrive beyond it. */
+const MIN_BUFFER_BYTES = 64 * 1024;
+
 /** Collects the CopyData of one COPY TO STDOUT into one buffer. */
 class CopyOut {
   readonly text: string;
   readonly done: Promise<Buffer>;
-  #buffer = Buffer.allocUnsafe(64 * 1024);
+  #buffer: Buffer;
   #length = 0;
   #resolve!: (bytes: Buffer) => void;
   #reject!: (error: unknown) => void;
   #settled = false;
 
-  constructor(text: string) {
+  constructor(text: string, expectedBytes: number) {
     this.text = text;
+    this.#buffer = Buffer.allocUnsafe(Math.max(MIN_BUFFER_BYTES, expectedBytes));
     this.done = new Promise<Buffer>((resolve, reject) => {
       this.#resolve = resolve;
       this.#reject = reject;
@@ -80,9 +84,18 @@ const RULES = { isTransient };
 /**
  * The bytes `COPY (query) TO STDOUT (FORMAT binary)` of `text` sends, on a pooled connection,
  * retried like a read; `undefined` when the pool's clients do not take submittables (a pool
- * that is not `pg`'s), for the caller to read another way.
+ * that is not `pg`'s), for the caller to read another way. `expectedBytes` sizes the buffer
+ * the rows are collected into (a replay passes its last page's size): grown by doubling from
+ * 64 KiB instead, each page also left about its own size in discarded smaller buffers, memory
+ * outside the JavaScript heap that the garbage collector frees late.
  */
-export async function copyOut(base: PostgresBase, operation: string, persistenceId: string, text: string): Promise<Buffer | undefined> {
+export async function copyOut(
+  base: PostgresBase,
+  operation: string,
+  persistenceId: string,
+  text: string,
+  expectedBytes = 0,
+): Promise<Buffer | undefined> {
   try {
     return await withRetry(
       base.retry,
@@ -91,7 +104,7 @@ export async function copyOut(base: PostgresBase, operation: string, persistence
         // A connection that drops while checked out emits 'error'; without a listener Node would crash the process.
         const ignore = () => {};
         client.on('error', ignore);
-        const copy = new CopyOut(text);
+        const copy = new CopyOut(text, expectedBytes);
         let failed: unknown;
         try {
           let returned: unknown;

@@ -164,6 +164,9 @@ class PostgresJournalCore implements JournalCore {
         persistenceId,
         base.serialization,
       );
+    // Each page's buffer is sized like the page before it, with an eighth to spare, never
+    // beyond the page budget (only a page's first row may take more).
+    let expectedBytes = 0;
     const fetch = async (values: [string, number, number, number, number]): Promise<ReplayPage> => {
       if (this.#copyUnsupported) return packed(values);
       const [, from, to, rows, bytesPerRow] = values;
@@ -172,8 +175,12 @@ class PostgresJournalCore implements JournalCore {
         'journal.replay',
         persistenceId,
         copyEventPageSql(base.tables, literal, from, to, rows, bytesPerRow),
+        expectedBytes,
       );
-      if (bytes !== undefined) return new CopyReplayPage(bytes, persistenceId, base.serialization);
+      if (bytes !== undefined) {
+        expectedBytes = Math.min(this.#pageBytes, Math.ceil(bytes.length * 1.125));
+        return new CopyReplayPage(bytes, persistenceId, base.serialization);
+      }
       this.#copyUnsupported = true;
       return packed(values);
     };
