@@ -17,12 +17,12 @@ export function readNames(dir: string): Promise<string[]> {
 const FIRST_READ_BYTES = 64 * 1024;
 
 /**
- * Files of at least this size are read in chunks of {@link READ_CHUNK_BYTES}, the snapshot
- * envelope's checksum computed chunk by chunk as each arrives: while the next chunk is read on
- * the thread pool, and while this one is still in the CPU's cache. Read in one call, a 10 MB
- * file is checksummed afterwards from main memory, which took longer than the read itself.
+ * Files from {@link CHECKSUM_AS_READ_FROM_BYTES} on are read in chunks of this size, the
+ * snapshot envelope's checksum computed chunk by chunk as each arrives: while the next chunk
+ * is read on the thread pool, and while this one is still in the CPU's cache. Read in one
+ * call, a 10 MB file is checksummed afterwards from main memory, which took longer than the
+ * read itself.
  */
-const CHUNKED_FROM_BYTES = CHECKSUM_AS_READ_FROM_BYTES;
 const READ_CHUNK_BYTES = 1024 * 1024;
 
 /**
@@ -30,7 +30,7 @@ const READ_CHUNK_BYTES = 1024 * 1024;
  * when that came back short and is exactly the frame its header declares, it is the file
  * (three calls through the thread pool; `readFile` makes four). Otherwise (a larger file,
  * a damaged header, a read cut short) fstat and read the whole size, in one call below
- * {@link CHUNKED_FROM_BYTES} (`readFile` reads 512 KiB per call) and in checksummed chunks
+ * {@link CHECKSUM_AS_READ_FROM_BYTES} (`readFile` reads 512 KiB per call) and in checksummed chunks
  * from it. Like `readFile`, it reads the size fstat reported; a file changed meanwhile fails
  * the frame's checks. `sizeHint`, the size the file had when this store last saw it, makes
  * the first read of a smaller file that large plus one byte, so a file it knows is read in
@@ -42,7 +42,7 @@ export function readWhole(path: string, sizeHint = 0): Promise<Buffer> {
       if (openError) return reject(openError);
       const finish = (error: Error | null, bytes?: Buffer) =>
         closeFd(fd, (closeError) => (error || closeError ? reject(error ?? closeError) : resolve(bytes as Buffer)));
-      const firstBytes = sizeHint + 1 < CHUNKED_FROM_BYTES ? Math.max(FIRST_READ_BYTES, sizeHint + 1) : FIRST_READ_BYTES;
+      const firstBytes = sizeHint + 1 < CHECKSUM_AS_READ_FROM_BYTES ? Math.max(FIRST_READ_BYTES, sizeHint + 1) : FIRST_READ_BYTES;
       const first = Buffer.allocUnsafe(firstBytes);
       readFd(fd, first, 0, firstBytes, 0, (firstError, firstCount) => {
         if (firstError) return finish(firstError);
@@ -55,9 +55,13 @@ export function readWhole(path: string, sizeHint = 0): Promise<Buffer> {
           if (buffer.length === 0) return finish(null, buffer);
           // The first read's bytes are reused; the rest comes in one call, or in chunks.
           let filled = first.copy(buffer, 0, 0, Math.min(firstCount, buffer.length));
-          const checked = buffer.length >= CHUNKED_FROM_BYTES ? SnapshotEnvelopeChecksum.of(buffer, filled) : undefined;
+          const checked = buffer.length >= CHECKSUM_AS_READ_FROM_BYTES ? SnapshotEnvelopeChecksum.of(buffer, filled) : undefined;
           const chunk = checked ? READ_CHUNK_BYTES : buffer.length;
-          const readMore = () => readFd(fd, buffer, filled, Math.min(chunk, buffer.length - filled), filled, next);
+          // Asks for the next chunk, then checksums what is in while the thread pool reads it.
+          const readMore = () => {
+            readFd(fd, buffer, filled, Math.min(chunk, buffer.length - filled), filled, next);
+            checked?.advance(filled);
+          };
           const done = () => {
             checked?.advance(filled);
             checked?.finish();
@@ -68,12 +72,9 @@ export function readWhole(path: string, sizeHint = 0): Promise<Buffer> {
             filled += count;
             if (count === 0 || filled === buffer.length) return done();
             readMore();
-            // While the next chunk is read on the thread pool.
-            checked?.advance(filled);
           };
           if (filled === buffer.length) return done();
           readMore();
-          checked?.advance(filled);
         });
       });
     });

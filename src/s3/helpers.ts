@@ -105,14 +105,20 @@ export class TruncatedBodyError extends Error {
 /**
  * Reads a streamed response body into one buffer. With a known length the buffer is
  * allocated once and filled as chunks arrive (peak memory: the object's size, not twice
- * it). Aborting the signal destroys the stream.
+ * it), and `filled`, when given, hears the buffer and how many bytes are in after each
+ * chunk. Aborting the signal destroys the stream.
  */
-export async function readBody(body: unknown, expectedLength: number | undefined, signal?: AbortSignal): Promise<Buffer> {
+export async function readBody(
+  body: unknown,
+  expectedLength: number | undefined,
+  signal?: AbortSignal,
+  filled?: (buffer: Buffer, bytes: number) => void,
+): Promise<Buffer> {
   if (body === undefined || body === null) return Buffer.alloc(0);
   if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   if (expectedLength !== undefined) {
     const out = Buffer.allocUnsafe(expectedLength);
-    await readBodyInto(body, out, 0, expectedLength, signal);
+    await readBodyInto(body, out, 0, expectedLength, signal, filled && ((bytes) => filled(out, bytes)));
     return out;
   }
   return withAbort(body, signal, async (stream) => {

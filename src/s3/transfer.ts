@@ -33,16 +33,21 @@ export function getWhole(bucket: S3Bucket, found: ObjectRef, cancel?: AbortSigna
       try {
         const response = await send(client, new sdk.GetObjectCommand({ Bucket: bucket.name, Key: found.key }), signal);
         const length = response.ContentLength;
-        if (length === undefined || length < CHECKSUM_AS_READ_FROM_BYTES) return await readBody(response.Body, length, signal);
         // A large snapshot's envelope checksum is taken in as its chunks arrive (see SnapshotEnvelopeChecksum).
-        const out = Buffer.allocUnsafe(length);
         let checked: SnapshotEnvelopeChecksum | undefined;
-        await readBodyInto(response.Body, out, 0, length, signal, (filled) => {
-          checked ??= SnapshotEnvelopeChecksum.of(out, filled);
-          checked?.advance(filled);
-        });
+        const bytes = await readBody(
+          response.Body,
+          length,
+          signal,
+          length !== undefined && length >= CHECKSUM_AS_READ_FROM_BYTES
+            ? (out, filled) => {
+                checked ??= SnapshotEnvelopeChecksum.of(out, filled);
+                checked?.advance(filled);
+              }
+            : undefined,
+        );
         checked?.finish();
-        return out;
+        return bytes;
       } catch (error) {
         if (!isNotFound(error)) throw error;
         return undefined;
