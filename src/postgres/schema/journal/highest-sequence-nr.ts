@@ -1,5 +1,9 @@
 /**
- * Highest sequence numbers, from the per-id table that deletion never touches.
+ * Highest sequence numbers, from the per-id table that deletion never touches. The highest
+ * stored row is read with `ORDER BY sequence_nr DESC LIMIT 1` rather than `max()`, as the
+ * replay page reads its first row (read-events.ts): whether PostgreSQL reads `max()` from one
+ * index entry or aggregates every row of the id is a cost estimate, which statistics older
+ * than the stream have made wrong for `min()`.
  * @module
  */
 import type { TableNames } from '../../identifier.js';
@@ -7,7 +11,7 @@ import type { TableNames } from '../../identifier.js';
 /** `$1` id; the recorded highest (null: none) and the highest stored row (null: none), to check they agree. */
 export const highestSequenceNrSql = (t: TableNames): string =>
   `SELECT (SELECT highest_sequence_nr FROM ${t.streams} WHERE persistence_id = $1) AS highest_sequence_nr,
-  (SELECT max(sequence_nr) FROM ${t.journal} WHERE persistence_id = $1) AS highest_stored`;
+  (SELECT sequence_nr FROM ${t.journal} WHERE persistence_id = $1 ORDER BY sequence_nr DESC LIMIT 1) AS highest_stored`;
 
 /**
  * `$1` ids: for each (one row, in order `i`), the same two values as highestSequenceNrSql,
@@ -15,7 +19,7 @@ export const highestSequenceNrSql = (t: TableNames): string =>
  */
 export const highestSequenceNrBatchSql = (t: TableNames): string =>
   `SELECT ids.i, (SELECT highest_sequence_nr FROM ${t.streams} WHERE persistence_id = ids.id) AS highest_sequence_nr,
-  (SELECT max(sequence_nr) FROM ${t.journal} WHERE persistence_id = ids.id) AS highest_stored
+  (SELECT sequence_nr FROM ${t.journal} WHERE persistence_id = ids.id ORDER BY sequence_nr DESC LIMIT 1) AS highest_stored
   FROM unnest($1::text[]) WITH ORDINALITY AS ids(id, i) ORDER BY ids.i`;
 
 /** `$1` ids; rows for the ids that have any. */
@@ -24,4 +28,4 @@ export const highestSequenceNrsSql = (t: TableNames): string =>
 
 /** `$1` id; the highest event row still stored, for duplicates found behind the table's back. */
 export const highestStoredEventSql = (t: TableNames): string =>
-  `SELECT max(sequence_nr) AS highest FROM ${t.journal} WHERE persistence_id = $1`;
+  `SELECT (SELECT sequence_nr FROM ${t.journal} WHERE persistence_id = $1 ORDER BY sequence_nr DESC LIMIT 1) AS highest`;
