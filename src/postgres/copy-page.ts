@@ -36,6 +36,8 @@ export class CopyReplayPage implements ItemPage<PersistentRepr> {
   readonly length: number;
   /** Stored bytes of the row the page stopped before (see copyEventPageSql); null when not cut. */
   readonly cutBytes: number | null;
+  /** See ItemPage.yieldEvery; the replay sets it once the next page is requested. */
+  yieldEvery: number | undefined = undefined;
   readonly #persistenceId: string;
   readonly #serialization: Serialization;
   readonly #bytes: Buffer;

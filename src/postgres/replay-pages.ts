@@ -18,7 +18,17 @@ export interface ReplayPage extends ItemPage<PersistentRepr> {
   readonly largestRow: number;
   /** Stored bytes of the row the page stopped before for exceeding its share; null when not cut. */
   readonly cutBytes: number | null;
+  /** Set once the next page is requested (see ItemPage.yieldEvery). */
+  yieldEvery?: number | undefined;
 }
+
+/**
+ * Events between turns of the event loop while the next page arrives: its COPY data is read
+ * off the socket during each turn, so the server keeps sending while this page is decoded
+ * (figures: docs/postgres.md). A turn costs a few microseconds; this many events take a few
+ * hundred.
+ */
+export const YIELD_EVERY = 256;
 
 /** Fetches one page: `[persistenceId, from, to, rows, bytesPerRow]` (`to` finite). */
 export type FetchReplayPage = (values: [string, number, number, number, number]) => Promise<ReplayPage>;
@@ -93,6 +103,7 @@ export function replayPages(
       following = load(last + 1);
       // Consumed (and its failure reported) by the next nextPage(); silenced if never asked for.
       following.catch(() => {});
+      page.yieldEvery = YIELD_EVERY;
     }
     return { page, following };
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pagedIterable } from '../../src/spi/paged-iterable.js';
+import { type ItemPage, pagedItems, pagedIterable } from '../../src/spi/paged-iterable.js';
 
 /** Pages handed out in order, counting fetches; `async` wraps each in a promise. */
 function pages<T>(all: T[][], options: { async?: boolean; failAt?: number } = {}) {
@@ -104,6 +104,56 @@ describe('pagedIterable', () => {
       await iterator.next();
       await expect(iterator.next()).rejects.toThrow('page 1 failed');
       expect(ends).toEqual([1]);
+    });
+  });
+
+  describe('pages that ask for turns of the event loop (yieldEvery)', () => {
+    const itemPage = (items: number[], yieldEvery?: number): ItemPage<number> => ({
+      length: items.length,
+      item: (index) => items[index] as number,
+      yieldEvery,
+    });
+    /** For each item, whether a setImmediate callback queued before the iteration had run by then. */
+    async function turnsSeen(page: ItemPage<number>): Promise<boolean[]> {
+      let turned = false;
+      setImmediate(() => {
+        turned = true;
+      });
+      const seen: boolean[] = [];
+      for await (const _ of pagedItems(() => (seen.length === 0 ? page : undefined))) seen.push(turned);
+      return seen;
+    }
+
+    it('hands out items without a turn of the event loop when the page does not ask', async () => {
+      const seen = await turnsSeen(itemPage(Array.from({ length: 1000 }, (_, index) => index)));
+      expect(seen).toHaveLength(1000);
+      expect(seen.every((turned) => !turned)).toBe(true);
+    });
+
+    it('lets the event loop turn before every yieldEvery-th item', async () => {
+      const seen = await turnsSeen(itemPage([0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 4));
+      // The 4th item is handed out after a turn, so the callback queued first has run by then.
+      expect(seen).toEqual([false, false, false, true, true, true, true, true, true, true]);
+    });
+
+    it('keeps items and results in order when next() is called again during a turn', async () => {
+      let served = false;
+      const iterator = pagedItems(() => {
+        if (served) return undefined;
+        served = true;
+        return itemPage([0, 1, 2, 3, 4, 5], 2);
+      })[Symbol.asyncIterator]();
+      const settled: number[] = [];
+      const results = await Promise.all(
+        Array.from({ length: 7 }, () =>
+          iterator.next().then((result) => {
+            settled.push(result.done ? -1 : result.value);
+            return result;
+          }),
+        ),
+      );
+      expect(results.map((result) => (result.done ? -1 : result.value))).toEqual([0, 1, 2, 3, 4, 5, -1]);
+      expect(settled).toEqual([0, 1, 2, 3, 4, 5, -1]);
     });
   });
 });
