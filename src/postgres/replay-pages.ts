@@ -73,8 +73,10 @@ export function packedReplayPage(row: PackedEventPageRow | undefined, persistenc
 
 /**
  * The pages of `persistenceId` within `bounds`, for `pagedItems`, each event decoded as it is
- * read. Each page is fetched while the one before it is consumed; a
- * page in flight when the consumer stops is dropped.
+ * read. Each page is fetched while the one before it is consumed, and no further ahead: the
+ * fetch of the page after next starts when the consumer takes the next one, so however slow
+ * the consumer, at most one page waits besides the one it reads. A page in flight when the
+ * consumer stops is dropped.
  */
 export function replayPages(
   persistenceId: string,
@@ -84,9 +86,8 @@ export function replayPages(
 ): ItemPageSource<PersistentRepr> {
   const limits = new PageLimits(options.pageSize, options.pageBytes);
   let remaining = bounds.max;
-  // Each loaded page carries the fetch of the one after it: a slow consumer then still gets
-  // every page in turn, however many fetches completed meanwhile.
-  type Loaded = { readonly page: ReplayPage; readonly following: Promise<Loaded | undefined> | undefined } | undefined;
+  /** A fetched page, and where the page after it starts (undefined: it is the last). */
+  type Loaded = { readonly page: ReplayPage; readonly next: number | undefined } | undefined;
   // Sequence numbers are safe integers: the largest one stands for a replay bounded by `Infinity`.
   const to = Math.min(bounds.to, Number.MAX_SAFE_INTEGER);
   const load = async (from: number): Promise<Loaded> => {
@@ -96,16 +97,12 @@ export function replayPages(
     remaining -= page.length;
     const cut = page.cutBytes;
     const last = page.lastSequenceNr;
-    let following: Promise<Loaded> | undefined;
     // A page shorter than its limit and not cut reached the end of the range.
     if (remaining > 0 && last < bounds.to && (page.length === rows || cut !== null)) {
       limits.record(Math.max(page.largestRow, cut ?? 0));
-      following = load(last + 1);
-      // Consumed (and its failure reported) by the next nextPage(); silenced if never asked for.
-      following.catch(() => {});
-      page.yieldEvery = YIELD_EVERY;
+      return { page, next: last + 1 };
     }
-    return { page, following };
+    return { page, next: undefined };
   };
   let pending: Promise<Loaded> | undefined;
   let started = false;
@@ -118,7 +115,12 @@ export function replayPages(
     const current = pending;
     pending = undefined;
     return current?.then((loaded) => {
-      pending = loaded?.following;
+      if (loaded?.next !== undefined) {
+        pending = load(loaded.next);
+        // Consumed (and its failure reported) by the next call; silenced if never asked for.
+        pending.catch(() => {});
+        loaded.page.yieldEvery = YIELD_EVERY;
+      }
       return loaded?.page;
     });
   };

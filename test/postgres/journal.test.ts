@@ -138,7 +138,7 @@ describe('PostgresJournal', () => {
     await journal.close();
   });
 
-  it('hands a slow consumer every page in turn, however many prefetches completed meanwhile', async () => {
+  it('reads one page ahead of a slow consumer and no further, and hands it every page in turn', async () => {
     const queries: string[] = [];
     const spy = spyPool(pg.pool, queries);
     let answered = 0;
@@ -172,12 +172,20 @@ describe('PostgresJournal', () => {
     const pid = id('slow-consumer');
     expect(await journal.write([atomicWrite(pid, ...Array.from({ length: 30 }, (_, i) => i + 1))])).toEqual([undefined]);
     answered = 0;
+    queries.length = 0;
     const seen: number[] = [];
+    const answeredWhileHeld: number[] = [];
     for await (const repr of journal.replay(pid, 1, Number.POSITIVE_INFINITY)) {
-      // Holds the first page until the second and third pages' queries have answered.
-      if (repr.sequenceNr === 1) await untilAnswered(3);
+      if (repr.sequenceNr === 1) {
+        // Holds the first page until the second page's query has answered, then a while longer:
+        // a third page's query would start only when the consumer takes the second page.
+        await untilAnswered(2);
+        for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+        answeredWhileHeld.push(answered, queries.filter((text) => text.includes('COPY')).length);
+      }
       seen.push(repr.sequenceNr);
     }
+    expect(answeredWhileHeld).toEqual([2, 2]);
     expect(seen).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
     await journal.close();
   });

@@ -38,4 +38,27 @@ describe('replayPages', () => {
     expect(fetched.map((each) => each.length)).toEqual([4, 4, 2]);
     expect(fetched.map((each) => each.yieldEvery)).toEqual([YIELD_EVERY, YIELD_EVERY, undefined]);
   });
+
+  it('fetches one page ahead of the consumer and no further, however quickly pages arrive', async () => {
+    let fetches = 0;
+    const source = replayPages(
+      'p',
+      { from: 1, to: 100, max: Number.POSITIVE_INFINITY },
+      { pageSize: 10, pageBytes: 1 << 20 },
+      async ([, from, , rows]) => {
+        fetches++;
+        return page(from, rows);
+      },
+    );
+    const first = await source();
+    expect(first?.item(9).sequenceNr).toBe(10);
+    // Every fetch resolves at once: after a turn of the event loop, a page whose fetch started
+    // its successor on arrival would have led to all ten pages of the range being fetched.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fetches).toBe(2);
+    const second = await source();
+    expect(second?.item(9).sequenceNr).toBe(20);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(fetches).toBe(3);
+  });
 });
