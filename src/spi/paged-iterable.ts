@@ -18,10 +18,11 @@ export interface ItemPage<T> {
   readonly length: number;
   item(index: number): T;
   /**
-   * Items after which the iterator lets the event loop turn once (undefined: never). A page
-   * whose successor is arriving over a socket sets it: its data is taken in during the
-   * turn, where the consumer's loop of already-resolved promises would otherwise leave the
-   * server waiting on a full socket buffer until the whole page is consumed.
+   * Items after which the iterator lets the event loop turn once (undefined: never), read
+   * when the iterator takes the page. A page whose successor is arriving over a socket sets
+   * it: its data is taken in during the turn, where the consumer's loop of already-resolved
+   * promises would otherwise leave the server waiting on a full socket buffer until the
+   * whole page is consumed.
    */
   readonly yieldEvery?: number | undefined;
 }
@@ -103,6 +104,8 @@ class PagedIterator<T> implements AsyncIterator<T, undefined> {
   readonly #onEnd: IterationEnd | undefined;
   #page: ItemPage<T> = EMPTY;
   #index = 0;
+  /** The page's yieldEvery, 0 for none: read once per page, not per item. */
+  #yieldEvery = 0;
   #count = 0;
   #finished = false;
   // A fetch (or a turn of the event loop, see ItemPage.yieldEvery) in flight: calls made
@@ -136,11 +139,9 @@ class PagedIterator<T> implements AsyncIterator<T, undefined> {
         }
         this.#accept(page);
       }
-      const page = this.#page;
-      const value = page.item(this.#index++);
+      const value = this.#page.item(this.#index++);
       this.#count++;
-      const every = page.yieldEvery;
-      if (every !== undefined && this.#index % every === 0) {
+      if (this.#yieldEvery !== 0 && this.#index % this.#yieldEvery === 0) {
         const turned = nextTurn();
         // Calls made meanwhile wait for it, so results still arrive in order.
         this.#fetching = turned.then(() => {
@@ -168,6 +169,7 @@ class PagedIterator<T> implements AsyncIterator<T, undefined> {
     }
     this.#page = page;
     this.#index = 0;
+    this.#yieldEvery = page.yieldEvery ?? 0;
   }
 
   #finish(): void {

@@ -3,6 +3,7 @@
  * @module
  */
 import type { TableNames } from '../../identifier.js';
+import { firstStoredSql } from './stored-bounds.js';
 
 /** A stored event row as PostgreSQL returns it (bigints as strings). */
 export interface EventRow {
@@ -37,11 +38,9 @@ export interface PackedEventPageRow {
  * The page is a range of at most `$4` sequence numbers starting at the first stored one
  * >= `$2` (deletion only removes a prefix, so stored numbers are contiguous): bounding the
  * index range, not only a LIMIT, keeps each page's cost independent of the history's
- * length whatever plan the statistics suggest. The range's first number is read with
- * `ORDER BY ... LIMIT 1`, not `min()`: with statistics older than the stream, PostgreSQL
- * plans `min()` as an aggregate over every later row of the id (a replay quadratic in the
- * history's length; docs/postgres.md). The page stops before the first row after
- * its first whose payload and metadata exceed `$5` bytes (`cut_bytes` tells its size), so
+ * length whatever plan the statistics suggest (its first number too: see stored-bounds.ts).
+ * The page stops before the first row after its first whose payload and metadata exceed
+ * `$5` bytes (`cut_bytes` tells its size), so
  * a page holds at most its first row plus `$4 - 1` rows of `$5` bytes: the reader picks
  * `$5` as its byte budget over `$4`. A per-row check costs one narrow scan of the range; a
  * running total (a window function) cost more than the rest of the query.
@@ -53,8 +52,7 @@ export interface PackedEventPageRow {
 export const readEventPageSql = (t: TableNames): string =>
   `WITH range AS (
   SELECT first, least($3::bigint, first + $4::bigint - 1) AS last
-  FROM (SELECT (SELECT sequence_nr FROM ${t.journal} WHERE persistence_id = $1 AND sequence_nr >= $2 AND sequence_nr <= $3
-    ORDER BY sequence_nr LIMIT 1) AS first) AS start
+  FROM (SELECT ${firstStoredSql(t, '$1', '$2', '$3')} AS first) AS start
 ), cut AS (
   SELECT c.sequence_nr, octet_length(c.payload) + coalesce(octet_length(c.metadata), 0) AS bytes
   FROM ${t.journal} c
@@ -83,8 +81,7 @@ FROM (
 export const copyEventPageSql = (t: TableNames, id: string, from: number, to: number, rows: number, bytesPerRow: number): string =>
   `COPY (WITH range AS (
   SELECT first, least(${to}::bigint, first + ${rows}::bigint - 1) AS last
-  FROM (SELECT (SELECT sequence_nr FROM ${t.journal} WHERE persistence_id = ${id} AND sequence_nr >= ${from} AND sequence_nr <= ${to}
-    ORDER BY sequence_nr LIMIT 1) AS first) AS start
+  FROM (SELECT ${firstStoredSql(t, id, String(from), String(to))} AS first) AS start
 ), cut AS (
   SELECT c.sequence_nr, octet_length(c.payload) + coalesce(octet_length(c.metadata), 0) AS bytes
   FROM ${t.journal} c
