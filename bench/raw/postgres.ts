@@ -78,6 +78,18 @@ async function copyIn(client: Client, table: string, events: readonly RawEvent[]
   );
 }
 
+/** Statement names by text: a named statement is parsed and planned once per connection. */
+const statementNames = new Map<string, string>();
+/** `text` and `values` as a named prepared statement (as our stores' `preparedStatements`). */
+const named = (text: string, values: unknown[]) => {
+  let name = statementNames.get(text);
+  if (name === undefined) {
+    name = `raw_${statementNames.size}`;
+    statementNames.set(text, name);
+  }
+  return { name, text, values };
+};
+
 /** Splits `events` into chunks of `size`. */
 const chunks = <T>(items: readonly T[], size: number): T[][] =>
   Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
@@ -106,19 +118,26 @@ export interface PostgresBulkStrategy {
 /** Bulk strategies; COPY only when pg-copy-streams is installed. */
 export function postgresBulkStrategies(connections: number): PostgresBulkStrategy[] {
   const copyFrom = loadCopyFrom();
-  const byStatement = (rows: number, kind: 'values' | 'unnest'): PostgresBulkStrategy => ({
-    name: `${kind === 'values' ? 'multi-row INSERT ... VALUES' : 'INSERT ... SELECT FROM unnest(arrays)'} of ${rows} rows per statement, ${connections} connections in parallel`,
+  const byStatement = (rows: number, kind: 'values' | 'unnest', prepared = false): PostgresBulkStrategy => ({
+    name: `${kind === 'values' ? 'multi-row INSERT ... VALUES' : 'INSERT ... SELECT FROM unnest(arrays)'} of ${rows} rows per statement${prepared ? ' (named prepared statement)' : ''}, ${connections} connections in parallel`,
     run: (pool, table, events) =>
       onConnections(
         pool,
         connections,
         chunks(events, rows).map((chunk) => (client: Client) => {
           const statement = kind === 'values' ? valuesStatement(table, chunk) : unnestStatement(table, chunk);
-          return client.query(statement.text, statement.values);
+          return prepared ? client.query(named(statement.text, statement.values)) : client.query(statement.text, statement.values);
         }),
       ),
   });
-  const strategies = [byStatement(100, 'values'), byStatement(1000, 'values'), byStatement(1000, 'unnest'), byStatement(5000, 'unnest')];
+  const strategies = [
+    byStatement(100, 'values'),
+    byStatement(100, 'values', true),
+    byStatement(1000, 'values'),
+    byStatement(1000, 'unnest'),
+    byStatement(1000, 'unnest', true),
+    byStatement(5000, 'unnest'),
+  ];
   if (copyFrom) {
     strategies.push({
       name: `COPY ... FROM STDIN (text format, pg-copy-streams), one COPY per connection, ${connections} connections in parallel`,
@@ -134,12 +153,13 @@ export function postgresBulkStrategies(connections: number): PostgresBulkStrateg
 }
 
 /** Strategies for "many writers, each awaiting each single-event insert". */
-export type PostgresConcurrentStrategy = 'each' | 'group-1' | 'group-n';
+export type PostgresConcurrentStrategy = 'each' | 'group-1' | 'group-n' | 'group-n-prepared';
 
 export const postgresConcurrentStrategies = (connections: number): Record<PostgresConcurrentStrategy, string> => ({
   each: `one INSERT per event on a pool of ${connections} connections`,
   'group-1': 'group commit by hand: the events queued while a statement runs go in the next INSERT ... unnest, one statement in flight',
   'group-n': `group commit by hand: queued events go in one INSERT ... unnest per free connection, up to ${connections} statements in flight`,
+  'group-n-prepared': `group commit by hand as group-n, each INSERT ... unnest a named prepared statement (parsed once per connection), up to ${connections} statements in flight`,
 });
 
 /** A writer's single-event insert under one of the concurrent strategies. */
@@ -156,6 +176,8 @@ export function postgresInserter(
     };
   }
   const limit = strategy === 'group-1' ? 1 : connections;
+  const send = (statement: { text: string; values: unknown[] }) =>
+    strategy === 'group-n-prepared' ? pool.query(named(statement.text, statement.values)) : pool.query(statement.text, statement.values);
   let queue: { event: RawEvent; resolve: () => void; reject: (error: unknown) => void }[] = [];
   let inFlight = 0;
   const pump = () => {
@@ -167,7 +189,7 @@ export function postgresInserter(
         table,
         batch.map((item) => item.event),
       );
-      pool.query(statement.text, statement.values).then(
+      send(statement).then(
         () => {
           inFlight--;
           for (const item of batch) item.resolve();

@@ -39,6 +39,7 @@ import {
   loadPostgres,
   loadSqlite,
   type MementoModule,
+  POSTGRES_STORE_OPTIONS,
   percentile,
   pg,
   pgUrl,
@@ -229,7 +230,7 @@ export async function runAppendScenario(settings: BenchSettings): Promise<Scenar
 
     // Bulk, PostgreSQL: distinct ids per contender and round in one schema.
     log(`append: bulk, ${total} events over ${entities} entities, PostgreSQL`);
-    const journal = new postgres.PostgresJournal({ pool, schema });
+    const journal = new postgres.PostgresJournal({ ...POSTGRES_STORE_OPTIONS, pool, schema });
     const pgBulk = await interleave(
       {
         ours: (round: number) => bulkThroughJournal(journal, buildStreams(`bulk-ours-${round}`, entities, perEntity)),
@@ -313,8 +314,8 @@ export async function runAppendScenario(settings: BenchSettings): Promise<Scenar
         ours: (round: number) =>
           throughRuntime(
             memento,
-            new postgres.PostgresJournal({ pool, schema }),
-            new postgres.PostgresSnapshotStore({ pool, schema }),
+            new postgres.PostgresJournal({ ...POSTGRES_STORE_OPTIONS, pool, schema }),
+            new postgres.PostgresSnapshotStore({ ...POSTGRES_STORE_OPTIONS, pool, schema }),
             `rt-${round}`,
             entities,
             commandsPerEntity,
@@ -389,8 +390,8 @@ export async function runAppendScenario(settings: BenchSettings): Promise<Scenar
         },
         pgOurs: (round: number) =>
           sequentialRuntime(
-            () => new postgres.PostgresJournal({ pool, schema }),
-            () => new postgres.PostgresSnapshotStore({ pool, schema }),
+            () => new postgres.PostgresJournal({ ...POSTGRES_STORE_OPTIONS, pool, schema }),
+            () => new postgres.PostgresSnapshotStore({ ...POSTGRES_STORE_OPTIONS, pool, schema }),
             round < 0 ? discard : latency.pgOurs,
             `latency-${round}`,
           ),

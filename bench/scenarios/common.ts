@@ -76,6 +76,11 @@ export interface ScenarioResult {
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const pgUrl = (): string => process.env.MEMENTO_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/**
+ * Options of every PostgreSQL store the benchmark runs: our best mode on the direct connection
+ * it has (named prepared statements, docs/postgres.md); raw references try named statements too.
+ */
+export const POSTGRES_STORE_OPTIONS = { preparedStatements: true } as const;
 
 // The drivers are Memento's own (the repository root's node_modules), never bench/node_modules'
 // copies: bench/'s `pg` is the one the peers load, and Emmett's dumbo sets global type parsers on it.

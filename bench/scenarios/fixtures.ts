@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { createRawJournal } from '../raw/postgres.js';
 import { openRaw } from '../raw/sqlite.js';
-import { benchEvent, check, historyBatch, loadPostgres, loadSqlite, pg, pgUrl } from './common.js';
+import { benchEvent, check, historyBatch, loadPostgres, loadSqlite, POSTGRES_STORE_OPTIONS, pg, pgUrl } from './common.js';
 
 export const historyId = (events: number): string => `counter|h-${events}`;
 
@@ -75,7 +75,7 @@ export async function buildFixtures(
   const pool = new pg.Pool({ connectionString: pgUrl(), max: 10 });
   const pgSchema = `memento_bench_fx_${randomBytes(4).toString('hex')}`;
   await postgres.migrate({ pool, schema: pgSchema });
-  const pgJournal = new postgres.PostgresJournal({ pool, schema: pgSchema });
+  const pgJournal = new postgres.PostgresJournal({ ...POSTGRES_STORE_OPTIONS, pool, schema: pgSchema });
   for (const length of [...new Set(pgLengths)]) {
     const started = performance.now();
     for (let from = 1; from <= length; from += BATCH) {

@@ -4,7 +4,7 @@
  * Usage: memory-child.ts sqlite <file> <persistenceId> | postgres <url> <schema> <persistenceId>
  * @module
  */
-import { loadPostgres, loadSqlite, pg } from './common.js';
+import { loadPostgres, loadSqlite, POSTGRES_STORE_OPTIONS, pg } from './common.js';
 
 const [kind, a, b, c] = process.argv.slice(2) as [string, string, string, string | undefined];
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -23,7 +23,7 @@ if (kind === 'sqlite') {
   const postgres = await loadPostgres();
   const p = new pg.Pool({ connectionString: a, max: 2 });
   pool = p;
-  journal = new postgres.PostgresJournal({ pool: p, schema: b });
+  journal = new postgres.PostgresJournal({ ...POSTGRES_STORE_OPTIONS, pool: p, schema: b });
   id = c as string;
   // Warm the connection and the code path so the baseline includes them.
   for await (const _ of journal.replay(id, 1, 10)) void _;

@@ -18,6 +18,7 @@ import {
   loadMemento,
   loadPostgres,
   loadSqlite,
+  POSTGRES_STORE_OPTIONS,
   pg,
   pgUrl,
   type Row,
@@ -107,13 +108,13 @@ export async function runPeersScenario(settings: BenchSettings, fixtures: Fixtur
   const ready: PeerEventStore[] = [];
   try {
     await postgres.migrate({ pool, schema });
-    const pgJournal = new postgres.PostgresJournal({ pool, schema });
+    const pgJournal = new postgres.PostgresJournal({ ...POSTGRES_STORE_OPTIONS, pool, schema });
     const appendEvents = (onSqlite: boolean) => (onSqlite ? settings.peerSqliteEvents : settings.peerEvents);
     // Ours, load: recover a `loadEvents`-event entity through the runtime (no snapshots).
     const recover = async (kind: 'pg' | 'sqlite') => {
       const journal =
         kind === 'pg'
-          ? new postgres.PostgresJournal({ pool: fixtures.pool, schema: fixtures.pgSchema })
+          ? new postgres.PostgresJournal({ ...POSTGRES_STORE_OPTIONS, pool: fixtures.pool, schema: fixtures.pgSchema })
           : new sqlite.SqliteJournal(fixtures.sqliteFile);
       if (kind === 'sqlite') await (journal as InstanceType<typeof sqlite.SqliteJournal>).ready();
       const persistence = memento.createPersistence({ journal, snapshotStore: new memento.MemorySnapshotStore() });

@@ -14,6 +14,7 @@ import {
   interleave,
   loadPostgres,
   loadSqlite,
+  POSTGRES_STORE_OPTIONS,
   type Row,
   rankStrategies,
   rate,
@@ -100,7 +101,7 @@ export async function runReplayScenario(settings: BenchSettings, fixtures: Fixtu
 
   if (fixtures.pgLengths.includes(events)) {
     log(`replay: PostgreSQL, ${events} events`);
-    const journal = new postgres.PostgresJournal({ pool: fixtures.pool, schema: fixtures.pgSchema });
+    const journal = new postgres.PostgresJournal({ ...POSTGRES_STORE_OPTIONS, pool: fixtures.pool, schema: fixtures.pgSchema });
     const pgSamples = await interleave(
       {
         ours: async () => expect('PostgresJournal', await countOf(journal.replay(id, 1, Number.POSITIVE_INFINITY))),

@@ -32,6 +32,7 @@ import {
   loadPostgres,
   loadS3,
   loadSqlite,
+  POSTGRES_STORE_OPTIONS,
   pairedRatio,
   pg,
   pgUrl,
@@ -166,7 +167,7 @@ export async function runSnapshotScenario(settings: BenchSettings): Promise<Scen
       fs: () => new fs.FileSnapshotStore({ directory: fsDir, serialization }),
       S3: () => new s3.S3SnapshotStore(s3Options),
       SQLite: () => new sqlite.SqliteSnapshotStore(sqliteFile, { serialization, mmapBytes: SQLITE_MMAP_BYTES }),
-      PostgreSQL: () => new postgres.PostgresSnapshotStore({ pool, schema, serialization }),
+      PostgreSQL: () => new postgres.PostgresSnapshotStore({ ...POSTGRES_STORE_OPTIONS, pool, schema, serialization }),
     };
     const warm = Object.fromEntries(BACKENDS.map((backend) => [backend, makeStore[backend]()])) as Record<Backend, SnapshotStore>;
     // Opens the SQLite file and creates the raw table next to the store's.
@@ -302,6 +303,12 @@ export async function runSnapshotScenario(settings: BenchSettings): Promise<Scen
             const { rows: found } = await pool.query({ text: pgSelectInlined, rowMode: 'array', binary: true } as never);
             decode((found[0] as unknown as [unknown, unknown, Uint8Array])[2]);
           },
+          // Named statements: parsed and planned once per pooled connection, as our stores' preparedStatements.
+          'PostgreSQL raw load: pg SELECT of the newest row as a named prepared statement, text result format + serializer.fromBinary':
+            async () => {
+              const { rows: found } = await pool.query({ name: 'raw_snapshot_load', text: pgSelect, values: [id], rowMode: 'array' });
+              decode((found[0] as unknown as [string, string, Uint8Array])[2]);
+            },
         });
         for (const name of Object.keys(contenders).filter((key) => key.includes(' load'))) {
           const once = contenders[name] as (round: number) => Promise<unknown>;
@@ -400,9 +407,10 @@ export async function runSnapshotScenario(settings: BenchSettings): Promise<Scen
       `Every row: ${rounds} rounds; in each round every contender of that state (ours and raw, save and load, every backend) runs once in a new random order, after untimed warm-up rounds (${sizes.map((s) => `${s.warmup} for ${s.label}`).join(', ')}: with a single one, a 1 KB load timed V8 compiling the longer of the two code paths, ours, rather than running it). min / median / max in brackets; "paired per round" is the median of the per-round ratios (both sides saw the same moment of the machine). Loads of ${sizes.map((s) => `${s.label}: ${s.loadBatch}`).join(', ')} per sample, back to back, reported per load (ours and raw alike; each cold load a new store object): one 1 KB load timed alone measured the CPU caches the previous contender left behind more than the load.`,
       'JSON states are an object holding a random base64 string of the given size (what a recorder stores); bytes states are a Uint8Array, stored verbatim by the bytes serializer. Compression off (random data does not compress).',
       'Ours: the store through dist/, including its envelope, checksum and (S3, fs) frame; an S3 load GETs the head object of the id, which names the newest snapshot and copies it up to headCopyMaxBytes (2 MiB by default: the 1 KB and 1 MB states load with one GET; a larger one is then a second GET), and lists only when there is no usable head. Warm load: the store object that saved the snapshot. Cold load: a new store object per load, sharing the S3 client, the PostgreSQL pool or the SQLite connection of the process (as after a restart of the store, not of the process).',
-      "References do the same job by hand with the bare driver and the serializer's own codec, no envelope: load = fetch the serializer's bytes (S3: the faster of two ways to read the body; SQLite: the faster of two connections; both listed) + `fromBinary`; save = `toBinary` + write. The same raw load is the reference of both the warm and the cold row. Saves are followed, untimed, by deleting all but the two newest snapshots (ours: deleteMatching; raw: DELETE / DeleteObject / unlink).",
+      "References do the same job by hand with the bare driver and the serializer's own codec, no envelope: load = fetch the serializer's bytes (S3: the faster of two ways to read the body; SQLite: the faster of two connections; PostgreSQL: the fastest of an unnamed SELECT with text or binary results and a named prepared SELECT; all listed (pg 8 fails reading binary results of a named statement it has prepared: `buffer.readInt32BE is not a function`)) + `fromBinary`; save = `toBinary` + write. The same raw load is the reference of both the warm and the cold row. Saves are followed, untimed, by deleting all but the two newest snapshots (ours: deleteMatching; raw: DELETE / DeleteObject / unlink).",
       `SQLite: our stores open the file with mmapBytes = ${SQLITE_MMAP_BYTES} (PRAGMA mmap_size, 256 MiB), and the raw reference is the faster of a plain connection and one with the same PRAGMA mmap_size (both listed): our best mode against the driver's best. Memory-mapped reads are opt-in (an I/O error on a mapped file kills the process; docs/sqlite.md).`,
       'S3 is a private s3rver (loopback) started by the benchmark; the stores get a client with maxAttempts: 1 (docs/s3.md).',
+      "PostgreSQL: our store runs with preparedStatements: true (named prepared statements, parsed once per pooled connection; off by default because PgBouncer before 1.21 in transaction pooling cannot keep them, docs/postgres.md), and the raw strategies include named prepared statements: our best mode against the driver's best.",
     ],
   };
 }

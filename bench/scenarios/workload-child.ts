@@ -12,7 +12,7 @@
 import { join } from 'node:path';
 import type { Persistence } from '../../src/index.js';
 import type { PeerEventStore } from '../peers/peer.js';
-import { loadMemento, loadPostgres, loadSqlite, percentile, pg, root, seededRandom } from './common.js';
+import { loadMemento, loadPostgres, loadSqlite, POSTGRES_STORE_OPTIONS, percentile, pg, root, seededRandom } from './common.js';
 import { counterEntity } from './entity.js';
 
 /** What the parent passes. */
@@ -97,8 +97,8 @@ async function mementoBackend(): Promise<Backend> {
     const postgres = await loadPostgres();
     pool ??= new pg.Pool({ connectionString: config.pgUrl, max: 10 });
     return memento.createPersistence({
-      journal: new postgres.PostgresJournal({ pool, schema: config.pgSchema }),
-      snapshotStore: new postgres.PostgresSnapshotStore({ pool, schema: config.pgSchema }),
+      journal: new postgres.PostgresJournal({ ...POSTGRES_STORE_OPTIONS, pool, schema: config.pgSchema }),
+      snapshotStore: new postgres.PostgresSnapshotStore({ ...POSTGRES_STORE_OPTIONS, pool, schema: config.pgSchema }),
     });
   };
   const persistence = await open();

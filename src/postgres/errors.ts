@@ -73,6 +73,8 @@ export function isMissingSchema(error: unknown): boolean {
 
 /** SQLSTATE of "permission denied" (insufficient_privilege). */
 export const INSUFFICIENT_PRIVILEGE = '42501';
+/** invalid_sql_statement_name: a named statement the connection does not hold (see preparedStatements). */
+const UNKNOWN_PREPARED_STATEMENT = '26000';
 
 // What each kind of object needs, for the objects the server names in "permission denied for <kind> <name>".
 const PRIVILEGE_OF_KIND: Readonly<Record<string, string>> = {
@@ -145,6 +147,18 @@ export function storeFailure(error: unknown, operation: string, persistenceId?: 
       privilege,
       `${operation}${who}: PostgreSQL refused: the role lacks ${privilege}; grant it (see "Least-privilege roles" in docs/postgres.md)`,
       { persistenceId, expected: privilege, actual: describeFailure(error), cause: error, source: NAME },
+    );
+  }
+  if (sqlState(error) === UNKNOWN_PREPARED_STATEMENT) {
+    return new StoreUnavailableError(
+      `${operation}${who}: PostgreSQL failed: ${describeFailure(error)}: the server connection does not hold a statement this connection prepared, as behind PgBouncer before 1.21 in transaction pooling; turn preparedStatements off there, or set PgBouncer's max_prepared_statements above 0 (see "Prepared statements" in docs/postgres.md)`,
+      {
+        persistenceId,
+        expected: 'a connection that keeps its prepared statements',
+        actual: describeFailure(error),
+        cause: error,
+        source: NAME,
+      },
     );
   }
   return new StoreUnavailableError(`${operation}${who}: PostgreSQL failed: ${describeFailure(error)}${detail}`, {

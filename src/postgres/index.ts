@@ -16,7 +16,7 @@ export { isConnectionFailure, isDefiniteRollback, isTransient } from './errors.j
 export { quoteIdentifier, type TableNames, tableNames, validateSchemaName } from './identifier.js';
 export { type AppendListener, type AppendNotification, listenForAppends } from './listen.js';
 export { MIGRATION_LOCK_CLASS, type MigrateOptions, type MigrateResult, migrate, schemaSql } from './migrate.js';
-export type { PgPool, PgPoolClient, PgPoolConfig, PgQueryResult } from './pg-client.js';
+export type { PgNamedQuery, PgPool, PgPoolClient, PgPoolConfig, PgQueryResult } from './pg-client.js';
 export { PostgresDurableStateStore, type PostgresDurableStateStoreOptions } from './postgres-durable-state-store.js';
 export { type OrderedEvent, PostgresJournal, type PostgresJournalOptions, type PostgresListenOptions } from './postgres-journal.js';
 export { PostgresOffsetStore, type PostgresProjectionTransaction } from './postgres-offset-store.js';

@@ -21,9 +21,17 @@ export interface PgPoolClient {
   removeListener(event: 'notification', listener: (message: { channel: string; payload?: string | undefined }) => void): unknown;
 }
 
+/** A query sent as a named prepared statement: parsed once per connection under `name`. */
+export interface PgNamedQuery {
+  readonly name: string;
+  readonly text: string;
+  readonly values: unknown[];
+}
+
 /** A connection pool: `pg.Pool` fits. */
 export interface PgPool {
-  query<R = Record<string, unknown>>(text: string, values?: unknown[]): Promise<PgQueryResult<R>>;
+  /** Runs `text` with `values`, or a {@link PgNamedQuery} (its values inside it). */
+  query<R = Record<string, unknown>>(text: string | PgNamedQuery, values?: unknown[]): Promise<PgQueryResult<R>>;
   connect(): Promise<PgPoolClient>;
   end(): Promise<void>;
 }

@@ -4,16 +4,18 @@
  * @module
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { invalidArgument } from '../core/validation.js';
 import { type Logger, resolveLogger } from '../observability/logger.js';
 import { Serialization } from '../serialization/serialization.js';
 import { type RetryOptions, type RetryPolicy, retryPolicy, withRetry } from '../spi/retry.js';
 import type { StoreOptions } from '../spi/store-options.js';
 import { type PoolHandle, type PostgresConnectionOptions, resolvePool } from './connection.js';
-import { explainLostConnection, isTransient, storeFailure } from './errors.js';
+import { explainLostConnection, isTransient, NAME, storeFailure } from './errors.js';
 import { type TableNames, tableNames, validateSchemaName } from './identifier.js';
 import { type MigrateResult, migratePool } from './migrate.js';
 import type { PgPool, PgPoolClient } from './pg-client.js';
 import { settleAbandonedSql } from './schema/journal/find-written.js';
+import { type StatementNames, statementNames } from './statement-names.js';
 
 /**
  * Retries of operations safe to repeat, with the shared loop (src/spi/retry.ts): `attempts`
@@ -31,6 +33,13 @@ export interface PostgresStoreOptions extends StoreOptions {
   readonly schema?: string;
   /** Retries of operations safe to repeat (reads, idempotent writes). @default { attempts: 4, initialDelayMs: 50 } */
   readonly retry?: PostgresRetryOptions;
+  /**
+   * Send reads and single-statement writes as named prepared statements, parsed and planned
+   * once per connection. Faster point reads (snapshot loads, highest sequence numbers) on a
+   * direct connection; leave off behind PgBouncer before 1.21 in transaction pooling, which
+   * cannot keep them (docs/postgres.md). @default false
+   */
+  readonly preparedStatements?: boolean;
 }
 
 /** Connection plus shared options. */
@@ -45,9 +54,14 @@ export class PostgresBase {
   readonly hooks: StoreOptions['hooks'];
   readonly retry: RetryPolicy;
   readonly #handle: PoolHandle;
+  /** Names of statement texts; undefined when statements go unnamed. */
+  readonly #statementNames: StatementNames | undefined;
 
   constructor(options: PostgresOptions) {
     this.schema = validateSchemaName(options?.schema ?? 'public');
+    const prepared = options.preparedStatements ?? false;
+    if (typeof prepared !== 'boolean') invalidArgument('options.preparedStatements', 'a boolean', prepared, { source: NAME });
+    this.#statementNames = prepared ? statementNames : undefined;
     this.tables = tableNames(this.schema);
     this.serialization = options.serialization ?? new Serialization();
     this.logger = resolveLogger(options.logger);
@@ -74,7 +88,9 @@ export class PostgresBase {
   /** A query safe to repeat, retried on transient failures, failures wrapped with the operation. */
   async read<R>(operation: string, persistenceId: string | undefined, text: string, values: unknown[]): Promise<R[]> {
     try {
-      return await withRetry(this.retry, async () => (await (await this.pool()).query<R>(text, values)).rows, RULES);
+      const name = this.#statementNames?.nameOf(text);
+      const send = (pool: PgPool) => (name === undefined ? pool.query<R>(text, values) : pool.query<R>({ name, text, values }));
+      return await withRetry(this.retry, async () => (await send(await this.pool())).rows, RULES);
     } catch (error) {
       throw storeFailure(error, operation, persistenceId);
     }

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll } from 'vitest';
 import {
   migrate,
+  type PgNamedQuery,
   type PgPool,
   type PgPoolClient,
   type PgQueryResult,
@@ -105,7 +106,7 @@ export async function eventually(check: () => Promise<boolean>, attempts = 500, 
  */
 export function watchedPool(pool: pg.Pool, watch: (statement: unknown, values?: unknown[]) => void): PgPool {
   return {
-    query: <R>(text: string, values?: unknown[]) => pool.query(text, values) as unknown as Promise<PgQueryResult<R>>,
+    query: <R>(text: string | PgNamedQuery, values?: unknown[]) => pool.query(text, values) as unknown as Promise<PgQueryResult<R>>,
     connect: async () => {
       const client = await pool.connect();
       return {
@@ -130,8 +131,8 @@ export function spyPool(pool: pg.Pool, seen: string[]): PgPool {
   });
   return {
     ...watched,
-    query: <R>(text: string, values?: unknown[]) => {
-      seen.push(text);
+    query: <R>(text: string | PgNamedQuery, values?: unknown[]) => {
+      seen.push(typeof text === 'string' ? text : text.text);
       return pool.query(text, values) as unknown as Promise<PgQueryResult<R>>;
     },
   };
