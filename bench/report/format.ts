@@ -7,6 +7,7 @@ import { formatValue, type Row, type ScenarioResult, type Stats } from '../scena
 import type { RecoveryPoint } from '../scenarios/recovery.js';
 import type { WorkloadData } from '../scenarios/workload.js';
 import type { WorkloadRunResult } from '../scenarios/workload-child.js';
+import { missedTargetFindings } from './misses.js';
 import { lineChart } from './svg.js';
 
 /**
@@ -202,6 +203,7 @@ export function formatMarkdown(report: BenchReport, history: readonly HistoryEnt
         `| ${mdCell(row.target as string)} | ${mdCell(row.name)} | ${formatValue(row.ours, row.unit)} ${row.unit} | ${formatValue(row.reference, row.unit)} ${row.unit} | ${ratioText(row)} | ${row.met ? 'met' : '**missed**'} | ${pastVerdict(previous[0], row.name)} | ${pastVerdict(previous[1], row.name)} |`,
     ),
     '',
+    ...missedTargetFindings(targets),
   ];
   if (report.errors.length > 0) {
     lines.push('## Scenarios that failed in this run', '');
