@@ -80,15 +80,24 @@ async function copyIn(client: Client, table: string, events: readonly RawEvent[]
 
 /** Statement names by text: a named statement is parsed and planned once per connection. */
 const statementNames = new Map<string, string>();
-/** `text` and `values` as a named prepared statement (as our stores' `preparedStatements`). */
-const named = (text: string, values: unknown[]) => {
-  let name = statementNames.get(text);
-  if (name === undefined) {
-    name = `raw_${statementNames.size}`;
+
+/**
+ * Sends `statement` on `target` (a pool or a client), as a named prepared statement when
+ * `prepared` (as our stores' `preparedStatements`), else unnamed.
+ */
+export function sendStatement<R extends pgTypes.QueryResultRow = pgTypes.QueryResultRow>(
+  target: Pick<Pool, 'query'> | Pick<Client, 'query'>,
+  { text, values }: { text: string; values: unknown[] },
+  prepared: boolean,
+  rowMode?: 'array',
+): Promise<pgTypes.QueryResult<R>> {
+  let name: string | undefined;
+  if (prepared) {
+    name = statementNames.get(text) ?? `raw_${statementNames.size}`;
     statementNames.set(text, name);
   }
-  return { name, text, values };
-};
+  return (target as Pool).query<R>({ name, text, values, rowMode } as pgTypes.QueryConfig);
+}
 
 /** Splits `events` into chunks of `size`. */
 const chunks = <T>(items: readonly T[], size: number): T[][] =>
@@ -126,7 +135,7 @@ export function postgresBulkStrategies(connections: number): PostgresBulkStrateg
         connections,
         chunks(events, rows).map((chunk) => (client: Client) => {
           const statement = kind === 'values' ? valuesStatement(table, chunk) : unnestStatement(table, chunk);
-          return prepared ? client.query(named(statement.text, statement.values)) : client.query(statement.text, statement.values);
+          return sendStatement(client, statement, prepared);
         }),
       ),
   });
@@ -176,8 +185,6 @@ export function postgresInserter(
     };
   }
   const limit = strategy === 'group-1' ? 1 : connections;
-  const send = (statement: { text: string; values: unknown[] }) =>
-    strategy === 'group-n-prepared' ? pool.query(named(statement.text, statement.values)) : pool.query(statement.text, statement.values);
   let queue: { event: RawEvent; resolve: () => void; reject: (error: unknown) => void }[] = [];
   let inFlight = 0;
   const pump = () => {
@@ -189,7 +196,7 @@ export function postgresInserter(
         table,
         batch.map((item) => item.event),
       );
-      send(statement).then(
+      sendStatement(pool, statement, strategy === 'group-n-prepared').then(
         () => {
           inFlight--;
           for (const item of batch) item.resolve();

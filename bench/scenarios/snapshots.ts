@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SnapshotStore } from '../../src/index.js';
 import { startS3Server } from '../../test/support/s3-server.js';
-import { sqlLiteral } from '../raw/postgres.js';
+import { sendStatement, sqlLiteral } from '../raw/postgres.js';
 import {
   type BenchSettings,
   Database,
@@ -306,7 +306,7 @@ export async function runSnapshotScenario(settings: BenchSettings): Promise<Scen
           // Named statements: parsed and planned once per pooled connection, as our stores' preparedStatements.
           'PostgreSQL raw load: pg SELECT of the newest row as a named prepared statement, text result format + serializer.fromBinary':
             async () => {
-              const { rows: found } = await pool.query({ name: 'raw_snapshot_load', text: pgSelect, values: [id], rowMode: 'array' });
+              const { rows: found } = await sendStatement(pool, { text: pgSelect, values: [id] }, true, 'array');
               decode((found[0] as unknown as [string, string, Uint8Array])[2]);
             },
         });

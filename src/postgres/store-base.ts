@@ -89,8 +89,8 @@ export class PostgresBase {
   async read<R>(operation: string, persistenceId: string | undefined, text: string, values: unknown[]): Promise<R[]> {
     try {
       const name = this.#statementNames?.nameOf(text);
-      const send = (pool: PgPool) => (name === undefined ? pool.query<R>(text, values) : pool.query<R>({ name, text, values }));
-      return await withRetry(this.retry, async () => (await send(await this.pool())).rows, RULES);
+      const query = name === undefined ? text : { name, text, values };
+      return await withRetry(this.retry, async () => (await (await this.pool()).query<R>(query, values)).rows, RULES);
     } catch (error) {
       throw storeFailure(error, operation, persistenceId);
     }
